@@ -1,0 +1,94 @@
+//! A name as found in a trace or binary, demangled once and cached.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::Symbol;
+
+/// A raw symbol name and, when it is a Rust symbol, its parsed form.
+/// Every key falls back to the raw name for non-Rust symbols.
+#[derive(Clone, Debug)]
+pub struct Name {
+    pub raw: String,
+    pub symbol: Option<Symbol>,
+}
+
+impl Name {
+    pub fn new(raw: &str) -> Name {
+        Name {
+            raw: raw.to_string(),
+            symbol: crate::parse(raw),
+        }
+    }
+
+    /// Full demangled name (see [`Symbol::instance`]).
+    pub fn instance(&self) -> String {
+        self.symbol
+            .as_ref()
+            .map_or_else(|| self.raw.clone(), Symbol::instance)
+    }
+
+    /// See [`Symbol::generic_set`].
+    pub fn generic_set(&self) -> String {
+        self.symbol
+            .as_ref()
+            .map_or_else(|| self.raw.clone(), Symbol::generic_set)
+    }
+
+    /// See [`Symbol::function`].
+    pub fn function(&self) -> String {
+        self.symbol
+            .as_ref()
+            .map_or_else(|| self.raw.clone(), Symbol::function)
+    }
+
+    pub fn defining_crate(&self) -> Option<&str> {
+        self.symbol.as_ref().and_then(Symbol::defining_crate)
+    }
+
+    pub fn instantiating_crate(&self) -> Option<&str> {
+        self.symbol.as_ref().and_then(Symbol::instantiating_crate)
+    }
+
+    pub fn primary_type_crates(&self) -> Vec<&str> {
+        self.symbol
+            .as_ref()
+            .map(Symbol::primary_type_crates)
+            .unwrap_or_default()
+    }
+
+    pub fn is_drop_glue(&self) -> bool {
+        self.symbol.as_ref().is_some_and(Symbol::is_drop_glue)
+    }
+}
+
+/// Demangles each distinct raw name once.
+#[derive(Default, Debug)]
+pub struct SymbolCache {
+    names: HashMap<String, Arc<Name>>,
+}
+
+impl SymbolCache {
+    pub fn new() -> SymbolCache {
+        SymbolCache::default()
+    }
+
+    /// The parsed name, from the cache when seen before.
+    pub fn get(&mut self, raw: &str) -> Arc<Name> {
+        if let Some(n) = self.names.get(raw) {
+            return Arc::clone(n);
+        }
+        let n = Arc::new(Name::new(raw));
+        self.names.insert(raw.to_string(), Arc::clone(&n));
+        n
+    }
+
+    /// How many distinct names were demangled.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}

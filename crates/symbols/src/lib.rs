@@ -1,0 +1,55 @@
+//! fastware's symbol model: every capability that names a Rust function goes
+//! through here.
+//!
+//! - [`parse`] demangles legacy (`_ZN…`) and v0 (`_R…`) names into a
+//!   [`Symbol`]: path segments, generic arguments, closures, impls, drop glue.
+//!   v0 names are parsed from their mangled structure (RFC 2603); legacy names
+//!   from rustc-demangle's text, which is all the structure they carry.
+//! - [`Symbol`] gives the grouping keys (instance, generic set, enclosing
+//!   function) and the three crate attributions (defining, type,
+//!   instantiating); see [`keys`].
+//! - [`SymbolCache`] demangles each distinct name once.
+
+pub mod ast;
+mod cache;
+pub mod keys;
+mod legacy;
+mod render;
+mod v0;
+
+pub use ast::{CrateRef, GenericArg, Mangling, Namespace, Path, Symbol, Type};
+pub use cache::{Name, SymbolCache};
+
+/// Parses a mangled Rust symbol (legacy or v0). `None` for anything else
+/// (C symbols, LLVM intrinsics, plain text).
+pub fn parse(mangled: &str) -> Option<Symbol> {
+    let mangled = strip_llvm_suffix(mangled);
+    if mangled.starts_with("_R") || mangled.starts_with("__R") {
+        v0::parse(mangled)
+    } else {
+        legacy::parse(mangled)
+    }
+}
+
+/// Strips the `.llvm.<digits>` that ThinLTO appends to renamed local symbols.
+fn strip_llvm_suffix(s: &str) -> &str {
+    match s.find(".llvm.") {
+        Some(i)
+            if s[i + 6..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'@') =>
+        {
+            &s[..i]
+        }
+        _ => s,
+    }
+}
+
+/// Demangles for display: the instance name without hash, or the input
+/// unchanged when it is not a Rust symbol.
+pub fn demangle(mangled: &str) -> String {
+    match parse(mangled) {
+        Some(s) => s.instance() + &s.suffix,
+        None => mangled.to_string(),
+    }
+}
