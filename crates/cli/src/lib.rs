@@ -1,0 +1,152 @@
+//! The `fastware` command line: parses arguments, calls the library crates,
+//! renders their results. Exit status: 0 success (also when stdout closes
+//! early, as with `| head`), 1 a failed run, 2 bad arguments or bad input.
+
+mod commands;
+
+use std::ffi::OsString;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A command failure, printed as `error: …` plus an optional hint.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    /// Exit status: 2 for bad input or arguments, 1 for a failed run.
+    pub status: u8,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            status: 2,
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<fastware_trace::Error> for Failure {
+    fn from(e: fastware_trace::Error) -> Failure {
+        Failure {
+            status: if e.bad_input { 2 } else { 1 },
+            hint: e.hint.clone(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Writing output failed. A closed pipe (`| head`) is normal use: status 0,
+/// which ends the program quietly; anything else is a failure.
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        let status = if fastware_report::is_broken_pipe(&e) {
+            0
+        } else {
+            1
+        };
+        Failure {
+            message: format!("cannot write output: {e}"),
+            hint: None,
+            status,
+        }
+    }
+}
+
+pub type CmdResult = Result<(), Failure>;
+
+const ABOUT: &str = "Why is my Rust slow — at build time and at run time — and what do I change?";
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware trace target/release/deps/          where LLVM spent its time in a whole build
+  fastware trace big.llvm_timings.json --by crate
+  cargo fastware trace --help                  the same tool as a cargo subcommand";
+
+#[derive(Parser, Debug)]
+#[command(name = "fastware", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Where LLVM spent its time: per function, crate, pass, module, file (-Zllvm-time-trace output)
+    Trace(commands::trace::TraceCmd),
+}
+
+/// `--format` and `--top`, shared by every reporting command.
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Output format: a readable table, JSON (stable field names), or CSV (one table)
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+    /// Rows per table (0 = all) [default: 10 per section in a summary, 25 for one table]
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+}
+
+impl OutputArgs {
+    pub fn format(&self) -> fastware_report::Format {
+        self.format.parse().unwrap_or_default()
+    }
+}
+
+/// Runs fastware with these arguments. `as_cargo` when started as
+/// `cargo-fastware` (cargo passes `fastware` as the first argument).
+pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    if as_cargo {
+        if args.get(1).is_some_and(|a| a == "fastware") {
+            args.remove(1);
+        }
+        cmd = cmd.bin_name("cargo fastware");
+    }
+    let matches = match cmd.try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let status = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(status);
+        }
+    };
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = match cli.command {
+        Command::Trace(c) => commands::trace::run(c, &mut out),
+    };
+    let result = result.and_then(|()| out.flush().map_err(Failure::from));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.status == 0 => ExitCode::SUCCESS,
+        Err(f) => {
+            let mut err = io::stderr().lock();
+            let _ = writeln!(err, "error: {}", f.message);
+            if let Some(h) = &f.hint {
+                let _ = writeln!(err, "hint: {h}");
+            }
+            ExitCode::from(f.status)
+        }
+    }
+}
+
+/// Writes a note to stderr (never fails the command).
+pub fn note(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "note: {text}");
+}

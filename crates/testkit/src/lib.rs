@@ -1,0 +1,132 @@
+//! Test support: real rustc output from the fixture crates in
+//! `tests/fixtures/`, built on demand and cached under
+//! `target/fastware-testkit/<fixture>-<hash of its sources and flags>/`, so
+//! every test binary of a `cargo test` run shares one build. A file lock keeps
+//! concurrent test binaries from building the same fixture twice.
+
+pub mod llvm_reference;
+
+use std::fs::File;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> PathBuf {
+    workspace_root().join("tests/fixtures").join(name)
+}
+
+/// Where test builds and scratch files go.
+pub fn scratch_root() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    target.join("fastware-testkit")
+}
+
+/// A fresh empty directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = scratch_root()
+        .join("tmp")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn hash_tree(dir: &Path, h: &mut DefaultHasher) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read fixture dir")
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        let name = e.file_name();
+        if name == "target" || name == "Cargo.lock" {
+            continue;
+        }
+        name.hash(h);
+        if p.is_dir() {
+            hash_tree(&p, h);
+        } else {
+            std::fs::read(&p).expect("read fixture file").hash(h);
+        }
+    }
+}
+
+/// A cargo build of fixture `name` with extra `RUSTFLAGS` and arguments, done
+/// once per distinct input. Returns the target directory.
+///
+/// `RUSTC_BOOTSTRAP=1` is set for this build only (it lives in its own target dir).
+pub fn cargo_build(name: &str, rustflags: &str, args: &[&str]) -> PathBuf {
+    let src = fixture(name);
+    let mut h = DefaultHasher::new();
+    hash_tree(&src, &mut h);
+    rustflags.hash(&mut h);
+    args.hash(&mut h);
+    let root = scratch_root();
+    std::fs::create_dir_all(&root).expect("scratch root");
+    let target = root.join(format!("{name}-{:016x}", h.finish()));
+    let lock = File::create(root.join(format!("{name}.lock"))).expect("lock file");
+    lock.lock().expect("lock");
+    let done = target.join(".fastware-testkit-done");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&target);
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .arg("build")
+            .args(args)
+            .arg("--target-dir")
+            .arg(&target)
+            .current_dir(&src)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("RUSTFLAGS", rustflags)
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .status()
+            .expect("run cargo");
+        assert!(status.success(), "building fixture {name} failed");
+        std::fs::write(&done, b"").expect("mark done");
+    }
+    lock.unlock().expect("unlock");
+    target
+}
+
+/// Release build of `tests/fixtures/tracee` under `-Zllvm-time-trace` (v0
+/// mangling, rustc's default). Returns the `deps` directory holding one
+/// `*.llvm_timings.json` per crate.
+pub fn tracee_traces() -> PathBuf {
+    cargo_build("tracee", "-Zllvm-time-trace", &["--release"]).join("release/deps")
+}
+
+/// The same build with legacy symbol mangling.
+pub fn tracee_traces_legacy() -> PathBuf {
+    cargo_build(
+        "tracee",
+        "-Zllvm-time-trace -Csymbol-mangling-version=legacy -Zunstable-options",
+        &["--release"],
+    )
+    .join("release/deps")
+}
+
+/// Files in `dir` whose name ends with `suffix`, sorted.
+pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,281 @@
+//! One Trace Event Format event, read without copying from the input buffer.
+
+use crate::json::{self, JsonStr, Scan, ScanResult};
+
+/// The fields of a trace event fastware uses. Times are nanoseconds
+/// (the format's microseconds × 1000, exactly).
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    /// The phase: `X` complete, `B`/`E` begin/end, `M` metadata, … (0 when absent).
+    pub ph: u8,
+    pub name: Option<JsonStr<'a>>,
+    pub ts: Option<i64>,
+    pub dur: Option<i64>,
+    pub pid: u64,
+    pub tid: u64,
+    /// `args.detail`: the mangled symbol of `OptFunction`, the pass detail of
+    /// `RunPass`, the codegen unit of `OptModule` …
+    pub detail: Option<JsonStr<'a>>,
+    /// `args.name`: the thread or process name of `M` events.
+    pub args_name: Option<JsonStr<'a>>,
+    /// `args.count`: how many events LLVM's `Total …` events add up.
+    pub args_count: Option<i64>,
+}
+
+impl<'a> Event<'a> {
+    fn empty() -> Event<'a> {
+        Event {
+            ph: 0,
+            name: None,
+            ts: None,
+            dur: None,
+            pid: 0,
+            tid: 0,
+            detail: None,
+            args_name: None,
+            args_count: None,
+        }
+    }
+
+    /// The event name's raw bytes (empty when absent).
+    pub fn name_raw(&self) -> &'a [u8] {
+        self.name.map_or(&[][..], |n| n.raw)
+    }
+}
+
+/// Parses the event object starting at `buf[pos]` (which must be `{`).
+/// Returns the event and the index just past its closing `}`.
+pub fn parse(buf: &[u8], pos: usize) -> ScanResult<(Event<'_>, usize)> {
+    let mut ev = Event::empty();
+    let mut i = json::skip_ws(buf, pos + 1);
+    if buf.get(i) == Some(&b'}') {
+        return Ok((ev, i + 1));
+    }
+    loop {
+        let (key, after_key) = key(buf, i)?;
+        i = after_key;
+        match key {
+            b"ph" => {
+                let (s, end) = expect_string(buf, i)?;
+                ev.ph = s.raw.first().copied().unwrap_or(0);
+                i = end;
+            }
+            b"name" => {
+                let (s, end) = expect_string(buf, i)?;
+                ev.name = Some(s);
+                i = end;
+            }
+            b"ts" | b"dur" => {
+                let (value, end) = time(buf, i)?;
+                if key == b"ts" {
+                    ev.ts = value;
+                } else {
+                    ev.dur = value;
+                }
+                i = end;
+            }
+            b"pid" | b"tid" => {
+                let (id, end) = id(buf, i)?;
+                if key == b"pid" {
+                    ev.pid = id;
+                } else {
+                    ev.tid = id;
+                }
+                i = end;
+            }
+            b"args" if buf.get(i) == Some(&b'{') => i = args(buf, i, &mut ev)?,
+            _ => i = json::skip_value(buf, i)?,
+        }
+        match next_member(buf, i)? {
+            Some(next) => i = next,
+            None => return Ok((ev, json::skip_ws(buf, i) + 1)),
+        }
+    }
+}
+
+/// Reads `"key"` and the `:` after it; returns the key and the index of the value.
+#[inline]
+fn key(buf: &[u8], i: usize) -> ScanResult<(&[u8], usize)> {
+    match buf.get(i) {
+        Some(b'"') => {}
+        Some(_) => return Err(Scan::Invalid(i, "expected an object key")),
+        None => return Err(Scan::Incomplete),
+    }
+    let (k, end) = json::string(buf, i)?;
+    let colon = json::skip_ws(buf, end);
+    match buf.get(colon) {
+        Some(b':') => Ok((k.raw, json::skip_ws(buf, colon + 1))),
+        Some(_) => Err(Scan::Invalid(colon, "expected ':' after an object key")),
+        None => Err(Scan::Incomplete),
+    }
+}
+
+/// After a member: `Some(index of next key)` after a `,`, `None` at `}`.
+#[inline]
+fn next_member(buf: &[u8], i: usize) -> ScanResult<Option<usize>> {
+    let i = json::skip_ws(buf, i);
+    match buf.get(i) {
+        Some(b',') => {
+            let next = json::skip_ws(buf, i + 1);
+            if next >= buf.len() {
+                return Err(Scan::Incomplete);
+            }
+            Ok(Some(next))
+        }
+        Some(b'}') => Ok(None),
+        Some(_) => Err(Scan::Invalid(i, "expected ',' or '}' in an object")),
+        None => Err(Scan::Incomplete),
+    }
+}
+
+/// A string value, or any other value skipped (giving an empty string).
+fn expect_string(buf: &[u8], i: usize) -> ScanResult<(JsonStr<'_>, usize)> {
+    match buf.get(i) {
+        Some(b'"') => json::string(buf, i),
+        Some(_) => {
+            let end = json::skip_value(buf, i)?;
+            Ok((
+                JsonStr {
+                    raw: &[],
+                    escaped: false,
+                },
+                end,
+            ))
+        }
+        None => Err(Scan::Incomplete),
+    }
+}
+
+/// A time in microseconds; non-numbers are skipped and read as absent.
+fn time(buf: &[u8], i: usize) -> ScanResult<(Option<i64>, usize)> {
+    match buf.get(i) {
+        Some(b'-' | b'0'..=b'9') => {
+            let (text, end) = json::number(buf, i)?;
+            match json::micros_to_nanos(text) {
+                Some(v) => Ok((Some(v), end)),
+                None => Err(Scan::Invalid(i, "invalid number")),
+            }
+        }
+        Some(_) => Ok((None, json::skip_value(buf, i)?)),
+        None => Err(Scan::Incomplete),
+    }
+}
+
+/// A process or thread id: a number, or a string (hashed).
+fn id(buf: &[u8], i: usize) -> ScanResult<(u64, usize)> {
+    match buf.get(i) {
+        Some(b'-' | b'0'..=b'9') => {
+            let (text, end) = json::number(buf, i)?;
+            let parsed = std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| t.parse::<i64>().ok());
+            Ok((parsed.map_or_else(|| hash_id(text), |v| v as u64), end))
+        }
+        Some(b'"') => {
+            let (s, end) = json::string(buf, i)?;
+            Ok((hash_id(s.raw), end))
+        }
+        Some(_) => Ok((0, json::skip_value(buf, i)?)),
+        None => Err(Scan::Incomplete),
+    }
+}
+
+fn hash_id(bytes: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::fast::FixedState::with_seed(0x5eed).build_hasher();
+    h.write(bytes);
+    h.finish() | (1 << 63)
+}
+
+/// The `args` object: picks `detail`, `name` and `count`.
+fn args<'a>(buf: &'a [u8], pos: usize, ev: &mut Event<'a>) -> ScanResult<usize> {
+    let mut i = json::skip_ws(buf, pos + 1);
+    if buf.get(i) == Some(&b'}') {
+        return Ok(i + 1);
+    }
+    if i >= buf.len() {
+        return Err(Scan::Incomplete);
+    }
+    loop {
+        let (key, after_key) = key(buf, i)?;
+        i = after_key;
+        match (key, buf.get(i)) {
+            (b"detail", Some(b'"')) => {
+                let (s, end) = json::string(buf, i)?;
+                ev.detail = Some(s);
+                i = end;
+            }
+            (b"name", Some(b'"')) => {
+                let (s, end) = json::string(buf, i)?;
+                ev.args_name = Some(s);
+                i = end;
+            }
+            (b"count", Some(b'0'..=b'9')) => {
+                let (text, end) = json::number(buf, i)?;
+                ev.args_count = std::str::from_utf8(text).ok().and_then(|t| t.parse().ok());
+                i = end;
+            }
+            _ => i = json::skip_value(buf, i)?,
+        }
+        match next_member(buf, i)? {
+            Some(next) => i = next,
+            None => return Ok(json::skip_ws(buf, i) + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llvm_event() {
+        let buf = br#"{"pid":25,"tid":30,"ts":8291351,"ph":"X","dur":6827,"name":"RunPass","args":{"detail":"Expand large div/rem"}},"#;
+        let (ev, end) = parse(buf, 0).expect("parses");
+        assert_eq!(end, buf.len() - 1);
+        assert_eq!(ev.ph, b'X');
+        assert_eq!(ev.pid, 25);
+        assert_eq!(ev.tid, 30);
+        assert_eq!(ev.ts, Some(8_291_351_000));
+        assert_eq!(ev.dur, Some(6_827_000));
+        assert_eq!(ev.name_raw(), b"RunPass");
+        assert_eq!(ev.detail.map(|d| d.raw), Some(&b"Expand large div/rem"[..]));
+    }
+
+    #[test]
+    fn totals_and_metadata() {
+        let buf = br#"{"pid":1,"tid":2097,"ph":"X","ts":0,"dur":1,"name":"Total CoroCleanupPass","args":{"count":2,"avg ms":0}} "#;
+        let (ev, _) = parse(buf, 0).expect("parses");
+        assert_eq!(ev.args_count, Some(2));
+        let buf = br#"{"cat":"","pid":1,"tid":1948,"ts":0,"ph":"M","name":"thread_name","args":{"name":"opt cgu.1"}} "#;
+        let (ev, _) = parse(buf, 0).expect("parses");
+        assert_eq!(ev.ph, b'M');
+        assert_eq!(ev.args_name.map(|n| n.raw), Some(&b"opt cgu.1"[..]));
+    }
+
+    #[test]
+    fn every_prefix_is_incomplete_not_an_error() {
+        let buf = br#"{"pid":25,"tid":"main","ts":1.5,"ph":"X","dur":6827,"name":"a\"b","args":{"detail":"x","nested":{"k":[1,2]}}}"#;
+        for cut in 1..buf.len() {
+            assert_eq!(
+                parse(&buf[..cut], 0).map(|r| r.1),
+                Err(Scan::Incomplete),
+                "cut at {cut}"
+            );
+        }
+        let (ev, end) = parse(buf, 0).expect("parses");
+        assert_eq!(end, buf.len());
+        assert_eq!(ev.ts, Some(1_500));
+        assert!(ev.tid >> 63 == 1);
+    }
+
+    #[test]
+    fn invalid_syntax() {
+        assert!(matches!(parse(br#"{"ph" "X"}"#, 0), Err(Scan::Invalid(..))));
+        assert!(matches!(
+            parse(br#"{"ph":"X" "name":"a"}"#, 0),
+            Err(Scan::Invalid(..))
+        ));
+        assert!(matches!(parse(br#"{ph:"X"}"#, 0), Err(Scan::Invalid(..))));
+    }
+}

@@ -1,0 +1,241 @@
+//! Where traces come from: files, directories (a whole build's
+//! `*.llvm_timings.json`), standard input, gzip or zstd compressed.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// File name endings a directory scan picks up.
+pub const TRACE_SUFFIXES: &[&str] = &[
+    ".llvm_timings.json",
+    ".llvm_timings.json.gz",
+    ".llvm_timings.json.zst",
+];
+
+/// How an input is encoded, told by its first bytes (not its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+/// One trace to read.
+#[derive(Debug, Clone)]
+pub struct TraceInput {
+    /// `None` for standard input.
+    pub path: Option<PathBuf>,
+    /// The crate the trace belongs to, from a rustc file name
+    /// (`serde_json-1a2b3c4d5e6f7a8b.llvm_timings.json` → `serde_json`).
+    pub crate_name: Option<String>,
+    pub compression: Compression,
+    /// Size in bytes on disk (0 for standard input).
+    pub size: u64,
+}
+
+impl TraceInput {
+    /// The name used in messages.
+    pub fn display(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "-".to_string(),
+        }
+    }
+
+    /// True when the input can be read in parallel pieces.
+    pub fn splittable(&self) -> bool {
+        self.path.is_some() && self.compression == Compression::None
+    }
+
+    /// A reader of the decompressed content from the start.
+    pub fn open(&self) -> Result<Box<dyn Read + Send>, Error> {
+        match &self.path {
+            Some(p) => {
+                let raw = Box::new(File::open(p).map_err(|e| Error::io(&self.display(), &e))?);
+                decompress(raw, self.compression, &self.display())
+            }
+            None => Ok(open_stdin()?.0),
+        }
+    }
+
+    /// A reader of the raw file from `offset` (uncompressed files only).
+    pub fn open_at(&self, offset: u64) -> Result<File, Error> {
+        let path = self
+            .path
+            .as_ref()
+            .ok_or_else(|| Error::input("-", None, "standard input cannot be read twice"))?;
+        let mut f = File::open(path).map_err(|e| Error::io(&self.display(), &e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(&self.display(), &e))?;
+        Ok(f)
+    }
+}
+
+fn decompress(
+    raw: Box<dyn Read + Send>,
+    c: Compression,
+    name: &str,
+) -> Result<Box<dyn Read + Send>, Error> {
+    Ok(match c {
+        Compression::None => raw,
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
+            io::BufReader::with_capacity(1 << 20, raw),
+        )),
+        Compression::Zstd => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 20, raw))
+                .map_err(|e| Error::input(name, Some(0), format!("corrupt zstd data: {e}")))?,
+        ),
+    })
+}
+
+/// Tells the compression from the first bytes.
+pub fn sniff(head: &[u8]) -> Compression {
+    match head {
+        [0x1f, 0x8b, ..] => Compression::Gzip,
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Compression::Zstd,
+        _ => Compression::None,
+    }
+}
+
+/// The crate name in a rustc output file name: `<crate>-<16 hex>.llvm_timings.json…`.
+pub fn crate_from_file_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let stem = TRACE_SUFFIXES
+        .iter()
+        .rev()
+        .find_map(|s| name.strip_suffix(s))?;
+    let stem = match stem.rsplit_once('-') {
+        Some((krate, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            krate
+        }
+        _ => stem,
+    };
+    (!stem.is_empty()).then(|| stem.to_string())
+}
+
+/// Expands the command line's paths: files as given, directories to every
+/// trace file under them (sorted), `-` to standard input.
+pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
+    let mut out = Vec::new();
+    let mut stdin_seen = false;
+    for p in paths {
+        if p.as_os_str() == "-" {
+            if stdin_seen {
+                return Err(Error::input("-", None, "standard input given twice"));
+            }
+            stdin_seen = true;
+            out.push(TraceInput {
+                path: None,
+                crate_name: None,
+                compression: Compression::None,
+                size: 0,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(&p.display().to_string(), &e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).map_err(|e| Error::io(&p.display().to_string(), &e))?;
+            if found.is_empty() {
+                return Err(Error::input(&p.display().to_string(), None, "no *.llvm_timings.json files in this directory")
+                    .with_hint("build with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zllvm-time-trace; traces land in target/<profile>/deps/"));
+            }
+            found.sort();
+            for f in found {
+                out.push(file_input(f)?);
+            }
+        } else {
+            out.push(file_input(p.clone())?);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::input("-", None, "no input given"));
+    }
+    Ok(out)
+}
+
+fn file_input(path: PathBuf) -> Result<TraceInput, Error> {
+    let name = path.display().to_string();
+    let mut f = File::open(&path).map_err(|e| Error::io(&name, &e))?;
+    let size = f.metadata().map_err(|e| Error::io(&name, &e))?.len();
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io(&name, &e)),
+        }
+    }
+    Ok(TraceInput {
+        crate_name: crate_from_file_name(&path),
+        compression: sniff(&head[..n]),
+        size,
+        path: Some(path),
+    })
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let path = entry.path();
+        if ty.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| TRACE_SUFFIXES.iter().any(|s| n.ends_with(s)))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Standard input, decompressed if it starts with a gzip or zstd header.
+pub fn open_stdin() -> Result<(Box<dyn Read + Send>, Compression), Error> {
+    let mut stdin = io::stdin();
+    let mut head = Vec::with_capacity(4);
+    (&mut stdin)
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io("-", &e))?;
+    let c = sniff(&head);
+    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
+    Ok((decompress(raw, c, "-")?, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crate_names_from_rustc_file_names() {
+        let c = |s: &str| crate_from_file_name(Path::new(s));
+        assert_eq!(
+            c("target/release/deps/serde_json-1a2b3c4d5e6f7a8b.llvm_timings.json").as_deref(),
+            Some("serde_json")
+        );
+        assert_eq!(
+            c("web_http_server.llvm_timings.json.zst").as_deref(),
+            Some("web_http_server")
+        );
+        assert_eq!(
+            c("a-b-0123456789abcdef.llvm_timings.json.gz").as_deref(),
+            Some("a-b")
+        );
+        assert_eq!(c("trace.json"), None);
+    }
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]), Compression::Gzip);
+        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd]), Compression::Zstd);
+        assert_eq!(sniff(b"{\"tr"), Compression::None);
+        assert_eq!(sniff(b""), Compression::None);
+    }
+}

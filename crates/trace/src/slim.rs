@@ -1,0 +1,306 @@
+//! Writes a smaller trace that viewers can open: metadata kept, events
+//! shorter than a threshold dropped.
+//!
+//! Kept events are copied byte for byte (so the output's events are a subset
+//! of the input's), except that `--demangle` replaces mangled symbols in
+//! `args.detail`. `B`/`E` pairs are kept or dropped together. The output is
+//! written to a temporary file next to the target and renamed into place
+//! only when complete, so an error or interruption never leaves half a file.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::Error;
+use crate::event::Event;
+use crate::input::{self, TraceInput};
+use crate::llvm::subject;
+use crate::parallel::{self, Analysis, FileOutcome, Options, Truncation};
+use crate::reader::EventSink;
+
+/// What to keep.
+#[derive(Debug, Clone, Default)]
+pub struct SlimOptions {
+    /// Drop complete events (and `B`/`E` pairs) shorter than this (ns).
+    pub min_dur_ns: i64,
+    /// Event names kept whatever their duration.
+    pub keep: Vec<String>,
+    /// Replace mangled symbols in `args.detail` by their demangled names.
+    pub demangle: bool,
+    pub read: Options,
+}
+
+/// What slimming did.
+#[derive(Debug, Clone, Default)]
+pub struct SlimStats {
+    pub files: usize,
+    pub events_in: u64,
+    pub events_out: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub truncated: Vec<Truncation>,
+}
+
+struct Piece<'o> {
+    opts: &'o SlimOptions,
+    out: Vec<u8>,
+    events_in: u64,
+    events_out: u64,
+    /// Open `B` events: (ts, raw text).
+    begun: Vec<((u64, u64), i64, Vec<u8>)>,
+    orphan_end: bool,
+}
+
+impl Piece<'_> {
+    fn push(&mut self, raw: &[u8]) {
+        if !self.out.is_empty() {
+            self.out.extend_from_slice(b",\n");
+        }
+        self.out.extend_from_slice(raw);
+        self.events_out += 1;
+    }
+
+    fn kept_by_name(&self, ev: &Event<'_>) -> bool {
+        let name = ev.name_raw();
+        self.opts.keep.iter().any(|k| k.as_bytes() == name)
+    }
+
+    /// The event's text, with its symbol demangled when asked.
+    fn text<'r>(&self, ev: &Event<'_>, raw: &'r [u8]) -> std::borrow::Cow<'r, [u8]> {
+        use std::borrow::Cow;
+        if !self.opts.demangle {
+            return Cow::Borrowed(raw);
+        }
+        let Some(detail) = ev.detail.filter(|d| !d.escaped) else {
+            return Cow::Borrowed(raw);
+        };
+        let Some(sym) = subject(ev.name_raw(), detail.raw) else {
+            return Cow::Borrowed(raw);
+        };
+        let Ok(sym_text) = std::str::from_utf8(sym) else {
+            return Cow::Borrowed(raw);
+        };
+        let demangled = fastware_symbols::demangle(sym_text);
+        if demangled == sym_text {
+            return Cow::Borrowed(raw);
+        }
+        // `sym` lies inside `raw` (both borrow the same input buffer).
+        let start = sym.as_ptr() as usize - raw.as_ptr() as usize;
+        let mut out = Vec::with_capacity(raw.len() + demangled.len());
+        out.extend_from_slice(&raw[..start]);
+        out.extend_from_slice(json_escape(&demangled).as_bytes());
+        out.extend_from_slice(&raw[start + sym.len()..]);
+        Cow::Owned(out)
+    }
+}
+
+/// `s` escaped for use inside a JSON string.
+fn json_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl EventSink for Piece<'_> {
+    fn event(&mut self, ev: &Event<'_>, raw: &[u8], _offset: u64) {
+        self.events_in += 1;
+        match ev.ph {
+            b'B' => {
+                let text = self.text(ev, raw).into_owned();
+                self.begun
+                    .push(((ev.pid, ev.tid), ev.ts.unwrap_or(0), text));
+            }
+            b'E' => {
+                let key = (ev.pid, ev.tid);
+                match self.begun.iter().rposition(|(k, ..)| *k == key) {
+                    Some(i) => {
+                        let (_, start, begin) = self.begun.remove(i);
+                        if ev.ts.unwrap_or(0) - start >= self.opts.min_dur_ns
+                            || self.kept_by_name(ev)
+                        {
+                            self.push(&begin);
+                            self.push(raw);
+                        }
+                    }
+                    None => self.orphan_end = true,
+                }
+            }
+            b'X' => {
+                if ev.dur.unwrap_or(0) >= self.opts.min_dur_ns || self.kept_by_name(ev) {
+                    let text = self.text(ev, raw);
+                    self.push(&text);
+                }
+            }
+            // metadata, counters, instants …: kept
+            _ => {
+                let text = self.text(ev, raw);
+                self.push(&text);
+            }
+        }
+    }
+}
+
+struct Output {
+    writer: BufWriter<File>,
+    wrote_any: bool,
+    stats: SlimStats,
+    error: Option<std::io::Error>,
+}
+
+struct Slim<'o> {
+    opts: &'o SlimOptions,
+    out: Mutex<Output>,
+}
+
+impl<'o> Analysis for Slim<'o> {
+    type Chunk = Piece<'o>;
+    type File = ();
+
+    fn chunk(&self, _input: &TraceInput) -> Piece<'o> {
+        Piece {
+            opts: self.opts,
+            out: Vec::new(),
+            events_in: 0,
+            events_out: 0,
+            begun: Vec::new(),
+            orphan_end: false,
+        }
+    }
+
+    fn file(&self, _input: &TraceInput) {}
+
+    fn needs_whole_file(&self, chunk: &Piece<'o>, first: bool, last: bool) -> bool {
+        (!last && !chunk.begun.is_empty()) || (!first && chunk.orphan_end)
+    }
+
+    fn merge(&self, _file: &mut (), chunk: Piece<'o>) {
+        let mut o = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        o.stats.events_in += chunk.events_in;
+        o.stats.events_out += chunk.events_out;
+        if chunk.out.is_empty() || o.error.is_some() {
+            return;
+        }
+        let sep: &[u8] = if o.wrote_any { b",\n" } else { b"" };
+        let r = o
+            .writer
+            .write_all(sep)
+            .and_then(|_| o.writer.write_all(&chunk.out));
+        o.stats.bytes_out += (sep.len() + chunk.out.len()) as u64;
+        o.wrote_any = true;
+        if let Err(e) = r {
+            o.error = Some(e);
+        }
+    }
+
+    fn finish(&self, input: &TraceInput, _file: (), _outcome: &FileOutcome) -> Result<(), Error> {
+        let mut o = self.out.lock().unwrap_or_else(|e| e.into_inner());
+        o.stats.files += 1;
+        o.stats.bytes_in += input.size;
+        Ok(())
+    }
+}
+
+/// Slims `paths` into `out`.
+pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimStats, Error> {
+    let inputs = input::resolve(paths)?;
+    let out_name = out.display().to_string();
+    for i in &inputs {
+        if let Some(p) = &i.path {
+            if same_file(p, out) {
+                return Err(
+                    Error::input(&out_name, None, "the output would overwrite an input")
+                        .with_hint("choose another -o path"),
+                );
+            }
+        }
+    }
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".to_string());
+    let tmp = dir.join(format!(".{file_name}.fastware-{}.tmp", std::process::id()));
+    let file = File::create(&tmp).map_err(|e| Error {
+        bad_input: false,
+        ..Error::io(&tmp.display().to_string(), &e)
+    })?;
+    let guard = TempFile(Some(tmp.clone()));
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    writer
+        .write_all(b"{\"traceEvents\":[\n")
+        .map_err(|e| write_error(&out_name, &e))?;
+    let slim = Slim {
+        opts,
+        out: Mutex::new(Output {
+            writer,
+            wrote_any: false,
+            stats: SlimStats::default(),
+            error: None,
+        }),
+    };
+    let truncated = parallel::run(&inputs, &slim, opts.read)?;
+    let mut o = slim.out.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = o.error.take() {
+        return Err(write_error(&out_name, &e));
+    }
+    o.writer
+        .write_all(b"\n],\"otherData\":{\"generator\":\"fastware trace slim\"}}\n")
+        .map_err(|e| write_error(&out_name, &e))?;
+    let file = o
+        .writer
+        .into_inner()
+        .map_err(|e| write_error(&out_name, e.error()))?;
+    file.sync_all().map_err(|e| write_error(&out_name, &e))?;
+    std::fs::rename(&tmp, out).map_err(|e| write_error(&out_name, &e))?;
+    guard.keep();
+    o.stats.truncated = truncated;
+    o.stats.bytes_out = std::fs::metadata(out)
+        .map(|m| m.len())
+        .unwrap_or(o.stats.bytes_out);
+    Ok(o.stats)
+}
+
+fn write_error(path: &str, e: &std::io::Error) -> Error {
+    Error {
+        message: format!("cannot write: {}", crate::error::io_message(e)),
+        path: path.to_string(),
+        offset: None,
+        hint: None,
+        bad_input: false,
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Removes the temporary output unless kept.
+struct TempFile(Option<PathBuf>);
+
+impl TempFile {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
