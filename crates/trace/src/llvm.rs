@@ -257,7 +257,7 @@ impl Piece {
                 break;
             }
             children += top.end - top.start;
-            carry += top.pending - dur;
+            carry += top.pending;
             t.stack.pop();
         }
         let self_ns = (end - start - children).max(0);
