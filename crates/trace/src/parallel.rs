@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::error::Error;
-use crate::input::TraceInput;
+use std::io::ErrorKind;
+
+use crate::input::{Compression, TraceInput};
 use crate::reader::{End, EventSink, Outcome, ReadError, Reader};
 
 /// Size of the pieces a large file is read in.
@@ -453,7 +455,14 @@ fn finish<A: Analysis>(
 pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
     let path = input.display();
     match e {
-        ReadError::Io(e) => Error::io(&path, &e),
+        ReadError::Io(e) => match input.compression {
+            // a decoder's error means the compressed data is bad, not the machine
+            Compression::Gzip | Compression::Zstd if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
+                let kind = if input.compression == Compression::Gzip { "gzip" } else { "zstd" };
+                Error::input(&path, None, format!("corrupt or truncated {kind} data: {}", crate::error::io_message(&e)))
+            }
+            _ => Error::io(&path, &e),
+        },
         ReadError::Empty => Error::input(&path, None, "empty file: no trace events")
             .with_hint("a trace is written when rustc finishes; was the build interrupted?"),
         ReadError::NotJson(b, at) => {
@@ -461,15 +470,10 @@ pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
             Error::input(&path, Some(at), format!("not a JSON trace: starts with {what}"))
                 .with_hint("expected a Chrome Trace Event file, e.g. from RUSTFLAGS=-Zllvm-time-trace (gzip and zstd are read too)")
         }
-        ReadError::NotTrace(what, at) => Error::input(&path, Some(at), format!("not a trace: {what}")),
-        ReadError::Syntax(what, at) => {
-            let e = Error::input(&path, Some(at), format!("invalid trace JSON: {what}"));
-            if what == "no traceEvents array" || what == "array element is not an event object" {
-                Error::input(&path, Some(at), format!("not a Chrome trace: {what}"))
-            } else {
-                e
-            }
+        ReadError::Syntax(what @ ("no traceEvents array" | "array element is not an event object" | "traceEvents is not an array"), at) => {
+            Error::input(&path, Some(at), format!("not a Chrome trace: {what}"))
         }
+        ReadError::Syntax(what, at) => Error::input(&path, Some(at), format!("invalid trace JSON: {what}")),
         ReadError::Truncated { at, outcome } => Error::input(
             &path,
             Some(at),

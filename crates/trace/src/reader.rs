@@ -53,8 +53,6 @@ pub enum ReadError {
     Empty,
     /// Not JSON at all (first byte, offset).
     NotJson(u8, u64),
-    /// JSON, but not a trace.
-    NotTrace(&'static str, u64),
     /// Invalid JSON at this offset.
     Syntax(&'static str, u64),
     /// The input ended inside the document.

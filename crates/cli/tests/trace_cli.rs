@@ -1,0 +1,743 @@
+//! `fastware trace` end to end: the real binary on real rustc traces.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use fastware_symbols::Name;
+use fastware_testkit::llvm_reference::compute;
+use serde_json::Value;
+
+fn fastware() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fastware"))
+}
+
+fn run(args: &[&str]) -> Output {
+    fastware().args(args).output().expect("run fastware")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+fn traces() -> PathBuf {
+    fastware_testkit::tracee_traces()
+}
+
+fn app_trace() -> PathBuf {
+    fastware_testkit::files_with_suffix(&traces(), ".llvm_timings.json")
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("tracee_app"))
+        .expect("app trace")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// µs in the JSON (integer or fraction) as ns.
+fn ns(v: &Value) -> i64 {
+    v.as_i64()
+        .map(|x| x * 1000)
+        .unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
+}
+
+#[test]
+fn help_works_as_fastware_and_as_cargo_subcommand() {
+    let o = run(&["trace", "--help"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(
+        text.contains("Examples:") && text.contains("fastware trace slim"),
+        "{text}"
+    );
+    assert!(text.contains("--by") && text.contains("--format") && text.contains("--top"));
+
+    // cargo runs `cargo-fastware fastware trace --help`
+    let o = Command::new(env!("CARGO_BIN_EXE_cargo-fastware"))
+        .args(["fastware", "trace", "--help"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Usage: cargo fastware trace"),
+        "{}",
+        stdout(&o)
+    );
+
+    // and through cargo itself, with cargo-fastware on PATH
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-fastware"))
+        .parent()
+        .expect("bin dir");
+    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .expect("PATH");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = Command::new(cargo)
+        .args(["fastware", "trace", "--help"])
+        .env("PATH", path)
+        .output()
+        .expect("run cargo");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Examples:"));
+
+    let o = run(&["slim"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "unknown subcommand is a usage error"
+    );
+}
+
+#[test]
+fn json_figures_equal_the_reference() {
+    let dir = traces();
+    let files = fastware_testkit::files_with_suffix(&dir, ".llvm_timings.json");
+    let reference = compute(&files, "OptFunction");
+
+    let v = json(&[
+        "trace",
+        s(&dir),
+        "--by",
+        "function",
+        "--format",
+        "json",
+        "--top",
+        "0",
+    ]);
+    assert_eq!(ns(&v["inputs"]["busy_us"]), reference.busy_ns);
+    let ours: HashMap<String, (i64, i64, u64)> = v["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| {
+            let key = f["function"].as_str().expect("key").to_string();
+            (
+                key,
+                (
+                    ns(&f["llvm_time_us"]),
+                    ns(&f["event_time_us"]),
+                    f["event_count"].as_u64().expect("count"),
+                ),
+            )
+        })
+        .collect();
+    let expected: HashMap<String, (i64, i64, u64)> = reference
+        .group(|sym, _| vec![Name::new(sym).function()])
+        .into_iter()
+        .map(|(k, f)| (k, (f.llvm_ns, f.event_ns, f.event_count)))
+        .collect();
+    assert_eq!(ours, expected);
+
+    let v = json(&[
+        "trace",
+        s(&dir),
+        "--by",
+        "crate",
+        "--format",
+        "json",
+        "--top",
+        "0",
+    ]);
+    let ours: HashMap<String, i64> = v["crates"]
+        .as_array()
+        .expect("crates")
+        .iter()
+        .map(|c| {
+            (
+                c["crate"].as_str().expect("crate").to_string(),
+                ns(&c["llvm_time_us"]),
+            )
+        })
+        .collect();
+    let expected: HashMap<String, i64> = reference
+        .group(|sym, file_crate| {
+            let n = Name::new(sym);
+            vec![n
+                .instantiating_crate()
+                .or(file_crate)
+                .unwrap_or("(not Rust)")
+                .to_string()]
+        })
+        .into_iter()
+        .map(|(k, f)| (k, f.llvm_ns))
+        .collect();
+    assert_eq!(ours, expected);
+
+    let v = json(&[
+        "trace",
+        s(&dir),
+        "--by",
+        "pass",
+        "--format",
+        "json",
+        "--top",
+        "0",
+    ]);
+    let ours: HashMap<String, i64> = v["passes"]
+        .as_array()
+        .expect("passes")
+        .iter()
+        .map(|p| {
+            let (pass, event) = (
+                p["pass"].as_str().expect("pass"),
+                p["event"].as_str().expect("event"),
+            );
+            let key = if pass == event {
+                pass.to_string()
+            } else {
+                format!("{pass} ({event})")
+            };
+            (key, ns(&p["self_time_us"]))
+        })
+        .collect();
+    let expected: HashMap<String, i64> = reference
+        .passes
+        .iter()
+        .map(|(k, p)| (k.clone(), p.self_ns))
+        .collect();
+    assert_eq!(ours, expected);
+    // LLVM's own totals are listed apart and not added into the passes
+    let totals = v["llvm_totals"].as_array().expect("llvm_totals");
+    assert!(totals.iter().any(|t| t["name"] == "OptFunction"));
+    let self_sum: i64 = v["passes"]
+        .as_array()
+        .expect("passes")
+        .iter()
+        .map(|p| ns(&p["self_time_us"]))
+        .sum();
+    assert_eq!(self_sum, ns(&v["inputs"]["busy_us"]));
+}
+
+#[test]
+fn groupings_fold_closures_keep_generics_and_attribute_crates() {
+    let dir = traces();
+    let d = s(&dir);
+    let functions = json(&[
+        "trace", d, "--by", "function", "--format", "json", "--top", "0",
+    ]);
+    let keys: Vec<&str> = functions["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .map(|f| f["function"].as_str().expect("key"))
+        .collect();
+    // the async fn's body `pipeline::{closure#0}` (and the closure inside it) fold into the fn
+    assert!(keys.contains(&"tracee_app::pipeline"), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| !k.contains("{closure")),
+        "no closures left: {keys:?}"
+    );
+    let pipeline = &functions["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .find(|f| f["function"] == "tracee_app::pipeline")
+        .expect("row")["instances"];
+    assert_eq!(pipeline.as_u64(), Some(2), "body and inner closure");
+
+    let instances = json(&[
+        "trace", d, "--by", "instance", "--format", "json", "--top", "0",
+    ]);
+    let keys: Vec<&str> = instances["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .map(|f| f["instance"].as_str().expect("key"))
+        .collect();
+    assert!(
+        keys.contains(&"tracee_types::summarize::<&str>")
+            && keys.contains(&"tracee_types::summarize::<u64>"),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&"tracee_app::pipeline::{closure#0}"));
+
+    // drop glue of tracee_types::Record, optimised in tracee_app, counts for tracee_types
+    let glue = instances["instances"]
+        .as_array()
+        .expect("instances")
+        .iter()
+        .find(|f| f["instance"] == "core::ptr::drop_in_place::<tracee_types::Record>")
+        .expect("drop glue of Record");
+    let glue_ns = ns(&glue["llvm_time_us"]);
+    assert!(glue_ns > 0);
+    let type_crates = json(&[
+        "trace",
+        d,
+        "--by",
+        "type-crate",
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--filter",
+        r"^core::ptr::drop_in_place::<tracee_types::Record>$",
+    ]);
+    let rows = type_crates["type_crates"].as_array().expect("type crates");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["crate"], "tracee_types");
+    assert_eq!(ns(&rows[0]["llvm_time_us"]), glue_ns);
+    let defining = json(&[
+        "trace",
+        d,
+        "--by",
+        "defining-crate",
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--filter",
+        r"^core::ptr::drop_in_place::<tracee_types::Record>$",
+    ]);
+    assert_eq!(defining["defining_crates"][0]["crate"], "core");
+
+    // the v0 suffix says tracee_app instantiated tracee_types::summarize
+    let crates = json(&[
+        "trace",
+        d,
+        "--by",
+        "crate",
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--filter",
+        r"^tracee_types::summarize::<",
+    ]);
+    let rows = crates["crates"].as_array().expect("crates");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["crate"], "tracee_app");
+}
+
+#[test]
+fn table_and_csv_output() {
+    let dir = traces();
+    let o = run(&["trace", s(&dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for section in [
+        "Functions by LLVM time",
+        "Crates by LLVM time",
+        "Passes by self time",
+        "Codegen units",
+    ] {
+        assert!(text.contains(section), "{section} missing:\n{text}");
+    }
+    assert!(text.starts_with("2 files, "), "{text}");
+    let o = run(&["trace", s(&dir), "--by", "file", "--format", "csv"]);
+    assert!(o.status.success());
+    let csv = stdout(&o);
+    assert!(
+        csv.starts_with("busy_us,share_of_busy,event_time_us,span_us"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        3,
+        "header and one line per file: {csv}"
+    );
+    let o = run(&["trace", s(&dir), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--format csv writes one table"));
+}
+
+#[test]
+fn compressed_stdin_and_bare_array_inputs_give_the_same_figures() {
+    let tmp = fastware_testkit::temp_dir("trace-inputs");
+    let plain = std::fs::read(app_trace()).expect("read trace");
+    let gz = tmp.join("app.llvm_timings.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::fast(),
+    );
+    enc.write_all(&plain).expect("gzip");
+    enc.finish().expect("gzip");
+    // The committed .zst was made by the zstd tool: decompress it and compare with itself compressed.
+    let zst = fastware_testkit::workspace_root()
+        .join("tests/fixtures/traces/tracee/tracee_app.llvm_timings.json.zst");
+    let mut from_zst = Vec::new();
+    ruzstd::decoding::StreamingDecoder::new(std::fs::File::open(&zst).expect("open"))
+        .expect("zstd")
+        .read_to_end(&mut from_zst)
+        .expect("decompress");
+    let zst_plain = tmp.join("zst-plain.json");
+    std::fs::write(&zst_plain, &from_zst).expect("write");
+    // A bare array without its closing `]`: the same events, the other layout.
+    let text = std::str::from_utf8(&plain).expect("utf-8");
+    let start = text.find('[').expect("array start");
+    let end = text.rfind(']').expect("array end");
+    let bare = tmp.join("bare.json");
+    std::fs::write(&bare, format!("{}\n", &text[start..end])).expect("write");
+
+    let args = |p: &str| {
+        vec![
+            "trace".to_string(),
+            p.to_string(),
+            "--by".into(),
+            "function".into(),
+            "--format".into(),
+            "json".into(),
+            "--top".into(),
+            "0".into(),
+        ]
+    };
+    let figures = |v: Value| v["functions"].clone();
+    let plain_v = json(
+        &args(s(&app_trace()))
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        figures(json(
+            &args(s(&gz)).iter().map(String::as_str).collect::<Vec<_>>()
+        )),
+        figures(plain_v.clone()),
+        "gzip"
+    );
+    assert_eq!(
+        figures(json(
+            &args(s(&bare))
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        )),
+        figures(plain_v.clone()),
+        "bare array"
+    );
+    assert_eq!(
+        figures(json(
+            &args(s(&zst)).iter().map(String::as_str).collect::<Vec<_>>()
+        )),
+        figures(json(
+            &args(s(&zst_plain))
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        )),
+        "zstd"
+    );
+    // stdin, gzip-compressed
+    let mut child = fastware()
+        .args(args("-"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = std::fs::read(&gz).expect("read");
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let o = child.wait_with_output().expect("wait");
+    writer.join().expect("join").expect("write stdin");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(figures(v), figures(plain_v));
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = traces();
+    for args in [
+        vec!["trace", s(&dir), "--by", "instance", "--top", "0"],
+        vec![
+            "trace",
+            s(&dir),
+            "--by",
+            "instance",
+            "--top",
+            "0",
+            "--format",
+            "json",
+        ],
+    ] {
+        let mut child = fastware()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 200];
+        out.read_exact(&mut first).expect("some output");
+        drop(out); // like `| head -3`
+        let o = child.wait_with_output().expect("wait");
+        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        assert!(
+            stderr(&o).is_empty(),
+            "no panic, no message: {}",
+            stderr(&o)
+        );
+    }
+}
+
+fn expect_error(args: &[&str], status: i32, needles: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(status), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: expected {n:?} in {err}");
+    }
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn bad_inputs_get_one_clear_error_each() {
+    let tmp = fastware_testkit::temp_dir("trace-bad");
+    let trace = std::fs::read(app_trace()).expect("read");
+
+    // truncated: a real trace cut mid-event, as when rustc is killed
+    let cut = trace.len() / 2 + 17;
+    let truncated = tmp.join("truncated.llvm_timings.json");
+    std::fs::write(&truncated, &trace[..cut]).expect("write");
+    let path = s(&truncated);
+    expect_error(
+        &["trace", path],
+        2,
+        &[
+            "truncated trace",
+            &format!("{path}:{cut})"),
+            "--allow-truncated",
+        ],
+    );
+    let o = run(&["trace", path, "--allow-truncated", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("is truncated at byte {cut}")),
+        "{}",
+        stderr(&o)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["inputs"]["truncated"][0]["at_byte"], cut as u64);
+    assert!(
+        v["inputs"]["events"].as_u64().expect("events") > 1000,
+        "the events before the cut are reported"
+    );
+
+    // JSON that is not a trace: a real cargo fingerprint file
+    let target = fastware_testkit::tracee_traces();
+    let fingerprint = walk_find(
+        target
+            .parent()
+            .expect("release")
+            .join(".fingerprint")
+            .as_path(),
+        ".json",
+    )
+    .expect("a cargo .json file");
+    expect_error(
+        &["trace", s(&fingerprint)],
+        2,
+        &["not a Chrome trace", s(&fingerprint)],
+    );
+
+    // empty file
+    let empty = tmp.join("empty.json");
+    std::fs::write(&empty, b"").expect("write");
+    expect_error(&["trace", s(&empty)], 2, &["empty file", s(&empty)]);
+
+    // binary file: the tracee executable
+    let exe = target.parent().expect("release").join("tracee-app");
+    expect_error(
+        &["trace", s(&exe)],
+        2,
+        &[
+            "not a JSON trace: starts with byte 0x7f",
+            &format!("{}:0)", s(&exe)),
+        ],
+    );
+
+    // missing file
+    let missing = tmp.join("missing.json");
+    expect_error(
+        &["trace", s(&missing)],
+        2,
+        &["No such file or directory", s(&missing)],
+    );
+
+    // a directory without traces
+    let empty_dir = tmp.join("nothing-here");
+    std::fs::create_dir_all(&empty_dir).expect("mkdir");
+    expect_error(
+        &["trace", s(&empty_dir)],
+        2,
+        &["no *.llvm_timings.json files"],
+    );
+
+    // corrupt compressed data: a real gzip stream with its middle damaged
+    let mut gz = Vec::new();
+    let mut enc = flate2::write::GzEncoder::new(&mut gz, flate2::Compression::fast());
+    enc.write_all(&trace[..200_000]).expect("gzip");
+    enc.finish().expect("gzip");
+    let mid = gz.len() / 2;
+    for b in &mut gz[mid..mid + 64] {
+        *b ^= 0x5a;
+    }
+    let bad_gz = tmp.join("corrupt.json.gz");
+    std::fs::write(&bad_gz, &gz).expect("write");
+    // (damaged deflate data may decode to garbage that the JSON reader rejects first)
+    let o = run(&["trace", s(&bad_gz)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("corrupt or truncated gzip data")
+            || stderr(&o).contains("invalid trace JSON"),
+        "{}",
+        stderr(&o)
+    );
+    let cut_gz = tmp.join("cut.json.gz");
+    std::fs::write(&cut_gz, &gz[..mid]).expect("write");
+    expect_error(
+        &["trace", s(&cut_gz)],
+        2,
+        &["corrupt or truncated gzip data", s(&cut_gz)],
+    );
+
+    // bad arguments
+    expect_error(
+        &["trace", s(&app_trace()), "--filter", "("],
+        2,
+        &["invalid --filter regex"],
+    );
+    expect_error(
+        &["trace", s(&app_trace()), "--by", "colour"],
+        2,
+        &["invalid value 'colour'"],
+    );
+}
+
+fn walk_find(dir: &Path, suffix: &str) -> Option<PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if let Some(f) = walk_find(&p, suffix) {
+                return Some(f);
+            }
+        } else if p.to_string_lossy().ends_with(suffix) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+#[test]
+fn slim_writes_a_valid_subset_with_thread_names() {
+    let tmp = fastware_testkit::temp_dir("trace-slim");
+    let input = app_trace();
+    let out = tmp.join("slim.json");
+    let o = run(&[
+        "trace",
+        "slim",
+        s(&input),
+        "-o",
+        s(&out),
+        "--min-dur",
+        "1ms",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("wrote {}", s(&out))),
+        "{}",
+        stdout(&o)
+    );
+
+    let read_events = |p: &Path| -> Vec<Value> {
+        let v: Value = serde_json::from_slice(&std::fs::read(p).expect("read"))
+            .expect("output parses as JSON");
+        v["traceEvents"].as_array().expect("traceEvents").clone()
+    };
+    let all = read_events(&input);
+    let kept = read_events(&out);
+    assert!(
+        !kept.is_empty() && kept.len() < all.len() / 10,
+        "{} of {}",
+        kept.len(),
+        all.len()
+    );
+    let input_set: std::collections::HashSet<String> = all.iter().map(|e| e.to_string()).collect();
+    for e in &kept {
+        assert!(input_set.contains(&e.to_string()), "not in the input: {e}");
+        if e["ph"] == "X" {
+            assert!(e["dur"].as_i64().expect("dur") >= 1000, "{e}");
+        }
+    }
+    let names = |events: &[Value]| -> Vec<String> {
+        let mut v: Vec<String> = events
+            .iter()
+            .filter(|e| e["name"] == "thread_name")
+            .map(|e| e.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&kept), names(&all), "every thread name kept");
+    assert!(!names(&all).is_empty());
+
+    // --keep keeps short events of a name; --demangle rewrites symbols
+    let out2 = tmp.join("slim2.json");
+    let o = run(&[
+        "trace",
+        "slim",
+        s(&input),
+        "-o",
+        s(&out2),
+        "--min-dur",
+        "10s",
+        "--keep",
+        "OptFunction",
+        "--demangle",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let kept = read_events(&out2);
+    let optfn: Vec<&Value> = kept.iter().filter(|e| e["name"] == "OptFunction").collect();
+    assert_eq!(
+        optfn.len(),
+        all.iter().filter(|e| e["name"] == "OptFunction").count()
+    );
+    assert!(optfn.iter().all(|e| !e["args"]["detail"]
+        .as_str()
+        .expect("detail")
+        .starts_with("_R")));
+    assert!(optfn
+        .iter()
+        .any(|e| e["args"]["detail"] == "tracee_app::main"));
+
+    // the output never overwrites an input, and nothing is left behind on error
+    expect_error(
+        &["trace", "slim", s(&input), "-o", s(&input)],
+        2,
+        &["would overwrite an input"],
+    );
+    expect_error(
+        &[
+            "trace",
+            "slim",
+            s(&input),
+            "-o",
+            s(&out),
+            "--min-dur",
+            "soon",
+        ],
+        2,
+        &["--min-dur"],
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("ls")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
