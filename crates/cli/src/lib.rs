@@ -21,11 +21,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn bad_input(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            hint: None,
-            status: 2,
-        }
+        Failure { message: message.into(), hint: None, status: 2 }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Failure {
@@ -36,11 +32,7 @@ impl Failure {
 
 impl From<fastware_trace::Error> for Failure {
     fn from(e: fastware_trace::Error) -> Failure {
-        Failure {
-            status: if e.bad_input { 2 } else { 1 },
-            hint: e.hint.clone(),
-            message: e.to_string(),
-        }
+        Failure { status: if e.bad_input { 2 } else { 1 }, hint: e.hint.clone(), message: e.to_string() }
     }
 }
 
@@ -48,16 +40,8 @@ impl From<fastware_trace::Error> for Failure {
 /// which ends the program quietly; anything else is a failure.
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
-        let status = if fastware_report::is_broken_pipe(&e) {
-            0
-        } else {
-            1
-        };
-        Failure {
-            message: format!("cannot write output: {e}"),
-            hint: None,
-            status,
-        }
+        let status = if fastware_report::is_broken_pipe(&e) { 0 } else { 1 };
+        Failure { message: format!("cannot write output: {e}"), hint: None, status }
     }
 }
 

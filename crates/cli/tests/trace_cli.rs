@@ -31,6 +31,21 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).expect("JSON output")
 }
 
+/// The values of `field` in the rows of list `list` of a JSON report.
+fn column<'a>(v: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
+    v[list].as_array().expect("list").iter().map(|r| r[field].as_str().expect("text field")).collect()
+}
+
+/// The row of list `list` whose `field` is `value`.
+fn row<'a>(v: &'a Value, list: &str, field: &str, value: &str) -> &'a Value {
+    v[list]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|r| r[field] == value)
+        .unwrap_or_else(|| panic!("no {field} = {value}"))
+}
+
 fn traces() -> PathBuf {
     fastware_testkit::tracee_traces()
 }
@@ -48,9 +63,7 @@ fn s(p: &Path) -> &str {
 
 /// µs in the JSON (integer or fraction) as ns.
 fn ns(v: &Value) -> i64 {
-    v.as_i64()
-        .map(|x| x * 1000)
-        .unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
+    v.as_i64().map(|x| x * 1000).unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
 }
 
 #[test]
@@ -58,47 +71,29 @@ fn help_works_as_fastware_and_as_cargo_subcommand() {
     let o = run(&["trace", "--help"]);
     assert!(o.status.success());
     let text = stdout(&o);
-    assert!(
-        text.contains("Examples:") && text.contains("fastware trace slim"),
-        "{text}"
-    );
+    assert!(text.contains("Examples:") && text.contains("fastware trace slim"), "{text}");
     assert!(text.contains("--by") && text.contains("--format") && text.contains("--top"));
 
     // cargo runs `cargo-fastware fastware trace --help`
-    let o = Command::new(env!("CARGO_BIN_EXE_cargo-fastware"))
-        .args(["fastware", "trace", "--help"])
-        .output()
-        .expect("run");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_cargo-fastware")).args(["fastware", "trace", "--help"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stdout(&o).contains("Usage: cargo fastware trace"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).contains("Usage: cargo fastware trace"), "{}", stdout(&o));
 
     // and through cargo itself, with cargo-fastware on PATH
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-fastware"))
-        .parent()
-        .expect("bin dir");
-    let path = std::env::join_paths(std::iter::once(bin_dir.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_cargo-fastware")).parent().expect("bin dir");
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
     .expect("PATH");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let o = Command::new(cargo)
-        .args(["fastware", "trace", "--help"])
-        .env("PATH", path)
-        .output()
-        .expect("run cargo");
+    let o = Command::new(cargo).args(["fastware", "trace", "--help"]).env("PATH", path).output().expect("run cargo");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("Examples:"));
 
     let o = run(&["slim"]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "unknown subcommand is a usage error"
-    );
+    assert_eq!(o.status.code(), Some(2), "unknown subcommand is a usage error");
 }
 
 #[test]
@@ -107,16 +102,7 @@ fn json_figures_equal_the_reference() {
     let files = fastware_testkit::files_with_suffix(&dir, ".llvm_timings.json");
     let reference = compute(&files, "OptFunction");
 
-    let v = json(&[
-        "trace",
-        s(&dir),
-        "--by",
-        "function",
-        "--format",
-        "json",
-        "--top",
-        "0",
-    ]);
+    let v = json(&["trace", s(&dir), "--by", "function", "--format", "json", "--top", "0"]);
     assert_eq!(ns(&v["inputs"]["busy_us"]), reference.busy_ns);
     let ours: HashMap<String, (i64, i64, u64)> = v["functions"]
         .as_array()
@@ -124,14 +110,7 @@ fn json_figures_equal_the_reference() {
         .iter()
         .map(|f| {
             let key = f["function"].as_str().expect("key").to_string();
-            (
-                key,
-                (
-                    ns(&f["llvm_time_us"]),
-                    ns(&f["event_time_us"]),
-                    f["event_count"].as_u64().expect("count"),
-                ),
-            )
+            (key, (ns(&f["llvm_time_us"]), ns(&f["event_time_us"]), f["event_count"].as_u64().expect("count")))
         })
         .collect();
     let expected: HashMap<String, (i64, i64, u64)> = reference
@@ -141,184 +120,80 @@ fn json_figures_equal_the_reference() {
         .collect();
     assert_eq!(ours, expected);
 
-    let v = json(&[
-        "trace",
-        s(&dir),
-        "--by",
-        "crate",
-        "--format",
-        "json",
-        "--top",
-        "0",
-    ]);
+    let v = json(&["trace", s(&dir), "--by", "crate", "--format", "json", "--top", "0"]);
     let ours: HashMap<String, i64> = v["crates"]
         .as_array()
         .expect("crates")
         .iter()
-        .map(|c| {
-            (
-                c["crate"].as_str().expect("crate").to_string(),
-                ns(&c["llvm_time_us"]),
-            )
-        })
+        .map(|c| (c["crate"].as_str().expect("crate").to_string(), ns(&c["llvm_time_us"])))
         .collect();
     let expected: HashMap<String, i64> = reference
         .group(|sym, file_crate| {
             let n = Name::new(sym);
-            vec![n
-                .instantiating_crate()
-                .or(file_crate)
-                .unwrap_or("(not Rust)")
-                .to_string()]
+            vec![n.instantiating_crate().or(file_crate).unwrap_or("(not Rust)").to_string()]
         })
         .into_iter()
         .map(|(k, f)| (k, f.llvm_ns))
         .collect();
     assert_eq!(ours, expected);
 
-    let v = json(&[
-        "trace",
-        s(&dir),
-        "--by",
-        "pass",
-        "--format",
-        "json",
-        "--top",
-        "0",
-    ]);
+    let v = json(&["trace", s(&dir), "--by", "pass", "--format", "json", "--top", "0"]);
     let ours: HashMap<String, i64> = v["passes"]
         .as_array()
         .expect("passes")
         .iter()
         .map(|p| {
-            let (pass, event) = (
-                p["pass"].as_str().expect("pass"),
-                p["event"].as_str().expect("event"),
-            );
-            let key = if pass == event {
-                pass.to_string()
-            } else {
-                format!("{pass} ({event})")
-            };
+            let (pass, event) = (p["pass"].as_str().expect("pass"), p["event"].as_str().expect("event"));
+            let key = if pass == event { pass.to_string() } else { format!("{pass} ({event})") };
             (key, ns(&p["self_time_us"]))
         })
         .collect();
-    let expected: HashMap<String, i64> = reference
-        .passes
-        .iter()
-        .map(|(k, p)| (k.clone(), p.self_ns))
-        .collect();
+    let expected: HashMap<String, i64> = reference.passes.iter().map(|(k, p)| (k.clone(), p.self_ns)).collect();
     assert_eq!(ours, expected);
     // LLVM's own totals are listed apart and not added into the passes
     let totals = v["llvm_totals"].as_array().expect("llvm_totals");
     assert!(totals.iter().any(|t| t["name"] == "OptFunction"));
-    let self_sum: i64 = v["passes"]
-        .as_array()
-        .expect("passes")
-        .iter()
-        .map(|p| ns(&p["self_time_us"]))
-        .sum();
+    let self_sum: i64 = v["passes"].as_array().expect("passes").iter().map(|p| ns(&p["self_time_us"])).sum();
     assert_eq!(self_sum, ns(&v["inputs"]["busy_us"]));
 }
 
 #[test]
 fn groupings_fold_closures_keep_generics_and_attribute_crates() {
     let dir = traces();
-    let d = s(&dir);
-    let functions = json(&[
-        "trace", d, "--by", "function", "--format", "json", "--top", "0",
-    ]);
-    let keys: Vec<&str> = functions["functions"]
-        .as_array()
-        .expect("functions")
-        .iter()
-        .map(|f| f["function"].as_str().expect("key"))
-        .collect();
+    let view = |by: &str, filter: Option<&str>| {
+        let mut args = vec!["trace", s(&dir), "--by", by, "--format", "json", "--top", "0"];
+        args.extend(filter.iter().flat_map(|f| ["--filter", *f]));
+        json(&args)
+    };
+    let functions = view("function", None);
+    let keys = column(&functions, "functions", "function");
     // the async fn's body `pipeline::{closure#0}` (and the closure inside it) fold into the fn
     assert!(keys.contains(&"tracee_app::pipeline"), "{keys:?}");
-    assert!(
-        keys.iter().all(|k| !k.contains("{closure")),
-        "no closures left: {keys:?}"
-    );
-    let pipeline = &functions["functions"]
-        .as_array()
-        .expect("functions")
-        .iter()
-        .find(|f| f["function"] == "tracee_app::pipeline")
-        .expect("row")["instances"];
-    assert_eq!(pipeline.as_u64(), Some(2), "body and inner closure");
+    assert!(keys.iter().all(|k| !k.contains("{closure")), "no closures left: {keys:?}");
+    let pipeline = row(&functions, "functions", "function", "tracee_app::pipeline");
+    assert_eq!(pipeline["instances"].as_u64(), Some(2), "body and inner closure");
 
-    let instances = json(&[
-        "trace", d, "--by", "instance", "--format", "json", "--top", "0",
-    ]);
-    let keys: Vec<&str> = instances["instances"]
-        .as_array()
-        .expect("instances")
-        .iter()
-        .map(|f| f["instance"].as_str().expect("key"))
-        .collect();
-    assert!(
-        keys.contains(&"tracee_types::summarize::<&str>")
-            && keys.contains(&"tracee_types::summarize::<u64>"),
-        "{keys:?}"
-    );
+    let instances = view("instance", None);
+    let keys = column(&instances, "instances", "instance");
+    assert!(keys.contains(&"tracee_types::summarize::<&str>") && keys.contains(&"tracee_types::summarize::<u64>"));
     assert!(keys.contains(&"tracee_app::pipeline::{closure#0}"));
 
     // drop glue of tracee_types::Record, optimised in tracee_app, counts for tracee_types
-    let glue = instances["instances"]
-        .as_array()
-        .expect("instances")
-        .iter()
-        .find(|f| f["instance"] == "core::ptr::drop_in_place::<tracee_types::Record>")
-        .expect("drop glue of Record");
-    let glue_ns = ns(&glue["llvm_time_us"]);
+    let glue = "core::ptr::drop_in_place::<tracee_types::Record>";
+    let glue_ns = ns(&row(&instances, "instances", "instance", glue)["llvm_time_us"]);
     assert!(glue_ns > 0);
-    let type_crates = json(&[
-        "trace",
-        d,
-        "--by",
-        "type-crate",
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--filter",
-        r"^core::ptr::drop_in_place::<tracee_types::Record>$",
-    ]);
-    let rows = type_crates["type_crates"].as_array().expect("type crates");
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["crate"], "tracee_types");
-    assert_eq!(ns(&rows[0]["llvm_time_us"]), glue_ns);
-    let defining = json(&[
-        "trace",
-        d,
-        "--by",
-        "defining-crate",
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--filter",
-        r"^core::ptr::drop_in_place::<tracee_types::Record>$",
-    ]);
-    assert_eq!(defining["defining_crates"][0]["crate"], "core");
+    let only_glue = format!("^{}$", regex_escape(glue));
+    let type_crates = view("type-crate", Some(&only_glue));
+    assert_eq!(column(&type_crates, "type_crates", "crate"), ["tracee_types"]);
+    assert_eq!(ns(&type_crates["type_crates"][0]["llvm_time_us"]), glue_ns);
+    assert_eq!(column(&view("defining-crate", Some(&only_glue)), "defining_crates", "crate"), ["core"]);
 
     // the v0 suffix says tracee_app instantiated tracee_types::summarize
-    let crates = json(&[
-        "trace",
-        d,
-        "--by",
-        "crate",
-        "--format",
-        "json",
-        "--top",
-        "0",
-        "--filter",
-        r"^tracee_types::summarize::<",
-    ]);
-    let rows = crates["crates"].as_array().expect("crates");
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0]["crate"], "tracee_app");
+    assert_eq!(column(&view("crate", Some(r"^tracee_types::summarize::<")), "crates", "crate"), ["tracee_app"]);
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "()[]{}.*+?^$|\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 
 #[test]
@@ -327,27 +202,15 @@ fn table_and_csv_output() {
     let o = run(&["trace", s(&dir)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    for section in [
-        "Functions by LLVM time",
-        "Crates by LLVM time",
-        "Passes by self time",
-        "Codegen units",
-    ] {
+    for section in ["Functions by LLVM time", "Crates by LLVM time", "Passes by self time", "Codegen units"] {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
     assert!(text.starts_with("2 files, "), "{text}");
     let o = run(&["trace", s(&dir), "--by", "file", "--format", "csv"]);
     assert!(o.status.success());
     let csv = stdout(&o);
-    assert!(
-        csv.starts_with("busy_us,share_of_busy,event_time_us,span_us"),
-        "{csv}"
-    );
-    assert_eq!(
-        csv.lines().count(),
-        3,
-        "header and one line per file: {csv}"
-    );
+    assert!(csv.starts_with("busy_us,share_of_busy,event_time_us,span_us"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "header and one line per file: {csv}");
     let o = run(&["trace", s(&dir), "--format", "csv"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--format csv writes one table"));
@@ -358,15 +221,12 @@ fn compressed_stdin_and_bare_array_inputs_give_the_same_figures() {
     let tmp = fastware_testkit::temp_dir("trace-inputs");
     let plain = std::fs::read(app_trace()).expect("read trace");
     let gz = tmp.join("app.llvm_timings.json.gz");
-    let mut enc = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).expect("create"),
-        flate2::Compression::fast(),
-    );
+    let mut enc =
+        flate2::write::GzEncoder::new(std::fs::File::create(&gz).expect("create"), flate2::Compression::fast());
     enc.write_all(&plain).expect("gzip");
     enc.finish().expect("gzip");
     // The committed .zst was made by the zstd tool: decompress it and compare with itself compressed.
-    let zst = fastware_testkit::workspace_root()
-        .join("tests/fixtures/traces/tracee/tracee_app.llvm_timings.json.zst");
+    let zst = fastware_testkit::workspace_root().join("tests/fixtures/traces/tracee/tracee_app.llvm_timings.json.zst");
     let mut from_zst = Vec::new();
     ruzstd::decoding::StreamingDecoder::new(std::fs::File::open(&zst).expect("open"))
         .expect("zstd")
@@ -394,39 +254,20 @@ fn compressed_stdin_and_bare_array_inputs_give_the_same_figures() {
         ]
     };
     let figures = |v: Value| v["functions"].clone();
-    let plain_v = json(
-        &args(s(&app_trace()))
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let plain_v = json(&args(s(&app_trace())).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
-        figures(json(
-            &args(s(&gz)).iter().map(String::as_str).collect::<Vec<_>>()
-        )),
+        figures(json(&args(s(&gz)).iter().map(String::as_str).collect::<Vec<_>>())),
         figures(plain_v.clone()),
         "gzip"
     );
     assert_eq!(
-        figures(json(
-            &args(s(&bare))
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-        )),
+        figures(json(&args(s(&bare)).iter().map(String::as_str).collect::<Vec<_>>())),
         figures(plain_v.clone()),
         "bare array"
     );
     assert_eq!(
-        figures(json(
-            &args(s(&zst)).iter().map(String::as_str).collect::<Vec<_>>()
-        )),
-        figures(json(
-            &args(s(&zst_plain))
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-        )),
+        figures(json(&args(s(&zst)).iter().map(String::as_str).collect::<Vec<_>>())),
+        figures(json(&args(s(&zst_plain)).iter().map(String::as_str).collect::<Vec<_>>())),
         "zstd"
     );
     // stdin, gzip-compressed
@@ -452,34 +293,16 @@ fn closed_stdout_ends_quietly() {
     let dir = traces();
     for args in [
         vec!["trace", s(&dir), "--by", "instance", "--top", "0"],
-        vec![
-            "trace",
-            s(&dir),
-            "--by",
-            "instance",
-            "--top",
-            "0",
-            "--format",
-            "json",
-        ],
+        vec!["trace", s(&dir), "--by", "instance", "--top", "0", "--format", "json"],
     ] {
-        let mut child = fastware()
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
+        let mut child = fastware().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
         let mut out = child.stdout.take().expect("stdout");
         let mut first = [0u8; 200];
         out.read_exact(&mut first).expect("some output");
         drop(out); // like `| head -3`
         let o = child.wait_with_output().expect("wait");
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-        assert!(
-            stderr(&o).is_empty(),
-            "no panic, no message: {}",
-            stderr(&o)
-        );
+        assert!(stderr(&o).is_empty(), "no panic, no message: {}", stderr(&o));
     }
 }
 
@@ -505,45 +328,19 @@ fn bad_inputs_get_one_clear_error_each() {
     let truncated = tmp.join("truncated.llvm_timings.json");
     std::fs::write(&truncated, &trace[..cut]).expect("write");
     let path = s(&truncated);
-    expect_error(
-        &["trace", path],
-        2,
-        &[
-            "truncated trace",
-            &format!("{path}:{cut})"),
-            "--allow-truncated",
-        ],
-    );
+    expect_error(&["trace", path], 2, &["truncated trace", &format!("{path}:{cut})"), "--allow-truncated"]);
     let o = run(&["trace", path, "--allow-truncated", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains(&format!("is truncated at byte {cut}")),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains(&format!("is truncated at byte {cut}")), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["inputs"]["truncated"][0]["at_byte"], cut as u64);
-    assert!(
-        v["inputs"]["events"].as_u64().expect("events") > 1000,
-        "the events before the cut are reported"
-    );
+    assert!(v["inputs"]["events"].as_u64().expect("events") > 1000, "the events before the cut are reported");
 
     // JSON that is not a trace: a real cargo fingerprint file
     let target = fastware_testkit::tracee_traces();
-    let fingerprint = walk_find(
-        target
-            .parent()
-            .expect("release")
-            .join(".fingerprint")
-            .as_path(),
-        ".json",
-    )
-    .expect("a cargo .json file");
-    expect_error(
-        &["trace", s(&fingerprint)],
-        2,
-        &["not a Chrome trace", s(&fingerprint)],
-    );
+    let fingerprint = walk_find(target.parent().expect("release").join(".fingerprint").as_path(), ".json")
+        .expect("a cargo .json file");
+    expect_error(&["trace", s(&fingerprint)], 2, &["not a Chrome trace", s(&fingerprint)]);
 
     // empty file
     let empty = tmp.join("empty.json");
@@ -552,31 +349,16 @@ fn bad_inputs_get_one_clear_error_each() {
 
     // binary file: the tracee executable
     let exe = target.parent().expect("release").join("tracee-app");
-    expect_error(
-        &["trace", s(&exe)],
-        2,
-        &[
-            "not a JSON trace: starts with byte 0x7f",
-            &format!("{}:0)", s(&exe)),
-        ],
-    );
+    expect_error(&["trace", s(&exe)], 2, &["not a JSON trace: starts with byte 0x7f", &format!("{}:0)", s(&exe))]);
 
     // missing file
     let missing = tmp.join("missing.json");
-    expect_error(
-        &["trace", s(&missing)],
-        2,
-        &["No such file or directory", s(&missing)],
-    );
+    expect_error(&["trace", s(&missing)], 2, &["No such file or directory", s(&missing)]);
 
     // a directory without traces
     let empty_dir = tmp.join("nothing-here");
     std::fs::create_dir_all(&empty_dir).expect("mkdir");
-    expect_error(
-        &["trace", s(&empty_dir)],
-        2,
-        &["no *.llvm_timings.json files"],
-    );
+    expect_error(&["trace", s(&empty_dir)], 2, &["no *.llvm_timings.json files"]);
 
     // corrupt compressed data: a real gzip stream with its middle damaged
     let mut gz = Vec::new();
@@ -593,30 +375,17 @@ fn bad_inputs_get_one_clear_error_each() {
     let o = run(&["trace", s(&bad_gz)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("corrupt or truncated gzip data")
-            || stderr(&o).contains("invalid trace JSON"),
+        stderr(&o).contains("corrupt or truncated gzip data") || stderr(&o).contains("invalid trace JSON"),
         "{}",
         stderr(&o)
     );
     let cut_gz = tmp.join("cut.json.gz");
     std::fs::write(&cut_gz, &gz[..mid]).expect("write");
-    expect_error(
-        &["trace", s(&cut_gz)],
-        2,
-        &["corrupt or truncated gzip data", s(&cut_gz)],
-    );
+    expect_error(&["trace", s(&cut_gz)], 2, &["corrupt or truncated gzip data", s(&cut_gz)]);
 
     // bad arguments
-    expect_error(
-        &["trace", s(&app_trace()), "--filter", "("],
-        2,
-        &["invalid --filter regex"],
-    );
-    expect_error(
-        &["trace", s(&app_trace()), "--by", "colour"],
-        2,
-        &["invalid value 'colour'"],
-    );
+    expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid --filter regex"]);
+    expect_error(&["trace", s(&app_trace()), "--by", "colour"], 2, &["invalid value 'colour'"]);
 }
 
 fn walk_find(dir: &Path, suffix: &str) -> Option<PathBuf> {
@@ -638,35 +407,17 @@ fn slim_writes_a_valid_subset_with_thread_names() {
     let tmp = fastware_testkit::temp_dir("trace-slim");
     let input = app_trace();
     let out = tmp.join("slim.json");
-    let o = run(&[
-        "trace",
-        "slim",
-        s(&input),
-        "-o",
-        s(&out),
-        "--min-dur",
-        "1ms",
-    ]);
+    let o = run(&["trace", "slim", s(&input), "-o", s(&out), "--min-dur", "1ms"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stdout(&o).starts_with(&format!("wrote {}", s(&out))),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).starts_with(&format!("wrote {}", s(&out))), "{}", stdout(&o));
 
     let read_events = |p: &Path| -> Vec<Value> {
-        let v: Value = serde_json::from_slice(&std::fs::read(p).expect("read"))
-            .expect("output parses as JSON");
+        let v: Value = serde_json::from_slice(&std::fs::read(p).expect("read")).expect("output parses as JSON");
         v["traceEvents"].as_array().expect("traceEvents").clone()
     };
     let all = read_events(&input);
     let kept = read_events(&out);
-    assert!(
-        !kept.is_empty() && kept.len() < all.len() / 10,
-        "{} of {}",
-        kept.len(),
-        all.len()
-    );
+    assert!(!kept.is_empty() && kept.len() < all.len() / 10, "{} of {}", kept.len(), all.len());
     let input_set: std::collections::HashSet<String> = all.iter().map(|e| e.to_string()).collect();
     for e in &kept {
         assert!(input_set.contains(&e.to_string()), "not in the input: {e}");
@@ -675,11 +426,7 @@ fn slim_writes_a_valid_subset_with_thread_names() {
         }
     }
     let names = |events: &[Value]| -> Vec<String> {
-        let mut v: Vec<String> = events
-            .iter()
-            .filter(|e| e["name"] == "thread_name")
-            .map(|e| e.to_string())
-            .collect();
+        let mut v: Vec<String> = events.iter().filter(|e| e["name"] == "thread_name").map(|e| e.to_string()).collect();
         v.sort();
         v
     };
@@ -688,52 +435,18 @@ fn slim_writes_a_valid_subset_with_thread_names() {
 
     // --keep keeps short events of a name; --demangle rewrites symbols
     let out2 = tmp.join("slim2.json");
-    let o = run(&[
-        "trace",
-        "slim",
-        s(&input),
-        "-o",
-        s(&out2),
-        "--min-dur",
-        "10s",
-        "--keep",
-        "OptFunction",
-        "--demangle",
-    ]);
+    let o =
+        run(&["trace", "slim", s(&input), "-o", s(&out2), "--min-dur", "10s", "--keep", "OptFunction", "--demangle"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let kept = read_events(&out2);
     let optfn: Vec<&Value> = kept.iter().filter(|e| e["name"] == "OptFunction").collect();
-    assert_eq!(
-        optfn.len(),
-        all.iter().filter(|e| e["name"] == "OptFunction").count()
-    );
-    assert!(optfn.iter().all(|e| !e["args"]["detail"]
-        .as_str()
-        .expect("detail")
-        .starts_with("_R")));
-    assert!(optfn
-        .iter()
-        .any(|e| e["args"]["detail"] == "tracee_app::main"));
+    assert_eq!(optfn.len(), all.iter().filter(|e| e["name"] == "OptFunction").count());
+    assert!(optfn.iter().all(|e| !e["args"]["detail"].as_str().expect("detail").starts_with("_R")));
+    assert!(optfn.iter().any(|e| e["args"]["detail"] == "tracee_app::main"));
 
     // the output never overwrites an input, and nothing is left behind on error
-    expect_error(
-        &["trace", "slim", s(&input), "-o", s(&input)],
-        2,
-        &["would overwrite an input"],
-    );
-    expect_error(
-        &[
-            "trace",
-            "slim",
-            s(&input),
-            "-o",
-            s(&out),
-            "--min-dur",
-            "soon",
-        ],
-        2,
-        &["--min-dur"],
-    );
+    expect_error(&["trace", "slim", s(&input), "-o", s(&input)], 2, &["would overwrite an input"]);
+    expect_error(&["trace", "slim", s(&input), "-o", s(&out), "--min-dur", "soon"], 2, &["--min-dur"]);
     let leftovers: Vec<_> = std::fs::read_dir(&tmp)
         .expect("ls")
         .flatten()

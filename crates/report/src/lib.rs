@@ -25,9 +25,7 @@ impl std::str::FromStr for Format {
             "table" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "csv" => Ok(Format::Csv),
-            _ => Err(format!(
-                "unknown format '{s}' (expected table, json or csv)"
-            )),
+            _ => Err(format!("unknown format '{s}' (expected table, json or csv)")),
         }
     }
 }

@@ -18,18 +18,10 @@ pub struct Column {
 
 impl Column {
     pub fn right(title: &str, csv: &str) -> Column {
-        Column {
-            title: title.to_string(),
-            csv: csv.to_string(),
-            align: Align::Right,
-        }
+        Column { title: title.to_string(), csv: csv.to_string(), align: Align::Right }
     }
     pub fn left(title: &str, csv: &str) -> Column {
-        Column {
-            title: title.to_string(),
-            csv: csv.to_string(),
-            align: Align::Left,
-        }
+        Column { title: title.to_string(), csv: csv.to_string(), align: Align::Left }
     }
 }
 
@@ -42,10 +34,7 @@ pub struct Table {
 
 impl Table {
     pub fn new(columns: Vec<Column>) -> Table {
-        Table {
-            columns,
-            rows: Vec::new(),
-        }
+        Table { columns, rows: Vec::new() }
     }
 
     /// Adds a row of (display, csv) cells.
@@ -60,29 +49,16 @@ impl Table {
 
     /// Writes the table aligned. The last column, when it is left-aligned
     /// (names), is cut to fit `width` with a trailing `…`.
-    pub fn write_text(
-        &self,
-        out: &mut dyn Write,
-        indent: usize,
-        width: Option<usize>,
-    ) -> io::Result<()> {
+    pub fn write_text(&self, out: &mut dyn Write, indent: usize, width: Option<usize>) -> io::Result<()> {
         let n = self.columns.len();
-        let mut widths: Vec<usize> = self
-            .columns
-            .iter()
-            .map(|c| c.title.chars().count())
-            .collect();
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| c.title.chars().count()).collect();
         for row in &self.rows {
             for (i, (cell, _)) in row.iter().enumerate() {
                 widths[i] = widths[i].max(cell.chars().count());
             }
         }
         let last_flex = self.columns.last().is_some_and(|c| c.align == Align::Left);
-        let fixed: usize = indent
-            + widths[..n.saturating_sub(1)]
-                .iter()
-                .map(|w| w + 2)
-                .sum::<usize>();
+        let fixed: usize = indent + widths[..n.saturating_sub(1)].iter().map(|w| w + 2).sum::<usize>();
         let last_max = match (width, last_flex) {
             (Some(w), true) => Some(w.saturating_sub(fixed).max(20)),
             _ => None,
@@ -100,11 +76,9 @@ impl Table {
     /// Writes the table as CSV with the columns' CSV names as header.
     pub fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(self.columns.iter().map(|c| c.csv.as_str()))
-            .map_err(csv_err)?;
+        w.write_record(self.columns.iter().map(|c| c.csv.as_str())).map_err(csv_err)?;
         for row in &self.rows {
-            w.write_record(row.iter().map(|(_, c)| c.as_str()))
-                .map_err(csv_err)?;
+            w.write_record(row.iter().map(|(_, c)| c.as_str())).map_err(csv_err)?;
         }
         w.flush()
     }
@@ -162,20 +136,11 @@ mod tests {
     use super::*;
 
     fn sample() -> Table {
-        let mut t = Table::new(vec![
-            Column::right("time", "time_us"),
-            Column::left("function", "function"),
-        ]);
-        t.row(vec![
-            ("1.2 ms".into(), "1200".into()),
-            ("a::b".into(), "a::b".into()),
-        ]);
+        let mut t = Table::new(vec![Column::right("time", "time_us"), Column::left("function", "function")]);
+        t.row(vec![("1.2 ms".into(), "1200".into()), ("a::b".into(), "a::b".into())]);
         t.row(vec![
             ("30 µs".into(), "30".into()),
-            (
-                "a::very::long::name::that::goes::on::and::on".into(),
-                "x,y".into(),
-            ),
+            ("a::very::long::name::that::goes::on::and::on".into(), "x,y".into()),
         ]);
         t
     }
@@ -185,7 +150,10 @@ mod tests {
         let mut out = Vec::new();
         sample().write_text(&mut out, 2, None).expect("write");
         let text = String::from_utf8(out).expect("utf8");
-        assert_eq!(text, "    time  function\n  1.2 ms  a::b\n   30 µs  a::very::long::name::that::goes::on::and::on\n");
+        assert_eq!(
+            text,
+            "    time  function\n  1.2 ms  a::b\n   30 µs  a::very::long::name::that::goes::on::and::on\n"
+        );
         let mut out = Vec::new();
         sample().write_text(&mut out, 0, Some(30)).expect("write");
         let text = String::from_utf8(out).expect("utf8");
@@ -197,9 +165,6 @@ mod tests {
     fn csv_quotes() {
         let mut out = Vec::new();
         sample().write_csv(&mut out).expect("write");
-        assert_eq!(
-            String::from_utf8(out).expect("utf8"),
-            "time_us,function\n1200,a::b\n30,\"x,y\"\n"
-        );
+        assert_eq!(String::from_utf8(out).expect("utf8"), "time_us,function\n1200,a::b\n30,\"x,y\"\n");
     }
 }

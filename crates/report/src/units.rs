@@ -83,23 +83,15 @@ pub fn share_json(part: i64, whole: i64) -> Value {
 /// nanoseconds. A bare number is microseconds, the trace format's unit.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid duration '{text}' (e.g. 1ms, 500us, 0.5s)"))?;
+    let value: f64 = num.parse().map_err(|_| format!("invalid duration '{text}' (e.g. 1ms, 500us, 0.5s)"))?;
     let scale = match unit.trim() {
         "ns" => 1.0,
         "" | "us" | "µs" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
-        other => {
-            return Err(format!(
-                "unknown unit '{other}' in '{text}' (use ns, us, ms or s)"
-            ))
-        }
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use ns, us, ms or s)")),
     };
     Ok((value * scale).round() as i64)
 }

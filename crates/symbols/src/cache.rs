@@ -15,31 +15,22 @@ pub struct Name {
 
 impl Name {
     pub fn new(raw: &str) -> Name {
-        Name {
-            raw: raw.to_string(),
-            symbol: crate::parse(raw),
-        }
+        Name { raw: raw.to_string(), symbol: crate::parse(raw) }
     }
 
     /// Full demangled name (see [`Symbol::instance`]).
     pub fn instance(&self) -> String {
-        self.symbol
-            .as_ref()
-            .map_or_else(|| self.raw.clone(), Symbol::instance)
+        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::instance)
     }
 
     /// See [`Symbol::generic_set`].
     pub fn generic_set(&self) -> String {
-        self.symbol
-            .as_ref()
-            .map_or_else(|| self.raw.clone(), Symbol::generic_set)
+        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::generic_set)
     }
 
     /// See [`Symbol::function`].
     pub fn function(&self) -> String {
-        self.symbol
-            .as_ref()
-            .map_or_else(|| self.raw.clone(), Symbol::function)
+        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::function)
     }
 
     pub fn defining_crate(&self) -> Option<&str> {
@@ -51,10 +42,7 @@ impl Name {
     }
 
     pub fn primary_type_crates(&self) -> Vec<&str> {
-        self.symbol
-            .as_ref()
-            .map(Symbol::primary_type_crates)
-            .unwrap_or_default()
+        self.symbol.as_ref().map(Symbol::primary_type_crates).unwrap_or_default()
     }
 
     pub fn is_drop_glue(&self) -> bool {

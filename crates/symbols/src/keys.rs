@@ -34,11 +34,7 @@ impl Symbol {
     /// The generic set: generic arguments erased.
     pub fn generic_set(&self) -> String {
         let mut out = String::new();
-        let style = Style {
-            mangling: self.mangling,
-            erase: true,
-            fold_closures: false,
-        };
+        let style = Style { mangling: self.mangling, erase: true, fold_closures: false };
         write_path(&mut out, &self.path, style, true);
         out
     }
@@ -46,24 +42,11 @@ impl Symbol {
     /// The enclosing function: generic arguments erased and closures folded.
     /// Drop glue keeps its dropped type in the same reduced form.
     pub fn function(&self) -> String {
-        let style = Style {
-            mangling: self.mangling,
-            erase: true,
-            fold_closures: true,
-        };
+        let style = Style { mangling: self.mangling, erase: true, fold_closures: true };
         let mut out = String::new();
         if let Some(dropped) = self.drop_glue_type() {
-            write_path(
-                &mut out,
-                self.path.strip_generics(),
-                Style::exact(self.mangling),
-                true,
-            );
-            out.push_str(if self.mangling == Mangling::Legacy {
-                "<"
-            } else {
-                "::<"
-            });
+            write_path(&mut out, self.path.strip_generics(), Style::exact(self.mangling), true);
+            out.push_str(if self.mangling == Mangling::Legacy { "<" } else { "::<" });
             match dropped {
                 Type::Path(p) => write_path(&mut out, p, style, false),
                 other => reduce_into(&mut out, other, style),
@@ -86,12 +69,7 @@ impl Symbol {
         if name != "drop_in_place" {
             return None;
         }
-        let Path::Nested {
-            parent: root,
-            name: module,
-            ..
-        } = parent.as_ref()
-        else {
+        let Path::Nested { parent: root, name: module, .. } = parent.as_ref() else {
             return None;
         };
         if module != "ptr" || !matches!(root.as_ref(), Path::Crate(c) if c.name == "core") {
@@ -143,11 +121,7 @@ impl Symbol {
     /// belongs to `web`, while `drop_in_place::<Vec<u8>>` belongs to `alloc`.
     pub fn primary_type_crates(&self) -> Vec<&str> {
         let all = self.type_crates();
-        let non_std: Vec<&str> = all
-            .iter()
-            .copied()
-            .filter(|c| !STD_CRATES.contains(c))
-            .collect();
+        let non_std: Vec<&str> = all.iter().copied().filter(|c| !STD_CRATES.contains(c)).collect();
         if non_std.is_empty() {
             all
         } else {
@@ -163,11 +137,7 @@ impl Symbol {
 
 /// Drop glue of a non-path type: keep the constructors, reduce nested paths.
 fn reduce_into(out: &mut String, ty: &Type, style: Style) {
-    let sep = if style.mangling == Mangling::Legacy {
-        ","
-    } else {
-        ", "
-    };
+    let sep = if style.mangling == Mangling::Legacy { "," } else { ", " };
     match ty {
         Type::Path(p) => write_path(out, p, style, false),
         Type::Ref { mutable, inner, .. } => {
@@ -210,17 +180,11 @@ fn defining_crate(path: &Path) -> Option<&str> {
         Path::Crate(c) => Some(&c.name),
         Path::Nested { parent, .. } => defining_crate(parent),
         Path::Generic { path, .. } => defining_crate(path),
-        Path::Impl {
-            impl_path: Some(p), ..
-        } => defining_crate(p),
+        Path::Impl { impl_path: Some(p), .. } => defining_crate(p),
         // Legacy symbols do not record where an impl lives: by the orphan
         // rule it is the crate of the self type or of the trait. Take the
         // self type when it is a named type, else the trait.
-        Path::Impl {
-            impl_path: None,
-            self_ty,
-            trait_,
-        } => match self_ty.as_ref() {
+        Path::Impl { impl_path: None, self_ty, trait_ } => match self_ty.as_ref() {
             Type::Path(p) => defining_crate(p),
             _ => trait_.as_deref().and_then(defining_crate),
         },
@@ -247,9 +211,7 @@ fn path_type_crates<'a>(path: &'a Path, out: &mut Vec<&'a str>) {
                 }
             }
         }
-        Path::Impl {
-            self_ty, trait_, ..
-        } => {
+        Path::Impl { self_ty, trait_, .. } => {
             type_crates(self_ty, out);
             if let Some(t) = trait_ {
                 path_type_crates(t, out);

@@ -7,28 +7,18 @@
 //! is. Anything the parser does not understand inside generic arguments is
 //! kept as [`Type::Opaque`] rather than rejected.
 
-use crate::ast::{
-    CrateRef, DynTrait, FnSig, GenericArg, Mangling, Namespace, Path, Symbol, Type, LEGACY_CLOSURE,
-};
+use crate::ast::{CrateRef, DynTrait, FnSig, GenericArg, Mangling, Namespace, Path, Symbol, Type, LEGACY_CLOSURE};
 
 /// Parses a legacy-mangled symbol. `None` when it is not one.
 pub fn parse(symbol: &str) -> Option<Symbol> {
-    let body = symbol
-        .strip_prefix("_ZN")
-        .or_else(|| symbol.strip_prefix("__ZN"))
-        .or_else(|| symbol.strip_prefix("ZN"))?;
+    let body =
+        symbol.strip_prefix("_ZN").or_else(|| symbol.strip_prefix("__ZN")).or_else(|| symbol.strip_prefix("ZN"))?;
     let demangled = rustc_demangle::try_demangle(symbol).ok()?;
     let text = format!("{demangled:#}");
     let (text, suffix) = split_suffix(&text, symbol);
     let hash = legacy_hash(body);
     let path = parse_path_text(text)?;
-    Some(Symbol {
-        mangling: Mangling::Legacy,
-        path,
-        instantiating_crate: None,
-        hash,
-        suffix: suffix.to_string(),
-    })
+    Some(Symbol { mangling: Mangling::Legacy, path, instantiating_crate: None, hash, suffix: suffix.to_string() })
 }
 
 /// Separates a trailing `.suffix` (kept by rustc-demangle) from the path text.
@@ -51,10 +41,7 @@ fn legacy_hash(body: &str) -> Option<String> {
     let start = inner.len().checked_sub(17)?;
     let seg = inner.get(start..)?;
     let hex = seg.strip_prefix('h')?;
-    if hex.len() == 16
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && inner[..start].ends_with("17")
-    {
+    if hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()) && inner[..start].ends_with("17") {
         Some(seg.to_string())
     } else {
         None
@@ -64,11 +51,7 @@ fn legacy_hash(body: &str) -> Option<String> {
 /// Parses demangled legacy path text such as
 /// `<alloc::vec::Vec<T,A> as core::ops::drop::Drop>::drop`.
 pub fn parse_path_text(text: &str) -> Option<Path> {
-    let mut p = TextParser {
-        s: text.as_bytes(),
-        pos: 0,
-        depth: 0,
-    };
+    let mut p = TextParser { s: text.as_bytes(), pos: 0, depth: 0 };
     let path = p.path()?;
     if p.pos == text.len() {
         Some(path)
@@ -115,10 +98,7 @@ impl TextParser<'_> {
             self.qualified()?
         } else {
             let name = self.ident()?;
-            let root = Path::Crate(CrateRef {
-                name,
-                disambiguator: 0,
-            });
+            let root = Path::Crate(CrateRef { name, disambiguator: 0 });
             self.generics(root)?
         };
         while self.eat("::") {
@@ -140,12 +120,7 @@ impl TextParser<'_> {
         } else {
             (Namespace::Value, 0, name)
         };
-        Path::Nested {
-            parent: Box::new(parent),
-            ns,
-            name,
-            disambiguator,
-        }
+        Path::Nested { parent: Box::new(parent), ns, name, disambiguator }
     }
 
     /// `<T>` or `<T as Trait>`.
@@ -154,19 +129,11 @@ impl TextParser<'_> {
             return None;
         }
         let self_ty = Box::new(self.ty()?);
-        let trait_ = if self.eat(" as ") {
-            Some(Box::new(self.path()?))
-        } else {
-            None
-        };
+        let trait_ = if self.eat(" as ") { Some(Box::new(self.path()?)) } else { None };
         if !self.eat(">") {
             return None;
         }
-        Some(Path::Impl {
-            impl_path: None,
-            self_ty,
-            trait_,
-        })
+        Some(Path::Impl { impl_path: None, self_ty, trait_ })
     }
 
     /// `<impl Type>` or `<impl Trait for Type>`: an impl block inside `module`.
@@ -188,11 +155,7 @@ impl TextParser<'_> {
         if !self.eat(">") {
             return None;
         }
-        Some(Path::Impl {
-            impl_path: Some(Box::new(module)),
-            self_ty: Box::new(self_ty),
-            trait_,
-        })
+        Some(Path::Impl { impl_path: Some(Box::new(module)), self_ty: Box::new(self_ty), trait_ })
     }
 
     /// An optional `<arg,arg>` list after a path segment.
@@ -212,19 +175,13 @@ impl TextParser<'_> {
             }
             return None;
         }
-        Some(Path::Generic {
-            path: Box::new(path),
-            args,
-        })
+        Some(Path::Generic { path: Box::new(path), args })
     }
 
     fn generic_arg(&mut self) -> Option<GenericArg> {
         if self.peek().is_some_and(|b| b.is_ascii_digit() || b == b'-') {
             let start = self.pos;
-            while self
-                .peek()
-                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
+            while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
                 self.pos += 1;
             }
             return Some(GenericArg::Const(self.text(start)));
@@ -265,27 +222,13 @@ impl TextParser<'_> {
     fn ty(&mut self) -> Option<Type> {
         self.enter()?;
         let ty = if self.eat("&mut ") {
-            Type::Ref {
-                lifetime: None,
-                mutable: true,
-                inner: Box::new(self.ty()?),
-            }
+            Type::Ref { lifetime: None, mutable: true, inner: Box::new(self.ty()?) }
         } else if self.eat("&") {
-            Type::Ref {
-                lifetime: None,
-                mutable: false,
-                inner: Box::new(self.ty()?),
-            }
+            Type::Ref { lifetime: None, mutable: false, inner: Box::new(self.ty()?) }
         } else if self.eat("*const ") {
-            Type::Ptr {
-                mutable: false,
-                inner: Box::new(self.ty()?),
-            }
+            Type::Ptr { mutable: false, inner: Box::new(self.ty()?) }
         } else if self.eat("*mut ") {
-            Type::Ptr {
-                mutable: true,
-                inner: Box::new(self.ty()?),
-            }
+            Type::Ptr { mutable: true, inner: Box::new(self.ty()?) }
         } else if self.eat("[") {
             let inner = Box::new(self.ty()?);
             let ty = if self.eat("; ") {
@@ -293,10 +236,7 @@ impl TextParser<'_> {
                 while self.peek().is_some_and(|b| b != b']') {
                     self.pos += 1;
                 }
-                Type::Array {
-                    inner,
-                    len: self.text(start),
-                }
+                Type::Array { inner, len: self.text(start) }
             } else {
                 Type::Slice(inner)
             };
@@ -319,21 +259,11 @@ impl TextParser<'_> {
             }
         } else if self.rest().starts_with(b"dyn ") {
             self.pos += 4;
-            let mut traits = vec![DynTrait {
-                path: self.path()?,
-                assoc: Vec::new(),
-            }];
+            let mut traits = vec![DynTrait { path: self.path()?, assoc: Vec::new() }];
             while self.eat("+") {
-                traits.push(DynTrait {
-                    path: self.path()?,
-                    assoc: Vec::new(),
-                });
+                traits.push(DynTrait { path: self.path()?, assoc: Vec::new() });
             }
-            Type::Dyn {
-                binder: Vec::new(),
-                traits,
-                lifetime: None,
-            }
+            Type::Dyn { binder: Vec::new(), traits, lifetime: None }
         } else if self.rest().starts_with(b"fn(")
             || self.rest().starts_with(b"unsafe ")
             || self.rest().starts_with(b"extern ")
@@ -378,18 +308,8 @@ impl TextParser<'_> {
                 return None;
             }
         }
-        let ret = if self.eat(" -> ") {
-            Some(self.ty()?)
-        } else {
-            None
-        };
-        Some(Type::Fn(Box::new(FnSig {
-            binder: Vec::new(),
-            is_unsafe,
-            abi,
-            params,
-            ret,
-        })))
+        let ret = if self.eat(" -> ") { Some(self.ty()?) } else { None };
+        Some(Type::Fn(Box::new(FnSig { binder: Vec::new(), is_unsafe, abi, params, ret })))
     }
 
     /// An identifier segment: anything up to a delimiter, with `{{…}}` kept whole.
@@ -401,21 +321,7 @@ impl TextParser<'_> {
                 self.pos += close + 2;
                 continue;
             }
-            if matches!(
-                b,
-                b':' | b'<'
-                    | b'>'
-                    | b','
-                    | b'('
-                    | b')'
-                    | b'['
-                    | b']'
-                    | b';'
-                    | b' '
-                    | b'+'
-                    | b'&'
-                    | b'*'
-            ) {
+            if matches!(b, b':' | b'<' | b'>' | b',' | b'(' | b')' | b'[' | b']' | b';' | b' ' | b'+' | b'&' | b'*') {
                 break;
             }
             self.pos += 1;

@@ -34,13 +34,7 @@ pub fn parse(mangled: &str) -> Option<Symbol> {
 /// Strips the `.llvm.<digits>` that ThinLTO appends to renamed local symbols.
 fn strip_llvm_suffix(s: &str) -> &str {
     match s.find(".llvm.") {
-        Some(i)
-            if s[i + 6..]
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b'@') =>
-        {
-            &s[..i]
-        }
+        Some(i) if s[i + 6..].bytes().all(|b| b.is_ascii_hexdigit() || b == b'@') => &s[..i],
         _ => s,
     }
 }

@@ -21,11 +21,7 @@ pub(crate) struct Style {
 
 impl Style {
     pub(crate) fn exact(mangling: Mangling) -> Style {
-        Style {
-            mangling,
-            erase: false,
-            fold_closures: false,
-        }
+        Style { mangling, erase: false, fold_closures: false }
     }
 }
 
@@ -39,12 +35,7 @@ pub(crate) fn path_text(path: &Path, mangling: Mangling, in_value: bool) -> Stri
 pub(crate) fn write_path(out: &mut String, path: &Path, style: Style, in_value: bool) {
     match path {
         Path::Crate(c) => out.push_str(&c.name),
-        Path::Nested {
-            parent,
-            ns,
-            name,
-            disambiguator,
-        } => {
+        Path::Nested { parent, ns, name, disambiguator } => {
             if style.fold_closures && *ns == Namespace::Closure {
                 write_path(out, parent, style, in_value);
                 return;
@@ -54,11 +45,7 @@ pub(crate) fn write_path(out: &mut String, path: &Path, style: Style, in_value: 
         }
         // Legacy names print an impl block inside its module:
         // `core::slice::<impl [T]>::len`, `<impl Trait for Type>`.
-        Path::Impl {
-            impl_path: Some(module),
-            self_ty,
-            trait_,
-        } if style.mangling == Mangling::Legacy => {
+        Path::Impl { impl_path: Some(module), self_ty, trait_ } if style.mangling == Mangling::Legacy => {
             write_path(out, module, style, in_value);
             out.push_str("::<impl ");
             if let Some(t) = trait_ {
@@ -72,9 +59,7 @@ pub(crate) fn write_path(out: &mut String, path: &Path, style: Style, in_value: 
             }
             out.push('>');
         }
-        Path::Impl {
-            self_ty, trait_, ..
-        } => {
+        Path::Impl { self_ty, trait_, .. } => {
             out.push('<');
             if style.erase {
                 write_outer_type(out, self_ty, style);
@@ -124,10 +109,7 @@ fn write_segment(out: &mut String, ns: Namespace, name: &str, disambiguator: u64
 fn write_generic_args(out: &mut String, args: &[GenericArg], style: Style, in_value: bool) {
     let legacy = style.mangling == Mangling::Legacy;
     if style.erase {
-        let n = args
-            .iter()
-            .filter(|a| !matches!(a, GenericArg::Lifetime(_)))
-            .count();
+        let n = args.iter().filter(|a| !matches!(a, GenericArg::Lifetime(_))).count();
         if n == 0 {
             return;
         }
@@ -164,11 +146,7 @@ fn write_generic_arg(out: &mut String, arg: &GenericArg, style: Style) {
 /// `&_`, `[_]`, `(_, _)`, `alloc::vec::Vec<_>`. Used for impl self types in
 /// generic sets, where the constructor tells impls apart.
 fn write_outer_type(out: &mut String, ty: &Type, style: Style) {
-    let sep = if style.mangling == Mangling::Legacy {
-        ","
-    } else {
-        ", "
-    };
+    let sep = if style.mangling == Mangling::Legacy { "," } else { ", " };
     match ty {
         Type::Ref { mutable, .. } => out.push_str(if *mutable { "&mut _" } else { "&_" }),
         Type::Ptr { mutable, .. } => out.push_str(if *mutable { "*mut _" } else { "*const _" }),
@@ -203,11 +181,7 @@ pub(crate) fn write_type(out: &mut String, ty: &Type, style: Style) {
     match ty {
         Type::Basic(b) => out.push_str(b),
         Type::Path(p) => write_path(out, p, style, false),
-        Type::Ref {
-            lifetime,
-            mutable,
-            inner,
-        } => {
+        Type::Ref { lifetime, mutable, inner } => {
             out.push('&');
             if let Some(l) = lifetime {
                 out.push_str(l);
@@ -268,11 +242,7 @@ pub(crate) fn write_type(out: &mut String, ty: &Type, style: Style) {
                 write_type(out, ret, style);
             }
         }
-        Type::Dyn {
-            binder,
-            traits,
-            lifetime,
-        } => {
+        Type::Dyn { binder, traits, lifetime } => {
             out.push_str("dyn ");
             write_binder(out, binder);
             for (i, t) in traits.iter().enumerate() {

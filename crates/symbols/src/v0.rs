@@ -22,20 +22,12 @@ type Result<T> = std::result::Result<T, Invalid>;
 /// Parses a v0 symbol (`_R…`, also `R…` and `__R…`). Returns `None` when the
 /// text is not a valid v0 symbol.
 pub fn parse(symbol: &str) -> Option<Symbol> {
-    let inner = symbol
-        .strip_prefix("_R")
-        .or_else(|| symbol.strip_prefix("__R"))
-        .or_else(|| symbol.strip_prefix('R'))?;
+    let inner =
+        symbol.strip_prefix("_R").or_else(|| symbol.strip_prefix("__R")).or_else(|| symbol.strip_prefix('R'))?;
     if !inner.as_bytes().first()?.is_ascii_uppercase() || !inner.is_ascii() {
         return None;
     }
-    let mut p = Parser {
-        sym: inner.as_bytes(),
-        pos: 0,
-        depth: 0,
-        lifetime_depth: 0,
-        nodes: 0,
-    };
+    let mut p = Parser { sym: inner.as_bytes(), pos: 0, depth: 0, lifetime_depth: 0, nodes: 0 };
     let path = p.path().ok()?;
     let instantiating_crate = match p.peek() {
         Some(b'A'..=b'Z') => Some(crate_of(&p.path().ok()?)?),
@@ -45,13 +37,7 @@ pub fn parse(symbol: &str) -> Option<Symbol> {
     if !suffix.is_empty() && !suffix.starts_with('.') {
         return None;
     }
-    Some(Symbol {
-        mangling: Mangling::V0,
-        path,
-        instantiating_crate,
-        hash: None,
-        suffix: suffix.to_string(),
-    })
+    Some(Symbol { mangling: Mangling::V0, path, instantiating_crate, hash: None, suffix: suffix.to_string() })
 }
 
 /// The crate root at the base of an instantiating-crate path.
@@ -195,11 +181,7 @@ impl<'s> Parser<'s> {
             return Ok("'_".to_string());
         }
         let depth = self.lifetime_depth.checked_sub(index).ok_or(Invalid)?;
-        Ok(if depth < 26 {
-            format!("'{}", char::from(b'a' + depth as u8))
-        } else {
-            format!("'_{depth}")
-        })
+        Ok(if depth < 26 { format!("'{}", char::from(b'a' + depth as u8)) } else { format!("'_{depth}") })
     }
 
     /// Parses an optional `for<…>` binder, runs `f` with its lifetimes in scope,
@@ -226,10 +208,7 @@ impl<'s> Parser<'s> {
             b'C' => {
                 let disambiguator = self.disambiguator()?;
                 let name = self.ident()?;
-                Path::Crate(CrateRef {
-                    name,
-                    disambiguator,
-                })
+                Path::Crate(CrateRef { name, disambiguator })
             }
             b'N' => {
                 let ns = match self.next()? {
@@ -244,36 +223,19 @@ impl<'s> Parser<'s> {
                 let parent = Box::new(self.path()?);
                 let disambiguator = self.disambiguator()?;
                 let name = self.ident()?;
-                Path::Nested {
-                    parent,
-                    ns,
-                    name,
-                    disambiguator,
-                }
+                Path::Nested { parent, ns, name, disambiguator }
             }
             b'M' | b'X' => {
                 self.disambiguator()?;
                 let impl_path = Some(Box::new(self.path()?));
                 let self_ty = Box::new(self.ty()?);
-                let trait_ = if tag == b'X' {
-                    Some(Box::new(self.path()?))
-                } else {
-                    None
-                };
-                Path::Impl {
-                    impl_path,
-                    self_ty,
-                    trait_,
-                }
+                let trait_ = if tag == b'X' { Some(Box::new(self.path()?)) } else { None };
+                Path::Impl { impl_path, self_ty, trait_ }
             }
             b'Y' => {
                 let self_ty = Box::new(self.ty()?);
                 let trait_ = Some(Box::new(self.path()?));
-                Path::Impl {
-                    impl_path: None,
-                    self_ty,
-                    trait_,
-                }
+                Path::Impl { impl_path: None, self_ty, trait_ }
             }
             b'I' => {
                 let path = Box::new(self.path()?);
@@ -319,16 +281,9 @@ impl<'s> Parser<'s> {
                         lifetime = Some(self.lifetime(lt)?);
                     }
                 }
-                Type::Ref {
-                    lifetime,
-                    mutable: tag == b'Q',
-                    inner: Box::new(self.ty()?),
-                }
+                Type::Ref { lifetime, mutable: tag == b'Q', inner: Box::new(self.ty()?) }
             }
-            b'P' | b'O' => Type::Ptr {
-                mutable: tag == b'O',
-                inner: Box::new(self.ty()?),
-            },
+            b'P' | b'O' => Type::Ptr { mutable: tag == b'O', inner: Box::new(self.ty()?) },
             b'A' => {
                 let inner = Box::new(self.ty()?);
                 let len = self.konst(true)?;
@@ -363,13 +318,7 @@ impl<'s> Parser<'s> {
                         params.push(p.ty()?);
                     }
                     let ret = if p.eat(b'u') { None } else { Some(p.ty()?) };
-                    Ok(FnSig {
-                        binder: Vec::new(),
-                        is_unsafe,
-                        abi,
-                        params,
-                        ret,
-                    })
+                    Ok(FnSig { binder: Vec::new(), is_unsafe, abi, params, ret })
                 })?;
                 sig.binder = binder;
                 Type::Fn(Box::new(sig))
@@ -386,16 +335,8 @@ impl<'s> Parser<'s> {
                     return Err(Invalid);
                 }
                 let lt = self.integer_62()?;
-                let lifetime = if lt != 0 {
-                    Some(self.lifetime(lt)?)
-                } else {
-                    None
-                };
-                Type::Dyn {
-                    binder,
-                    traits,
-                    lifetime,
-                }
+                let lifetime = if lt != 0 { Some(self.lifetime(lt)?) } else { None };
+                Type::Dyn { binder, traits, lifetime }
             }
             b'B' => self.backref(Self::ty)?,
             b'W' => {
@@ -417,11 +358,8 @@ impl<'s> Parser<'s> {
         let mut assoc = Vec::new();
         while self.eat(b'p') {
             let name = self.ident()?;
-            let value = if self.eat(b'K') {
-                GenericArg::Const(self.konst(false)?)
-            } else {
-                GenericArg::Type(self.ty()?)
-            };
+            let value =
+                if self.eat(b'K') { GenericArg::Const(self.konst(false)?) } else { GenericArg::Type(self.ty()?) };
             assoc.push((name, value));
         }
         Ok(DynTrait { path, assoc })
@@ -478,9 +416,7 @@ impl<'s> Parser<'s> {
         };
         match tag {
             b'p' => out.push('_'),
-            b'h' | b't' | b'm' | b'y' | b'o' | b'j' => {
-                out.push_str(&uint_text(self.hex_nibbles()?))
-            }
+            b'h' | b't' | b'm' | b'y' | b'o' | b'j' => out.push_str(&uint_text(self.hex_nibbles()?)),
             b'a' | b's' | b'l' | b'x' | b'n' | b'i' => {
                 if self.eat(b'n') {
                     out.push('-');

@@ -6,10 +6,7 @@
 fn corpus(name: &str) -> Vec<String> {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("corpus file");
-    text.lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    text.lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 fn check(name: &str, min: usize) {

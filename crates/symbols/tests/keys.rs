@@ -17,10 +17,7 @@ fn seed_002_v0_to_value_instances_keep_generics_and_group_by_generic_set() {
         a.instance(),
         "serde_json::value::to_value::<web_http_server::index::{closure#0}::IndexContext<web_http_server::blog::handle::context::RootIndex, web_http_server::photos::handle::context::RootIndex>>"
     );
-    assert_eq!(
-        b.instance(),
-        "serde_json::value::to_value::<web_http_server::blog::handle::context::Post>"
-    );
+    assert_eq!(b.instance(), "serde_json::value::to_value::<web_http_server::blog::handle::context::Post>");
     assert_eq!(a.generic_set(), "serde_json::value::to_value::<_>");
     assert_eq!(b.generic_set(), a.generic_set());
     assert_eq!(a.function(), "serde_json::value::to_value::<_>");
@@ -43,10 +40,7 @@ fn seed_002_v0_rust_alloc_shim() {
 fn seed_002_legacy_closure_folds_into_its_function() {
     let s = sym("_ZN15web_http_server6photos11PhotosState3new28_$u7b$$u7b$closure$u7d$$u7d$17ha4de409b0951d78bE");
     assert_eq!(s.mangling, Mangling::Legacy);
-    assert_eq!(
-        s.instance(),
-        "web_http_server::photos::PhotosState::new::{{closure}}"
-    );
+    assert_eq!(s.instance(), "web_http_server::photos::PhotosState::new::{{closure}}");
     assert_eq!(s.hash.as_deref(), Some("ha4de409b0951d78b"));
     assert!(s.is_closure());
     assert_eq!(s.function(), "web_http_server::photos::PhotosState::new");
@@ -55,19 +49,12 @@ fn seed_002_legacy_closure_folds_into_its_function() {
 
 #[test]
 fn seed_002_legacy_drop_glue_belongs_to_the_dropped_types_crate() {
-    let s =
-        sym("_ZN4core3ptr49drop_in_place$LT$http..extensions..Extensions$GT$17h89b138bb6c1aa101E");
+    let s = sym("_ZN4core3ptr49drop_in_place$LT$http..extensions..Extensions$GT$17h89b138bb6c1aa101E");
     assert!(s.is_drop_glue());
-    assert_eq!(
-        s.instance(),
-        "core::ptr::drop_in_place<http::extensions::Extensions>"
-    );
+    assert_eq!(s.instance(), "core::ptr::drop_in_place<http::extensions::Extensions>");
     assert_eq!(s.defining_crate(), Some("core"));
     assert_eq!(s.type_crates(), vec!["http"]);
-    assert_eq!(
-        s.function(),
-        "core::ptr::drop_in_place<http::extensions::Extensions>"
-    );
+    assert_eq!(s.function(), "core::ptr::drop_in_place<http::extensions::Extensions>");
     assert_eq!(s.generic_set(), "core::ptr::drop_in_place<_>");
 
     let nested = sym("_ZN4core3ptr252drop_in_place$LT$$LT$alloc..vec..drain..Drain$LT$T$C$A$GT$$u20$as$u20$core..ops..drop..Drop$GT$..drop..DropGuard$LT$lol_html..selectors_vm..stack..StackItem$LT$lol_html..rewriter..rewrite_controller..ElementDescriptor$GT$$C$alloc..alloc..Global$GT$$GT$17h62ca0c07fce3ede0E");
@@ -92,26 +79,16 @@ fn seed_002_legacy_trait_impl_is_defined_by_its_self_type_crate() {
 
 #[test]
 fn seed_002_legacy_generic_impl_method() {
-    let s =
-        sym("_ZN14pulldown_cmark5parse15Parser$LT$F$GT$19handle_inline_pass117hc91a3dc90e0e9e0cE");
-    assert_eq!(
-        s.instance(),
-        "pulldown_cmark::parse::Parser<F>::handle_inline_pass1"
-    );
-    assert_eq!(
-        s.generic_set(),
-        "pulldown_cmark::parse::Parser<_>::handle_inline_pass1"
-    );
+    let s = sym("_ZN14pulldown_cmark5parse15Parser$LT$F$GT$19handle_inline_pass117hc91a3dc90e0e9e0cE");
+    assert_eq!(s.instance(), "pulldown_cmark::parse::Parser<F>::handle_inline_pass1");
+    assert_eq!(s.generic_set(), "pulldown_cmark::parse::Parser<_>::handle_inline_pass1");
 }
 
 #[test]
 fn async_fn_body_and_its_closures_fold_into_the_async_fn() {
     // `scaled` closure inside the async body of tracee_app::pipeline
     let s = sym("_RNCNCNvCsaGsnUGLjrU7_10tracee_app8pipeline00B5_");
-    assert_eq!(
-        s.instance(),
-        "tracee_app::pipeline::{closure#0}::{closure#0}"
-    );
+    assert_eq!(s.instance(), "tracee_app::pipeline::{closure#0}::{closure#0}");
     assert_eq!(s.function(), "tracee_app::pipeline");
     assert!(s.is_closure());
     // legacy: same program, legacy mangling
@@ -121,17 +98,9 @@ fn async_fn_body_and_its_closures_fold_into_the_async_fn() {
 
 #[test]
 fn drop_glue_of_an_async_fn_future_keys_on_the_fn() {
-    let s = sym(
-        "_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeNCNvCsaGsnUGLjrU7_10tracee_app8pipeline0EBK_",
-    );
-    assert_eq!(
-        s.instance(),
-        "core::ptr::drop_in_place::<tracee_app::pipeline::{closure#0}>"
-    );
-    assert_eq!(
-        s.function(),
-        "core::ptr::drop_in_place::<tracee_app::pipeline>"
-    );
+    let s = sym("_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeNCNvCsaGsnUGLjrU7_10tracee_app8pipeline0EBK_");
+    assert_eq!(s.instance(), "core::ptr::drop_in_place::<tracee_app::pipeline::{closure#0}>");
+    assert_eq!(s.function(), "core::ptr::drop_in_place::<tracee_app::pipeline>");
     assert_eq!(s.generic_set(), "core::ptr::drop_in_place::<_>");
     assert_eq!(s.type_crates(), vec!["tracee_app"]);
     assert_eq!(s.instantiating_crate(), Some("tracee_app"));
@@ -139,11 +108,10 @@ fn drop_glue_of_an_async_fn_future_keys_on_the_fn() {
 
 #[test]
 fn drop_glue_of_another_crates_type_counts_for_that_crate() {
-    let s = sym("_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeNtCskKkbRnztdkn_12tracee_types6RecordECsaGsnUGLjrU7_10tracee_app");
-    assert_eq!(
-        s.instance(),
-        "core::ptr::drop_in_place::<tracee_types::Record>"
+    let s = sym(
+        "_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeNtCskKkbRnztdkn_12tracee_types6RecordECsaGsnUGLjrU7_10tracee_app",
     );
+    assert_eq!(s.instance(), "core::ptr::drop_in_place::<tracee_types::Record>");
     assert_eq!(s.defining_crate(), Some("core"));
     assert_eq!(s.type_crates(), vec!["tracee_types"]);
     assert_eq!(s.instantiating_crate(), Some("tracee_app"));
@@ -151,10 +119,7 @@ fn drop_glue_of_another_crates_type_counts_for_that_crate() {
     let vec = sym("_RINvNtCsgEmfK2I1SDS_4core3ptr13drop_in_placeINtNtCslNYArtu3iFV_5alloc3vec3VecNtCskKkbRnztdkn_12tracee_types6RecordEECsaGsnUGLjrU7_10tracee_app");
     assert_eq!(vec.type_crates(), vec!["alloc", "tracee_types"]);
     assert_eq!(vec.primary_type_crates(), vec!["tracee_types"]);
-    assert_eq!(
-        vec.function(),
-        "core::ptr::drop_in_place::<alloc::vec::Vec<_>>"
-    );
+    assert_eq!(vec.function(), "core::ptr::drop_in_place::<alloc::vec::Vec<_>>");
 }
 
 #[test]
@@ -178,15 +143,7 @@ fn inherent_impl_method_of_generic_type() {
 
 #[test]
 fn non_rust_names_are_not_symbols() {
-    for name in [
-        "llvm.memcpy.p0.p0.i64",
-        "rust_eh_personality",
-        "main",
-        "_Z3foov",
-        "",
-        "_R",
-        "_RNv",
-    ] {
+    for name in ["llvm.memcpy.p0.p0.i64", "rust_eh_personality", "main", "_Z3foov", "", "_R", "_RNv"] {
         assert!(parse(name).is_none(), "{name}");
     }
     assert_eq!(fastware_symbols::demangle("llvm.assume"), "llvm.assume");
@@ -195,10 +152,7 @@ fn non_rust_names_are_not_symbols() {
 #[test]
 fn llvm_suffix_is_stripped() {
     let s = sym("_ZN4core3ptr68drop_in_place$LT$alloc..raw_vec..RawVec$LT$tree_sitter..Node$GT$$GT$17h79c5587a7f50bc54E.llvm.2637932016532741116");
-    assert_eq!(
-        s.instance(),
-        "core::ptr::drop_in_place<alloc::raw_vec::RawVec<tree_sitter::Node>>"
-    );
+    assert_eq!(s.instance(), "core::ptr::drop_in_place<alloc::raw_vec::RawVec<tree_sitter::Node>>");
     assert_eq!(s.primary_type_crates(), vec!["tree_sitter"]);
 }
 
@@ -213,9 +167,7 @@ fn cache_demangles_each_name_once() {
 
 #[test]
 fn malformed_input_never_panics() {
-    let corpus =
-        std::fs::read_to_string(format!("{}/tests/data/v0.txt", env!("CARGO_MANIFEST_DIR")))
-            .expect("corpus");
+    let corpus = std::fs::read_to_string(format!("{}/tests/data/v0.txt", env!("CARGO_MANIFEST_DIR"))).expect("corpus");
     for line in corpus.lines().take(200) {
         for cut in 0..line.len() {
             let _ = parse(&line[..cut]);

@@ -13,10 +13,7 @@ use std::process::Command;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
 
 /// `tests/fixtures/<name>`.
@@ -26,27 +23,21 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Where test builds and scratch files go.
 pub fn scratch_root() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     target.join("fastware-testkit")
 }
 
 /// A fresh empty directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = scratch_root()
-        .join("tmp")
-        .join(format!("{name}-{}", std::process::id()));
+    let dir = scratch_root().join("tmp").join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
 
 fn hash_tree(dir: &Path, h: &mut DefaultHasher) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("read fixture dir")
-        .filter_map(Result::ok)
-        .collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read fixture dir").filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
@@ -111,12 +102,8 @@ pub fn tracee_traces() -> PathBuf {
 
 /// The same build with legacy symbol mangling.
 pub fn tracee_traces_legacy() -> PathBuf {
-    cargo_build(
-        "tracee",
-        "-Zllvm-time-trace -Csymbol-mangling-version=legacy -Zunstable-options",
-        &["--release"],
-    )
-    .join("release/deps")
+    cargo_build("tracee", "-Zllvm-time-trace -Csymbol-mangling-version=legacy -Zunstable-options", &["--release"])
+        .join("release/deps")
 }
 
 /// Files in `dir` whose name ends with `suffix`, sorted.

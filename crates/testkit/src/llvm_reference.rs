@@ -64,10 +64,7 @@ fn ns(v: &Value) -> i64 {
 
 /// The function an event is about, by the rules fastware documents.
 pub fn reference_subject(name: &str, detail: &str) -> Option<String> {
-    if ["RunPass", "RunLoopPass", "OptModule", "Import"].contains(&name)
-        || detail.is_empty()
-        || detail == "[module]"
-    {
+    if ["RunPass", "RunLoopPass", "OptModule", "Import"].contains(&name) || detail.is_empty() || detail == "[module]" {
         return None;
     }
     if let Some(rest) = detail.strip_prefix("loop ") {
@@ -75,11 +72,7 @@ pub fn reference_subject(name: &str, detail: &str) -> Option<String> {
     }
     if detail.starts_with('(') && detail.ends_with(')') {
         let inner = &detail[1..detail.len() - 1];
-        return if inner.is_empty() || inner.contains(',') {
-            None
-        } else {
-            Some(inner.to_string())
-        };
+        return if inner.is_empty() || inner.contains(',') { None } else { Some(inner.to_string()) };
     }
     if detail.contains(' ') {
         None
@@ -120,26 +113,14 @@ pub fn compute(files: &[impl AsRef<Path>], event: &str) -> Reference {
             let detail = e["args"]["detail"].as_str().unwrap_or("");
             let start = ns(&e["ts"]);
             let end = start + ns(&e["dur"]);
-            let label = if name == "RunPass" || name == "RunLoopPass" {
-                format!("{detail} ({name})")
-            } else {
-                name.clone()
-            };
+            let label =
+                if name == "RunPass" || name == "RunLoopPass" { format!("{detail} ({name})") } else { name.clone() };
             let subject = reference_subject(&name, detail);
             if let Some(s) = &subject {
                 r.subject_file_crate.insert(s.clone(), file_crate.clone());
             }
-            let key = (
-                e["pid"].as_i64().unwrap_or(0),
-                e["tid"].as_i64().unwrap_or(0),
-            );
-            threads.entry(key).or_default().push(Ev {
-                start,
-                end,
-                label,
-                subject,
-                name,
-            });
+            let key = (e["pid"].as_i64().unwrap_or(0), e["tid"].as_i64().unwrap_or(0));
+            threads.entry(key).or_default().push(Ev { start, end, label, subject, name });
         }
         for evs in threads.values() {
             let n = evs.len();
@@ -167,11 +148,7 @@ pub fn compute(files: &[impl AsRef<Path>], event: &str) -> Reference {
             // have higher indices, so walk from the last event down.
             let mut owner: Vec<Option<usize>> = vec![None; n];
             for i in (0..n).rev() {
-                owner[i] = if evs[i].subject.is_some() {
-                    Some(i)
-                } else {
-                    parent[i].and_then(|p| owner[p])
-                };
+                owner[i] = if evs[i].subject.is_some() { Some(i) } else { parent[i].and_then(|p| owner[p]) };
             }
             for i in 0..n {
                 let e = &evs[i];
@@ -184,10 +161,7 @@ pub fn compute(files: &[impl AsRef<Path>], event: &str) -> Reference {
                 p.count += 1;
                 match owner[i] {
                     Some(o) => {
-                        r.subjects
-                            .entry(evs[o].subject.clone().unwrap_or_default())
-                            .or_default()
-                            .llvm_ns += self_ns
+                        r.subjects.entry(evs[o].subject.clone().unwrap_or_default()).or_default().llvm_ns += self_ns
                     }
                     None => r.unattributed_ns += self_ns,
                 }
@@ -206,10 +180,7 @@ pub fn compute(files: &[impl AsRef<Path>], event: &str) -> Reference {
 
 impl Reference {
     /// Sums subject figures under a key (e.g. the function group or crate).
-    pub fn group(
-        &self,
-        key: impl Fn(&str, Option<&str>) -> Vec<String>,
-    ) -> HashMap<String, Figures> {
+    pub fn group(&self, key: impl Fn(&str, Option<&str>) -> Vec<String>) -> HashMap<String, Figures> {
         let mut out: HashMap<String, Figures> = HashMap::new();
         for (sym, f) in &self.subjects {
             let file_crate = self.subject_file_crate.get(sym).cloned().flatten();

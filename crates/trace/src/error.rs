@@ -20,13 +20,7 @@ pub struct Error {
 
 impl Error {
     pub fn input(path: &str, offset: Option<u64>, message: impl Into<String>) -> Error {
-        Error {
-            message: message.into(),
-            path: path.to_string(),
-            offset,
-            hint: None,
-            bad_input: true,
-        }
+        Error { message: message.into(), path: path.to_string(), offset, hint: None, bad_input: true }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
@@ -37,9 +31,7 @@ impl Error {
     pub fn io(path: &str, err: &std::io::Error) -> Error {
         let bad_input = matches!(
             err.kind(),
-            std::io::ErrorKind::NotFound
-                | std::io::ErrorKind::PermissionDenied
-                | std::io::ErrorKind::InvalidData
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidData
         );
         Error {
             message: format!("cannot read: {}", io_message(err)),

@@ -134,13 +134,7 @@ fn expect_string(buf: &[u8], i: usize) -> ScanResult<(JsonStr<'_>, usize)> {
         Some(b'"') => json::string(buf, i),
         Some(_) => {
             let end = json::skip_value(buf, i)?;
-            Ok((
-                JsonStr {
-                    raw: &[],
-                    escaped: false,
-                },
-                end,
-            ))
+            Ok((JsonStr { raw: &[], escaped: false }, end))
         }
         None => Err(Scan::Incomplete),
     }
@@ -166,9 +160,7 @@ fn id(buf: &[u8], i: usize) -> ScanResult<(u64, usize)> {
     match buf.get(i) {
         Some(b'-' | b'0'..=b'9') => {
             let (text, end) = json::number(buf, i)?;
-            let parsed = std::str::from_utf8(text)
-                .ok()
-                .and_then(|t| t.parse::<i64>().ok());
+            let parsed = std::str::from_utf8(text).ok().and_then(|t| t.parse::<i64>().ok());
             Ok((parsed.map_or_else(|| hash_id(text), |v| v as u64), end))
         }
         Some(b'"') => {
@@ -257,11 +249,7 @@ mod tests {
     fn every_prefix_is_incomplete_not_an_error() {
         let buf = br#"{"pid":25,"tid":"main","ts":1.5,"ph":"X","dur":6827,"name":"a\"b","args":{"detail":"x","nested":{"k":[1,2]}}}"#;
         for cut in 1..buf.len() {
-            assert_eq!(
-                parse(&buf[..cut], 0).map(|r| r.1),
-                Err(Scan::Incomplete),
-                "cut at {cut}"
-            );
+            assert_eq!(parse(&buf[..cut], 0).map(|r| r.1), Err(Scan::Incomplete), "cut at {cut}");
         }
         let (ev, end) = parse(buf, 0).expect("parses");
         assert_eq!(end, buf.len());
@@ -272,10 +260,7 @@ mod tests {
     #[test]
     fn invalid_syntax() {
         assert!(matches!(parse(br#"{"ph" "X"}"#, 0), Err(Scan::Invalid(..))));
-        assert!(matches!(
-            parse(br#"{"ph":"X" "name":"a"}"#, 0),
-            Err(Scan::Invalid(..))
-        ));
+        assert!(matches!(parse(br#"{"ph":"X" "name":"a"}"#, 0), Err(Scan::Invalid(..))));
         assert!(matches!(parse(br#"{ph:"X"}"#, 0), Err(Scan::Invalid(..))));
     }
 }

@@ -8,11 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// File name endings a directory scan picks up.
-pub const TRACE_SUFFIXES: &[&str] = &[
-    ".llvm_timings.json",
-    ".llvm_timings.json.gz",
-    ".llvm_timings.json.zst",
-];
+pub const TRACE_SUFFIXES: &[&str] = &[".llvm_timings.json", ".llvm_timings.json.gz", ".llvm_timings.json.zst"];
 
 /// How an input is encoded, told by its first bytes (not its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,27 +58,17 @@ impl TraceInput {
 
     /// A reader of the raw file from `offset` (uncompressed files only).
     pub fn open_at(&self, offset: u64) -> Result<File, Error> {
-        let path = self
-            .path
-            .as_ref()
-            .ok_or_else(|| Error::input("-", None, "standard input cannot be read twice"))?;
+        let path = self.path.as_ref().ok_or_else(|| Error::input("-", None, "standard input cannot be read twice"))?;
         let mut f = File::open(path).map_err(|e| Error::io(&self.display(), &e))?;
-        f.seek(SeekFrom::Start(offset))
-            .map_err(|e| Error::io(&self.display(), &e))?;
+        f.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&self.display(), &e))?;
         Ok(f)
     }
 }
 
-fn decompress(
-    raw: Box<dyn Read + Send>,
-    c: Compression,
-    name: &str,
-) -> Result<Box<dyn Read + Send>, Error> {
+fn decompress(raw: Box<dyn Read + Send>, c: Compression, name: &str) -> Result<Box<dyn Read + Send>, Error> {
     Ok(match c {
         Compression::None => raw,
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
-            io::BufReader::with_capacity(1 << 20, raw),
-        )),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw))),
         Compression::Zstd => Box::new(
             ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 20, raw))
                 .map_err(|e| Error::input(name, Some(0), format!("corrupt zstd data: {e}")))?,
@@ -102,14 +88,9 @@ pub fn sniff(head: &[u8]) -> Compression {
 /// The crate name in a rustc output file name: `<crate>-<16 hex>.llvm_timings.json…`.
 pub fn crate_from_file_name(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    let stem = TRACE_SUFFIXES
-        .iter()
-        .rev()
-        .find_map(|s| name.strip_suffix(s))?;
+    let stem = TRACE_SUFFIXES.iter().rev().find_map(|s| name.strip_suffix(s))?;
     let stem = match stem.rsplit_once('-') {
-        Some((krate, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            krate
-        }
+        Some((krate, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => krate,
         _ => stem,
     };
     (!stem.is_empty()).then(|| stem.to_string())
@@ -126,12 +107,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
                 return Err(Error::input("-", None, "standard input given twice"));
             }
             stdin_seen = true;
-            out.push(TraceInput {
-                path: None,
-                crate_name: None,
-                compression: Compression::None,
-                size: 0,
-            });
+            out.push(TraceInput { path: None, crate_name: None, compression: Compression::None, size: 0 });
             continue;
         }
         let meta = std::fs::metadata(p).map_err(|e| Error::io(&p.display().to_string(), &e))?;
@@ -139,8 +115,14 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
             let mut found = Vec::new();
             walk(p, &mut found).map_err(|e| Error::io(&p.display().to_string(), &e))?;
             if found.is_empty() {
-                return Err(Error::input(&p.display().to_string(), None, "no *.llvm_timings.json files in this directory")
-                    .with_hint("build with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zllvm-time-trace; traces land in target/<profile>/deps/"));
+                return Err(Error::input(
+                    &p.display().to_string(),
+                    None,
+                    "no *.llvm_timings.json files in this directory",
+                )
+                .with_hint(
+                    "build with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zllvm-time-trace; traces land in target/<profile>/deps/",
+                ));
             }
             found.sort();
             for f in found {
@@ -170,12 +152,7 @@ fn file_input(path: PathBuf) -> Result<TraceInput, Error> {
             Err(e) => return Err(Error::io(&name, &e)),
         }
     }
-    Ok(TraceInput {
-        crate_name: crate_from_file_name(&path),
-        compression: sniff(&head[..n]),
-        size,
-        path: Some(path),
-    })
+    Ok(TraceInput { crate_name: crate_from_file_name(&path), compression: sniff(&head[..n]), size, path: Some(path) })
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
@@ -200,10 +177,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 pub fn open_stdin() -> Result<(Box<dyn Read + Send>, Compression), Error> {
     let mut stdin = io::stdin();
     let mut head = Vec::with_capacity(4);
-    (&mut stdin)
-        .take(4)
-        .read_to_end(&mut head)
-        .map_err(|e| Error::io("-", &e))?;
+    (&mut stdin).take(4).read_to_end(&mut head).map_err(|e| Error::io("-", &e))?;
     let c = sniff(&head);
     let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
     Ok((decompress(raw, c, "-")?, c))
@@ -220,14 +194,8 @@ mod tests {
             c("target/release/deps/serde_json-1a2b3c4d5e6f7a8b.llvm_timings.json").as_deref(),
             Some("serde_json")
         );
-        assert_eq!(
-            c("web_http_server.llvm_timings.json.zst").as_deref(),
-            Some("web_http_server")
-        );
-        assert_eq!(
-            c("a-b-0123456789abcdef.llvm_timings.json.gz").as_deref(),
-            Some("a-b")
-        );
+        assert_eq!(c("web_http_server.llvm_timings.json.zst").as_deref(), Some("web_http_server"));
+        assert_eq!(c("a-b-0123456789abcdef.llvm_timings.json.gz").as_deref(), Some("a-b"));
         assert_eq!(c("trace.json"), None);
     }
 

@@ -78,13 +78,7 @@ pub fn string(buf: &[u8], pos: usize) -> ScanResult<(JsonStr<'_>, usize)> {
             Some(off) => {
                 let at = i + off;
                 if buf[at] == b'"' {
-                    return Ok((
-                        JsonStr {
-                            raw: &buf[start..at],
-                            escaped,
-                        },
-                        at + 1,
-                    ));
+                    return Ok((JsonStr { raw: &buf[start..at], escaped }, at + 1));
                 }
                 escaped = true;
                 // skip the backslash and the escaped byte
@@ -124,10 +118,7 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
                 };
                 i += 4;
                 let mut c = cp;
-                if (0xD800..0xDC00).contains(&cp)
-                    && raw.get(i) == Some(&b'\\')
-                    && raw.get(i + 1) == Some(&b'u')
-                {
+                if (0xD800..0xDC00).contains(&cp) && raw.get(i) == Some(&b'\\') && raw.get(i + 1) == Some(&b'u') {
                     if let Some(lo) = hex4(raw, i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
                         c = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                         i += 6;
@@ -182,9 +173,7 @@ pub fn micros_to_nanos(text: &[u8]) -> Option<i64> {
     let mut int: i64 = 0;
     let mut i = 0;
     while i < digits.len() && digits[i].is_ascii_digit() {
-        int = int
-            .checked_mul(10)?
-            .checked_add(i64::from(digits[i] - b'0'))?;
+        int = int.checked_mul(10)?.checked_add(i64::from(digits[i] - b'0'))?;
         i += 1;
     }
     if i == 0 {

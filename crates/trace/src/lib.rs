@@ -21,6 +21,4 @@ pub mod slim;
 pub mod summary;
 
 pub use error::Error;
-pub use summary::{
-    summarize, GroupRow, Groupings, LlvmTotal, ModuleRow, PassRow, TraceQuery, TraceSummary,
-};
+pub use summary::{summarize, GroupRow, Groupings, LlvmTotal, ModuleRow, PassRow, TraceQuery, TraceSummary};

@@ -149,9 +149,7 @@ pub struct LlvmConfig {
 
 impl Default for LlvmConfig {
     fn default() -> Self {
-        LlvmConfig {
-            event: "OptFunction".to_string(),
-        }
+        LlvmConfig { event: "OptFunction".to_string() }
     }
 }
 
@@ -192,9 +190,7 @@ impl Piece {
 
     /// True when a `B`/`E` pair may straddle this piece's edges.
     pub fn crosses_edges(&self, first: bool, last: bool) -> bool {
-        self.threads
-            .values()
-            .any(|t| (!last && !t.begun.is_empty()) || (!first && t.orphan_ends > 0))
+        self.threads.values().any(|t| (!last && !t.begun.is_empty()) || (!first && t.orphan_ends > 0))
     }
 
     fn label_id(&mut self, name: &[u8], detail: Option<&JsonStr<'_>>) -> u32 {
@@ -272,20 +268,9 @@ impl Piece {
             pending = 0;
         }
         if t.stack.is_empty() {
-            t.left_open.push(LeftOpen {
-                start,
-                end,
-                label,
-                subject,
-            });
+            t.left_open.push(LeftOpen { start, end, label, subject });
         }
-        t.stack.push(Frame {
-            start,
-            end,
-            label,
-            subject,
-            pending,
-        });
+        t.stack.push(Frame { start, end, label, subject, pending });
     }
 }
 
@@ -363,9 +348,7 @@ impl EventSink for Piece {
                 self.counts.begin_end += 1;
                 let label = self.label_id(name, ev.detail.as_ref());
                 let subject = self.subject_id(name, ev.detail.as_ref());
-                self.thread((ev.pid, ev.tid))
-                    .begun
-                    .push((ts, label, subject));
+                self.thread((ev.pid, ev.tid)).begun.push((ts, label, subject));
             }
             b'E' => {
                 let Some(ts) = ev.ts else {
@@ -376,9 +359,7 @@ impl EventSink for Piece {
                 let key = (ev.pid, ev.tid);
                 match self.thread(key).begun.pop() {
                     Some((start, label, subject)) => {
-                        if subject != NONE
-                            && self.labels.names[label as usize].as_ref() == &*self.event
-                        {
+                        if subject != NONE && self.labels.names[label as usize].as_ref() == &*self.event {
                             let s = &mut self.subject_stats[subject as usize];
                             s.event_ns += ts - start;
                             s.event_count += 1;
@@ -395,8 +376,7 @@ impl EventSink for Piece {
                 self.counts.metadata += 1;
                 if name == b"thread_name" {
                     if let Some(n) = &ev.args_name {
-                        self.thread_names
-                            .push(((ev.pid, ev.tid), n.text().into_owned()));
+                        self.thread_names.push(((ev.pid, ev.tid), n.text().into_owned()));
                     }
                 }
             }
@@ -469,8 +449,7 @@ impl FileAgg {
     /// Adds the next piece of the file.
     pub fn merge(&mut self, piece: Piece) {
         let label_map = remap(&piece.labels, &mut self.labels);
-        self.label_stats
-            .resize(self.labels.names.len(), LabelStat::default());
+        self.label_stats.resize(self.labels.names.len(), LabelStat::default());
         for (i, s) in piece.label_stats.iter().enumerate() {
             let t = &mut self.label_stats[label_map[i] as usize];
             t.self_ns += s.self_ns;
@@ -478,8 +457,7 @@ impl FileAgg {
             t.count += s.count;
         }
         let subject_map = remap(&piece.subjects, &mut self.subjects);
-        self.subject_stats
-            .resize(self.subjects.names.len(), SubjectStat::default());
+        self.subject_stats.resize(self.subjects.names.len(), SubjectStat::default());
         for (i, s) in piece.subject_stats.iter().enumerate() {
             let t = &mut self.subject_stats[subject_map[i] as usize];
             t.llvm_ns += s.llvm_ns;
@@ -575,32 +553,14 @@ impl FileAgg {
                 max_end: t.max_end,
                 events: t.events,
                 out_of_order: t.out_of_order,
-                module: t
-                    .module
-                    .map(|m| String::from_utf8_lossy(&self.modules.names[m as usize]).into_owned()),
+                module: t.module.map(|m| String::from_utf8_lossy(&self.modules.names[m as usize]).into_owned()),
             });
         }
         threads.sort_by_key(|t| t.key);
         FileSummary {
-            labels: self
-                .labels
-                .names
-                .into_iter()
-                .map(Vec::from)
-                .zip(self.label_stats)
-                .collect(),
-            subjects: self
-                .subjects
-                .names
-                .into_iter()
-                .map(Vec::from)
-                .zip(self.subject_stats)
-                .collect(),
-            totals: self
-                .totals
-                .into_iter()
-                .map(|(n, (d, c))| (Vec::from(n), d, c))
-                .collect(),
+            labels: self.labels.names.into_iter().map(Vec::from).zip(self.label_stats).collect(),
+            subjects: self.subjects.names.into_iter().map(Vec::from).zip(self.subject_stats).collect(),
+            totals: self.totals.into_iter().map(|(n, (d, c))| (Vec::from(n), d, c)).collect(),
             threads,
             unattributed_ns: unattributed,
             counts,
@@ -614,22 +574,10 @@ mod tests {
 
     #[test]
     fn subjects_from_details() {
-        assert_eq!(
-            subject(b"OptFunction", b"_RNvC1a1b"),
-            Some(&b"_RNvC1a1b"[..])
-        );
-        assert_eq!(
-            subject(b"InstCombinePass", b"_RNvC1a1b"),
-            Some(&b"_RNvC1a1b"[..])
-        );
-        assert_eq!(
-            subject(b"LICMPass", b"loop %bb3 in function _RNvC1a1b"),
-            Some(&b"_RNvC1a1b"[..])
-        );
-        assert_eq!(
-            subject(b"InlinerPass", b"(_RNvC1a1b)"),
-            Some(&b"_RNvC1a1b"[..])
-        );
+        assert_eq!(subject(b"OptFunction", b"_RNvC1a1b"), Some(&b"_RNvC1a1b"[..]));
+        assert_eq!(subject(b"InstCombinePass", b"_RNvC1a1b"), Some(&b"_RNvC1a1b"[..]));
+        assert_eq!(subject(b"LICMPass", b"loop %bb3 in function _RNvC1a1b"), Some(&b"_RNvC1a1b"[..]));
+        assert_eq!(subject(b"InlinerPass", b"(_RNvC1a1b)"), Some(&b"_RNvC1a1b"[..]));
         assert_eq!(subject(b"InlinerPass", b"(_RNvC1a1b, _RNvC1a1c)"), None);
         assert_eq!(subject(b"GlobalOptPass", b"[module]"), None);
         assert_eq!(subject(b"RunPass", b"Expand large div/rem"), None);

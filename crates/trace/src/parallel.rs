@@ -43,12 +43,7 @@ pub trait Analysis: Sync {
     fn merge(&self, file: &mut Self::File, chunk: Self::Chunk);
     /// Called once per file after its last piece. `truncated` is set when the
     /// input ended early and the caller allowed it.
-    fn finish(
-        &self,
-        input: &TraceInput,
-        file: Self::File,
-        outcome: &FileOutcome,
-    ) -> Result<(), Error>;
+    fn finish(&self, input: &TraceInput, file: Self::File, outcome: &FileOutcome) -> Result<(), Error>;
 }
 
 /// How reading a whole file ended.
@@ -72,11 +67,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            allow_truncated: false,
-            threads: 0,
-            chunk_size: CHUNK,
-        }
+        Options { allow_truncated: false, threads: 0, chunk_size: CHUNK }
     }
 }
 
@@ -116,11 +107,7 @@ struct FileMerge<A: Analysis> {
 
 /// Reads every input, feeding `analysis`. Returns the truncated files that
 /// were kept, or the first error.
-pub fn run<A: Analysis>(
-    inputs: &[TraceInput],
-    analysis: &A,
-    opts: Options,
-) -> Result<Vec<Truncation>, Error> {
+pub fn run<A: Analysis>(inputs: &[TraceInput], analysis: &A, opts: Options) -> Result<Vec<Truncation>, Error> {
     let units = plan(inputs, opts.chunk_size.max(1));
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -154,15 +141,7 @@ pub fn run<A: Analysis>(
         let Some(unit) = units.get(i) else { return };
         let input = &inputs[unit.file];
         let result = read_unit(input, unit, analysis);
-        let merged = accept(
-            input,
-            unit,
-            result,
-            &merges[unit.file],
-            analysis,
-            opts,
-            &truncations,
-        );
+        let merged = accept(input, unit, result, &merges[unit.file], analysis, opts, &truncations);
         if let Err(e) = merged {
             failed.store(true, Ordering::Relaxed);
             lock(&errors).push((i, e));
@@ -193,22 +172,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn plan(inputs: &[TraceInput], chunk: u64) -> Vec<Unit> {
     let mut units = Vec::new();
     for (file, input) in inputs.iter().enumerate() {
-        let pieces = if input.splittable() && input.size > chunk + chunk / 2 {
-            input.size.div_ceil(chunk)
-        } else {
-            1
-        };
+        let pieces = if input.splittable() && input.size > chunk + chunk / 2 { input.size.div_ceil(chunk) } else { 1 };
         let count = pieces as usize;
         for index in 0..count {
             let start = index as u64 * chunk;
             let stop = (index + 1 < count).then(|| (index as u64 + 1) * chunk);
-            units.push(Unit {
-                file,
-                index,
-                start,
-                stop,
-                count,
-            });
+            units.push(Unit { file, index, start, stop, count });
         }
     }
     units
@@ -221,49 +190,21 @@ fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> Unit
             Ok(src) => Reader::document(src).run(unit.stop, &mut chunk),
             Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
         };
-        return UnitResult {
-            first: Some(0),
-            result,
-            chunk,
-        };
+        return UnitResult { first: Some(0), result, chunk };
     }
     let first = match find_boundary(input, unit.start) {
         Ok(f) => f,
-        Err(e) => {
-            return UnitResult {
-                first: None,
-                result: Err(ReadError::Io(e)),
-                chunk,
-            }
-        }
+        Err(e) => return UnitResult { first: None, result: Err(ReadError::Io(e)), chunk },
     };
     let Some(first) = first else {
-        let outcome = Outcome {
-            end: End::Finished,
-            last_event_end: unit.start,
-            beginning_of_time: None,
-            layout: None,
-        };
-        return UnitResult {
-            first: None,
-            result: Ok(outcome),
-            chunk,
-        };
+        let outcome = Outcome { end: End::Finished, last_event_end: unit.start, beginning_of_time: None, layout: None };
+        return UnitResult { first: None, result: Ok(outcome), chunk };
     };
     let result = read_from(input, first, unit.stop, &mut chunk);
-    UnitResult {
-        first: Some(first),
-        result,
-        chunk,
-    }
+    UnitResult { first: Some(first), result, chunk }
 }
 
-fn read_from(
-    input: &TraceInput,
-    at: u64,
-    stop: Option<u64>,
-    sink: &mut impl EventSink,
-) -> Result<Outcome, ReadError> {
+fn read_from(input: &TraceInput, at: u64, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
     match input.open_at(at) {
         Ok(f) => Reader::chunk(f, at).run(stop, sink),
         Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
@@ -273,9 +214,7 @@ fn read_from(
 /// The first offset at or after `from` that looks like the start of an event
 /// in the event array: a `{` after a `,` and before a `"` (whitespace allowed).
 fn find_boundary(input: &TraceInput, from: u64) -> std::io::Result<Option<u64>> {
-    let mut f = input
-        .open_at(from)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut f = input.open_at(from).map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut window = vec![0u8; 1 << 16];
     let mut base = from;
     // bytes carried over from the previous window, to see across its edge
@@ -328,23 +267,13 @@ fn accept<A: Analysis>(
         }
         let last = index + 1 == unit.count;
         let stop = (!last).then(|| (index as u64 + 1) * opts.chunk_size.max(1));
-        let r = if index == 0 {
-            r
-        } else {
-            verified(input, r, m.prev_end, stop, analysis)
-        };
+        let r = if index == 0 { r } else { verified(input, r, m.prev_end, stop, analysis) };
         let whole = unit.count > 1 && analysis.needs_whole_file(&r.chunk, index == 0, last);
         if whole {
             drop(m);
             return read_whole(input, merge, analysis, opts, truncations);
         }
-        let (outcome, truncated_at) = match r.result {
-            Ok(o) => (o, None),
-            Err(ReadError::Truncated { at, outcome }) if opts.allow_truncated => {
-                (outcome, Some(at))
-            }
-            Err(e) => return Err(read_error(input, e)),
-        };
+        let (outcome, truncated_at) = settle(input, r.result, opts)?;
         let Some(state) = m.state.as_mut() else {
             continue;
         };
@@ -376,23 +305,28 @@ fn verified<A: Analysis>(
         Some(End::StopAt(at)) => {
             let mut chunk = analysis.chunk(input);
             let result = read_from(input, at, stop, &mut chunk);
-            UnitResult {
-                first: Some(at),
-                result,
-                chunk,
-            }
+            UnitResult { first: Some(at), result, chunk }
         }
         // The previous piece ended the document: this one has nothing to add.
         _ => UnitResult {
             first: None,
-            result: Ok(Outcome {
-                end: End::Finished,
-                last_event_end: 0,
-                beginning_of_time: None,
-                layout: None,
-            }),
+            result: Ok(Outcome { end: End::Finished, last_event_end: 0, beginning_of_time: None, layout: None }),
             chunk: analysis.chunk(input),
         },
+    }
+}
+
+/// A read's outcome, and where the input ended when it was truncated and
+/// that is allowed.
+fn settle(
+    input: &TraceInput,
+    result: Result<Outcome, ReadError>,
+    opts: Options,
+) -> Result<(Outcome, Option<u64>), Error> {
+    match result {
+        Ok(o) => Ok((o, None)),
+        Err(ReadError::Truncated { at, outcome }) if opts.allow_truncated => Ok((outcome, Some(at))),
+        Err(e) => Err(read_error(input, e)),
     }
 }
 
@@ -416,11 +350,7 @@ fn read_whole<A: Analysis>(
         Ok(src) => Reader::document(src).run(None, &mut chunk),
         Err(e) => return Err(e),
     };
-    let (outcome, truncated_at) = match result {
-        Ok(o) => (o, None),
-        Err(ReadError::Truncated { at, outcome }) if opts.allow_truncated => (outcome, Some(at)),
-        Err(e) => return Err(read_error(input, e)),
-    };
+    let (outcome, truncated_at) = settle(input, result, opts)?;
     let mut state = analysis.file(input);
     analysis.merge(&mut state, chunk);
     finish(input, state, outcome, truncated_at, analysis, truncations)
@@ -435,20 +365,9 @@ fn finish<A: Analysis>(
     truncations: &Mutex<Vec<Truncation>>,
 ) -> Result<(), Error> {
     if let Some(at) = truncated_at {
-        lock(truncations).push(Truncation {
-            path: input.display(),
-            at,
-            last_event_end: outcome.last_event_end,
-        });
+        lock(truncations).push(Truncation { path: input.display(), at, last_event_end: outcome.last_event_end });
     }
-    analysis.finish(
-        input,
-        state,
-        &FileOutcome {
-            outcome,
-            truncated_at,
-        },
-    )
+    analysis.finish(input, state, &FileOutcome { outcome, truncated_at })
 }
 
 /// Turns a reader error into a message about the input.
@@ -457,7 +376,9 @@ pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
     match e {
         ReadError::Io(e) => match input.compression {
             // a decoder's error means the compressed data is bad, not the machine
-            Compression::Gzip | Compression::Zstd if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) => {
+            Compression::Gzip | Compression::Zstd
+                if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) =>
+            {
                 let kind = if input.compression == Compression::Gzip { "gzip" } else { "zstd" };
                 Error::input(&path, None, format!("corrupt or truncated {kind} data: {}", crate::error::io_message(&e)))
             }
@@ -470,14 +391,18 @@ pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
             Error::input(&path, Some(at), format!("not a JSON trace: starts with {what}"))
                 .with_hint("expected a Chrome Trace Event file, e.g. from RUSTFLAGS=-Zllvm-time-trace (gzip and zstd are read too)")
         }
-        ReadError::Syntax(what @ ("no traceEvents array" | "array element is not an event object" | "traceEvents is not an array"), at) => {
-            Error::input(&path, Some(at), format!("not a Chrome trace: {what}"))
-        }
+        ReadError::Syntax(
+            what @ ("no traceEvents array" | "array element is not an event object" | "traceEvents is not an array"),
+            at,
+        ) => Error::input(&path, Some(at), format!("not a Chrome trace: {what}")),
         ReadError::Syntax(what, at) => Error::input(&path, Some(at), format!("invalid trace JSON: {what}")),
         ReadError::Truncated { at, outcome } => Error::input(
             &path,
             Some(at),
-            format!("truncated trace: input ends inside the document (last complete event ends at byte {})", outcome.last_event_end),
+            format!(
+                "truncated trace: input ends inside the document (last complete event ends at byte {})",
+                outcome.last_event_end
+            ),
         )
         .with_hint("rustc was probably stopped mid-build; --allow-truncated reports the events before that point"),
         ReadError::TooLarge(at) => Error::input(&path, Some(at), "a single JSON value is larger than 1 GiB"),

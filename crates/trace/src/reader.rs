@@ -117,12 +117,7 @@ impl<R: Read> Reader<R> {
             base,
             eof: false,
             state,
-            outcome: Outcome {
-                end: End::Finished,
-                last_event_end: base,
-                beginning_of_time: None,
-                layout: None,
-            },
+            outcome: Outcome { end: End::Finished, last_event_end: base, beginning_of_time: None, layout: None },
         }
     }
 
@@ -166,16 +161,10 @@ impl<R: Read> Reader<R> {
 
     /// Reads until the document ends or, with `stop`, until an event would
     /// start at or after that offset.
-    pub fn run(
-        mut self,
-        stop: Option<u64>,
-        sink: &mut impl EventSink,
-    ) -> Result<Outcome, ReadError> {
+    pub fn run(mut self, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
         if let Some(s) = stop {
             // A small piece needs no full-size buffer (events past `stop` are not read).
-            let want = usize::try_from(s.saturating_sub(self.base))
-                .unwrap_or(BLOCK)
-                .saturating_add(1 << 16);
+            let want = usize::try_from(s.saturating_sub(self.base)).unwrap_or(BLOCK).saturating_add(1 << 16);
             self.buf.truncate(want.clamp(1 << 12, BLOCK));
         }
         loop {
@@ -210,18 +199,10 @@ impl<R: Read> Reader<R> {
             State::Start if self.len == 0 && self.base == 0 => Err(ReadError::Empty),
             State::Start => Err(ReadError::Empty),
             State::Done => Ok(self.outcome),
-            State::Value | State::Comma
-                if only_ws && self.outcome.layout != Some(Layout::Object) =>
-            {
-                Ok(Outcome {
-                    end: End::OpenArray,
-                    ..self.outcome
-                })
+            State::Value | State::Comma if only_ws && self.outcome.layout != Some(Layout::Object) => {
+                Ok(Outcome { end: End::OpenArray, ..self.outcome })
             }
-            _ => Err(ReadError::Truncated {
-                at: self.offset(self.len),
-                outcome: self.outcome,
-            }),
+            _ => Err(ReadError::Truncated { at: self.offset(self.len), outcome: self.outcome }),
         }
     }
 
@@ -238,10 +219,7 @@ impl<R: Read> Reader<R> {
                 self.state = match b {
                     b'{' => {
                         self.outcome.layout = Some(Layout::Object);
-                        State::Keys {
-                            first: true,
-                            seen_events: false,
-                        }
+                        State::Keys { first: true, seen_events: false }
                     }
                     b'[' => {
                         self.outcome.layout = Some(Layout::Array);
@@ -262,19 +240,14 @@ impl<R: Read> Reader<R> {
                 }
                 b',' if !first => {
                     self.pos = i + 1;
-                    self.state = State::Keys {
-                        first: true,
-                        seen_events,
-                    };
+                    self.state = State::Keys { first: true, seen_events };
                 }
                 b'"' => {
                     let (key, after) = json::string(buf, i)?;
                     let colon = json::skip_ws(buf, after);
                     match buf.get(colon) {
                         Some(b':') => {}
-                        Some(_) => {
-                            return Err(Scan::Invalid(colon, "expected ':' after an object key"))
-                        }
+                        Some(_) => return Err(Scan::Invalid(colon, "expected ':' after an object key")),
                         None => return Err(Scan::Incomplete),
                     }
                     let v = json::skip_ws(buf, colon + 1);
@@ -291,25 +264,18 @@ impl<R: Read> Reader<R> {
                     }
                     let end = json::skip_value(buf, v)?;
                     if key.raw == b"beginningOfTime" {
-                        self.outcome.beginning_of_time = std::str::from_utf8(&buf[v..end])
-                            .ok()
-                            .and_then(|t| t.trim().parse().ok());
+                        self.outcome.beginning_of_time =
+                            std::str::from_utf8(&buf[v..end]).ok().and_then(|t| t.trim().parse().ok());
                     }
                     self.pos = end;
-                    self.state = State::Keys {
-                        first: false,
-                        seen_events,
-                    };
+                    self.state = State::Keys { first: false, seen_events };
                 }
                 _ => return Err(Scan::Invalid(i, "expected an object key")),
             },
             State::Value | State::Comma if b == b']' => {
                 self.pos = i + 1;
                 if self.outcome.layout == Some(Layout::Object) {
-                    self.state = State::Keys {
-                        first: false,
-                        seen_events: true,
-                    };
+                    self.state = State::Keys { first: false, seen_events: true };
                     return Ok(None);
                 }
                 self.state = State::Done;
@@ -355,8 +321,7 @@ mod tests {
     struct Names(Vec<String>);
     impl EventSink for Names {
         fn event(&mut self, ev: &Event<'_>, _raw: &[u8], _offset: u64) {
-            self.0
-                .push(ev.name.map(|n| n.text().into_owned()).unwrap_or_default());
+            self.0.push(ev.name.map(|n| n.text().into_owned()).unwrap_or_default());
         }
     }
 
@@ -368,7 +333,8 @@ mod tests {
 
     #[test]
     fn object_layout_with_keys_around_events() {
-        let doc = br#"{"displayTimeUnit":"ns","traceEvents":[{"name":"a"},{"name":"b"}],"beginningOfTime":1749510885820760}"#;
+        let doc =
+            br#"{"displayTimeUnit":"ns","traceEvents":[{"name":"a"},{"name":"b"}],"beginningOfTime":1749510885820760}"#;
         let (out, names) = read(doc).expect("reads");
         assert_eq!(names, ["a", "b"]);
         assert_eq!(out.beginning_of_time, Some(1_749_510_885_820_760));
@@ -402,37 +368,21 @@ mod tests {
     fn not_a_trace() {
         assert!(matches!(read(b""), Err(ReadError::Empty)));
         assert!(matches!(read(b"  \n"), Err(ReadError::Empty)));
-        assert!(matches!(
-            read(b"\x7fELF\x02"),
-            Err(ReadError::NotJson(0x7f, 0))
-        ));
-        assert!(matches!(
-            read(br#"{"a":1}"#),
-            Err(ReadError::Syntax("no traceEvents array", 6))
-        ));
-        assert!(matches!(
-            read(br#"[1,2]"#),
-            Err(ReadError::Syntax("array element is not an event object", 1))
-        ));
-        assert!(matches!(
-            read(br#"{"traceEvents":{}}"#),
-            Err(ReadError::Syntax("traceEvents is not an array", 15))
-        ));
+        assert!(matches!(read(b"\x7fELF\x02"), Err(ReadError::NotJson(0x7f, 0))));
+        assert!(matches!(read(br#"{"a":1}"#), Err(ReadError::Syntax("no traceEvents array", 6))));
+        assert!(matches!(read(br#"[1,2]"#), Err(ReadError::Syntax("array element is not an event object", 1))));
+        assert!(matches!(read(br#"{"traceEvents":{}}"#), Err(ReadError::Syntax("traceEvents is not an array", 15))));
     }
 
     #[test]
     fn stops_at_offset_and_resumes_as_chunk() {
         let doc = br#"[{"name":"a"},{"name":"b"},{"name":"c"}]"#;
         let mut first = Names::default();
-        let out = Reader::document(&doc[..])
-            .run(Some(15), &mut first)
-            .expect("reads");
+        let out = Reader::document(&doc[..]).run(Some(15), &mut first).expect("reads");
         assert_eq!(out.end, End::StopAt(27));
         assert_eq!(first.0, ["a", "b"]);
         let mut second = Names::default();
-        let out = Reader::chunk(&doc[27..], 27)
-            .run(None, &mut second)
-            .expect("reads");
+        let out = Reader::chunk(&doc[27..], 27).run(None, &mut second).expect("reads");
         assert_eq!(second.0, ["c"]);
         assert_eq!(out.end, End::Finished);
     }
@@ -453,9 +403,7 @@ mod tests {
         }
         let doc = br#"{"traceEvents":[{"name":"a","args":{"detail":"x\"y"}},{"name":"b"}],"beginningOfTime":12}"#;
         let mut sink = Names::default();
-        let out = Reader::document(OneByte(doc))
-            .run(None, &mut sink)
-            .expect("reads");
+        let out = Reader::document(OneByte(doc)).run(None, &mut sink).expect("reads");
         assert_eq!(sink.0, ["a", "b"]);
         assert_eq!(out.beginning_of_time, Some(12));
     }

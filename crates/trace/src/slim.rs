@@ -115,17 +115,14 @@ impl EventSink for Piece<'_> {
         match ev.ph {
             b'B' => {
                 let text = self.text(ev, raw).into_owned();
-                self.begun
-                    .push(((ev.pid, ev.tid), ev.ts.unwrap_or(0), text));
+                self.begun.push(((ev.pid, ev.tid), ev.ts.unwrap_or(0), text));
             }
             b'E' => {
                 let key = (ev.pid, ev.tid);
                 match self.begun.iter().rposition(|(k, ..)| *k == key) {
                     Some(i) => {
                         let (_, start, begin) = self.begun.remove(i);
-                        if ev.ts.unwrap_or(0) - start >= self.opts.min_dur_ns
-                            || self.kept_by_name(ev)
-                        {
+                        if ev.ts.unwrap_or(0) - start >= self.opts.min_dur_ns || self.kept_by_name(ev) {
                             self.push(&begin);
                             self.push(raw);
                         }
@@ -165,14 +162,7 @@ impl<'o> Analysis for Slim<'o> {
     type File = ();
 
     fn chunk(&self, _input: &TraceInput) -> Piece<'o> {
-        Piece {
-            opts: self.opts,
-            out: Vec::new(),
-            events_in: 0,
-            events_out: 0,
-            begun: Vec::new(),
-            orphan_end: false,
-        }
+        Piece { opts: self.opts, out: Vec::new(), events_in: 0, events_out: 0, begun: Vec::new(), orphan_end: false }
     }
 
     fn file(&self, _input: &TraceInput) {}
@@ -189,10 +179,7 @@ impl<'o> Analysis for Slim<'o> {
             return;
         }
         let sep: &[u8] = if o.wrote_any { b",\n" } else { b"" };
-        let r = o
-            .writer
-            .write_all(sep)
-            .and_then(|_| o.writer.write_all(&chunk.out));
+        let r = o.writer.write_all(sep).and_then(|_| o.writer.write_all(&chunk.out));
         o.stats.bytes_out += (sep.len() + chunk.out.len()) as u64;
         o.wrote_any = true;
         if let Err(e) = r {
@@ -215,10 +202,8 @@ pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimSta
     for i in &inputs {
         if let Some(p) = &i.path {
             if same_file(p, out) {
-                return Err(
-                    Error::input(&out_name, None, "the output would overwrite an input")
-                        .with_hint("choose another -o path"),
-                );
+                return Err(Error::input(&out_name, None, "the output would overwrite an input")
+                    .with_hint("choose another -o path"));
             }
         }
     }
@@ -226,29 +211,15 @@ pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimSta
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let file_name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "trace".to_string());
+    let file_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "trace".to_string());
     let tmp = dir.join(format!(".{file_name}.fastware-{}.tmp", std::process::id()));
-    let file = File::create(&tmp).map_err(|e| Error {
-        bad_input: false,
-        ..Error::io(&tmp.display().to_string(), &e)
-    })?;
+    let file =
+        File::create(&tmp).map_err(|e| Error { bad_input: false, ..Error::io(&tmp.display().to_string(), &e) })?;
     let guard = TempFile(Some(tmp.clone()));
     let mut writer = BufWriter::with_capacity(1 << 20, file);
-    writer
-        .write_all(b"{\"traceEvents\":[\n")
-        .map_err(|e| write_error(&out_name, &e))?;
-    let slim = Slim {
-        opts,
-        out: Mutex::new(Output {
-            writer,
-            wrote_any: false,
-            stats: SlimStats::default(),
-            error: None,
-        }),
-    };
+    writer.write_all(b"{\"traceEvents\":[\n").map_err(|e| write_error(&out_name, &e))?;
+    let slim =
+        Slim { opts, out: Mutex::new(Output { writer, wrote_any: false, stats: SlimStats::default(), error: None }) };
     let truncated = parallel::run(&inputs, &slim, opts.read)?;
     let mut o = slim.out.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(e) = o.error.take() {
@@ -257,17 +228,12 @@ pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimSta
     o.writer
         .write_all(b"\n],\"otherData\":{\"generator\":\"fastware trace slim\"}}\n")
         .map_err(|e| write_error(&out_name, &e))?;
-    let file = o
-        .writer
-        .into_inner()
-        .map_err(|e| write_error(&out_name, e.error()))?;
+    let file = o.writer.into_inner().map_err(|e| write_error(&out_name, e.error()))?;
     file.sync_all().map_err(|e| write_error(&out_name, &e))?;
     std::fs::rename(&tmp, out).map_err(|e| write_error(&out_name, &e))?;
     guard.keep();
     o.stats.truncated = truncated;
-    o.stats.bytes_out = std::fs::metadata(out)
-        .map(|m| m.len())
-        .unwrap_or(o.stats.bytes_out);
+    o.stats.bytes_out = std::fs::metadata(out).map(|m| m.len()).unwrap_or(o.stats.bytes_out);
     Ok(o.stats)
 }
 

@@ -140,10 +140,7 @@ struct Groups {
 fn add(map: &mut Map<String, GroupRow>, key: &str, s: &SubjectStat) {
     let row = match map.get_mut(key) {
         Some(r) => r,
-        None => map.entry(key.to_string()).or_insert_with(|| GroupRow {
-            key: key.to_string(),
-            ..GroupRow::default()
-        }),
+        None => map.entry(key.to_string()).or_insert_with(|| GroupRow { key: key.to_string(), ..GroupRow::default() }),
     };
     row.llvm_ns += s.llvm_ns;
     row.event_ns += s.event_ns;
@@ -153,10 +150,7 @@ fn add(map: &mut Map<String, GroupRow>, key: &str, s: &SubjectStat) {
 
 fn merge_rows(into: &mut Map<String, GroupRow>, from: Map<String, GroupRow>) {
     for (k, r) in from {
-        let e = into.entry(k).or_insert_with(|| GroupRow {
-            key: r.key.clone(),
-            ..GroupRow::default()
-        });
+        let e = into.entry(k).or_insert_with(|| GroupRow { key: r.key.clone(), ..GroupRow::default() });
         e.llvm_ns += r.llvm_ns;
         e.event_ns += r.event_ns;
         e.event_count += r.event_count;
@@ -206,18 +200,11 @@ fn group_subjects(
                     add(&mut out.function, &name.function(), stat);
                 }
                 if g.crate_ {
-                    let c = name
-                        .instantiating_crate()
-                        .or(file_crate)
-                        .or(name.symbol.as_ref().map(|_| "(unknown)"));
+                    let c = name.instantiating_crate().or(file_crate).or(name.symbol.as_ref().map(|_| "(unknown)"));
                     add(&mut out.crate_, c.unwrap_or(NOT_RUST), stat);
                 }
                 if g.defining_crate {
-                    add(
-                        &mut out.defining,
-                        name.defining_crate().unwrap_or(NOT_RUST),
-                        stat,
-                    );
+                    add(&mut out.defining, name.defining_crate().unwrap_or(NOT_RUST), stat);
                 }
                 if g.type_crate {
                     let crates = name.primary_type_crates();
@@ -272,19 +259,10 @@ impl Analysis for LlvmAnalysis<'_> {
         file.merge(chunk);
     }
 
-    fn finish(
-        &self,
-        input: &TraceInput,
-        file: FileAgg,
-        outcome: &FileOutcome,
-    ) -> Result<(), Error> {
+    fn finish(&self, input: &TraceInput, file: FileAgg, outcome: &FileOutcome) -> Result<(), Error> {
         let fs = file.summarize();
-        let groups = group_subjects(
-            &fs.subjects,
-            input.crate_name.as_deref(),
-            self.query.groupings,
-            self.query.filter.as_ref(),
-        );
+        let groups =
+            group_subjects(&fs.subjects, input.crate_name.as_deref(), self.query.groupings, self.query.filter.as_ref());
         let mut c = self.collector.lock().unwrap_or_else(|e| e.into_inner());
         c.add_file(input, fs, groups, outcome);
         Ok(())
@@ -292,13 +270,7 @@ impl Analysis for LlvmAnalysis<'_> {
 }
 
 impl Collector {
-    fn add_file(
-        &mut self,
-        input: &TraceInput,
-        fs: FileSummary,
-        groups: Groups,
-        outcome: &FileOutcome,
-    ) {
+    fn add_file(&mut self, input: &TraceInput, fs: FileSummary, groups: Groups, outcome: &FileOutcome) {
         let s = &mut self.summary;
         s.counts.add(&fs.counts);
         let busy: i64 = fs.threads.iter().map(|t| t.busy_ns).sum();
@@ -306,21 +278,13 @@ impl Collector {
         let max_end = fs.threads.iter().map(|t| t.max_end).max().unwrap_or(0);
         let event_ns: i64 = fs.subjects.iter().map(|(_, st)| st.event_ns).sum();
         s.event_ns += event_ns;
-        s.event_count += fs
-            .subjects
-            .iter()
-            .map(|(_, st)| st.event_count)
-            .sum::<u64>();
+        s.event_count += fs.subjects.iter().map(|(_, st)| st.event_count).sum::<u64>();
         s.busy_ns += busy;
         s.unattributed_ns += fs.unattributed_ns;
         s.threads += fs.threads.len() as u64;
         s.out_of_order_threads += fs.threads.iter().filter(|t| t.out_of_order > 0).count() as u64;
         let span = (max_end - min_start).max(0);
-        self.spans.push((
-            outcome.outcome.beginning_of_time.map(|b| b * 1000),
-            min_start,
-            max_end,
-        ));
+        self.spans.push((outcome.outcome.beginning_of_time.map(|b| b * 1000), min_start, max_end));
         s.files.push(FileRow {
             path: input.display(),
             crate_name: input.crate_name.clone(),
@@ -343,35 +307,21 @@ impl Collector {
             e.1 += n;
         }
         // Modules: threads are named "<phase> <module>" by rustc ("opt cgu.1").
-        let full_names: Vec<&str> = fs
-            .threads
-            .iter()
-            .filter_map(|t| t.module.as_deref())
-            .collect();
+        let full_names: Vec<&str> = fs.threads.iter().filter_map(|t| t.module.as_deref()).collect();
         for t in &fs.threads {
             let (phase, short) = match t.name.as_deref().and_then(|n| n.split_once(' ')) {
                 Some((p, m)) => (p.to_string(), m.to_string()),
-                None => (
-                    t.name.clone().unwrap_or_else(|| "thread".to_string()),
-                    String::new(),
-                ),
+                None => (t.name.clone().unwrap_or_else(|| "thread".to_string()), String::new()),
             };
             let module = if short.is_empty() {
-                t.module
-                    .clone()
-                    .unwrap_or_else(|| "(not a codegen unit)".to_string())
+                t.module.clone().unwrap_or_else(|| "(not a codegen unit)".to_string())
             } else {
                 full_names
                     .iter()
                     .find(|f| f.rsplit_once('-').is_some_and(|(_, tail)| tail == short))
                     .map_or(short, |f| f.to_string())
             };
-            *self
-                .modules
-                .entry((input.crate_name.clone(), module))
-                .or_default()
-                .entry(phase)
-                .or_default() += t.busy_ns;
+            *self.modules.entry((input.crate_name.clone(), module)).or_default().entry(phase).or_default() += t.busy_ns;
         }
         let groups = std::mem::take(&mut self.groups).merge(groups);
         self.groups = groups;
@@ -381,21 +331,10 @@ impl Collector {
         let mut s = self.summary;
         s.event = query.llvm.event.clone();
         s.truncated = truncated;
-        s.files
-            .sort_by(|a, b| b.busy_ns.cmp(&a.busy_ns).then(a.path.cmp(&b.path)));
+        s.files.sort_by(|a, b| b.busy_ns.cmp(&a.busy_ns).then(a.path.cmp(&b.path)));
         s.span_ns = if !self.spans.is_empty() && self.spans.iter().all(|(b, ..)| b.is_some()) {
-            let start = self
-                .spans
-                .iter()
-                .map(|(b, s, _)| b.unwrap_or(0) + s)
-                .min()
-                .unwrap_or(0);
-            let end = self
-                .spans
-                .iter()
-                .map(|(b, _, e)| b.unwrap_or(0) + e)
-                .max()
-                .unwrap_or(0);
+            let start = self.spans.iter().map(|(b, s, _)| b.unwrap_or(0) + s).min().unwrap_or(0);
+            let end = self.spans.iter().map(|(b, _, e)| b.unwrap_or(0) + e).max().unwrap_or(0);
             end - start
         } else {
             self.spans.iter().map(|(_, s, e)| e - s).max().unwrap_or(0)
@@ -423,13 +362,7 @@ impl Collector {
                         (n.clone(), n)
                     }
                 };
-                PassRow {
-                    pass,
-                    event,
-                    self_ns: st.self_ns,
-                    total_ns: st.total_ns,
-                    count: st.count,
-                }
+                PassRow { pass, event, self_ns: st.self_ns, total_ns: st.total_ns, count: st.count }
             })
             .collect();
         passes.sort_by(|a, b| b.self_ns.cmp(&a.self_ns).then_with(|| a.pass.cmp(&b.pass)));
@@ -437,11 +370,7 @@ impl Collector {
         let mut totals: Vec<LlvmTotal> = self
             .totals
             .drain()
-            .map(|(n, (d, c))| LlvmTotal {
-                name: String::from_utf8_lossy(&n).into_owned(),
-                dur_ns: d,
-                count: c,
-            })
+            .map(|(n, (d, c))| LlvmTotal { name: String::from_utf8_lossy(&n).into_owned(), dur_ns: d, count: c })
             .collect();
         totals.sort_by(|a, b| b.dur_ns.cmp(&a.dur_ns).then_with(|| a.name.cmp(&b.name)));
         s.llvm_totals = totals;
@@ -452,19 +381,10 @@ impl Collector {
                 let mut phases: Vec<(String, i64)> = phases.into_iter().collect();
                 phases.sort();
                 let busy_ns = phases.iter().map(|(_, d)| d).sum();
-                ModuleRow {
-                    module,
-                    crate_name,
-                    phases,
-                    busy_ns,
-                }
+                ModuleRow { module, crate_name, phases, busy_ns }
             })
             .collect();
-        modules.sort_by(|a, b| {
-            b.busy_ns
-                .cmp(&a.busy_ns)
-                .then_with(|| a.module.cmp(&b.module))
-        });
+        modules.sort_by(|a, b| b.busy_ns.cmp(&a.busy_ns).then_with(|| a.module.cmp(&b.module)));
         s.modules = modules;
         s
     }
@@ -473,10 +393,7 @@ impl Collector {
 fn sorted(map: Map<String, GroupRow>) -> Vec<GroupRow> {
     let mut rows: Vec<GroupRow> = map.into_values().collect();
     rows.sort_by(|a, b| {
-        b.llvm_ns
-            .cmp(&a.llvm_ns)
-            .then_with(|| b.event_ns.cmp(&a.event_ns))
-            .then_with(|| a.key.cmp(&b.key))
+        b.llvm_ns.cmp(&a.llvm_ns).then_with(|| b.event_ns.cmp(&a.event_ns)).then_with(|| a.key.cmp(&b.key))
     });
     rows
 }
@@ -496,9 +413,6 @@ pub fn summarize(query: &TraceQuery) -> Result<TraceSummary, Error> {
         }),
     };
     let truncated = parallel::run(&inputs, &analysis, query.options)?;
-    let collector = analysis
-        .collector
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
+    let collector = analysis.collector.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(collector.finish(query, truncated))
 }

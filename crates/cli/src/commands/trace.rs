@@ -4,9 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use fastware_report::units::{
-    bytes, count, duration, micros_json, micros_text, parse_duration, percent, share_json,
-};
+use fastware_report::units::{bytes, count, duration, micros_json, micros_text, parse_duration, percent, share_json};
 use fastware_report::{Column, Format, Table};
 use fastware_trace::parallel::Options;
 use fastware_trace::slim::{slim, SlimOptions};
@@ -125,42 +123,19 @@ pub fn run(cmd: TraceCmd, out: &mut dyn Write) -> CmdResult {
 fn run_summary(a: TraceArgs, out: &mut dyn Write) -> CmdResult {
     let format = a.output.format();
     if format == Format::Csv && a.by.is_none() {
-        return Err(Failure::bad_input("--format csv writes one table")
-            .hint("choose it with --by, e.g. --by function"));
+        return Err(Failure::bad_input("--format csv writes one table").hint("choose it with --by, e.g. --by function"));
     }
     let filter = match &a.filter {
-        Some(f) => Some(
-            regex::Regex::new(f)
-                .map_err(|e| Failure::bad_input(format!("invalid --filter regex: {e}")))?,
-        ),
+        Some(f) => Some(regex::Regex::new(f).map_err(|e| Failure::bad_input(format!("invalid --filter regex: {e}")))?),
         None => None,
     };
     let groupings = match a.by {
-        None => Groupings {
-            function: true,
-            crate_: true,
-            ..Groupings::default()
-        },
-        Some(By::Function) => Groupings {
-            function: true,
-            ..Groupings::default()
-        },
-        Some(By::Instance) => Groupings {
-            instance: true,
-            ..Groupings::default()
-        },
-        Some(By::Crate) => Groupings {
-            crate_: true,
-            ..Groupings::default()
-        },
-        Some(By::DefiningCrate) => Groupings {
-            defining_crate: true,
-            ..Groupings::default()
-        },
-        Some(By::TypeCrate) => Groupings {
-            type_crate: true,
-            ..Groupings::default()
-        },
+        None => Groupings { function: true, crate_: true, ..Groupings::default() },
+        Some(By::Function) => Groupings { function: true, ..Groupings::default() },
+        Some(By::Instance) => Groupings { instance: true, ..Groupings::default() },
+        Some(By::Crate) => Groupings { crate_: true, ..Groupings::default() },
+        Some(By::DefiningCrate) => Groupings { defining_crate: true, ..Groupings::default() },
+        Some(By::TypeCrate) => Groupings { type_crate: true, ..Groupings::default() },
         Some(By::Pass | By::Module | By::File) => Groupings::default(),
     };
     let query = TraceQuery {
@@ -168,11 +143,7 @@ fn run_summary(a: TraceArgs, out: &mut dyn Write) -> CmdResult {
         llvm: fastware_trace::llvm::LlvmConfig { event: a.event },
         groupings,
         filter,
-        options: Options {
-            allow_truncated: a.allow_truncated,
-            threads: a.jobs.unwrap_or(0),
-            ..Options::default()
-        },
+        options: Options { allow_truncated: a.allow_truncated, threads: a.jobs.unwrap_or(0), ..Options::default() },
     };
     let s = fastware_trace::summarize(&query)?;
     for t in &s.truncated {
@@ -193,9 +164,7 @@ fn run_summary(a: TraceArgs, out: &mut dyn Write) -> CmdResult {
         None => vec![By::Function, By::Crate, By::Pass, By::Module],
     };
     match format {
-        Format::Json => {
-            fastware_report::write_json(out, &json_report(&s, &views, top, query.filter.as_ref()))?
-        }
+        Format::Json => fastware_report::write_json(out, &json_report(&s, &views, top, query.filter.as_ref()))?,
         Format::Csv => table(&s, views[0], top).write_csv(out)?,
         Format::Table => write_text(out, &s, &views, top, query.filter.as_ref())?,
     }
@@ -219,11 +188,7 @@ fn time_cell(ns: i64) -> (String, String) {
 }
 
 fn pct_cell(part: i64, whole: i64) -> (String, String) {
-    let csv = if whole == 0 {
-        String::new()
-    } else {
-        format!("{:.4}", part as f64 / whole as f64)
-    };
+    let csv = if whole == 0 { String::new() } else { format!("{:.4}", part as f64 / whole as f64) };
     cell(percent(part, whole), csv)
 }
 
@@ -294,14 +259,8 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
                 Column::left("pass", "pass"),
             ]);
             for p in take(&s.passes, top) {
-                let total = (p.pass == p.event)
-                    .then(|| s.llvm_totals.iter().find(|t| t.name == p.event))
-                    .flatten();
-                let name = if p.pass == p.event {
-                    p.pass.clone()
-                } else {
-                    format!("{} ({})", p.pass, p.event)
-                };
+                let total = (p.pass == p.event).then(|| s.llvm_totals.iter().find(|t| t.name == p.event)).flatten();
+                let name = if p.pass == p.event { p.pass.clone() } else { format!("{} ({})", p.pass, p.event) };
                 t.row(vec![
                     time_cell(p.self_ns),
                     pct_cell(p.self_ns, s.busy_ns),
@@ -322,16 +281,9 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
                 Column::left("module", "module"),
             ]);
             for m in take(&s.modules, top) {
-                let phases: Vec<String> = m
-                    .phases
-                    .iter()
-                    .map(|(p, d)| format!("{p} {}", duration(*d)))
-                    .collect();
-                let phases_csv: Vec<String> = m
-                    .phases
-                    .iter()
-                    .map(|(p, d)| format!("{p}={}", micros_text(*d)))
-                    .collect();
+                let phases: Vec<String> = m.phases.iter().map(|(p, d)| format!("{p} {}", duration(*d))).collect();
+                let phases_csv: Vec<String> =
+                    m.phases.iter().map(|(p, d)| format!("{p}={}", micros_text(*d))).collect();
                 t.row(vec![
                     time_cell(m.busy_ns),
                     pct_cell(m.busy_ns, s.busy_ns),
@@ -444,11 +396,7 @@ fn write_text(
             _ => group_rows(s, by).len(),
         };
         if top != 0 && total_rows > top {
-            writeln!(
-                out,
-                "  … {} more (--top 0 shows all)",
-                count((total_rows - top) as u64)
-            )?;
+            writeln!(out, "  … {} more (--top 0 shows all)", count((total_rows - top) as u64))?;
         }
     }
     if views.contains(&By::Function) && s.drop_glue_ns > 0 {
@@ -500,15 +448,9 @@ fn json_report(s: &TraceSummary, views: &[By], top: usize, filter: Option<&regex
             "truncated": s.truncated.iter().map(|t| json!({"path": t.path, "at_byte": t.at, "last_event_end": t.last_event_end})).collect::<Vec<_>>(),
         }),
     );
-    obj.insert(
-        "event".into(),
-        json!({"name": s.event, "count": s.event_count, "time_us": micros_json(s.event_ns)}),
-    );
+    obj.insert("event".into(), json!({"name": s.event, "count": s.event_count, "time_us": micros_json(s.event_ns)}));
     if let (Some(f), Some(kept)) = (filter, s.filtered_llvm_ns) {
-        obj.insert(
-            "filter".into(),
-            json!({"regex": f.as_str(), "llvm_time_us": micros_json(kept)}),
-        );
+        obj.insert("filter".into(), json!({"regex": f.as_str(), "llvm_time_us": micros_json(kept)}));
     }
     for &by in views {
         let (key, value) = match by {
@@ -568,24 +510,16 @@ fn json_report(s: &TraceSummary, views: &[By], top: usize, filter: Option<&regex
 }
 
 fn run_slim(a: SlimArgs, out: &mut dyn Write) -> CmdResult {
-    let min_dur_ns =
-        parse_duration(&a.min_dur).map_err(|e| Failure::bad_input(format!("--min-dur: {e}")))?;
+    let min_dur_ns = parse_duration(&a.min_dur).map_err(|e| Failure::bad_input(format!("--min-dur: {e}")))?;
     let opts = SlimOptions {
         min_dur_ns,
         keep: a.keep,
         demangle: a.demangle,
-        read: Options {
-            allow_truncated: a.allow_truncated,
-            threads: a.jobs.unwrap_or(0),
-            ..Options::default()
-        },
+        read: Options { allow_truncated: a.allow_truncated, threads: a.jobs.unwrap_or(0), ..Options::default() },
     };
     let stats = slim(&a.inputs, &a.output, &opts)?;
     for t in &stats.truncated {
-        note(&format!(
-            "{} is truncated at byte {}: slimmed the events before byte {}",
-            t.path, t.at, t.last_event_end
-        ));
+        note(&format!("{} is truncated at byte {}: slimmed the events before byte {}", t.path, t.at, t.last_event_end));
     }
     writeln!(
         out,
