@@ -13,11 +13,9 @@
 //!   Time under no function (module passes) is kept as "not in a function".
 //!   Every microsecond of a thread lands in exactly one function or there.
 //!
-//! A piece of a file knows nothing of the pieces before it, so each piece
-//! keeps the events still waiting for a parent (its *residue*) and the events
-//! that might adopt children from earlier pieces (its *left-open* chain: each
-//! found the stack empty when it arrived). Merging pieces in order replays
-//! exactly what one sequential pass would have done.
+//! The stacks, and the stitching of a file's pieces read in parallel, are
+//! `fastware_spans`; this module says what each event and each adoption
+//! across pieces adds to the figures.
 //!
 //! LLVM's own `Total <name>` events (sums over outermost events of a name)
 //! are collected apart and never added into any other figure.
@@ -26,14 +24,15 @@ use std::collections::HashMap;
 
 use crate::event::Event;
 use crate::json::JsonStr;
+use fastware_spans::{Forest, Span, Stacks, Stitch};
+
 use crate::reader::EventSink;
 
 pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 const NONE: u32 = u32::MAX;
 
-/// A thread: (pid, tid).
-pub type ThreadKey = (u64, u64);
+pub use fastware_spans::ThreadKey;
 
 /// Interns byte strings into dense ids.
 #[derive(Default)]
@@ -73,40 +72,18 @@ pub struct SubjectStat {
     pub event_count: u64,
 }
 
-/// An event waiting for its parent.
+/// What a span carries: its label, its function, and self time below it
+/// not yet attributed to a function.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
-    start: i64,
-    end: i64,
     label: u32,
     subject: u32,
-    /// Self time below this frame not yet attributed to a function.
     pending: i64,
 }
 
-/// An event that found its thread's stack empty when it arrived.
-#[derive(Clone, Copy, Debug)]
-struct LeftOpen {
-    start: i64,
-    end: i64,
-    label: u32,
-    subject: u32,
-}
-
-/// Per-thread state.
+/// `B`/`E` pairs and modules, per thread.
 #[derive(Default)]
-struct ThreadState {
-    stack: Vec<Frame>,
-    left_open: Vec<LeftOpen>,
-    busy_ns: i64,
-    min_start: Option<i64>,
-    max_end: i64,
-    /// End of the first and last event seen (for order checks across pieces).
-    first_end: Option<i64>,
-    last_end: i64,
-    /// Events that arrived before an earlier event had ended.
-    out_of_order: u64,
-    events: u64,
+struct ThreadExtra {
     /// Open `B` events: (start, label, subject).
     begun: Vec<(i64, u32, u32)>,
     /// `E` events without a `B` in this piece.
@@ -162,7 +139,8 @@ pub struct Piece {
     pub(crate) label_stats: Vec<LabelStat>,
     pub(crate) subjects: Interner,
     pub(crate) subject_stats: Vec<SubjectStat>,
-    threads: Map<ThreadKey, ThreadState>,
+    stacks: Stacks<Frame>,
+    extra: Map<ThreadKey, ThreadExtra>,
     pub(crate) totals: Map<Box<[u8]>, (i64, u64)>,
     pub(crate) thread_names: Vec<(ThreadKey, String)>,
     pub(crate) modules: Interner,
@@ -178,7 +156,8 @@ impl Piece {
             label_stats: Vec::new(),
             subjects: Interner::default(),
             subject_stats: Vec::new(),
-            threads: Map::default(),
+            stacks: Stacks::default(),
+            extra: Map::default(),
             totals: Map::default(),
             thread_names: Vec::new(),
             modules: Interner::default(),
@@ -190,7 +169,7 @@ impl Piece {
 
     /// True when a `B`/`E` pair may straddle this piece's edges.
     pub fn crosses_edges(&self, first: bool, last: bool) -> bool {
-        self.threads.values().any(|t| (!last && !t.begun.is_empty()) || (!first && t.orphan_ends > 0))
+        self.extra.values().any(|t| (!last && !t.begun.is_empty()) || (!first && t.orphan_ends > 0))
     }
 
     fn label_id(&mut self, name: &[u8], detail: Option<&JsonStr<'_>>) -> u32 {
@@ -228,49 +207,26 @@ impl Piece {
         id
     }
 
-    fn thread(&mut self, key: ThreadKey) -> &mut ThreadState {
-        self.threads.entry(key).or_default()
+    fn thread(&mut self, key: ThreadKey) -> &mut ThreadExtra {
+        self.extra.entry(key).or_default()
     }
 
-    /// A complete event: finds its children on the stack and attributes time.
+    /// A complete event: its children found, its time attributed.
     fn complete(&mut self, key: ThreadKey, start: i64, dur: i64, label: u32, subject: u32) {
+        let (label_stats, subject_stats) = (&mut self.label_stats, &mut self.subject_stats);
         let end = start.saturating_add(dur.max(0));
-        let label_stats = &mut self.label_stats;
-        let subject_stats = &mut self.subject_stats;
-        let t = self.threads.entry(key).or_default();
-        t.events += 1;
-        if end < t.last_end {
-            t.out_of_order += 1;
-        }
-        t.first_end.get_or_insert(end);
-        t.last_end = t.last_end.max(end);
-        t.min_start = Some(t.min_start.map_or(start, |m| m.min(start)));
-        t.max_end = t.max_end.max(end);
-        let mut children = 0i64;
-        let mut carry = 0i64;
-        while let Some(top) = t.stack.last() {
-            if top.start < start || top.end > end {
-                break;
+        self.stacks.close(key, start, end, |children, self_ns| {
+            let ls = &mut label_stats[label as usize];
+            ls.self_ns += self_ns;
+            ls.total_ns += end - start;
+            ls.count += 1;
+            let mut pending = self_ns + children.iter().map(|c| c.data.pending).sum::<i64>();
+            if subject != NONE {
+                subject_stats[subject as usize].llvm_ns += pending;
+                pending = 0;
             }
-            children += top.end - top.start;
-            carry += top.pending;
-            t.stack.pop();
-        }
-        let self_ns = (end - start - children).max(0);
-        let ls = &mut label_stats[label as usize];
-        ls.self_ns += self_ns;
-        ls.total_ns += end - start;
-        ls.count += 1;
-        t.busy_ns += self_ns;
-        let mut pending = self_ns + carry;
-        if subject != NONE {
-            subject_stats[subject as usize].llvm_ns += pending;
-            pending = 0;
-        }
-        if t.stack.is_empty() {
-            t.left_open.push(LeftOpen { start, end, label, subject });
-        }
-        t.stack.push(Frame { start, end, label, subject, pending });
+            Frame { label, subject, pending }
+        });
     }
 }
 
@@ -385,22 +341,6 @@ impl EventSink for Piece {
     }
 }
 
-/// Per-thread state of a file after its pieces are merged.
-#[derive(Default)]
-struct FileThread {
-    /// Events still waiting for a parent, oldest first.
-    pending: Vec<Frame>,
-    busy_ns: i64,
-    min_start: Option<i64>,
-    max_end: i64,
-    last_end: i64,
-    out_of_order: u64,
-    events: u64,
-    unmatched_begins: u64,
-    module: Option<u32>,
-    name: Option<String>,
-}
-
 /// A file's events, merged from its pieces in order.
 #[derive(Default)]
 pub struct FileAgg {
@@ -408,10 +348,43 @@ pub struct FileAgg {
     pub(crate) label_stats: Vec<LabelStat>,
     pub(crate) subjects: Interner,
     pub(crate) subject_stats: Vec<SubjectStat>,
-    threads: Map<ThreadKey, FileThread>,
+    forest: Forest<Frame>,
+    module_of: Map<ThreadKey, u32>,
+    names: Map<ThreadKey, String>,
+    unmatched_begins: u64,
     pub(crate) totals: Map<Box<[u8]>, (i64, u64)>,
     pub(crate) modules: Interner,
     pub(crate) counts: Counts,
+}
+
+/// Adoptions across pieces: the adopted span's time leaves its parent's self
+/// time, and its unattributed time flows up the chain to the first span
+/// with a function.
+struct Adoption<'a> {
+    label_stats: &'a mut [LabelStat],
+    subject_stats: &'a mut [SubjectStat],
+    carry: i64,
+}
+
+impl Stitch<Frame> for Adoption<'_> {
+    fn adopt(&mut self, parent: &Span<Frame>, child: &Span<Frame>) {
+        self.label_stats[parent.data.label as usize].self_ns -= child.dur();
+        // The child's time was counted in the parent's own self time, which
+        // already went to the parent's function (or up its chain): take it back.
+        self.carry += child.data.pending - child.dur();
+    }
+
+    fn chain_step(&mut self, parent: &Span<Frame>) {
+        if parent.data.subject != NONE {
+            self.subject_stats[parent.data.subject as usize].llvm_ns += self.carry;
+            self.carry = 0;
+        }
+    }
+
+    fn chain_end(&mut self, last: &mut Span<Frame>) {
+        last.data.pending += self.carry;
+        self.carry = 0;
+    }
 }
 
 /// Per-thread results of a file.
@@ -478,82 +451,46 @@ impl FileAgg {
             e.1 += count;
         }
         self.counts.add(&piece.counts);
-        for (key, t) in piece.threads {
-            let ft = self.threads.entry(key).or_default();
-            if let Some(first) = t.first_end {
-                if first < ft.last_end {
-                    ft.out_of_order += 1;
-                }
+        for (key, t) in piece.extra {
+            self.unmatched_begins += t.begun.len() as u64;
+            if let Some(m) = t.module {
+                self.module_of.entry(key).or_insert(module_map[m as usize]);
             }
-            ft.last_end = ft.last_end.max(t.last_end);
-            ft.out_of_order += t.out_of_order;
-            ft.events += t.events;
-            ft.busy_ns += t.busy_ns;
-            if let Some(s) = t.min_start {
-                ft.min_start = Some(ft.min_start.map_or(s, |m| m.min(s)));
-            }
-            ft.max_end = ft.max_end.max(t.max_end);
-            ft.unmatched_begins += t.begun.len() as u64;
-            if ft.module.is_none() {
-                ft.module = t.module.map(|m| module_map[m as usize]);
-            }
-            // Adopt earlier pieces' waiting events into this piece's left-open chain.
-            let mut carry = 0i64;
-            for lo in &t.left_open {
-                let label = label_map[lo.label as usize] as usize;
-                while let Some(top) = ft.pending.last() {
-                    if top.start < lo.start || top.end > lo.end {
-                        break;
-                    }
-                    // The adopted child's time was counted in this event's
-                    // own self time, which already went to its function (or
-                    // up its chain): take it back the same way.
-                    let dur = top.end - top.start;
-                    self.label_stats[label].self_ns -= dur;
-                    ft.busy_ns -= dur;
-                    carry += top.pending - dur;
-                    ft.pending.pop();
-                }
-                if lo.subject != NONE {
-                    self.subject_stats[map_subject(lo.subject) as usize].llvm_ns += carry;
-                    carry = 0;
-                }
-            }
-            let mut residue = t.stack;
-            if let Some(bottom) = residue.first_mut() {
-                bottom.pending += carry;
-            }
-            ft.pending.extend(residue.into_iter().map(|f| Frame {
-                label: label_map[f.label as usize],
-                subject: map_subject(f.subject),
-                ..f
-            }));
         }
+        let mut adoption =
+            Adoption { label_stats: &mut self.label_stats, subject_stats: &mut self.subject_stats, carry: 0 };
+        let frame = |f: Frame| Frame {
+            label: label_map[f.label as usize],
+            subject: map_subject(f.subject),
+            pending: f.pending,
+        };
+        self.forest.stitch(piece.stacks, frame, &mut adoption);
         for (key, name) in piece.thread_names {
-            self.threads.entry(key).or_default().name = Some(name);
+            self.names.insert(key, name);
         }
     }
 
     /// Finishes the file.
-    pub fn summarize(self) -> FileSummary {
+    pub fn summarize(mut self) -> FileSummary {
         let mut unattributed = 0;
-        let mut threads = Vec::with_capacity(self.threads.len());
+        let mut threads = Vec::new();
         let mut counts = self.counts;
-        for (key, t) in self.threads {
-            unattributed += t.pending.iter().map(|f| f.pending).sum::<i64>();
-            counts.unmatched += t.unmatched_begins;
-            if t.events == 0 {
-                continue; // metadata only (thread names of idle threads)
-            }
+        counts.unmatched += self.unmatched_begins;
+        let modules = &self.modules;
+        for (key, roots, stats) in std::mem::take(&mut self.forest).into_threads() {
+            unattributed += roots.iter().map(|f| f.data.pending).sum::<i64>();
             threads.push(ThreadSummary {
                 key,
-                name: t.name,
-                busy_ns: t.busy_ns,
-                min_start: t.min_start.unwrap_or(0),
-                max_end: t.max_end,
-                events: t.events,
-                out_of_order: t.out_of_order,
-                module: t.module.map(|m| String::from_utf8_lossy(&self.modules.names[m as usize]).into_owned()),
+                name: self.names.remove(&key),
+                busy_ns: stats.busy,
+                min_start: stats.min_start.unwrap_or(0),
+                max_end: stats.max_end,
+                events: stats.spans,
+                out_of_order: stats.out_of_order,
+                module: self
+                    .module_of
+                    .get(&key)
+                    .map(|&m| String::from_utf8_lossy(&modules.names[m as usize]).into_owned()),
             });
         }
         threads.sort_by_key(|t| t.key);
