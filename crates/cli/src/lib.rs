@@ -30,8 +30,8 @@ impl Failure {
     }
 }
 
-impl From<fastware_trace::Error> for Failure {
-    fn from(e: fastware_trace::Error) -> Failure {
+impl From<fastware_report::InputError> for Failure {
+    fn from(e: fastware_report::InputError) -> Failure {
         Failure { status: if e.bad_input { 2 } else { 1 }, hint: e.hint.clone(), message: e.to_string() }
     }
 }

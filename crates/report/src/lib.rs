@@ -2,9 +2,11 @@
 //! machines, numbers with units. Every command renders through here so all
 //! of them look and behave alike.
 
+pub mod error;
 pub mod table;
 pub mod units;
 
+pub use error::InputError;
 pub use table::{Align, Column, Table};
 
 use std::io::{self, IsTerminal, Write};

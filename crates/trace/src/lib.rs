@@ -10,7 +10,6 @@
 //!   self time, modules, files;
 //! - [`slim`]: writes a smaller trace that viewers can open.
 
-pub mod error;
 pub mod event;
 pub mod input;
 pub mod json;
@@ -20,5 +19,5 @@ pub mod reader;
 pub mod slim;
 pub mod summary;
 
-pub use error::Error;
+pub use fastware_report::InputError as Error;
 pub use summary::{summarize, GroupRow, Groupings, LlvmTotal, ModuleRow, PassRow, TraceQuery, TraceSummary};

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::error::Error;
+use fastware_report::InputError as Error;
 use std::io::ErrorKind;
 
 use crate::input::{Compression, TraceInput};
@@ -380,7 +380,11 @@ pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
                 if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) =>
             {
                 let kind = if input.compression == Compression::Gzip { "gzip" } else { "zstd" };
-                Error::input(&path, None, format!("corrupt or truncated {kind} data: {}", crate::error::io_message(&e)))
+                Error::input(
+                    &path,
+                    None,
+                    format!("corrupt or truncated {kind} data: {}", fastware_report::error::io_message(&e)),
+                )
             }
             _ => Error::io(&path, &e),
         },

@@ -12,12 +12,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::error::Error;
 use crate::event::Event;
 use crate::input::{self, TraceInput};
 use crate::llvm::subject;
 use crate::parallel::{self, Analysis, FileOutcome, Options, Truncation};
 use crate::reader::EventSink;
+use fastware_report::InputError as Error;
 
 /// What to keep.
 #[derive(Debug, Clone, Default)]
@@ -239,7 +239,7 @@ pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimSta
 
 fn write_error(path: &str, e: &std::io::Error) -> Error {
     Error {
-        message: format!("cannot write: {}", crate::error::io_message(e)),
+        message: format!("cannot write: {}", fastware_report::error::io_message(e)),
         path: path.to_string(),
         offset: None,
         hint: None,

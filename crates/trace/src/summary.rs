@@ -9,10 +9,10 @@ use fastware_symbols::Name;
 use rayon::prelude::*;
 use regex::Regex;
 
-use crate::error::Error;
 use crate::input::{self, TraceInput};
 use crate::llvm::{Counts, FileAgg, FileSummary, LlvmConfig, Map, Piece, SubjectStat, LABEL_SEP};
 use crate::parallel::{self, Analysis, FileOutcome, Options, Truncation};
+use fastware_report::InputError as Error;
 
 /// Which groupings of functions to compute.
 #[derive(Debug, Clone, Copy, Default)]

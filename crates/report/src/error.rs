@@ -1,10 +1,11 @@
-//! Errors about trace inputs, printed as `<what> (<file>:<byte>)`.
+//! Errors about inputs (a trace, a profile, a binary), printed as
+//! `<what> (<file>:<byte>)`.
 
 use std::fmt;
 
 /// A problem with one input.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct InputError {
     /// What went wrong, e.g. "truncated trace: input ends inside the event array".
     pub message: String,
     /// The input it concerns (`-` for standard input).
@@ -18,22 +19,22 @@ pub struct Error {
     pub bad_input: bool,
 }
 
-impl Error {
-    pub fn input(path: &str, offset: Option<u64>, message: impl Into<String>) -> Error {
-        Error { message: message.into(), path: path.to_string(), offset, hint: None, bad_input: true }
+impl InputError {
+    pub fn input(path: &str, offset: Option<u64>, message: impl Into<String>) -> InputError {
+        InputError { message: message.into(), path: path.to_string(), offset, hint: None, bad_input: true }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
+    pub fn with_hint(mut self, hint: impl Into<String>) -> InputError {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn io(path: &str, err: &std::io::Error) -> Error {
+    pub fn io(path: &str, err: &std::io::Error) -> InputError {
         let bad_input = matches!(
             err.kind(),
             std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidData
         );
-        Error {
+        InputError {
             message: format!("cannot read: {}", io_message(err)),
             path: path.to_string(),
             offset: None,
@@ -52,7 +53,7 @@ pub fn io_message(err: &std::io::Error) -> String {
     }
 }
 
-impl fmt::Display for Error {
+impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.offset {
             Some(off) => write!(f, "{} ({}:{})", self.message, self.path, off),
@@ -61,4 +62,4 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for InputError {}
