@@ -3,10 +3,12 @@
 //! of them look and behave alike.
 
 pub mod error;
+pub mod output;
 pub mod table;
 pub mod units;
 
 pub use error::InputError;
+pub use output::OutputFile;
 pub use table::{Align, Column, Table};
 
 use std::io::{self, IsTerminal, Write};

@@ -59,6 +59,12 @@ fn hash_tree(dir: &Path, h: &mut DefaultHasher) {
 ///
 /// `RUSTC_BOOTSTRAP=1` is set for this build only (it lives in its own target dir).
 pub fn cargo_build(name: &str, rustflags: &str, args: &[&str]) -> PathBuf {
+    cargo_build_with(name, rustflags, args, |_| String::new())
+}
+
+/// [`cargo_build`] with flags that depend on the target directory (appended
+/// to `RUSTFLAGS`, not part of the cache key), e.g. `-Zself-profile=<dir>`.
+pub fn cargo_build_with(name: &str, rustflags: &str, args: &[&str], extra: impl Fn(&Path) -> String) -> PathBuf {
     let src = fixture(name);
     let mut h = DefaultHasher::new();
     hash_tree(&src, &mut h);
@@ -80,7 +86,7 @@ pub fn cargo_build(name: &str, rustflags: &str, args: &[&str]) -> PathBuf {
             .arg(&target)
             .current_dir(&src)
             .env("RUSTC_BOOTSTRAP", "1")
-            .env("RUSTFLAGS", rustflags)
+            .env("RUSTFLAGS", format!("{rustflags} {}", extra(&target)))
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -104,6 +110,18 @@ pub fn tracee_traces() -> PathBuf {
 pub fn tracee_traces_legacy() -> PathBuf {
     cargo_build("tracee", "-Zllvm-time-trace -Csymbol-mangling-version=legacy -Zunstable-options", &["--release"])
         .join("release/deps")
+}
+
+/// Self-profiles (`-Zself-profile`) of a build of fixture `name`: returns the
+/// directory holding one `<crate>-<pid>.mm_profdata` per rustc run.
+/// `events` is passed as `-Zself-profile-events` when given.
+pub fn self_profiles(name: &str, events: Option<&str>, args: &[&str]) -> PathBuf {
+    let flags = match events {
+        Some(e) => format!("-Zself-profile-events={e}"),
+        None => String::new(),
+    };
+    let target = cargo_build_with(name, &flags, args, |t| format!("-Zself-profile={}", t.join("profiles").display()));
+    target.join("profiles")
 }
 
 /// Files in `dir` whose name ends with `suffix`, sorted.

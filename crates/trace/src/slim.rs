@@ -7,9 +7,11 @@
 //! written to a temporary file next to the target and renamed into place
 //! only when complete, so an error or interruption never leaves half a file.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use fastware_report::output::write_error;
+use fastware_report::OutputFile;
 use std::sync::Mutex;
 
 use crate::event::Event;
@@ -146,7 +148,7 @@ impl EventSink for Piece<'_> {
 }
 
 struct Output {
-    writer: BufWriter<File>,
+    writer: OutputFile,
     wrote_any: bool,
     stats: SlimStats,
     error: Option<std::io::Error>,
@@ -199,74 +201,22 @@ impl<'o> Analysis for Slim<'o> {
 pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimStats, Error> {
     let inputs = input::resolve(paths)?;
     let out_name = out.display().to_string();
-    for i in &inputs {
-        if let Some(p) = &i.path {
-            if same_file(p, out) {
-                return Err(Error::input(&out_name, None, "the output would overwrite an input")
-                    .with_hint("choose another -o path"));
-            }
-        }
-    }
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
+    let input_paths: Vec<PathBuf> = inputs.iter().filter_map(|i| i.path.clone()).collect();
+    let mut file = OutputFile::create(out, &input_paths)?;
+    file.write_all(b"{\"traceEvents\":[\n").map_err(|e| write_error(&out_name, &e))?;
+    let slim = Slim {
+        opts,
+        out: Mutex::new(Output { writer: file, wrote_any: false, stats: SlimStats::default(), error: None }),
     };
-    let file_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "trace".to_string());
-    let tmp = dir.join(format!(".{file_name}.fastware-{}.tmp", std::process::id()));
-    let file =
-        File::create(&tmp).map_err(|e| Error { bad_input: false, ..Error::io(&tmp.display().to_string(), &e) })?;
-    let guard = TempFile(Some(tmp.clone()));
-    let mut writer = BufWriter::with_capacity(1 << 20, file);
-    writer.write_all(b"{\"traceEvents\":[\n").map_err(|e| write_error(&out_name, &e))?;
-    let slim =
-        Slim { opts, out: Mutex::new(Output { writer, wrote_any: false, stats: SlimStats::default(), error: None }) };
     let truncated = parallel::run(&inputs, &slim, opts.read)?;
-    let mut o = slim.out.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = o.error.take() {
+    let o = slim.out.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = o.error {
         return Err(write_error(&out_name, &e));
     }
-    o.writer
-        .write_all(b"\n],\"otherData\":{\"generator\":\"fastware trace slim\"}}\n")
+    let (mut file, mut stats) = (o.writer, o.stats);
+    file.write_all(b"\n],\"otherData\":{\"generator\":\"fastware trace slim\"}}\n")
         .map_err(|e| write_error(&out_name, &e))?;
-    let file = o.writer.into_inner().map_err(|e| write_error(&out_name, e.error()))?;
-    file.sync_all().map_err(|e| write_error(&out_name, &e))?;
-    std::fs::rename(&tmp, out).map_err(|e| write_error(&out_name, &e))?;
-    guard.keep();
-    o.stats.truncated = truncated;
-    o.stats.bytes_out = std::fs::metadata(out).map(|m| m.len()).unwrap_or(o.stats.bytes_out);
-    Ok(o.stats)
-}
-
-fn write_error(path: &str, e: &std::io::Error) -> Error {
-    Error {
-        message: format!("cannot write: {}", fastware_report::error::io_message(e)),
-        path: path.to_string(),
-        offset: None,
-        hint: None,
-        bad_input: false,
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
-/// Removes the temporary output unless kept.
-struct TempFile(Option<PathBuf>);
-
-impl TempFile {
-    fn keep(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if let Some(p) = self.0.take() {
-            let _ = std::fs::remove_file(p);
-        }
-    }
+    stats.bytes_out = file.commit()?;
+    stats.truncated = truncated;
+    Ok(stats)
 }

@@ -1,0 +1,226 @@
+//! Opening a rustc self-profile (`<crate>-<pid>.mm_profdata`).
+//!
+//! The file is checked before measureme's decoder sees it (the decoder
+//! asserts and indexes without bounds checks, so a damaged file would make
+//! it panic): the `MMPD` header and format version, every page header, the
+//! three streams' own headers and sizes. The streams are then read straight
+//! from the file into the buffers `decodeme::EventDecoder` takes — the
+//! decoder analyzeme's `ProfilingData` wraps, used directly because it can
+//! be shared by threads (`ProfilingData` cannot) and because this way the
+//! data is held once, not read whole and then copied stream by stream.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use decodeme::EventDecoder;
+use fastware_report::InputError;
+
+/// The format version fastware reads (measureme 12, rustc 1.9x).
+pub const FORMAT_VERSION: u32 = decodeme::CURRENT_FILE_FORMAT_VERSION;
+const HEADER: usize = 8;
+const RAW_EVENT_SIZE: usize = std::mem::size_of::<measureme::RawEvent>();
+const INDEX_ENTRY_SIZE: usize = 16;
+
+/// An opened, validated profile.
+pub struct Profile {
+    pub path: PathBuf,
+    /// From the file name: `serde_json-12345.mm_profdata` → `serde_json`.
+    pub crate_name: String,
+    /// Bytes on disk.
+    pub size: u64,
+    pub process_id: u32,
+    /// The rustc command line.
+    pub cmd: String,
+    /// When the session started, ns since the Unix epoch.
+    pub start_ns: u128,
+    pub(crate) start: std::time::SystemTime,
+    pub(crate) decoder: EventDecoder,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile").field("path", &self.path).field("crate_name", &self.crate_name).finish()
+    }
+}
+
+impl Profile {
+    pub fn num_events(&self) -> usize {
+        self.decoder.num_events()
+    }
+
+    pub fn display(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// The crate name in a rustc profile file name (`<crate>-<pid>.mm_profdata`).
+pub fn crate_from_file_name(path: &Path) -> String {
+    let stem = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+    let stem = stem.strip_suffix(".mm_profdata").unwrap_or(stem);
+    match stem.rsplit_once('-') {
+        Some((krate, pid)) if !krate.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => krate.to_string(),
+        _ => stem.to_string(),
+    }
+}
+
+fn err(path: &Path, offset: Option<u64>, message: impl Into<String>) -> InputError {
+    InputError::input(&path.display().to_string(), offset, message)
+}
+
+/// Opens and validates a profile.
+pub fn open(path: &Path) -> Result<Profile, InputError> {
+    let name = path.display().to_string();
+    let mut f = File::open(path).map_err(|e| InputError::io(&name, &e))?;
+    let size = f.metadata().map_err(|e| InputError::io(&name, &e))?.len();
+    if size == 0 {
+        return Err(err(path, None, "empty file: no self-profile data")
+            .with_hint("rustc writes the profile when it finishes; was it interrupted?"));
+    }
+    let mut header = [0u8; HEADER];
+    let n = read_up_to(&mut f, &mut header).map_err(|e| InputError::io(&name, &e))?;
+    if !b"MMPD".starts_with(&header[..n.min(4)]) {
+        return Err(err(path, Some(0), "not a rustc self-profile: no MMPD header")
+            .with_hint("self-profiles are the *.mm_profdata files written by RUSTFLAGS=-Zself-profile"));
+    }
+    if n < HEADER {
+        return Err(err(path, Some(n as u64), "truncated self-profile: the file ends inside its header"));
+    }
+    let version = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    if version != FORMAT_VERSION {
+        return Err(err(
+            path,
+            Some(4),
+            format!("self-profile format version {version}: fastware reads version {FORMAT_VERSION}"),
+        )
+        .with_hint("record the profile with a recent rustc (1.9x writes version 9)"));
+    }
+    // Walk the pages: [tag u8][len u32 LE][len bytes] …
+    let mut pages: [Vec<(u64, usize)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    let mut pos = HEADER as u64;
+    while pos < size {
+        let mut ph = [0u8; 5];
+        f.seek(SeekFrom::Start(pos)).map_err(|e| InputError::io(&name, &e))?;
+        let got = read_up_to(&mut f, &mut ph).map_err(|e| InputError::io(&name, &e))?;
+        if got < 5 {
+            return Err(truncated(path, pos, size));
+        }
+        let tag = ph[0];
+        let len = u32::from_le_bytes([ph[1], ph[2], ph[3], ph[4]]) as usize;
+        if tag > 2 || len == 0 {
+            return Err(err(
+                path,
+                Some(pos),
+                format!("corrupt self-profile: invalid page header (tag {tag}, {len} bytes)"),
+            ));
+        }
+        if pos + 5 + len as u64 > size {
+            return Err(truncated(path, pos, size));
+        }
+        pages[tag as usize].push((pos + 5, len));
+        pos += 5 + len as u64;
+    }
+    let [events, strings, index] = pages.map(|p| read_stream(&mut f, &p));
+    let (events, strings, index) = (
+        events.map_err(|e| InputError::io(&name, &e))?,
+        strings.map_err(|e| InputError::io(&name, &e))?,
+        index.map_err(|e| InputError::io(&name, &e))?,
+    );
+    for (stream, magic, what) in
+        [(&events, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
+    {
+        if stream.len() < HEADER || &stream[..4] != magic {
+            return Err(err(path, None, format!("corrupt or truncated self-profile: no valid {what} stream")));
+        }
+        let v = u32::from_le_bytes([stream[4], stream[5], stream[6], stream[7]]);
+        if v != FORMAT_VERSION {
+            return Err(err(path, None, format!("corrupt self-profile: {what} stream has version {v}")));
+        }
+    }
+    if (events.len() - HEADER) % RAW_EVENT_SIZE != 0 {
+        return Err(truncated(path, size, size));
+    }
+    if (index.len() - HEADER) % INDEX_ENTRY_SIZE != 0 {
+        return Err(err(path, None, "corrupt self-profile: string index of uneven size"));
+    }
+    if strings.len() > HEADER && strings.last() != Some(&0xFF) {
+        return Err(err(path, None, "corrupt self-profile: string data does not end with a terminator"));
+    }
+    let decoder = guarded(|| EventDecoder::from_separate_buffers(strings, index, events, Some(path)))
+        .map_err(|p| err(path, None, format!("corrupt self-profile: {p}")))?
+        .map_err(|e| err(path, None, format!("corrupt self-profile: {e}")))?;
+    let meta =
+        guarded(|| decoder.metadata()).map_err(|p| err(path, None, format!("corrupt self-profile metadata: {p}")))?;
+    let start_ns = meta.start_time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    Ok(Profile {
+        path: path.to_path_buf(),
+        crate_name: crate_from_file_name(path),
+        size,
+        process_id: meta.process_id,
+        cmd: meta.cmd,
+        start_ns,
+        start: meta.start_time,
+        decoder,
+    })
+}
+
+fn truncated(path: &Path, at: u64, size: u64) -> InputError {
+    err(path, Some(at), format!("truncated self-profile: the file ends inside a page ({size} bytes)"))
+        .with_hint("rustc writes the profile when it finishes; was it interrupted, or is the copy incomplete?")
+}
+
+fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn read_stream(f: &mut File, pages: &[(u64, usize)]) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![0u8; pages.iter().map(|p| p.1).sum()];
+    let mut at = 0;
+    for &(pos, len) in pages {
+        f.seek(SeekFrom::Start(pos))?;
+        f.read_exact(&mut out[at..at + len])?;
+        at += len;
+    }
+    Ok(out)
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an error message. Used around measureme's
+/// decoder, which panics on some kinds of damaged data that the checks in
+/// [`open`] cannot see (a bad string reference in the middle of the file).
+/// The panic message is not printed: the caller reports the damage.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "damaged data".to_string())
+    })
+}

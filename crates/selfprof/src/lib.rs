@@ -1,0 +1,17 @@
+//! rustc's self-profiles (`-Zself-profile`, `.mm_profdata`): per-label
+//! figures for one crate or a whole build, diffs of two builds, the longest
+//! single events with their arguments, collapsed stacks and flamegraphs, and
+//! Chrome traces.
+//!
+//! Profiles are decoded with measureme's own decoder (`decodeme`, the layer
+//! analyzeme is built on) after fastware checks their structure, and each
+//! profile is read in pieces on all cores; `fastware_spans` stitches the
+//! per-thread nesting of the pieces back together.
+
+pub mod events;
+pub mod file;
+pub mod input;
+pub mod summary;
+
+pub use file::{open, Profile};
+pub use summary::{summarize, summarize_in_pieces, summarize_profile, BuildSummary, LabelFigures, ProfileSummary};
