@@ -53,6 +53,7 @@ const EXAMPLES: &str = "\
 Examples:
   fastware trace target/release/deps/          where LLVM spent its time in a whole build
   fastware trace big.llvm_timings.json --by crate
+  fastware self-profile profiles/ --by crate    where rustc spent its time, per crate
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -66,6 +67,9 @@ struct Cli {
 enum Command {
     /// Where LLVM spent its time: per function, crate, pass, module, file (-Zllvm-time-trace output)
     Trace(commands::trace::TraceCmd),
+    /// Where rustc spent its time: queries, trait solving, codegen, LTO (-Zself-profile output)
+    #[command(name = "self-profile")]
+    SelfProfile(commands::selfprof::SelfProfileCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -114,6 +118,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
         Command::Trace(c) => commands::trace::run(c, &mut out),
+        Command::SelfProfile(c) => commands::selfprof::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Failure::from));
     match result {

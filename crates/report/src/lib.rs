@@ -2,6 +2,7 @@
 //! machines, numbers with units. Every command renders through here so all
 //! of them look and behave alike.
 
+pub mod cells;
 pub mod error;
 pub mod output;
 pub mod table;

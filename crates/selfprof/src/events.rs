@@ -112,21 +112,45 @@ impl Profile {
         piece_events: usize,
         f: impl Fn(Range<usize>) -> T + Sync,
     ) -> Result<Vec<T>, InputError> {
+        let mut out = Vec::new();
+        self.pieces_in_order(piece_events, f, |t| {
+            out.push(t);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`Profile::par_pieces`], but hands each result to `consume` in
+    /// order as soon as a window of pieces is done, so that only a few
+    /// pieces' results are held at once.
+    pub(crate) fn pieces_in_order<T: Send>(
+        &self,
+        piece_events: usize,
+        f: impl Fn(Range<usize>) -> T + Sync,
+        mut consume: impl FnMut(T) -> Result<(), InputError>,
+    ) -> Result<(), InputError> {
         let n = self.num_events();
         let size = piece_events.max(1);
         let pieces = n.div_ceil(size).max(1);
-        (0..pieces)
-            .into_par_iter()
-            .map(|i| {
-                let range = i * size..((i + 1) * size).min(n);
-                guarded(|| f(range)).map_err(|p| {
-                    InputError::input(
-                        &self.display(),
-                        None,
-                        format!("corrupt self-profile: the decoder failed on event data ({p})"),
-                    )
+        let window = 2 * rayon::current_num_threads();
+        for first in (0..pieces).step_by(window) {
+            let done: Vec<T> = (first..(first + window).min(pieces))
+                .into_par_iter()
+                .map(|i| {
+                    let range = i * size..((i + 1) * size).min(n);
+                    guarded(|| f(range)).map_err(|p| {
+                        InputError::input(
+                            &self.display(),
+                            None,
+                            format!("corrupt self-profile: the decoder failed on event data ({p})"),
+                        )
+                    })
                 })
-            })
-            .collect()
+                .collect::<Result<_, _>>()?;
+            for t in done {
+                consume(t)?;
+            }
+        }
+        Ok(())
     }
 }

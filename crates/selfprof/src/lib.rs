@@ -8,9 +8,13 @@
 //! profile is read in pieces on all cores; `fastware_spans` stitches the
 //! per-thread nesting of the pieces back together.
 
+pub mod chrome;
+pub mod diff;
 pub mod events;
 pub mod file;
 pub mod input;
+pub mod longest;
+pub mod stacks;
 pub mod summary;
 
 pub use file::{open, Profile};

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use fastware_report::cells::{self, take};
 use fastware_report::units::{bytes, count, duration, micros_json, micros_text, parse_duration, percent, share_json};
 use fastware_report::{Column, Format, Table};
 use fastware_trace::parallel::Options;
@@ -171,35 +172,6 @@ fn run_summary(a: TraceArgs, out: &mut dyn Write) -> CmdResult {
     Ok(())
 }
 
-fn take<T>(rows: &[T], top: usize) -> &[T] {
-    if top == 0 {
-        rows
-    } else {
-        &rows[..rows.len().min(top)]
-    }
-}
-
-fn cell(display: String, csv: String) -> (String, String) {
-    (display, csv)
-}
-
-fn time_cell(ns: i64) -> (String, String) {
-    cell(duration(ns), micros_text(ns))
-}
-
-fn pct_cell(part: i64, whole: i64) -> (String, String) {
-    let csv = if whole == 0 { String::new() } else { format!("{:.4}", part as f64 / whole as f64) };
-    cell(percent(part, whole), csv)
-}
-
-fn count_cell(n: u64) -> (String, String) {
-    cell(count(n), n.to_string())
-}
-
-fn text_cell(s: &str) -> (String, String) {
-    cell(s.to_string(), s.to_string())
-}
-
 /// (title, csv name) of the first column of a group view.
 fn group_key_column(by: By) -> (&'static str, &'static str) {
     match by {
@@ -239,12 +211,12 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
             ]);
             for r in take(group_rows(s, by), top) {
                 t.row(vec![
-                    time_cell(r.llvm_ns),
-                    pct_cell(r.llvm_ns, s.busy_ns),
-                    time_cell(r.event_ns),
-                    count_cell(r.event_count),
-                    count_cell(r.instances),
-                    text_cell(&r.key),
+                    cells::time(r.llvm_ns),
+                    cells::share(r.llvm_ns, s.busy_ns),
+                    cells::time(r.event_ns),
+                    cells::count(r.event_count),
+                    cells::count(r.instances),
+                    cells::text(&r.key),
                 ]);
             }
             t
@@ -262,12 +234,12 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
                 let total = (p.pass == p.event).then(|| s.llvm_totals.iter().find(|t| t.name == p.event)).flatten();
                 let name = if p.pass == p.event { p.pass.clone() } else { format!("{} ({})", p.pass, p.event) };
                 t.row(vec![
-                    time_cell(p.self_ns),
-                    pct_cell(p.self_ns, s.busy_ns),
-                    time_cell(p.total_ns),
-                    count_cell(p.count),
-                    total.map_or_else(|| cell("-".into(), String::new()), |t| time_cell(t.dur_ns)),
-                    cell(name, p.pass.clone()),
+                    cells::time(p.self_ns),
+                    cells::share(p.self_ns, s.busy_ns),
+                    cells::time(p.total_ns),
+                    cells::count(p.count),
+                    total.map_or_else(|| ("-".to_string(), String::new()), |t| cells::time(t.dur_ns)),
+                    (name, p.pass.clone()),
                 ]);
             }
             t
@@ -285,11 +257,11 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
                 let phases_csv: Vec<String> =
                     m.phases.iter().map(|(p, d)| format!("{p}={}", micros_text(*d))).collect();
                 t.row(vec![
-                    time_cell(m.busy_ns),
-                    pct_cell(m.busy_ns, s.busy_ns),
-                    cell(phases.join(", "), phases_csv.join(";")),
-                    text_cell(m.crate_name.as_deref().unwrap_or("-")),
-                    text_cell(&m.module),
+                    cells::time(m.busy_ns),
+                    cells::share(m.busy_ns, s.busy_ns),
+                    (phases.join(", "), phases_csv.join(";")),
+                    cells::text(m.crate_name.as_deref().unwrap_or("-")),
+                    cells::text(&m.module),
                 ]);
             }
             t
@@ -308,15 +280,15 @@ fn table(s: &TraceSummary, by: By, top: usize) -> Table {
             ]);
             for f in take(&s.files, top) {
                 t.row(vec![
-                    time_cell(f.busy_ns),
-                    pct_cell(f.busy_ns, s.busy_ns),
-                    time_cell(f.event_ns),
-                    time_cell(f.span_ns),
-                    count_cell(f.events),
-                    count_cell(f.threads),
-                    cell(bytes(f.bytes), f.bytes.to_string()),
-                    text_cell(f.crate_name.as_deref().unwrap_or("-")),
-                    text_cell(&f.path),
+                    cells::time(f.busy_ns),
+                    cells::share(f.busy_ns, s.busy_ns),
+                    cells::time(f.event_ns),
+                    cells::time(f.span_ns),
+                    cells::count(f.events),
+                    cells::count(f.threads),
+                    cells::bytes(f.bytes),
+                    cells::text(f.crate_name.as_deref().unwrap_or("-")),
+                    cells::text(&f.path),
                 ]);
             }
             t
