@@ -140,10 +140,10 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
             return Err(err(path, None, format!("corrupt self-profile: {what} stream has version {v}")));
         }
     }
-    if (events.len() - HEADER) % RAW_EVENT_SIZE != 0 {
+    if !(events.len() - HEADER).is_multiple_of(RAW_EVENT_SIZE) {
         return Err(truncated(path, size, size));
     }
-    if (index.len() - HEADER) % INDEX_ENTRY_SIZE != 0 {
+    if !(index.len() - HEADER).is_multiple_of(INDEX_ENTRY_SIZE) {
         return Err(err(path, None, "corrupt self-profile: string index of uneven size"));
     }
     if strings.len() > HEADER && strings.last() != Some(&0xFF) {
