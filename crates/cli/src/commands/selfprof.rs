@@ -232,20 +232,33 @@ fn label_json(label: &str, f: &LabelFigures, total: i64) -> Value {
     })
 }
 
-/// Each crate's total and its top labels.
-fn crate_rows(s: &BuildSummary, filter: Option<&Regex>) -> Vec<(String, i64, i64, u64, Vec<(String, i64)>)> {
-    let mut rows: Vec<(String, i64, i64, u64, Vec<(String, i64)>)> = Vec::new();
-    for p in &s.profiles {
-        let top: Vec<(String, i64)> = p
-            .labels
-            .iter()
-            .filter(|(l, _)| filter.is_none_or(|f| f.is_match(l)))
-            .take(3)
-            .map(|(l, f)| (l.clone(), f.self_ns))
-            .collect();
-        rows.push((p.crate_name.clone(), p.total_ns, p.busy_ns, p.events, top));
-    }
-    rows
+/// A crate's total and its top labels.
+struct CrateRow {
+    name: String,
+    total_ns: i64,
+    busy_ns: i64,
+    events: u64,
+    /// (label, self time) of its three largest labels
+    top: Vec<(String, i64)>,
+}
+
+fn crate_rows(s: &BuildSummary, filter: Option<&Regex>) -> Vec<CrateRow> {
+    s.profiles
+        .iter()
+        .map(|p| CrateRow {
+            name: p.crate_name.clone(),
+            total_ns: p.total_ns,
+            busy_ns: p.busy_ns,
+            events: p.events,
+            top: p
+                .labels
+                .iter()
+                .filter(|(l, _)| filter.is_none_or(|f| f.is_match(l)))
+                .take(3)
+                .map(|(l, f)| (l.clone(), f.self_ns))
+                .collect(),
+        })
+        .collect()
 }
 
 fn run_summary(a: SummaryArgs, out: &mut dyn Write) -> CmdResult {
@@ -276,9 +289,9 @@ fn run_summary(a: SummaryArgs, out: &mut dyn Write) -> CmdResult {
             } else {
                 let rows: Vec<Value> = take(&crate_rows(&s, re.as_ref()), top)
                     .iter()
-                    .map(|(c, total, busy, events, tops)| {
-                        let tops: Vec<Value> = tops.iter().map(|(l, t)| json!({"label": l, "self_time_us": micros_json(*t)})).collect();
-                        json!({"crate": c, "total_time_us": micros_json(*total), "share_of_total": share_json(*total, s.total_ns), "busy_time_us": micros_json(*busy), "events": events, "top_labels": tops})
+                    .map(|r| {
+                        let tops: Vec<Value> = r.top.iter().map(|(l, t)| json!({"label": l, "self_time_us": micros_json(*t)})).collect();
+                        json!({"crate": r.name, "total_time_us": micros_json(r.total_ns), "share_of_total": share_json(r.total_ns, s.total_ns), "busy_time_us": micros_json(r.busy_ns), "events": r.events, "top_labels": tops})
                     })
                     .collect();
                 obj.insert("crates".into(), Value::Array(rows));
@@ -317,15 +330,15 @@ fn run_summary(a: SummaryArgs, out: &mut dyn Write) -> CmdResult {
                 Column::left("crate", "crate"),
                 Column::left("top labels (self time)", "top_labels"),
             ]);
-            for (c, total, _, events, tops) in take(&rows, top) {
-                let shown: Vec<String> = tops.iter().map(|(l, t)| format!("{l} {}", duration(*t))).collect();
+            for r in take(&rows, top) {
+                let shown: Vec<String> = r.top.iter().map(|(l, t)| format!("{l} {}", duration(*t))).collect();
                 let csv: Vec<String> =
-                    tops.iter().map(|(l, t)| format!("{l}={}", fastware_report::units::micros_text(*t))).collect();
+                    r.top.iter().map(|(l, t)| format!("{l}={}", fastware_report::units::micros_text(*t))).collect();
                 t.row(vec![
-                    cells::time(*total),
-                    cells::share(*total, s.total_ns),
-                    cells::count(*events),
-                    cells::text(c),
+                    cells::time(r.total_ns),
+                    cells::share(r.total_ns, s.total_ns),
+                    cells::count(r.events),
+                    cells::text(&r.name),
                     (shown.join(", "), csv.join(";")),
                 ]);
             }
