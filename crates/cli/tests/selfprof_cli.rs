@@ -1,0 +1,391 @@
+//! `fastware self-profile` end to end, on real rustc self-profiles. The
+//! independent reference is measureme's own reader and analysis (analyzeme).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use analyzeme::{EventPayload, ProfilingData, Timestamp};
+use serde_json::Value;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fastware")).args(args).output().expect("run fastware")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn ns(v: &Value) -> i64 {
+    v.as_i64().map(|x| x * 1000).unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
+}
+
+fn profiles(dir: &Path) -> Vec<PathBuf> {
+    fastware_testkit::files_with_suffix(dir, ".mm_profdata")
+        .into_iter()
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("___-")))
+        .collect()
+}
+
+fn release() -> PathBuf {
+    fastware_testkit::self_profiles("tracee", None, &["--release"])
+}
+
+fn dev() -> PathBuf {
+    fastware_testkit::self_profiles("tracee", None, &[])
+}
+
+fn traity() -> PathBuf {
+    fastware_testkit::self_profiles("traity", Some("default,args"), &[])
+}
+
+fn analysis(path: &Path) -> analyzeme::AnalysisResults {
+    ProfilingData::new(&path.with_extension("")).expect("analyzeme reads it").perform_analysis()
+}
+
+/// Label → (self, time, count, hits), summed over profiles, by analyzeme.
+fn reference_labels(files: &[PathBuf]) -> HashMap<String, (i64, i64, u64, u64)> {
+    let mut out: HashMap<String, (i64, i64, u64, u64)> = HashMap::new();
+    for f in files {
+        for q in analysis(f).query_data {
+            let e = out.entry(q.label).or_default();
+            e.0 += q.self_time.as_nanos() as i64;
+            e.1 += q.time.as_nanos() as i64;
+            e.2 += q.invocation_count as u64;
+            e.3 += q.number_of_cache_hits as u64;
+        }
+    }
+    out
+}
+
+fn our_labels(v: &Value) -> HashMap<String, (i64, i64, u64, u64)> {
+    v["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| {
+            let f = (
+                ns(&l["self_time_us"]),
+                ns(&l["time_us"]),
+                l["count"].as_u64().expect("count"),
+                l["cache_hits"].as_u64().expect("hits"),
+            );
+            (l["label"].as_str().expect("label").to_string(), f)
+        })
+        .collect()
+}
+
+#[test]
+fn summary_of_a_whole_build_equals_measureme() {
+    let dir = release();
+    let files = profiles(&dir);
+    assert_eq!(files.len(), 2);
+    let v = json(&["self-profile", s(&dir), "--format", "json", "--top", "0"]);
+    assert_eq!(our_labels(&v), reference_labels(&files));
+    let total: i64 = files.iter().map(|f| analysis(f).total_time.as_nanos() as i64).sum();
+    assert_eq!(ns(&v["inputs"]["total_time_us"]), total);
+    assert_eq!(v["inputs"]["profiles"], 2);
+    // artifact sizes summed over the build
+    let mut reference: HashMap<String, u64> = HashMap::new();
+    for f in &files {
+        for a in analysis(f).artifact_sizes {
+            *reference.entry(a.label).or_default() += a.value;
+        }
+    }
+    let ours: HashMap<String, u64> = v["artifact_sizes"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .map(|a| (a["artifact"].as_str().expect("name").to_string(), a["bytes"].as_u64().expect("bytes")))
+        .collect();
+    assert_eq!(ours, reference);
+
+    // --by crate: each crate's total, and a table on a terminal-less stdout
+    let v = json(&["self-profile", s(&dir), "--by", "crate", "--format", "json"]);
+    for c in v["crates"].as_array().expect("crates") {
+        let name = c["crate"].as_str().expect("crate");
+        let f = files.iter().find(|f| f.to_string_lossy().contains(&format!("/{name}-"))).expect("profile of crate");
+        assert_eq!(ns(&c["total_time_us"]), analysis(f).total_time.as_nanos() as i64, "{name}");
+        assert_eq!(c["top_labels"].as_array().expect("top").len(), 3);
+    }
+    let o = run(&["self-profile", s(&dir), "--by", "crate"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("tracee_app") && text.contains("tracee_types") && text.contains("top labels"), "{text}");
+}
+
+#[test]
+fn trait_heavy_crate_shows_its_trait_solving_and_typeck() {
+    let dir = traity();
+    let v = json(&[
+        "self-profile",
+        s(&dir),
+        "--format",
+        "json",
+        "--top",
+        "0",
+        "--filter",
+        "^(evaluate_obligation|typeck)$",
+    ]);
+    let labels = our_labels(&v);
+    assert_eq!(labels.len(), 2, "{labels:?}");
+    assert!(labels["evaluate_obligation"].2 > 50 && labels["typeck"].2 >= 10, "{labels:?}");
+    assert_eq!(labels, reference_labels(&profiles(&dir)).into_iter().filter(|(l, _)| labels.contains_key(l)).collect());
+}
+
+#[test]
+fn diff_of_two_builds_crate_by_crate_and_of_two_files() {
+    let (base, new) = (dev(), release());
+    let v = json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0"]);
+    let (rb, rn) = (reference_labels(&profiles(&base)), reference_labels(&profiles(&new)));
+    for l in v["labels"].as_array().expect("labels") {
+        let label = l["label"].as_str().expect("label");
+        let b = rb.get(label).map_or(0, |f| f.0);
+        let n = rn.get(label).map_or(0, |f| f.0);
+        assert_eq!(ns(&l["self_change_us"]), n - b, "{label}");
+        assert_eq!(ns(&l["base"]["self_time_us"]), b);
+    }
+    let all: std::collections::HashSet<&String> = rb.keys().chain(rn.keys()).collect();
+    let changed = all.iter().filter(|l| rb.get(**l).map_or(0, |f| f.0) != rn.get(**l).map_or(0, |f| f.0)).count();
+    let listed: std::collections::HashSet<&str> =
+        v["labels"].as_array().expect("labels").iter().map(|l| l["label"].as_str().expect("label")).collect();
+    assert_eq!(listed.len(), changed, "every changed label is listed");
+    let crates: Vec<&str> =
+        v["crates"].as_array().expect("crates").iter().map(|c| c["crate"].as_str().expect("c")).collect();
+    assert_eq!(crates.len(), 2, "matched by crate name: {crates:?}");
+    for c in v["crates"].as_array().expect("crates") {
+        let name = c["crate"].as_str().expect("crate");
+        let total = |dir: &Path| {
+            let f = profiles(dir)
+                .into_iter()
+                .find(|f| f.to_string_lossy().contains(&format!("/{name}-")))
+                .expect("profile");
+            analysis(&f).total_time.as_nanos() as i64
+        };
+        assert_eq!(ns(&c["change_us"]), total(&new) - total(&base), "{name}");
+    }
+    // sorted by absolute change, and a threshold hides small changes
+    let deltas: Vec<i64> =
+        v["labels"].as_array().expect("labels").iter().map(|l| ns(&l["self_change_us"]).abs()).collect();
+    assert!(deltas.windows(2).all(|w| w[0] >= w[1]));
+    let few = json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0", "--threshold", "50"]);
+    assert!(few["labels"].as_array().expect("labels").len() < listed.len());
+
+    // two single files
+    let (fb, fnew) = (&profiles(&base)[0], &profiles(&new)[0]);
+    let v = json(&["self-profile", "diff", s(fb), s(fnew), "--format", "json"]);
+    assert_eq!(
+        ns(&v["new_total_time_us"]) - ns(&v["base_total_time_us"]),
+        analysis(fnew).total_time.as_nanos() as i64 - analysis(fb).total_time.as_nanos() as i64
+    );
+    let o = run(&["self-profile", "diff", s(&base), s(&new), "--by", "crate"]);
+    assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("Crates by change of total time"));
+}
+
+#[test]
+fn longest_evaluate_obligation_with_its_argument() {
+    let dir = traity();
+    let file = &profiles(&dir)[0];
+    // reference: the longest evaluate_obligation by analyzeme's own iteration
+    let data = ProfilingData::new(&file.with_extension("")).expect("read");
+    let (dur, args) = data
+        .iter_full()
+        .filter(|e| e.label == "evaluate_obligation")
+        .filter_map(|e| match e.payload {
+            EventPayload::Timestamp(Timestamp::Interval { start, end }) => Some((
+                end.duration_since(start).expect("ordered").as_nanos() as i64,
+                e.additional_data.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+            )),
+            _ => None,
+        })
+        .max_by_key(|(d, _)| *d)
+        .expect("evaluate_obligation events");
+    assert!(!args.is_empty() && args[0].contains("TraitPredicate"), "{args:?}");
+
+    let v =
+        json(&["self-profile", "longest", s(&dir), "--label", "evaluate_obligation", "--format", "json", "--top", "3"]);
+    let first = &v["events"][0];
+    assert_eq!(ns(&first["duration_us"]), dur);
+    let ours: Vec<String> =
+        first["args"].as_array().expect("args").iter().map(|a| a.as_str().expect("arg").to_string()).collect();
+    assert_eq!(ours, args, "whole text in JSON");
+
+    let o = run(&["self-profile", "longest", s(&dir), "--label", "evaluate_obligation", "--top", "3"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text.lines().nth(2).expect("first row");
+    assert!(line.contains("TraitPredicate(<") && !line.contains("CanonicalQueryInput"), "readable: {line}");
+    assert!(line.len() < args[0].len(), "abbreviated in the table");
+
+    let o = run(&["self-profile", "longest", s(&dir), "--label", "no_such_query"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no events labelled no_such_query"));
+    // a profile recorded without arguments says how to get them
+    let o = run(&["self-profile", "longest", s(&release()), "--top", "1"]);
+    assert!(o.status.success());
+    assert!(stderr(&o).contains("-Zself-profile-events=default,args"), "{}", stderr(&o));
+}
+
+#[test]
+fn folded_flamegraph_and_chrome() {
+    let dir = release();
+    let files = profiles(&dir);
+    // folded: self time per stack; per crate it adds up to the crate's busy time
+    let o = run(&["self-profile", "folded", s(&dir)]);
+    assert!(o.status.success());
+    let mut per_crate: HashMap<String, i64> = HashMap::new();
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        let (stack, weight) = line.rsplit_once(' ').expect("stack weight");
+        *per_crate.entry(stack.split(';').next().expect("crate").to_string()).or_default() +=
+            weight.parse::<i64>().expect("number");
+    }
+    for f in &files {
+        let busy: i64 = analysis(f).query_data.iter().map(|q| q.self_time.as_nanos() as i64).sum();
+        let name = fastware_selfprof::file::crate_from_file_name(f);
+        assert_eq!(per_crate[&name], busy, "{name}");
+    }
+
+    let tmp = fastware_testkit::temp_dir("selfprof-out");
+    let svg = tmp.join("rustc.svg");
+    let o = run(&["self-profile", "flamegraph", s(&dir), "-o", s(&svg)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(
+        text.starts_with("<?xml")
+            && text.contains("<svg")
+            && text.contains("typeck")
+            && text.trim_end().ends_with("</svg>")
+    );
+
+    let trace = tmp.join("rustc.json");
+    let o = run(&["self-profile", "chrome", s(&dir), "-o", s(&trace), "--min-dur", "200us", "--collapse-threads"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&std::fs::read(&trace).expect("read")).expect("valid JSON");
+    let events = v["traceEvents"].as_array().expect("events");
+    let complete: Vec<&Value> = events.iter().filter(|e| e["ph"] == "X").collect();
+    let mut expected = 0;
+    for f in &files {
+        let data = ProfilingData::new(&f.with_extension("")).expect("read");
+        expected += data
+            .iter()
+            .filter(|e| matches!(e.payload, EventPayload::Timestamp(Timestamp::Interval { start, end }) if end.duration_since(start).expect("ordered").as_nanos() >= 200_000))
+            .count();
+    }
+    assert_eq!(complete.len(), expected);
+    assert!(complete.iter().all(|e| e["dur"].as_f64().expect("dur") >= 200.0));
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .map(|e| e["args"]["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), 2);
+    // collapsed rows never hold two events at once
+    let mut by_row: HashMap<(i64, i64), Vec<(f64, f64)>> = HashMap::new();
+    for e in &complete {
+        let ts = e["ts"].as_f64().expect("ts");
+        by_row
+            .entry((e["pid"].as_i64().expect("pid"), e["tid"].as_i64().expect("tid")))
+            .or_default()
+            .push((ts, ts + e["dur"].as_f64().expect("dur")));
+    }
+    for spans in by_row.values_mut() {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        // nested is fine, partial overlap is not
+        let mut stack: Vec<f64> = Vec::new();
+        for &(a, b) in spans.iter() {
+            while stack.last().is_some_and(|&end| end <= a + 1e-6) {
+                stack.pop();
+            }
+            assert!(stack.last().is_none_or(|&end| b <= end + 1e-3), "overlapping events in one row");
+            stack.push(b);
+        }
+    }
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    let dir = release();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args(["self-profile", s(&dir), "--top", "0", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 100];
+    out.read_exact(&mut first).expect("output");
+    drop(out);
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+fn expect_error(args: &[&str], needles: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.starts_with("error: ") && !err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: expected {n:?} in {err}");
+    }
+}
+
+#[test]
+fn bad_profiles_get_one_clear_error_each() {
+    let tmp = fastware_testkit::temp_dir("selfprof-bad");
+    let real = profiles(&traity())[0].clone();
+    let bytes = std::fs::read(&real).expect("read");
+    let write = |name: &str, data: &[u8]| {
+        let p = tmp.join(name);
+        std::fs::write(&p, data).expect("write");
+        p
+    };
+    // truncated: a real profile cut short
+    let cut = write("cut-1.mm_profdata", &bytes[..bytes.len() / 2]);
+    expect_error(&["self-profile", s(&cut)], &["truncated self-profile", s(&cut)]);
+    // empty
+    let empty = write("empty-1.mm_profdata", b"");
+    expect_error(&["self-profile", s(&empty)], &["empty file", s(&empty)]);
+    // wrong format version: the real header with version 8
+    let mut old = bytes.clone();
+    old[4..8].copy_from_slice(&8u32.to_le_bytes());
+    let old = write("old-1.mm_profdata", &old);
+    expect_error(
+        &["self-profile", s(&old)],
+        &["format version 8", "fastware reads version 9", &format!("{}:4)", s(&old))],
+    );
+    // not a profile: an ELF binary
+    let elf = fastware_testkit::tracee_traces().parent().expect("release").join("tracee-app");
+    expect_error(&["self-profile", s(&elf)], &["not a rustc self-profile: no MMPD header", &format!("{}:0)", s(&elf))]);
+    // corrupt: the event data damaged in the middle
+    let mut bad = bytes.clone();
+    let mid = bad.len() / 2;
+    for b in &mut bad[mid..mid + 4096] {
+        *b ^= 0xa5;
+    }
+    let bad = write("bad-1.mm_profdata", &bad);
+    let o = run(&["self-profile", s(&bad)]);
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "no panic reaches the user: {err}");
+    if !o.status.success() {
+        assert_eq!(o.status.code(), Some(2));
+        assert!(err.contains("corrupt") && err.contains(s(&bad)), "{err}");
+    }
+    // missing file, empty directory
+    expect_error(&["self-profile", s(&tmp.join("missing.mm_profdata"))], &["No such file or directory"]);
+    let none = tmp.join("none");
+    std::fs::create_dir_all(&none).expect("mkdir");
+    expect_error(&["self-profile", s(&none)], &["no *.mm_profdata files"]);
+    // output never overwrites an input
+    expect_error(&["self-profile", "chrome", s(&real), "-o", s(&real)], &["would overwrite an input"]);
+}
