@@ -14,6 +14,8 @@ use fastware_report::output::write_error;
 use fastware_report::{InputError, OutputFile};
 
 use crate::events::{Payload, PIECE_EVENTS};
+use rayon::prelude::*;
+
 use crate::file::{self, Profile};
 
 /// What to write.
@@ -91,13 +93,16 @@ pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<Chro
     let files = crate::input::resolve(paths)?;
     let mut file = OutputFile::create(out, &files)?;
     let name = out.display().to_string();
-    let profiles = files.iter().map(|f| file::open(f)).collect::<Result<Vec<_>, _>>()?;
-    let base = profiles.iter().map(|p| p.start_ns).min().unwrap_or(0);
-    let mut stats = ChromeStats { profiles: profiles.len(), ..ChromeStats::default() };
+    // One clock for all: the earliest session start. Profiles are then
+    // opened one at a time, so memory holds one profile, not the build.
+    let starts = files.par_iter().map(|f| file::open(f).map(|p| p.start_ns)).collect::<Result<Vec<_>, _>>()?;
+    let base = starts.iter().copied().min().unwrap_or(0);
+    let mut stats = ChromeStats { profiles: files.len(), ..ChromeStats::default() };
     let w = |file: &mut OutputFile, bytes: &[u8]| file.write_all(bytes).map_err(|e| write_error(&name, &e));
     w(&mut file, b"{\"traceEvents\":[\n")?;
     let mut first = true;
-    for p in &profiles {
+    for f in &files {
+        let p = &file::open(f)?;
         let offset = (p.start_ns - base) as i64;
         let pid = p.process_id;
         let rows = rows(p, opts.collapse_threads)?;

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use crate::file::{guarded, Profile};
 
-/// Events per piece.
-pub const PIECE_EVENTS: usize = 1 << 20;
+/// Events per piece (8 MB of raw events).
+pub const PIECE_EVENTS: usize = 1 << 18;
 
 /// rustc's event kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
