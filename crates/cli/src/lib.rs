@@ -51,6 +51,8 @@ const ABOUT: &str = "Why is my Rust slow — at build time and at run time — a
 
 const EXAMPLES: &str = "\
 Examples:
+  fastware build --deep                        why is my build slow? (cold release build, diagnosed)
+  fastware build --hot src/main.rs             the rebuild after a change, diagnosed
   fastware trace target/release/deps/          where LLVM spent its time in a whole build
   fastware trace big.llvm_timings.json --by crate
   fastware self-profile profiles/ --by crate    where rustc spent its time, per crate
@@ -65,6 +67,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Build the project once, measured, and say why it is slow and what to change
+    Build(commands::build::BuildCmd),
     /// Where LLVM spent its time: per function, crate, pass, module, file (-Zllvm-time-trace output)
     Trace(commands::trace::TraceCmd),
     /// Where rustc spent its time: queries, trait solving, codegen, LTO (-Zself-profile output)
@@ -92,6 +96,10 @@ impl OutputArgs {
 /// Runs fastware with these arguments. `as_cargo` when started as
 /// `cargo-fastware` (cargo passes `fastware` as the first argument).
 pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
+    // started by cargo as the rustc wrapper of `fastware build --deep`
+    if fastware_cargo::wrapper::is_wrapper_invocation(&args) {
+        return ExitCode::from(fastware_cargo::wrapper::run_wrapper(&args).clamp(0, 255) as u8);
+    }
     let mut cmd = <Cli as clap::CommandFactory>::command();
     if as_cargo {
         if args.get(1).is_some_and(|a| a == "fastware") {
@@ -117,6 +125,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
+        Command::Build(c) => commands::build::run(c, &mut out),
         Command::Trace(c) => commands::trace::run(c, &mut out),
         Command::SelfProfile(c) => commands::selfprof::run(c, &mut out),
     };

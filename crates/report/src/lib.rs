@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod error;
+pub mod html;
 pub mod output;
 pub mod table;
 pub mod units;

@@ -43,6 +43,11 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// The rows: (display, csv) cells.
+    pub fn rows(&self) -> &[Vec<(String, String)>] {
+        &self.rows
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }

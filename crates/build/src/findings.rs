@@ -1,0 +1,376 @@
+//! Findings: rules that fire on measured numbers, each naming the numbers,
+//! the change to try, and why. The catalogue comes from the field reports
+//! (seeds 002 and 004). Every number a finding cites is also in the report;
+//! `pointer` says where (a JSON pointer into `--format json` output).
+
+use crate::diagnosis::{CrateDeep, Diagnosis, UnitRow};
+use crate::phases::Phase;
+
+/// The unit a cited number is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Seconds,
+    /// A share, 0..1.
+    Share,
+    Count,
+}
+
+/// One number a finding rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub what: String,
+    pub value: f64,
+    pub measure: Measure,
+    /// Where the same number is in the JSON report.
+    pub pointer: String,
+}
+
+/// A finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable name of the rule: `lto`, `debuginfo`, `opt-level`, …
+    pub rule: &'static str,
+    /// The crate or unit it is about.
+    pub subject: String,
+    pub title: String,
+    pub evidence: Vec<Evidence>,
+    /// What to change.
+    pub change: String,
+    /// Why that should help.
+    pub why: String,
+}
+
+fn secs(what: &str, ns: i64, pointer: String) -> Evidence {
+    Evidence { what: what.into(), value: ns as f64 / 1e9, measure: Measure::Seconds, pointer }
+}
+
+fn seconds(what: &str, s: f64, pointer: String) -> Evidence {
+    Evidence { what: what.into(), value: s, measure: Measure::Seconds, pointer }
+}
+
+fn share(what: &str, part: f64, whole: f64, pointer: String) -> Evidence {
+    let v = if whole > 0.0 { part / whole } else { 0.0 };
+    Evidence { what: what.into(), value: (v * 10_000.0).round() / 10_000.0, measure: Measure::Share, pointer }
+}
+
+/// Thresholds, in one place.
+pub mod limits {
+    /// LTO: at least this share of the crate's compile time…
+    pub const LTO_SHARE: f64 = 0.15;
+    /// …and this many seconds.
+    pub const LTO_SECONDS: f64 = 1.0;
+    /// Debug info passes (a lower bound of debug info's cost): share of the
+    /// crate's LLVM time, and seconds.
+    pub const DEBUGINFO_SHARE: f64 = 0.03;
+    pub const DEBUGINFO_SECONDS: f64 = 0.5;
+    /// The final crate: LLVM's share of its compile time, and its seconds.
+    pub const FINAL_LLVM_SHARE: f64 = 0.5;
+    pub const FINAL_SECONDS: f64 = 2.0;
+    /// The top few functions: how many, their share of the crate's LLVM
+    /// time on functions together, and seconds together.
+    pub const FEW_FUNCTIONS: usize = 3;
+    pub const FEW_SHARE: f64 = 0.2;
+    pub const FEW_SECONDS: f64 = 1.0;
+    /// A function counts as monomorphization-heavy from this many instances.
+    pub const MANY_INSTANCES: u64 = 8;
+    /// Drop glue: share of the crate's LLVM time on functions, and seconds.
+    pub const DROP_GLUE_SHARE: f64 = 0.10;
+    pub const DROP_GLUE_SECONDS: f64 = 0.5;
+    /// One trait-solving query, seconds.
+    pub const OBLIGATION_SECONDS: f64 = 0.05;
+    /// Linking: share of the unit's time, and seconds.
+    pub const LINK_SHARE: f64 = 0.2;
+    pub const LINK_SECONDS: f64 = 1.0;
+    /// A unit running alone: share of the build's span, and seconds.
+    pub const ALONE_SHARE: f64 = 0.3;
+    pub const ALONE_SECONDS: f64 = 2.0;
+    /// A hot rebuild without incremental compilation, seconds.
+    pub const HOT_SECONDS: f64 = 2.0;
+}
+
+/// Runs every rule.
+pub fn findings(d: &Diagnosis) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, c) in d.deep.iter().enumerate() {
+        out.extend(lto(d, i, c));
+        out.extend(debuginfo(d, i, c));
+        out.extend(heavy_functions(i, c));
+        out.extend(drop_glue(i, c));
+        out.extend(trait_obligation(i, c));
+    }
+    out.extend(final_opt_level(d));
+    for (i, u) in d.units.iter().enumerate() {
+        out.extend(link(i, u));
+        out.extend(alone(d, i, u));
+    }
+    out.extend(incremental(d));
+    out
+}
+
+fn settings_of<'a>(d: &'a Diagnosis, crate_name: &str) -> Option<(usize, &'a UnitRow)> {
+    d.units
+        .iter()
+        .enumerate()
+        .find(|(_, u)| u.start.is_some() && u.target.replace('-', "_") == crate_name && u.settings.is_some())
+}
+
+/// LTO takes at least [`limits::LTO_SHARE`] of a crate's compile time and
+/// [`limits::LTO_SECONDS`].
+fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
+    let t = c.phase_ns(Phase::Lto);
+    let fires = t as f64 >= limits::LTO_SHARE * c.busy_ns as f64 && t as f64 / 1e9 >= limits::LTO_SECONDS;
+    if !fires {
+        return None;
+    }
+    let setting = settings_of(d, &c.crate_name)
+        .and_then(|(_, u)| u.settings.as_ref()?.lto.clone())
+        .unwrap_or_else(|| "thin-local (default)".into());
+    Some(Finding {
+        rule: "lto",
+        subject: c.crate_name.clone(),
+        title: format!("link-time optimisation takes {} of {}'s compile time", pct(t, c.busy_ns), c.crate_name),
+        evidence: vec![
+            secs("LTO time (self-profile)", t, format!("/deep/{i}/phases/lto_s")),
+            share("share of the crate's compile time", t as f64, c.busy_ns as f64, format!("/deep/{i}/phases/lto_share")),
+        ],
+        change: format!(
+            "lto = {setting} here: for the builds you iterate on, set `lto = \"off\"` (or `\"thin\"`) in the profile, and keep full LTO for the artifacts you ship (e.g. a separate `[profile.dist]` with `inherits = \"release\"`)"
+        ),
+        why: "LTO re-optimises the whole program at link time, on one or few threads, after every other step; it is the part of a release build that grows fastest with code size (seed 002: fat LTO took about 4× as long as no LTO)".into(),
+    })
+}
+
+/// LLVM's debug-info passes take at least [`limits::DEBUGINFO_SHARE`] of
+/// the crate's LLVM time and [`limits::DEBUGINFO_SECONDS`].
+fn debuginfo(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
+    let l = c.llvm.as_ref()?;
+    let t = l.debuginfo_ns();
+    if (t as f64) < limits::DEBUGINFO_SHARE * l.busy_ns as f64 || (t as f64 / 1e9) < limits::DEBUGINFO_SECONDS {
+        return None;
+    }
+    let level = settings_of(d, &c.crate_name)
+        .and_then(|(_, u)| u.settings.as_ref()?.debuginfo.clone())
+        .unwrap_or_else(|| "?".into());
+    Some(Finding {
+        rule: "debuginfo",
+        subject: c.crate_name.clone(),
+        title: format!("debug info costs {} of LLVM time in {}", pct(t, l.busy_ns), c.crate_name),
+        evidence: vec![
+            secs("LLVM debug-info passes", t, format!("/deep/{i}/llvm/debuginfo_s")),
+            share("share of the crate's LLVM time", t as f64, l.busy_ns as f64, format!("/deep/{i}/llvm/debuginfo_share")),
+        ],
+        change: format!(
+            "debuginfo={level} here: set `debug = \"line-tables-only\"` (backtraces and profilers keep file:line) or `debug = false` in the profile you iterate with"
+        ),
+        why: "full debug info makes LLVM track every variable through optimisation and write much larger objects for the linker (seed 002: debug = \"full\" added 30–50% to the build)".into(),
+    })
+}
+
+/// The last unit of the build, compiled at opt-level 3, spends at least
+/// [`limits::FINAL_LLVM_SHARE`] of its time in LLVM and takes at least
+/// [`limits::FINAL_SECONDS`].
+fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
+    let last = d.critical_path.last()?;
+    let (ui, u) = d.units.iter().enumerate().find(|(_, u)| u.index == last.index)?;
+    let s = u.settings.as_ref()?;
+    if s.opt_level.as_deref() != Some("3") || u.duration < limits::FINAL_SECONDS {
+        return None;
+    }
+    let name = u.target.replace('-', "_");
+    let (llvm, whole, mut evidence) = match d.deep.iter().enumerate().find(|(_, c)| c.crate_name == name) {
+        Some((ci, c)) => {
+            let t = c.phase_ns(Phase::LlvmOptimize) + c.phase_ns(Phase::LlvmCodegen) + c.phase_ns(Phase::Lto);
+            let ev = vec![
+                secs("LLVM time (optimise, codegen, LTO; summed over threads)", t, format!("/deep/{ci}/llvm_phases_s")),
+                share(
+                    "LLVM's share of the crate's compile time",
+                    t as f64,
+                    c.busy_ns as f64,
+                    format!("/deep/{ci}/llvm_phases_share"),
+                ),
+            ];
+            (t as f64, c.busy_ns as f64, ev)
+        }
+        None => {
+            let c = u.codegen?;
+            let ev = vec![
+                seconds("codegen section (cargo)", c, format!("/units/{ui}/codegen_s")),
+                share("its share of the unit's time", c, u.duration, format!("/units/{ui}/codegen_share")),
+            ];
+            (c, u.duration, ev)
+        }
+    };
+    if llvm < limits::FINAL_LLVM_SHARE * whole {
+        return None;
+    }
+    evidence.insert(0, seconds("unit time", u.duration, format!("/units/{ui}/duration_s")));
+    Some(Finding {
+        rule: "opt-level",
+        subject: u.label.clone(),
+        title: format!("the final crate {} is optimised at opt-level 3 and LLVM is most of its time", u.label),
+        evidence,
+        change: "optimise dependencies fully and the final crate less: `[profile.release] opt-level = 1` with `[profile.release.package.\"*\"] opt-level = 3`".into(),
+        why: "code is optimised in the crate that instantiates it, and the final crate, last on the critical path, instantiates most of it; dependencies are cached between builds, the final crate is rebuilt every time (seed 002: the final crate at opt-level 1 with dependencies at 3)".into(),
+    })
+}
+
+/// The top [`limits::FEW_FUNCTIONS`] functions take at least
+/// [`limits::FEW_SHARE`] of the crate's LLVM time on functions and
+/// [`limits::FEW_SECONDS`] together.
+fn heavy_functions(i: usize, c: &CrateDeep) -> Option<Finding> {
+    let l = c.llvm.as_ref()?;
+    let top: Vec<(usize, &fastware_trace::GroupRow)> =
+        l.top_functions.iter().enumerate().take(limits::FEW_FUNCTIONS).collect();
+    let sum: i64 = top.iter().map(|(_, f)| f.llvm_ns).sum();
+    if (sum as f64) < limits::FEW_SHARE * l.function_ns as f64 || (sum as f64 / 1e9) < limits::FEW_SECONDS {
+        return None;
+    }
+    let mut evidence: Vec<Evidence> = top
+        .iter()
+        .map(|(k, f)| {
+            secs(&format!("LLVM time of {}", f.key), f.llvm_ns, format!("/deep/{i}/llvm/top_functions/{k}/llvm_time_s"))
+        })
+        .collect();
+    evidence.push(share(
+        "their share of the crate's LLVM time on functions",
+        sum as f64,
+        l.function_ns as f64,
+        format!("/deep/{i}/llvm/top_share"),
+    ));
+    let advice: Vec<String> = top
+        .iter()
+        .map(|(_, f)| {
+            if l.closure_heavy.contains(&f.key) {
+                format!("`{}` is mostly an async body or closures: box the futures it awaits (`Box::pin(fut)`, or an `erase(f) -> Pin<Box<dyn Future<Output = T> + Send>>` around each `.await`), or split it into smaller boxed async fns", f.key)
+            } else if f.instances >= limits::MANY_INSTANCES {
+                format!("`{}` is compiled {} times, once per type: keep the generic part a thin wrapper over a non-generic (or `&dyn`) inner function", f.key, f.instances)
+            } else {
+                format!("`{}`: split it into smaller functions (with LTO or `#[inline]`, mark large callees `#[inline(never)]`)", f.key)
+            }
+        })
+        .collect();
+    Some(Finding {
+        rule: "few-functions",
+        subject: c.crate_name.clone(),
+        title: format!("{} functions take {} of {}'s LLVM time", top.len(), pct(sum, l.function_ns), c.crate_name),
+        evidence,
+        change: advice.join("; "),
+        why: "LLVM's time grows faster than linearly with a function's size after inlining, and every instantiation of a generic is optimised again; a large async fn is one large state machine (seed 002: boxing the awaited futures cut one function from 5.3 s to 2.1 s)".into(),
+    })
+}
+
+/// Drop glue takes at least [`limits::DROP_GLUE_SHARE`] of the crate's LLVM
+/// time on functions and [`limits::DROP_GLUE_SECONDS`].
+fn drop_glue(i: usize, c: &CrateDeep) -> Option<Finding> {
+    let l = c.llvm.as_ref()?;
+    let t = l.drop_glue_ns;
+    if (t as f64) < limits::DROP_GLUE_SHARE * l.function_ns as f64 || (t as f64 / 1e9) < limits::DROP_GLUE_SECONDS {
+        return None;
+    }
+    Some(Finding {
+        rule: "drop-glue",
+        subject: c.crate_name.clone(),
+        title: format!("drop glue takes {} of {}'s LLVM time on functions", pct(t, l.function_ns), c.crate_name),
+        evidence: vec![
+            secs("drop glue (core::ptr::drop_in_place)", t, format!("/deep/{i}/llvm/drop_glue_s")),
+            share("share of the crate's LLVM time on functions", t as f64, l.function_ns as f64, format!("/deep/{i}/llvm/drop_glue_share")),
+        ],
+        change: "find the types with `fastware trace <trace> --by instance --filter drop_in_place`; box large rarely-used fields, keep fewer values alive across `.await`s, and avoid many distinct instantiations of types that own heap data".into(),
+        why: "rustc generates drop code for every concrete type, and an async fn's state machine needs drop code for every state (seed 002: 84% of the time spent on `core`'s code was drop_in_place)".into(),
+    })
+}
+
+/// One trait-solving query took at least [`limits::OBLIGATION_SECONDS`].
+fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
+    let e = c.longest_trait.as_ref()?;
+    if (e.dur_ns as f64 / 1e9) < limits::OBLIGATION_SECONDS {
+        return None;
+    }
+    let arg = e
+        .args
+        .first()
+        .map(|a| fastware_selfprof::longest::abbreviate(fastware_selfprof::longest::readable_arg(a), 3, 200))
+        .unwrap_or_default();
+    Some(Finding {
+        rule: "trait-obligation",
+        subject: c.crate_name.clone(),
+        title: format!("one {} query took {} in {}", e.label, fastware_report::units::duration(e.dur_ns), c.crate_name),
+        evidence: vec![secs("the query's duration", e.dur_ns, format!("/deep/{i}/longest_trait/duration_s"))],
+        change: format!(
+            "the obligation is {arg}: hide the deeply nested type behind a box (`Box<dyn Trait>`, `Pin<Box<dyn Future + Send>>`, a combinator library's `.boxed()`) at the points where it is built up"
+        ),
+        why: "proving a bound like `Send` on a type nested dozens of levels deep makes the trait solver walk the whole type, for every place that asks (seed 004: one obligation took 40 s; `.boxed()` cut the hot build from 71 s to 14 s)".into(),
+    })
+}
+
+/// A unit's link section takes at least [`limits::LINK_SHARE`] of its time
+/// and [`limits::LINK_SECONDS`].
+fn link(i: usize, u: &UnitRow) -> Option<Finding> {
+    let l = u.link?;
+    if l < limits::LINK_SECONDS || l < limits::LINK_SHARE * u.duration {
+        return None;
+    }
+    let linker = u.settings.as_ref().and_then(|s| s.linker.clone()).unwrap_or_else(|| "the system default".into());
+    Some(Finding {
+        rule: "link",
+        subject: u.label.clone(),
+        title: format!("linking {} takes {:.2} s", u.label, l),
+        evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_s")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
+        change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
+        why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
+    })
+}
+
+/// A unit ran alone for at least [`limits::ALONE_SHARE`] of the build and
+/// [`limits::ALONE_SECONDS`].
+fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
+    if u.alone < limits::ALONE_SECONDS || u.alone < limits::ALONE_SHARE * d.span || !u.on_critical_path {
+        return None;
+    }
+    Some(Finding {
+        rule: "alone-on-critical-path",
+        subject: u.label.clone(),
+        title: format!("{} runs alone for {:.1} s of the {:.1} s build", u.label, u.alone, d.span),
+        evidence: vec![
+            seconds("time it was the only unit running", u.alone, format!("/units/{i}/alone_s")),
+            share("share of the build's span", u.alone, d.span, format!("/units/{i}/alone_share")),
+            Evidence { what: "average units running at once".into(), value: (d.parallelism * 100.0).round() / 100.0, measure: Measure::Count, pointer: "/build/parallelism".into() },
+        ],
+        change: format!("split {} into crates that can compile in parallel; at least move the binary's `main` into a thin bin over a lib, so a change to the bin does not rebuild the lib", u.package),
+        why: "the crate is on the critical path with nothing to run beside it, so one core works and the others wait (seed 004: a lib + bin split made hot builds of the bin 20% faster)".into(),
+    })
+}
+
+/// A hot release rebuild without incremental compilation took at least
+/// [`limits::HOT_SECONDS`].
+fn incremental(d: &Diagnosis) -> Option<Finding> {
+    d.hot.as_ref()?;
+    let rebuilt: Vec<(usize, &UnitRow)> = d
+        .units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.freshness == "dirty" || (u.start.is_some() && u.freshness != "fresh"))
+        .collect();
+    let optimised_without_incr: Vec<&(usize, &UnitRow)> = rebuilt
+        .iter()
+        .filter(|(_, u)| {
+            u.settings.as_ref().is_some_and(|s| !s.incremental && s.opt_level.as_deref().is_some_and(|o| o != "0"))
+        })
+        .collect();
+    if optimised_without_incr.is_empty() || d.wall < limits::HOT_SECONDS {
+        return None;
+    }
+    let (i, u) = optimised_without_incr[0];
+    Some(Finding {
+        rule: "incremental",
+        subject: u.label.clone(),
+        title: format!("a hot {} rebuild takes {:.1} s without incremental compilation", d.profile, d.wall),
+        evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_s".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_s"))],
+        change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
+        why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
+    })
+}
+
+fn pct(part: i64, whole: i64) -> String {
+    fastware_report::units::percent(part, whole)
+}

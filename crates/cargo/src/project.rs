@@ -1,0 +1,131 @@
+//! The user's project, as `cargo metadata` describes it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::Error;
+
+/// A target of a package (`lib`, `bin`, `test` …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub kinds: Vec<String>,
+    pub src_path: PathBuf,
+}
+
+/// A workspace member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub name: String,
+    pub id: String,
+    pub manifest_path: PathBuf,
+    pub targets: Vec<Target>,
+    /// Names of the packages it depends on.
+    pub dependencies: Vec<String>,
+}
+
+impl Package {
+    /// The root of the package (its manifest's directory).
+    pub fn root(&self) -> &Path {
+        self.manifest_path.parent().unwrap_or(Path::new("."))
+    }
+}
+
+/// A cargo project: a package or a workspace.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub workspace_root: PathBuf,
+    /// The user's target directory; fastware works in `<target_dir>/fastware/`.
+    pub target_dir: PathBuf,
+    pub members: Vec<Package>,
+    /// Members built when no `-p` is given.
+    pub default_members: Vec<String>,
+}
+
+impl Project {
+    /// Where fastware keeps everything it writes.
+    pub fn fastware_dir(&self) -> PathBuf {
+        self.target_dir.join("fastware")
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Package> {
+        self.members.iter().find(|p| p.name == name)
+    }
+}
+
+/// Finds the project of `manifest_path` (or of the current directory) with
+/// `cargo metadata --no-deps`, which neither builds nor downloads anything.
+pub fn locate(cargo: &str, manifest_path: Option<&Path>, dir: &Path) -> Result<Project, Error> {
+    let mut cmd = Command::new(cargo);
+    cmd.args(["metadata", "--format-version", "1", "--no-deps"]).current_dir(dir);
+    if let Some(m) = manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    let out = cmd.output().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let first = err
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .unwrap_or("cargo metadata failed")
+            .trim_start_matches("error: ");
+        let what = manifest_path.map_or_else(|| dir.display().to_string(), |m| m.display().to_string());
+        return Err(Error::bad_input(format!("not a cargo project: {first} ({what})"))
+            .hint("run fastware build in a cargo project, or pass --manifest-path path/to/Cargo.toml"));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Error::failed(format!("cargo metadata gave unreadable output: {e}")))?;
+    let members: Vec<&str> =
+        v["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let defaults: Vec<&str> =
+        v["workspace_default_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let mut packages = Vec::new();
+    for p in v["packages"].as_array().into_iter().flatten() {
+        let id = p["id"].as_str().unwrap_or_default();
+        if !members.contains(&id) {
+            continue;
+        }
+        let targets = p["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| Target {
+                name: t["name"].as_str().unwrap_or_default().to_string(),
+                kinds: t["kind"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                src_path: PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
+            })
+            .collect();
+        packages.push(Package {
+            name: p["name"].as_str().unwrap_or_default().to_string(),
+            id: id.to_string(),
+            manifest_path: PathBuf::from(p["manifest_path"].as_str().unwrap_or_default()),
+            targets,
+            dependencies: p["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d["name"].as_str())
+                .map(str::to_string)
+                .collect(),
+        });
+    }
+    let default_members = packages
+        .iter()
+        .filter(|p| defaults.is_empty() || defaults.contains(&p.id.as_str()))
+        .map(|p| p.name.clone())
+        .collect();
+    Ok(Project {
+        workspace_root: PathBuf::from(v["workspace_root"].as_str().unwrap_or_default()),
+        target_dir: PathBuf::from(v["target_directory"].as_str().unwrap_or_default()),
+        members: packages,
+        default_members,
+    })
+}

@@ -1,0 +1,521 @@
+//! One instrumented cargo build in fastware's own target directory.
+//!
+//! The build goes to `<target-dir>/fastware/build`, so the user's build
+//! cache is never touched and the user's files are never written. cargo
+//! records it with its own machinery (`-Zbuild-analysis`,
+//! `-Zsection-timings`, `--timings`), enabled with `RUSTC_BOOTSTRAP=1` in
+//! this build's environment only. A `--hot` rebuild marks the chosen file as
+//! changed by making cargo's dependency-info record of it (in fastware's
+//! directory) older than the file, instead of touching the file.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::invocation::{parse_running, Invocation};
+use crate::log::{parse_build_analysis, parse_timings_html, BuildLog};
+use crate::project::Project;
+use crate::wrapper;
+use crate::Error;
+
+/// Which cargo profile to build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Profile {
+    Release,
+    Dev,
+    Named(String),
+}
+
+impl Profile {
+    /// The directory cargo writes the profile's artifacts to.
+    pub fn dir_name(&self) -> &str {
+        match self {
+            Profile::Release => "release",
+            Profile::Dev => "debug",
+            Profile::Named(n) if n == "dev" => "debug",
+            Profile::Named(n) => n,
+        }
+    }
+}
+
+/// Which crates `--deep` profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deep {
+    /// The workspace members (`RUSTC_WORKSPACE_WRAPPER`).
+    Members,
+    /// Every crate (`RUSTC_WRAPPER`).
+    All,
+    /// These crates (any crate of the build).
+    Crates(Vec<String>),
+}
+
+/// What to build and how.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub cargo: String,
+    pub packages: Vec<String>,
+    pub profile: Profile,
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+    pub target: Option<String>,
+    /// More arguments for `cargo build`.
+    pub extra: Vec<String>,
+    pub deep: Option<Deep>,
+    /// For a hot rebuild: the file to mark as changed.
+    pub hot: Option<PathBuf>,
+    pub jobs: Option<u32>,
+    /// The fastware executable, for `--deep`.
+    pub self_exe: PathBuf,
+}
+
+/// A compiled unit, from cargo's JSON messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub package_id: String,
+    pub target: String,
+    pub kinds: Vec<String>,
+    pub opt_level: Option<String>,
+    pub debuginfo: Option<String>,
+    pub filenames: Vec<PathBuf>,
+    pub executable: Option<PathBuf>,
+    pub fresh: bool,
+}
+
+/// Progress of a running build, for a progress line.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub phase: String,
+    pub finished: u64,
+    pub compiling: Vec<String>,
+}
+
+/// One measured cargo run.
+#[derive(Debug, Clone)]
+pub struct CargoRun {
+    pub success: bool,
+    /// Measured by fastware around the cargo process.
+    pub wall: f64,
+    pub log: Option<BuildLog>,
+    /// Where cargo's build log was moved to (inside fastware's directory).
+    pub log_path: Option<PathBuf>,
+    pub artifacts: Vec<Artifact>,
+    pub invocations: Vec<Invocation>,
+    /// cargo's error output when the build failed.
+    pub errors: Vec<String>,
+    pub interrupted: bool,
+}
+
+/// The build fastware ran.
+#[derive(Debug, Clone)]
+pub struct BuildResult {
+    /// The measured build (for `--hot`, the rebuild).
+    pub run: CargoRun,
+    /// For `--hot`: the build before the change.
+    pub warmup: Option<CargoRun>,
+    /// For `--hot`: the file marked as changed.
+    pub hot_file: Option<PathBuf>,
+    pub target_dir: PathBuf,
+    /// Where the profile's artifacts are (`…/build/release`).
+    pub artifact_dir: PathBuf,
+    /// `--deep`: self-profiles and LLVM time traces of the profiled crates.
+    pub profiles_dir: Option<PathBuf>,
+    pub traces: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CHILD: AtomicU32 = AtomicU32::new(0);
+
+/// Asks a running build to stop (from a Ctrl-C handler): cargo and the
+/// compilers it runs get SIGINT, and the build returns as interrupted.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid != 0 {
+        // cargo runs in its own process group (see `spawn`): signal all of it
+        let _ = Command::new("kill").args(["-INT", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
+    }
+}
+
+pub fn was_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cargo"))
+}
+
+/// Runs the build (twice for `--hot`). `progress` is called from another
+/// thread while cargo runs.
+pub fn build(
+    project: &Project,
+    opts: &BuildOptions,
+    progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+) -> Result<BuildResult, Error> {
+    let fw = project.fastware_dir();
+    let target_dir = fw.join("build");
+    let deep_dir = fw.join("deep");
+    // cold: start from nothing — only fastware's own directory is emptied
+    for d in [&target_dir, &deep_dir] {
+        if d.exists() {
+            std::fs::remove_dir_all(d).map_err(|e| Error::failed(format!("cannot empty {}: {e}", d.display())))?;
+        }
+    }
+    std::fs::create_dir_all(fw.join("runs"))
+        .map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
+    let profiles_dir = opts.deep.as_ref().map(|_| deep_dir.join("profiles"));
+    if let Some(p) = &profiles_dir {
+        std::fs::create_dir_all(p).map_err(|e| Error::failed(format!("cannot create {}: {e}", p.display())))?;
+    }
+    let mut notes = Vec::new();
+    if let Some(w) = std::env::var_os("RUSTC_WRAPPER").filter(|w| !w.is_empty()) {
+        notes.push(format!(
+            "RUSTC_WRAPPER={} is not used for this build: a measured build compiles every crate for real",
+            w.to_string_lossy()
+        ));
+    }
+    let mut artifact_dir = target_dir.clone();
+    if let Some(t) = &opts.target {
+        artifact_dir.push(t);
+    }
+    artifact_dir.push(opts.profile.dir_name());
+
+    let mut analysis = true;
+    let (warmup, hot_file) = match &opts.hot {
+        None => (None, None),
+        Some(file) => {
+            let first = cargo_run(
+                project,
+                opts,
+                &target_dir,
+                profiles_dir.as_deref(),
+                &mut analysis,
+                &mut notes,
+                progress.clone(),
+                "warm-up build",
+            )?;
+            if !first.success || first.interrupted {
+                return Ok(BuildResult {
+                    run: first,
+                    warmup: None,
+                    hot_file: Some(file.clone()),
+                    target_dir,
+                    artifact_dir,
+                    profiles_dir,
+                    traces: Vec::new(),
+                    notes,
+                });
+            }
+            let marked = mark_changed(&artifact_dir, project, file)?;
+            if marked == 0 {
+                return Err(Error::bad_input(format!("no unit of this build depends on {}", file.display()))
+                    .hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
+            }
+            // profiles of the warm-up build are not the ones to report
+            if let Some(p) = &profiles_dir {
+                let _ = std::fs::remove_dir_all(p);
+                let _ = std::fs::create_dir_all(p);
+            }
+            remove_traces(&artifact_dir);
+            (Some(first), Some(file.clone()))
+        }
+    };
+    let phase = if warmup.is_some() { "rebuild" } else { "build" };
+    let run =
+        cargo_run(project, opts, &target_dir, profiles_dir.as_deref(), &mut analysis, &mut notes, progress, phase)?;
+    let traces = if opts.deep.is_some() { find_traces(&artifact_dir) } else { Vec::new() };
+    Ok(BuildResult { run, warmup, hot_file, target_dir, artifact_dir, profiles_dir, traces, notes })
+}
+
+fn find_traces(artifact_dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in [artifact_dir.join("deps"), artifact_dir.join("build")] {
+        collect(&dir, &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.to_string_lossy().ends_with(".llvm_timings.json") {
+            out.push(p);
+        }
+    }
+}
+
+fn remove_traces(artifact_dir: &Path) {
+    for t in find_traces(artifact_dir) {
+        let _ = std::fs::remove_file(t);
+    }
+}
+
+/// Makes cargo see `file` as changed: every dependency-info record (in
+/// fastware's target dir) that lists it gets an old modification time.
+/// Returns how many units were marked.
+fn mark_changed(artifact_dir: &Path, project: &Project, file: &Path) -> Result<usize, Error> {
+    let abs = file.canonicalize().map_err(|e| Error::bad_input(format!("cannot read {}: {e}", file.display())))?;
+    let mut needles: Vec<Vec<u8>> = vec![abs.to_string_lossy().as_bytes().to_vec()];
+    for p in &project.members {
+        if let Ok(rel) = abs.strip_prefix(p.root().canonicalize().unwrap_or_else(|_| p.root().to_path_buf())) {
+            needles.push(rel.to_string_lossy().as_bytes().to_vec());
+        }
+    }
+    let fingerprints = artifact_dir.join(".fingerprint");
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(86_400);
+    let mut marked = 0;
+    for unit in std::fs::read_dir(&fingerprints).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(unit.path()).into_iter().flatten().flatten() {
+            let name = f.file_name();
+            if !name.to_string_lossy().starts_with("dep-") {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(f.path()) else { continue };
+            if needles.iter().any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice())) {
+                let file = std::fs::OpenOptions::new().write(true).open(f.path());
+                if file.and_then(|h| h.set_modified(old)).is_ok() {
+                    marked += 1;
+                }
+            }
+        }
+    }
+    Ok(marked)
+}
+
+fn cargo_command(
+    project: &Project,
+    opts: &BuildOptions,
+    target_dir: &Path,
+    profiles_dir: Option<&Path>,
+    analysis: bool,
+) -> Command {
+    let mut cmd = Command::new(&opts.cargo);
+    cmd.arg("build").arg("--target-dir").arg(target_dir);
+    cmd.args(["--message-format", "json-render-diagnostics", "--verbose", "--timings"]);
+    if analysis {
+        cmd.args(["-Zbuild-analysis", "-Zsection-timings"]);
+    }
+    match &opts.profile {
+        Profile::Release => {
+            cmd.arg("--release");
+        }
+        Profile::Dev => {}
+        Profile::Named(n) => {
+            cmd.args(["--profile", n]);
+        }
+    }
+    for p in &opts.packages {
+        cmd.args(["-p", p]);
+    }
+    if !opts.features.is_empty() {
+        cmd.args(["--features", &opts.features.join(",")]);
+    }
+    if opts.all_features {
+        cmd.arg("--all-features");
+    }
+    if opts.no_default_features {
+        cmd.arg("--no-default-features");
+    }
+    if let Some(t) = &opts.target {
+        cmd.args(["--target", t]);
+    }
+    if let Some(j) = opts.jobs {
+        cmd.args(["--jobs", &j.to_string()]);
+    }
+    cmd.args(&opts.extra);
+    cmd.current_dir(&project.workspace_root);
+    cmd.env("RUSTC_BOOTSTRAP", "1").env("CARGO_BUILD_ANALYSIS_ENABLED", "true").env("CARGO_TERM_COLOR", "never");
+    cmd.env_remove("RUSTC_WRAPPER").env_remove("RUSTC_WORKSPACE_WRAPPER").env_remove("CARGO_BUILD_RUSTC_WRAPPER");
+    if let (Some(deep), Some(dir)) = (&opts.deep, profiles_dir) {
+        let (var, crates) = match deep {
+            Deep::Members => ("RUSTC_WORKSPACE_WRAPPER", "*".to_string()),
+            Deep::All => ("RUSTC_WRAPPER", "*".to_string()),
+            Deep::Crates(c) => ("RUSTC_WRAPPER", c.join(",")),
+        };
+        cmd.env(var, &opts.self_exe).env(wrapper::ENV_PROFILE_DIR, dir).env(wrapper::ENV_CRATES, crates);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // its own process group, so that an interrupt can stop cargo and every rustc it runs
+        cmd.process_group(0);
+    }
+    cmd
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cargo_run(
+    project: &Project,
+    opts: &BuildOptions,
+    target_dir: &Path,
+    profiles_dir: Option<&Path>,
+    analysis: &mut bool,
+    notes: &mut Vec<String>,
+    progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+    phase: &str,
+) -> Result<CargoRun, Error> {
+    let logs_before = list_logs();
+    let started = Instant::now();
+    let mut child = spawn(cargo_command(project, opts, target_dir, profiles_dir, *analysis), &opts.cargo)?;
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let state = Arc::new(Mutex::new(Progress { phase: phase.to_string(), ..Progress::default() }));
+    let out_state = Arc::clone(&state);
+    let report = progress.clone();
+    let out_thread = std::thread::spawn(move || {
+        let mut artifacts = Vec::new();
+        let mut success = None;
+        for line in BufReader::new(stdout.expect("piped stdout")).lines().map_while(Result::ok) {
+            let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
+            match v["reason"].as_str() {
+                Some("compiler-artifact") => {
+                    artifacts.push(artifact(&v));
+                    let mut s = out_state.lock().unwrap_or_else(|e| e.into_inner());
+                    s.finished += 1;
+                    let name = v["target"]["name"].as_str().unwrap_or_default().replace('-', "_");
+                    s.compiling.retain(|c| c.replace('-', "_") != name);
+                    if let Some(r) = &report {
+                        r(s.clone());
+                    }
+                }
+                Some("build-finished") => success = v["success"].as_bool(),
+                _ => {}
+            }
+        }
+        (artifacts, success)
+    });
+    let err_state = Arc::clone(&state);
+    let err_thread = std::thread::spawn(move || {
+        let mut invocations = Vec::new();
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr.expect("piped stderr")).lines().map_while(Result::ok) {
+            if let Some(inv) = parse_running(&line) {
+                invocations.push(inv);
+                continue;
+            }
+            if let Some(name) = line.trim_start().strip_prefix("Compiling ") {
+                let mut s = err_state.lock().unwrap_or_else(|e| e.into_inner());
+                s.compiling.push(name.split(' ').next().unwrap_or(name).to_string());
+                if let Some(r) = &progress {
+                    r(s.clone());
+                }
+                continue;
+            }
+            if line.trim_start().starts_with("Fresh ") || line.trim_start().starts_with("Dirty ") {
+                continue;
+            }
+            lines.push(line);
+        }
+        (invocations, lines)
+    });
+    let status = wait(&mut child)?;
+    let wall = started.elapsed().as_secs_f64();
+    let (artifacts, success) = out_thread.join().unwrap_or_default();
+    let (invocations, stderr_lines) = err_thread.join().unwrap_or_default();
+    let interrupted = was_interrupted();
+    let success = success.unwrap_or(status) && status && !interrupted;
+    if !success
+        && *analysis
+        && stderr_lines.iter().any(|l| l.contains("unknown `-Z` flag") && l.contains("build-analysis"))
+    {
+        // an older cargo: record with --timings only
+        *analysis = false;
+        notes.push("this cargo has no -Zbuild-analysis: recorded with --timings only (no fingerprint reasons, no link section)".into());
+        return cargo_run(project, opts, target_dir, profiles_dir, analysis, notes, None, phase);
+    }
+    let (log, log_path) =
+        if *analysis { take_log(&logs_before, target_dir, project)? } else { timings_log(target_dir)? };
+    let errors = if success {
+        Vec::new()
+    } else {
+        stderr_lines.into_iter().filter(|l| !l.trim_start().starts_with("Running ") && !l.trim().is_empty()).collect()
+    };
+    Ok(CargoRun { success, wall, log, log_path, artifacts, invocations, errors, interrupted })
+}
+
+fn spawn(mut cmd: Command, cargo: &str) -> Result<Child, Error> {
+    let child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    CHILD.store(child.id(), Ordering::SeqCst);
+    Ok(child)
+}
+
+/// Waits for cargo; true on success.
+fn wait(child: &mut Child) -> Result<bool, Error> {
+    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
+    CHILD.store(0, Ordering::SeqCst);
+    Ok(status.success())
+}
+
+fn artifact(v: &Value) -> Artifact {
+    let strings = |x: &Value| {
+        x.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>()
+    };
+    Artifact {
+        package_id: v["package_id"].as_str().unwrap_or_default().to_string(),
+        target: v["target"]["name"].as_str().unwrap_or_default().to_string(),
+        kinds: strings(&v["target"]["kind"]),
+        opt_level: v["profile"]["opt_level"].as_str().map(str::to_string),
+        debuginfo: match &v["profile"]["debuginfo"] {
+            Value::Null => None,
+            x => Some(x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())),
+        },
+        filenames: strings(&v["filenames"]).into_iter().map(PathBuf::from).collect(),
+        executable: v["executable"].as_str().map(PathBuf::from),
+        fresh: v["fresh"].as_bool().unwrap_or(false),
+    }
+}
+
+fn list_logs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(cargo_home().join("log")).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    v.sort();
+    v
+}
+
+/// Finds the build-analysis log cargo wrote for this build (a new file
+/// whose `build-started` names our target directory), moves it into
+/// fastware's directory, and parses it.
+fn take_log(
+    before: &[PathBuf],
+    target_dir: &Path,
+    project: &Project,
+) -> Result<(Option<BuildLog>, Option<PathBuf>), Error> {
+    let ours = target_dir.to_string_lossy().into_owned();
+    for path in list_logs() {
+        if before.contains(&path) || path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let first: Value = text.lines().next().and_then(|l| serde_json::from_str(l).ok()).unwrap_or(Value::Null);
+        if first["target_dir"].as_str() != Some(&ours) {
+            continue;
+        }
+        let log = parse_build_analysis(&text, &path)?;
+        let dest = project.fastware_dir().join("runs").join(path.file_name().unwrap_or_default());
+        if std::fs::rename(&path, &dest).is_err() && std::fs::copy(&path, &dest).is_ok() {
+            let _ = std::fs::remove_file(&path);
+        }
+        return Ok((Some(log), Some(dest)));
+    }
+    Ok((None, None))
+}
+
+fn timings_log(target_dir: &Path) -> Result<(Option<BuildLog>, Option<PathBuf>), Error> {
+    let page = target_dir.join("cargo-timings").join("cargo-timing.html");
+    match std::fs::read_to_string(&page) {
+        Ok(html) => Ok((Some(parse_timings_html(&html, &page)?), Some(page))),
+        Err(_) => Ok((None, None)),
+    }
+}

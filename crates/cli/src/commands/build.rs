@@ -1,0 +1,226 @@
+//! `fastware build`: one instrumented build of the user's project, diagnosed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress};
+use fastware_report::{Format, OutputFile};
+
+use crate::{CmdResult, Failure, OutputArgs};
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware build                                   cold release build of the project here, diagnosed
+  fastware build --deep                            with rustc's self-profile and LLVM's time trace of the workspace members
+  fastware build --hot src/main.rs --deep          measure the rebuild after a change to src/main.rs
+  fastware build --deep all --html build.html      profile every crate, write a report page
+  fastware build -p my-app --profile dev -- --locked
+
+fastware builds in <target-dir>/fastware/build (your build cache is untouched) and never
+writes your files: --hot marks FILE as changed in that directory's records, it does not touch it.
+Unstable cargo and rustc flags are enabled with RUSTC_BOOTSTRAP=1 for that build only.";
+
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct BuildCmd {
+    /// The project's Cargo.toml [default: the one in this directory or above]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Package(s) to build
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    packages: Vec<String>,
+    /// Build with the release profile (the default)
+    #[arg(long, conflicts_with = "profile")]
+    release: bool,
+    /// Build with this profile (dev, release, or a custom one)
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// Features to enable (comma-separated)
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    features: Vec<String>,
+    #[arg(long)]
+    all_features: bool,
+    #[arg(long)]
+    no_default_features: bool,
+    /// Target triple
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
+    /// Build once, then mark FILE as changed and measure the rebuild [default: the package's crate root]
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
+    hot: Option<String>,
+    /// Also run rustc's self-profiler and LLVM's time trace on the workspace members, on every crate (all), or on the named crates
+    #[arg(long, value_name = "CRATES", num_args = 0..=1, default_missing_value = "")]
+    deep: Option<String>,
+    /// Write a self-contained HTML report here
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Parallel jobs for cargo [default: cargo's]
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<u32>,
+    /// More arguments for cargo build
+    #[arg(last = true, value_name = "CARGO_ARGS")]
+    cargo_args: Vec<String>,
+}
+
+fn cargo_program() -> String {
+    std::env::var("FASTWARE_CARGO").or_else(|_| std::env::var("CARGO")).unwrap_or_else(|_| "cargo".to_string())
+}
+
+impl From<fastware_cargo::Error> for Failure {
+    fn from(e: fastware_cargo::Error) -> Failure {
+        Failure { message: e.message, hint: e.hint, status: if e.bad_input { 2 } else { 1 } }
+    }
+}
+
+pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
+    let format = a.output.format();
+    if format == Format::Csv {
+        return Err(Failure::bad_input("fastware build writes a table or JSON").hint("use --format json"));
+    }
+    let cargo = cargo_program();
+    let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
+    let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
+    let profile = match a.profile.as_deref() {
+        None | Some("release") => Profile::Release,
+        Some("dev") | Some("debug") => Profile::Dev,
+        Some(n) => Profile::Named(n.to_string()),
+    };
+    let deep = a.deep.as_deref().map(|d| match d {
+        "" | "members" => Deep::Members,
+        "all" => Deep::All,
+        list => Deep::Crates(list.split(',').map(|c| c.trim().replace('-', "_")).filter(|c| !c.is_empty()).collect()),
+    });
+    let hot = match &a.hot {
+        None => None,
+        Some(f) if f.is_empty() => Some(default_hot_file(&project, &a.packages)?),
+        Some(f) => {
+            let f = PathBuf::from(f);
+            let f = if f.is_absolute() { f } else { cwd.join(f) };
+            if !f.is_file() {
+                return Err(Failure::bad_input(format!("no such file to mark as changed: {}", f.display())));
+            }
+            Some(f)
+        }
+    };
+    let opts = BuildOptions {
+        cargo,
+        packages: a.packages.clone(),
+        profile: profile.clone(),
+        features: a.features.clone(),
+        all_features: a.all_features,
+        no_default_features: a.no_default_features,
+        target: a.target.clone(),
+        extra: a.cargo_args.clone(),
+        deep,
+        hot,
+        jobs: a.jobs,
+        self_exe: std::env::current_exe().map_err(|e| Failure {
+            message: format!("cannot find fastware's own executable: {e}"),
+            hint: None,
+            status: 1,
+        })?,
+    };
+    let _ = ctrlc::set_handler(fastware_cargo::run::interrupt);
+    let bar = progress_bar();
+    let report: Option<Arc<dyn Fn(Progress) + Send + Sync>> = bar.clone().map(|b| {
+        Arc::new(move |p: Progress| {
+            let now: Vec<&str> = p.compiling.iter().rev().take(3).map(String::as_str).collect();
+            b.set_message(format!("{}: {} units done, compiling {}", p.phase, p.finished, now.join(", ")));
+        }) as Arc<dyn Fn(Progress) + Send + Sync>
+    });
+    let result = fastware_cargo::run::build(&project, &opts, report);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let result = result?;
+    if result.run.interrupted || fastware_cargo::run::was_interrupted() {
+        return Err(Failure {
+            message: "interrupted: the build was stopped; nothing was written outside fastware's target directory"
+                .into(),
+            hint: None,
+            status: 130,
+        });
+    }
+    if !result.run.success
+        && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none())
+        && result
+            .run
+            .errors
+            .iter()
+            .any(|e| e.contains("did not match any packages") || e.contains("unexpected argument"))
+    {
+        let first = result.run.errors.iter().find(|e| e.starts_with("error")).cloned().unwrap_or_default();
+        return Err(Failure::bad_input(first.trim_start_matches("error: ").to_string()));
+    }
+    let mut diagnosis = fastware_build::diagnose(&result, &project.workspace_root, profile_name(&profile))?;
+    diagnosis.findings = fastware_build::findings(&diagnosis);
+    let top = a.output.top.unwrap_or(15);
+    if let Some(path) = &a.html {
+        let mut f = OutputFile::create(path, &[])?;
+        f.write_all(fastware_build::render::html(&diagnosis, 0).as_bytes())
+            .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
+        f.commit()?;
+        crate::note(&format!("wrote {}", path.display()));
+    }
+    match format {
+        Format::Json => fastware_report::write_json(out, &fastware_build::render::json(&diagnosis))?,
+        _ => fastware_build::render::text(out, &diagnosis, top, fastware_report::terminal_width())?,
+    }
+    if !diagnosis.success {
+        out.flush()?;
+        return Err(Failure {
+            message: "the build failed (cargo's errors are above; what was measured is reported)".into(),
+            hint: None,
+            status: 1,
+        });
+    }
+    Ok(())
+}
+
+fn profile_name(p: &Profile) -> &str {
+    match p {
+        Profile::Release => "release",
+        Profile::Dev => "dev",
+        Profile::Named(n) => n,
+    }
+}
+
+/// The crate root of the package being built: the one selected, or of the
+/// members built, the one no other member depends on (the final crate).
+fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[String]) -> Result<PathBuf, Failure> {
+    let names: Vec<&String> =
+        if packages.is_empty() { project.default_members.iter().collect() } else { packages.iter().collect() };
+    let roots: Vec<&String> = names
+        .iter()
+        .copied()
+        .filter(|n| !names.iter().any(|o| project.member(o).is_some_and(|p| p.dependencies.contains(n))))
+        .collect();
+    let [name] = roots.as_slice() else {
+        return Err(Failure::bad_input("--hot needs a file when several independent packages are built")
+            .hint("give one with --hot path/to/src/main.rs, or pick a package with -p"));
+    };
+    let pkg = project
+        .member(name)
+        .ok_or_else(|| Failure::bad_input(format!("--hot: {name} is not a member of this workspace")))?;
+    let target = pkg
+        .targets
+        .iter()
+        .find(|t| t.kinds.iter().any(|k| k == "lib"))
+        .or_else(|| pkg.targets.iter().find(|t| t.kinds.iter().any(|k| k == "bin")))
+        .ok_or_else(|| Failure::bad_input(format!("--hot: {name} has no lib or bin target")))?;
+    Ok(target.src_path.clone())
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !fastware_report::stderr_is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message("starting cargo");
+    Some(bar)
+}
