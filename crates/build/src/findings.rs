@@ -58,14 +58,14 @@ pub mod limits {
     /// LTO: at least this share of the crate's compile time…
     pub const LTO_SHARE: f64 = 0.15;
     /// …and this many seconds.
-    pub const LTO_SECONDS: f64 = 1.0;
+    pub const LTO_SECONDS: f64 = 2.0;
     /// Debug info passes (a lower bound of debug info's cost): share of the
     /// crate's LLVM time, and seconds.
     pub const DEBUGINFO_SHARE: f64 = 0.03;
     pub const DEBUGINFO_SECONDS: f64 = 0.5;
     /// The final crate: LLVM's share of its compile time, and its seconds.
     pub const FINAL_LLVM_SHARE: f64 = 0.5;
-    pub const FINAL_SECONDS: f64 = 2.0;
+    pub const FINAL_SECONDS: f64 = 3.0;
     /// The top few functions: how many, their share of the crate's LLVM
     /// time on functions together, and seconds together.
     pub const FEW_FUNCTIONS: usize = 3;
@@ -83,7 +83,7 @@ pub mod limits {
     pub const LINK_SECONDS: f64 = 1.0;
     /// A unit running alone: share of the build's span, and seconds.
     pub const ALONE_SHARE: f64 = 0.3;
-    pub const ALONE_SECONDS: f64 = 2.0;
+    pub const ALONE_SECONDS: f64 = 3.0;
     /// A hot rebuild without incremental compilation, seconds.
     pub const HOT_SECONDS: f64 = 2.0;
 }
@@ -373,4 +373,217 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
 
 fn pct(part: i64, whole: i64) -> String {
     fastware_report::units::percent(part, whole)
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each rule at its thresholds: fires just above, stays quiet just below.
+    //! (Real builds exercise the rules in `crates/cli/tests/build_cli.rs`.)
+    use super::*;
+    use crate::diagnosis::{CrateDeep, Hot, LlvmDeep, PathStep, Settings};
+    use fastware_selfprof::longest::LongEvent;
+    use fastware_trace::GroupRow;
+
+    const S: i64 = 1_000_000_000;
+
+    fn unit(index: usize, duration: f64) -> UnitRow {
+        UnitRow {
+            index,
+            label: format!("app{index}"),
+            package: format!("app{index}"),
+            target: format!("app{index}"),
+            kind: "bin".into(),
+            mode: "build".into(),
+            freshness: "new".into(),
+            reason: None,
+            start: Some(0.0),
+            end: Some(duration),
+            duration,
+            frontend: None,
+            codegen: None,
+            link: None,
+            alone: 0.0,
+            on_critical_path: false,
+            settings: Some(Settings { opt_level: Some("3".into()), ..Settings::default() }),
+        }
+    }
+
+    fn deep(busy: i64) -> CrateDeep {
+        CrateDeep {
+            crate_name: "app0".into(),
+            busy_ns: busy,
+            total_ns: busy,
+            phases: Phase::ALL.iter().map(|&p| (p, 0)).collect(),
+            ..CrateDeep::default()
+        }
+    }
+
+    fn with_phase(mut c: CrateDeep, p: Phase, t: i64) -> CrateDeep {
+        for e in &mut c.phases {
+            if e.0 == p {
+                e.1 = t;
+            }
+        }
+        c
+    }
+
+    fn llvm(busy: i64, functions: Vec<(&str, i64, u64)>) -> LlvmDeep {
+        let top_functions = functions
+            .into_iter()
+            .map(|(k, t, n)| GroupRow { key: k.into(), llvm_ns: t, instances: n, ..GroupRow::default() })
+            .collect();
+        LlvmDeep { busy_ns: busy, function_ns: busy, top_functions, ..LlvmDeep::default() }
+    }
+
+    fn diagnosis(units: Vec<UnitRow>, deep: Vec<CrateDeep>) -> Diagnosis {
+        Diagnosis { profile: "release".into(), span: 10.0, units, deep, ..Diagnosis::default() }
+    }
+
+    fn fired(d: &Diagnosis, rule: &str) -> bool {
+        findings(d).iter().any(|f| f.rule == rule)
+    }
+
+    #[test]
+    fn lto() {
+        let at = |t: i64, busy: i64| diagnosis(vec![unit(0, 10.0)], vec![with_phase(deep(busy), Phase::Lto, t)]);
+        assert!(fired(&at(3 * S, 10 * S), "lto"));
+        assert!(!fired(&at(3 * S, 25 * S), "lto"), "below the share");
+        assert!(!fired(&at(S, 2 * S), "lto"), "below the seconds");
+    }
+
+    #[test]
+    fn debuginfo() {
+        let at = |t: i64, busy: i64| {
+            let mut c = deep(busy);
+            let mut l = llvm(busy, vec![]);
+            l.debug_passes = vec![("Live DEBUG_VALUE analysis".into(), t)];
+            c.llvm = Some(l);
+            diagnosis(vec![unit(0, 10.0)], vec![c])
+        };
+        assert!(fired(&at(S, 20 * S), "debuginfo"));
+        assert!(!fired(&at(S, 40 * S), "debuginfo"), "below the share");
+        assert!(!fired(&at(S / 4, 2 * S), "debuginfo"), "below the seconds");
+    }
+
+    #[test]
+    fn few_functions_with_the_advice_that_fits_each() {
+        let at = |fs: Vec<(&str, i64, u64)>, busy: i64| {
+            let mut c = deep(busy);
+            let mut l = llvm(busy, fs);
+            l.closure_heavy = vec!["app::run".into()];
+            c.llvm = Some(l);
+            diagnosis(vec![unit(0, 10.0)], vec![c])
+        };
+        let d = at(vec![("app::run", S, 2), ("lib::render::<_>", S, 48), ("app::main", S / 2, 1)], 10 * S);
+        let f = findings(&d).into_iter().find(|f| f.rule == "few-functions").expect("fires");
+        assert!(
+            f.change.contains("box the futures")
+                && f.change.contains("compiled 48 times")
+                && f.change.contains("split it"),
+            "{}",
+            f.change
+        );
+        assert!(!fired(&at(vec![("a", S, 1), ("b", S / 2, 1)], 10 * S), "few-functions"), "below the share");
+        assert!(!fired(&at(vec![("a", S / 4, 1), ("b", S / 4, 1)], 2 * S), "few-functions"), "below the seconds");
+    }
+
+    #[test]
+    fn drop_glue() {
+        let at = |t: i64, busy: i64| {
+            let mut c = deep(busy);
+            let mut l = llvm(busy, vec![]);
+            l.drop_glue_ns = t;
+            c.llvm = Some(l);
+            diagnosis(vec![unit(0, 10.0)], vec![c])
+        };
+        assert!(fired(&at(S, 8 * S), "drop-glue"));
+        assert!(!fired(&at(S, 12 * S), "drop-glue"), "below the share");
+        assert!(!fired(&at(S / 4, S), "drop-glue"), "below the seconds");
+    }
+
+    #[test]
+    fn trait_obligation() {
+        let at = |ms: i64| {
+            let mut c = deep(10 * S);
+            c.longest_trait = Some(LongEvent {
+                crate_name: "app0".into(),
+                path: String::new(),
+                label: "evaluate_obligation".into(),
+                kind: fastware_selfprof::events::Kind::Query,
+                dur_ns: ms * 1_000_000,
+                start_ns: 0,
+                thread: 0,
+                args: vec!["Binder { value: TraitPredicate(<Or<A, B> as Filter>, polarity:Positive) }".into()],
+            });
+            diagnosis(vec![unit(0, 10.0)], vec![c])
+        };
+        let f = findings(&at(60)).into_iter().find(|f| f.rule == "trait-obligation").expect("fires");
+        assert!(f.change.contains("TraitPredicate(<Or<A, B> as Filter>"), "{}", f.change);
+        assert!(!fired(&at(40), "trait-obligation"));
+    }
+
+    #[test]
+    fn final_opt_level() {
+        let at = |opt: &str, duration: f64, codegen: f64| {
+            let mut u = unit(0, duration);
+            u.codegen = Some(codegen);
+            u.settings = Some(Settings { opt_level: Some(opt.into()), ..Settings::default() });
+            let mut d = diagnosis(vec![u], vec![]);
+            d.critical_path = vec![PathStep {
+                index: 0,
+                label: "app0".into(),
+                start: 0.0,
+                end: duration,
+                until_rmeta: false,
+                waited: 0.0,
+            }];
+            d
+        };
+        assert!(fired(&at("3", 10.0, 6.0), "opt-level"));
+        assert!(!fired(&at("1", 10.0, 6.0), "opt-level"), "not opt-level 3");
+        assert!(!fired(&at("3", 10.0, 4.0), "opt-level"), "below the share");
+        assert!(!fired(&at("3", 2.0, 1.8), "opt-level"), "below the seconds");
+    }
+
+    #[test]
+    fn link() {
+        let at = |duration: f64, link: f64| {
+            let mut u = unit(0, duration);
+            u.link = Some(link);
+            diagnosis(vec![u], vec![])
+        };
+        assert!(fired(&at(5.0, 1.5), "link"));
+        assert!(!fired(&at(10.0, 1.5), "link"), "below the share");
+        assert!(!fired(&at(2.0, 0.8), "link"), "below the seconds");
+    }
+
+    #[test]
+    fn alone_on_the_critical_path() {
+        let at = |alone: f64, on_path: bool| {
+            let mut u = unit(0, 10.0);
+            u.alone = alone;
+            u.on_critical_path = on_path;
+            diagnosis(vec![u], vec![])
+        };
+        assert!(fired(&at(4.0, true), "alone-on-critical-path"));
+        assert!(!fired(&at(4.0, false), "alone-on-critical-path"), "not on the critical path");
+        assert!(!fired(&at(2.5, true), "alone-on-critical-path"), "below the share and the seconds");
+    }
+
+    #[test]
+    fn incremental() {
+        let at = |wall: f64, incremental: bool, hot: bool| {
+            let mut u = unit(0, wall);
+            u.freshness = "dirty".into();
+            u.settings = Some(Settings { opt_level: Some("3".into()), incremental, ..Settings::default() });
+            let mut d = diagnosis(vec![u], vec![]);
+            d.wall = wall;
+            d.hot = hot.then(|| Hot { file: "src/main.rs".into(), warmup_wall: 30.0 });
+            d
+        };
+        assert!(fired(&at(5.0, false, true), "incremental"));
+        assert!(!fired(&at(5.0, true, true), "incremental"), "incremental already on");
+        assert!(!fired(&at(5.0, false, false), "incremental"), "not a hot build");
+        assert!(!fired(&at(1.0, false, true), "incremental"), "below the seconds");
+    }
 }

@@ -35,7 +35,7 @@ fn unit_json(u: &UnitRow, span: f64) -> Value {
         json!({"opt_level": st.opt_level, "lto": st.lto, "debuginfo": st.debuginfo, "codegen_units": st.codegen_units, "incremental": st.incremental, "linker": st.linker})
     });
     json!({
-        "unit": u.label, "package": u.package, "target": u.target, "kind": u.kind, "mode": u.mode,
+        "index": u.index, "unit": u.label, "package": u.package, "target": u.target, "kind": u.kind, "mode": u.mode,
         "freshness": u.freshness, "reason": u.reason,
         "start_s": opt(u.start), "end_s": opt(u.end), "duration_s": u.duration,
         "frontend_s": opt(u.frontend), "codegen_s": opt(u.codegen), "link_s": opt(u.link),
@@ -112,7 +112,7 @@ pub fn json(d: &Diagnosis) -> Value {
             "file": h.file, "warmup_wall_s": h.warmup_wall, "rebuild_wall_s": d.wall,
             "rebuilt": d.units.iter().filter(|u| u.freshness == "dirty").map(|u| json!({"unit": u.label, "reason": u.reason})).collect::<Vec<_>>(),
         })),
-        "critical_path": d.critical_path.iter().map(|p| json!({"unit": p.label, "start_s": p.start, "end_s": p.end, "on_path_s": p.end - p.start, "waited_s": p.waited, "until_rmeta": p.until_rmeta})).collect::<Vec<_>>(),
+        "critical_path": d.critical_path.iter().map(|p| json!({"index": p.index, "unit": p.label, "start_s": p.start, "end_s": p.end, "on_path_s": p.end - p.start, "waited_s": p.waited, "until_rmeta": p.until_rmeta})).collect::<Vec<_>>(),
         "units": d.units.iter().map(|u| unit_json(u, d.span)).collect::<Vec<_>>(),
         "deep": d.deep.iter().map(deep_json).collect::<Vec<_>>(),
         "findings": d.findings.iter().map(finding_json).collect::<Vec<_>>(),

@@ -256,9 +256,7 @@ pub fn parse_build_analysis(text: &str, path: &Path) -> Result<BuildLog, Error> 
             _ => {}
         }
     }
-    if log.units.is_empty() {
-        return Err(Error::bad_input(format!("the build log holds no units ({})", path.display())));
-    }
+    // a build that failed before planning any unit (e.g. an unknown -p) logs none
     Ok(log)
 }
 

@@ -4,7 +4,9 @@
 //! cache is never touched and the user's files are never written. cargo
 //! records it with its own machinery (`-Zbuild-analysis`,
 //! `-Zsection-timings`, `--timings`), enabled with `RUSTC_BOOTSTRAP=1` in
-//! this build's environment only. A `--hot` rebuild marks the chosen file as
+//! this build's environment only. cargo reads and writes its lock file in
+//! fastware's directory too (`-Zlockfile-path`, seeded with a copy of the
+//! project's `Cargo.lock`). A `--hot` rebuild marks the chosen file as
 //! changed by making cargo's dependency-info record of it (in fastware's
 //! directory) older than the file, instead of touching the file.
 
@@ -171,6 +173,15 @@ pub fn build(
     }
     std::fs::create_dir_all(fw.join("runs"))
         .map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
+    // the lock file cargo may update is fastware's copy, never the project's
+    let lock = fw.join("Cargo.lock");
+    let project_lock = project.workspace_root.join("Cargo.lock");
+    if project_lock.is_file() {
+        std::fs::copy(&project_lock, &lock)
+            .map_err(|e| Error::failed(format!("cannot copy {}: {e}", project_lock.display())))?;
+    } else {
+        let _ = std::fs::remove_file(&lock);
+    }
     let profiles_dir = opts.deep.as_ref().map(|_| deep_dir.join("profiles"));
     if let Some(p) = &profiles_dir {
         std::fs::create_dir_all(p).map_err(|e| Error::failed(format!("cannot create {}: {e}", p.display())))?;
@@ -305,7 +316,9 @@ fn cargo_command(
     cmd.arg("build").arg("--target-dir").arg(target_dir);
     cmd.args(["--message-format", "json-render-diagnostics", "--verbose", "--timings"]);
     if analysis {
-        cmd.args(["-Zbuild-analysis", "-Zsection-timings"]);
+        cmd.args(["-Zbuild-analysis", "-Zsection-timings", "-Zlockfile-path"]);
+        let lock = project.fastware_dir().join("Cargo.lock");
+        cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
     }
     match &opts.profile {
         Profile::Release => {
@@ -445,6 +458,20 @@ fn cargo_run(
     Ok(CargoRun { success, wall, log, log_path, artifacts, invocations, errors, interrupted })
 }
 
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn spawn(mut cmd: Command, cargo: &str) -> Result<Child, Error> {
     let child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
     CHILD.store(child.id(), Ordering::SeqCst);
@@ -503,11 +530,12 @@ fn take_log(
             continue;
         }
         let log = parse_build_analysis(&text, &path)?;
+        let log = (!log.units.is_empty()).then_some(log);
         let dest = project.fastware_dir().join("runs").join(path.file_name().unwrap_or_default());
         if std::fs::rename(&path, &dest).is_err() && std::fs::copy(&path, &dest).is_ok() {
             let _ = std::fs::remove_file(&path);
         }
-        return Ok((Some(log), Some(dest)));
+        return Ok((log, Some(dest)));
     }
     Ok((None, None))
 }

@@ -124,6 +124,55 @@ pub fn self_profiles(name: &str, events: Option<&str>, args: &[&str]) -> PathBuf
     target.join("profiles")
 }
 
+/// Copies a project (sources only, no `target/`) into a fresh directory, so
+/// a test can build it as a user's project without sharing state.
+pub fn copy_project(src: &Path, name: &str) -> PathBuf {
+    let dest = temp_dir(name);
+    copy_tree(src, &dest);
+    dest
+}
+
+fn copy_tree(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).expect("mkdir");
+    for e in std::fs::read_dir(src).expect("read dir").flatten() {
+        let p = e.path();
+        if e.file_name() == "target" {
+            continue;
+        }
+        if p.is_dir() {
+            copy_tree(&p, &dest.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, dest.join(e.file_name())).expect("copy");
+        }
+    }
+}
+
+/// Every file under `dir` (but `skip`), with a hash of its contents and its
+/// modification time: to show a command changed nothing.
+pub fn snapshot(dir: &Path, skip: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    snap(dir, skip, &mut out);
+    out.sort();
+    out
+}
+
+fn snap(dir: &Path, skip: &Path, out: &mut Vec<(PathBuf, u64, std::time::SystemTime)>) {
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p == skip {
+            continue;
+        }
+        if p.is_dir() {
+            snap(&p, skip, out);
+        } else {
+            let mut h = DefaultHasher::new();
+            std::fs::read(&p).expect("read").hash(&mut h);
+            let mtime = e.metadata().and_then(|m| m.modified()).expect("mtime");
+            out.push((p, h.finish(), mtime));
+        }
+    }
+}
+
 /// Files in `dir` whose name ends with `suffix`, sorted.
 pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)

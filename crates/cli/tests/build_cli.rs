@@ -1,0 +1,355 @@
+//! `fastware build` end to end: real cargo builds of copies of the fixture
+//! projects (the bundled example, tracee, a broken workspace).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// Builds are measured: one at a time, so that they do not slow each other.
+static ONE_BUILD_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_BUILD_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn fastware_in(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fastware"));
+    c.current_dir(dir).env_remove("CARGO_TARGET_DIR");
+    c
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
+}
+
+fn example_copy(name: &str) -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::workspace_root().join("examples/slow-build"), name)
+}
+
+fn rules(v: &Value) -> Vec<String> {
+    v["findings"].as_array().expect("findings").iter().map(|f| f["rule"].as_str().expect("rule").to_string()).collect()
+}
+
+/// Every number a finding cites is in the report where it says.
+fn check_evidence(v: &Value) {
+    for f in v["findings"].as_array().expect("findings") {
+        let ev = f["evidence"].as_array().expect("evidence");
+        assert!(!ev.is_empty(), "a finding without numbers: {f}");
+        for e in ev {
+            let pointer = e["pointer"].as_str().expect("pointer");
+            let at = v.pointer(pointer).unwrap_or_else(|| panic!("{pointer} not in the report ({})", f["rule"]));
+            assert_eq!(at.as_f64(), e["value"].as_f64(), "{} cites {pointer}", f["rule"]);
+        }
+        assert!(!f["change"].as_str().expect("change").is_empty() && !f["why"].as_str().expect("why").is_empty());
+    }
+}
+
+/// The critical path from cargo's own record of which event unblocked each
+/// unit (`unblocked` lists in the build log), compared with fastware's,
+/// which is computed from dependencies and times.
+fn check_critical_path(v: &Value) {
+    let log = v["build"]["log"].as_str().expect("log path");
+    let text = std::fs::read_to_string(log).expect("build log");
+    let mut finish: HashMap<u64, f64> = HashMap::new();
+    let mut unblocked_by: HashMap<u64, u64> = HashMap::new();
+    for line in text.lines() {
+        let e: Value = serde_json::from_str(line).expect("log line");
+        let (Some(i), reason) = (e["index"].as_u64(), e["reason"].as_str().unwrap_or("")) else { continue };
+        if reason == "unit-finished" {
+            finish.insert(i, e["elapsed"].as_f64().expect("elapsed"));
+        }
+        if reason == "unit-finished" || reason == "unit-rmeta-finished" {
+            for u in e["unblocked"].as_array().into_iter().flatten() {
+                unblocked_by.insert(u.as_u64().expect("index"), i);
+            }
+        }
+    }
+    let last = finish.iter().max_by(|a, b| a.1.partial_cmp(b.1).expect("times")).map(|(i, _)| *i).expect("units");
+    let mut chain = vec![last];
+    while let Some(&p) = unblocked_by.get(chain.last().expect("chain")) {
+        chain.push(p);
+    }
+    chain.reverse();
+    let ours: Vec<u64> =
+        v["critical_path"].as_array().expect("path").iter().map(|s| s["index"].as_u64().expect("index")).collect();
+    assert_eq!(ours, chain, "critical path");
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
+        let o = Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().ok()?;
+        o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    })
+}
+
+/// Loads the page in headless Chromium: the DOM it renders, and what the
+/// browser logged (console messages and errors).
+fn render_in_chromium(page: &Path) -> Option<(String, String)> {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED the browser check: no chromium on this machine (.ci/run installs Debian's chromium)");
+        return None;
+    };
+    let profile = fastware_testkit::temp_dir("chromium-profile");
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    Some((String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o)))
+}
+
+#[test]
+fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
+    let _one = serial();
+    let project = example_copy("build-example-cold");
+    let target = project.join("target");
+    let before = fastware_testkit::snapshot(&project, &target);
+    let html = fastware_testkit::temp_dir("build-example-html").join("report.html");
+    let o =
+        fastware_in(&project).args(["build", "--deep", "--format", "json", "--html"]).arg(&html).output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+
+    // each rule the example is written to trigger fires, with its numbers in the report
+    let fired = rules(&v);
+    for rule in
+        ["lto", "debuginfo", "few-functions", "drop-glue", "trait-obligation", "opt-level", "alone-on-critical-path"]
+    {
+        assert!(fired.iter().any(|r| r == rule), "{rule} did not fire: {fired:?}");
+    }
+    check_evidence(&v);
+    check_critical_path(&v);
+    assert_eq!(v["build"]["units_built"], 4, "shapes, pipeline, routes, app and nothing else");
+    assert!(v["deep"].as_array().expect("deep").len() >= 4, "every member profiled");
+    let trait_finding =
+        v["findings"].as_array().expect("f").iter().find(|f| f["rule"] == "trait-obligation").expect("finding");
+    assert!(trait_finding["change"].as_str().expect("change").contains("TraitPredicate(<Map<Or<"), "{trait_finding}");
+
+    // nothing of the project changed, and fastware wrote only under target/fastware
+    assert_eq!(fastware_testkit::snapshot(&project, &target), before, "the project's files are untouched");
+    let in_target: Vec<String> = std::fs::read_dir(&target)
+        .expect("target")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(in_target, ["fastware"]);
+
+    // the page renders in a browser with its timeline and findings, and no errors
+    let page = std::fs::read_to_string(&html).expect("html report");
+    for fetch in ["<script src", "<link", "src=\"http", "href=\"http", "url(http", "@import"] {
+        assert!(!page.contains(fetch), "self-contained, but has {fetch}");
+    }
+    if let Some((dom, log)) = render_in_chromium(&html) {
+        assert!(
+            dom.contains("id=\"timeline\"") && dom.contains("class=\"unit critical\""),
+            "timeline with the critical path"
+        );
+        for rule in &fired {
+            assert!(dom.contains(&format!("data-rule=\"{rule}\"")), "finding {rule} on the page");
+        }
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+        assert!(errors.is_empty(), "console messages: {errors:?}");
+    }
+}
+
+#[test]
+fn example_hot_build_names_the_rebuilt_unit_and_why() {
+    let _one = serial();
+    let project = example_copy("build-example-hot");
+    let target = project.join("target");
+    let before = fastware_testkit::snapshot(&project, &target);
+    let o = fastware_in(&project).args(["build", "--hot", "--format", "json"]).output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+    let rebuilt = v["hot"]["rebuilt"].as_array().expect("rebuilt");
+    assert_eq!(rebuilt.len(), 1, "{rebuilt:?}");
+    assert_eq!(rebuilt[0]["unit"], "sb-app (bin sb-app)");
+    assert!(rebuilt[0]["reason"].as_str().expect("reason").ends_with("crates/app/src/main.rs"), "{rebuilt:?}");
+    assert_eq!(v["build"]["units_fresh"], 3);
+    assert!(rules(&v).contains(&"incremental".to_string()), "{:?}", rules(&v));
+    check_evidence(&v);
+    check_critical_path(&v);
+    assert_eq!(fastware_testkit::snapshot(&project, &target), before, "--hot did not touch main.rs");
+}
+
+#[test]
+fn small_project_cold_and_hot_and_rules_that_do_not_fire() {
+    let _one = serial();
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-tracee");
+    let target = project.join("target");
+    let before = fastware_testkit::snapshot(&project, &target);
+    let o = fastware_in(&project).args(["build", "--deep", "--format", "json"]).output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+    check_critical_path(&v);
+    // a 1-second build: no rule reaches its thresholds in seconds
+    assert!(rules(&v).is_empty(), "{:?}", rules(&v));
+    let deep = v["deep"].as_array().expect("deep");
+    assert_eq!(deep.len(), 2);
+    let app = deep.iter().find(|c| c["crate"] == "tracee_app").expect("tracee_app");
+    assert!(app["llvm"]["top_functions"].as_array().expect("functions").len() >= 3);
+
+    // hot, dev profile (incremental on): the app is rebuilt for the change, no incremental finding
+    let o = fastware_in(&project)
+        .args(["build", "--hot", "app/src/main.rs", "--profile", "dev", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+    let rebuilt = v["hot"]["rebuilt"].as_array().expect("rebuilt");
+    assert_eq!(rebuilt.len(), 1);
+    assert!(
+        rebuilt[0]["reason"].as_str().expect("reason").contains("changed file")
+            && rebuilt[0]["reason"].as_str().expect("r").ends_with("app/src/main.rs")
+    );
+    assert!(!rules(&v).contains(&"incremental".to_string()));
+    check_critical_path(&v);
+
+    // the text report
+    let o = fastware_in(&project).args(["build"]).output().expect("run");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("cold release build of ") && text.contains("Critical path") && text.contains("No findings"),
+        "{text}"
+    );
+    assert_eq!(fastware_testkit::snapshot(&project, &target), before);
+}
+
+#[test]
+fn a_failed_build_shows_cargos_errors_and_what_was_measured() {
+    let _one = serial();
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("broken"), "build-broken");
+    let o = fastware_in(&project).args(["build", "--format", "json"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the build failed"));
+    let v = json_of(&o);
+    assert_eq!(v["build"]["success"], false);
+    let errors = v["build"]["errors"].as_array().expect("errors");
+    assert!(errors.iter().any(|e| e.as_str().expect("line").contains("mismatched types")), "{errors:?}");
+    let ok = v["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["package"] == "broken-ok")
+        .expect("the crate that built");
+    assert!(ok["duration_s"].as_f64().expect("duration") > 0.0);
+    let o = fastware_in(&project).args(["build"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("cargo's errors:"));
+}
+
+#[test]
+fn bad_projects_and_arguments() {
+    let _one = serial();
+    // outside any cargo project (the test's own scratch dir is inside fastware's)
+    let empty = std::env::temp_dir().join(format!("fastware-not-a-project-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let o = fastware_in(&empty).args(["build"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: not a cargo project") && stderr(&o).contains("--manifest-path"),
+        "{}",
+        stderr(&o)
+    );
+
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-bad-args");
+    let o = fastware_in(&project).args(["build", "-p", "no-such-package"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no-such-package"), "{}", stderr(&o));
+    let o = fastware_in(&project).args(["build", "--hot", "src/nowhere.rs"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+    let o = fastware_in(&project).args(["build", "--format", "csv"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("panicked"));
+}
+
+#[test]
+fn a_cargo_without_build_analysis_falls_back_to_timings() {
+    let _one = serial();
+    // Real cargo, given a -Z flag it does not know in place of
+    // -Zbuild-analysis, answers as an older cargo does.
+    let dir = fastware_testkit::temp_dir("old-cargo");
+    let script = dir.join("cargo");
+    let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::fs::write(
+        &script,
+        format!("#!/usr/bin/env bash\nargs=()\nfor a in \"$@\"; do [ \"$a\" = -Zbuild-analysis ] && a=-Zbuild-analysis-from-the-future; args+=(\"$a\"); done\nexec '{real}' \"${{args[@]}}\"\n"),
+    )
+    .expect("script");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-old-cargo");
+    let o =
+        fastware_in(&project).env("FASTWARE_CARGO", &script).args(["build", "--format", "json"]).output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
+    assert_eq!(v["source"], "timings");
+    assert!(v["notes"].as_array().expect("notes").iter().any(|n| n.as_str().expect("n").contains("--timings only")));
+    assert_eq!(v["build"]["units_built"], 2);
+    assert!(!v["critical_path"].as_array().expect("path").is_empty());
+}
+
+#[test]
+fn ctrl_c_stops_the_build_and_leaves_nothing_half_written() {
+    let _one = serial();
+    let project = example_copy("build-interrupt");
+    let target = project.join("target");
+    let before = fastware_testkit::snapshot(&project, &target);
+    let out = fastware_testkit::temp_dir("build-interrupt-out");
+    let html = out.join("report.html");
+    let child = fastware_in(&project)
+        .args(["build", "--deep", "--html"])
+        .arg(&html)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_secs(4));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let o = child.wait_with_output().expect("wait");
+    assert!(started.elapsed() < Duration::from_secs(30), "stopped promptly");
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+    assert!(std::fs::read_dir(&out).expect("out dir").next().is_none(), "no report, no temporary file");
+    assert_eq!(fastware_testkit::snapshot(&project, &target), before);
+    // no compiler left running for the interrupted build
+    std::thread::sleep(Duration::from_millis(500));
+    let ps = Command::new("sh")
+        .arg("-c")
+        .arg(format!("ps -eo args | grep -F '{}' | grep -v grep | grep rustc || true", project.display()))
+        .output()
+        .expect("ps");
+    assert!(
+        String::from_utf8_lossy(&ps.stdout).trim().is_empty(),
+        "left running: {}",
+        String::from_utf8_lossy(&ps.stdout)
+    );
+}
