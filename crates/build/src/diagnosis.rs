@@ -250,7 +250,11 @@ fn deep(profiles_dir: &Path, traces: &[PathBuf]) -> Result<Vec<CrateDeep>, Input
             }
         }
         phases.sort_by_key(|p| std::cmp::Reverse(p.1));
-        let longest = fastware_selfprof::longest::longest(std::slice::from_ref(&f), &[], 5)?.events;
+        // the profiler's own work is not the crate's
+        let measured = |label: &str| phase_of(label) != Phase::Profiler;
+        let mut longest = fastware_selfprof::longest::longest(std::slice::from_ref(&f), &[], 6)?.events;
+        longest.retain(|e| measured(&e.label));
+        longest.truncate(5);
         let traits: Vec<String> = TRAIT_QUERIES.iter().map(|s| s.to_string()).collect();
         let longest_trait =
             fastware_selfprof::longest::longest(std::slice::from_ref(&f), &traits, 1)?.events.into_iter().next();
@@ -263,7 +267,7 @@ fn deep(profiles_dir: &Path, traces: &[PathBuf]) -> Result<Vec<CrateDeep>, Input
             total_ns: s.total_ns,
             busy_ns: s.busy_ns,
             phases,
-            top_labels: s.labels.iter().take(10).cloned().collect(),
+            top_labels: s.labels.iter().filter(|(l, _)| measured(l)).take(10).cloned().collect(),
             longest,
             longest_trait,
             llvm,

@@ -21,11 +21,13 @@ pub enum Phase {
     Lto,
     /// Linking, and writing metadata and archives.
     Link,
+    /// The self-profiler's own work (writing its strings): a cost of measuring, not of the crate.
+    Profiler,
     Other,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 10] = [
+    pub const ALL: [Phase; 11] = [
         Phase::Expansion,
         Phase::TypeCheck,
         Phase::TraitSolving,
@@ -35,6 +37,7 @@ impl Phase {
         Phase::LlvmCodegen,
         Phase::Lto,
         Phase::Link,
+        Phase::Profiler,
         Phase::Other,
     ];
 
@@ -49,6 +52,7 @@ impl Phase {
             Phase::LlvmCodegen => "LLVM codegen",
             Phase::Lto => "LTO",
             Phase::Link => "link",
+            Phase::Profiler => "self-profiler",
             Phase::Other => "other",
         }
     }
@@ -65,6 +69,7 @@ impl Phase {
             Phase::LlvmCodegen => "llvm_codegen",
             Phase::Lto => "lto",
             Phase::Link => "link",
+            Phase::Profiler => "profiler",
             Phase::Other => "other",
         }
     }
@@ -78,7 +83,9 @@ impl Phase {
 /// The phase of a self-profile label (rustc 1.9x names).
 pub fn phase_of(l: &str) -> Phase {
     let any = |prefixes: &[&str]| prefixes.iter().any(|p| l.starts_with(p));
-    if l.contains("lto") || l.contains("LTO") || any(&["LLVM_thin", "LLVM_fat"]) {
+    if l.starts_with("self_profile") {
+        Phase::Profiler
+    } else if l.contains("lto") || l.contains("LTO") || any(&["LLVM_thin", "LLVM_fat"]) {
         Phase::Lto
     } else if any(&["LLVM_module_optimize", "LLVM_passes"]) {
         Phase::LlvmOptimize
@@ -138,6 +145,7 @@ mod tests {
         assert_eq!(phase_of("codegen_crate"), Phase::Codegen);
         assert_eq!(phase_of("link_binary"), Phase::Link);
         assert_eq!(phase_of("run_linker"), Phase::Link);
+        assert_eq!(phase_of("self_profile_alloc_query_strings"), Phase::Profiler);
         assert_eq!(phase_of("finish_ongoing_codegen"), Phase::Other);
     }
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use fastware_report::cells;
 use fastware_report::html::{escape, page, table};
-use fastware_report::units::duration;
+use fastware_report::units::{counted, duration};
 use fastware_report::{Column, Table};
 use serde_json::{json, Value};
 
@@ -205,13 +205,13 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, top: usize, width: Option<usize>
     };
     writeln!(
         out,
-        "{} {} build of {}: {} in {:.2} s wall; {} units built, {} fresh; {} jobs, {:.2} units running on average",
+        "{} {} build of {}: {} in {:.2} s wall; {} built, {} fresh; {} jobs, {:.2} units running on average",
         if d.hot.is_some() { "hot" } else { "cold" },
         d.profile,
         d.workspace_root.display(),
         status,
         d.wall,
-        built,
+        counted(built, "unit"),
         fresh,
         d.jobs.map_or("?".into(), |j| j.to_string()),
         d.parallelism
@@ -276,7 +276,8 @@ pub fn text(out: &mut dyn Write, d: &Diagnosis, top: usize, width: Option<usize>
                 .first()
                 .map(|a| fastware_selfprof::longest::abbreviate(fastware_selfprof::longest::readable_arg(a), 3, 100))
                 .unwrap_or_default();
-            writeln!(out, "  longest: {} {} {}", duration(e.dur_ns), e.label, arg)?;
+            let line = format!("  longest: {} {} {}", duration(e.dur_ns), e.label, arg);
+            writeln!(out, "{}", line.trim_end())?;
         }
         if let Some(l) = &c.llvm {
             writeln!(
@@ -385,13 +386,13 @@ pub fn html(d: &Diagnosis, top: usize) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h1>fastware build — {}</h1><p>{} {} build, {} in <b>{:.2} s</b>; {} units built, {} fresh; {:.2} units running on average.</p>",
+        "<h1>fastware build — {}</h1><p>{} {} build, {} in <b>{:.2} s</b>; {} built, {} fresh; {:.2} units running on average.</p>",
         escape(&d.workspace_root.display().to_string()),
         if d.hot.is_some() { "hot" } else { "cold" },
         escape(&d.profile),
         if d.success { "finished" } else { "failed" },
         d.wall,
-        d.built().count(),
+        counted(d.built().count(), "unit"),
         d.units.iter().filter(|u| u.freshness == "fresh").count(),
         d.parallelism
     );

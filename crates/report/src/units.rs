@@ -52,6 +52,15 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A count and a noun, plural when the count is not one: `1 unit`, `4 units`.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n as u64))
+    }
+}
+
 /// Nanoseconds as a JSON number of microseconds, exact (an integer when it is one).
 pub fn micros_json(ns: i64) -> Value {
     if ns % 1000 == 0 {

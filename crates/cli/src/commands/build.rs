@@ -12,10 +12,10 @@ use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
-  fastware build                                   cold release build of the project here, diagnosed
-  fastware build --deep                            with rustc's self-profile and LLVM's time trace of the workspace members
-  fastware build --hot src/main.rs --deep          measure the rebuild after a change to src/main.rs
-  fastware build --deep all --html build.html      profile every crate, write a report page
+  fastware build                               cold release build of the project here, diagnosed
+  fastware build --deep                        + rustc self-profile, LLVM time trace of members
+  fastware build --hot src/main.rs --deep      the rebuild after a change to src/main.rs
+  fastware build --deep all --html build.html  profile every crate, write a report page
   fastware build -p my-app --profile dev -- --locked
 
 fastware builds in <target-dir>/fastware/build (your build cache is untouched) and never
