@@ -15,16 +15,7 @@ use fastware_trace::GroupRow;
 
 use crate::phases::{phase_of, Phase};
 
-/// The rustc settings a crate was compiled with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Settings {
-    pub opt_level: Option<String>,
-    pub lto: Option<String>,
-    pub debuginfo: Option<String>,
-    pub codegen_units: Option<u32>,
-    pub incremental: bool,
-    pub linker: Option<String>,
-}
+pub use fastware_cargo::invocation::Settings;
 
 /// A unit of the build.
 #[derive(Debug, Clone)]
@@ -174,14 +165,7 @@ fn settings_of(unit: &Unit, invocations: &[Invocation]) -> Option<Settings> {
         .iter()
         .find(|i| i.crate_name == name && i.args.iter().any(|a| a.contains(&unit.package)))
         .or_else(|| invocations.iter().find(|i| i.crate_name == name))?;
-    Some(Settings {
-        opt_level: inv.opt_level.clone(),
-        lto: inv.lto.clone(),
-        debuginfo: inv.debuginfo.clone(),
-        codegen_units: inv.codegen_units,
-        incremental: inv.incremental,
-        linker: inv.fuse_ld.clone().or_else(|| inv.linker.clone()),
-    })
+    Some(inv.settings.clone())
 }
 
 fn units(log: &BuildLog, invocations: &[Invocation], on_path: &[usize]) -> Vec<UnitRow> {

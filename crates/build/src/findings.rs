@@ -310,7 +310,11 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
     if l < limits::LINK_SECONDS || l < limits::LINK_SHARE * u.duration {
         return None;
     }
-    let linker = u.settings.as_ref().and_then(|s| s.linker.clone()).unwrap_or_else(|| "the system default".into());
+    let linker = u
+        .settings
+        .as_ref()
+        .and_then(|s| s.linker_name().map(str::to_string))
+        .unwrap_or_else(|| "the system default".into());
     Some(Finding {
         rule: "link",
         subject: u.label.clone(),

@@ -32,7 +32,7 @@ fn opt(v: Option<f64>) -> Value {
 
 fn unit_json(u: &UnitRow, span: f64) -> Value {
     let settings = u.settings.as_ref().map(|st| {
-        json!({"opt_level": st.opt_level, "lto": st.lto, "debuginfo": st.debuginfo, "codegen_units": st.codegen_units, "incremental": st.incremental, "linker": st.linker})
+        json!({"opt_level": st.opt_level, "lto": st.lto, "debuginfo": st.debuginfo, "codegen_units": st.codegen_units, "incremental": st.incremental, "linker": st.linker_name()})
     });
     json!({
         "index": u.index, "unit": u.label, "package": u.package, "target": u.target, "kind": u.kind, "mode": u.mode,

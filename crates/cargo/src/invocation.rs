@@ -2,11 +2,19 @@
 //! (`Running \`rustc --crate-name foo …\``): the settings each crate was
 //! really compiled with.
 
-/// One rustc invocation's settings.
+/// One rustc invocation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Invocation {
     pub crate_name: String,
     pub crate_types: Vec<String>,
+    pub settings: Settings,
+    /// The whole command line.
+    pub args: Vec<String>,
+}
+
+/// The code generation settings a crate was compiled with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
     /// `-C opt-level` (`0`…`3`, `s`, `z`); rustc's default is 0.
     pub opt_level: Option<String>,
     /// `-C lto` (`fat`, `thin`, `off`, or `true`…); unset means thin-local.
@@ -18,8 +26,13 @@ pub struct Invocation {
     pub linker: Option<String>,
     /// `-fuse-ld=…` given through `-C link-arg(s)`.
     pub fuse_ld: Option<String>,
-    /// The whole command line.
-    pub args: Vec<String>,
+}
+
+impl Settings {
+    /// The linker that was asked for: `-fuse-ld`'s, else `-C linker`'s.
+    pub fn linker_name(&self) -> Option<&str> {
+        self.fuse_ld.as_deref().or(self.linker.as_deref())
+    }
 }
 
 /// Parses a line of cargo's verbose output; `None` for other lines.
@@ -37,12 +50,12 @@ pub fn parse_running(line: &str) -> Option<Invocation> {
             "--crate-type" => inv.crate_types.extend(value(i)),
             "-C" | "--codegen" => {
                 if let Some(v) = value(i) {
-                    codegen(&mut inv, &v);
+                    codegen(&mut inv.settings, &v);
                 }
             }
             _ => {
                 if let Some(v) = a.strip_prefix("-C") {
-                    codegen(&mut inv, v);
+                    codegen(&mut inv.settings, v);
                     i += 1;
                     continue;
                 }
@@ -59,7 +72,7 @@ pub fn parse_running(line: &str) -> Option<Invocation> {
     Some(inv)
 }
 
-fn codegen(inv: &mut Invocation, opt: &str) {
+fn codegen(inv: &mut Settings, opt: &str) {
     let (k, v) = opt.split_once('=').unwrap_or((opt, ""));
     match k {
         "opt-level" => inv.opt_level = Some(v.to_string()),
@@ -87,12 +100,12 @@ mod tests {
         let inv = parse_running(line).expect("an invocation");
         assert_eq!(inv.crate_name, "tracee_types");
         assert_eq!(inv.crate_types, ["lib"]);
-        assert_eq!(inv.opt_level.as_deref(), Some("3"));
-        assert_eq!(inv.debuginfo.as_deref(), Some("line-tables-only"));
-        assert_eq!(inv.lto.as_deref(), Some("thin"));
-        assert_eq!(inv.codegen_units, Some(16));
-        assert!(inv.incremental);
-        assert_eq!(inv.fuse_ld.as_deref(), Some("lld"));
+        assert_eq!(inv.settings.opt_level.as_deref(), Some("3"));
+        assert_eq!(inv.settings.debuginfo.as_deref(), Some("line-tables-only"));
+        assert_eq!(inv.settings.lto.as_deref(), Some("thin"));
+        assert_eq!(inv.settings.codegen_units, Some(16));
+        assert!(inv.settings.incremental);
+        assert_eq!(inv.settings.fuse_ld.as_deref(), Some("lld"));
         assert!(inv.args.contains(&"cfg(docsrs,test)".to_string()));
         assert!(parse_running("   Compiling foo v0.1.0").is_none());
     }
