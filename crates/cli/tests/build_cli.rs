@@ -332,9 +332,10 @@ fn ctrl_c_stops_the_build_and_leaves_nothing_half_written() {
     std::thread::sleep(Duration::from_secs(4));
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
-    let started = std::time::Instant::now();
     let o = child.wait_with_output().expect("wait");
-    assert!(started.elapsed() < Duration::from_secs(30), "stopped promptly");
+    // stopped, not run to the end: the final binary was never linked
+    let binary = target.join("fastware/build/release/sb-app");
+    assert!(!binary.exists(), "the build ran to completion after Ctrl-C");
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
     assert!(!stderr(&o).contains("panicked"));
