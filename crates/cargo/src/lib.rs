@@ -3,6 +3,7 @@
 //! it (`-Zbuild-analysis`, or the `--timings` page), the critical path
 //! through its unit graph, and fastware as a rustc wrapper for `--deep`.
 
+pub mod artifact;
 pub mod critical;
 pub mod invocation;
 pub mod log;

@@ -394,7 +394,7 @@ fn cargo_run(
             let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
             match v["reason"].as_str() {
                 Some("compiler-artifact") => {
-                    artifacts.push(artifact(&v));
+                    artifacts.push(artifact_of(&v));
                     let mut s = out_state.lock().unwrap_or_else(|e| e.into_inner());
                     s.finished += 1;
                     let name = v["target"]["name"].as_str().unwrap_or_default().replace('-', "_");
@@ -485,7 +485,8 @@ fn wait(child: &mut Child) -> Result<bool, Error> {
     Ok(status.success())
 }
 
-fn artifact(v: &Value) -> Artifact {
+/// An artifact from a `compiler-artifact` message.
+pub(crate) fn artifact_of(v: &Value) -> Artifact {
     let strings = |x: &Value| {
         x.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>()
     };

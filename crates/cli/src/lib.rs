@@ -56,6 +56,9 @@ Examples:
   fastware trace target/release/deps/          where LLVM spent its time in a whole build
   fastware trace big.llvm_timings.json --by crate
   fastware self-profile profiles/ --by crate    where rustc spent its time, per crate
+  fastware asm my_crate::parse --source        the machine code of a function in the release binary
+  fastware inline parse                        was it inlined? copies, call sites, inlined places
+  fastware diff --save before; …; fastware diff before   what changed in the machine code
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -74,6 +77,14 @@ enum Command {
     /// Where rustc spent its time: queries, trait solving, codegen, LTO (-Zself-profile output)
     #[command(name = "self-profile")]
     SelfProfile(commands::selfprof::SelfProfileCmd),
+    /// The machine code of a function, from the real artifact (calls named, source lines, inlining)
+    Asm(commands::asm::AsmCmd),
+    /// Was a function inlined? Its copies, call sites and inlined places, in one verdict
+    Inline(commands::inline::InlineCmd),
+    /// Code size by function, crate, generic set (with instantiation counts) or section
+    Size(commands::size::SizeCmd),
+    /// Two builds compared: functions added, removed, changed; one function's instructions side by side
+    Diff(commands::diff::DiffCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -128,6 +139,10 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Build(c) => commands::build::run(c, &mut out),
         Command::Trace(c) => commands::trace::run(c, &mut out),
         Command::SelfProfile(c) => commands::selfprof::run(c, &mut out),
+        Command::Asm(c) => commands::asm::run(c, &mut out),
+        Command::Inline(c) => commands::inline::run(c, &mut out),
+        Command::Size(c) => commands::size::run(c, &mut out),
+        Command::Diff(c) => commands::diff::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Failure::from));
     match result {

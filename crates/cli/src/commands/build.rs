@@ -8,6 +8,7 @@ use clap::Args;
 use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress};
 use fastware_report::{Format, OutputFile};
 
+use super::{cargo_program, profile_name};
 use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
@@ -66,10 +67,6 @@ pub struct BuildCmd {
     cargo_args: Vec<String>,
 }
 
-fn cargo_program() -> String {
-    std::env::var("FASTWARE_CARGO").or_else(|_| std::env::var("CARGO")).unwrap_or_else(|_| "cargo".to_string())
-}
-
 impl From<fastware_cargo::Error> for Failure {
     fn from(e: fastware_cargo::Error) -> Failure {
         Failure { message: e.message, hint: e.hint, status: if e.bad_input { 2 } else { 1 } }
@@ -84,11 +81,7 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     let cargo = cargo_program();
     let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
     let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
-    let profile = match a.profile.as_deref() {
-        None | Some("release") => Profile::Release,
-        Some("dev") | Some("debug") => Profile::Dev,
-        Some(n) => Profile::Named(n.to_string()),
-    };
+    let profile = a.profile.as_deref().map_or(Profile::Release, super::profile);
     let deep = a.deep.as_deref().map(|d| match d {
         "" | "members" => Deep::Members,
         "all" => Deep::All,
@@ -179,14 +172,6 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
         });
     }
     Ok(())
-}
-
-fn profile_name(p: &Profile) -> &str {
-    match p {
-        Profile::Release => "release",
-        Profile::Dev => "dev",
-        Profile::Named(n) => n,
-    }
 }
 
 /// The crate root of the package being built: the one selected, or of the

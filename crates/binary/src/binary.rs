@@ -1,0 +1,537 @@
+//! A file of machine code — an executable, a shared object, an object file or
+//! an archive of them (an rlib) — read into one model: sections at addresses,
+//! symbols sorted by address, and what each GOT slot or relocation points at.
+//!
+//! Object files are laid out one after another at made-up addresses (each
+//! section aligned to 16), so every byte of an archive has its own address;
+//! listings of them show offsets in the section, as objdump does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use fastware_report::InputError;
+use object::read::archive::ArchiveFile;
+use object::{
+    Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget, SectionKind, SymbolKind,
+};
+
+use crate::arch::Arch;
+use object::elf;
+
+/// What kind of file it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Executable,
+    SharedObject,
+    Object,
+    /// An archive (`.a`, `.rlib`) of object files.
+    Archive,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Executable => "executable",
+            Kind::SharedObject => "shared object",
+            Kind::Object => "object file",
+            Kind::Archive => "archive",
+        }
+    }
+
+    /// Object files and archives: addresses are made up, calls are relocations.
+    pub fn is_relocatable(self) -> bool {
+        matches!(self, Kind::Object | Kind::Archive)
+    }
+}
+
+/// A section of the file (of one member, for an archive).
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: String,
+    /// Its address: the real one in a linked file, a made-up one in an object file.
+    pub address: u64,
+    pub size: u64,
+    /// Its bytes (empty for `.bss`-like sections that take no file space).
+    pub data: Vec<u8>,
+    pub is_code: bool,
+    /// Bytes it takes in the file.
+    pub file_size: u64,
+    /// The archive member it belongs to.
+    pub member: Option<usize>,
+}
+
+/// A defined symbol.
+#[derive(Debug, Clone)]
+pub struct Sym {
+    /// The name as in the file (mangled).
+    pub raw: String,
+    pub address: u64,
+    pub size: u64,
+    pub is_function: bool,
+    pub global: bool,
+    /// Index in [`Binary::sections`].
+    pub section: Option<usize>,
+}
+
+/// What a reference (a GOT slot, a relocation) points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// An address in this file.
+    Address(u64),
+    /// A symbol by name, plus an offset (a relocation against it, or an
+    /// import resolved at run time).
+    Symbol(String, i64),
+}
+
+/// A relocation in an object file: the field at `address` (`size` bytes)
+/// gets `target` (+ its addend), PC-relative or through the GOT.
+#[derive(Debug, Clone)]
+pub struct Reloc {
+    pub address: u64,
+    pub size: u8,
+    pub target: Target,
+    pub pc_relative: bool,
+    pub via_got: bool,
+}
+
+/// A file of machine code, read whole.
+#[derive(Debug)]
+pub struct Binary {
+    pub path: PathBuf,
+    pub kind: Kind,
+    pub arch: Arch,
+    pub sections: Vec<Section>,
+    /// Defined symbols, sorted by address.
+    pub symbols: Vec<Sym>,
+    /// Indices in `symbols` of the functions (code symbols with a size), one
+    /// per address, sorted by address.
+    pub functions: Vec<usize>,
+    /// Archive member names, for [`Section::member`].
+    pub members: Vec<String>,
+    /// GOT slots of a linked file: slot address → what it holds.
+    pub got: HashMap<u64, Target>,
+    /// Relocations of object files, sorted by address.
+    pub relocs: Vec<Reloc>,
+    /// True when the file has a full symbol table (`.symtab`), not only the
+    /// dynamic one.
+    pub has_symtab: bool,
+    /// DWARF sections by name (`.debug_info` …), for a linked file.
+    pub debug_sections: HashMap<String, Vec<u8>>,
+    pub big_endian: bool,
+    /// Index in `symbols` by raw name (the first, when a name repeats).
+    pub by_name: HashMap<String, usize>,
+}
+
+impl Binary {
+    /// Reads and parses a file. Errors say what the file is and why fastware
+    /// cannot read it.
+    pub fn open(path: &Path) -> Result<Binary, InputError> {
+        let shown = path.display().to_string();
+        let data = std::fs::read(path).map_err(|e| InputError::io(&shown, &e))?;
+        Binary::parse(path, &data)
+    }
+
+    /// Parses the bytes of a file named `path`.
+    pub fn parse(path: &Path, data: &[u8]) -> Result<Binary, InputError> {
+        let shown = path.display().to_string();
+        let bad = |m: String| InputError::input(&shown, None, m);
+        if data.is_empty() {
+            return Err(bad("empty file: not an executable, library or object file".into()));
+        }
+        if let Some(other) = foreign_format(data) {
+            return Err(bad(format!(
+                "{other} file: fastware reads ELF files (Linux executables, libraries, object files, rlibs)"
+            )));
+        }
+        let mut b = Binary {
+            path: path.to_path_buf(),
+            kind: Kind::Object,
+            arch: Arch::X86_64,
+            sections: Vec::new(),
+            symbols: Vec::new(),
+            functions: Vec::new(),
+            members: Vec::new(),
+            got: HashMap::new(),
+            relocs: Vec::new(),
+            has_symtab: false,
+            debug_sections: HashMap::new(),
+            big_endian: false,
+            by_name: HashMap::new(),
+        };
+        if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
+            b.kind = Kind::Archive;
+            let archive = ArchiveFile::parse(data).map_err(|e| bad(format!("damaged archive: {e}")))?;
+            let mut cursor = 0u64;
+            let mut any = false;
+            for member in archive.members() {
+                let member = member.map_err(|e| bad(format!("damaged archive: {e}")))?;
+                let name = String::from_utf8_lossy(member.name()).into_owned();
+                let bytes = member.data(data).map_err(|e| bad(format!("damaged archive member {name}: {e}")))?;
+                // rlibs also hold metadata (lib.rmeta) and other non-object members
+                if !bytes.starts_with(b"\x7fELF") {
+                    continue;
+                }
+                let file = object::File::parse(bytes)
+                    .map_err(|e| bad(format!("archive member {name}: {}", object_error(&e, bytes.len()))))?;
+                b.set_arch(&file, &shown)?;
+                let index = b.members.len();
+                b.members.push(name);
+                cursor = b.add_relocatable(&file, Some(index), cursor);
+                any = true;
+            }
+            if !any {
+                return Err(bad("archive without object files: nothing to disassemble".into()));
+            }
+        } else {
+            if !data.starts_with(b"\x7fELF") {
+                return Err(bad(
+                    "not an ELF file, archive or rlib: fastware reads Linux executables, libraries and object files"
+                        .into(),
+                ));
+            }
+            let file = object::File::parse(data).map_err(|e| bad(object_error(&e, data.len())))?;
+            b.set_arch(&file, &shown)?;
+            match file.kind() {
+                object::ObjectKind::Relocatable => {
+                    b.kind = Kind::Object;
+                    b.add_relocatable(&file, None, 0);
+                }
+                object::ObjectKind::Executable | object::ObjectKind::Dynamic => {
+                    b.kind = if file.kind() == object::ObjectKind::Dynamic && !has_interp(&file) {
+                        Kind::SharedObject
+                    } else {
+                        Kind::Executable
+                    };
+                    b.add_linked(&file, &shown)?;
+                }
+                other => {
+                    return Err(bad(format!(
+                        "an ELF file of kind {other:?}: not an executable, library or object file"
+                    )))
+                }
+            }
+        }
+        b.finish();
+        Ok(b)
+    }
+
+    fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), InputError> {
+        self.arch = Arch::from_object(file.architecture()).map_err(|m| InputError::input(shown, None, m))?;
+        self.big_endian = !file.is_little_endian();
+        Ok(())
+    }
+
+    /// Sections and symbols of a linked file, its GOT and its debug info.
+    fn add_linked(&mut self, file: &object::File, shown: &str) -> Result<(), InputError> {
+        let mut index_map = HashMap::new();
+        for s in file.sections() {
+            let name = s.name().unwrap_or("").to_string();
+            let is_code = s.kind() == SectionKind::Text;
+            let file_size = s.file_range().map_or(0, |(_, n)| n);
+            if name.starts_with(".debug_") {
+                let bytes = s
+                    .uncompressed_data()
+                    .map_err(|e| InputError::input(shown, None, format!("damaged debug section {name}: {e}")))?;
+                self.debug_sections.insert(name.clone(), bytes.into_owned());
+            }
+            let data = if is_code || is_got(&name) || s.kind() == SectionKind::ReadOnlyData {
+                s.data().map_err(|e| truncated(shown, &name, &e))?.to_vec()
+            } else {
+                Vec::new()
+            };
+            index_map.insert(s.index(), self.sections.len());
+            self.sections.push(Section {
+                name,
+                address: s.address(),
+                size: s.size(),
+                data,
+                is_code,
+                file_size,
+                member: None,
+            });
+        }
+        self.has_symtab = file.symbol_table().is_some();
+        let table = file.symbol_table().or_else(|| file.dynamic_symbol_table());
+        if let Some(table) = table {
+            for sym in table.symbols() {
+                if let Some(s) = defined(&sym, |i| index_map.get(&i).copied(), 0) {
+                    self.symbols.push(s);
+                }
+            }
+        }
+        // what each GOT slot holds: dynamic relocations first, else the slot's bytes
+        if let Some(relocs) = file.dynamic_relocations() {
+            let dynsym = file.dynamic_symbol_table();
+            for (offset, r) in relocs {
+                let RelocationFlags::Elf { r_type } = r.flags() else { continue };
+                let target = match (r_type, r.target()) {
+                    (elf::R_X86_64_RELATIVE, _) => Target::Address(r.addend() as u64),
+                    (
+                        elf::R_X86_64_GLOB_DAT | elf::R_X86_64_JUMP_SLOT | elf::R_X86_64_64,
+                        RelocationTarget::Symbol(i),
+                    ) => {
+                        let name = dynsym
+                            .as_ref()
+                            .and_then(|t| t.symbol_by_index(i).ok())
+                            .and_then(|s| s.name().ok().map(str::to_string))
+                            .unwrap_or_default();
+                        if name.is_empty() {
+                            continue;
+                        }
+                        Target::Symbol(name, r.addend())
+                    }
+                    _ => continue,
+                };
+                self.got.insert(offset, target);
+            }
+        }
+        for s in self.sections.iter().filter(|s| is_got(&s.name)) {
+            for (i, slot) in s.data.chunks_exact(8).enumerate() {
+                let at = s.address + 8 * i as u64;
+                let value = if self.big_endian {
+                    u64::from_be_bytes(slot.try_into().expect("8 bytes"))
+                } else {
+                    u64::from_le_bytes(slot.try_into().expect("8 bytes"))
+                };
+                if value != 0 {
+                    self.got.entry(at).or_insert(Target::Address(value));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sections, symbols and relocations of one object file, placed at
+    /// `cursor`; returns the next free address.
+    fn add_relocatable(&mut self, file: &object::File, member: Option<usize>, mut cursor: u64) -> u64 {
+        let mut index_map = HashMap::new();
+        for s in file.sections() {
+            let name = s.name().unwrap_or("").to_string();
+            let is_code = s.kind() == SectionKind::Text;
+            let keep = is_code || s.kind() == SectionKind::ReadOnlyData || s.kind() == SectionKind::ReadOnlyString;
+            // sections that are not loaded (metadata, relocations) get no address
+            let loaded = !matches!(
+                s.kind(),
+                SectionKind::Metadata
+                    | SectionKind::Other
+                    | SectionKind::Debug
+                    | SectionKind::Note
+                    | SectionKind::Linker
+            );
+            let address = if loaded {
+                cursor = cursor.next_multiple_of(16);
+                let a = cursor;
+                cursor += s.size().max(1);
+                a
+            } else {
+                0
+            };
+            index_map.insert(s.index(), self.sections.len());
+            self.sections.push(Section {
+                name,
+                address,
+                size: s.size(),
+                data: if keep { s.data().map(<[u8]>::to_vec).unwrap_or_default() } else { Vec::new() },
+                is_code,
+                file_size: s.file_range().map_or(0, |(_, n)| n),
+                member,
+            });
+        }
+        self.has_symtab |= file.symbol_table().is_some();
+        let base = |i: object::SectionIndex| index_map.get(&i).copied();
+        let symbol_name = |i: object::SymbolIndex| -> Option<(String, Option<usize>)> {
+            let s = file.symbol_by_index(i).ok()?;
+            if s.kind() == SymbolKind::Section {
+                let sec = s.section_index()?;
+                return Some((file.section_by_index(sec).ok()?.name().ok()?.to_string(), base(sec)));
+            }
+            Some((s.name().ok()?.to_string(), None))
+        };
+        if let Some(table) = file.symbol_table() {
+            for sym in table.symbols() {
+                let section_addr = sym.section_index().and_then(base).map_or(0, |i| self.sections[i].address);
+                if let Some(s) = defined(&sym, base, section_addr) {
+                    self.symbols.push(s);
+                }
+            }
+        }
+        for s in file.sections() {
+            let Some(si) = base(s.index()) else { continue };
+            if !self.sections[si].is_code {
+                continue;
+            }
+            let section_addr = self.sections[si].address;
+            for (offset, r) in s.relocations() {
+                let RelocationFlags::Elf { r_type } = r.flags() else { continue };
+                let (pc_relative, via_got) = match r_type {
+                    elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 => (true, false),
+                    elf::R_X86_64_GOTPCREL | elf::R_X86_64_GOTPCRELX | elf::R_X86_64_REX_GOTPCRELX => (true, true),
+                    elf::R_X86_64_GOT32 => (false, true),
+                    _ => (false, false),
+                };
+                let target = match r.target() {
+                    RelocationTarget::Symbol(i) => match symbol_name(i) {
+                        // a section symbol: name the symbol at that offset, if any, later
+                        Some((_, Some(sec))) => {
+                            Target::Address(self.sections[sec].address.wrapping_add(r.addend() as u64))
+                        }
+                        Some((name, None)) => Target::Symbol(name, r.addend()),
+                        None => continue,
+                    },
+                    RelocationTarget::Section(sec) => match base(sec) {
+                        Some(sec) => Target::Address(self.sections[sec].address.wrapping_add(r.addend() as u64)),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                let size = if r.size() == 0 { 4 } else { r.size() / 8 };
+                self.relocs.push(Reloc { address: section_addr + offset, size, target, pc_relative, via_got });
+            }
+        }
+        cursor
+    }
+
+    /// Sorts symbols, picks one function per address.
+    fn finish(&mut self) {
+        self.symbols.sort_by(|a, b| {
+            a.address.cmp(&b.address).then(b.is_function.cmp(&a.is_function)).then(b.global.cmp(&a.global))
+        });
+        self.relocs.sort_by_key(|r| r.address);
+        for (i, s) in self.symbols.iter().enumerate() {
+            self.by_name.entry(s.raw.clone()).or_insert(i);
+        }
+        let mut last = None;
+        for (i, s) in self.symbols.iter().enumerate() {
+            if !s.is_function || s.size == 0 || last == Some(s.address) {
+                continue;
+            }
+            // the symbol must lie in code
+            if s.section.is_some_and(|sec| !self.sections[sec].is_code) {
+                continue;
+            }
+            last = Some(s.address);
+            self.functions.push(i);
+        }
+    }
+
+    /// The bytes of `len` bytes at `address`, when they are in a section with data.
+    pub fn bytes_at(&self, address: u64, len: u64) -> Option<(&[u8], &Section)> {
+        let s = self.section_at(address)?;
+        let start = (address - s.address) as usize;
+        let end = start.checked_add(len as usize)?;
+        s.data.get(start..end).map(|b| (b, s))
+    }
+
+    /// The section holding `address` (with data or not).
+    pub fn section_at(&self, address: u64) -> Option<&Section> {
+        self.sections.iter().find(|s| s.address != 0 && address >= s.address && address < s.address + s.size.max(1))
+    }
+
+    /// The function whose code holds `address`.
+    pub fn function_at(&self, address: u64) -> Option<&Sym> {
+        let i = self.functions.partition_point(|&f| self.symbols[f].address <= address);
+        let f = &self.symbols[*self.functions.get(i.checked_sub(1)?)?];
+        (address < f.address + f.size).then_some(f)
+    }
+
+    /// The symbol holding `address` (function or data), and the offset in it;
+    /// a symbol of size 0 holds only its own address.
+    pub fn symbol_at(&self, address: u64) -> Option<(&Sym, u64)> {
+        if let Some(f) = self.function_at(address) {
+            return Some((f, address - f.address));
+        }
+        let i = self.symbols.partition_point(|s| s.address <= address);
+        self.symbols[..i]
+            .iter()
+            .rev()
+            .take_while(|s| s.address + s.size.max(1) > address || s.address == address)
+            .find(|s| address < s.address + s.size.max(1))
+            .map(|s| (s, address - s.address))
+    }
+
+    /// The relocations whose field lies in `[address, address + len)`.
+    pub fn relocs_in(&self, address: u64, len: u64) -> &[Reloc] {
+        let start = self.relocs.partition_point(|r| r.address < address);
+        let end = self.relocs.partition_point(|r| r.address < address + len);
+        &self.relocs[start..end]
+    }
+
+    /// Where a displayed address starts: the section's address in an object
+    /// file (objdump shows offsets there), 0 in a linked file.
+    pub fn display_base(&self, address: u64) -> u64 {
+        if self.kind.is_relocatable() {
+            self.section_at(address).map_or(0, |s| s.address)
+        } else {
+            0
+        }
+    }
+
+    /// The archive member holding `address`, for an archive.
+    pub fn member_at(&self, address: u64) -> Option<&str> {
+        self.section_at(address).and_then(|s| s.member).map(|m| self.members[m].as_str())
+    }
+
+    /// The code sections.
+    pub fn code_sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections.iter().filter(|s| s.is_code && !s.data.is_empty())
+    }
+
+    /// True when the file carries line tables (`.debug_line`).
+    pub fn has_line_info(&self) -> bool {
+        self.debug_sections.get(".debug_line").is_some_and(|d| !d.is_empty())
+    }
+}
+
+fn is_got(name: &str) -> bool {
+    name == ".got" || name == ".got.plt"
+}
+
+fn has_interp(file: &object::File) -> bool {
+    file.section_by_name(".interp").is_some()
+}
+
+/// A defined symbol of the file, or `None` for undefined, section and file symbols.
+fn defined(sym: &object::Symbol, section: impl Fn(object::SectionIndex) -> Option<usize>, base: u64) -> Option<Sym> {
+    if sym.is_undefined() || !matches!(sym.kind(), SymbolKind::Text | SymbolKind::Data | SymbolKind::Unknown) {
+        return None;
+    }
+    let raw = sym.name().ok()?;
+    if raw.is_empty() || raw.starts_with("$x") || raw.starts_with("$d") {
+        return None;
+    }
+    Some(Sym {
+        raw: raw.to_string(),
+        address: base + sym.address(),
+        size: sym.size(),
+        is_function: sym.kind() == SymbolKind::Text,
+        global: sym.is_global(),
+        section: sym.section_index().and_then(section),
+    })
+}
+
+/// Other formats, told by their magic numbers, to say what a file is.
+fn foreign_format(data: &[u8]) -> Option<&'static str> {
+    let magic = data.get(..4)?;
+    match magic {
+        [0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xfe, 0xed, 0xfa, 0xcf] | [0xfe, 0xed, 0xfa, 0xce] => {
+            Some("a Mach-O (macOS)")
+        }
+        [0xca, 0xfe, 0xba, 0xbe] => Some("a universal Mach-O (macOS)"),
+        [b'M', b'Z', ..] => Some("a PE (Windows)"),
+        [0, b'a', b's', b'm'] => Some("a WebAssembly"),
+        _ => None,
+    }
+}
+
+fn object_error(e: &object::Error, len: usize) -> String {
+    let text = e.to_string();
+    if text.contains("size") || text.contains("offset") || text.contains("Invalid") || len < 64 {
+        format!("damaged or truncated ELF file ({len} bytes): {text}")
+    } else {
+        format!("unreadable ELF file: {text}")
+    }
+}
+
+fn truncated(shown: &str, section: &str, e: &object::Error) -> InputError {
+    InputError::input(shown, None, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
+}

@@ -1,0 +1,223 @@
+//! The file a normal `cargo build` makes for one target, for the commands
+//! that read machine code. cargo builds it as the user would — their
+//! profile, their target directory, so whatever is fresh is not rebuilt,
+//! never `--emit asm` or another codegen setting — and names it in its JSON
+//! messages. Only `--debuginfo` builds apart, in `<target>/fastware/debuginfo`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::project::Project;
+use crate::run::{artifact_of, Artifact, Profile};
+use crate::Error;
+
+/// Which target's file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Which {
+    /// The package's binary if it has one, else its library.
+    #[default]
+    Default,
+    Lib,
+    Bin(String),
+    Example(String),
+    Bench(String),
+    Test(String),
+}
+
+/// How to build it.
+#[derive(Debug, Clone)]
+pub struct ArtifactOptions {
+    pub cargo: String,
+    pub manifest_path: Option<PathBuf>,
+    pub packages: Vec<String>,
+    pub which: Which,
+    /// `None`: release, or the `bench` profile for a benchmark (what `cargo bench` builds).
+    pub profile: Option<Profile>,
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+    pub target: Option<String>,
+    /// Build apart with `debug = "line-tables-only"` and `strip = false`.
+    pub debuginfo: bool,
+}
+
+/// The file cargo built.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub path: PathBuf,
+    /// `bin inliner`, `lib inliner` …
+    pub target: String,
+    pub profile: String,
+    /// True when cargo found it up to date.
+    pub fresh: bool,
+    /// The separate target directory of a `--debuginfo` build.
+    pub separate: Option<PathBuf>,
+}
+
+impl ArtifactOptions {
+    fn profile(&self) -> Profile {
+        match (&self.profile, &self.which) {
+            (Some(p), _) => p.clone(),
+            (None, Which::Bench(_)) => Profile::Named("bench".into()),
+            (None, _) => Profile::Release,
+        }
+    }
+}
+
+fn profile_name(p: &Profile) -> String {
+    match p {
+        Profile::Release => "release".into(),
+        Profile::Dev => "dev".into(),
+        Profile::Named(n) => n.clone(),
+    }
+}
+
+/// Builds (or finds fresh) the selected target and returns its file.
+pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built, Error> {
+    let profile = opts.profile();
+    let mut cmd = Command::new(&opts.cargo);
+    cmd.args(["build", "--message-format", "json-render-diagnostics"]);
+    if let Some(m) = &opts.manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    match &profile {
+        Profile::Release => {
+            cmd.arg("--release");
+        }
+        Profile::Dev => {}
+        Profile::Named(n) => {
+            cmd.args(["--profile", n]);
+        }
+    }
+    for p in &opts.packages {
+        cmd.args(["-p", p]);
+    }
+    match &opts.which {
+        Which::Default => {}
+        Which::Lib => {
+            cmd.arg("--lib");
+        }
+        Which::Bin(n) => {
+            cmd.args(["--bin", n]);
+        }
+        Which::Example(n) => {
+            cmd.args(["--example", n]);
+        }
+        Which::Bench(n) => {
+            cmd.args(["--bench", n]);
+        }
+        Which::Test(n) => {
+            cmd.args(["--test", n]);
+        }
+    }
+    if !opts.features.is_empty() {
+        cmd.args(["--features", &opts.features.join(",")]);
+    }
+    if opts.all_features {
+        cmd.arg("--all-features");
+    }
+    if opts.no_default_features {
+        cmd.arg("--no-default-features");
+    }
+    if let Some(t) = &opts.target {
+        cmd.args(["--target", t]);
+    }
+    let separate = opts.debuginfo.then(|| project.fastware_dir().join("debuginfo"));
+    if let Some(dir) = &separate {
+        let name = profile_name(&profile);
+        cmd.arg("--target-dir").arg(dir);
+        cmd.arg("--config").arg(format!("profile.{name}.debug=\"line-tables-only\""));
+        cmd.arg("--config").arg(format!("profile.{name}.strip=false"));
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {}: {e}", opts.cargo)))?;
+    let mut artifacts = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
+            if v["reason"] == "compiler-artifact" {
+                artifacts.push(artifact_of(&v));
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
+    if !status.success() {
+        return Err(Error::failed("cargo build failed (its errors are above)"));
+    }
+    let mut built = choose(project, opts, &artifacts)?;
+    built.profile = profile_name(&profile);
+    built.separate = separate;
+    Ok(built)
+}
+
+/// A member's artifact of the wanted kind.
+fn choose(project: &Project, opts: &ArtifactOptions, artifacts: &[Artifact]) -> Result<Built, Error> {
+    let members: Vec<&str> = project
+        .members
+        .iter()
+        .filter(|p| opts.packages.is_empty() || opts.packages.contains(&p.name))
+        .map(|p| p.id.as_str())
+        .collect();
+    let ours: Vec<&Artifact> = artifacts.iter().filter(|a| members.contains(&a.package_id.as_str())).collect();
+    let is = |a: &Artifact, kind: &str| a.kinds.iter().any(|k| k == kind);
+    let executable = |a: &Artifact| a.executable.clone();
+    let pick = |found: Option<(&Artifact, PathBuf)>, what: String| -> Result<Built, Error> {
+        let (a, path) = found.ok_or_else(|| Error::bad_input(format!("cargo built no {what}")))?;
+        let kind = a.kinds.first().cloned().unwrap_or_default();
+        Ok(Built {
+            path,
+            target: format!("{kind} {}", a.target),
+            profile: String::new(),
+            fresh: a.fresh,
+            separate: None,
+        })
+    };
+    let library = |a: &Artifact| -> Option<PathBuf> {
+        // a shared library holds linked code; an rlib the crate's own object files
+        ["so", "rlib", "a"]
+            .iter()
+            .find_map(|ext| a.filenames.iter().find(|f| f.extension().is_some_and(|e| e == *ext)).cloned())
+    };
+    match &opts.which {
+        Which::Bin(n) => pick(
+            ours.iter().find(|a| is(a, "bin") && &a.target == n).and_then(|a| Some((*a, executable(a)?))),
+            format!("binary {n}"),
+        ),
+        Which::Example(n) => pick(
+            ours.iter().find(|a| is(a, "example") && &a.target == n).and_then(|a| Some((*a, executable(a)?))),
+            format!("example {n}"),
+        ),
+        Which::Bench(n) => pick(
+            ours.iter().find(|a| &a.target == n && a.executable.is_some()).and_then(|a| Some((*a, executable(a)?))),
+            format!("benchmark {n}"),
+        ),
+        Which::Test(n) => pick(
+            ours.iter().find(|a| &a.target == n && a.executable.is_some()).and_then(|a| Some((*a, executable(a)?))),
+            format!("test {n}"),
+        ),
+        Which::Lib => pick(ours.iter().find_map(|a| Some((*a, library(a)?))), "library".into()),
+        Which::Default => {
+            let bins: Vec<&&Artifact> = ours.iter().filter(|a| is(a, "bin") && a.executable.is_some()).collect();
+            match bins.as_slice() {
+                [one] => pick(Some((one, executable(one).expect("executable"))), "binary".into()),
+                [] => pick(ours.iter().find_map(|a| Some((*a, library(a)?))), "binary or library".into()),
+                many => {
+                    let names: Vec<&str> = many.iter().map(|a| a.target.as_str()).collect();
+                    Err(Error::bad_input(format!("the build has {} binaries: {}", names.len(), names.join(", ")))
+                        .hint(format!("choose one with --bin {}", names[0])))
+                }
+            }
+        }
+    }
+}
+
+/// For messages: the path relative to the working directory when shorter.
+pub fn shown(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|d| path.strip_prefix(d).ok().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| path.display().to_string())
+}

@@ -1,0 +1,244 @@
+//! What `asm`, `inline`, `size` and `diff` share: which file to read (the
+//! artifact of a normal cargo build, or `--file`), reading it, and saying
+//! which profile setting to change when it lacks symbols or line tables.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use fastware_binary::{Binary, Pattern};
+use fastware_cargo::artifact::{ArtifactOptions, Which};
+use fastware_cargo::project::Project;
+
+use super::{cargo_program, profile};
+use crate::Failure;
+
+/// `--file`, or the cargo target whose artifact to read.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ArtifactArgs {
+    /// Read this file instead of building: an ELF executable, shared object, object file or rlib
+    #[arg(long, value_name = "PATH", help_heading = "Which file",
+          conflicts_with_all = ["manifest_path", "packages", "bin", "lib", "example", "bench", "test", "release", "profile", "features", "all_features", "no_default_features", "target", "debuginfo"])]
+    pub file: Option<PathBuf>,
+    /// The project's Cargo.toml [default: the one in this directory or above]
+    #[arg(long, value_name = "PATH", help_heading = "Which file")]
+    pub manifest_path: Option<PathBuf>,
+    /// The package whose target to read
+    #[arg(short = 'p', long = "package", value_name = "PKG", help_heading = "Which file")]
+    pub packages: Vec<String>,
+    /// The binary named NAME [default: the package's binary, else its library]
+    #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
+    pub bin: Option<String>,
+    /// The library (its shared object, or its rlib of object files)
+    #[arg(long, help_heading = "Which file", group = "which")]
+    pub lib: bool,
+    /// The example named NAME
+    #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
+    pub example: Option<String>,
+    /// The benchmark named NAME (built with the bench profile, as `cargo bench` does)
+    #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
+    pub bench: Option<String>,
+    /// The integration test named NAME
+    #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
+    pub test: Option<String>,
+    /// Build with the release profile (the default)
+    #[arg(long, conflicts_with = "profile", help_heading = "Which file")]
+    pub release: bool,
+    /// Build with this profile
+    #[arg(long, value_name = "NAME", help_heading = "Which file")]
+    pub profile: Option<String>,
+    /// Features to enable (comma-separated)
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',', help_heading = "Which file")]
+    pub features: Vec<String>,
+    #[arg(long, help_heading = "Which file")]
+    pub all_features: bool,
+    #[arg(long, help_heading = "Which file")]
+    pub no_default_features: bool,
+    /// Target triple
+    #[arg(long, value_name = "TRIPLE", help_heading = "Which file")]
+    pub target: Option<String>,
+    /// Build apart, in <target-dir>/fastware/debuginfo, with symbols and line tables
+    /// (debug = "line-tables-only", strip = false) set through --config
+    #[arg(long, help_heading = "Which file")]
+    pub debuginfo: bool,
+}
+
+/// A file read, and where it came from.
+#[derive(Debug)]
+pub struct Loaded {
+    pub binary: Binary,
+    /// "bin inliner (release profile)" or the file's path.
+    pub origin: String,
+    /// The profile it was built with, when cargo built it.
+    pub profile: Option<String>,
+    pub project: Option<Project>,
+}
+
+impl ArtifactArgs {
+    /// The cargo project, for saved builds; `None` with `--file` outside one.
+    pub fn project(&self) -> Result<Project, Failure> {
+        let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
+        Ok(fastware_cargo::project::locate(&cargo_program(), self.manifest_path.as_deref(), &cwd)?)
+    }
+
+    /// Reads `--file`, or builds the selected target with cargo and reads its file.
+    pub fn load(&self) -> Result<Loaded, Failure> {
+        if let Some(f) = &self.file {
+            let binary = Binary::open(f)?;
+            return Ok(Loaded { binary, origin: f.display().to_string(), profile: None, project: None });
+        }
+        let project = self.project()?;
+        let which = if let Some(n) = &self.bin {
+            Which::Bin(n.clone())
+        } else if let Some(n) = &self.example {
+            Which::Example(n.clone())
+        } else if let Some(n) = &self.bench {
+            Which::Bench(n.clone())
+        } else if let Some(n) = &self.test {
+            Which::Test(n.clone())
+        } else if self.lib {
+            Which::Lib
+        } else {
+            Which::Default
+        };
+        let opts = ArtifactOptions {
+            cargo: cargo_program(),
+            manifest_path: self.manifest_path.clone(),
+            packages: self.packages.clone(),
+            which,
+            profile: self.profile.as_deref().map(profile),
+            features: self.features.clone(),
+            all_features: self.all_features,
+            no_default_features: self.no_default_features,
+            target: self.target.clone(),
+            debuginfo: self.debuginfo,
+        };
+        let built = fastware_cargo::artifact::build_artifact(&project, &opts)?;
+        let binary = Binary::open(&built.path)?;
+        let mut origin = format!("{} ({} profile)", built.target, built.profile);
+        if let Some(dir) = &built.separate {
+            crate::note(&format!(
+                "--debuginfo: a separate build in {} with debug = \"line-tables-only\" and strip = false; \
+                 its code can differ from your profile's",
+                dir.display()
+            ));
+            origin.push_str(", separate --debuginfo build");
+        }
+        Ok(Loaded { binary, origin, profile: Some(built.profile), project: Some(project) })
+    }
+}
+
+impl Loaded {
+    /// Fails with the setting to change when the file has no symbol table.
+    pub fn need_symbols(&self) -> Result<(), Failure> {
+        if self.binary.has_symtab && !self.binary.functions.is_empty() {
+            return Ok(());
+        }
+        let what = if self.binary.has_symtab { "no function symbols" } else { "no symbol table (it is stripped)" };
+        let hint = match &self.profile {
+            Some(p) => format!(
+                "set `strip = false` (or `strip = \"debuginfo\"`) in [profile.{p}], or add --debuginfo for a separate build with symbols"
+            ),
+            None => "read an unstripped build of it: `strip = false` in its cargo profile".to_string(),
+        };
+        Err(Failure::bad_input(format!("{} has {what}", self.binary.path.display())).hint(hint))
+    }
+
+    /// Fails with the setting to change when the file has no line tables.
+    pub fn need_lines(&self) -> Result<(), Failure> {
+        if self.binary.kind.is_relocatable() {
+            return Err(Failure::bad_input(format!(
+                "--source reads the debug info of linked files; {} is an {}",
+                self.binary.path.display(),
+                self.binary.kind.name()
+            ))
+            .hint("read the executable or shared library instead"));
+        }
+        if self.binary.has_line_info() {
+            return Ok(());
+        }
+        let hint = match &self.profile {
+            Some(p) => format!(
+                "set `debug = \"line-tables-only\"` in [profile.{p}] (and `strip = false`), or add --debuginfo for a separate build with line tables"
+            ),
+            None => "build it with `debug = \"line-tables-only\"` in its cargo profile".to_string(),
+        };
+        Err(Failure::bad_input(format!("{} has no line tables (.debug_line)", self.binary.path.display())).hint(hint))
+    }
+}
+
+/// The `PATTERN` argument as a pattern.
+pub fn pattern(text: &str, regex: bool) -> Result<Pattern, Failure> {
+    Pattern::new(text, regex).map_err(Failure::bad_input)
+}
+
+/// No function matches: say so, with near names.
+pub fn no_match(b: &Binary, pattern: &str) -> Failure {
+    let near = b.near_names(pattern);
+    let f = Failure::bad_input(format!("no function matches `{pattern}` in {}", b.path.display()));
+    if near.is_empty() {
+        f.hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
+    } else {
+        f.hint(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+    }
+}
+
+/// Where builds saved with `fastware diff --save NAME` are kept.
+pub fn saved_dir(project: &Project) -> PathBuf {
+    project.fastware_dir().join("binaries")
+}
+
+/// A file path, or the name of a saved build.
+pub fn resolve_build(text: &str, project: Option<&Project>) -> Option<PathBuf> {
+    let p = Path::new(text);
+    if p.is_file() {
+        return Some(p.to_path_buf());
+    }
+    let saved = saved_dir(project?).join(text);
+    saved.is_file().then_some(saved)
+}
+
+/// Of several matches: the one INDEX names, the one whose name is the
+/// pattern (or ends in `::PATTERN`), else none (the caller lists them).
+pub fn choose<'a, T>(
+    items: &'a [T],
+    name: impl Fn(&T) -> &str,
+    pattern: &Pattern,
+    index: Option<usize>,
+) -> Result<Option<&'a T>, Failure> {
+    if let Some(i) = index {
+        return items.get(i).map(Some).ok_or_else(|| {
+            Failure::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
+                .hint("run without INDEX to list them")
+        });
+    }
+    if let [one] = items {
+        return Ok(Some(one));
+    }
+    let exact: Vec<&T> = items.iter().filter(|f| pattern.is_exact(name(f))).collect();
+    Ok(match exact.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    })
+}
+
+/// A source path as people read it: relative to this directory, the Rust
+/// library's without the compiler's build path, a crate's from its name.
+pub fn short_path(path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("/rustc/") {
+        if let Some(i) = rest.find('/') {
+            return format!("<rust>/{}", &rest[i + 1..]);
+        }
+    }
+    if let Some(i) = path.find("/registry/src/") {
+        let rest = &path[i + "/registry/src/".len()..];
+        if let Some(j) = rest.find('/') {
+            return rest[j + 1..].to_string();
+        }
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = Path::new(path).strip_prefix(&cwd) {
+            return rel.display().to_string();
+        }
+    }
+    path.to_string()
+}
