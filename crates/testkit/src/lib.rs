@@ -65,11 +65,23 @@ pub fn cargo_build(name: &str, rustflags: &str, args: &[&str]) -> PathBuf {
 /// [`cargo_build`] with flags that depend on the target directory (appended
 /// to `RUSTFLAGS`, not part of the cache key), e.g. `-Zself-profile=<dir>`.
 pub fn cargo_build_with(name: &str, rustflags: &str, args: &[&str], extra: impl Fn(&Path) -> String) -> PathBuf {
+    build(name, rustflags, args, extra, true)
+}
+
+/// A cargo build of fixture `name` as a user on stable Rust makes it: no
+/// `RUSTC_BOOTSTRAP` (which would also change rustc's defaults, such as the
+/// symbol mangling). Done once per distinct input; returns the target directory.
+pub fn cargo_build_stable(name: &str, rustflags: &str, args: &[&str]) -> PathBuf {
+    build(name, rustflags, args, |_| String::new(), false)
+}
+
+fn build(name: &str, rustflags: &str, args: &[&str], extra: impl Fn(&Path) -> String, bootstrap: bool) -> PathBuf {
     let src = fixture(name);
     let mut h = DefaultHasher::new();
     hash_tree(&src, &mut h);
     rustflags.hash(&mut h);
     args.hash(&mut h);
+    bootstrap.hash(&mut h);
     let root = scratch_root();
     std::fs::create_dir_all(&root).expect("scratch root");
     let target = root.join(format!("{name}-{:016x}", h.finish()));
@@ -79,13 +91,14 @@ pub fn cargo_build_with(name: &str, rustflags: &str, args: &[&str], extra: impl 
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&target);
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .arg("build")
-            .args(args)
-            .arg("--target-dir")
-            .arg(&target)
-            .current_dir(&src)
-            .env("RUSTC_BOOTSTRAP", "1")
+        let mut cmd = Command::new(cargo);
+        cmd.arg("build").args(args).arg("--target-dir").arg(&target).current_dir(&src);
+        if bootstrap {
+            cmd.env("RUSTC_BOOTSTRAP", "1");
+        } else {
+            cmd.env_remove("RUSTC_BOOTSTRAP");
+        }
+        let status = cmd
             .env("RUSTFLAGS", format!("{rustflags} {}", extra(&target)))
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_RUSTFLAGS")

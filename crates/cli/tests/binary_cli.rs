@@ -1,0 +1,513 @@
+//! `fastware asm`, `inline`, `size`, `diff` on real release builds of
+//! `tests/fixtures/inliner` (built here, as stable Rust builds it), checked
+//! against binutils (objdump, nm, readelf, addr2line) and against what the
+//! fixture's source dictates.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fastware(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fastware")).args(args).env_remove("CARGO_TARGET_DIR").output().expect("run fastware")
+}
+
+fn fastware_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run fastware")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "fastware failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
+}
+
+/// The fixture's release build: without and with `#[inline(always)]` on `cast`.
+fn build(features: &[&str], rustflags: &str) -> PathBuf {
+    let mut args = vec!["--release"];
+    if !features.is_empty() {
+        args.push("--features");
+        args.extend(features);
+    }
+    fastware_testkit::cargo_build_stable("inliner", rustflags, &args).join("release")
+}
+
+fn bin_a() -> PathBuf {
+    build(&[], "").join("inliner")
+}
+
+fn bin_b() -> PathBuf {
+    build(&["inline-cast"], "").join("inliner")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A binutils tool, or `None` with the reason printed.
+fn tool(name: &str) -> Option<&str> {
+    let ok = Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED the {name} cross-check: {name} is not installed (Debian package binutils)");
+    }
+    ok.then_some(name)
+}
+
+/// `nm -S --defined-only`: raw name → (address, size) of sized text symbols.
+fn nm_text(file: &Path) -> Vec<(String, u64, u64)> {
+    let nm = Command::new("nm").args(["-S", "--defined-only"]).arg(file).output().expect("nm");
+    String::from_utf8_lossy(&nm.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let [addr, size, kind, name] = f.as_slice() else { return None };
+            matches!(*kind, "t" | "T" | "W" | "w").then(|| {
+                (name.to_string(), u64::from_str_radix(addr, 16).expect("hex"), u64::from_str_radix(size, 16).expect("hex"))
+            })
+        })
+        .collect()
+}
+
+/// The raw name of the one symbol of `nm` whose name contains `part`.
+fn raw_name(file: &Path, part: &str) -> String {
+    let all: Vec<String> = nm_text(file).into_iter().map(|(n, _, _)| n).filter(|n| n.contains(part)).collect();
+    assert_eq!(all.len(), 1, "{part}: {all:?}");
+    all[0].clone()
+}
+
+/// `objdump -d -M intel --disassemble=SYM`: (address, mnemonic) per instruction.
+fn objdump(file: &Path, symbol: &str) -> Vec<(u64, String)> {
+    let o = Command::new("objdump")
+        .args(["-d", "-M", "intel", "--no-show-raw-insn", "-w"])
+        .arg(format!("--disassemble={symbol}"))
+        .arg(file)
+        .output()
+        .expect("objdump");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (addr, rest) = l.trim_start().split_once(":\t")?;
+            let addr = u64::from_str_radix(addr, 16).ok()?;
+            Some((addr, mnemonic(rest)))
+        })
+        .collect()
+}
+
+/// The mnemonic without prefixes, in the names both tools agree on.
+fn mnemonic(text: &str) -> String {
+    const PREFIXES: [&str; 12] =
+        ["rep", "repz", "repe", "repnz", "repne", "lock", "bnd", "notrack", "data16", "cs", "ds", "addr32"];
+    let m = text.split_whitespace().find(|t| !PREFIXES.contains(t)).unwrap_or("").to_lowercase();
+    match m.as_str() {
+        "movabs" => "mov".into(),
+        "nopw" | "nopl" => "nop".into(),
+        _ => m,
+    }
+}
+
+/// fastware's listing of `name`: (address, mnemonic) and the JSON.
+fn asm(file: &Path, name: &str, extra: &[&str]) -> (Vec<(u64, String)>, Value) {
+    let mut args = vec!["asm", name, "--file", s(file), "--format", "json"];
+    args.extend(extra);
+    let v = json(&fastware(&args));
+    let lines = v["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| (l["address"].as_u64().expect("address"), mnemonic(l["mnemonic"].as_str().expect("mnemonic"))))
+        .collect();
+    (lines, v)
+}
+
+#[test]
+fn asm_instructions_equal_objdumps_and_sizes_equal_nms() {
+    let Some(_) = tool("objdump").and(tool("nm")) else { return };
+    let bin = bin_a();
+    for name in ["inliner::caller_a", "inliner::never_inlined", "inliner::cast", "inliner::render", "inliner::main"] {
+        let (ours, v) = asm(&bin, name, &[]);
+        let raw = v["raw"].as_str().expect("raw");
+        let reference = objdump(&bin, raw);
+        assert!(!reference.is_empty(), "objdump knows {raw}");
+        let (oa, om): (Vec<u64>, Vec<String>) = ours.into_iter().unzip();
+        let (ra, rm): (Vec<u64>, Vec<String>) = reference.into_iter().unzip();
+        assert_eq!(oa, ra, "instruction boundaries of {name}");
+        assert_eq!(om, rm, "mnemonics of {name}");
+        let nm = nm_text(&bin);
+        let (_, addr, size) = nm.iter().find(|(n, _, _)| n == raw).expect("in nm");
+        assert_eq!(v["size"].as_u64(), Some(*size), "size of {name}");
+        assert_eq!(v["address"].as_u64(), Some(*addr), "address of {name}");
+    }
+    // the whole file: functions and their bytes, as nm has them (one per address)
+    let v = json(&fastware(&["size", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let mut by_addr: BTreeMap<u64, u64> = BTreeMap::new();
+    for (_, addr, size) in nm_text(&bin) {
+        if size > 0 {
+            by_addr.entry(addr).or_insert(size);
+        }
+    }
+    assert_eq!(v["functions"].as_u64(), Some(by_addr.len() as u64));
+    assert_eq!(v["function_bytes"].as_u64(), Some(by_addr.values().sum::<u64>()));
+    // the generic: four instantiations (u8, u16, u32, u64), their sizes summed
+    let v = json(&fastware(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let row = v["rows"].as_array().expect("rows").iter().find(|r| r["key"] == "inliner::sum_all").expect("sum_all row");
+    let nm_sum: Vec<u64> =
+        nm_text(&bin).into_iter().filter(|(n, _, _)| n.starts_with("_ZN7inliner7sum_all")).map(|(_, _, s)| s).collect();
+    assert_eq!(nm_sum.len(), 4);
+    assert_eq!(row["count"].as_u64(), Some(4));
+    assert_eq!(row["bytes"].as_u64(), Some(nm_sum.iter().sum::<u64>()));
+}
+
+#[test]
+fn v0_names_keep_generic_arguments() {
+    let Some(_) = tool("nm") else { return };
+    let bin = build(&[], "-Csymbol-mangling-version=v0").join("inliner");
+    let v = json(&fastware(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let row = v["rows"].as_array().expect("rows").iter().find(|r| r["key"] == "inliner::sum_all::<_>").expect("row");
+    assert_eq!(row["count"].as_u64(), Some(4));
+    let v = json(&fastware(&["size", "--by", "function", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let keys: HashSet<&str> = v["rows"].as_array().expect("rows").iter().filter_map(|r| r["key"].as_str()).collect();
+    for t in ["u8", "u16", "u32", "u64"] {
+        assert!(keys.contains(format!("inliner::sum_all::<{t}>").as_str()), "sum_all::<{t}> in {keys:?}");
+    }
+    let (lines, _) = asm(&bin, "inliner::sum_all::<u16>", &[]);
+    assert!(!lines.is_empty());
+}
+
+/// readelf's relocations: GOT slot address → the address it is filled with.
+fn got_slots(file: &Path) -> HashMap<u64, u64> {
+    let o = Command::new("readelf").args(["-rW"]).arg(file).output().expect("readelf");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.contains("R_X86_64_RELATIVE"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((u64::from_str_radix(f.first()?, 16).ok()?, u64::from_str_radix(f.last()?, 16).ok()?))
+        })
+        .collect()
+}
+
+/// Call sites of the function at `target`, from objdump and readelf alone:
+/// direct `call`/`jmp` to it, and `call [rip + slot]` through a GOT slot
+/// filled with its address. (address of the call, caller symbol)
+fn reference_calls(file: &Path, target: u64) -> Vec<(u64, String)> {
+    let slots = got_slots(file);
+    let o = Command::new("objdump").args(["-d", "--no-show-raw-insn", "-w"]).arg(file).output().expect("objdump");
+    let mut current = String::new();
+    let mut out = Vec::new();
+    for l in String::from_utf8_lossy(&o.stdout).lines() {
+        if let Some(name) = l.strip_suffix(">:").and_then(|h| h.split_once(" <")).map(|(_, n)| n) {
+            current = name.to_string();
+            continue;
+        }
+        let Some((addr, rest)) = l.trim_start().split_once(":\t") else { continue };
+        let Ok(addr) = u64::from_str_radix(addr, 16) else { continue };
+        let m = rest.split_whitespace().next().unwrap_or("");
+        if !(m.starts_with("call") || m.starts_with("jmp")) {
+            continue;
+        }
+        // `call 15110 <name>` or `call *0x404f8(%rip)        # 55da8 <…>`
+        let direct = rest.split_whitespace().nth(1).and_then(|t| u64::from_str_radix(t, 16).ok());
+        let via_slot = rest.split_once("# ").and_then(|(_, c)| u64::from_str_radix(c.split_whitespace().next()?, 16).ok());
+        let reaches = direct == Some(target) || via_slot.and_then(|s| slots.get(&s)) == Some(&target);
+        if reaches {
+            out.push((addr, current.clone()));
+        }
+    }
+    out
+}
+
+fn demangled(raw: &str) -> String {
+    format!("{:#}", rustc_demangle::demangle(raw))
+}
+
+#[test]
+fn inline_verdicts_are_what_the_source_dictates() {
+    let Some(_) = tool("objdump").and(tool("readelf")).and(tool("nm")) else { return };
+    let bin = bin_a();
+    let nm = nm_text(&bin);
+    let addr_of = |part: &str| nm.iter().find(|(n, _, _)| n.contains(part)).map(|(_, a, _)| *a).expect("symbol");
+
+    // #[inline(never)], called once from each of caller_a and caller_b
+    let v = json(&fastware(&["inline", "inliner::never_inlined", "--file", s(&bin), "--format", "json"]));
+    assert_eq!(v["copies"].as_array().expect("copies").len(), 1);
+    assert_eq!(v["inlined_places"], 0, "{v}");
+    let mut callers: Vec<&str> =
+        v["call_sites"].as_array().expect("sites").iter().map(|c| c["caller"].as_str().expect("caller")).collect();
+    callers.sort();
+    assert_eq!(callers, ["inliner::caller_a", "inliner::caller_b"]);
+    assert!(v["summary"].as_str().expect("summary").contains("not inlined"), "{v}");
+    // the same sites, found with objdump and readelf
+    let ours: Vec<u64> =
+        v["call_sites"].as_array().expect("sites").iter().map(|c| c["address"].as_u64().expect("a")).collect();
+    let reference = reference_calls(&bin, addr_of("13never_inlined"));
+    let theirs: Vec<u64> = reference.iter().map(|(a, _)| *a).collect();
+    assert_eq!(ours, theirs, "call sites of never_inlined: objdump says {reference:?}");
+    for (_, caller) in &reference {
+        assert!(callers.contains(&demangled(caller).as_str()), "{caller}");
+    }
+
+    // #[inline(always)], in caller_a and caller_b, no copy
+    let v = json(&fastware(&["inline", "inliner::always_inlined", "--file", s(&bin), "--format", "json"]));
+    assert!(v["copies"].as_array().expect("copies").is_empty());
+    assert_eq!(v["inlined"], true, "{v}");
+    let mut into: Vec<&str> =
+        v["inlined_into"].as_array().expect("into").iter().map(|c| c["function"].as_str().expect("f")).collect();
+    into.sort();
+    assert_eq!(into, ["inliner::caller_a", "inliner::caller_b"]);
+    // each place's call is the source line that calls always_inlined
+    let source = std::fs::read_to_string(fastware_testkit::fixture("inliner").join("src/lib.rs")).expect("source");
+    for i in v["inlined_into"].as_array().expect("into") {
+        for c in i["calls"].as_array().expect("calls") {
+            let line = source.lines().nth(c["line"].as_u64().expect("line") as usize - 1).expect("line");
+            assert!(line.contains("always_inlined("), "{line}");
+        }
+    }
+
+    // the generic: four copies, each called from main
+    let v = json(&fastware(&["inline", "inliner::sum_all", "--file", s(&bin), "--format", "json"]));
+    assert_eq!(v["copies"].as_array().expect("copies").len(), 4);
+    let sites = v["call_sites"].as_array().expect("sites");
+    assert_eq!(sites.len(), 4);
+    assert!(sites.iter().all(|c| c["caller"] == "inliner::main"), "{v}");
+}
+
+#[test]
+fn the_seed_case_one_attribute_apart() {
+    let (a, b) = (bin_a(), bin_b());
+    // without the attribute: a copy, called through a register loaded from the GOT
+    let va = json(&fastware(&["inline", "inliner::cast", "--file", s(&a), "--format", "json"]));
+    assert_eq!(va["copies"].as_array().expect("copies").len(), 1, "{va}");
+    assert_eq!(va["inlined"], false);
+    let sites = va["call_sites"].as_array().expect("sites");
+    // the closure calls cast twice (lib.rs, `shade`); rustc also copies the closure into its vtable shim
+    let in_closure = sites.iter().filter(|c| c["caller"] == "inliner::render::{{closure}}").count();
+    assert_eq!(in_closure, 2, "{va}");
+    assert!(sites.iter().all(|c| c["caller"].as_str().is_some_and(|n| n.contains("closure") || n.contains("vtable.shim"))));
+    // with #[inline(always)]: no copy, inlined twice into the closure
+    let vb = json(&fastware(&["inline", "inliner::cast", "--file", s(&b), "--format", "json"]));
+    assert!(vb["copies"].as_array().expect("copies").is_empty(), "{vb}");
+    assert_eq!(vb["inlined"], true);
+    assert_eq!(vb["inlined_places"], 2);
+    assert!(vb["summary"].as_str().expect("summary").contains("no out-of-line copy"));
+
+    // diff: cast removed, the closure changed
+    let d = json(&fastware(&["diff", s(&a), s(&b), "--format", "json"]));
+    let status = |name: &str| {
+        d["functions"].as_array().expect("functions").iter().find(|f| f["function"] == name).map(|f| f["status"].clone())
+    };
+    assert_eq!(status("inliner::cast"), Some("removed".into()), "{d}");
+    assert_eq!(status("inliner::render::{{closure}}"), Some("changed".into()));
+    assert_eq!(status("inliner::never_inlined"), None, "unchanged functions are not listed");
+    // and the instructions: the calls to cast are gone
+    let d = json(&fastware(&["diff", s(&a), s(&b), "inliner::render::{{closure}}", "--format", "json"]));
+    let removed: Vec<&str> = d["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .filter(|l| l["change"] == "removed")
+        .map(|l| l["text"].as_str().expect("text"))
+        .collect();
+    let calls: Vec<&&str> = removed.iter().filter(|t| t.starts_with("call") && t.contains("inliner::cast")).collect();
+    assert_eq!(calls.len(), 2, "{removed:?}");
+    // the text view shows them with a `-`
+    let o = fastware(&["diff", s(&a), s(&b), "render::{{closure}}"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).lines().any(|l| l.starts_with('-') && l.contains("call") && l.contains("inliner::cast")));
+    // identical builds: nothing changed
+    let same = json(&fastware(&["diff", s(&a), s(&a), "--format", "json"]));
+    assert_eq!(same["changed"], 0);
+    assert_eq!(same["added"], 0);
+    assert_eq!(same["removed"], 0);
+}
+
+/// addr2line (binutils): the innermost file:line of an address.
+fn addr2line(file: &Path, addrs: &[u64]) -> Vec<(String, u32)> {
+    let mut c = Command::new("addr2line");
+    c.arg("-e").arg(file);
+    for a in addrs {
+        c.arg(format!("{a:#x}"));
+    }
+    let o = c.output().expect("addr2line");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            let l = l.split(" (discriminator").next().unwrap_or(l);
+            let (f, n) = l.rsplit_once(':').expect("file:line");
+            (f.to_string(), n.parse().unwrap_or(0))
+        })
+        .collect()
+}
+
+#[test]
+fn source_lines_and_inline_frames_agree_with_addr2line() {
+    let Some(_) = tool("addr2line") else { return };
+    let bin = bin_a();
+    let (_, v) = asm(&bin, "inliner::caller_a", &["--source"]);
+    let lines = v["lines"].as_array().expect("lines");
+    let addrs: Vec<u64> = lines.iter().map(|l| l["address"].as_u64().expect("a")).collect();
+    let reference = addr2line(&bin, &addrs);
+    for (l, (file, line)) in lines.iter().zip(&reference) {
+        if *line == 0 {
+            continue;
+        }
+        assert_eq!(l["source"]["file"].as_str(), Some(file.as_str()), "{l}");
+        assert_eq!(l["source"]["line"].as_u64(), Some(*line as u64), "{l}");
+    }
+    // the call of never_inlined is on line 100, and always_inlined's code is marked inlined
+    let call = lines.iter().find(|l| l["text"].as_str().is_some_and(|t| t.contains("never_inlined"))).expect("call");
+    assert_eq!(call["source"]["line"], 100);
+    assert!(lines.iter().any(|l| l["frames"].as_array().expect("frames").iter().any(|f| f["function"] == "always_inlined")));
+    let text = stdout(&fastware(&["asm", "inliner::caller_a", "--source", "--file", s(&bin)]));
+    assert!(text.contains("inlined from `always_inlined` at"), "{text}");
+    assert!(text.contains("never_inlined(v).wrapping_add(always_inlined(v))"), "the source line itself");
+}
+
+#[test]
+fn rlib_object_code_and_relocations() {
+    let Some(_) = tool("objdump").and(tool("nm")) else { return };
+    let rlib = build(&[], "").join("libinliner.rlib");
+    let (ours, v) = asm(&rlib, "inliner::caller_a", &[]);
+    assert!(v["member"].as_str().is_some_and(|m| m.ends_with(".o")), "{v}");
+    let reference = objdump(&rlib, v["raw"].as_str().expect("raw"));
+    assert_eq!(ours, reference, "caller_a in the rlib: offsets in its section, as objdump shows them");
+    // its call of never_inlined is named from the relocation
+    let call = v["lines"].as_array().expect("lines").iter().find(|l| l["flow"] == "indirect-call" || l["flow"] == "call");
+    assert_eq!(call.and_then(|c| c["target"]["name"].as_str()), Some("inliner::never_inlined"));
+    let v = json(&fastware(&["inline", "inliner::never_inlined", "--file", s(&rlib), "--format", "json"]));
+    assert_eq!(v["call_sites"].as_array().expect("sites").len(), 2, "{v}");
+    let sizes = json(&fastware(&["size", "--file", s(&rlib), "--format", "json", "--top", "0"]));
+    let nm_bytes: u64 = nm_text(&rlib).iter().map(|(_, _, s)| s).sum();
+    assert_eq!(sizes["function_bytes"].as_u64(), Some(nm_bytes));
+}
+
+#[test]
+fn the_default_is_cargos_own_release_artifact() {
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "binary-default");
+    let before = fastware_testkit::snapshot(&project, &project.join("target"));
+    let v = json(&fastware_in(&project, &["inline", "inliner::cast", "--format", "json"]));
+    assert_eq!(v["origin"], "bin inliner (release profile)");
+    assert!(v["file"].as_str().is_some_and(|f| f.ends_with("target/release/inliner")), "{v}");
+    assert_eq!(v["inlined"], false);
+    let v = json(&fastware_in(&project, &["asm", "never_inlined", "--lib", "--format", "json"]));
+    assert!(v["file"].as_str().is_some_and(|f| f.ends_with("libinliner.rlib")), "{v}");
+    let v = json(&fastware_in(&project, &["size", "--by", "crate", "--format", "json"]));
+    assert!(v["rows"].as_array().expect("rows").iter().any(|r| r["key"] == "inliner"));
+    // save, change one attribute (a feature), compare
+    let o = fastware_in(&project, &["diff", "--save", "before"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(project.join("target/fastware/binaries/before").is_file());
+    let d = json(&fastware_in(&project, &["diff", "before", "--features", "inline-cast", "--format", "json"]));
+    assert!(d["functions"].as_array().expect("f").iter().any(|f| f["function"] == "inliner::cast" && f["status"] == "removed"));
+    let s = json(&fastware_in(&project, &["size", "--diff", "before", "--features", "inline-cast", "--format", "json"]));
+    assert!(s["changes"].as_array().expect("c").iter().any(|c| c["key"] == "inliner::cast" && c["new_bytes"] == 0));
+    // --debuginfo builds apart and says so
+    let o = fastware_in(&project, &["asm", "caller_a", "--debuginfo", "--source"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("separate build"), "{}", stderr(&o));
+    assert!(project.join("target/fastware/debuginfo").is_dir());
+    // the project's own files are as they were
+    assert_eq!(fastware_testkit::snapshot(&project, &project.join("target")), before);
+}
+
+fn error_of(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(2), "exit status; stderr: {}", stderr(o));
+    let e = stderr(o);
+    assert!(!e.contains("panicked"), "{e}");
+    assert!(e.starts_with("error: "), "{e}");
+    e
+}
+
+#[test]
+fn bad_files_and_patterns() {
+    let dir = fastware_testkit::temp_dir("binary-bad");
+    let bin = bin_a();
+    // stripped: which setting to change
+    if tool("strip").is_some() {
+        let stripped = dir.join("stripped");
+        std::fs::copy(&bin, &stripped).expect("copy");
+        assert!(Command::new("strip").arg(&stripped).status().expect("strip").success());
+        let e = error_of(&fastware(&["asm", "cast", "--file", s(&stripped)]));
+        assert!(e.contains("no symbol table") && e.contains("strip = false"), "{e}");
+        let nodebug = dir.join("nodebug");
+        std::fs::copy(&bin, &nodebug).expect("copy");
+        assert!(Command::new("strip").arg("--strip-debug").arg(&nodebug).status().expect("strip").success());
+        let e = error_of(&fastware(&["asm", "caller_a", "--source", "--file", s(&nodebug)]));
+        assert!(e.contains("no line tables") && e.contains("line-tables-only"), "{e}");
+    }
+    // not ELF, truncated, empty, missing
+    let toml = fastware_testkit::fixture("inliner").join("Cargo.toml");
+    let e = error_of(&fastware(&["size", "--file", s(&toml)]));
+    assert!(e.contains("not an ELF file"), "{e}");
+    let data = std::fs::read(&bin).expect("read");
+    let truncated = dir.join("truncated");
+    std::fs::write(&truncated, &data[..data.len() / 3]).expect("write");
+    let e = error_of(&fastware(&["asm", "cast", "--file", s(&truncated)]));
+    assert!(e.contains("truncated"), "{e}");
+    let empty = dir.join("empty");
+    std::fs::write(&empty, b"").expect("write");
+    assert!(error_of(&fastware(&["size", "--file", s(&empty)])).contains("empty file"));
+    assert!(error_of(&fastware(&["size", "--file", s(&dir.join("missing"))])).contains("No such file"));
+    // no match: near names
+    let e = error_of(&fastware(&["asm", "nevr_inlined", "--file", s(&bin)]));
+    assert!(e.contains("no function matches") && e.contains("did you mean `inliner::never_inlined`"), "{e}");
+    let e = error_of(&fastware(&["inline", "no_such_function_here", "--file", s(&bin)]));
+    assert!(e.contains("no function matches"), "{e}");
+    // another architecture: an aarch64 object file rustc writes (no std needed)
+    let src = dir.join("arm.rs");
+    std::fs::write(
+        &src,
+        "#![feature(no_core, lang_items)]\n#![no_core]\n#![crate_type = \"lib\"]\n\
+         #[lang = \"pointee_sized\"] pub trait PointeeSized {}\n\
+         #[lang = \"meta_sized\"] pub trait MetaSized: PointeeSized {}\n\
+         #[lang = \"sized\"] pub trait Sized: MetaSized {}\n\
+         #[no_mangle] pub extern \"C\" fn answer() -> u32 { 42 }\n",
+    )
+    .expect("write");
+    let obj = dir.join("arm.o");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let made = Command::new(rustc)
+        .args(["--target", "aarch64-unknown-linux-gnu", "--emit=obj", "-O", "-o"])
+        .arg(&obj)
+        .arg(&src)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .output()
+        .expect("rustc");
+    if made.status.success() {
+        let e = error_of(&fastware(&["asm", "answer", "--file", s(&obj)]));
+        assert!(e.contains("aarch64") && e.contains("x86-64"), "{e}");
+    } else {
+        eprintln!("SKIPPED the aarch64 check: rustc could not write an aarch64 object: {}", stderr(&made));
+    }
+    // several matches: a list with indices, and INDEX picks one
+    let o = fastware(&["asm", "caller_", "--file", s(&bin)]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("functions match") && text.contains("inliner::caller_a") && text.contains("inliner::caller_b"));
+    let v = json(&fastware(&["asm", "caller_", "1", "--file", s(&bin), "--format", "json"]));
+    assert_eq!(v["function"], "inliner::caller_b");
+    let e = error_of(&fastware(&["asm", "caller_", "7", "--file", s(&bin)]));
+    assert!(e.contains("out of range"), "{e}");
+    // output closed early
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args(["asm", "inliner::main", "--file", s(&bin)])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("wait");
+    assert!(o.status.success(), "closed stdout: {}", stderr(&o));
+}
