@@ -101,21 +101,24 @@ impl Binary {
         let m = insn.memory?;
         if let Some(t) = self.got.get(&m) {
             // a load of a GOT slot, or a call / jump through one
-            let mut r = match t {
-                Target::Address(a) => self.named(*a, true, is_code),
-                Target::Symbol(name, add) => Ref {
-                    address: None,
-                    symbol: Some((name.clone(), *add as u64)),
-                    via_got: true,
-                    via_plt: false,
-                    is_code,
-                    by_section: false,
-                },
-            };
-            r.via_got = true;
-            return Some(r);
+            return Some(self.slot_target(t, is_code));
         }
         Some(self.named(m, false, false))
+    }
+
+    /// What a GOT slot holds, as reached through it.
+    fn slot_target(&self, t: &Target, is_code: bool) -> Ref {
+        match t {
+            Target::Address(a) => self.named(*a, true, is_code),
+            Target::Symbol(name, add) => Ref {
+                address: None,
+                symbol: Some((name.clone(), *add as u64)),
+                via_got: true,
+                via_plt: false,
+                is_code,
+                by_section: false,
+            },
+        }
     }
 
     /// The symbol at an address in this file.
@@ -142,18 +145,7 @@ impl Binary {
                 found = i.memory;
             }
         });
-        let slot = found?;
-        let mut r = match self.got.get(&slot)? {
-            Target::Address(a) => self.named(*a, true, true),
-            Target::Symbol(name, add) => Ref {
-                address: None,
-                symbol: Some((name.clone(), *add as u64)),
-                via_got: true,
-                via_plt: false,
-                is_code: true,
-                by_section: false,
-            },
-        };
+        let mut r = self.slot_target(self.got.get(&found?)?, true);
         r.via_got = false;
         r.via_plt = true;
         Some(r)

@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::project::Project;
-use crate::run::{artifact_of, Artifact, Profile};
+use crate::run::{artifact_of, Artifact, Profile, Selected};
 use crate::Error;
 
 /// Which target's file.
@@ -83,18 +83,15 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
     if let Some(m) = &opts.manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    match &profile {
-        Profile::Release => {
-            cmd.arg("--release");
-        }
-        Profile::Dev => {}
-        Profile::Named(n) => {
-            cmd.args(["--profile", n]);
-        }
+    Selected {
+        profile: &profile,
+        packages: &opts.packages,
+        features: &opts.features,
+        all_features: opts.all_features,
+        no_default_features: opts.no_default_features,
+        target: opts.target.as_deref(),
     }
-    for p in &opts.packages {
-        cmd.args(["-p", p]);
-    }
+    .add_to(&mut cmd);
     match &opts.which {
         Which::Default => {}
         Which::Lib => {
@@ -112,18 +109,6 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
         Which::Test(n) => {
             cmd.args(["--test", n]);
         }
-    }
-    if !opts.features.is_empty() {
-        cmd.args(["--features", &opts.features.join(",")]);
-    }
-    if opts.all_features {
-        cmd.arg("--all-features");
-    }
-    if opts.no_default_features {
-        cmd.arg("--no-default-features");
-    }
-    if let Some(t) = &opts.target {
-        cmd.args(["--target", t]);
     }
     let separate = opts.debuginfo.then(|| project.fastware_dir().join("debuginfo"));
     if let Some(dir) = &separate {

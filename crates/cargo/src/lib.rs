@@ -1,7 +1,8 @@
 //! Running cargo for measurement: the user's project (`cargo metadata`), one
 //! instrumented build in fastware's own target directory, cargo's record of
 //! it (`-Zbuild-analysis`, or the `--timings` page), the critical path
-//! through its unit graph, and fastware as a rustc wrapper for `--deep`.
+//! through its unit graph, fastware as a rustc wrapper for `--deep`, and the
+//! artifact of a normal build for the commands that read machine code.
 
 pub mod artifact;
 pub mod critical;

@@ -45,6 +45,46 @@ impl Profile {
     }
 }
 
+/// What the user chose to build, as cargo arguments: shared by every build
+/// fastware runs.
+pub(crate) struct Selected<'a> {
+    pub profile: &'a Profile,
+    pub packages: &'a [String],
+    pub features: &'a [String],
+    pub all_features: bool,
+    pub no_default_features: bool,
+    pub target: Option<&'a str>,
+}
+
+impl Selected<'_> {
+    pub(crate) fn add_to(&self, cmd: &mut Command) {
+        match self.profile {
+            Profile::Release => {
+                cmd.arg("--release");
+            }
+            Profile::Dev => {}
+            Profile::Named(n) => {
+                cmd.args(["--profile", n]);
+            }
+        }
+        for p in self.packages {
+            cmd.args(["-p", p]);
+        }
+        if !self.features.is_empty() {
+            cmd.args(["--features", &self.features.join(",")]);
+        }
+        if self.all_features {
+            cmd.arg("--all-features");
+        }
+        if self.no_default_features {
+            cmd.arg("--no-default-features");
+        }
+        if let Some(t) = self.target {
+            cmd.args(["--target", t]);
+        }
+    }
+}
+
 /// Which crates `--deep` profiles.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deep {
@@ -320,30 +360,15 @@ fn cargo_command(
         let lock = project.fastware_dir().join("Cargo.lock");
         cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
     }
-    match &opts.profile {
-        Profile::Release => {
-            cmd.arg("--release");
-        }
-        Profile::Dev => {}
-        Profile::Named(n) => {
-            cmd.args(["--profile", n]);
-        }
+    Selected {
+        profile: &opts.profile,
+        packages: &opts.packages,
+        features: &opts.features,
+        all_features: opts.all_features,
+        no_default_features: opts.no_default_features,
+        target: opts.target.as_deref(),
     }
-    for p in &opts.packages {
-        cmd.args(["-p", p]);
-    }
-    if !opts.features.is_empty() {
-        cmd.args(["--features", &opts.features.join(",")]);
-    }
-    if opts.all_features {
-        cmd.arg("--all-features");
-    }
-    if opts.no_default_features {
-        cmd.arg("--no-default-features");
-    }
-    if let Some(t) = &opts.target {
-        cmd.args(["--target", t]);
-    }
+    .add_to(&mut cmd);
     if let Some(j) = opts.jobs {
         cmd.args(["--jobs", &j.to_string()]);
     }

@@ -10,7 +10,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn fastware(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fastware")).args(args).env_remove("CARGO_TARGET_DIR").output().expect("run fastware")
+    Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args(args)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run fastware")
 }
 
 fn fastware_in(dir: &Path, args: &[&str]) -> Output {
@@ -75,17 +79,14 @@ fn nm_text(file: &Path) -> Vec<(String, u64, u64)> {
             let f: Vec<&str> = l.split_whitespace().collect();
             let [addr, size, kind, name] = f.as_slice() else { return None };
             matches!(*kind, "t" | "T" | "W" | "w").then(|| {
-                (name.to_string(), u64::from_str_radix(addr, 16).expect("hex"), u64::from_str_radix(size, 16).expect("hex"))
+                (
+                    name.to_string(),
+                    u64::from_str_radix(addr, 16).expect("hex"),
+                    u64::from_str_radix(size, 16).expect("hex"),
+                )
             })
         })
         .collect()
-}
-
-/// The raw name of the one symbol of `nm` whose name contains `part`.
-fn raw_name(file: &Path, part: &str) -> String {
-    let all: Vec<String> = nm_text(file).into_iter().map(|(n, _, _)| n).filter(|n| n.contains(part)).collect();
-    assert_eq!(all.len(), 1, "{part}: {all:?}");
-    all[0].clone()
 }
 
 /// `objdump -d -M intel --disassemble=SYM`: (address, mnemonic) per instruction.
@@ -220,7 +221,8 @@ fn reference_calls(file: &Path, target: u64) -> Vec<(u64, String)> {
         }
         // `call 15110 <name>` or `call *0x404f8(%rip)        # 55da8 <…>`
         let direct = rest.split_whitespace().nth(1).and_then(|t| u64::from_str_radix(t, 16).ok());
-        let via_slot = rest.split_once("# ").and_then(|(_, c)| u64::from_str_radix(c.split_whitespace().next()?, 16).ok());
+        let via_slot =
+            rest.split_once("# ").and_then(|(_, c)| u64::from_str_radix(c.split_whitespace().next()?, 16).ok());
         let reaches = direct == Some(target) || via_slot.and_then(|s| slots.get(&s)) == Some(&target);
         if reaches {
             out.push((addr, current.clone()));
@@ -295,7 +297,9 @@ fn the_seed_case_one_attribute_apart() {
     // the closure calls cast twice (lib.rs, `shade`); rustc also copies the closure into its vtable shim
     let in_closure = sites.iter().filter(|c| c["caller"] == "inliner::render::{{closure}}").count();
     assert_eq!(in_closure, 2, "{va}");
-    assert!(sites.iter().all(|c| c["caller"].as_str().is_some_and(|n| n.contains("closure") || n.contains("vtable.shim"))));
+    assert!(sites
+        .iter()
+        .all(|c| c["caller"].as_str().is_some_and(|n| n.contains("closure") || n.contains("vtable.shim"))));
     // with #[inline(always)]: no copy, inlined twice into the closure
     let vb = json(&fastware(&["inline", "inliner::cast", "--file", s(&b), "--format", "json"]));
     assert!(vb["copies"].as_array().expect("copies").is_empty(), "{vb}");
@@ -306,7 +310,12 @@ fn the_seed_case_one_attribute_apart() {
     // diff: cast removed, the closure changed
     let d = json(&fastware(&["diff", s(&a), s(&b), "--format", "json"]));
     let status = |name: &str| {
-        d["functions"].as_array().expect("functions").iter().find(|f| f["function"] == name).map(|f| f["status"].clone())
+        d["functions"]
+            .as_array()
+            .expect("functions")
+            .iter()
+            .find(|f| f["function"] == name)
+            .map(|f| f["status"].clone())
     };
     assert_eq!(status("inliner::cast"), Some("removed".into()), "{d}");
     assert_eq!(status("inliner::render::{{closure}}"), Some("changed".into()));
@@ -369,7 +378,11 @@ fn source_lines_and_inline_frames_agree_with_addr2line() {
     // the call of never_inlined is on line 100, and always_inlined's code is marked inlined
     let call = lines.iter().find(|l| l["text"].as_str().is_some_and(|t| t.contains("never_inlined"))).expect("call");
     assert_eq!(call["source"]["line"], 100);
-    assert!(lines.iter().any(|l| l["frames"].as_array().expect("frames").iter().any(|f| f["function"] == "always_inlined")));
+    assert!(lines.iter().any(|l| l["frames"]
+        .as_array()
+        .expect("frames")
+        .iter()
+        .any(|f| f["function"] == "always_inlined")));
     let text = stdout(&fastware(&["asm", "inliner::caller_a", "--source", "--file", s(&bin)]));
     assert!(text.contains("inlined from `always_inlined` at"), "{text}");
     assert!(text.contains("never_inlined(v).wrapping_add(always_inlined(v))"), "the source line itself");
@@ -384,7 +397,8 @@ fn rlib_object_code_and_relocations() {
     let reference = objdump(&rlib, v["raw"].as_str().expect("raw"));
     assert_eq!(ours, reference, "caller_a in the rlib: offsets in its section, as objdump shows them");
     // its call of never_inlined is named from the relocation
-    let call = v["lines"].as_array().expect("lines").iter().find(|l| l["flow"] == "indirect-call" || l["flow"] == "call");
+    let call =
+        v["lines"].as_array().expect("lines").iter().find(|l| l["flow"] == "indirect-call" || l["flow"] == "call");
     assert_eq!(call.and_then(|c| c["target"]["name"].as_str()), Some("inliner::never_inlined"));
     let v = json(&fastware(&["inline", "inliner::never_inlined", "--file", s(&rlib), "--format", "json"]));
     assert_eq!(v["call_sites"].as_array().expect("sites").len(), 2, "{v}");
@@ -410,8 +424,13 @@ fn the_default_is_cargos_own_release_artifact() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(project.join("target/fastware/binaries/before").is_file());
     let d = json(&fastware_in(&project, &["diff", "before", "--features", "inline-cast", "--format", "json"]));
-    assert!(d["functions"].as_array().expect("f").iter().any(|f| f["function"] == "inliner::cast" && f["status"] == "removed"));
-    let s = json(&fastware_in(&project, &["size", "--diff", "before", "--features", "inline-cast", "--format", "json"]));
+    assert!(d["functions"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .any(|f| f["function"] == "inliner::cast" && f["status"] == "removed"));
+    let s =
+        json(&fastware_in(&project, &["size", "--diff", "before", "--features", "inline-cast", "--format", "json"]));
     assert!(s["changes"].as_array().expect("c").iter().any(|c| c["key"] == "inliner::cast" && c["new_bytes"] == 0));
     // --debuginfo builds apart and says so
     let o = fastware_in(&project, &["asm", "caller_a", "--debuginfo", "--source"]);
@@ -495,7 +514,9 @@ fn bad_files_and_patterns() {
     let o = fastware(&["asm", "caller_", "--file", s(&bin)]);
     assert!(o.status.success());
     let text = stdout(&o);
-    assert!(text.contains("functions match") && text.contains("inliner::caller_a") && text.contains("inliner::caller_b"));
+    assert!(
+        text.contains("functions match") && text.contains("inliner::caller_a") && text.contains("inliner::caller_b")
+    );
     let v = json(&fastware(&["asm", "caller_", "1", "--file", s(&bin), "--format", "json"]));
     assert_eq!(v["function"], "inliner::caller_b");
     let e = error_of(&fastware(&["asm", "caller_", "7", "--file", s(&bin)]));

@@ -13,14 +13,14 @@ use fastware_binary::Syntax;
 use fastware_report::{cells, Column, Format, Table};
 use serde_json::{json, Value};
 
-use super::binary::{choose, no_match, pattern, short_path, ArtifactArgs, Loaded};
+use super::binary::{choose, no_match, pattern, short_path, write_matches, ArtifactArgs, Loaded};
 use crate::{CmdResult, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
-  fastware asm cast                        the function whose name ends in `cast`, from `cargo build --release`
-  fastware asm render 1 --source           the second of the functions matching `render`, with source lines
-  fastware asm 'sum_all' --file target/release/my-app --att
+  fastware asm my_crate::parse              a function of `cargo build --release`'s artifact
+  fastware asm render 1 --source            the second function matching `render`, with source
+  fastware asm sum_all --file target/release/my-app --att
   fastware asm parse --bin my-tool --profile dist --format json
 
 The code is that of the real artifact cargo builds with your profile (never --emit asm,
@@ -82,36 +82,19 @@ pub fn run(a: AsmCmd, out: &mut dyn Write) -> CmdResult {
 /// Several functions match: list them to choose from.
 fn list_matches(out: &mut dyn Write, found: &[Found], loaded: &Loaded, format: Format) -> CmdResult {
     let base = |addr: u64| addr - loaded.binary.display_base(addr);
-    if format == Format::Json {
-        let v: Vec<Value> = found
-            .iter()
-            .enumerate()
-            .map(|(i, f)| json!({"index": i, "name": f.name, "raw": f.sym.raw, "address": base(f.sym.address), "size": f.sym.size}))
-            .collect();
-        fastware_report::write_json(out, &json!({"file": loaded.binary.path, "matches": v}))?;
-        return Ok(());
-    }
-    let mut t = Table::new(vec![
-        Column::right("index", "index"),
-        Column::right("size", "size"),
-        Column::right("address", "address"),
-        Column::left("function", "function"),
-    ]);
-    for (i, f) in found.iter().enumerate() {
-        t.row(vec![
-            cells::count(i as u64),
-            cells::count(f.sym.size),
-            (format!("{:#x}", base(f.sym.address)), base(f.sym.address).to_string()),
-            cells::text(&f.name),
-        ]);
-    }
-    if format == Format::Csv {
-        t.write_csv(out)?;
-    } else {
-        writeln!(out, "{} functions match in {}; give the INDEX of one:", found.len(), loaded.origin)?;
-        t.write_text(out, 2, fastware_report::terminal_width())?;
-    }
-    Ok(())
+    let rows = found
+        .iter()
+        .map(|f| {
+            let a = base(f.sym.address);
+            (
+                vec![cells::count(f.sym.size), (format!("{a:#x}"), a.to_string()), cells::text(&f.name)],
+                json!({"name": f.name, "raw": f.sym.raw, "address": a, "size": f.sym.size}),
+            )
+        })
+        .collect();
+    let columns =
+        vec![Column::right("size", "size"), Column::right("address", "address"), Column::left("function", "function")];
+    write_matches(out, loaded, format, columns, rows)
 }
 
 fn hex_bytes(b: &[u8]) -> String {

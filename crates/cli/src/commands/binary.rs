@@ -8,9 +8,11 @@ use clap::Args;
 use fastware_binary::{Binary, Pattern};
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
+use fastware_report::{cells, Column, Format, Table};
+use serde_json::{json, Value};
 
 use super::{cargo_program, profile};
-use crate::Failure;
+use crate::{CmdResult, Failure};
 
 /// `--file`, or the cargo target whose artifact to read.
 #[derive(Args, Debug, Clone, Default)]
@@ -49,8 +51,10 @@ pub struct ArtifactArgs {
     /// Features to enable (comma-separated)
     #[arg(long, value_name = "FEATURES", value_delimiter = ',', help_heading = "Which file")]
     pub features: Vec<String>,
+    /// Enable all features
     #[arg(long, help_heading = "Which file")]
     pub all_features: bool,
+    /// Do not enable the default features
     #[arg(long, help_heading = "Which file")]
     pub no_default_features: bool,
     /// Target triple
@@ -241,4 +245,43 @@ pub fn short_path(path: &str) -> String {
         }
     }
     path.to_string()
+}
+
+/// Several functions match: each with an index to pick it by (a table, CSV,
+/// or JSON `matches`), one row of cells and one JSON object per function.
+pub fn write_matches(
+    out: &mut dyn std::io::Write,
+    loaded: &Loaded,
+    format: Format,
+    columns: Vec<Column>,
+    rows: Vec<(Vec<(String, String)>, Value)>,
+) -> CmdResult {
+    if format == Format::Json {
+        let v: Vec<Value> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (_, mut v))| {
+                v["index"] = json!(i);
+                v
+            })
+            .collect();
+        fastware_report::write_json(out, &json!({"file": loaded.binary.path, "matches": v}))?;
+        return Ok(());
+    }
+    let mut all = vec![Column::right("index", "index")];
+    all.extend(columns);
+    let mut t = Table::new(all);
+    let n = rows.len();
+    for (i, (cells_of, _)) in rows.into_iter().enumerate() {
+        let mut row = vec![cells::count(i as u64)];
+        row.extend(cells_of);
+        t.row(row);
+    }
+    if format == Format::Csv {
+        t.write_csv(out)?;
+    } else {
+        writeln!(out, "{n} functions match in {}; give the INDEX of one:", loaded.origin)?;
+        t.write_text(out, 2, fastware_report::terminal_width())?;
+    }
+    Ok(())
 }

@@ -18,11 +18,11 @@ use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
-  fastware diff --save before              keep the current release binary as `before`
+  fastware diff --save before               keep the current release binary as `before`
   (change the code)
-  fastware diff before                     every function that changed since, in `cargo build --release`'s binary
-  fastware diff before render              the instructions of `render` before and after
-  fastware diff old-binary new-binary 'my_crate::parse' --att
+  fastware diff before                      every function that changed since
+  fastware diff before render               the instructions of `render`, before and after
+  fastware diff old-binary new-binary my_crate::parse --att
 
 OLD and NEW are files or names saved with --save (kept in <target-dir>/fastware/binaries);
 NEW defaults to the artifact cargo builds now. Functions are matched by demangled name

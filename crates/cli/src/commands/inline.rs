@@ -10,18 +10,19 @@ use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Format, Table};
 use serde_json::{json, Value};
 
-use super::binary::{choose, no_match, pattern, short_path, ArtifactArgs, Loaded};
+use super::binary::{choose, no_match, pattern, short_path, write_matches, ArtifactArgs, Loaded};
 use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
-  fastware inline cast                     was `cast` inlined in the release binary?
+  fastware inline my_crate::cast            was `cast` inlined in the release binary?
   fastware inline 'my_crate::parse' --bin my-tool
   fastware inline hash --file target/release/my-app --format json
 
 Copies come from the symbol table; call sites from a scan of all the code (direct calls,
-tail jumps, calls through the PLT or a GOT slot); inlined places from the DWARF
-(debug = \"line-tables-only\" is enough; that level names functions without their path).";
+tail jumps, calls through the PLT, a GOT slot or a register loaded from one); inlined
+places from DWARF (debug = \"line-tables-only\" is enough, though it names functions
+without their path).";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -86,36 +87,21 @@ pub fn run(a: InlineCmd, out: &mut dyn Write) -> CmdResult {
 }
 
 fn list_candidates(out: &mut dyn Write, cs: &[Candidate], loaded: &Loaded, format: Format) -> CmdResult {
-    if format == Format::Json {
-        let v: Vec<Value> = cs
-            .iter()
-            .enumerate()
-            .map(|(i, c)| json!({"index": i, "function": c.key, "copies": c.copies.len(), "inlined_places": c.places.len()}))
-            .collect();
-        fastware_report::write_json(out, &json!({"file": loaded.binary.path, "matches": v}))?;
-        return Ok(());
-    }
-    let mut t = Table::new(vec![
-        Column::right("index", "index"),
+    let rows = cs
+        .iter()
+        .map(|c| {
+            (
+                vec![cells::count(c.copies.len() as u64), cells::count(c.places.len() as u64), cells::text(&c.key)],
+                json!({"function": c.key, "copies": c.copies.len(), "inlined_places": c.places.len()}),
+            )
+        })
+        .collect();
+    let columns = vec![
         Column::right("copies", "copies"),
         Column::right("inlined", "inlined_places"),
         Column::left("function", "function"),
-    ]);
-    for (i, c) in cs.iter().enumerate() {
-        t.row(vec![
-            cells::count(i as u64),
-            cells::count(c.copies.len() as u64),
-            cells::count(c.places.len() as u64),
-            cells::text(&c.key),
-        ]);
-    }
-    if format == Format::Csv {
-        t.write_csv(out)?;
-    } else {
-        writeln!(out, "{} functions match in {}; give the INDEX of one:", cs.len(), loaded.origin)?;
-        t.write_text(out, 2, fastware_report::terminal_width())?;
-    }
-    Ok(())
+    ];
+    write_matches(out, loaded, format, columns, rows)
 }
 
 fn call_table(v: &Verdict, b: &fastware_binary::Binary) -> Table {

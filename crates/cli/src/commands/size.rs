@@ -17,14 +17,14 @@ use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
-  fastware size                                   largest functions of `cargo build --release`'s binary
-  fastware size --by generic-set                  generic functions and how many copies each has
+  fastware size                              the largest functions of the release binary
+  fastware size --by generic-set             generic functions and their number of copies
   fastware size --by crate --file target/release/my-app
-  fastware size --by function --diff before       against a build saved with `fastware diff --save before`
+  fastware size --diff before                against a build saved with `fastware diff --save`
   fastware size --by section --diff old-binary
 
-Sizes are the symbol sizes of the functions (as `nm -S` gives them). --by crate is the crate
-that instantiated the code (known from v0 symbols; else the defining crate).";
+Sizes are the functions' symbol sizes (as `nm -S` gives them). --by crate is the crate that
+instantiated the code (known from v0 symbols; else the crate defining it).";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum By {
