@@ -5,6 +5,7 @@
 //! artifact of a normal build for the commands that read machine code.
 
 pub mod artifact;
+pub mod bench;
 pub mod critical;
 pub mod invocation;
 pub mod log;

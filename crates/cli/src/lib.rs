@@ -59,6 +59,7 @@ Examples:
   fastware asm my_crate::parse --source        the machine code of a function in the release binary
   fastware inline parse                        was it inlined? copies, call sites, inlined places
   fastware diff --save before; …; fastware diff before   what changed in the machine code
+  fastware bench compare before after          did it get faster? (criterion, libtest, hyperfine)
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -85,6 +86,8 @@ enum Command {
     Size(commands::size::SizeCmd),
     /// Two builds compared: functions added, removed, changed; one function's instructions side by side
     Diff(commands::diff::DiffCmd),
+    /// Did it get faster? Benchmark results compared with real statistics; `cargo bench`, saved
+    Bench(commands::bench::BenchCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -143,6 +146,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Inline(c) => commands::inline::run(c, &mut out),
         Command::Size(c) => commands::size::run(c, &mut out),
         Command::Diff(c) => commands::diff::run(c, &mut out),
+        Command::Bench(c) => commands::bench::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Failure::from));
     match result {

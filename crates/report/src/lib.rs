@@ -44,6 +44,11 @@ pub fn terminal_width() -> Option<usize> {
     terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
 }
 
+/// True when stdout is a terminal that takes colour (`NO_COLOR` unset).
+pub fn stdout_colour() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// True when notes and progress may go to stderr.
 pub fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()

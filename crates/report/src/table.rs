@@ -30,17 +30,28 @@ impl Column {
 pub struct Table {
     pub columns: Vec<Column>,
     rows: Vec<Vec<(String, String)>>,
+    /// An ANSI colour (SGR code such as `31` for red) per row, for terminals.
+    colours: Vec<Option<&'static str>>,
 }
 
 impl Table {
     pub fn new(columns: Vec<Column>) -> Table {
-        Table { columns, rows: Vec::new() }
+        Table { columns, rows: Vec::new(), colours: Vec::new() }
     }
 
     /// Adds a row of (display, csv) cells.
     pub fn row(&mut self, cells: Vec<(String, String)>) {
         debug_assert_eq!(cells.len(), self.columns.len());
         self.rows.push(cells);
+        self.colours.push(None);
+    }
+
+    /// Colours the last row added (an SGR code: `31` red, `32` green), in
+    /// [`Table::write_text`] only; CSV is never coloured.
+    pub fn colour_last(&mut self, sgr: Option<&'static str>) {
+        if let Some(c) = self.colours.last_mut() {
+            *c = sgr;
+        }
     }
 
     /// The rows: (display, csv) cells.
@@ -71,9 +82,17 @@ impl Table {
         let pad = " ".repeat(indent);
         let titles: Vec<String> = self.columns.iter().map(|c| c.title.clone()).collect();
         write_line(out, &pad, &titles, &self.columns, &widths, last_max)?;
-        for row in &self.rows {
+        for (row, colour) in self.rows.iter().zip(&self.colours) {
             let cells: Vec<String> = row.iter().map(|(d, _)| d.clone()).collect();
-            write_line(out, &pad, &cells, &self.columns, &widths, last_max)?;
+            match colour {
+                Some(sgr) => {
+                    let mut line = Vec::new();
+                    write_line(&mut line, &pad, &cells, &self.columns, &widths, last_max)?;
+                    let text = String::from_utf8_lossy(&line);
+                    writeln!(out, "\x1b[{sgr}m{}\x1b[0m", text.trim_end_matches('\n'))?;
+                }
+                None => write_line(out, &pad, &cells, &self.columns, &widths, last_max)?,
+            }
         }
         Ok(())
     }

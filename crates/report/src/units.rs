@@ -17,6 +17,23 @@ pub fn duration(ns: i64) -> String {
     }
 }
 
+/// A benchmark time with three significant digits: `1.55 µs`, `812 ns`,
+/// `37.0 ms`, `2.41 s`.
+pub fn precise_duration(ns: f64) -> String {
+    let (v, unit) = match ns.abs() {
+        a if a >= 1e9 => (ns / 1e9, "s"),
+        a if a >= 1e6 => (ns / 1e6, "ms"),
+        a if a >= 1e3 => (ns / 1e3, "µs"),
+        _ => (ns, "ns"),
+    };
+    let digits = match v.abs() {
+        a if a >= 100.0 => 0,
+        a if a >= 10.0 => 1,
+        _ => 2,
+    };
+    format!("{v:.digits$} {unit}")
+}
+
 /// A size for people: `512 B`, `3.4 KiB`, `1.2 MiB`, `1.40 GiB`.
 pub fn bytes(n: u64) -> String {
     let f = n as f64;
@@ -108,6 +125,14 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precise() {
+        assert_eq!(precise_duration(1548.4), "1.55 µs");
+        assert_eq!(precise_duration(812.3), "812 ns");
+        assert_eq!(precise_duration(37.04e6), "37.0 ms");
+        assert_eq!(precise_duration(1.5), "1.50 ns");
+    }
 
     #[test]
     fn formatting() {

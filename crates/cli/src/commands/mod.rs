@@ -1,5 +1,6 @@
 //! One module per subcommand, and what several share.
 pub mod asm;
+pub mod bench;
 pub mod binary;
 pub mod build;
 pub mod diff;

@@ -1,0 +1,328 @@
+//! Two sets of results compared, benchmark by benchmark, with a verdict
+//! that takes noise into account: from the raw samples when both sides have
+//! them (a bootstrap confidence interval of the ratio and Welch's t-test),
+//! else from the summaries and their spreads; and a change smaller than the
+//! noise threshold is no change, whatever the test says.
+
+use crate::results::{Benchmark, Results};
+use crate::stats;
+
+/// How to compare.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Confidence level of intervals and tests, e.g. 0.95.
+    pub confidence: f64,
+    /// Changes smaller than this fraction are "no change", e.g. 0.02.
+    pub noise: f64,
+    /// Compare medians instead of means (samples only).
+    pub median: bool,
+    pub resamples: usize,
+    pub seed: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { confidence: 0.95, noise: 0.02, median: false, resamples: 10_000, seed: 0x5eed }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    Regressed,
+    NoChange,
+    Improved,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Regressed => "regressed",
+            Verdict::NoChange => "no change",
+            Verdict::Improved => "improved",
+        }
+    }
+}
+
+/// What a verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    Samples,
+    Summaries,
+}
+
+/// One benchmark in both sets.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub name: String,
+    /// The compared statistic (ns): mean or median of samples, else the sources' own figures.
+    pub base: f64,
+    pub new: f64,
+    pub statistic: String,
+    pub base_spread: Option<f64>,
+    pub new_spread: Option<f64>,
+    pub verdict: Verdict,
+    pub basis: Basis,
+    /// Confidence interval of new / base (samples only).
+    pub ratio_ci: Option<(f64, f64)>,
+    /// Welch's t-test p-value (samples only).
+    pub p: Option<f64>,
+    pub t: Option<f64>,
+    pub df: Option<f64>,
+    pub samples: Option<(usize, usize)>,
+    /// Why the verdict is what it is, in words.
+    pub reason: String,
+}
+
+impl Row {
+    /// new / base − 1.
+    pub fn change(&self) -> f64 {
+        self.new / self.base - 1.0
+    }
+    /// base / new: how many times faster the new one is.
+    pub fn speedup(&self) -> f64 {
+        self.base / self.new
+    }
+}
+
+/// The comparison of two sets.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Largest regression first, largest improvement last.
+    pub rows: Vec<Row>,
+    pub only_base: Vec<String>,
+    pub only_new: Vec<String>,
+}
+
+/// Compares `new` against `base`. Errors when they time different things or
+/// have no benchmark in common.
+pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison, String> {
+    if base.measure != new.measure {
+        return Err(format!(
+            "mismatched units: {} times one {} per measurement, {} one {}",
+            base.source.name(),
+            base.measure.name(),
+            new.source.name(),
+            new.measure.name()
+        ));
+    }
+    let mut rows = Vec::new();
+    for b in &base.benchmarks {
+        if let Some(n) = new.get(&b.name) {
+            rows.push(row(b, n, o));
+        }
+    }
+    let only_base: Vec<String> =
+        base.benchmarks.iter().filter(|b| new.get(&b.name).is_none()).map(|b| b.name.clone()).collect();
+    let only_new: Vec<String> =
+        new.benchmarks.iter().filter(|b| base.get(&b.name).is_none()).map(|b| b.name.clone()).collect();
+    if rows.is_empty() {
+        let first = |r: &Results| r.benchmarks.iter().take(3).map(|b| b.name.clone()).collect::<Vec<_>>().join(", ");
+        return Err(format!("no benchmark in common (base has {}; new has {})", first(base), first(new)));
+    }
+    rows.sort_by(|a, b| b.change().total_cmp(&a.change()).then_with(|| a.name.cmp(&b.name)));
+    Ok(Comparison { rows, only_base, only_new })
+}
+
+fn row(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
+    match (&b.samples, &n.samples) {
+        (Some(sb), Some(sn)) if sb.len() >= 2 && sn.len() >= 2 => from_samples(b, sb, sn, o),
+        _ => from_summaries(b, n, o),
+    }
+}
+
+fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
+    let stat: fn(&[f64]) -> f64 = if o.median { stats::median } else { stats::mean };
+    let (base, new) = (stat(sb), stat(sn));
+    let ci = stats::bootstrap_ratio(sb, sn, stat, o.confidence, o.resamples, o.seed);
+    let w = stats::welch(sb, sn);
+    let change = new / base - 1.0;
+    let alpha = 1.0 - o.confidence;
+    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
+    let significant = w.is_some_and(|w| w.p < alpha) && excludes_one;
+    let (verdict, reason) = if change.abs() < o.noise {
+        (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0))
+    } else if !significant {
+        let p = w.map_or("n/a".to_string(), |w| format!("{:.3}", w.p));
+        (
+            Verdict::NoChange,
+            format!("not significant (p = {p}, {:.0}% CI of the ratio includes 1)", o.confidence * 100.0),
+        )
+    } else if change > 0.0 {
+        (Verdict::Regressed, format!("p = {:.2e}", w.map_or(0.0, |w| w.p)))
+    } else {
+        (Verdict::Improved, format!("p = {:.2e}", w.map_or(0.0, |w| w.p)))
+    };
+    Row {
+        name: b.name.clone(),
+        base,
+        new,
+        statistic: if o.median { "median".into() } else { "mean".into() },
+        base_spread: Some(stats::std_dev(sb)),
+        new_spread: Some(stats::std_dev(sn)),
+        verdict,
+        basis: Basis::Samples,
+        ratio_ci: Some(ci),
+        p: w.map(|w| w.p),
+        t: w.map(|w| w.t),
+        df: w.map(|w| w.df),
+        samples: Some((sb.len(), sn.len())),
+        reason,
+    }
+}
+
+/// The figure and spread of one side for a summary comparison: a side with
+/// samples gives its statistic and standard deviation.
+fn summary(x: &Benchmark, median: bool) -> (f64, Option<f64>) {
+    match &x.samples {
+        Some(s) if s.len() >= 2 => ((if median { stats::median } else { stats::mean })(s), Some(stats::std_dev(s))),
+        _ => (x.estimate, x.spread),
+    }
+}
+
+fn from_summaries(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
+    let (base, sb) = summary(b, o.median);
+    let (new, sn) = summary(n, o.median);
+    let change = new / base - 1.0;
+    let (lo_b, hi_b) = (base - sb.unwrap_or(0.0), base + sb.unwrap_or(0.0));
+    let (lo_n, hi_n) = (new - sn.unwrap_or(0.0), new + sn.unwrap_or(0.0));
+    let overlap = lo_n <= hi_b && lo_b <= hi_n;
+    let (verdict, reason) = if change.abs() < o.noise {
+        (Verdict::NoChange, format!("within the {:.0}% noise threshold; based on summaries", o.noise * 100.0))
+    } else if overlap && (sb.is_some() || sn.is_some()) {
+        (Verdict::NoChange, "the ± spreads overlap; based on summaries".into())
+    } else {
+        let why = if sb.is_none() && sn.is_none() {
+            "no spread to judge noise by; based on summaries"
+        } else {
+            "the ± spreads do not overlap; based on summaries"
+        };
+        (if change > 0.0 { Verdict::Regressed } else { Verdict::Improved }, why.into())
+    };
+    let statistic = if b.statistic == n.statistic {
+        b.statistic.to_string()
+    } else {
+        format!("{} vs {}", b.statistic, n.statistic)
+    };
+    Row {
+        name: b.name.clone(),
+        base,
+        new,
+        statistic,
+        base_spread: sb,
+        new_spread: sn,
+        verdict,
+        basis: Basis::Summaries,
+        ratio_ci: None,
+        p: None,
+        t: None,
+        df: None,
+        samples: None,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Measure, Source};
+
+    /// Timing-like samples: log-normal around `mean` with coefficient of variation `cv`.
+    fn samples(rng: &mut fastrand::Rng, n: usize, mean: f64, cv: f64) -> Vec<f64> {
+        (0..n)
+            .map(|_| {
+                // Box–Muller
+                let (u1, u2) = (rng.f64().max(1e-12), rng.f64());
+                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+                mean * (cv * z - cv * cv / 2.0).exp()
+            })
+            .collect()
+    }
+
+    fn results(samples: Vec<f64>) -> Results {
+        Results {
+            source: Source::Hyperfine,
+            measure: Measure::Iteration,
+            benchmarks: vec![Benchmark {
+                name: "b".into(),
+                estimate: stats::mean(&samples),
+                statistic: "mean",
+                spread: None,
+                samples: Some(samples),
+            }],
+            path: "x".into(),
+            meta: None,
+        }
+    }
+
+    fn verdict(a: Vec<f64>, b: Vec<f64>) -> Verdict {
+        let o = Options { resamples: 2000, ..Options::default() };
+        compare(&results(a), &results(b), &o).expect("compare").rows[0].verdict
+    }
+
+    /// How often two samples of one distribution get "no change".
+    fn no_change_rate(rng: &mut fastrand::Rng, runs: usize, n: usize, cv: f64) -> f64 {
+        let same = (0..runs)
+            .filter(|_| verdict(samples(rng, n, 1000.0, cv), samples(rng, n, 1000.0, cv)) == Verdict::NoChange)
+            .count();
+        same as f64 / runs as f64
+    }
+
+    #[test]
+    fn identical_distributions_are_no_change_at_least_95_percent_of_the_time() {
+        let mut rng = fastrand::Rng::with_seed(42);
+        // criterion's 100 samples and hyperfine's 10 runs, with moderate noise
+        for (n, cv) in [(100, 0.05), (100, 0.02), (10, 0.05)] {
+            let rate = no_change_rate(&mut rng, 400, n, cv);
+            assert!(rate >= 0.95, "{n} samples, {cv} noise: no change {rate}");
+        }
+        // very noisy: the noise threshold no longer decides, the test does,
+        // and its false alarms are the 5% that 95% confidence allows
+        let rate = no_change_rate(&mut rng, 1000, 30, 0.15);
+        assert!(rate >= 0.93, "30 samples, 15% noise: no change {rate}");
+    }
+
+    #[test]
+    fn a_true_5_percent_slowdown_with_moderate_noise_is_flagged() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let runs = 100;
+        let flagged = (0..runs)
+            .filter(|_| {
+                let a = samples(&mut rng, 100, 1000.0, 0.05);
+                let b = samples(&mut rng, 100, 1050.0, 0.05);
+                verdict(a, b) == Verdict::Regressed
+            })
+            .count();
+        assert!(flagged as f64 >= 0.95 * runs as f64, "{flagged} of {runs}");
+        // and a speed-up the other way
+        let a = samples(&mut rng, 100, 1000.0, 0.05);
+        let b = samples(&mut rng, 100, 900.0, 0.05);
+        assert_eq!(verdict(a, b), Verdict::Improved);
+    }
+
+    #[test]
+    fn summaries_decide_by_their_spreads() {
+        let one = |estimate: f64, spread: f64| Results {
+            source: Source::Libtest,
+            measure: Measure::Iteration,
+            benchmarks: vec![Benchmark {
+                name: "b".into(),
+                estimate,
+                statistic: "median",
+                spread: Some(spread),
+                samples: None,
+            }],
+            path: "x".into(),
+            meta: None,
+        };
+        let o = Options::default();
+        let r = &compare(&one(1000.0, 20.0), &one(1100.0, 30.0), &o).expect("c").rows[0];
+        assert_eq!((r.verdict, r.basis), (Verdict::Regressed, Basis::Summaries));
+        let r = &compare(&one(1000.0, 80.0), &one(1100.0, 30.0), &o).expect("c").rows[0];
+        assert_eq!(r.verdict, Verdict::NoChange, "1000 ± 80 and 1100 ± 30 overlap");
+        let r = &compare(&one(1000.0, 0.0), &one(1015.0, 0.0), &o).expect("c").rows[0];
+        assert_eq!(r.verdict, Verdict::NoChange, "1.5% is under the noise threshold");
+        let mut run = one(1.0, 0.0);
+        run.measure = Measure::Run;
+        assert!(compare(&one(1.0, 0.0), &run, &o).unwrap_err().contains("mismatched units"));
+    }
+}

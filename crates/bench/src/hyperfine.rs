@@ -1,0 +1,38 @@
+//! hyperfine's `--export-json`: each command's mean, standard deviation and
+//! the time of every run (`times`, seconds).
+
+use std::path::Path;
+
+use fastware_report::InputError;
+use serde_json::Value;
+
+use crate::results::{Benchmark, Measure, Results, Source};
+
+pub fn looks_like(v: &Value) -> bool {
+    v["results"].as_array().is_some_and(|r| r.iter().all(|x| x.get("command").is_some()))
+}
+
+pub fn parse(v: &Value, path: &Path) -> Result<Results, InputError> {
+    let shown = path.display().to_string();
+    let mut benchmarks = Vec::new();
+    for r in v["results"].as_array().into_iter().flatten() {
+        let name = r["command"].as_str().unwrap_or_default().to_string();
+        let times: Option<Vec<f64>> =
+            r["times"].as_array().map(|t| t.iter().filter_map(Value::as_f64).map(|s| s * 1e9).collect());
+        let Some(mean) = r["mean"].as_f64().map(|s| s * 1e9).or_else(|| times.as_deref().map(crate::stats::mean))
+        else {
+            return Err(InputError::input(&shown, None, format!("hyperfine result `{name}` without a mean or times")));
+        };
+        benchmarks.push(Benchmark {
+            name,
+            estimate: mean,
+            statistic: "mean",
+            spread: r["stddev"].as_f64().map(|s| s * 1e9),
+            samples: times.filter(|t| !t.is_empty()),
+        });
+    }
+    if benchmarks.is_empty() {
+        return Err(InputError::input(&shown, None, "hyperfine export without results"));
+    }
+    Ok(Results { source: Source::Hyperfine, measure: Measure::Run, benchmarks, path: path.to_path_buf(), meta: None })
+}

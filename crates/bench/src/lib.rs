@@ -1,0 +1,23 @@
+//! Benchmark results, and whether a change made things faster.
+//!
+//! - [`results`]: one model for every source — a benchmark's name, what one
+//!   measurement times (an iteration, or a whole run), a summary, and the raw
+//!   samples when the source keeps them.
+//! - Readers, one per format: [`libtest`] (`cargo bench` text or JSON lines),
+//!   [`criterion`] (a `target/criterion` baseline, from its raw `sample.json`),
+//!   [`hyperfine`] (`--export-json`), [`saved`] (fastware's own files);
+//!   [`input`] tells them apart by content.
+//! - [`stats`]: means, medians, Welch's t-test, bootstrap confidence
+//!   intervals; [`compare`]: the verdict per benchmark.
+
+pub mod compare;
+pub mod criterion;
+pub mod hyperfine;
+pub mod input;
+pub mod libtest;
+pub mod results;
+pub mod saved;
+pub mod stats;
+
+pub use compare::{compare, Comparison, Options, Row, Verdict};
+pub use results::{Benchmark, Measure, Results, Source};

@@ -1,0 +1,98 @@
+//! libtest's benchmark output, as `cargo bench` prints it on nightly (or
+//! with `RUSTC_BOOTSTRAP=1`): the text lines
+//! `test parse ... bench:   1,234.56 ns/iter (+/- 78.90)` or the JSON lines
+//! of `-Z unstable-options --format json`. libtest reports the median of its
+//! samples and, as `+/-`, their range after winsorizing; it keeps no samples.
+
+use std::path::Path;
+
+use fastware_report::InputError;
+use serde_json::Value;
+
+use crate::results::{Benchmark, Measure, Results, Source};
+
+/// True when the text holds libtest benchmark lines.
+pub fn looks_like(text: &str) -> bool {
+    text.lines().any(|l| text_line(l).is_some() || json_line(l).is_some())
+}
+
+/// Reads every benchmark line; other lines (test results, cargo's) are skipped.
+pub fn parse(text: &str, path: &Path) -> Result<Results, InputError> {
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for line in text.lines() {
+        if let Some(b) = text_line(line).or_else(|| json_line(line)) {
+            // a later run of the same benchmark replaces an earlier one
+            benchmarks.retain(|x| x.name != b.name);
+            benchmarks.push(b);
+        }
+    }
+    if benchmarks.is_empty() {
+        return Err(InputError::input(
+            &path.display().to_string(),
+            None,
+            "no libtest benchmark results (`test NAME ... bench: N ns/iter (+/- M)`)",
+        ));
+    }
+    Ok(Results {
+        source: Source::Libtest,
+        measure: Measure::Iteration,
+        benchmarks,
+        path: path.to_path_buf(),
+        meta: None,
+    })
+}
+
+/// `test NAME ... bench:   1,234.56 ns/iter (+/- 78.90)` (`= N MB/s` may follow).
+fn text_line(line: &str) -> Option<Benchmark> {
+    let rest = line.trim_start().strip_prefix("test ")?;
+    let (name, figures) = rest.split_once(" ... bench:")?;
+    let (value, rest) = figures.trim_start().split_once(" ns/iter")?;
+    let spread = rest.trim_start().strip_prefix("(+/-").and_then(|r| r.split_once(')')).map(|(s, _)| s);
+    Some(Benchmark {
+        name: name.trim().to_string(),
+        estimate: number(value)?,
+        statistic: "median",
+        spread: spread.and_then(number),
+        samples: None,
+    })
+}
+
+/// `{ "type": "bench", "name": "parse", "median": 1234.5, "deviation": 78.9 }`
+fn json_line(line: &str) -> Option<Benchmark> {
+    let t = line.trim();
+    if !t.starts_with('{') || !t.contains("\"bench\"") {
+        return None;
+    }
+    let v: Value = serde_json::from_str(t).ok()?;
+    if v["type"] != "bench" {
+        return None;
+    }
+    Some(Benchmark {
+        name: v["name"].as_str()?.to_string(),
+        estimate: v["median"].as_f64()?,
+        statistic: "median",
+        spread: v["deviation"].as_f64(),
+        samples: None,
+    })
+}
+
+/// `1,234.56` → 1234.56
+fn number(s: &str) -> Option<f64> {
+    s.trim().replace(',', "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_forms() {
+        let b = text_line("test parse_200     ... bench:       1,612.67 ns/iter (+/- 74.12)").expect("line");
+        assert_eq!((b.name.as_str(), b.estimate, b.spread), ("parse_200", 1612.67, Some(74.12)));
+        let b = text_line("test benches::run ... bench:      52,923 ns/iter (+/- 18,369) = 12 MB/s").expect("line");
+        assert_eq!((b.estimate, b.spread), (52923.0, Some(18369.0)));
+        let b = json_line(r#"{ "type": "bench", "name": "x", "median": 1584.25, "deviation": 61.5 }"#).expect("json");
+        assert_eq!((b.estimate, b.spread), (1584.25, Some(61.5)));
+        assert!(text_line("test foo ... ok").is_none());
+    }
+}

@@ -1,0 +1,103 @@
+//! `cargo bench`, run as the user would (their target directory, their
+//! arguments), with cargo's JSON messages on: they name the bench binaries,
+//! whose names change with every build. The harness's own output passes
+//! through to stderr as it comes and is kept for reading.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::run::artifact_of;
+use crate::Error;
+
+/// A bench binary cargo built and ran.
+#[derive(Debug, Clone)]
+pub struct BenchBinary {
+    pub target: String,
+    pub path: PathBuf,
+    pub fresh: bool,
+}
+
+/// What one `cargo bench` did.
+#[derive(Debug, Clone)]
+pub struct BenchRun {
+    pub success: bool,
+    /// When it started: results written after this are this run's.
+    pub started: SystemTime,
+    /// The harness output (everything but cargo's JSON messages).
+    pub output: String,
+    pub binaries: Vec<BenchBinary>,
+}
+
+/// Runs `cargo bench ARGS` in `dir`.
+pub fn run_bench(cargo: &str, dir: &Path, manifest_path: Option<&Path>, args: &[String]) -> Result<BenchRun, Error> {
+    let started = SystemTime::now();
+    let mut cmd = Command::new(cargo);
+    cmd.args(["bench", "--message-format", "json-render-diagnostics"]);
+    if let Some(m) = manifest_path {
+        cmd.arg("--manifest-path").arg(m);
+    }
+    cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    let mut output = String::new();
+    let mut binaries = Vec::new();
+    let mut echo = std::io::stderr();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if line.starts_with('{') {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if v["reason"] == "compiler-artifact" && v["profile"]["test"] == true {
+                        let a = artifact_of(&v);
+                        if let Some(path) = a.executable {
+                            binaries.push(BenchBinary { target: a.target, path, fresh: a.fresh });
+                        }
+                    }
+                    if v.get("reason").is_some() {
+                        continue;
+                    }
+                }
+            }
+            let _ = writeln!(echo, "{line}");
+            output.push_str(&line);
+            output.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
+    Ok(BenchRun { success: status.success(), started, output, binaries })
+}
+
+/// `git rev-parse HEAD` of `dir`, with `-dirty` when files changed; `None` outside git.
+pub fn git_commit(dir: &Path) -> Option<String> {
+    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(dir).output().ok()?;
+    if !head.status.success() {
+        return None;
+    }
+    let mut id = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    let status =
+        Command::new("git").args(["status", "--porcelain", "--untracked-files=no"]).current_dir(dir).output().ok()?;
+    if !status.stdout.is_empty() {
+        id.push_str("-dirty");
+    }
+    Some(id)
+}
+
+/// `rustc -V` of the toolchain cargo uses here.
+pub fn rustc_version(dir: &Path) -> Option<String> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let o = Command::new(rustc).arg("-V").current_dir(dir).output().ok()?;
+    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// FNV-1a of a file's bytes, as hex: tells bench binaries apart across builds.
+pub fn file_hash(path: &Path) -> Option<String> {
+    let data = std::fs::read(path).ok()?;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in &data {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    Some(format!("{h:016x}"))
+}

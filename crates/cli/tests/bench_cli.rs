@@ -1,0 +1,299 @@
+//! `fastware bench` on real results of `tests/fixtures/benchy` (committed by
+//! `tests/fixtures/make-bench-fixtures.sh`: criterion, libtest, hyperfine,
+//! critcmp's output and scipy's figures) and on live `cargo bench` runs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fastware_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run fastware")
+}
+
+fn fastware(args: &[&str]) -> Output {
+    fastware_in(&fastware_testkit::workspace_root(), args)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "fastware failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
+}
+
+fn data(rel: &str) -> String {
+    format!("tests/fixtures/bench/{rel}")
+}
+
+fn compare(base: &str, new: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["bench", "compare", base, new, "--format", "json"];
+    args.extend(extra);
+    json(&fastware(&args))
+}
+
+fn row<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["benchmarks"]
+        .as_array()
+        .expect("benchmarks")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {v}"))
+}
+
+fn reference() -> Value {
+    let text =
+        std::fs::read_to_string(fastware_testkit::workspace_root().join(data("reference.json"))).expect("reference");
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1e-300)
+}
+
+#[test]
+fn criterion_baselines_agree_with_scipy_and_critcmp() {
+    let v = compare(&data("criterion@base"), &data("criterion@slow"), &[]);
+    let r = reference();
+    for name in ["checksum/4k", "parse/200", "xorshift/1000"] {
+        let ours = row(&v, name);
+        let theirs = &r["criterion"][name];
+        assert_eq!(ours["basis"], "samples");
+        for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df"), ("p", "p")] {
+            let (x, y) = (ours[a].as_f64().expect("ours"), theirs[b].as_f64().expect("scipy"));
+            // p-values this small are compared on their order of magnitude
+            let tolerance = if a == "p" && y < 1e-100 { 1.0 } else { 1e-6 };
+            assert!(close(x, y, tolerance) || (a == "p" && x < 1e-100 && y < 1e-100), "{name} {a}: {x} vs scipy {y}");
+        }
+        // the mean criterion itself estimated from the same samples
+        let dir = fastware_testkit::workspace_root().join(data("criterion")).join(name.replace('/', "_"));
+        let est: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("base/estimates.json")).expect("est"))
+            .expect("json");
+        assert!(close(ours["base_ns"].as_f64().expect("b"), est["mean"]["point_estimate"].as_f64().expect("m"), 1e-9));
+    }
+    assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed");
+    assert_eq!(row(&v, "parse/200")["verdict"], "regressed");
+    assert_eq!(row(&v, "xorshift/1000")["verdict"], "no change", "the unchanged function");
+    // critcmp on the same directory: `name  ratio  mean±std unit  …` per baseline
+    let critcmp =
+        std::fs::read_to_string(fastware_testkit::workspace_root().join(data("critcmp.txt"))).expect("critcmp");
+    let mut checked = 0;
+    for line in critcmp.lines().skip(2) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let name = f[0];
+        let ours = row(&v, name);
+        let parse = |s: &str| -> f64 {
+            let (num, rest) = s.split_once('±').expect("±");
+            let unit = rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+            let scale = match unit {
+                "ns" => 1.0,
+                "µs" => 1e3,
+                "ms" => 1e6,
+                "s" => 1e9,
+                u => panic!("unit {u}"),
+            };
+            num.parse::<f64>().expect("number") * scale
+        };
+        // `… 1.00  4.1±0.03µs  ? ?/sec  1.99  8.3±0.13µs  ? ?/sec`
+        let (base_mean, new_ratio, new_mean) = (parse(f[2]), f[5].parse::<f64>().expect("ratio"), parse(f[6]));
+        let digits = |x: f64| 10f64.powi(-1) * if x >= 2e3 { 1e3 } else { 1.0 } * if x >= 2e6 { 1e3 } else { 1.0 };
+        let b = ours["base_ns"].as_f64().expect("b");
+        let n = ours["new_ns"].as_f64().expect("n");
+        assert!((b - base_mean).abs() <= digits(b) / 2.0 + 1e-9, "{name}: base {b} vs critcmp {base_mean}");
+        assert!((n - new_mean).abs() <= digits(n) / 2.0 + 1e-9, "{name}: new {n} vs critcmp {new_mean}");
+        assert!((n / b - new_ratio).abs() <= 0.005 + 1e-9, "{name}: ratio {} vs critcmp {new_ratio}", n / b);
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}
+
+/// libtest's numbers, read from its text with a plain split here.
+fn libtest_numbers(rel: &str) -> Vec<(String, f64, f64)> {
+    let text = std::fs::read_to_string(fastware_testkit::workspace_root().join(data(rel))).expect("libtest");
+    text.lines()
+        .filter(|l| l.contains(" ns/iter "))
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let num = |s: &str| s.trim_end_matches(')').replace(',', "").parse::<f64>().expect("number");
+            (f[1].to_string(), num(f[4]), num(f[7]))
+        })
+        .collect()
+}
+
+#[test]
+fn libtest_summaries_and_their_spreads() {
+    let v = compare(&data("libtest/base.txt"), &data("libtest/slow.txt"), &[]);
+    let base = libtest_numbers("libtest/base.txt");
+    let slow = libtest_numbers("libtest/slow.txt");
+    assert_eq!(base.len(), 3);
+    for ((name, b, bs), (_, n, ns)) in base.iter().zip(&slow) {
+        let r = row(&v, name);
+        assert_eq!(r["base_ns"].as_f64(), Some(*b));
+        assert_eq!(r["new_ns"].as_f64(), Some(*n));
+        assert_eq!(r["base_spread_ns"].as_f64(), Some(*bs));
+        assert_eq!(r["new_spread_ns"].as_f64(), Some(*ns));
+        assert_eq!(r["basis"], "summaries");
+        let overlap = n - ns <= b + bs && b - bs <= n + ns;
+        let big = (n / b - 1.0).abs() >= 0.02;
+        let expected = if big && !overlap { "regressed" } else { "no change" };
+        assert_eq!(r["verdict"], expected, "{name}");
+    }
+    assert_eq!(row(&v, "checksum_4k")["verdict"], "regressed");
+    // the JSON-lines form of the same harness, against the text form
+    let v = compare(&data("libtest/base.jsonl"), &data("libtest/slow.txt"), &[]);
+    assert_eq!(row(&v, "parse_200")["verdict"], "regressed");
+    let text =
+        String::from_utf8(fastware(&["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt")]).stdout)
+            .expect("utf8");
+    assert!(text.contains("based on summaries") || text.contains("from summaries"), "{text}");
+}
+
+#[test]
+fn hyperfine_runs_agree_with_scipy() {
+    let v = compare(&data("hyperfine/base.json"), &data("hyperfine/slow.json"), &[]);
+    let r = &reference()["hyperfine"]["benchy 16"];
+    let ours = row(&v, "benchy 16");
+    for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df")] {
+        assert!(close(ours[a].as_f64().expect("ours"), r[b].as_f64().expect("scipy"), 1e-6), "{a}");
+    }
+    assert!(close(ours["p"].as_f64().expect("p"), r["p"].as_f64().expect("p"), 1e-3) || r["p"].as_f64() < Some(1e-12));
+    assert_eq!(ours["verdict"], "regressed");
+    assert_eq!(v["measure"], "run");
+    // medians instead of means
+    let v = compare(&data("hyperfine/base.json"), &data("hyperfine/slow.json"), &["--median"]);
+    assert!(close(row(&v, "benchy 16")["base_ns"].as_f64().expect("b"), r["base_median"].as_f64().expect("m"), 1e-9));
+}
+
+#[test]
+fn fail_on_regression_and_bad_inputs() {
+    let (b, s) = (data("criterion@base"), data("criterion@slow"));
+    let status = |args: &[&str]| fastware(args).status.code();
+    assert_eq!(status(&["bench", "compare", &b, &s, "--fail-on-regression", "50"]), Some(1));
+    let o = fastware(&["bench", "compare", &b, &s, "--fail-on-regression", "50"]);
+    assert!(stderr(&o).contains("regressed by more than 50%"), "{}", stderr(&o));
+    assert!(!o.stdout.is_empty(), "the comparison is still printed");
+    assert_eq!(status(&["bench", "compare", &b, &s, "--fail-on-regression", "500"]), Some(0));
+    assert_eq!(status(&["bench", "compare", &b, &b, "--fail-on-regression", "0"]), Some(0));
+    assert_eq!(status(&["bench", "compare", &s, &b, "--fail-on-regression", "1"]), Some(0), "improvements never fail");
+
+    let bad = |args: &[&str], says: &str| {
+        let o = fastware(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.starts_with("error: ") && e.contains(says) && !e.contains("panicked"), "{args:?}: {e}");
+    };
+    let dir = fastware_testkit::temp_dir("bench-bad");
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let e = empty.to_str().expect("utf-8");
+    bad(&["bench", "compare", e, &data("libtest/base.txt")], "empty file");
+    bad(&["bench", "compare", &data("criterion@nope"), &b], "no criterion baseline `nope`");
+    bad(&["bench", "compare", &data("criterion@base"), &data("libtest/base.txt")], "no benchmark in common");
+    bad(&["bench", "compare", &data("hyperfine/base.json"), &data("libtest/base.txt")], "mismatched units");
+    bad(&["bench", "compare", "Cargo.toml", &b], "no benchmark results recognised");
+    bad(&["bench", "compare", "no-such-results", &b], "no such file");
+    bad(&["bench", "compare", &b, &s, "--noise", "lots"], "--noise");
+    bad(
+        &["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt"), "--input-format", "hyperfine"],
+        "not JSON",
+    );
+}
+
+/// A copy of the fixture crate, built and benchmarked here.
+fn benchy() -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), "bench-cargo")
+}
+
+const QUICK: [&str; 8] = ["--bench", "crit", "--", "--warm-up-time", "0.2", "--measurement-time", "0.5", "--noplot"];
+
+#[test]
+fn cargo_bench_save_then_compare_by_name() {
+    let project = benchy();
+    let run = |save: &str, features: &[&str]| {
+        let mut args = vec!["bench", "cargo", "--save", save, "--format", "json", "--"];
+        args.extend(features);
+        args.extend(QUICK);
+        let o = fastware_in(&project, &args);
+        json(&o)
+    };
+    let base = run("base", &[]);
+    assert_eq!(base["source"], "criterion");
+    assert_eq!(base["benchmarks"].as_array().expect("b").len(), 3);
+    let binaries = base["meta"]["binaries"].as_array().expect("binaries");
+    assert!(binaries
+        .iter()
+        .any(|b| b["target"] == "crit" && b["path"].as_str().is_some_and(|p| Path::new(p).is_file())));
+    assert!(base["meta"]["rustc"].as_str().is_some_and(|r| r.starts_with("rustc ")));
+    assert!(project.join("target/fastware/bench/base.json").is_file());
+    let slow = run("slow", &["--features", "slow"]);
+    assert_ne!(binaries[0]["hash"], slow["meta"]["binaries"][0]["hash"], "a new bench binary");
+    // saved names, found from the project
+    let v = json(&fastware_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
+    assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed", "{v}");
+    assert_eq!(row(&v, "checksum/4k")["basis"], "samples");
+    // a saved file against criterion's own directory (the same run's samples)
+    let v = json(&fastware_in(
+        &project,
+        &["bench", "compare", "target/fastware/bench/slow.json", "target/criterion@new", "--format", "json"],
+    ));
+    assert!(v["benchmarks"].as_array().expect("b").iter().all(|r| r["change"].as_f64() == Some(0.0)), "{v}");
+    assert_eq!(v["no_change"], 3);
+    // the text output says where the bench binary is
+    let mut args = vec!["bench", "cargo"];
+    args.push("--");
+    args.extend(QUICK);
+    let o = fastware_in(&project, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("bench binaries") && text.contains("target/release/deps/crit-"), "{text}");
+    assert!(text.contains("not saved"));
+}
+
+#[test]
+fn cargo_bench_reads_libtest_output() {
+    let project = benchy();
+    let o = Command::new(env!("CARGO_BIN_EXE_fastware"))
+        .args([
+            "bench",
+            "cargo",
+            "--save",
+            "lt",
+            "--format",
+            "json",
+            "--",
+            "--features",
+            "nightly",
+            "--bench",
+            "libtest",
+        ])
+        .current_dir(&project)
+        .env_remove("CARGO_TARGET_DIR")
+        // libtest's #[bench] is unstable: this fixture's own bench build only
+        .env("RUSTC_BOOTSTRAP", "1")
+        .output()
+        .expect("run");
+    let v = json(&o);
+    assert_eq!(v["source"], "libtest");
+    let names: Vec<&str> = v["benchmarks"].as_array().expect("b").iter().filter_map(|b| b["name"].as_str()).collect();
+    assert_eq!(names, ["checksum_4k", "parse_200", "xorshift_1000"]);
+    assert!(v["benchmarks"][0]["spread_ns"].as_f64().is_some());
+    // saved libtest against the committed libtest text: same names, same units
+    let saved = project.join("target/fastware/bench/lt.json");
+    let base = fastware_testkit::workspace_root().join(data("libtest/base.txt"));
+    let v = json(&fastware(&[
+        "bench",
+        "compare",
+        base.to_str().expect("p"),
+        saved.to_str().expect("p"),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["benchmarks"].as_array().expect("b").len(), 3);
+}
