@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use fastware_testkit::output::{json, stderr};
 use serde_json::Value;
 
 fn fastware_in(dir: &Path, args: &[&str]) -> Output {
@@ -18,15 +19,6 @@ fn fastware_in(dir: &Path, args: &[&str]) -> Output {
 
 fn fastware(args: &[&str]) -> Output {
     fastware_in(&fastware_testkit::workspace_root(), args)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(o.status.success(), "fastware failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
 }
 
 fn data(rel: &str) -> String {
@@ -206,16 +198,17 @@ fn fail_on_regression_and_bad_inputs() {
     );
 }
 
-/// A copy of the fixture crate, built and benchmarked here.
-fn benchy() -> PathBuf {
-    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), "bench-cargo")
+/// A copy of the fixture crate, built and benchmarked here: one per test, as
+/// tests run at the same time.
+fn benchy(name: &str) -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), name)
 }
 
 const QUICK: [&str; 8] = ["--bench", "crit", "--", "--warm-up-time", "0.2", "--measurement-time", "0.5", "--noplot"];
 
 #[test]
 fn cargo_bench_save_then_compare_by_name() {
-    let project = benchy();
+    let project = benchy("bench-cargo-criterion");
     let run = |save: &str, features: &[&str]| {
         let mut args = vec!["bench", "cargo", "--save", save, "--format", "json", "--"];
         args.extend(features);
@@ -258,7 +251,7 @@ fn cargo_bench_save_then_compare_by_name() {
 
 #[test]
 fn cargo_bench_reads_libtest_output() {
-    let project = benchy();
+    let project = benchy("bench-cargo-libtest");
     let o = Command::new(env!("CARGO_BIN_EXE_fastware"))
         .args([
             "bench",

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use fastware_testkit::output::{json, stderr, stdout};
 use serde_json::Value;
 
 fn fastware(args: &[&str]) -> Output {
@@ -24,19 +25,6 @@ fn fastware_in(dir: &Path, args: &[&str]) -> Output {
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .expect("run fastware")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(o.status.success(), "fastware failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
 }
 
 /// The fixture's release build: without and with `#[inline(always)]` on `cast`.

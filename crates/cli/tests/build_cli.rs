@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use fastware_testkit::output::{json_of, stderr};
 use serde_json::Value;
 
 /// Builds are measured: one at a time, so that they do not slow each other.
@@ -19,14 +20,6 @@ fn fastware_in(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_fastware"));
     c.current_dir(dir).env_remove("CARGO_TARGET_DIR");
     c
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json_of(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("JSON output: {e}\n{}", stderr(o)))
 }
 
 fn example_copy(name: &str) -> PathBuf {

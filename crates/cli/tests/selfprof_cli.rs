@@ -7,20 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use analyzeme::{EventPayload, ProfilingData, Timestamp};
+use fastware_testkit::output::{self, stderr};
 use serde_json::Value;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fastware")).args(args).output().expect("run fastware")
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn json(args: &[&str]) -> Value {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("JSON output")
+    output::json(&run(args))
 }
 
 fn s(p: &Path) -> &str {

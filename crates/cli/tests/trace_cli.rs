@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use fastware_symbols::Name;
 use fastware_testkit::llvm_reference::compute;
+use fastware_testkit::output::{self, stderr, stdout};
 use serde_json::Value;
 
 fn fastware() -> Command {
@@ -17,18 +18,8 @@ fn run(args: &[&str]) -> Output {
     fastware().args(args).output().expect("run fastware")
 }
 
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn json(args: &[&str]) -> Value {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("JSON output")
+    output::json(&run(args))
 }
 
 /// The values of `field` in the rows of list `list` of a JSON report.

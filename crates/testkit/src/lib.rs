@@ -5,6 +5,7 @@
 //! concurrent test binaries from building the same fixture twice.
 
 pub mod llvm_reference;
+pub mod output;
 
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -13,7 +13,7 @@ use fastware_binary::Syntax;
 use fastware_report::{cells, Column, Format, Table};
 use serde_json::{json, Value};
 
-use super::binary::{choose, no_match, pattern, short_path, write_matches, ArtifactArgs, Loaded};
+use super::binary::{short_path, write_matches, ArtifactArgs, FunctionArgs, Loaded};
 use crate::{CmdResult, OutputArgs};
 
 const EXAMPLES: &str = "\
@@ -29,15 +29,8 @@ which builds with other settings). Calls through the GOT show as `name@GOT`.";
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct AsmCmd {
-    /// Part of the function's demangled name (or a regex with --regex)
-    #[arg(value_name = "PATTERN")]
-    pattern: String,
-    /// Which of several matching functions (as listed)
-    #[arg(value_name = "INDEX")]
-    index: Option<usize>,
-    /// PATTERN is a regular expression
-    #[arg(long)]
-    regex: bool,
+    #[command(flatten)]
+    function: FunctionArgs,
     /// AT&T syntax (default: Intel)
     #[arg(long)]
     att: bool,
@@ -60,12 +53,9 @@ pub fn run(a: AsmCmd, out: &mut dyn Write) -> CmdResult {
         loaded.need_lines()?;
     }
     let b = &loaded.binary;
-    let pat = pattern(&a.pattern, a.regex)?;
+    let pat = a.function.compile()?;
     let found = b.find_functions(&pat);
-    if found.is_empty() {
-        return Err(no_match(b, &a.pattern));
-    }
-    let Some(f) = choose(&found, |f| f.name.as_str(), &pat, a.index)? else {
+    let Some(f) = a.function.choose(b, &found, |f| f.name.as_str(), &pat)? else {
         return list_matches(out, &found, &loaded, a.output.format());
     };
     let debug = if a.source { b.debug()? } else { None };

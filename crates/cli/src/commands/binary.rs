@@ -201,28 +201,54 @@ pub fn resolve_build(text: &str, project: Option<&Project>) -> Option<PathBuf> {
     saved.is_file().then_some(saved)
 }
 
-/// Of several matches: the one INDEX names, the one whose name is the
-/// pattern (or ends in `::PATTERN`), else none (the caller lists them).
-pub fn choose<'a, T>(
-    items: &'a [T],
-    name: impl Fn(&T) -> &str,
-    pattern: &Pattern,
-    index: Option<usize>,
-) -> Result<Option<&'a T>, Failure> {
-    if let Some(i) = index {
-        return items.get(i).map(Some).ok_or_else(|| {
-            Failure::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
-                .hint("run without INDEX to list them")
-        });
+/// `PATTERN [INDEX] [--regex]`: which function `asm` and `inline` show.
+#[derive(Args, Debug, Clone)]
+pub struct FunctionArgs {
+    /// Part of the function's demangled name (or a regex with --regex)
+    #[arg(value_name = "PATTERN")]
+    pub pattern: String,
+    /// Which of several matching functions (as listed)
+    #[arg(value_name = "INDEX")]
+    pub index: Option<usize>,
+    /// PATTERN is a regular expression
+    #[arg(long)]
+    pub regex: bool,
+}
+
+impl FunctionArgs {
+    pub fn compile(&self) -> Result<Pattern, Failure> {
+        pattern(&self.pattern, self.regex)
     }
-    if let [one] = items {
-        return Ok(Some(one));
+
+    /// Of the functions the pattern found in `b`: the one INDEX names, the
+    /// only one, or the one whose name is the pattern (or ends in
+    /// `::PATTERN`); `None` when the caller should list them to choose from.
+    /// No match at all is an error naming near names.
+    pub fn choose<'a, T>(
+        &self,
+        b: &Binary,
+        items: &'a [T],
+        name: impl Fn(&T) -> &str,
+        pattern: &Pattern,
+    ) -> Result<Option<&'a T>, Failure> {
+        if items.is_empty() {
+            return Err(no_match(b, &self.pattern));
+        }
+        if let Some(i) = self.index {
+            return items.get(i).map(Some).ok_or_else(|| {
+                Failure::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
+                    .hint("run without INDEX to list them")
+            });
+        }
+        if let [one] = items {
+            return Ok(Some(one));
+        }
+        let exact: Vec<&T> = items.iter().filter(|f| pattern.is_exact(name(f))).collect();
+        Ok(match exact.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        })
     }
-    let exact: Vec<&T> = items.iter().filter(|f| pattern.is_exact(name(f))).collect();
-    Ok(match exact.as_slice() {
-        [one] => Some(one),
-        _ => None,
-    })
 }
 
 /// A source path as people read it: relative to this directory, the Rust

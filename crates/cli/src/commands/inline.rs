@@ -10,7 +10,7 @@ use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Format, Table};
 use serde_json::{json, Value};
 
-use super::binary::{choose, no_match, pattern, short_path, write_matches, ArtifactArgs, Loaded};
+use super::binary::{short_path, write_matches, ArtifactArgs, FunctionArgs, Loaded};
 use crate::{CmdResult, Failure, OutputArgs};
 
 const EXAMPLES: &str = "\
@@ -27,15 +27,8 @@ without their path).";
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct InlineCmd {
-    /// Part of the function's demangled name (or a regex with --regex)
-    #[arg(value_name = "PATTERN")]
-    pattern: String,
-    /// Which of several matching functions (as listed)
-    #[arg(value_name = "INDEX")]
-    index: Option<usize>,
-    /// PATTERN is a regular expression
-    #[arg(long)]
-    regex: bool,
+    #[command(flatten)]
+    function: FunctionArgs,
     #[command(flatten)]
     artifact: ArtifactArgs,
     #[command(flatten)]
@@ -69,12 +62,9 @@ pub fn run(a: InlineCmd, out: &mut dyn Write) -> CmdResult {
             .map_err(|e| Failure::bad_input(format!("damaged debug info in {}: {e}", b.path.display())))?,
         None => Vec::new(),
     };
-    let pat = pattern(&a.pattern, a.regex)?;
+    let pat = a.function.compile()?;
     let candidates = b.inline_candidates(&pat, &places, debug.as_ref());
-    if candidates.is_empty() {
-        return Err(no_match(b, &a.pattern));
-    }
-    let Some(c) = choose(&candidates, |c| c.key.as_str(), &pat, a.index)? else {
+    let Some(c) = a.function.choose(b, &candidates, |c| c.key.as_str(), &pat)? else {
         return list_candidates(out, &candidates, &loaded, a.output.format());
     };
     let v = b.verdict(c, debug.is_some());
