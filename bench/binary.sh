@@ -11,13 +11,7 @@
 #   cargo asm (cargo-show-asm), when installed: it rebuilds the crate with --emit asm
 #     (set CARGO_SHOW_ASM=/path/to/cargo-asm, or have it on PATH)
 # Targets (issue 5): asm under 0.3 s, inline under 1 s, no dependency rebuilds.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${FASTWARE_BENCH_DIR:-$root/target/bench}
-mkdir -p "$work"
-cd "$root"
-cargo build --release -q -p fastware
-fw="$root/target/release/fastware"
+source "$(dirname "$0")/common.sh"
 
 rg_src="$work/build-ripgrep"
 if [ ! -f "$rg_src/Cargo.toml" ]; then

@@ -10,15 +10,8 @@
 # two goes first. Each run starts cold: the plain
 # build's target directory is removed first; fastware empties its own
 # (<target>/fastware/build). Both build the release profile.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${FASTWARE_BENCH_DIR:-$root/target/bench}
+source "$(dirname "$0")/common.sh"
 runs=${1:-3}
-mkdir -p "$work"
-cd "$root"
-
-cargo build --release -q -p fastware
-fw="$root/target/release/fastware"
 
 # the projects, copied so that nothing of the repository or the registry is written
 example="$work/build-example"

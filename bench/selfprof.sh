@@ -14,14 +14,7 @@
 #       bench/analyzeme-summarize FILE  (measureme's reader and analysis through
 #         the analyzeme crate: summarize's work, always available)
 #     For the directory, the peers run once per file, one after the other.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${FASTWARE_BENCH_DIR:-$root/target/bench}
-mkdir -p "$work"
-cd "$root"
-
-cargo build --release -q -p fastware
-fw="$root/target/release/fastware"
+source "$(dirname "$0")/common.sh"
 cargo build --release -q --manifest-path bench/analyzeme-summarize/Cargo.toml --target-dir "$work/analyzeme-summarize"
 am="$work/analyzeme-summarize/release/analyzeme-summarize"
 

@@ -15,14 +15,7 @@
 #       sed | jq | rustfilt | awk   (the seed's pipeline, streamed through one rustfilt)
 #       python3 bench/sum_optfunction.py           (json.load + sum)
 #     and fastware on the whole-build directory and on the 5 GB file.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-work=${FASTWARE_BENCH_DIR:-$root/target/bench}
-mkdir -p "$work"
-cd "$root"
-
-cargo build --release -q -p fastware
-fw="$root/target/release/fastware"
+source "$(dirname "$0")/common.sh"
 
 rg_target="$work/ripgrep-target"
 if [ ! -f "$rg_target/.done" ]; then

@@ -1,8 +1,10 @@
 //! Two sets of results compared, benchmark by benchmark, with a verdict
 //! that takes noise into account: from the raw samples when both sides have
-//! them (a bootstrap confidence interval of the ratio and Welch's t-test),
-//! else from the summaries and their spreads; and a change smaller than the
+//! them (a bootstrap confidence interval of the ratio, and Welch's t-test for
+//! means or the Mann–Whitney U test for medians), else from the summaries and their spreads; and a change smaller than the
 //! noise threshold is no change, whatever the test says.
+
+use rayon::prelude::*;
 
 use crate::results::{Benchmark, Results};
 use crate::stats;
@@ -50,6 +52,33 @@ pub enum Basis {
     Summaries,
 }
 
+/// The significance test of two sets of samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Test {
+    /// Welch's t-test, when means are compared.
+    Welch(stats::Welch),
+    /// The Mann–Whitney U test, when medians are: like them, it is not moved
+    /// by a few outliers.
+    MannWhitney(stats::MannWhitney),
+}
+
+impl Test {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Test::Welch(_) => "welch",
+            Test::MannWhitney(_) => "mann-whitney",
+        }
+    }
+
+    /// Two-sided p-value.
+    pub fn p(&self) -> f64 {
+        match self {
+            Test::Welch(w) => w.p,
+            Test::MannWhitney(m) => m.p,
+        }
+    }
+}
+
 /// One benchmark in both sets.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -64,10 +93,8 @@ pub struct Row {
     pub basis: Basis,
     /// Confidence interval of new / base (samples only).
     pub ratio_ci: Option<(f64, f64)>,
-    /// Welch's t-test p-value (samples only).
-    pub p: Option<f64>,
-    pub t: Option<f64>,
-    pub df: Option<f64>,
+    /// The significance test (samples only).
+    pub test: Option<Test>,
     pub samples: Option<(usize, usize)>,
     /// Why the verdict is what it is, in words.
     pub reason: String,
@@ -105,12 +132,9 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
             new.measure.name()
         ));
     }
-    let mut rows = Vec::new();
-    for b in &base.benchmarks {
-        if let Some(n) = new.get(&b.name) {
-            rows.push(row(b, n, o));
-        }
-    }
+    // each row bootstraps thousands of resamples: one benchmark per core
+    let mut rows: Vec<Row> =
+        base.benchmarks.par_iter().filter_map(|b| new.get(&b.name).map(|n| row(b, n, o))).collect();
     let only_base: Vec<String> =
         base.benchmarks.iter().filter(|b| new.get(&b.name).is_none()).map(|b| b.name.clone()).collect();
     let only_new: Vec<String> =
@@ -131,26 +155,32 @@ fn row(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
 }
 
 fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
-    let stat: fn(&[f64]) -> f64 = if o.median { stats::median } else { stats::mean };
-    let (base, new) = (stat(sb), stat(sn));
-    let ci = stats::bootstrap_ratio(sb, sn, stat, o.confidence, o.resamples, o.seed);
-    let w = stats::welch(sb, sn);
+    let (base, new, test) = if o.median {
+        (stats::median(sb), stats::median(sn), stats::mann_whitney(sb, sn).map(Test::MannWhitney))
+    } else {
+        (stats::mean(sb), stats::mean(sn), stats::welch(sb, sn).map(Test::Welch))
+    };
+    let ci = stats::bootstrap_ratio(sb, sn, o.median, o.confidence, o.resamples, o.seed);
     let change = new / base - 1.0;
     let alpha = 1.0 - o.confidence;
     let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
-    let significant = w.is_some_and(|w| w.p < alpha) && excludes_one;
+    let p = test.map(|t| t.p());
+    let rejects = p.is_some_and(|p| p < alpha);
     let (verdict, reason) = if change.abs() < o.noise {
         (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0))
-    } else if !significant {
-        let p = w.map_or("n/a".to_string(), |w| format!("{:.3}", w.p));
-        (
-            Verdict::NoChange,
-            format!("not significant (p = {p}, {:.0}% CI of the ratio includes 1)", o.confidence * 100.0),
-        )
-    } else if change > 0.0 {
-        (Verdict::Regressed, format!("p = {:.2e}", w.map_or(0.0, |w| w.p)))
+    } else if !(rejects && excludes_one) {
+        let level = o.confidence * 100.0;
+        let mut why = Vec::new();
+        if !rejects {
+            why.push(p.map_or("no test (no variance)".to_string(), |p| format!("p = {p:.3}")));
+        }
+        if !excludes_one {
+            why.push(format!("the {level:.0}% CI of the ratio includes 1"));
+        }
+        (Verdict::NoChange, format!("not significant ({})", why.join(", ")))
     } else {
-        (Verdict::Improved, format!("p = {:.2e}", w.map_or(0.0, |w| w.p)))
+        let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
+        (v, format!("p = {:.2e}", p.unwrap_or(0.0)))
     };
     Row {
         name: b.name.clone(),
@@ -162,9 +192,7 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
         verdict,
         basis: Basis::Samples,
         ratio_ci: Some(ci),
-        p: w.map(|w| w.p),
-        t: w.map(|w| w.t),
-        df: w.map(|w| w.df),
+        test,
         samples: Some((sb.len(), sn.len())),
         reason,
     }
@@ -213,9 +241,7 @@ fn from_summaries(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
         verdict,
         basis: Basis::Summaries,
         ratio_ci: None,
-        p: None,
-        t: None,
-        df: None,
+        test: None,
         samples: None,
         reason,
     }
@@ -254,15 +280,15 @@ mod tests {
         }
     }
 
-    fn verdict(a: Vec<f64>, b: Vec<f64>) -> Verdict {
-        let o = Options { resamples: 2000, ..Options::default() };
+    fn verdict(a: Vec<f64>, b: Vec<f64>, median: bool) -> Verdict {
+        let o = Options { resamples: 2000, median, ..Options::default() };
         compare(&results(a), &results(b), &o).expect("compare").rows[0].verdict
     }
 
     /// How often two samples of one distribution get "no change".
-    fn no_change_rate(rng: &mut fastrand::Rng, runs: usize, n: usize, cv: f64) -> f64 {
+    fn no_change_rate(rng: &mut fastrand::Rng, runs: usize, n: usize, cv: f64, median: bool) -> f64 {
         let same = (0..runs)
-            .filter(|_| verdict(samples(rng, n, 1000.0, cv), samples(rng, n, 1000.0, cv)) == Verdict::NoChange)
+            .filter(|_| verdict(samples(rng, n, 1000.0, cv), samples(rng, n, 1000.0, cv), median) == Verdict::NoChange)
             .count();
         same as f64 / runs as f64
     }
@@ -270,33 +296,56 @@ mod tests {
     #[test]
     fn identical_distributions_are_no_change_at_least_95_percent_of_the_time() {
         let mut rng = fastrand::Rng::with_seed(42);
-        // criterion's 100 samples and hyperfine's 10 runs, with moderate noise
-        for (n, cv) in [(100, 0.05), (100, 0.02), (10, 0.05)] {
-            let rate = no_change_rate(&mut rng, 400, n, cv);
-            assert!(rate >= 0.95, "{n} samples, {cv} noise: no change {rate}");
+        for median in [false, true] {
+            // criterion's 100 samples and hyperfine's 10 runs, with moderate noise
+            for (n, cv) in [(100, 0.05), (100, 0.02), (10, 0.05)] {
+                let rate = no_change_rate(&mut rng, 400, n, cv, median);
+                assert!(rate >= 0.95, "{n} samples, {cv} noise, median {median}: no change {rate}");
+            }
+            // very noisy: the noise threshold no longer decides, the test does,
+            // and its false alarms are the 5% that 95% confidence allows
+            let rate = no_change_rate(&mut rng, 1000, 30, 0.15, median);
+            assert!(rate >= 0.93, "30 samples, 15% noise, median {median}: no change {rate}");
         }
-        // very noisy: the noise threshold no longer decides, the test does,
-        // and its false alarms are the 5% that 95% confidence allows
-        let rate = no_change_rate(&mut rng, 1000, 30, 0.15);
-        assert!(rate >= 0.93, "30 samples, 15% noise: no change {rate}");
     }
 
     #[test]
     fn a_true_5_percent_slowdown_with_moderate_noise_is_flagged() {
         let mut rng = fastrand::Rng::with_seed(7);
-        let runs = 100;
-        let flagged = (0..runs)
-            .filter(|_| {
-                let a = samples(&mut rng, 100, 1000.0, 0.05);
-                let b = samples(&mut rng, 100, 1050.0, 0.05);
-                verdict(a, b) == Verdict::Regressed
-            })
-            .count();
-        assert!(flagged as f64 >= 0.95 * runs as f64, "{flagged} of {runs}");
-        // and a speed-up the other way
-        let a = samples(&mut rng, 100, 1000.0, 0.05);
-        let b = samples(&mut rng, 100, 900.0, 0.05);
-        assert_eq!(verdict(a, b), Verdict::Improved);
+        for median in [false, true] {
+            let runs = 100;
+            let flagged = (0..runs)
+                .filter(|_| {
+                    let a = samples(&mut rng, 100, 1000.0, 0.05);
+                    let b = samples(&mut rng, 100, 1050.0, 0.05);
+                    verdict(a, b, median) == Verdict::Regressed
+                })
+                .count();
+            assert!(flagged as f64 >= 0.95 * runs as f64, "median {median}: {flagged} of {runs}");
+            // and a speed-up the other way
+            let a = samples(&mut rng, 100, 1000.0, 0.05);
+            let b = samples(&mut rng, 100, 900.0, 0.05);
+            assert_eq!(verdict(a, b, median), Verdict::Improved);
+        }
+    }
+
+    #[test]
+    fn medians_are_not_moved_by_a_few_outliers() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let a = samples(&mut rng, 100, 1000.0, 0.02);
+        let mut b = samples(&mut rng, 100, 1000.0, 0.02);
+        // a few runs preempted by another process: ten times slower
+        for x in b.iter_mut().take(4) {
+            *x *= 10.0;
+        }
+        let o = Options { median: true, ..Options::default() };
+        let r = &compare(&results(a.clone()), &results(b.clone()), &o).expect("compare").rows[0];
+        assert!(r.change().abs() < 0.02, "median moved {}", r.change());
+        assert_eq!(r.verdict, Verdict::NoChange);
+        assert!(matches!(r.test, Some(Test::MannWhitney(_))));
+        // the mean moves by a third
+        let r = &compare(&results(a), &results(b), &Options::default()).expect("compare").rows[0];
+        assert!(r.change() > 0.3, "mean moved {}", r.change());
     }
 
     #[test]

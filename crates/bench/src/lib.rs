@@ -19,5 +19,5 @@ pub mod results;
 pub mod saved;
 pub mod stats;
 
-pub use compare::{compare, Comparison, Options, Row, Verdict};
+pub use compare::{compare, Comparison, Options, Row, Test, Verdict};
 pub use results::{Benchmark, Measure, Results, Source};

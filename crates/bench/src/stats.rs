@@ -1,21 +1,29 @@
 //! The statistics of a comparison: mean, median, standard deviation,
-//! Welch's t-test (unequal variances; the t distribution from statrs), and
-//! a bootstrap confidence interval for the ratio of two statistics.
+//! Welch's t-test (unequal variances; the t distribution from statrs), the
+//! Mann–Whitney U test (for medians), and a bootstrap confidence interval for
+//! the ratio of two statistics.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 pub fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
 }
 
 pub fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
+    median_in_place(&mut x.to_vec())
+}
+
+/// The median, reordering `v` (selection, not a sort: the bootstrap calls
+/// this ten thousand times per benchmark).
+fn median_in_place(v: &mut [f64]) -> f64 {
     let n = v.len();
+    let (below, mid, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let mid = *mid;
     if n % 2 == 1 {
-        v[n / 2]
+        mid
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let lower = below.iter().copied().max_by(f64::total_cmp).unwrap_or(mid);
+        (lower + mid) / 2.0
     }
 }
 
@@ -53,21 +61,58 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     let t = (mean(b) - mean(a)) / se2.sqrt();
     let df = se2 * se2 / (va * va / (a.len() as f64 - 1.0) + vb * vb / (b.len() as f64 - 1.0));
     let dist = StudentsT::new(0.0, 1.0, df).ok()?;
-    let p = 2.0 * (1.0 - dist.cdf(t.abs()));
+    // the survival function, not 1 − cdf: p-values of 1e-100 stay exact
+    let p = 2.0 * dist.sf(t.abs());
     Some(Welch { t, df, p: p.clamp(0.0, 1.0) })
+}
+
+/// The Mann–Whitney U test (Wilcoxon rank-sum) of two samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MannWhitney {
+    /// U of `b`: the number of pairs in which the `b` value is the larger
+    /// (ties count a half).
+    pub u: f64,
+    /// Standardised U − n·m/2, tie-corrected; positive when `b` tends larger.
+    pub z: f64,
+    /// Two-sided p-value from the normal approximation with continuity
+    /// correction (as scipy's `mannwhitneyu(method="asymptotic")`).
+    pub p: f64,
+}
+
+/// Mann–Whitney U; `None` with an empty side or all values equal.
+pub fn mann_whitney(a: &[f64], b: &[f64]) -> Option<MannWhitney> {
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(f64, bool)> = a.iter().map(|&x| (x, false)).chain(b.iter().map(|&x| (x, true))).collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    // ranks from 1, ties at their average rank; Σ(t³ − t) over tie groups
+    let (mut rank_sum_b, mut ties, mut i) = (0.0, 0.0, 0);
+    while i < all.len() {
+        let j = i + all[i..].iter().take_while(|x| x.0 == all[i].0).count();
+        let average = (i + 1 + j) as f64 / 2.0;
+        rank_sum_b += average * all[i..j].iter().filter(|x| x.1).count() as f64;
+        let t = (j - i) as f64;
+        ties += t * t * t - t;
+        i = j;
+    }
+    let u = rank_sum_b - n2 * (n2 + 1.0) / 2.0;
+    let n = n1 + n2;
+    let sd = (n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)))).sqrt();
+    if sd <= 0.0 || !sd.is_finite() {
+        return None;
+    }
+    let centred = u - n1 * n2 / 2.0;
+    let z = (centred.abs() - 0.5).max(0.0) / sd;
+    let p = 2.0 * Normal::standard().sf(z);
+    Some(MannWhitney { u, z: z.copysign(centred), p: p.clamp(0.0, 1.0) })
 }
 
 /// The `confidence` interval of `stat(b) / stat(a)` by the percentile
 /// bootstrap: `resamples` times, each side resampled with replacement.
 /// Seeded, so the same inputs give the same interval.
-pub fn bootstrap_ratio(
-    a: &[f64],
-    b: &[f64],
-    stat: fn(&[f64]) -> f64,
-    confidence: f64,
-    resamples: usize,
-    seed: u64,
-) -> (f64, f64) {
+pub fn bootstrap_ratio(a: &[f64], b: &[f64], median: bool, confidence: f64, resamples: usize, seed: u64) -> (f64, f64) {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut ra = vec![0.0; a.len()];
     let mut rb = vec![0.0; b.len()];
@@ -75,7 +120,11 @@ pub fn bootstrap_ratio(
         .map(|_| {
             ra.iter_mut().for_each(|x| *x = a[rng.usize(..a.len())]);
             rb.iter_mut().for_each(|x| *x = b[rng.usize(..b.len())]);
-            stat(&rb) / stat(&ra)
+            if median {
+                median_in_place(&mut rb) / median_in_place(&mut ra)
+            } else {
+                mean(&rb) / mean(&ra)
+            }
         })
         .collect();
     ratios.sort_by(f64::total_cmp);
@@ -99,10 +148,29 @@ mod tests {
     }
 
     #[test]
+    fn mann_whitney_by_hand_and_by_scipy() {
+        // sorted: 1a 2a 2a 2b 3a 3b 4b; ranks of b: 3 (ties 2,3,4), 5.5 (5,6), 7
+        // R = 15.5, U = 15.5 − 3·4/2 = 9.5; ties Σ(t³ − t) = 24 + 6 = 30
+        // sd = √(4·3/12 · (8 − 30/42)) = 2.699206; z = (9.5 − 6 − 0.5) / sd
+        let m = mann_whitney(&[1.0, 2.0, 2.0, 3.0], &[2.0, 3.0, 4.0]).expect("test");
+        assert_eq!(m.u, 9.5);
+        assert!((m.z - 3.0 / (8.0f64 - 30.0 / 42.0).sqrt()).abs() < 1e-12, "{m:?}");
+        // scipy 1.17.1: mannwhitneyu([2,3,4], [1,2,2,3], method="asymptotic") → 0.2663799233424825
+        assert!((m.p - 0.2663799233424825).abs() < 1e-9, "{m:?}");
+        let m = mann_whitney(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]).expect("test");
+        assert_eq!(m.u, 9.0);
+        assert!((m.p - 0.08085559837005224).abs() < 1e-9, "{m:?}");
+        // the other way round: same p, U of the other side, z negated
+        let r = mann_whitney(&[4.0, 5.0, 6.0], &[1.0, 2.0, 3.0]).expect("test");
+        assert_eq!((r.u, r.p, r.z), (0.0, m.p, -m.z));
+        assert!(mann_whitney(&[1.0, 1.0], &[1.0]).is_none(), "all equal: no test");
+    }
+
+    #[test]
     fn bootstrap_of_a_scaled_copy_is_tight_around_the_scale() {
         let a: Vec<f64> = (0..50).map(|i| 100.0 + (i % 7) as f64).collect();
         let b: Vec<f64> = a.iter().map(|x| x * 1.5).collect();
-        let (lo, hi) = bootstrap_ratio(&a, &b, mean, 0.95, 2000, 1);
+        let (lo, hi) = bootstrap_ratio(&a, &b, false, 0.95, 2000, 1);
         assert!(lo < 1.5 && hi > 1.5 && hi - lo < 0.05, "{lo} {hi}");
     }
 }

@@ -58,11 +58,11 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
         let ours = row(&v, name);
         let theirs = &r["criterion"][name];
         assert_eq!(ours["basis"], "samples");
+        assert_eq!(ours["test"], "welch");
+        // p-values as small as 1e-165 too: they are computed from the t distribution's tail
         for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df"), ("p", "p")] {
             let (x, y) = (ours[a].as_f64().expect("ours"), theirs[b].as_f64().expect("scipy"));
-            // p-values this small are compared on their order of magnitude
-            let tolerance = if a == "p" && y < 1e-100 { 1.0 } else { 1e-6 };
-            assert!(close(x, y, tolerance) || (a == "p" && x < 1e-100 && y < 1e-100), "{name} {a}: {x} vs scipy {y}");
+            assert!(close(x, y, 1e-6), "{name} {a}: {x} vs scipy {y}");
         }
         // the mean criterion itself estimated from the same samples
         let dir = fastware_testkit::workspace_root().join(data("criterion")).join(name.replace('/', "_"));
@@ -73,6 +73,17 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed");
     assert_eq!(row(&v, "parse/200")["verdict"], "regressed");
     assert_eq!(row(&v, "xorshift/1000")["verdict"], "no change", "the unchanged function");
+    // medians, and the Mann–Whitney U test on the same samples
+    let m = compare(&data("criterion@base"), &data("criterion@slow"), &["--median"]);
+    for name in ["checksum/4k", "parse/200", "xorshift/1000"] {
+        let (ours, theirs) = (row(&m, name), &r["criterion"][name]);
+        assert_eq!((&ours["statistic"], &ours["test"]), (&"median".into(), &"mann-whitney".into()));
+        for (a, b) in [("base_ns", "base_median"), ("new_ns", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
+            let (x, y) = (ours[a].as_f64().expect("ours"), theirs[b].as_f64().expect("scipy"));
+            assert!(close(x, y, 1e-6), "{name} {a}: {x} vs scipy {y}");
+        }
+        assert_eq!(ours["verdict"], row(&v, name)["verdict"], "{name}");
+    }
     // critcmp on the same directory: `name  ratio  mean±std unit  …` per baseline
     let critcmp =
         std::fs::read_to_string(fastware_testkit::workspace_root().join(data("critcmp.txt"))).expect("critcmp");
@@ -155,12 +166,15 @@ fn hyperfine_runs_agree_with_scipy() {
     for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df")] {
         assert!(close(ours[a].as_f64().expect("ours"), r[b].as_f64().expect("scipy"), 1e-6), "{a}");
     }
-    assert!(close(ours["p"].as_f64().expect("p"), r["p"].as_f64().expect("p"), 1e-3) || r["p"].as_f64() < Some(1e-12));
+    assert!(close(ours["p"].as_f64().expect("p"), r["p"].as_f64().expect("p"), 1e-6), "p");
     assert_eq!(ours["verdict"], "regressed");
     assert_eq!(v["measure"], "run");
     // medians instead of means
     let v = compare(&data("hyperfine/base.json"), &data("hyperfine/slow.json"), &["--median"]);
-    assert!(close(row(&v, "benchy 16")["base_ns"].as_f64().expect("b"), r["base_median"].as_f64().expect("m"), 1e-9));
+    let ours = row(&v, "benchy 16");
+    for (a, b) in [("base_ns", "base_median"), ("new_ns", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
+        assert!(close(ours[a].as_f64().expect("ours"), r[b].as_f64().expect("scipy"), 1e-6), "{a}");
+    }
 }
 
 #[test]
@@ -238,15 +252,19 @@ fn cargo_bench_save_then_compare_by_name() {
     ));
     assert!(v["benchmarks"].as_array().expect("b").iter().all(|r| r["change"].as_f64() == Some(0.0)), "{v}");
     assert_eq!(v["no_change"], 3);
-    // the text output says where the bench binary is
-    let mut args = vec!["bench", "cargo"];
-    args.push("--");
+    // a run compared at once with a saved one; the text says where the bench binary is
+    let mut args = vec!["bench", "cargo", "--compare", "slow", "--"];
     args.extend(QUICK);
     let o = fastware_in(&project, &args);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("bench binaries") && text.contains("target/release/deps/crit-"), "{text}");
     assert!(text.contains("not saved"));
+    assert!(text.contains("bench/slow.json (saved results") && text.contains("target/criterion (criterion"), "{text}");
+    // against `slow`, the unchanged code is faster: checksum and parse do half the work
+    let improved = text.lines().filter(|l| l.contains(" improved ")).count();
+    assert!(text.lines().any(|l| l.contains("improved") && l.ends_with("checksum/4k")), "{text}");
+    assert!(improved >= 2, "{text}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use fastware_bench::compare::Basis;
 use fastware_bench::input::Format as InputFormat;
-use fastware_bench::{Comparison, Options, Results, Row, Verdict};
+use fastware_bench::{Comparison, Options, Results, Row, Test, Verdict};
 use fastware_report::units::precise_duration;
 use fastware_report::{cells, Column, Format, OutputFile, Table};
 use regex::Regex;
@@ -272,13 +272,23 @@ fn write_comparison(
             .rows
             .iter()
             .map(|r| {
+                let welch = match r.test {
+                    Some(Test::Welch(w)) => Some(w),
+                    _ => None,
+                };
+                let mann_whitney = match r.test {
+                    Some(Test::MannWhitney(m)) => Some(m),
+                    _ => None,
+                };
                 json!({
                     "name": r.name, "statistic": r.statistic,
                     "base_ns": r.base, "new_ns": r.new, "base_spread_ns": r.base_spread, "new_spread_ns": r.new_spread,
                     "change": r.change(), "speedup": r.speedup(), "verdict": r.verdict.name(),
                     "basis": match r.basis { Basis::Samples => "samples", Basis::Summaries => "summaries" },
                     "ratio_ci": r.ratio_ci.map(|(lo, hi)| json!([lo, hi])),
-                    "p": r.p, "t": r.t, "df": r.df,
+                    "test": r.test.map(|t| t.name()), "p": r.test.map(|t| t.p()),
+                    "t": welch.map(|w| w.t), "df": welch.map(|w| w.df),
+                    "u": mann_whitney.map(|m| m.u), "z": mann_whitney.map(|m| m.z),
                     "samples": r.samples.map(|(b, n)| json!([b, n])),
                     "reason": r.reason,
                 })
@@ -337,8 +347,9 @@ fn write_comparison(
     writeln!(out, "base: {}\nnew:  {}", side_name(base), side_name(new))?;
     let basis = if c.rows.iter().all(|r| r.basis == Basis::Samples) {
         format!(
-            "from the samples: bootstrap {:.0}% CI of new/base and Welch's t-test; under {:.0}% is no change",
+            "from the samples: bootstrap {:.0}% CI of new/base and {}; under {:.0}% is no change",
             o.confidence * 100.0,
+            if o.median { "the Mann–Whitney U test" } else { "Welch's t-test" },
             o.noise * 100.0
         )
     } else if c.rows.iter().all(|r| r.basis == Basis::Summaries) {
@@ -423,7 +434,11 @@ fn cargo_cmd(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     if let Some(other) = &a.compare {
         let base = read_side(other, None, a.manifest_path.as_deref())?;
         let c = fastware_bench::compare(&base, &results, &Options::default()).map_err(Failure::bad_input)?;
-        return Ok(write_comparison(out, &c, &base, &results, &Options::default(), a.output.format(), 0)?);
+        write_comparison(out, &c, &base, &results, &Options::default(), a.output.format(), 0)?;
+        if a.output.format() == Format::Table {
+            write_run_footer(out, &run.binaries, saved_to.as_deref(), a.save.as_deref())?;
+        }
+        return Ok(());
     }
     match a.output.format() {
         Format::Json => {
@@ -452,17 +467,27 @@ fn cargo_cmd(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
             }
             writeln!(out, "{} from {}", counted(results.benchmarks.len()), results.source.name())?;
             t.write_text(out, 2, fastware_report::terminal_width())?;
-            if !run.binaries.is_empty() {
-                writeln!(out, "bench binaries (point a profiler at these; their names change with every build):")?;
-                for b in &run.binaries {
-                    writeln!(out, "  {}  {}", b.target, b.path.display())?;
-                }
-            }
-            match &saved_to {
-                Some(p) => writeln!(out, "saved as `{}`: {}", a.save.as_deref().unwrap_or_default(), p.display())?,
-                None => writeln!(out, "not saved (add --save NAME to compare with later)")?,
-            }
+            write_run_footer(out, &run.binaries, saved_to.as_deref(), a.save.as_deref())?;
         }
     }
     Ok(())
+}
+
+/// After a run's results: where the bench binaries are, and where the results went.
+fn write_run_footer(
+    out: &mut dyn Write,
+    binaries: &[fastware_cargo::bench::BenchBinary],
+    saved_to: Option<&Path>,
+    name: Option<&str>,
+) -> std::io::Result<()> {
+    if !binaries.is_empty() {
+        writeln!(out, "bench binaries (point a profiler at these; their names change with every build):")?;
+        for b in binaries {
+            writeln!(out, "  {}  {}", b.target, b.path.display())?;
+        }
+    }
+    match saved_to {
+        Some(p) => writeln!(out, "saved as `{}`: {}", name.unwrap_or_default(), p.display()),
+        None => writeln!(out, "not saved (add --save NAME to compare with later)"),
+    }
 }
