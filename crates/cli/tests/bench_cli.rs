@@ -245,6 +245,10 @@ fn cargo_bench_save_then_compare_by_name() {
     let v = json(&fastware_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed", "{v}");
     assert_eq!(row(&v, "checksum/4k")["basis"], "samples");
+    // a name that is neither: the error lists those there are
+    let o = fastware_in(&project, &["bench", "compare", "base", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("saved: base, slow; criterion baselines: base, new"), "{}", stderr(&o));
     // a saved file against criterion's own directory (the same run's samples)
     let v = json(&fastware_in(
         &project,

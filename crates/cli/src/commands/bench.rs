@@ -160,8 +160,13 @@ fn project(manifest: Option<&Path>) -> Option<fastware_cargo::project::Project> 
     fastware_cargo::project::locate(&cargo_program(), manifest, &cwd).ok()
 }
 
+/// Where `bench cargo --save NAME` keeps results.
+fn saved_dir(project: &fastware_cargo::project::Project) -> PathBuf {
+    project.fastware_dir().join("bench")
+}
+
 fn saved_path(project: &fastware_cargo::project::Project, name: &str) -> PathBuf {
-    project.fastware_dir().join("bench").join(format!("{name}.json"))
+    saved_dir(project).join(format!("{name}.json"))
 }
 
 /// Reads one side: a file, `DIR[@BASELINE]`, or a saved or criterion name.
@@ -176,22 +181,40 @@ fn read_side(arg: &str, force: Option<InputFormat>, manifest: Option<&Path>) -> 
             return Ok(fastware_bench::input::read(Path::new(dir), Some(baseline), force)?);
         }
     }
-    let not_found = || {
-        Failure::bad_input(format!(
-            "{arg}: no such file or directory, and no saved results or criterion baseline by that name"
-        ))
-        .hint("save results with `fastware bench cargo --save NAME`, or give a file")
+    let message = format!("{arg}: no such file or directory, and no saved results or criterion baseline by that name");
+    let Some(project) = project(manifest) else {
+        return Err(Failure::bad_input(message).hint("give a file, or run in the project (or add --manifest-path)"));
     };
-    let Some(project) = project(manifest) else { return Err(not_found()) };
     let saved = saved_path(&project, arg);
     if saved.is_file() {
         return Ok(fastware_bench::input::read(&saved, None, force)?);
     }
     let crit = project.target_dir.join("criterion");
-    if fastware_bench::criterion::baselines_in(&crit).iter().any(|b| b == arg) {
+    let baselines = fastware_bench::criterion::baselines_in(&crit);
+    if baselines.iter().any(|b| b == arg) {
         return Ok(fastware_bench::criterion::read(&crit, arg)?);
     }
-    Err(not_found())
+    // what there is to compare, by name
+    let mut names: Vec<String> = std::fs::read_dir(saved_dir(&project))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+        .collect();
+    names.sort();
+    let mut known = Vec::new();
+    if !names.is_empty() {
+        known.push(format!("saved: {}", names.join(", ")));
+    }
+    if !baselines.is_empty() {
+        known.push(format!("criterion baselines: {}", baselines.join(", ")));
+    }
+    let hint = if known.is_empty() {
+        "save results with `fastware bench cargo --save NAME`, or give a file".to_string()
+    } else {
+        format!("this project has {}", known.join("; "))
+    };
+    Err(Failure::bad_input(message).hint(hint))
 }
 
 /// A criterion directory without `@BASELINE`: `new`, or its only baseline.
