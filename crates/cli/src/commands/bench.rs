@@ -332,20 +332,29 @@ fn write_comparison(
             }),
         );
     }
+    // the interval of the change from samples, else the spreads that decided
+    let ci_header = format!("{:.0}% CI", o.confidence * 100.0);
+    let evidence = match (c.rows.iter().any(|r| r.ratio_ci.is_some()), c.rows.iter().any(|r| r.ratio_ci.is_none())) {
+        (true, false) => ci_header,
+        (false, _) => "± base, new".to_string(),
+        (true, true) => format!("{ci_header} or ±"),
+    };
     let mut t = Table::new(vec![
         Column::right("base", "base_ns"),
         Column::right("new", "new_ns"),
         Column::right("change", "change"),
         Column::right("speedup", "speedup"),
-        Column::right(&format!("{:.0}% CI", o.confidence * 100.0), "ratio_ci"),
+        Column::right(&evidence, "ratio_ci"),
         Column::left("verdict", "verdict"),
         Column::left("benchmark", "name"),
     ]);
     let colour = format == Format::Table && fastware_report::stdout_colour();
     for r in cells::take(&c.rows, top) {
-        let ci = r.ratio_ci.map_or((String::new(), String::new()), |(lo, hi)| {
-            (format!("{} … {}", change_text(lo - 1.0), change_text(hi - 1.0)), format!("{lo};{hi}"))
-        });
+        let spread = |x: Option<f64>| x.map_or("?".to_string(), |x| format!("±{}", ns(x)));
+        let ci = match r.ratio_ci {
+            Some((lo, hi)) => (format!("{} … {}", change_text(lo - 1.0), change_text(hi - 1.0)), format!("{lo};{hi}")),
+            None => (format!("{}, {}", spread(r.base_spread), spread(r.new_spread)), String::new()),
+        };
         t.row(vec![
             (ns(r.base), r.base.to_string()),
             (ns(r.new), r.new.to_string()),
