@@ -27,6 +27,17 @@ impl Source {
         }
     }
 
+    /// The format underneath a saved file, as a stable key (`libtest`,
+    /// `criterion`, `hyperfine`), and the criterion baseline.
+    pub fn key(&self) -> (&'static str, Option<&str>) {
+        match self.format() {
+            Source::Libtest => ("libtest", None),
+            Source::Criterion { baseline } => ("criterion", Some(baseline)),
+            Source::Hyperfine => ("hyperfine", None),
+            Source::Saved { .. } => unreachable!("format() looks through saved files"),
+        }
+    }
+
     /// The format underneath a saved file.
     pub fn format(&self) -> &Source {
         match self {

@@ -19,12 +19,7 @@ pub fn looks_like(v: &Value) -> bool {
 
 /// Results as fastware saves them.
 pub fn to_json(r: &Results) -> Value {
-    let (source, baseline) = match r.source.format() {
-        Source::Libtest => ("libtest", None),
-        Source::Criterion { baseline } => ("criterion", Some(baseline.clone())),
-        Source::Hyperfine => ("hyperfine", None),
-        Source::Saved { .. } => unreachable!("format() looks through saved files"),
-    };
+    let (source, baseline) = r.source.key();
     json!({
         "fastware_bench": VERSION,
         "source": source,

@@ -249,13 +249,20 @@ fn cargo_bench_save_then_compare_by_name() {
     let o = fastware_in(&project, &["bench", "compare", "base", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("saved: base, slow; criterion baselines: base, new"), "{}", stderr(&o));
-    // a saved file against criterion's own directory (the same run's samples)
-    let v = json(&fastware_in(
-        &project,
-        &["bench", "compare", "target/fastware/bench/slow.json", "target/criterion@new", "--format", "json"],
-    ));
-    assert!(v["benchmarks"].as_array().expect("b").iter().all(|r| r["change"].as_f64() == Some(0.0)), "{v}");
-    assert_eq!(v["no_change"], 3);
+    // a saved file against criterion's own directory (the same run's samples): with the
+    // baseline named, a bare directory (baseline `new`), and `new` as a name in the project
+    for crit in ["target/criterion@new", "target/criterion", "new"] {
+        let v = json(&fastware_in(
+            &project,
+            &["bench", "compare", "target/fastware/bench/slow.json", crit, "--format", "json"],
+        ));
+        assert_eq!((&v["new"]["source"], &v["new"]["baseline"]), (&"criterion".into(), &"new".into()), "{crit}");
+        assert_eq!((&v["base"]["source"], &v["base"]["saved"]), (&"criterion".into(), &true.into()));
+        // the same samples: equal up to the order they are summed in
+        let same = |r: &Value| r["change"].as_f64().is_some_and(|c| c.abs() < 1e-12);
+        assert!(v["benchmarks"].as_array().expect("b").iter().all(same), "{v}");
+        assert_eq!(v["no_change"], 3);
+    }
     // a run compared at once with a saved one; the text says where the bench binary is
     let mut args = vec!["bench", "cargo", "--compare", "slow", "--"];
     args.extend(QUICK);

@@ -269,6 +269,16 @@ fn counted(n: usize) -> String {
     fastware_report::units::counted(n, "benchmark")
 }
 
+/// One side of a comparison in JSON: stable keys, and the words the table shows.
+fn side_json(r: &Results) -> Value {
+    let (source, baseline) = r.source.key();
+    json!({
+        "path": r.path, "source": source, "baseline": baseline,
+        "saved": matches!(r.source, fastware_bench::Source::Saved { .. }),
+        "description": r.source.name(), "meta": r.meta,
+    })
+}
+
 fn side_name(r: &Results) -> String {
     format!("{} ({})", r.path.display(), r.source.name())
 }
@@ -320,8 +330,8 @@ fn write_comparison(
         return fastware_report::write_json(
             out,
             &json!({
-                "base": {"path": base.path, "source": base.source.name(), "meta": base.meta},
-                "new": {"path": new.path, "source": new.source.name(), "meta": new.meta},
+                "base": side_json(base),
+                "new": side_json(new),
                 "measure": base.measure.name(),
                 "confidence": o.confidence, "noise": o.noise,
                 "regressed": c.rows.iter().filter(|r| r.verdict == Verdict::Regressed).count(),
