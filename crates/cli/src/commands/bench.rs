@@ -60,8 +60,9 @@ BASE and NEW are each:
                          criterion baseline NAME of this project's target/criterion
 
 Verdicts: with raw samples on both sides (criterion, hyperfine, saved), a bootstrap confidence
-interval of the ratio new/base and Welch's t-test must both say the change is real; with
-summaries only (libtest), the ± spreads must not overlap. A change under --noise is no change.
+interval of the ratio new/base and Welch's t-test (Mann–Whitney U with --median) must both
+say the change is real; with summaries only (libtest), the ± spreads must not overlap. A
+change under --noise is no change.
 
 Examples:
   fastware bench compare base new --fail-on-regression 5
@@ -82,7 +83,7 @@ pub struct CompareArgs {
     /// Changes smaller than this are "no change" (percent, or a fraction with %)
     #[arg(long, value_name = "PCT", default_value = "2%")]
     noise: String,
-    /// Compare medians instead of means (when samples are kept)
+    /// Compare medians instead of means, with the Mann–Whitney U test (when samples are kept)
     #[arg(long)]
     median: bool,
     /// Exit 1 when a benchmark regressed by more than PCT percent
