@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 use crate::project::Project;
-use crate::run::{artifact_of, Artifact, Profile, Selected};
+use crate::run::{artifact_of, Artifact, Profile, Selection};
 use crate::Error;
 
 /// Which target's file.
@@ -32,14 +32,10 @@ pub enum Which {
 pub struct ArtifactOptions {
     pub cargo: String,
     pub manifest_path: Option<PathBuf>,
-    pub packages: Vec<String>,
+    pub selection: Selection,
     pub which: Which,
     /// `None`: release, or the `bench` profile for a benchmark (what `cargo bench` builds).
     pub profile: Option<Profile>,
-    pub features: Vec<String>,
-    pub all_features: bool,
-    pub no_default_features: bool,
-    pub target: Option<String>,
     /// Build apart with `debug = "line-tables-only"` and `strip = false`.
     pub debuginfo: bool,
 }
@@ -83,15 +79,7 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
     if let Some(m) = &opts.manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    Selected {
-        profile: &profile,
-        packages: &opts.packages,
-        features: &opts.features,
-        all_features: opts.all_features,
-        no_default_features: opts.no_default_features,
-        target: opts.target.as_deref(),
-    }
-    .add_to(&mut cmd);
+    opts.selection.add_to(&mut cmd, &profile);
     match &opts.which {
         Which::Default => {}
         Which::Lib => {
@@ -143,7 +131,7 @@ fn choose(project: &Project, opts: &ArtifactOptions, artifacts: &[Artifact]) -> 
     let members: Vec<&str> = project
         .members
         .iter()
-        .filter(|p| opts.packages.is_empty() || opts.packages.contains(&p.name))
+        .filter(|p| opts.selection.packages.is_empty() || opts.selection.packages.contains(&p.name))
         .map(|p| p.id.as_str())
         .collect();
     let ours: Vec<&Artifact> = artifacts.iter().filter(|a| members.contains(&a.package_id.as_str())).collect();

@@ -45,20 +45,21 @@ impl Profile {
     }
 }
 
-/// What the user chose to build, as cargo arguments: shared by every build
-/// fastware runs.
-pub(crate) struct Selected<'a> {
-    pub profile: &'a Profile,
-    pub packages: &'a [String],
-    pub features: &'a [String],
+/// Which packages, features and target the user chose: shared by every
+/// build fastware runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub packages: Vec<String>,
+    pub features: Vec<String>,
     pub all_features: bool,
     pub no_default_features: bool,
-    pub target: Option<&'a str>,
+    pub target: Option<String>,
 }
 
-impl Selected<'_> {
-    pub(crate) fn add_to(&self, cmd: &mut Command) {
-        match self.profile {
+impl Selection {
+    /// The selection and `profile` as cargo arguments.
+    pub(crate) fn add_to(&self, cmd: &mut Command, profile: &Profile) {
+        match profile {
             Profile::Release => {
                 cmd.arg("--release");
             }
@@ -67,7 +68,7 @@ impl Selected<'_> {
                 cmd.args(["--profile", n]);
             }
         }
-        for p in self.packages {
+        for p in &self.packages {
             cmd.args(["-p", p]);
         }
         if !self.features.is_empty() {
@@ -79,7 +80,7 @@ impl Selected<'_> {
         if self.no_default_features {
             cmd.arg("--no-default-features");
         }
-        if let Some(t) = self.target {
+        if let Some(t) = &self.target {
             cmd.args(["--target", t]);
         }
     }
@@ -100,12 +101,8 @@ pub enum Deep {
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     pub cargo: String,
-    pub packages: Vec<String>,
+    pub selection: Selection,
     pub profile: Profile,
-    pub features: Vec<String>,
-    pub all_features: bool,
-    pub no_default_features: bool,
-    pub target: Option<String>,
     /// More arguments for `cargo build`.
     pub extra: Vec<String>,
     pub deep: Option<Deep>,
@@ -234,7 +231,7 @@ pub fn build(
         ));
     }
     let mut artifact_dir = target_dir.clone();
-    if let Some(t) = &opts.target {
+    if let Some(t) = &opts.selection.target {
         artifact_dir.push(t);
     }
     artifact_dir.push(opts.profile.dir_name());
@@ -360,15 +357,7 @@ fn cargo_command(
         let lock = project.fastware_dir().join("Cargo.lock");
         cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
     }
-    Selected {
-        profile: &opts.profile,
-        packages: &opts.packages,
-        features: &opts.features,
-        all_features: opts.all_features,
-        no_default_features: opts.no_default_features,
-        target: opts.target.as_deref(),
-    }
-    .add_to(&mut cmd);
+    opts.selection.add_to(&mut cmd, &opts.profile);
     if let Some(j) = opts.jobs {
         cmd.args(["--jobs", &j.to_string()]);
     }

@@ -5,16 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use fastware_testkit::output::{json, stderr};
+use fastware_testkit::output::{json, run_in, stderr};
 use serde_json::Value;
 
 fn fastware_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fastware"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .expect("run fastware")
+    run_in(env!("CARGO_BIN_EXE_fastware"), Some(dir), args)
 }
 
 fn fastware(args: &[&str]) -> Output {

@@ -7,24 +7,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use fastware_testkit::output::{json, stderr, stdout};
+use fastware_testkit::output::{json, run_in, stderr, stdout};
 use serde_json::Value;
 
 fn fastware(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fastware"))
-        .args(args)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .expect("run fastware")
+    run_in(env!("CARGO_BIN_EXE_fastware"), None, args)
 }
 
 fn fastware_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fastware"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .expect("run fastware")
+    run_in(env!("CARGO_BIN_EXE_fastware"), Some(dir), args)
 }
 
 /// The fixture's release build: without and with `#[inline(always)]` on `cast`.

@@ -26,3 +26,15 @@ pub fn json(o: &Output) -> Value {
     assert!(o.status.success(), "fastware failed ({}): {}", o.status, stderr(o));
     json_of(o)
 }
+
+/// Runs the fastware executable `exe` (the test's `CARGO_BIN_EXE_fastware`)
+/// with `args` in `dir` (this directory when `None`), as a user would: with
+/// no `CARGO_TARGET_DIR` from the test's own cargo.
+pub fn run_in(exe: &str, dir: Option<&std::path::Path>, args: &[&str]) -> Output {
+    let mut c = std::process::Command::new(exe);
+    c.args(args).env_remove("CARGO_TARGET_DIR");
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().expect("run fastware")
+}

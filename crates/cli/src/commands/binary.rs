@@ -8,6 +8,7 @@ use clap::Args;
 use fastware_binary::{Binary, Pattern};
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
+use fastware_cargo::run::Selection;
 use fastware_report::{cells, Column, Format, Table};
 use serde_json::{json, Value};
 
@@ -107,13 +108,15 @@ impl ArtifactArgs {
         let opts = ArtifactOptions {
             cargo: cargo_program(),
             manifest_path: self.manifest_path.clone(),
-            packages: self.packages.clone(),
+            selection: Selection {
+                packages: self.packages.clone(),
+                features: self.features.clone(),
+                all_features: self.all_features,
+                no_default_features: self.no_default_features,
+                target: self.target.clone(),
+            },
             which,
             profile: self.profile.as_deref().map(profile),
-            features: self.features.clone(),
-            all_features: self.all_features,
-            no_default_features: self.no_default_features,
-            target: self.target.clone(),
             debuginfo: self.debuginfo,
         };
         let built = fastware_cargo::artifact::build_artifact(&project, &opts)?;

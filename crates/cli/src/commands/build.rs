@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress};
+use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress, Selection};
 use fastware_report::{Format, OutputFile};
 
 use super::{cargo_program, profile_name};
@@ -101,12 +101,14 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     };
     let opts = BuildOptions {
         cargo,
-        packages: a.packages.clone(),
+        selection: Selection {
+            packages: a.packages.clone(),
+            features: a.features.clone(),
+            all_features: a.all_features,
+            no_default_features: a.no_default_features,
+            target: a.target.clone(),
+        },
         profile: profile.clone(),
-        features: a.features.clone(),
-        all_features: a.all_features,
-        no_default_features: a.no_default_features,
-        target: a.target.clone(),
         extra: a.cargo_args.clone(),
         deep,
         hot,
