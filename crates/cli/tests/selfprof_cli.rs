@@ -384,3 +384,123 @@ fn bad_profiles_get_one_clear_error_each() {
     // output never overwrites an input
     expect_error(&["self-profile", "chrome", s(&real), "-o", s(&real)], &["would overwrite an input"]);
 }
+
+/// The string data stream of a profile: (file offset of each stream byte).
+/// An independent walk of the page layout: `[tag u8][len u32 LE][bytes]`.
+fn string_stream_offsets(bytes: &[u8]) -> Vec<usize> {
+    let mut pos = 8;
+    let mut offsets = Vec::new();
+    while pos < bytes.len() {
+        let tag = bytes[pos];
+        let len = u32::from_le_bytes(bytes[pos + 1..pos + 5].try_into().expect("4 bytes")) as usize;
+        if tag == 1 {
+            offsets.extend(pos + 5..pos + 5 + len);
+        }
+        pos += 5 + len;
+    }
+    offsets
+}
+
+/// A string of the string data stream: where it starts, and its references
+/// (the stream offset of each reference's tag, and the id it holds).
+struct StringEntry {
+    start: usize,
+    refs: Vec<(usize, u64)>,
+    /// The stream offsets of its literal bytes.
+    literal: Vec<usize>,
+}
+
+const FIRST_REGULAR_STRING_ID: u64 = 100_000_000 + 3;
+
+/// An independent walk of the string data (measureme's layout: literal UTF-8,
+/// `0xFE` + 8-byte id for a reference, `0xFF` at the end of each string).
+fn string_entries(data: &[u8]) -> Vec<StringEntry> {
+    let mut out = Vec::new();
+    let mut i = 8;
+    let mut cur = StringEntry { start: i, refs: Vec::new(), literal: Vec::new() };
+    while i < data.len() {
+        match data[i] {
+            0xFF => {
+                i += 1;
+                out.push(std::mem::replace(&mut cur, StringEntry { start: i, refs: Vec::new(), literal: Vec::new() }));
+            }
+            0xFE => {
+                cur.refs.push((i, u64::from_le_bytes(data[i + 1..i + 9].try_into().expect("8 bytes"))));
+                i += 9;
+            }
+            _ => {
+                cur.literal.push(i);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Rewrites the first string reference of a real profile to point at the
+/// string that holds it (what one flipped bit did in the field: measureme's
+/// decoder then recursed until the stack overflowed). Returns the damaged
+/// bytes and the file offset of the reference.
+fn self_referring(bytes: &[u8]) -> (Vec<u8>, usize) {
+    let map = string_stream_offsets(bytes);
+    let data: Vec<u8> = map.iter().map(|&o| bytes[o]).collect();
+    let e = string_entries(&data).into_iter().find(|e| !e.refs.is_empty()).expect("a string reference");
+    let tag = e.refs[0].0;
+    let mut out = bytes.to_vec();
+    for (k, b) in (e.start as u64 + FIRST_REGULAR_STRING_ID).to_le_bytes().iter().enumerate() {
+        out[map[tag + 1 + k]] = *b;
+    }
+    (out, map[tag])
+}
+
+#[test]
+fn a_string_table_that_refers_to_itself_is_a_clean_error_in_every_subcommand() {
+    let tmp = fastware_testkit::temp_dir("selfprof-loop");
+    let real = profiles(&traity())[0].clone();
+    let (bytes, at) = self_referring(&std::fs::read(&real).expect("read"));
+    let bad = tmp.join("loop-1.mm_profdata");
+    std::fs::write(&bad, bytes).expect("write");
+    let out = tmp.join("out");
+    let place = format!("({}:{at})", s(&bad));
+    for args in [
+        vec!["self-profile", s(&bad)],
+        vec!["self-profile", s(&bad), "--by", "crate"],
+        vec!["self-profile", "longest", s(&bad)],
+        vec!["self-profile", "folded", s(&bad)],
+        vec!["self-profile", "flamegraph", s(&bad), "-o", s(&out)],
+        vec!["self-profile", "chrome", s(&bad), "-o", s(&out)],
+        vec!["self-profile", "diff", s(&real), s(&bad)],
+    ] {
+        let o = run(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err, format!("error: corrupt self-profile: a string that refers to itself {place}\n"), "{args:?}");
+        assert!(!out.exists(), "{args:?} wrote an output");
+    }
+}
+
+#[test]
+fn an_event_id_the_decoder_cannot_parse_is_an_error_not_a_message() {
+    // a control character in the label of a real event id (`label\x1earg`):
+    // measureme's parser printed its complaint and carried on
+    let tmp = fastware_testkit::temp_dir("selfprof-eventid");
+    let real = profiles(&traity())[0].clone();
+    let mut bytes = std::fs::read(&real).expect("read");
+    let map = string_stream_offsets(&bytes);
+    let data: Vec<u8> = map.iter().map(|&o| bytes[o]).collect();
+    let entries = string_entries(&data);
+    // an event id with an argument: [label ref, separator, argument ref]
+    let id = entries
+        .iter()
+        .find(|e| e.refs.len() == 2 && e.literal.len() == 1 && data[e.literal[0]] == 0x1E)
+        .expect("an event id with an argument");
+    let label = (id.refs[0].1 - FIRST_REGULAR_STRING_ID) as usize;
+    bytes[map[label]] = 0x01;
+    let bad = tmp.join("ctl-1.mm_profdata");
+    std::fs::write(&bad, bytes).expect("write");
+    let o = run(&["self-profile", s(&bad)]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("error: corrupt self-profile: an event id with a control character ("), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

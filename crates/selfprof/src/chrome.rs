@@ -23,6 +23,8 @@ use crate::file::{self, Profile};
 pub struct ChromeOptions {
     pub min_dur_ns: i64,
     pub collapse_threads: bool,
+    /// Replace an existing file that fastware did not write.
+    pub force: bool,
 }
 
 /// What was written.
@@ -49,14 +51,14 @@ fn rows(p: &Profile, collapse: bool) -> Result<HashMap<u32, u32>, InputError> {
     let spans = p.par_pieces(PIECE_EVENTS, |range| {
         let mut m: HashMap<u32, (i64, i64)> = HashMap::new();
         for i in range {
-            let e = p.decode(i);
+            let e = p.decode(i)?;
             if let Payload::Interval { start, end } = e.payload {
                 let s = m.entry(e.thread).or_insert((start, end));
                 s.0 = s.0.min(start);
                 s.1 = s.1.max(end);
             }
         }
-        m
+        Ok(m)
     })?;
     let mut threads: HashMap<u32, (i64, i64)> = HashMap::new();
     for m in spans {
@@ -91,7 +93,7 @@ fn rows(p: &Profile, collapse: bool) -> Result<HashMap<u32, u32>, InputError> {
 /// Writes the profiles in `paths` to `out` as a Chrome trace.
 pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<ChromeStats, InputError> {
     let files = crate::input::resolve(paths)?;
-    let mut file = OutputFile::create(out, &files)?;
+    let mut file = OutputFile::create(out, &files, opts.force)?;
     let name = out.display().to_string();
     // One clock for all: the earliest session start. Profiles are then
     // opened one at a time, so memory holds one profile, not the build.
@@ -132,7 +134,7 @@ pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<Chro
                 let mut buf = String::new();
                 let mut n = 0u64;
                 for i in range {
-                    let e = p.decode(i);
+                    let e = p.decode(i)?;
                     let Payload::Interval { start, end } = e.payload else { continue };
                     if end - start < opts.min_dur_ns {
                         continue;
@@ -160,7 +162,7 @@ pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<Chro
                     }
                     buf.push('}');
                 }
-                (buf, n)
+                Ok((buf, n))
             },
             |(buf, n)| {
                 stats.events_out += n;

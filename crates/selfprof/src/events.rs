@@ -5,6 +5,8 @@ use std::ops::Range;
 use std::time::SystemTime;
 
 use decodeme::event_payload::{EventPayload, Timestamp};
+
+use crate::decoder::Damage;
 use fastware_report::InputError;
 use measureme::rustc::{
     ARTIFACT_SIZE_EVENT_KIND, GENERIC_ACTIVITY_EVENT_KIND, INCREMENTAL_LOAD_RESULT_EVENT_KIND,
@@ -91,9 +93,10 @@ fn since(t: SystemTime, start: SystemTime) -> i64 {
 }
 
 impl Profile {
-    /// Decodes event `index` (must be below [`Profile::num_events`]).
-    pub(crate) fn decode(&self, index: usize) -> Decoded<'_> {
-        let e = self.decoder.decode_full_event(index);
+    /// Decodes event `index` (must be below [`Profile::num_events`]);
+    /// damage found on the way is an error, never a panic or a print.
+    pub(crate) fn decode(&self, index: usize) -> Result<Decoded<'_>, Damage> {
+        let e = self.decoder.decode(index)?;
         let payload = match e.payload {
             EventPayload::Timestamp(Timestamp::Interval { start, end }) => {
                 Payload::Interval { start: since(start, self.start), end: since(end, self.start) }
@@ -101,16 +104,16 @@ impl Profile {
             EventPayload::Timestamp(Timestamp::Instant(t)) => Payload::Instant(since(t, self.start)),
             EventPayload::Integer(v) => Payload::Integer(v),
         };
-        Decoded { kind: Kind::of(&e.event_kind), label: e.label, args: e.additional_data, thread: e.thread_id, payload }
+        Ok(Decoded { kind: Kind::of(&e.event_kind), label: e.label, args: e.args, thread: e.thread_id, payload })
     }
 
     /// Runs `f` over the profile's events in pieces, in parallel, and returns
-    /// the results in order. A panic of the decoder on damaged data becomes
-    /// an error naming the file.
+    /// the results in order. Damage `f` meets, or a panic of measureme's
+    /// code on damage the checks did not see, becomes an error naming the file.
     pub(crate) fn par_pieces<T: Send>(
         &self,
         piece_events: usize,
-        f: impl Fn(Range<usize>) -> T + Sync,
+        f: impl Fn(Range<usize>) -> Result<T, Damage> + Sync,
     ) -> Result<Vec<T>, InputError> {
         let mut out = Vec::new();
         self.pieces_in_order(piece_events, f, |t| {
@@ -126,7 +129,7 @@ impl Profile {
     pub(crate) fn pieces_in_order<T: Send>(
         &self,
         piece_events: usize,
-        f: impl Fn(Range<usize>) -> T + Sync,
+        f: impl Fn(Range<usize>) -> Result<T, Damage> + Sync,
         mut consume: impl FnMut(T) -> Result<(), InputError>,
     ) -> Result<(), InputError> {
         let n = self.num_events();
@@ -138,13 +141,15 @@ impl Profile {
                 .into_par_iter()
                 .map(|i| {
                     let range = i * size..((i + 1) * size).min(n);
-                    guarded(|| f(range)).map_err(|p| {
-                        InputError::input(
-                            &self.display(),
-                            None,
-                            format!("corrupt self-profile: the decoder failed on event data ({p})"),
-                        )
-                    })
+                    guarded(|| f(range))
+                        .map_err(|p| {
+                            InputError::input(
+                                &self.display(),
+                                None,
+                                format!("corrupt self-profile: the decoder failed on event data ({p})"),
+                            )
+                        })?
+                        .map_err(|d| self.damaged(d))
                 })
                 .collect::<Result<_, _>>()?;
             for t in done {

@@ -4,10 +4,10 @@
 //! asserts and indexes without bounds checks, so a damaged file would make
 //! it panic): the `MMPD` header and format version, every page header, the
 //! three streams' own headers and sizes. The streams are then read straight
-//! from the file into the buffers `decodeme::EventDecoder` takes — the
-//! decoder analyzeme's `ProfilingData` wraps, used directly because it can
-//! be shared by threads (`ProfilingData` cannot) and because this way the
-//! data is held once, not read whole and then copied stream by stream.
+//! from the file into the buffers of fastware's [`Decoder`], which checks the
+//! string table whole (a reference loop would overflow measureme's
+//! recursive string expansion) and is shared by threads; this way the data
+//! is held once, not read whole and then copied stream by stream.
 
 use std::cell::Cell;
 use std::fs::File;
@@ -16,8 +16,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use decodeme::EventDecoder;
 use fastware_report::InputError;
+
+use crate::decoder::{Damage, Decoder};
 
 /// The format version fastware reads (measureme 12, rustc 1.9x).
 pub const FORMAT_VERSION: u32 = decodeme::CURRENT_FILE_FORMAT_VERSION;
@@ -38,7 +39,9 @@ pub struct Profile {
     /// When the session started, ns since the Unix epoch.
     pub start_ns: u128,
     pub(crate) start: std::time::SystemTime,
-    pub(crate) decoder: EventDecoder,
+    /// (file offset, length) of the pages of each stream, by page tag.
+    pages: [Vec<(u64, usize)>; 3],
+    pub(crate) decoder: Decoder,
 }
 
 impl std::fmt::Debug for Profile {
@@ -123,7 +126,7 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
         pages[tag as usize].push((pos + 5, len));
         pos += 5 + len as u64;
     }
-    let [events, strings, index] = pages.map(|p| read_stream(&mut f, &p));
+    let [events, strings, index] = [0, 1, 2].map(|t| read_stream(&mut f, &pages[t]));
     let (events, strings, index) = (
         events.map_err(|e| InputError::io(&name, &e))?,
         strings.map_err(|e| InputError::io(&name, &e))?,
@@ -149,11 +152,10 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
     if strings.len() > HEADER && strings.last() != Some(&0xFF) {
         return Err(err(path, None, "corrupt self-profile: string data does not end with a terminator"));
     }
-    let decoder = guarded(|| EventDecoder::from_separate_buffers(strings, index, events, Some(path)))
+    let decoder = guarded(|| Decoder::new(strings, &index, events))
         .map_err(|p| err(path, None, format!("corrupt self-profile: {p}")))?
-        .map_err(|e| err(path, None, format!("corrupt self-profile: {e}")))?;
-    let meta =
-        guarded(|| decoder.metadata()).map_err(|p| err(path, None, format!("corrupt self-profile metadata: {p}")))?;
+        .map_err(|d| damaged(path, &pages, &d))?;
+    let meta = decoder.metadata.clone();
     let start_ns = meta.start_time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     Ok(Profile {
         path: path.to_path_buf(),
@@ -164,7 +166,29 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
         start_ns,
         start: meta.start_time,
         decoder,
+        pages,
     })
+}
+
+/// Damage found by the decoder, as an error at its byte in the file.
+pub(crate) fn damaged(path: &Path, pages: &[Vec<(u64, usize)>; 3], d: &Damage) -> InputError {
+    let offset = d.at.stream_offset().and_then(|(tag, mut at)| {
+        for &(pos, len) in &pages[tag] {
+            if at < len as u64 {
+                return Some(pos + at);
+            }
+            at -= len as u64;
+        }
+        None
+    });
+    err(path, offset, format!("corrupt self-profile: {d}"))
+}
+
+impl Profile {
+    /// Damage found while decoding, as an error naming the file and byte.
+    pub(crate) fn damaged(&self, d: Damage) -> InputError {
+        damaged(&self.path, &self.pages, &d)
+    }
 }
 
 fn truncated(path: &Path, at: u64, size: u64) -> InputError {

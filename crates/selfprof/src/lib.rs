@@ -3,12 +3,13 @@
 //! single events with their arguments, collapsed stacks and flamegraphs, and
 //! Chrome traces.
 //!
-//! Profiles are decoded with measureme's own decoder (`decodeme`, the layer
+//! Profiles are decoded over measureme's string table (`decodeme`, the layer
 //! analyzeme is built on) after fastware checks their structure, and each
 //! profile is read in pieces on all cores; `fastware_spans` stitches the
 //! per-thread nesting of the pieces back together.
 
 pub mod chrome;
+pub mod decoder;
 pub mod diff;
 pub mod events;
 pub mod file;

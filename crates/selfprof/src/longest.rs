@@ -49,7 +49,7 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
                 let mut heap: BinaryHeap<Reverse<(i64, usize)>> = BinaryHeap::new();
                 let mut matched = 0u64;
                 for i in range {
-                    let e = profile.decode(i);
+                    let e = profile.decode(i)?;
                     let Payload::Interval { start, end } = e.payload else { continue };
                     if !labels.is_empty() && !labels.iter().any(|l| *l == e.label) {
                         continue;
@@ -60,7 +60,7 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
                         heap.pop();
                     }
                 }
-                (heap.into_vec(), matched)
+                Ok((heap.into_vec(), matched))
             })?;
             let matched: u64 = pieces.iter().map(|p| p.1).sum();
             let mut best: Vec<(i64, usize)> = pieces.into_iter().flat_map(|p| p.0).map(|Reverse(x)| x).collect();
@@ -69,12 +69,12 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
             let events = crate::file::guarded(|| {
                 best.iter()
                     .map(|&(dur, i)| {
-                        let e = profile.decode(i);
+                        let e = profile.decode(i)?;
                         let start = match e.payload {
                             Payload::Interval { start, .. } => start,
                             _ => 0,
                         };
-                        LongEvent {
+                        Ok(LongEvent {
                             crate_name: profile.crate_name.clone(),
                             path: profile.display(),
                             label: e.label.into_owned(),
@@ -83,11 +83,12 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
                             start_ns: start,
                             thread: e.thread,
                             args: e.args.into_iter().map(|a| a.into_owned()).collect(),
-                        }
+                        })
                     })
-                    .collect::<Vec<_>>()
+                    .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|p| InputError::input(&profile.display(), None, format!("corrupt self-profile: {p}")))?;
+            .map_err(|p| InputError::input(&profile.display(), None, format!("corrupt self-profile: {p}")))?
+            .map_err(|d| profile.damaged(d))?;
             let args_recorded = profile.cmd.contains("args") || events.iter().any(|e| !e.args.is_empty());
             Ok((events, matched, args_recorded))
         })

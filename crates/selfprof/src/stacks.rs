@@ -2,12 +2,12 @@
 //! `fastware self-profile folded` and for flamegraphs drawn with inferno.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use fastware_report::{InputError, OutputFile};
 use rayon::prelude::*;
 
+use crate::decoder::Damage;
 use crate::events::Payload;
 use crate::file::{self, guarded, Profile};
 
@@ -22,7 +22,8 @@ pub fn folded(paths: &[PathBuf]) -> Result<Vec<(String, u64)>, InputError> {
         .map(|f| {
             let p = file::open(f)?;
             guarded(|| profile_stacks(&p))
-                .map_err(|e| InputError::input(&p.display(), None, format!("corrupt self-profile: {e}")))
+                .map_err(|e| InputError::input(&p.display(), None, format!("corrupt self-profile: {e}")))?
+                .map_err(|d| p.damaged(d))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut all: Map<String, u64> = Map::default();
@@ -39,7 +40,7 @@ pub fn folded(paths: &[PathBuf]) -> Result<Vec<(String, u64)>, InputError> {
 /// One profile's stacks. Events are visited last to first, so that a parent
 /// (written after its children) is met before them: the stack of open
 /// events is then the chain of ancestors.
-fn profile_stacks(p: &Profile) -> Vec<(String, u64)> {
+fn profile_stacks(p: &Profile) -> Result<Vec<(String, u64)>, Damage> {
     let mut labels: Map<String, u32> = Map::default();
     let mut label_names: Vec<String> = Vec::new();
     // node 0 is the root; node = (parent, label)
@@ -48,7 +49,7 @@ fn profile_stacks(p: &Profile) -> Vec<(String, u64)> {
     let mut weight: Vec<i64> = vec![0];
     let mut open: Map<u32, Vec<(i64, i64, u32)>> = Map::default();
     for i in (0..p.num_events()).rev() {
-        let e = p.decode(i);
+        let e = p.decode(i)?;
         let Payload::Interval { start, end } = e.payload else { continue };
         let label = match labels.get(e.label.as_ref()) {
             Some(&l) => l,
@@ -97,24 +98,26 @@ fn profile_stacks(p: &Profile) -> Vec<(String, u64)> {
         let line = path.iter().map(|f| f.replace(';', ":")).collect::<Vec<_>>().join(";");
         out.push((line, w as u64));
     }
-    out
+    Ok(out)
 }
 
 /// Draws a flamegraph of the profiles' stacks into `out` (SVG). Returns the
 /// size written.
-pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str) -> Result<u64, InputError> {
+pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str, force: bool) -> Result<u64, InputError> {
     let stacks = folded(paths)?;
     if stacks.is_empty() {
         return Err(InputError::input(&paths[0].display().to_string(), None, "no timed events to draw"));
     }
     let inputs = crate::input::resolve(paths)?;
-    let mut file = OutputFile::create(out, &inputs)?;
+    let mut file = OutputFile::create(out, &inputs, force)?;
     let lines: Vec<String> = stacks.iter().map(|(s, w)| format!("{s} {w}")).collect();
     let mut opts = inferno::flamegraph::Options::default();
     opts.title = title.to_string();
     opts.count_name = "ns".to_string();
-    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut file)
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
         .map_err(|e| InputError::input(&out.display().to_string(), None, format!("cannot draw the flamegraph: {e}")))?;
-    file.flush().map_err(|e| fastware_report::output::write_error(&out.display().to_string(), &e))?;
+    fastware_report::output::write_marked_svg(&mut file, &svg)
+        .map_err(|e| fastware_report::output::write_error(&out.display().to_string(), &e))?;
     file.commit()
 }

@@ -18,6 +18,7 @@ use fastware_report::InputError;
 use fastware_spans::{Forest, Span, Stacks, Stitch};
 use rayon::prelude::*;
 
+use crate::decoder::Damage;
 use crate::events::{Kind, Payload, PIECE_EVENTS};
 use crate::file::{self, Profile};
 
@@ -127,10 +128,10 @@ impl Piece {
         id
     }
 
-    fn read(profile: &Profile, range: std::ops::Range<usize>) -> Piece {
+    fn read(profile: &Profile, range: std::ops::Range<usize>) -> Result<Piece, Damage> {
         let mut p = Piece::default();
         for i in range {
-            let e = profile.decode(i);
+            let e = profile.decode(i)?;
             if e.kind == Kind::ArtifactSize {
                 if let Payload::Integer(v) = e.payload {
                     *p.artifacts.entry(e.label.into_owned()).or_default() += v;
@@ -182,7 +183,7 @@ impl Piece {
                 _ => {}
             }
         }
-        p
+        Ok(p)
     }
 }
 
