@@ -3,6 +3,7 @@
 //! early, as with `| head`), 1 a failed run, 2 bad arguments or bad input.
 
 mod commands;
+mod signals;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
@@ -114,6 +115,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
     if fastware_cargo::wrapper::is_wrapper_invocation(&args) {
         return ExitCode::from(fastware_cargo::wrapper::run_wrapper(&args).clamp(0, 255) as u8);
     }
+    signals::install();
     let mut cmd = <Cli as clap::CommandFactory>::command();
     if as_cargo {
         if args.get(1).is_some_and(|a| a == "fastware") {
@@ -160,6 +162,18 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
             }
             ExitCode::from(f.status)
         }
+    }
+}
+
+/// Says what an output file holds: on stdout, or as a note when the output
+/// itself went to stdout (`-o -`).
+pub fn wrote(out: &mut dyn Write, target: &std::path::Path, what: &str) -> io::Result<()> {
+    let text = format!("wrote {}{what}", target.display());
+    if fastware_report::output::is_stdout(target) {
+        note(&text);
+        Ok(())
+    } else {
+        writeln!(out, "{text}")
     }
 }
 

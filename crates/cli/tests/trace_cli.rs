@@ -445,3 +445,122 @@ fn slim_writes_a_valid_subset_with_thread_names() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[cfg(unix)]
+fn file_type(p: &Path) -> std::fs::FileType {
+    std::fs::metadata(p).expect("stat").file_type()
+}
+
+#[test]
+#[cfg(unix)]
+fn outputs_that_are_streams_are_written_as_streams() {
+    use std::os::unix::fs::FileTypeExt;
+    let input = app_trace();
+    let tmp = fastware_testkit::temp_dir("trace-streams");
+    // a device stays a device: written, never replaced by a regular file
+    let null = Path::new("/dev/null");
+    for args in [
+        vec!["trace", "slim", s(&input), "-o", "/dev/null"],
+        vec!["self-profile", "chrome", s(&selfprof_fixture()), "-o", "/dev/null"],
+        vec!["self-profile", "flamegraph", s(&selfprof_fixture()), "-o", "/dev/null"],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(file_type(null).is_char_device(), "{args:?} replaced /dev/null");
+    }
+    // standard output: the trace there, what was written said on stderr
+    let o = run(&["trace", "slim", s(&input), "-o", "-", "--min-dur", "1ms"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).expect("the slim trace on stdout");
+    assert!(!v["traceEvents"].as_array().expect("events").is_empty());
+    assert!(stderr(&o).starts_with("note: wrote -: "), "{}", stderr(&o));
+    // a FIFO: read by another process, still a FIFO afterwards
+    let fifo = tmp.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("read the FIFO"))
+    };
+    let o = run(&["trace", "slim", s(&input), "-o", s(&fifo), "--min-dur", "1ms"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = reader.join().expect("reader");
+    let v: Value = serde_json::from_slice(&got).expect("the slim trace through the FIFO");
+    assert!(!v["traceEvents"].as_array().expect("events").is_empty());
+    assert!(file_type(&fifo).is_fifo());
+    let names: Vec<_> = std::fs::read_dir(&tmp).expect("list").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("fifo")], "nothing else written");
+}
+
+fn selfprof_fixture() -> PathBuf {
+    fastware_testkit::fixture("profiles/traity-0001385.mm_profdata")
+}
+
+#[test]
+fn a_file_fastware_did_not_write_is_never_replaced() {
+    let input = app_trace();
+    let tmp = fastware_testkit::temp_dir("trace-users-file");
+    let notes = tmp.join("notes.json");
+    std::fs::write(&notes, b"my own notes\n").expect("write");
+    for args in [
+        vec!["trace", "slim", s(&input), "-o", s(&notes)],
+        vec!["self-profile", "chrome", s(&selfprof_fixture()), "-o", s(&notes)],
+        vec!["self-profile", "flamegraph", s(&selfprof_fixture()), "-o", s(&notes)],
+    ] {
+        expect_error(&args, 2, &["the file exists and was not written by fastware", "--force", s(&notes)]);
+        assert_eq!(std::fs::read(&notes).expect("read"), b"my own notes\n");
+    }
+    // fastware's own outputs are replaced, keeping their permissions; --force replaces the user's
+    let out = tmp.join("slim.json");
+    let svg = tmp.join("rustc.svg");
+    for _ in 0..2 {
+        let o = run(&["trace", "slim", s(&input), "-o", s(&out)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = run(&["self-profile", "flamegraph", s(&selfprof_fixture()), "-o", s(&svg)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let o = run(&["trace", "slim", s(&input), "-o", s(&out)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(std::fs::metadata(&out).expect("stat").permissions().mode() & 0o777, 0o600);
+    }
+    let o = run(&["trace", "slim", s(&input), "-o", s(&notes), "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&std::fs::read(&notes).expect("read")).expect("a trace now");
+    assert!(v["traceEvents"].is_array());
+}
+
+#[test]
+#[cfg(unix)]
+fn an_interrupted_write_leaves_no_temporary_file() {
+    // a trace fed through stdin and held open: fastware is mid-write when the signal comes
+    let bytes = std::fs::read(app_trace()).expect("read");
+    for (signal, status) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        let tmp = fastware_testkit::temp_dir(&format!("trace-signal-{signal}"));
+        let out = tmp.join("slim.json");
+        let mut child = fastware()
+            .args(["trace", "slim", "-", "-o", s(&out)])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(&bytes[..bytes.len() / 2]).expect("feed half");
+        stdin.flush().expect("flush");
+        // wait until the temporary output exists (output has started)
+        let started = std::time::Instant::now();
+        while std::fs::read_dir(&tmp).expect("list").count() == 0 {
+            assert!(started.elapsed().as_secs() < 60, "no output started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let kill = Command::new("kill").args([format!("-{signal}"), child.id().to_string()]).status();
+        assert!(kill.expect("kill").success());
+        let o = child.wait_with_output().expect("wait");
+        drop(stdin);
+        assert_eq!(o.status.code(), Some(status), "SIG{signal}: {}", stderr(&o));
+        let left: Vec<_> = std::fs::read_dir(&tmp).expect("list").flatten().map(|e| e.path()).collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+    }
+}

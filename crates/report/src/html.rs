@@ -30,7 +30,7 @@ svg text{font:11px sans-serif}";
 /// A whole page.
 pub fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"fastware\"><title>{}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n",
         escape(title)
     )
 }

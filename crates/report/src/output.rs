@@ -1,19 +1,73 @@
-//! Output files written whole or not at all: data goes to a temporary file
-//! next to the target, renamed into place on [`OutputFile::commit`]. An error
-//! or an early return removes the temporary file, so nothing half-written is
-//! left where the user asked for output.
+//! Where fastware writes what the user asked for (`-o`, `--html`): never
+//! over a file of the user's, whole or not at all, and streams as streams.
+//!
+//! - A regular file is written to a temporary file next to it, created when
+//!   the first byte is written and renamed into place on
+//!   [`OutputFile::commit`]; an error, an early return or a signal
+//!   ([`remove_temporaries`], called by the CLI's signal handler) removes it,
+//!   so nothing half-written is left. A replaced file keeps its permissions.
+//! - `-`, `/dev/stdout`, devices, FIFOs and sockets are written directly:
+//!   the user asked for a stream, and renaming a file over a device node
+//!   would replace it.
+//! - A regular file is only replaced when fastware wrote it (its first or
+//!   last bytes carry fastware's generator mark, see [`MARKS`]). Inside a
+//!   cargo project, files cargo reads (`Cargo.toml`, `Cargo.lock`, `*.rs`,
+//!   `.cargo/`, toolchain files) and files git tracks are never written,
+//!   new or not. `force` lifts all three rules; an input is never
+//!   overwritten, forced or not.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::error::{io_message, InputError};
+
+/// What fastware writes into its outputs so that it can tell them from the
+/// user's files: a JSON trace's `"otherData":{"generator":"fastware …"}`,
+/// the HTML page's generator meta tag, the SVG's comment.
+pub const MARKS: [&[u8]; 3] =
+    [b"\"generator\":\"fastware", b"<meta name=\"generator\" content=\"fastware", b"<!-- generator: fastware"];
+
+/// The comment that marks an SVG as fastware's (after the XML declaration).
+pub const SVG_MARK: &str = "<!-- generator: fastware -->";
+
+/// Temporary files being written, removed by [`remove_temporaries`].
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Removes every temporary output file still being written. For signal
+/// handlers: the process is about to end without unwinding.
+pub fn remove_temporaries() {
+    let list = TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner());
+    for p in list.iter() {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+fn register(p: &Path) {
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner()).push(p.to_path_buf());
+}
+
+fn unregister(p: &Path) {
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner()).retain(|x| x != p);
+}
+
+enum Sink {
+    /// A regular file: nothing written yet.
+    Pending,
+    /// A regular file being written to its temporary file.
+    Temporary { tmp: PathBuf, writer: BufWriter<File> },
+    /// A device, FIFO, socket or standard output, written directly.
+    Stream(BufWriter<Box<dyn Write + Send>>),
+}
 
 /// A file being written; dropped without [`commit`](OutputFile::commit), it vanishes.
 pub struct OutputFile {
     target: PathBuf,
-    tmp: Option<PathBuf>,
-    writer: BufWriter<File>,
+    sink: Sink,
+    /// The permissions of the file being replaced.
+    keep_permissions: Option<std::fs::Permissions>,
+    written: u64,
 }
 
 impl std::fmt::Debug for OutputFile {
@@ -23,59 +77,263 @@ impl std::fmt::Debug for OutputFile {
 }
 
 impl OutputFile {
-    /// Starts writing `target`. Refuses to write over any of `inputs`.
-    pub fn create(target: &Path, inputs: &[PathBuf]) -> Result<OutputFile, InputError> {
+    /// Starts writing `target`, which the user named. Refuses to write over
+    /// any of `inputs`, and (unless `force`) over a file of the user's.
+    pub fn create(target: &Path, inputs: &[PathBuf], force: bool) -> Result<OutputFile, InputError> {
         let name = target.display().to_string();
         if inputs.iter().any(|i| same_file(i, target)) {
             return Err(InputError::input(&name, None, "the output would overwrite an input")
                 .with_hint("choose another -o path"));
         }
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = target.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let tmp = dir.join(format!(".{file_name}.fastware-{}.tmp", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| write_error(&name, &e))?;
-        Ok(OutputFile { target: target.to_path_buf(), tmp: Some(tmp), writer: BufWriter::with_capacity(1 << 20, file) })
+        if let Some(stream) = open_stream(target).map_err(|e| write_error(&name, &e))? {
+            return Ok(OutputFile {
+                target: target.to_path_buf(),
+                sink: Sink::Stream(stream),
+                keep_permissions: None,
+                written: 0,
+            });
+        }
+        if !force {
+            refuse_users_file(target)?;
+        }
+        Self::regular(target)
     }
 
-    /// Finishes the file and moves it into place. Returns its size.
+    /// Starts writing `target` inside fastware's own directory
+    /// (`<target-dir>/fastware/…`), where every file is fastware's.
+    pub fn create_owned(target: &Path) -> Result<OutputFile, InputError> {
+        Self::regular(target)
+    }
+
+    fn regular(target: &Path) -> Result<OutputFile, InputError> {
+        let name = target.display().to_string();
+        let keep_permissions = match std::fs::metadata(target) {
+            Ok(m) if m.is_dir() => {
+                return Err(InputError::input(&name, None, "the output path is a directory")
+                    .with_hint("give a file name, e.g. -o out.json"))
+            }
+            Ok(m) => Some(m.permissions()),
+            Err(_) => None,
+        };
+        Ok(OutputFile { target: target.to_path_buf(), sink: Sink::Pending, keep_permissions, written: 0 })
+    }
+
+    /// Finishes the file and moves it into place. Returns the bytes written.
     pub fn commit(mut self) -> Result<u64, InputError> {
         let name = self.target.display().to_string();
-        self.writer.flush().map_err(|e| write_error(&name, &e))?;
-        self.writer.get_ref().sync_all().map_err(|e| write_error(&name, &e))?;
-        let tmp = self.tmp.take().expect("temporary file until commit");
-        std::fs::rename(&tmp, &self.target).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            write_error(&name, &e)
-        })?;
-        Ok(std::fs::metadata(&self.target).map(|m| m.len()).unwrap_or(0))
+        if matches!(self.sink, Sink::Pending) {
+            self.start().map_err(|e| write_error(&name, &e))?;
+        }
+        match std::mem::replace(&mut self.sink, Sink::Pending) {
+            Sink::Pending => unreachable!("started above"),
+            Sink::Stream(mut w) => {
+                w.flush().map_err(|e| write_error(&name, &e))?;
+            }
+            Sink::Temporary { tmp, mut writer } => {
+                let done = writer.flush().and_then(|()| writer.get_ref().sync_all());
+                let done = done.and_then(|()| match &self.keep_permissions {
+                    Some(p) => writer.get_ref().set_permissions(p.clone()),
+                    None => Ok(()),
+                });
+                drop(writer);
+                let done = done.and_then(|()| std::fs::rename(&tmp, &self.target));
+                if let Err(e) = done {
+                    let _ = std::fs::remove_file(&tmp);
+                    unregister(&tmp);
+                    return Err(write_error(&name, &e));
+                }
+                unregister(&tmp);
+            }
+        }
+        Ok(self.written)
     }
 
     pub fn path(&self) -> &Path {
         &self.target
     }
+
+    /// Creates the temporary file, at the first write.
+    fn start(&mut self) -> io::Result<()> {
+        let dir = match self.target.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file_name = self.target.file_name().map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dir.join(format!(".{file_name}.fastware-{}.tmp", std::process::id()));
+        register(&tmp);
+        match File::create(&tmp) {
+            Ok(file) => {
+                self.sink = Sink::Temporary { tmp, writer: BufWriter::with_capacity(1 << 20, file) };
+                Ok(())
+            }
+            Err(e) => {
+                unregister(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn writer(&mut self) -> io::Result<&mut dyn Write> {
+        if matches!(self.sink, Sink::Pending) {
+            self.start()?;
+        }
+        Ok(match &mut self.sink {
+            Sink::Pending => unreachable!("started above"),
+            Sink::Temporary { writer, .. } => writer,
+            Sink::Stream(w) => w,
+        })
+    }
 }
 
 impl Write for OutputFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        let n = self.writer()?.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush()
+        match &mut self.sink {
+            Sink::Pending => Ok(()),
+            Sink::Temporary { writer, .. } => writer.flush(),
+            Sink::Stream(w) => w.flush(),
+        }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.writer.write_all(buf)
+        self.writer()?.write_all(buf)?;
+        self.written += buf.len() as u64;
+        Ok(())
     }
 }
 
 impl Drop for OutputFile {
     fn drop(&mut self) {
-        if let Some(tmp) = self.tmp.take() {
+        if let Sink::Temporary { tmp, .. } = &self.sink {
             let _ = std::fs::remove_file(tmp);
+            unregister(tmp);
         }
     }
+}
+
+/// `-` and `/dev/stdout` are standard output; an existing path that is not
+/// a regular file or a directory (a device, FIFO or socket, also through a
+/// symlink such as `/dev/fd/N`), or a file under `/proc` or `/sys`, is opened
+/// for writing as it is. `None`: a regular file (or a new one).
+fn open_stream(target: &Path) -> io::Result<Option<BufWriter<Box<dyn Write + Send>>>> {
+    let stream = |w: Box<dyn Write + Send>| Ok(Some(BufWriter::with_capacity(1 << 16, w)));
+    if target.as_os_str() == "-" || target == Path::new("/dev/stdout") {
+        return stream(Box::new(io::stdout()));
+    }
+    if target == Path::new("/dev/stderr") {
+        return stream(Box::new(io::stderr()));
+    }
+    let special = match std::fs::metadata(target) {
+        Ok(m) => !m.is_file() && !m.is_dir(),
+        Err(_) => false,
+    };
+    let kernel = target.is_absolute() && (target.starts_with("/proc") || target.starts_with("/sys"));
+    if special || kernel {
+        let f = std::fs::OpenOptions::new().write(true).open(target)?;
+        return stream(Box::new(f));
+    }
+    Ok(None)
+}
+
+/// Fails when `target` is a file of the user's (see the module's rules).
+fn refuse_users_file(target: &Path) -> Result<(), InputError> {
+    let name = target.display().to_string();
+    let refuse = |why: String| {
+        Err(InputError::input(&name, None, why)
+            .with_hint("fastware never writes over your files: choose another path, or add --force"))
+    };
+    let abs = absolute(target);
+    if let Some(root) = project_root(&abs) {
+        if cargo_reads(&abs, &root) {
+            return refuse("a file of the cargo project (cargo reads it)".into());
+        }
+    }
+    if abs.is_file() {
+        if git_tracks(&abs) {
+            return refuse("a file tracked by git".into());
+        }
+        if !marked(&abs) {
+            return refuse("the file exists and was not written by fastware".into());
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute against the current directory (without resolving
+/// symlinks, which a new file does not have).
+fn absolute(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    };
+    // the parent resolved, so that `..` and symlinked directories compare right
+    match (abs.parent().and_then(|p| p.canonicalize().ok()), abs.file_name()) {
+        (Some(dir), Some(name)) => dir.join(name),
+        _ => abs,
+    }
+}
+
+/// The outermost directory above `path` holding a `Cargo.toml`.
+fn project_root(path: &Path) -> Option<PathBuf> {
+    let mut root = None;
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d.join("Cargo.toml").is_file() {
+            root = Some(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    root
+}
+
+/// Files cargo reads, or picks up when they appear: manifests, lock files,
+/// Rust sources (a new `src/bin/x.rs` is a new target), cargo's and the
+/// toolchain's configuration.
+fn cargo_reads(path: &Path, root: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if matches!(name, "Cargo.toml" | "Cargo.lock" | "build.rs" | "rust-toolchain" | "rust-toolchain.toml") {
+        return true;
+    }
+    if path.extension().is_some_and(|e| e == "rs") {
+        return true;
+    }
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().any(|c| c.as_os_str() == ".cargo" || c.as_os_str() == ".git")
+}
+
+/// True when git tracks `path` (false outside a work tree, or without git).
+fn git_tracks(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return false };
+    if !dir.ancestors().any(|d| d.join(".git").exists()) {
+        return false;
+    }
+    std::process::Command::new("git")
+        .args(["ls-files", "--error-unmatch", "--"])
+        .arg(name)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// True when the file's first or last 8 KiB carry one of fastware's [`MARKS`].
+fn marked(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    const SPAN: u64 = 8192;
+    let Ok(mut f) = File::open(path) else { return false };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = Vec::new();
+    let _ = (&mut f).take(SPAN).read_to_end(&mut head);
+    let mut tail = Vec::new();
+    if len > SPAN && f.seek(SeekFrom::Start(len - SPAN)).is_ok() {
+        let _ = f.read_to_end(&mut tail);
+    }
+    [head, tail].iter().any(|part| MARKS.iter().any(|m| part.windows(m.len()).any(|w| w == *m)))
 }
 
 /// "cannot write" for an output path: a failed run, not bad input.
@@ -93,5 +351,73 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
+    }
+}
+
+/// Writes an SVG with fastware's mark after its XML declaration.
+pub fn write_marked_svg(out: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
+    let split = match svg.strip_prefix(b"<?xml") {
+        Some(rest) => rest.windows(2).position(|w| w == b"?>").map_or(0, |i| i + 7),
+        None => 0,
+    };
+    out.write_all(&svg[..split])?;
+    out.write_all(SVG_MARK.as_bytes())?;
+    out.write_all(&svg[split..])
+}
+
+/// True when `target` names standard output, where a command's own report
+/// must then not go.
+pub fn is_stdout(target: &Path) -> bool {
+    target.as_os_str() == "-" || target == Path::new("/dev/stdout")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("fastware-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        d
+    }
+
+    #[test]
+    fn nothing_on_disk_until_the_first_byte() {
+        let d = tmp("lazy");
+        let target = d.join("out.json");
+        let f = OutputFile::create(&target, &[], false).expect("create");
+        assert_eq!(std::fs::read_dir(&d).expect("list").count(), 0, "no temporary file before output starts");
+        drop(f);
+        assert_eq!(std::fs::read_dir(&d).expect("list").count(), 0);
+        let mut f = OutputFile::create(&target, &[], false).expect("create");
+        f.write_all(b"{\"otherData\":{\"generator\":\"fastware test\"}}").expect("write");
+        assert_eq!(std::fs::read_dir(&d).expect("list").count(), 1, "the temporary file");
+        assert!(!target.exists());
+        f.commit().expect("commit");
+        assert!(target.is_file());
+        // fastware's own output may be replaced; a file of the user's may not
+        OutputFile::create(&target, &[], false).expect("fastware's own output");
+        std::fs::write(&target, b"the user's notes").expect("write");
+        let e = OutputFile::create(&target, &[], false).expect_err("the user's file");
+        assert!(e.message.contains("not written by fastware"), "{e}");
+        OutputFile::create(&target, &[], true).expect("--force");
+        // what a signal handler does (in this test: other tests' files are not registered)
+        let mut f = OutputFile::create(&d.join("x.svg"), &[], false).expect("create");
+        f.write_all(b"<svg>").expect("write");
+        remove_temporaries();
+        assert_eq!(std::fs::read_dir(&d).expect("list").count(), 1, "only out.json");
+    }
+
+    #[test]
+    fn cargo_files_are_never_written() {
+        let d = tmp("cargo");
+        std::fs::write(d.join("Cargo.toml"), b"[package]\nname = \"x\"\n").expect("write");
+        std::fs::create_dir_all(d.join("src")).expect("mkdir");
+        for p in ["Cargo.toml", "Cargo.lock", "src/main.rs", "src/bin/new.rs", "build.rs", ".cargo/config.toml"] {
+            let e = OutputFile::create(&d.join(p), &[], false).expect_err(p);
+            assert!(e.message.contains("cargo reads it"), "{p}: {e}");
+        }
+        OutputFile::create(&d.join("report.html"), &[], false).expect("a new file beside them");
     }
 }

@@ -31,6 +31,8 @@ pub struct SlimOptions {
     /// Replace mangled symbols in `args.detail` by their demangled names.
     pub demangle: bool,
     pub read: Options,
+    /// Replace an existing file that fastware did not write.
+    pub force: bool,
 }
 
 /// What slimming did.
@@ -195,7 +197,7 @@ pub fn slim(paths: &[PathBuf], out: &Path, opts: &SlimOptions) -> Result<SlimSta
     let inputs = input::resolve(paths)?;
     let out_name = out.display().to_string();
     let input_paths: Vec<PathBuf> = inputs.iter().filter_map(|i| i.path.clone()).collect();
-    let mut file = OutputFile::create(out, &input_paths)?;
+    let mut file = OutputFile::create(out, &input_paths, opts.force)?;
     file.write_all(b"{\"traceEvents\":[\n").map_err(|e| write_error(&out_name, &e))?;
     let slim = Slim {
         opts,

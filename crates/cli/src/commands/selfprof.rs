@@ -125,6 +125,9 @@ struct FlamegraphArgs {
     /// Title drawn on top
     #[arg(long, default_value = "rustc self-profile")]
     title: String,
+    /// Replace an existing file that fastware did not write (never an input)
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -140,6 +143,9 @@ struct ChromeArgs {
     /// Threads that never run at the same time share one row
     #[arg(long)]
     collapse_threads: bool,
+    /// Replace an existing file that fastware did not write (never an input)
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -154,23 +160,28 @@ pub fn run(cmd: SelfProfileCmd, out: &mut dyn Write) -> CmdResult {
         Some(Sub::Diff(a)) => run_diff(a, out),
         Some(Sub::Longest(a)) => run_longest(a, out),
         Some(Sub::Flamegraph(a)) => {
-            let size = flamegraph(&a.paths, &a.output, &a.title)?;
-            writeln!(out, "wrote {} ({})", a.output.display(), bytes(size))?;
+            let size = flamegraph(&a.paths, &a.output, &a.title, a.force)?;
+            crate::wrote(out, &a.output, &format!(" ({})", bytes(size)))?;
             Ok(())
         }
         Some(Sub::Chrome(a)) => {
             let min_dur_ns = parse_duration(&a.min_dur).map_err(|e| Failure::bad_input(format!("--min-dur: {e}")))?;
-            let stats =
-                chrome(&a.paths, &a.output, ChromeOptions { min_dur_ns, collapse_threads: a.collapse_threads })?;
-            writeln!(
+            let stats = chrome(
+                &a.paths,
+                &a.output,
+                ChromeOptions { min_dur_ns, collapse_threads: a.collapse_threads, force: a.force },
+            )?;
+            crate::wrote(
                 out,
-                "wrote {}: {} of {} events from {} {} ({})",
-                a.output.display(),
-                count(stats.events_out),
-                count(stats.events_in),
-                stats.profiles,
-                if stats.profiles == 1 { "profile" } else { "profiles" },
-                bytes(stats.bytes)
+                &a.output,
+                &format!(
+                    ": {} of {} events from {} {} ({})",
+                    count(stats.events_out),
+                    count(stats.events_in),
+                    stats.profiles,
+                    if stats.profiles == 1 { "profile" } else { "profiles" },
+                    bytes(stats.bytes)
+                ),
             )?;
             Ok(())
         }

@@ -89,6 +89,9 @@ struct SlimArgs {
     /// Slim what a truncated trace holds instead of failing
     #[arg(long)]
     allow_truncated: bool,
+    /// Replace an existing file that fastware did not write (never an input)
+    #[arg(long)]
+    force: bool,
     /// Threads to use [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
     jobs: Option<usize>,
@@ -488,22 +491,25 @@ fn run_slim(a: SlimArgs, out: &mut dyn Write) -> CmdResult {
         keep: a.keep,
         demangle: a.demangle,
         read: Options { allow_truncated: a.allow_truncated, threads: a.jobs.unwrap_or(0), ..Options::default() },
+        force: a.force,
     };
     let stats = slim(&a.inputs, &a.output, &opts)?;
     for t in &stats.truncated {
         note(&format!("{} is truncated at byte {}: slimmed the events before byte {}", t.path, t.at, t.last_event_end));
     }
-    writeln!(
+    crate::wrote(
         out,
-        "wrote {}: {} of {} events ({}), {} from {} in {} {}",
-        a.output.display(),
-        count(stats.events_out),
-        count(stats.events_in),
-        percent(stats.events_out as i64, stats.events_in as i64),
-        bytes(stats.bytes_out),
-        bytes(stats.bytes_in),
-        stats.files,
-        if stats.files == 1 { "file" } else { "files" },
+        &a.output,
+        &format!(
+            ": {} of {} events ({}), {} from {} in {} {}",
+            count(stats.events_out),
+            count(stats.events_in),
+            percent(stats.events_out as i64, stats.events_in as i64),
+            bytes(stats.bytes_out),
+            bytes(stats.bytes_in),
+            stats.files,
+            if stats.files == 1 { "file" } else { "files" },
+        ),
     )?;
     Ok(())
 }
