@@ -218,6 +218,7 @@ const QUICK: [&str; 8] = ["--bench", "crit", "--", "--warm-up-time", "0.2", "--m
 #[test]
 fn cargo_bench_save_then_compare_by_name() {
     let project = benchy("bench-cargo-criterion");
+    let lock = std::fs::read(project.join("Cargo.lock")).expect("the fixture's lock file");
     let run = |save: &str, features: &[&str]| {
         let mut args = vec!["bench", "cargo", "--save", save, "--format", "json", "--"];
         args.extend(features);
@@ -271,6 +272,9 @@ fn cargo_bench_save_then_compare_by_name() {
     let improved = text.lines().filter(|l| l.contains(" improved ")).count();
     assert!(text.lines().any(|l| l.contains("improved") && l.ends_with("checksum/4k")), "{text}");
     assert!(improved >= 2, "{text}");
+    // cargo read fastware's copy of the lock file, never wrote the project's
+    assert_eq!(std::fs::read(project.join("Cargo.lock")).expect("lock file"), lock);
+    assert!(project.join("target/fastware/Cargo.lock").is_file());
 }
 
 #[test]

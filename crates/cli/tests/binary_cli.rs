@@ -389,6 +389,8 @@ fn rlib_object_code_and_relocations() {
 #[test]
 fn the_default_is_cargos_own_release_artifact() {
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "binary-default");
+    // a project without a lock file: cargo would create one for every build it runs here
+    std::fs::remove_file(project.join("Cargo.lock")).expect("remove Cargo.lock");
     let before = fastware_testkit::snapshot(&project, &project.join("target"));
     let v = json(&fastware_in(&project, &["inline", "inliner::cast", "--format", "json"]));
     assert_eq!(v["origin"], "bin inliner (release profile)");
@@ -416,8 +418,20 @@ fn the_default_is_cargos_own_release_artifact() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("separate build"), "{}", stderr(&o));
     assert!(project.join("target/fastware/debuginfo").is_dir());
-    // the project's own files are as they were
+    // the project's own files are as they were: no Cargo.lock appeared
     assert_eq!(fastware_testkit::snapshot(&project, &project.join("target")), before);
+    assert!(!project.join("Cargo.lock").exists());
+    // and the user's own build finds what fastware built fresh: rustc saw the
+    // user's environment, not the RUSTC_BOOTSTRAP cargo needed for the lock file
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = Command::new(cargo)
+        .args(["build", "--release", "-v"])
+        .current_dir(&project)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTC_BOOTSTRAP")
+        .output()
+        .expect("cargo build");
+    assert!(stderr(&o).contains("Fresh inliner") && !stderr(&o).contains("Compiling"), "{}", stderr(&o));
 }
 
 fn error_of(o: &Output) -> String {

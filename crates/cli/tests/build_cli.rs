@@ -276,6 +276,25 @@ fn bad_projects_and_arguments() {
     let o = fastware_in(&project).args(["build", "--format", "csv"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains("panicked"));
+    // --html onto the project's own files: refused before anything is built
+    let before = fastware_testkit::snapshot(&project, &project.join("target"));
+    for (path, why) in [
+        ("app/src/main.rs", "cargo reads it"),
+        ("Cargo.toml", "cargo reads it"),
+        ("app/src/bin/report.rs", "cargo reads it"),
+        ("app/Cargo.lock", "cargo reads it"),
+    ] {
+        let o = fastware_in(&project).args(["build", "--html", path]).output().expect("run");
+        assert_eq!(o.status.code(), Some(2), "{path}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why) && stderr(&o).contains("--force"), "{path}: {}", stderr(&o));
+    }
+    std::fs::write(project.join("notes.html"), b"<p>mine</p>").expect("write");
+    let o = fastware_in(&project).args(["build", "--html", "notes.html"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not written by fastware"), "{}", stderr(&o));
+    std::fs::remove_file(project.join("notes.html")).expect("rm");
+    assert_eq!(fastware_testkit::snapshot(&project, &project.join("target")), before);
+    assert!(!project.join("target/fastware/build").exists(), "nothing was built");
 }
 
 #[test]

@@ -429,7 +429,7 @@ fn cargo_cmd(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     let cargo = cargo_program();
     let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
     let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
-    let run = fastware_cargo::bench::run_bench(&cargo, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
+    let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
     if !run.success {
         return Err(Failure { message: "cargo bench failed (its errors are above)".into(), hint: None, status: 1 });
     }
@@ -468,7 +468,7 @@ fn cargo_cmd(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Failure::bad_input(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let mut f = OutputFile::create(&path, &[])?;
+        let mut f = OutputFile::create_owned(&path)?;
         fastware_report::write_json(&mut f, &fastware_bench::saved::to_json(&results))
             .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
         f.commit()?;

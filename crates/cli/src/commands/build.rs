@@ -57,6 +57,9 @@ pub struct BuildCmd {
     /// Write a self-contained HTML report here
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Replace an existing file that fastware did not write (never an input)
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     output: OutputArgs,
     /// Parallel jobs for cargo [default: cargo's]
@@ -119,7 +122,9 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
             status: 1,
         })?,
     };
-    let _ = ctrlc::set_handler(fastware_cargo::run::interrupt);
+    // the report page's path is checked before the build, not after it
+    let html = a.html.as_deref().map(|p| OutputFile::create(p, &[], a.force)).transpose()?;
+    crate::signals::on_signal(fastware_cargo::run::interrupt);
     let bar = progress_bar();
     let report: Option<Arc<dyn Fn(Progress) + Send + Sync>> = bar.clone().map(|b| {
         Arc::new(move |p: Progress| {
@@ -154,8 +159,8 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     let mut diagnosis = fastware_build::diagnose(&result, &project.workspace_root, profile_name(&profile))?;
     diagnosis.findings = fastware_build::findings(&diagnosis);
     let top = a.output.top.unwrap_or(15);
-    if let Some(path) = &a.html {
-        let mut f = OutputFile::create(path, &[])?;
+    if let Some(mut f) = html {
+        let path = f.path().to_path_buf();
         f.write_all(fastware_build::render::html(&diagnosis, 0).as_bytes())
             .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
         f.commit()?;

@@ -122,7 +122,7 @@ fn save(a: &DiffCmd, name: &str) -> CmdResult {
     let dest: PathBuf = dir.join(name);
     let data = std::fs::read(&loaded.binary.path)
         .map_err(|e| Failure::bad_input(format!("cannot read {}: {e}", loaded.binary.path.display())))?;
-    let mut f = OutputFile::create(&dest, std::slice::from_ref(&loaded.binary.path))?;
+    let mut f = OutputFile::create_owned(&dest)?;
     f.write_all(&data).map_err(|e| fastware_report::output::write_error(&dest.display().to_string(), &e))?;
     f.commit()?;
     crate::note(&format!("saved {} as `{name}` ({})", loaded.origin, dest.display()));
