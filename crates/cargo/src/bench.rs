@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use crate::project::Project;
 use crate::run::artifact_of;
 use crate::Error;
 
@@ -32,14 +33,22 @@ pub struct BenchRun {
     pub binaries: Vec<BenchBinary>,
 }
 
-/// Runs `cargo bench ARGS` in `dir`.
-pub fn run_bench(cargo: &str, dir: &Path, manifest_path: Option<&Path>, args: &[String]) -> Result<BenchRun, Error> {
+/// Runs `cargo bench ARGS` in `dir`, with cargo's lock file in fastware's
+/// directory (see [`crate::run::user_build_with_lock_copy`]).
+pub fn run_bench(
+    cargo: &str,
+    project: &Project,
+    dir: &Path,
+    manifest_path: Option<&Path>,
+    args: &[String],
+) -> Result<BenchRun, Error> {
     let started = SystemTime::now();
     let mut cmd = Command::new(cargo);
     cmd.args(["bench", "--message-format", "json-render-diagnostics"]);
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
+    crate::run::user_build_with_lock_copy(&mut cmd, project)?;
     cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
     let mut output = String::new();

@@ -210,15 +210,7 @@ pub fn build(
     }
     std::fs::create_dir_all(fw.join("runs"))
         .map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
-    // the lock file cargo may update is fastware's copy, never the project's
-    let lock = fw.join("Cargo.lock");
-    let project_lock = project.workspace_root.join("Cargo.lock");
-    if project_lock.is_file() {
-        std::fs::copy(&project_lock, &lock)
-            .map_err(|e| Error::failed(format!("cannot copy {}: {e}", project_lock.display())))?;
-    } else {
-        let _ = std::fs::remove_file(&lock);
-    }
+    lock_copy(project)?;
     let profiles_dir = opts.deep.as_ref().map(|_| deep_dir.join("profiles"));
     if let Some(p) = &profiles_dir {
         std::fs::create_dir_all(p).map_err(|e| Error::failed(format!("cannot create {}: {e}", p.display())))?;
@@ -353,9 +345,8 @@ fn cargo_command(
     cmd.arg("build").arg("--target-dir").arg(target_dir);
     cmd.args(["--message-format", "json-render-diagnostics", "--verbose", "--timings"]);
     if analysis {
-        cmd.args(["-Zbuild-analysis", "-Zsection-timings", "-Zlockfile-path"]);
-        let lock = project.fastware_dir().join("Cargo.lock");
-        cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
+        cmd.args(["-Zbuild-analysis", "-Zsection-timings"]);
+        use_lock_copy(&mut cmd, &project.fastware_dir().join("Cargo.lock"));
     }
     opts.selection.add_to(&mut cmd, &opts.profile);
     if let Some(j) = opts.jobs {
@@ -470,6 +461,48 @@ fn cargo_run(
         stderr_lines.into_iter().filter(|l| !l.trim_start().starts_with("Running ") && !l.trim().is_empty()).collect()
     };
     Ok(CargoRun { success, wall, log, log_path, artifacts, invocations, errors, interrupted })
+}
+
+/// Copies the project's `Cargo.lock` into fastware's directory (or removes
+/// a stale copy when the project has none) and returns the copy's path: the
+/// lock file cargo reads and may update in the builds fastware runs, so that
+/// the project's own is never created or changed.
+pub fn lock_copy(project: &Project) -> Result<PathBuf, Error> {
+    let fw = project.fastware_dir();
+    std::fs::create_dir_all(&fw).map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
+    let lock = fw.join("Cargo.lock");
+    let project_lock = project.workspace_root.join("Cargo.lock");
+    if project_lock.is_file() {
+        std::fs::copy(&project_lock, &lock)
+            .map_err(|e| Error::failed(format!("cannot copy {}: {e}", project_lock.display())))?;
+    } else {
+        let _ = std::fs::remove_file(&lock);
+    }
+    Ok(lock)
+}
+
+/// Points cargo at `lock` (cargo's unstable `-Zlockfile-path`, enabled with
+/// `RUSTC_BOOTSTRAP=1` in cargo's environment).
+fn use_lock_copy(cmd: &mut Command, lock: &Path) {
+    cmd.arg("-Zlockfile-path");
+    cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
+    cmd.env("RUSTC_BOOTSTRAP", "1");
+}
+
+/// [`use_lock_copy`] for a build in the user's own target directory: cargo
+/// gets `RUSTC_BOOTSTRAP=1` for the flag, while rustc and build scripts see
+/// the user's own `RUSTC_BOOTSTRAP` (none: empty, which rustc treats as
+/// unset), through cargo's `[env]` table. rustc then builds exactly what a
+/// plain `cargo build` builds (with `RUSTC_BOOTSTRAP=1` it would act as a
+/// nightly and, for one, mangle symbols differently), and cargo's
+/// fingerprints stay fresh.
+pub fn user_build_with_lock_copy(cmd: &mut Command, project: &Project) -> Result<(), Error> {
+    let lock = lock_copy(project)?;
+    let own = std::env::var("RUSTC_BOOTSTRAP").unwrap_or_default();
+    use_lock_copy(cmd, &lock);
+    cmd.arg("--config").arg(format!("env.RUSTC_BOOTSTRAP.value={}", toml_string(&own)));
+    cmd.arg("--config").arg("env.RUSTC_BOOTSTRAP.force=true");
+    Ok(())
 }
 
 /// A TOML basic string.
