@@ -122,15 +122,15 @@ pub struct Comparison {
 
 /// Compares `new` against `base`. Errors when they time different things or
 /// have no benchmark in common.
-pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison, String> {
+pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison, fastware_report::Error> {
     if base.measure != new.measure {
-        return Err(format!(
+        return Err(fastware_report::Error::bad_input(format!(
             "mismatched units: {} times one {} per measurement, {} one {}",
             base.source.name(),
             base.measure.name(),
             new.source.name(),
             new.measure.name()
-        ));
+        )));
     }
     // each row bootstraps thousands of resamples: one benchmark per core
     let mut rows: Vec<Row> =
@@ -141,7 +141,11 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
         new.benchmarks.iter().filter(|b| base.get(&b.name).is_none()).map(|b| b.name.clone()).collect();
     if rows.is_empty() {
         let first = |r: &Results| r.benchmarks.iter().take(3).map(|b| b.name.clone()).collect::<Vec<_>>().join(", ");
-        return Err(format!("no benchmark in common (base has {}; new has {})", first(base), first(new)));
+        return Err(fastware_report::Error::bad_input(format!(
+            "no benchmark in common (base has {}; new has {})",
+            first(base),
+            first(new)
+        )));
     }
     rows.sort_by(|a, b| b.change().total_cmp(&a.change()).then_with(|| a.name.cmp(&b.name)));
     Ok(Comparison { rows, only_base, only_new })
@@ -372,6 +376,6 @@ mod tests {
         assert_eq!(r.verdict, Verdict::NoChange, "1.5% is under the noise threshold");
         let mut run = one(1.0, 0.0);
         run.measure = Measure::Run;
-        assert!(compare(&one(1.0, 0.0), &run, &o).unwrap_err().contains("mismatched units"));
+        assert!(compare(&one(1.0, 0.0), &run, &o).unwrap_err().message.contains("mismatched units"));
     }
 }

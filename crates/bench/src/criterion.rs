@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use serde_json::Value;
 
 use crate::results::{Benchmark, Measure, Results, Source};
@@ -49,7 +49,7 @@ pub fn baselines_in(root: &Path) -> Vec<String> {
 }
 
 /// Reads baseline `baseline` of the criterion directory `root`.
-pub fn read(root: &Path, baseline: &str) -> Result<Results, InputError> {
+pub fn read(root: &Path, baseline: &str) -> Result<Results, Error> {
     read_where(root, baseline, |_| true)
 }
 
@@ -57,11 +57,7 @@ pub fn read(root: &Path, baseline: &str) -> Result<Results, InputError> {
 /// `sample.json` for each benchmark it runs), or `None` when it wrote none.
 /// A run writes `new` (and copies the previous `new` to `base`), or the
 /// baseline named with `--save-baseline`, given here as `saved`.
-pub fn read_updated(
-    root: &Path,
-    since: std::time::SystemTime,
-    saved: Option<&str>,
-) -> Result<Option<Results>, InputError> {
+pub fn read_updated(root: &Path, since: std::time::SystemTime, saved: Option<&str>) -> Result<Option<Results>, Error> {
     let fresh =
         |d: &Path| std::fs::metadata(d.join("sample.json")).and_then(|m| m.modified()).is_ok_and(|t| t >= since);
     let mut found = Vec::new();
@@ -76,7 +72,7 @@ pub fn read_updated(
     match baselines.as_slice() {
         [] => Ok(None),
         [one] => read_where(root, one, fresh).map(Some),
-        many => Err(InputError::input(
+        many => Err(Error::input(
             &root.display().to_string(),
             None,
             format!(
@@ -87,7 +83,7 @@ pub fn read_updated(
     }
 }
 
-fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Result<Results, InputError> {
+fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Result<Results, Error> {
     let shown = root.display().to_string();
     let mut found = Vec::new();
     walk(root, &mut found);
@@ -95,12 +91,10 @@ fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Resu
     if dirs.is_empty() {
         let names = baselines_in(root);
         let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-        return Err(InputError::input(
-            &shown,
-            None,
-            format!("no criterion baseline `{baseline}` here (baselines: {list})"),
-        )
-        .with_hint("criterion writes `new` on each run, and a named one with `cargo bench -- --save-baseline NAME`"));
+        return Err(Error::input(&shown, None, format!("no criterion baseline `{baseline}` here (baselines: {list})"))
+            .with_hint(
+                "criterion writes `new` on each run, and a named one with `cargo bench -- --save-baseline NAME`",
+            ));
     }
     let mut benchmarks = Vec::new();
     for d in dirs {
@@ -116,14 +110,14 @@ fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Resu
     })
 }
 
-fn json_file(path: &Path) -> Result<Value, InputError> {
+fn json_file(path: &Path) -> Result<Value, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(&shown, &e))?;
-    serde_json::from_str(&text).map_err(|e| InputError::input(&shown, None, format!("not criterion's JSON: {e}")))
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+    serde_json::from_str(&text).map_err(|e| Error::input(&shown, None, format!("not criterion's JSON: {e}")))
 }
 
 /// One benchmark from its baseline directory.
-fn one(dir: &Path) -> Result<Benchmark, InputError> {
+fn one(dir: &Path) -> Result<Benchmark, Error> {
     let info = json_file(&dir.join("benchmark.json"))?;
     let name = info["full_id"].as_str().or_else(|| info["title"].as_str()).unwrap_or_default().to_string();
     let sample_path = dir.join("sample.json");
@@ -136,7 +130,7 @@ fn one(dir: &Path) -> Result<Benchmark, InputError> {
                 Some(t.iter().zip(&i).map(|(t, n)| t / n).collect::<Vec<f64>>())
             }
             _ => {
-                return Err(InputError::input(
+                return Err(Error::input(
                     &sample_path.display().to_string(),
                     None,
                     "criterion sample without matching `iters` and `times`",
@@ -157,7 +151,7 @@ fn one(dir: &Path) -> Result<Benchmark, InputError> {
         (Some(m), _) => m,
         (None, Some(s)) => crate::stats::mean(s),
         (None, None) => {
-            return Err(InputError::input(
+            return Err(Error::input(
                 &dir.display().to_string(),
                 None,
                 "criterion results without samples or estimates",

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use serde_json::Value;
 
 use crate::results::{Benchmark, Measure, Results, Source};
@@ -12,7 +12,7 @@ pub fn looks_like(v: &Value) -> bool {
     v["results"].as_array().is_some_and(|r| r.iter().all(|x| x.get("command").is_some()))
 }
 
-pub fn parse(v: &Value, path: &Path) -> Result<Results, InputError> {
+pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
     let shown = path.display().to_string();
     let mut benchmarks = Vec::new();
     for r in v["results"].as_array().into_iter().flatten() {
@@ -21,7 +21,7 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, InputError> {
             r["times"].as_array().map(|t| t.iter().filter_map(Value::as_f64).map(|s| s * 1e9).collect());
         let Some(mean) = r["mean"].as_f64().map(|s| s * 1e9).or_else(|| times.as_deref().map(crate::stats::mean))
         else {
-            return Err(InputError::input(&shown, None, format!("hyperfine result `{name}` without a mean or times")));
+            return Err(Error::input(&shown, None, format!("hyperfine result `{name}` without a mean or times")));
         };
         benchmarks.push(Benchmark {
             name,
@@ -32,7 +32,7 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, InputError> {
         });
     }
     if benchmarks.is_empty() {
-        return Err(InputError::input(&shown, None, "hyperfine export without results"));
+        return Err(Error::input(&shown, None, "hyperfine export without results"));
     }
     Ok(Results { source: Source::Hyperfine, measure: Measure::Run, benchmarks, path: path.to_path_buf(), meta: None })
 }

@@ -4,46 +4,51 @@
 
 use std::path::Path;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use serde_json::Value;
 
 use crate::results::Results;
 
 /// A format to force with `--input-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
+    /// `cargo bench` output of libtest (text, or JSON lines)
     Libtest,
+    /// A criterion directory
     Criterion,
+    /// hyperfine's --export-json
     Hyperfine,
+    /// Results fastware saved
     Fastware,
 }
 
 /// Reads `path`. For a criterion directory, `baseline` names the baseline
 /// (`new` when `None`).
-pub fn read(path: &Path, baseline: Option<&str>, force: Option<Format>) -> Result<Results, InputError> {
+pub fn read(path: &Path, baseline: Option<&str>, force: Option<Format>) -> Result<Results, Error> {
     let shown = path.display().to_string();
     if path.is_dir() || force == Some(Format::Criterion) {
         let root = crate::criterion::root_of(path).ok_or_else(|| {
-            InputError::input(&shown, None, "a directory without criterion results (no */<baseline>/benchmark.json)")
+            Error::input(&shown, None, "a directory without criterion results (no */<baseline>/benchmark.json)")
         })?;
         return crate::criterion::read(&root, baseline.unwrap_or("new"));
     }
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(&shown, &e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim().is_empty() {
-        return Err(InputError::input(&shown, None, "empty file: no benchmark results"));
+        return Err(Error::input(&shown, None, "empty file: no benchmark results"));
     }
     let json: Option<Value> = serde_json::from_str(&text).ok();
     match (force, &json) {
         (Some(Format::Libtest), _) => crate::libtest::parse(&text, path),
         (Some(Format::Hyperfine), Some(v)) => crate::hyperfine::parse(v, path),
         (Some(Format::Fastware), Some(v)) => crate::saved::parse(v, path),
-        (Some(Format::Hyperfine | Format::Fastware), None) => Err(InputError::input(&shown, None, "not JSON")),
+        (Some(Format::Hyperfine | Format::Fastware), None) => Err(Error::input(&shown, None, "not JSON")),
         (Some(Format::Criterion), _) => unreachable!("criterion is read from a directory above"),
         (None, Some(v)) if crate::saved::looks_like(v) => crate::saved::parse(v, path),
         (None, Some(v)) if crate::hyperfine::looks_like(v) => crate::hyperfine::parse(v, path),
         (None, _) if crate::libtest::looks_like(&text) => crate::libtest::parse(&text, path),
-        (None, _) => Err(InputError::input(
+        (None, _) => Err(Error::input(
             &shown,
             None,
             "no benchmark results recognised: not libtest output, hyperfine JSON, a criterion directory or a fastware bench file",

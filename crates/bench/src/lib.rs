@@ -9,15 +9,21 @@
 //!   [`input`] tells them apart by content.
 //! - [`stats`]: means, medians, Welch's t-test, bootstrap confidence
 //!   intervals; [`compare`]: the verdict per benchmark.
+//! - [`store`]: results saved by name, and criterion baselines; [`report`]:
+//!   comparisons and runs as values, rendered as text, CSV and JSON.
 
 pub mod compare;
 pub mod criterion;
 pub mod hyperfine;
 pub mod input;
 pub mod libtest;
+pub mod report;
 pub mod results;
 pub mod saved;
 pub mod stats;
+pub mod store;
 
 pub use compare::{compare, Comparison, Options, Row, Test, Verdict};
-pub use results::{Benchmark, Measure, Results, Source};
+pub use report::{ComparisonReport, RunReport};
+pub use results::{BenchBinary, Benchmark, Measure, Meta, Results, Source};
+pub use store::Store;

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use serde_json::Value;
 
 use crate::results::{Benchmark, Measure, Results, Source};
@@ -17,7 +17,7 @@ pub fn looks_like(text: &str) -> bool {
 }
 
 /// Reads every benchmark line; other lines (test results, cargo's) are skipped.
-pub fn parse(text: &str, path: &Path) -> Result<Results, InputError> {
+pub fn parse(text: &str, path: &Path) -> Result<Results, Error> {
     let mut benchmarks: Vec<Benchmark> = Vec::new();
     for line in text.lines() {
         if let Some(b) = text_line(line).or_else(|| json_line(line)) {
@@ -27,7 +27,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, InputError> {
         }
     }
     if benchmarks.is_empty() {
-        return Err(InputError::input(
+        return Err(Error::input(
             &path.display().to_string(),
             None,
             "no libtest benchmark results (`test NAME ... bench: N ns/iter (+/- M)`)",

@@ -90,7 +90,29 @@ pub struct Results {
     /// The file or directory read.
     pub path: PathBuf,
     /// What was saved with the results (`bench cargo`): commit, rustc, binaries.
-    pub meta: Option<serde_json::Value>,
+    pub meta: Option<Meta>,
+}
+
+/// What a run of `fastware bench cargo` was measured on.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Meta {
+    pub created_unix: u64,
+    /// `git rev-parse HEAD`, with `-dirty` when files changed.
+    pub git_commit: Option<String>,
+    /// `rustc -V`.
+    pub rustc: Option<String>,
+    pub cargo_args: Vec<String>,
+    pub binaries: Vec<BenchBinary>,
+}
+
+/// A bench binary cargo built and ran.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BenchBinary {
+    pub target: String,
+    pub path: PathBuf,
+    /// FNV-1a of its bytes: tells builds apart.
+    pub hash: Option<String>,
+    pub fresh: bool,
 }
 
 impl Results {

@@ -1,77 +1,180 @@
-//! fastware's own file of results (`fastware bench cargo --save NAME`):
-//! the benchmarks with their raw samples when the harness kept them, and
-//! what they were measured on — git commit, rustc, the bench binaries and
-//! their hashes.
+//! fastware's own file of results (`fastware bench cargo --save NAME`, and
+//! `bench cargo --format json`): the benchmarks with their raw samples when
+//! the harness kept them, and what they were measured on — git commit,
+//! rustc, the bench binaries and their hashes. Schema
+//! `fastware/bench-results/1`; times in microseconds. Files of the earlier
+//! format (`"fastware_bench": 1`, times in nanoseconds) are still read.
 
 use std::path::Path;
 
-use fastware_report::InputError;
-use serde_json::{json, Value};
+use fastware_report::json::FracMicros;
+use fastware_report::Error;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::results::{Benchmark, Measure, Results, Source};
+use crate::results::{Benchmark, Measure, Meta, Results, Source};
 
-/// The format's version, in the file's `fastware_bench` field.
-pub const VERSION: u64 = 1;
+pub const SCHEMA: &str = "fastware/bench-results/1";
 
-pub fn looks_like(v: &Value) -> bool {
-    v.get("fastware_bench").is_some()
+/// One benchmark as saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedBenchmark {
+    pub name: String,
+    pub estimate_us: FracMicros,
+    /// `mean` or `median`.
+    pub statistic: String,
+    pub spread_us: Option<FracMicros>,
+    pub samples_us: Option<Vec<FracMicros>>,
 }
 
 /// Results as fastware saves them.
-pub fn to_json(r: &Results) -> Value {
-    let (source, baseline) = r.source.key();
-    json!({
-        "fastware_bench": VERSION,
-        "source": source,
-        "baseline": baseline,
-        "measure": r.measure.name(),
-        "meta": r.meta,
-        "benchmarks": r.benchmarks.iter().map(|b| json!({
-            "name": b.name,
-            "estimate_ns": b.estimate,
-            "statistic": b.statistic,
-            "spread_ns": b.spread,
-            "samples_ns": b.samples,
-        })).collect::<Vec<_>>(),
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedResults {
+    pub schema: String,
+    /// The format they were read from: `libtest`, `criterion`, `hyperfine`.
+    pub source: String,
+    /// The criterion baseline.
+    pub baseline: Option<String>,
+    /// `iteration` or `run`.
+    pub measure: String,
+    pub meta: Option<Meta>,
+    pub benchmarks: Vec<SavedBenchmark>,
+    /// Where `bench cargo --save` wrote them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_to: Option<String>,
+}
+
+impl SavedResults {
+    pub fn new(r: &Results) -> SavedResults {
+        let (source, baseline) = r.source.key();
+        SavedResults {
+            schema: SCHEMA.into(),
+            source: source.into(),
+            baseline: baseline.map(str::to_string),
+            measure: r.measure.name().into(),
+            meta: r.meta.clone(),
+            benchmarks: r
+                .benchmarks
+                .iter()
+                .map(|b| SavedBenchmark {
+                    name: b.name.clone(),
+                    estimate_us: FracMicros(b.estimate),
+                    statistic: b.statistic.into(),
+                    spread_us: b.spread.map(FracMicros),
+                    samples_us: b.samples.as_ref().map(|s| s.iter().copied().map(FracMicros).collect()),
+                })
+                .collect(),
+            saved_to: None,
+        }
+    }
+
+    /// The results again, as read from `path`.
+    pub fn results(&self, path: &Path) -> Result<Results, Error> {
+        let shown = path.display().to_string();
+        let from = source(&self.source, self.baseline.as_deref()).ok_or_else(|| {
+            Error::input(&shown, None, format!("saved results from an unknown source `{}`", self.source))
+        })?;
+        let mut benchmarks = Vec::new();
+        for b in &self.benchmarks {
+            benchmarks.push(checked(
+                &shown,
+                Benchmark {
+                    name: b.name.clone(),
+                    estimate: b.estimate_us.0,
+                    statistic: if b.statistic == "median" { "median" } else { "mean" },
+                    spread: b.spread_us.map(|s| s.0),
+                    samples: b.samples_us.as_ref().map(|s| s.iter().map(|x| x.0).collect()),
+                },
+            )?);
+        }
+        if benchmarks.is_empty() {
+            return Err(Error::input(&shown, None, "saved results without benchmarks"));
+        }
+        Ok(Results {
+            source: Source::Saved { from: Box::new(from) },
+            measure: if self.measure == "run" { Measure::Run } else { Measure::Iteration },
+            benchmarks,
+            path: path.to_path_buf(),
+            meta: self.meta.clone(),
+        })
+    }
+}
+
+fn source(name: &str, baseline: Option<&str>) -> Option<Source> {
+    Some(match name {
+        "libtest" => Source::Libtest,
+        "criterion" => Source::Criterion { baseline: baseline.unwrap_or("new").to_string() },
+        "hyperfine" => Source::Hyperfine,
+        _ => return None,
     })
 }
 
-pub fn parse(v: &Value, path: &Path) -> Result<Results, InputError> {
+/// A benchmark's figures must be times: finite, not negative.
+fn checked(path: &str, b: Benchmark) -> Result<Benchmark, Error> {
+    let ok = |v: f64| v.is_finite() && v >= 0.0;
+    let bad = b.samples.iter().flatten().any(|v| !ok(*v)) || !ok(b.estimate) || b.spread.is_some_and(|s| !ok(s));
+    if bad {
+        return Err(Error::input(
+            path,
+            None,
+            format!("benchmark `{}` has an impossible time (negative or not a number)", b.name),
+        ));
+    }
+    Ok(b)
+}
+
+pub fn looks_like(v: &Value) -> bool {
+    v.get("schema").and_then(Value::as_str).is_some_and(|s| s.starts_with("fastware/bench-results/"))
+        || v.get("fastware_bench").is_some()
+}
+
+pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
     let shown = path.display().to_string();
-    let bad = |m: &str| InputError::input(&shown, None, m.to_string());
-    if v["fastware_bench"].as_u64() != Some(VERSION) {
+    if v.get("fastware_bench").is_some() {
+        return parse_version_1(v, path);
+    }
+    let text = v.to_string();
+    let saved: SavedResults = fastware_report::json::read(&text, SCHEMA, &shown)?;
+    saved.results(path)
+}
+
+/// The first format: `"fastware_bench": 1`, times in nanoseconds.
+fn parse_version_1(v: &Value, path: &Path) -> Result<Results, Error> {
+    let shown = path.display().to_string();
+    let bad = |m: &str| Error::input(&shown, None, m.to_string());
+    if v["fastware_bench"].as_u64() != Some(1) {
         return Err(bad(&format!(
-            "fastware bench file version {}: this fastware reads version {VERSION}",
+            "fastware bench file version {}: this fastware reads version 1",
             v["fastware_bench"]
         )));
     }
-    let from = match v["source"].as_str() {
-        Some("libtest") => Source::Libtest,
-        Some("criterion") => Source::Criterion { baseline: v["baseline"].as_str().unwrap_or("new").to_string() },
-        Some("hyperfine") => Source::Hyperfine,
-        _ => return Err(bad("fastware bench file without a known `source`")),
-    };
-    let measure = match v["measure"].as_str() {
-        Some("run") => Measure::Run,
-        _ => Measure::Iteration,
-    };
+    let from = source(v["source"].as_str().unwrap_or_default(), v["baseline"].as_str())
+        .ok_or_else(|| bad("fastware bench file without a known `source`"))?;
     let mut benchmarks = Vec::new();
     for b in v["benchmarks"].as_array().into_iter().flatten() {
         let (Some(name), Some(estimate)) = (b["name"].as_str(), b["estimate_ns"].as_f64()) else {
             return Err(bad("a benchmark without `name` or `estimate_ns`"));
         };
-        let statistic = if b["statistic"] == "median" { "median" } else { "mean" };
-        benchmarks.push(Benchmark {
-            name: name.to_string(),
-            estimate,
-            statistic,
-            spread: b["spread_ns"].as_f64(),
-            samples: b["samples_ns"].as_array().map(|s| s.iter().filter_map(Value::as_f64).collect()),
-        });
+        benchmarks.push(checked(
+            &shown,
+            Benchmark {
+                name: name.to_string(),
+                estimate,
+                statistic: if b["statistic"] == "median" { "median" } else { "mean" },
+                spread: b["spread_ns"].as_f64(),
+                samples: b["samples_ns"].as_array().map(|s| s.iter().filter_map(Value::as_f64).collect()),
+            },
+        )?);
     }
     if benchmarks.is_empty() {
         return Err(bad("fastware bench file without benchmarks"));
     }
-    let meta = Some(v["meta"].clone()).filter(|m| !m.is_null());
-    Ok(Results { source: Source::Saved { from: Box::new(from) }, measure, benchmarks, path: path.to_path_buf(), meta })
+    let meta = serde_json::from_value(v["meta"].clone()).ok();
+    Ok(Results {
+        source: Source::Saved { from: Box::new(from) },
+        measure: if v["measure"] == "run" { Measure::Run } else { Measure::Iteration },
+        benchmarks,
+        path: path.to_path_buf(),
+        meta,
+    })
 }

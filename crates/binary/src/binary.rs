@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use object::read::archive::ArchiveFile;
 use object::{
     Object, ObjectSection, ObjectSymbol, ObjectSymbolTable, RelocationFlags, RelocationTarget, SectionKind, SymbolKind,
@@ -125,16 +125,16 @@ pub struct Binary {
 impl Binary {
     /// Reads and parses a file. Errors say what the file is and why fastware
     /// cannot read it.
-    pub fn open(path: &Path) -> Result<Binary, InputError> {
+    pub fn open(path: &Path) -> Result<Binary, Error> {
         let shown = path.display().to_string();
-        let data = std::fs::read(path).map_err(|e| InputError::io(&shown, &e))?;
+        let data = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
         Binary::parse(path, &data)
     }
 
     /// Parses the bytes of a file named `path`.
-    pub fn parse(path: &Path, data: &[u8]) -> Result<Binary, InputError> {
+    pub fn parse(path: &Path, data: &[u8]) -> Result<Binary, Error> {
         let shown = path.display().to_string();
-        let bad = |m: String| InputError::input(&shown, None, m);
+        let bad = |m: String| Error::input(&shown, None, m);
         if data.is_empty() {
             return Err(bad("empty file: not an executable, library or object file".into()));
         }
@@ -215,14 +215,14 @@ impl Binary {
         Ok(b)
     }
 
-    fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), InputError> {
-        self.arch = Arch::from_object(file.architecture()).map_err(|m| InputError::input(shown, None, m))?;
+    fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
+        self.arch = Arch::from_object(file.architecture()).map_err(|m| Error::input(shown, None, m))?;
         self.big_endian = !file.is_little_endian();
         Ok(())
     }
 
     /// Sections and symbols of a linked file, its GOT and its debug info.
-    fn add_linked(&mut self, file: &object::File, shown: &str) -> Result<(), InputError> {
+    fn add_linked(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
         let mut index_map = HashMap::new();
         for s in file.sections() {
             let name = s.name().unwrap_or("").to_string();
@@ -231,7 +231,7 @@ impl Binary {
             if name.starts_with(".debug_") {
                 let bytes = s
                     .uncompressed_data()
-                    .map_err(|e| InputError::input(shown, None, format!("damaged debug section {name}: {e}")))?;
+                    .map_err(|e| Error::input(shown, None, format!("damaged debug section {name}: {e}")))?;
                 self.debug_sections.insert(name.clone(), bytes.into_owned());
             }
             let data = if is_code || is_got(&name) || s.kind() == SectionKind::ReadOnlyData {
@@ -532,6 +532,6 @@ fn object_error(e: &object::Error, len: usize) -> String {
     }
 }
 
-fn truncated(shown: &str, section: &str, e: &object::Error) -> InputError {
-    InputError::input(shown, None, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
+fn truncated(shown: &str, section: &str, e: &object::Error) -> Error {
+    Error::input(shown, None, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use gimli::{AttributeValue, EndianSlice, RunTimeEndian};
 
 use crate::binary::Binary;
@@ -70,7 +70,7 @@ impl std::fmt::Debug for Debug<'_> {
 
 impl Binary {
     /// The file's DWARF, or `None` when it has none.
-    pub fn debug(&self) -> Result<Option<Debug<'_>>, InputError> {
+    pub fn debug(&self) -> Result<Option<Debug<'_>>, Error> {
         if self.kind.is_relocatable() || !self.debug_sections.contains_key(".debug_info") {
             return Ok(None);
         }
@@ -79,9 +79,8 @@ impl Binary {
             let data = self.debug_sections.get(id.name()).map_or(&[][..], |v| &v[..]);
             Ok(EndianSlice::new(data, endian))
         };
-        let bad = |e: gimli::Error| {
-            InputError::input(&self.path.display().to_string(), None, format!("damaged debug info: {e}"))
-        };
+        let bad =
+            |e: gimli::Error| Error::input(&self.path.display().to_string(), None, format!("damaged debug info: {e}"));
         let dwarf = Arc::new(gimli::Dwarf::load(load).map_err(bad)?);
         let context = addr2line::Context::from_arc_dwarf(Arc::clone(&dwarf)).map_err(bad)?;
         Ok(Some(Debug { dwarf, context }))

@@ -8,7 +8,8 @@
 //! - [`target`] names what an instruction reaches; [`listing`] disassembles a
 //!   function; [`debug`] gives source lines, inline frames and inlined places.
 //! - [`inline`] gives a function's inlining verdict, [`size`] code size by
-//!   function, crate, generic set or section, [`diff`] compares two builds.
+//!   function, crate, generic set or section, [`diff`] compares two builds;
+//!   [`report`] holds their results as values, rendered as text, CSV, JSON.
 
 pub mod arch;
 pub mod binary;
@@ -16,6 +17,7 @@ pub mod debug;
 pub mod diff;
 pub mod inline;
 pub mod listing;
+pub mod report;
 pub mod select;
 pub mod size;
 pub mod target;

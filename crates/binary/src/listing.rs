@@ -45,6 +45,21 @@ pub enum Labels {
     Local,
 }
 
+impl Listing {
+    /// The listing of a function a build does not have.
+    pub fn empty(name: &str) -> Listing {
+        Listing {
+            raw: String::new(),
+            name: name.to_string(),
+            address: 0,
+            shown_address: 0,
+            size: 0,
+            member: None,
+            lines: Vec::new(),
+        }
+    }
+}
+
 impl Binary {
     /// Disassembles function `f`. With `debug`, each line gets its frames.
     pub fn listing(&self, f: &Sym, syntax: Syntax, labels: Labels, debug: Option<&Debug>) -> Listing {

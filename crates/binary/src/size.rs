@@ -9,7 +9,9 @@ use fastware_symbols::SymbolCache;
 use crate::binary::Binary;
 
 /// What sizes are summed by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
 pub enum SizeBy {
     /// Each function (instance) by its demangled name.
     Function,

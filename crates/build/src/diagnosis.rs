@@ -8,7 +8,7 @@ use fastware_cargo::critical::{critical_path, time_alone};
 use fastware_cargo::invocation::Invocation;
 use fastware_cargo::log::{BuildLog, Freshness, Source, Unit};
 use fastware_cargo::run::BuildResult;
-use fastware_report::InputError;
+use fastware_report::Error;
 use fastware_selfprof::longest::LongEvent;
 use fastware_selfprof::LabelFigures;
 use fastware_trace::GroupRow;
@@ -217,7 +217,7 @@ const TRAIT_QUERIES: &[&str] =
     &["evaluate_obligation", "evaluate_goal", "codegen_select_candidate", "type_op_prove_predicate"];
 
 /// Reads the self-profile and LLVM trace of each profiled crate.
-fn deep(profiles_dir: &Path, traces: &[PathBuf]) -> Result<Vec<CrateDeep>, InputError> {
+fn deep(profiles_dir: &Path, traces: &[PathBuf]) -> Result<Vec<CrateDeep>, Error> {
     let files = match fastware_selfprof::input::resolve(&[profiles_dir.to_path_buf()]) {
         Ok(f) => f,
         Err(_) => return Ok(Vec::new()),
@@ -262,7 +262,7 @@ fn deep(profiles_dir: &Path, traces: &[PathBuf]) -> Result<Vec<CrateDeep>, Input
     Ok(out)
 }
 
-fn llvm(trace: &Path) -> Result<LlvmDeep, InputError> {
+fn llvm(trace: &Path) -> Result<LlvmDeep, Error> {
     let q = fastware_trace::TraceQuery {
         paths: vec![trace.to_path_buf()],
         groupings: fastware_trace::Groupings {
@@ -315,7 +315,7 @@ fn llvm(trace: &Path) -> Result<LlvmDeep, InputError> {
 }
 
 /// Joins a finished build's records. Findings are added by [`crate::findings`].
-pub fn diagnose(result: &BuildResult, workspace_root: &Path, profile: &str) -> Result<Diagnosis, InputError> {
+pub fn diagnose(result: &BuildResult, workspace_root: &Path, profile: &str) -> Result<Diagnosis, Error> {
     let run = &result.run;
     let mut d = Diagnosis {
         workspace_root: workspace_root.to_path_buf(),

@@ -9,7 +9,8 @@ use crate::phases::Phase;
 /// The unit a cited number is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
-    Seconds,
+    /// A time in microseconds.
+    Micros,
     /// A share, 0..1.
     Share,
     Count,
@@ -40,12 +41,14 @@ pub struct Finding {
     pub why: String,
 }
 
+/// A time of `ns` nanoseconds, cited in microseconds as the report has it.
 fn secs(what: &str, ns: i64, pointer: String) -> Evidence {
-    Evidence { what: what.into(), value: ns as f64 / 1e9, measure: Measure::Seconds, pointer }
+    Evidence { what: what.into(), value: ns as f64 / 1e3, measure: Measure::Micros, pointer }
 }
 
+/// A time of `s` seconds, cited in microseconds as the report has it.
 fn seconds(what: &str, s: f64, pointer: String) -> Evidence {
-    Evidence { what: what.into(), value: s, measure: Measure::Seconds, pointer }
+    secs(what, fastware_report::Micros::from_secs(s).ns(), pointer)
 }
 
 fn share(what: &str, part: f64, whole: f64, pointer: String) -> Evidence {
@@ -130,7 +133,7 @@ fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         subject: c.crate_name.clone(),
         title: format!("link-time optimisation takes {} of {}'s compile time", pct(t, c.busy_ns), c.crate_name),
         evidence: vec![
-            secs("LTO time (self-profile)", t, format!("/deep/{i}/phases/lto_s")),
+            secs("LTO time (self-profile)", t, format!("/deep/{i}/phases/lto_us")),
             share("share of the crate's compile time", t as f64, c.busy_ns as f64, format!("/deep/{i}/phases/lto_share")),
         ],
         change: format!(
@@ -156,7 +159,7 @@ fn debuginfo(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         subject: c.crate_name.clone(),
         title: format!("debug info costs {} of LLVM time in {}", pct(t, l.busy_ns), c.crate_name),
         evidence: vec![
-            secs("LLVM debug-info passes", t, format!("/deep/{i}/llvm/debuginfo_s")),
+            secs("LLVM debug-info passes", t, format!("/deep/{i}/llvm/debuginfo_us")),
             share("share of the crate's LLVM time", t as f64, l.busy_ns as f64, format!("/deep/{i}/llvm/debuginfo_share")),
         ],
         change: format!(
@@ -181,7 +184,11 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
         Some((ci, c)) => {
             let t = c.phase_ns(Phase::LlvmOptimize) + c.phase_ns(Phase::LlvmCodegen) + c.phase_ns(Phase::Lto);
             let ev = vec![
-                secs("LLVM time (optimise, codegen, LTO; summed over threads)", t, format!("/deep/{ci}/llvm_phases_s")),
+                secs(
+                    "LLVM time (optimise, codegen, LTO; summed over threads)",
+                    t,
+                    format!("/deep/{ci}/llvm_phases_us"),
+                ),
                 share(
                     "LLVM's share of the crate's compile time",
                     t as f64,
@@ -194,7 +201,7 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
         None => {
             let c = u.codegen?;
             let ev = vec![
-                seconds("codegen section (cargo)", c, format!("/units/{ui}/codegen_s")),
+                seconds("codegen section (cargo)", c, format!("/units/{ui}/codegen_us")),
                 share("its share of the unit's time", c, u.duration, format!("/units/{ui}/codegen_share")),
             ];
             (c, u.duration, ev)
@@ -203,7 +210,7 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
     if llvm < limits::FINAL_LLVM_SHARE * whole {
         return None;
     }
-    evidence.insert(0, seconds("unit time", u.duration, format!("/units/{ui}/duration_s")));
+    evidence.insert(0, seconds("unit time", u.duration, format!("/units/{ui}/duration_us")));
     Some(Finding {
         rule: "opt-level",
         subject: u.label.clone(),
@@ -228,7 +235,11 @@ fn heavy_functions(i: usize, c: &CrateDeep) -> Option<Finding> {
     let mut evidence: Vec<Evidence> = top
         .iter()
         .map(|(k, f)| {
-            secs(&format!("LLVM time of {}", f.key), f.llvm_ns, format!("/deep/{i}/llvm/top_functions/{k}/llvm_time_s"))
+            secs(
+                &format!("LLVM time of {}", f.key),
+                f.llvm_ns,
+                format!("/deep/{i}/llvm/top_functions/{k}/llvm_time_us"),
+            )
         })
         .collect();
     evidence.push(share(
@@ -272,7 +283,7 @@ fn drop_glue(i: usize, c: &CrateDeep) -> Option<Finding> {
         subject: c.crate_name.clone(),
         title: format!("drop glue takes {} of {}'s LLVM time on functions", pct(t, l.function_ns), c.crate_name),
         evidence: vec![
-            secs("drop glue (core::ptr::drop_in_place)", t, format!("/deep/{i}/llvm/drop_glue_s")),
+            secs("drop glue (core::ptr::drop_in_place)", t, format!("/deep/{i}/llvm/drop_glue_us")),
             share("share of the crate's LLVM time on functions", t as f64, l.function_ns as f64, format!("/deep/{i}/llvm/drop_glue_share")),
         ],
         change: "find the types with `fastware trace <trace> --by instance --filter drop_in_place`; box large rarely-used fields, keep fewer values alive across `.await`s, and avoid many distinct instantiations of types that own heap data".into(),
@@ -295,7 +306,7 @@ fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
         rule: "trait-obligation",
         subject: c.crate_name.clone(),
         title: format!("one {} query took {} in {}", e.label, fastware_report::units::duration(e.dur_ns), c.crate_name),
-        evidence: vec![secs("the query's duration", e.dur_ns, format!("/deep/{i}/longest_trait/duration_s"))],
+        evidence: vec![secs("the query's duration", e.dur_ns, format!("/deep/{i}/longest_trait/duration_us"))],
         change: format!(
             "the obligation is {arg}: hide the deeply nested type behind a box (`Box<dyn Trait>`, `Pin<Box<dyn Future + Send>>`, a combinator library's `.boxed()`) at the points where it is built up"
         ),
@@ -319,7 +330,7 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
         rule: "link",
         subject: u.label.clone(),
         title: format!("linking {} takes {:.2} s", u.label, l),
-        evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_s")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
+        evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_us")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
         change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
         why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
     })
@@ -336,7 +347,7 @@ fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
         subject: u.label.clone(),
         title: format!("{} runs alone for {:.1} s of the {:.1} s build", u.label, u.alone, d.span),
         evidence: vec![
-            seconds("time it was the only unit running", u.alone, format!("/units/{i}/alone_s")),
+            seconds("time it was the only unit running", u.alone, format!("/units/{i}/alone_us")),
             share("share of the build's span", u.alone, d.span, format!("/units/{i}/alone_share")),
             Evidence { what: "average units running at once".into(), value: (d.parallelism * 100.0).round() / 100.0, measure: Measure::Count, pointer: "/build/parallelism".into() },
         ],
@@ -369,7 +380,7 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
         rule: "incremental",
         subject: u.label.clone(),
         title: format!("a hot {} rebuild takes {:.1} s without incremental compilation", d.profile, d.wall),
-        evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_s".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_s"))],
+        evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_us".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_us"))],
         change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
         why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
     })

@@ -7,6 +7,8 @@ pub mod diagnosis;
 pub mod findings;
 pub mod phases;
 pub mod render;
+pub mod report;
 
 pub use diagnosis::{diagnose, Diagnosis};
 pub use findings::{findings, Finding};
+pub use report::BuildReport;

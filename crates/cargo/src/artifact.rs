@@ -63,14 +63,6 @@ impl ArtifactOptions {
     }
 }
 
-fn profile_name(p: &Profile) -> String {
-    match p {
-        Profile::Release => "release".into(),
-        Profile::Dev => "dev".into(),
-        Profile::Named(n) => n.clone(),
-    }
-}
-
 /// Builds (or finds fresh) the selected target and returns its file.
 pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built, Error> {
     let profile = opts.profile();
@@ -101,7 +93,7 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
     }
     let separate = opts.debuginfo.then(|| project.fastware_dir().join("debuginfo"));
     if let Some(dir) = &separate {
-        let name = profile_name(&profile);
+        let name = profile.name().to_string();
         cmd.arg("--target-dir").arg(dir);
         cmd.arg("--config").arg(format!("profile.{name}.debug=\"line-tables-only\""));
         cmd.arg("--config").arg(format!("profile.{name}.strip=false"));
@@ -122,7 +114,7 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
         return Err(Error::failed("cargo build failed (its errors are above)"));
     }
     let mut built = choose(project, opts, &artifacts)?;
-    built.profile = profile_name(&profile);
+    built.profile = profile.name().to_string();
     built.separate = separate;
     Ok(built)
 }
@@ -181,7 +173,7 @@ fn choose(project: &Project, opts: &ArtifactOptions, artifacts: &[Artifact]) -> 
                 many => {
                     let names: Vec<&str> = many.iter().map(|a| a.target.as_str()).collect();
                     Err(Error::bad_input(format!("the build has {} binaries: {}", names.len(), names.join(", ")))
-                        .hint(format!("choose one with --bin {}", names[0])))
+                        .with_hint(format!("choose one with --bin {}", names[0])))
                 }
             }
         }

@@ -13,35 +13,4 @@ pub mod project;
 pub mod run;
 pub mod wrapper;
 
-use std::fmt;
-
-/// A failure: bad input (exit 2) or a failed run (exit 1), with a hint.
-#[derive(Debug, Clone)]
-pub struct Error {
-    pub message: String,
-    pub hint: Option<String>,
-    pub bad_input: bool,
-}
-
-impl Error {
-    pub fn bad_input(message: impl Into<String>) -> Error {
-        Error { message: message.into(), hint: None, bad_input: true }
-    }
-
-    pub fn failed(message: impl Into<String>) -> Error {
-        Error { message: message.into(), hint: None, bad_input: false }
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Error {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {}
+pub use fastware_report::{Error, ErrorKind};

@@ -73,7 +73,7 @@ pub fn locate(cargo: &str, manifest_path: Option<&Path>, dir: &Path) -> Result<P
             .trim_start_matches("error: ");
         let what = manifest_path.map_or_else(|| dir.display().to_string(), |m| m.display().to_string());
         return Err(Error::bad_input(format!("not a cargo project: {first} ({what})"))
-            .hint("run fastware build in a cargo project, or pass --manifest-path path/to/Cargo.toml"));
+            .with_hint("run fastware build in a cargo project, or pass --manifest-path path/to/Cargo.toml"));
     }
     let v: Value = serde_json::from_slice(&out.stdout)
         .map_err(|e| Error::failed(format!("cargo metadata gave unreadable output: {e}")))?;

@@ -34,6 +34,15 @@ pub enum Profile {
 }
 
 impl Profile {
+    /// The profile's name, as in `[profile.NAME]`.
+    pub fn name(&self) -> &str {
+        match self {
+            Profile::Release => "release",
+            Profile::Dev => "dev",
+            Profile::Named(n) => n,
+        }
+    }
+
     /// The directory cargo writes the profile's artifacts to.
     pub fn dir_name(&self) -> &str {
         match self {
@@ -257,7 +266,7 @@ pub fn build(
             let marked = mark_changed(&artifact_dir, project, file)?;
             if marked == 0 {
                 return Err(Error::bad_input(format!("no unit of this build depends on {}", file.display()))
-                    .hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
+                    .with_hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
             }
             // profiles of the warm-up build are not the ones to report
             if let Some(p) = &profiles_dir {

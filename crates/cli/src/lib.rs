@@ -2,6 +2,7 @@
 //! renders their results. Exit status: 0 success (also when stdout closes
 //! early, as with `| head`), 1 a failed run, 2 bad arguments or bad input.
 
+mod args;
 mod commands;
 mod signals;
 
@@ -10,43 +11,11 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use fastware_report::Format;
 
-/// A command failure, printed as `error: …` plus an optional hint.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub hint: Option<String>,
-    /// Exit status: 2 for bad input or arguments, 1 for a failed run.
-    pub status: u8,
-}
+pub use fastware_report::Error;
 
-impl Failure {
-    pub fn bad_input(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), hint: None, status: 2 }
-    }
-
-    pub fn hint(mut self, hint: impl Into<String>) -> Failure {
-        self.hint = Some(hint.into());
-        self
-    }
-}
-
-impl From<fastware_report::InputError> for Failure {
-    fn from(e: fastware_report::InputError) -> Failure {
-        Failure { status: if e.bad_input { 2 } else { 1 }, hint: e.hint.clone(), message: e.to_string() }
-    }
-}
-
-/// Writing output failed. A closed pipe (`| head`) is normal use: status 0,
-/// which ends the program quietly; anything else is a failure.
-impl From<io::Error> for Failure {
-    fn from(e: io::Error) -> Failure {
-        let status = if fastware_report::is_broken_pipe(&e) { 0 } else { 1 };
-        Failure { message: format!("cannot write output: {e}"), hint: None, status }
-    }
-}
-
-pub type CmdResult = Result<(), Failure>;
+pub type CmdResult = Result<(), Error>;
 
 const ABOUT: &str = "Why is my Rust slow — at build time and at run time — and what do I change?";
 
@@ -94,17 +63,17 @@ enum Command {
 /// `--format` and `--top`, shared by every reporting command.
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
-    /// Output format: a readable table, JSON (stable field names), or CSV (one table)
-    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json", "csv"])]
-    pub format: String,
+    /// Output format
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     /// Rows per table (0 = all) [default: 10 per section in a summary, 25 for one table]
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
 }
 
 impl OutputArgs {
-    pub fn format(&self) -> fastware_report::Format {
-        self.format.parse().unwrap_or_default()
+    pub fn format(&self) -> Format {
+        self.format
     }
 }
 
@@ -125,10 +94,14 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
     }
     let matches = match cmd.try_get_matches_from(args) {
         Ok(m) => m,
-        Err(e) => {
-            let status = if e.use_stderr() { 2 } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
             let _ = e.print();
-            return ExitCode::from(status);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let _ = write!(io::stderr().lock(), "{}", one_line(&e));
+            return ExitCode::from(2);
         }
     };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
@@ -150,31 +123,60 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Diff(c) => commands::diff::run(c, &mut out),
         Command::Bench(c) => commands::bench::run(c, &mut out),
     };
-    let result = result.and_then(|()| out.flush().map_err(Failure::from));
+    let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(f) if f.status == 0 => ExitCode::SUCCESS,
-        Err(f) => {
+        Err(e) if e.status() == 0 => ExitCode::SUCCESS,
+        Err(e) => {
             let mut err = io::stderr().lock();
-            let _ = writeln!(err, "error: {}", f.message);
-            if let Some(h) = &f.hint {
+            let _ = writeln!(err, "error: {e}");
+            if let Some(h) = &e.hint {
                 let _ = writeln!(err, "hint: {h}");
             }
-            ExitCode::from(f.status)
+            ExitCode::from(e.status())
         }
     }
 }
 
-/// Says what an output file holds: on stdout, or as a note when the output
-/// itself went to stdout (`-o -`).
-pub fn wrote(out: &mut dyn Write, target: &std::path::Path, what: &str) -> io::Result<()> {
-    let text = format!("wrote {}{what}", target.display());
+/// Says what an output file holds (`report`, in `format`): on stdout, or on
+/// stderr when the output itself went to stdout (`-o -`).
+pub fn wrote(
+    out: &mut dyn Write,
+    target: &std::path::Path,
+    report: &impl fastware_report::Render,
+    format: Format,
+) -> CmdResult {
     if fastware_report::output::is_stdout(target) {
-        note(&text);
+        let mut text = Vec::new();
+        fastware_report::emit(report, format, &mut text)?;
+        match format {
+            Format::Table => String::from_utf8_lossy(&text).lines().for_each(note),
+            _ => io::stderr().lock().write_all(&text)?,
+        }
         Ok(())
     } else {
-        writeln!(out, "{text}")
+        fastware_report::emit(report, format, out)
     }
+}
+
+/// clap's error as the one line every fastware error is, and a hint: clap's
+/// own tip when it has one (a similar argument, a value to quote), else where
+/// the usage is.
+fn one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: bad arguments");
+    let first = if first.starts_with("error:") { first.to_string() } else { format!("error: {first}") };
+    let tip = text.lines().map(str::trim).find_map(|l| {
+        l.strip_prefix("tip: ")
+            .map(str::to_string)
+            .or_else(|| Some(l.strip_prefix('[')?.strip_suffix(']')?.to_string()))
+    });
+    let hint = match tip {
+        Some(t) => t,
+        None => "see --help for the usage and examples".to_string(),
+    };
+    format!("{first}\nhint: {hint}\n")
 }
 
 /// Writes a note to stderr (never fails the command).

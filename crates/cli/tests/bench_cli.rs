@@ -41,6 +41,11 @@ fn reference() -> Value {
     serde_json::from_str(&text).expect("reference JSON")
 }
 
+/// A time field of the JSON (microseconds) in nanoseconds, the unit of the references.
+fn ns(v: &Value, field: &str) -> f64 {
+    v[field].as_f64().unwrap_or_else(|| panic!("{field} in {v}")) * 1e3
+}
+
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs().max(1e-300)
 }
@@ -55,15 +60,16 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
         assert_eq!(ours["basis"], "samples");
         assert_eq!(ours["test"], "welch");
         // p-values as small as 1e-165 too: they are computed from the t distribution's tail
-        for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df"), ("p", "p")] {
-            let (x, y) = (ours[a].as_f64().expect("ours"), theirs[b].as_f64().expect("scipy"));
+        for (a, b) in [("base_us", "base_mean"), ("new_us", "new_mean"), ("t", "t"), ("df", "df"), ("p", "p")] {
+            let x = if a.ends_with("_us") { ns(ours, a) } else { ours[a].as_f64().expect("ours") };
+            let y = theirs[b].as_f64().expect("scipy");
             assert!(close(x, y, 1e-6), "{name} {a}: {x} vs scipy {y}");
         }
         // the mean criterion itself estimated from the same samples
         let dir = fastware_testkit::workspace_root().join(data("criterion")).join(name.replace('/', "_"));
         let est: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("base/estimates.json")).expect("est"))
             .expect("json");
-        assert!(close(ours["base_ns"].as_f64().expect("b"), est["mean"]["point_estimate"].as_f64().expect("m"), 1e-9));
+        assert!(close(ns(ours, "base_us"), est["mean"]["point_estimate"].as_f64().expect("m"), 1e-9));
     }
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed");
     assert_eq!(row(&v, "parse/200")["verdict"], "regressed");
@@ -73,8 +79,9 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
     for name in ["checksum/4k", "parse/200", "xorshift/1000"] {
         let (ours, theirs) = (row(&m, name), &r["criterion"][name]);
         assert_eq!((&ours["statistic"], &ours["test"]), (&"median".into(), &"mann-whitney".into()));
-        for (a, b) in [("base_ns", "base_median"), ("new_ns", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
-            let (x, y) = (ours[a].as_f64().expect("ours"), theirs[b].as_f64().expect("scipy"));
+        for (a, b) in [("base_us", "base_median"), ("new_us", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
+            let x = if a.ends_with("_us") { ns(ours, a) } else { ours[a].as_f64().expect("ours") };
+            let y = theirs[b].as_f64().expect("scipy");
             assert!(close(x, y, 1e-6), "{name} {a}: {x} vs scipy {y}");
         }
         assert_eq!(ours["verdict"], row(&v, name)["verdict"], "{name}");
@@ -102,8 +109,8 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
         // `… 1.00  4.1±0.03µs  ? ?/sec  1.99  8.3±0.13µs  ? ?/sec`
         let (base_mean, new_ratio, new_mean) = (parse(f[2]), f[5].parse::<f64>().expect("ratio"), parse(f[6]));
         let digits = |x: f64| 10f64.powi(-1) * if x >= 2e3 { 1e3 } else { 1.0 } * if x >= 2e6 { 1e3 } else { 1.0 };
-        let b = ours["base_ns"].as_f64().expect("b");
-        let n = ours["new_ns"].as_f64().expect("n");
+        let b = ns(ours, "base_us");
+        let n = ns(ours, "new_us");
         assert!((b - base_mean).abs() <= digits(b) / 2.0 + 1e-9, "{name}: base {b} vs critcmp {base_mean}");
         assert!((n - new_mean).abs() <= digits(n) / 2.0 + 1e-9, "{name}: new {n} vs critcmp {new_mean}");
         assert!((n / b - new_ratio).abs() <= 0.005 + 1e-9, "{name}: ratio {} vs critcmp {new_ratio}", n / b);
@@ -133,10 +140,11 @@ fn libtest_summaries_and_their_spreads() {
     assert_eq!(base.len(), 3);
     for ((name, b, bs), (_, n, ns)) in base.iter().zip(&slow) {
         let r = row(&v, name);
-        assert_eq!(r["base_ns"].as_f64(), Some(*b));
-        assert_eq!(r["new_ns"].as_f64(), Some(*n));
-        assert_eq!(r["base_spread_ns"].as_f64(), Some(*bs));
-        assert_eq!(r["new_spread_ns"].as_f64(), Some(*ns));
+        // exactly libtest's figures: the JSON has them in µs
+        assert_eq!(r["base_us"].as_f64(), Some(*b / 1e3));
+        assert_eq!(r["new_us"].as_f64(), Some(*n / 1e3));
+        assert_eq!(r["base_spread_us"].as_f64(), Some(*bs / 1e3));
+        assert_eq!(r["new_spread_us"].as_f64(), Some(*ns / 1e3));
         assert_eq!(r["basis"], "summaries");
         let overlap = n - ns <= b + bs && b - bs <= n + ns;
         let big = (n / b - 1.0).abs() >= 0.02;
@@ -158,8 +166,9 @@ fn hyperfine_runs_agree_with_scipy() {
     let v = compare(&data("hyperfine/base.json"), &data("hyperfine/slow.json"), &[]);
     let r = &reference()["hyperfine"]["benchy 16"];
     let ours = row(&v, "benchy 16");
-    for (a, b) in [("base_ns", "base_mean"), ("new_ns", "new_mean"), ("t", "t"), ("df", "df")] {
-        assert!(close(ours[a].as_f64().expect("ours"), r[b].as_f64().expect("scipy"), 1e-6), "{a}");
+    for (a, b) in [("base_us", "base_mean"), ("new_us", "new_mean"), ("t", "t"), ("df", "df")] {
+        let x = if a.ends_with("_us") { ns(ours, a) } else { ours[a].as_f64().expect("ours") };
+        assert!(close(x, r[b].as_f64().expect("scipy"), 1e-6), "{a}");
     }
     assert!(close(ours["p"].as_f64().expect("p"), r["p"].as_f64().expect("p"), 1e-6), "p");
     assert_eq!(ours["verdict"], "regressed");
@@ -167,8 +176,9 @@ fn hyperfine_runs_agree_with_scipy() {
     // medians instead of means
     let v = compare(&data("hyperfine/base.json"), &data("hyperfine/slow.json"), &["--median"]);
     let ours = row(&v, "benchy 16");
-    for (a, b) in [("base_ns", "base_median"), ("new_ns", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
-        assert!(close(ours[a].as_f64().expect("ours"), r[b].as_f64().expect("scipy"), 1e-6), "{a}");
+    for (a, b) in [("base_us", "base_median"), ("new_us", "new_median"), ("u", "mw_u"), ("p", "mw_p")] {
+        let x = if a.ends_with("_us") { ns(ours, a) } else { ours[a].as_f64().expect("ours") };
+        assert!(close(x, r[b].as_f64().expect("scipy"), 1e-6), "{a}");
     }
 }
 
@@ -304,7 +314,7 @@ fn cargo_bench_reads_libtest_output() {
     assert_eq!(v["source"], "libtest");
     let names: Vec<&str> = v["benchmarks"].as_array().expect("b").iter().filter_map(|b| b["name"].as_str()).collect();
     assert_eq!(names, ["checksum_4k", "parse_200", "xorshift_1000"]);
-    assert!(v["benchmarks"][0]["spread_ns"].as_f64().is_some());
+    assert!(v["benchmarks"][0]["spread_us"].as_f64().is_some());
     // saved libtest against the committed libtest text: same names, same units
     let saved = project.join("target/fastware/bench/lt.json");
     let base = fastware_testkit::workspace_root().join(data("libtest/base.txt"));

@@ -246,7 +246,7 @@ fn a_failed_build_shows_cargos_errors_and_what_was_measured() {
         .iter()
         .find(|u| u["package"] == "broken-ok")
         .expect("the crate that built");
-    assert!(ok["duration_s"].as_f64().expect("duration") > 0.0);
+    assert!(ok["duration_us"].as_f64().expect("duration") > 0.0);
     let o = fastware_in(&project).args(["build"]).output().expect("run");
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("cargo's errors:"));

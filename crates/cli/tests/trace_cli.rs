@@ -375,7 +375,7 @@ fn bad_inputs_get_one_clear_error_each() {
     expect_error(&["trace", s(&cut_gz)], 2, &["corrupt or truncated gzip data", s(&cut_gz)]);
 
     // bad arguments
-    expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid --filter regex"]);
+    expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid regex"]);
     expect_error(&["trace", s(&app_trace()), "--by", "colour"], 2, &["invalid value 'colour'"]);
 }
 

@@ -1,46 +1,108 @@
-//! Errors about inputs (a trace, a profile, a binary), printed as
-//! `<what> (<file>:<byte>)`.
+//! The one error type of every fastware library: what went wrong, whether
+//! it is the input's fault (exit 2) or the run's (exit 1), where (a file and
+//! a byte, when known), and a hint. Printed as `<what> (<file>:<byte>)`.
 
 use std::fmt;
 
-/// A problem with one input.
+/// Whose fault a failure is; the CLI maps it to an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad arguments or bad input (exit 2).
+    BadInput,
+    /// A failed run: the user's build failed, a disk could not be written (exit 1).
+    Failed,
+    /// Stopped by a signal (exit 130).
+    Interrupted,
+    /// Standard output was closed (`| head`): normal use, exit 0 quietly.
+    OutputClosed,
+}
+
+/// A failure, with the input it concerns when there is one.
 #[derive(Debug, Clone)]
-pub struct InputError {
+pub struct Error {
+    pub kind: ErrorKind,
     /// What went wrong, e.g. "truncated trace: input ends inside the event array".
     pub message: String,
     /// The input it concerns (`-` for standard input).
-    pub path: String,
+    pub path: Option<String>,
     /// Byte offset in the (decompressed) input, when known.
     pub offset: Option<u64>,
     /// One line of advice, when there is one.
     pub hint: Option<String>,
-    /// True when the input itself is bad (exit 2); false for failures of the
-    /// machine, like an unreadable disk (exit 1).
-    pub bad_input: bool,
 }
 
-impl InputError {
-    pub fn input(path: &str, offset: Option<u64>, message: impl Into<String>) -> InputError {
-        InputError { message: message.into(), path: path.to_string(), offset, hint: None, bad_input: true }
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error { kind, message: message.into(), path: None, offset: None, hint: None }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> InputError {
+    /// Bad input: `path` at byte `offset`.
+    pub fn input(path: &str, offset: Option<u64>, message: impl Into<String>) -> Error {
+        Error { path: Some(path.to_string()), offset, ..Error::new(ErrorKind::BadInput, message) }
+    }
+
+    /// Bad arguments or input, not tied to one file.
+    pub fn bad_input(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::BadInput, message)
+    }
+
+    /// A failed run.
+    pub fn failed(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Failed, message)
+    }
+
+    /// Stopped by a signal.
+    pub fn interrupted(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Interrupted, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn io(path: &str, err: &std::io::Error) -> InputError {
-        let bad_input = matches!(
-            err.kind(),
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidData
-        );
-        InputError {
-            message: format!("cannot read: {}", io_message(err)),
-            path: path.to_string(),
-            offset: None,
-            hint: None,
-            bad_input,
+    /// The same error, about `path`.
+    pub fn at(mut self, path: &str) -> Error {
+        self.path = Some(path.to_string());
+        self
+    }
+
+    /// Reading `path` failed: bad input when it is missing, unreadable or
+    /// not valid, a failed run for other faults of the machine.
+    pub fn io(path: &str, err: &std::io::Error) -> Error {
+        let kind = match err.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidData => {
+                ErrorKind::BadInput
+            }
+            _ => ErrorKind::Failed,
+        };
+        Error::new(kind, format!("cannot read: {}", io_message(err))).at(path)
+    }
+
+    /// True when the input is at fault.
+    pub fn is_bad_input(&self) -> bool {
+        self.kind == ErrorKind::BadInput
+    }
+
+    /// The exit status for this error.
+    pub fn status(&self) -> u8 {
+        match self.kind {
+            ErrorKind::BadInput => 2,
+            ErrorKind::Failed => 1,
+            ErrorKind::Interrupted => 130,
+            ErrorKind::OutputClosed => 0,
         }
+    }
+}
+
+/// Writing the command's output failed. A closed pipe (`| head`) is normal
+/// use, which ends the program quietly; anything else is a failed run.
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        let kind = if e.kind() == std::io::ErrorKind::BrokenPipe { ErrorKind::OutputClosed } else { ErrorKind::Failed };
+        Error::new(kind, format!("cannot write output: {}", io_message(&e)))
     }
 }
 
@@ -53,13 +115,14 @@ pub fn io_message(err: &std::io::Error) -> String {
     }
 }
 
-impl fmt::Display for InputError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.offset {
-            Some(off) => write!(f, "{} ({}:{})", self.message, self.path, off),
-            None => write!(f, "{} ({})", self.message, self.path),
+        match (&self.path, self.offset) {
+            (Some(p), Some(off)) => write!(f, "{} ({p}:{off})", self.message),
+            (Some(p), None) => write!(f, "{} ({p})", self.message),
+            (None, _) => f.write_str(&self.message),
         }
     }
 }
 
-impl std::error::Error for InputError {}
+impl std::error::Error for Error {}

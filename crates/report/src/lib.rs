@@ -5,35 +5,53 @@
 pub mod cells;
 pub mod error;
 pub mod html;
+pub mod json;
 pub mod output;
 pub mod table;
+pub mod text;
 pub mod units;
 
-pub use error::InputError;
+pub use error::{Error, ErrorKind, Result};
+pub use json::Micros;
 pub use output::OutputFile;
 pub use table::{Align, Column, Table};
+pub use text::Text;
 
 use std::io::{self, IsTerminal, Write};
 
 /// Output format chosen with `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
+    /// A readable table
     #[default]
     Table,
+    /// JSON, with stable field names (see the README's JSON convention)
     Json,
+    /// CSV: one table
     Csv,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "csv" => Ok(Format::Csv),
-            _ => Err(format!("unknown format '{s}' (expected table, json or csv)")),
-        }
+/// A command's result, rendered for people (text) and machines (its one
+/// table as CSV); its JSON is the type serialised.
+pub trait Render: serde::Serialize {
+    /// The readable report.
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()>;
+
+    /// The one table that `--format csv` writes.
+    fn csv(&self) -> Result<Table> {
+        Err(Error::bad_input("--format csv writes one table; this result has several").with_hint("use --format json"))
     }
+}
+
+/// Writes `result` to stdout in `format`.
+pub fn emit(result: &impl Render, format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Json => json::write(out, result)?,
+        Format::Csv => result.csv()?.write_csv(out)?,
+        Format::Table => result.text(&mut Text::stdout(out))?,
+    }
+    Ok(())
 }
 
 /// Width to fit tables into: the terminal's when stdout is one, else none.
@@ -56,11 +74,5 @@ pub fn stderr_is_terminal() -> bool {
 
 /// Writes pretty JSON and a final newline.
 pub fn write_json(out: &mut dyn Write, value: &serde_json::Value) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
-    writeln!(out)
-}
-
-/// True for the error a closed pipe (`| head`) gives; callers end quietly.
-pub fn is_broken_pipe(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::BrokenPipe
+    json::write(out, value)
 }

@@ -21,7 +21,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::error::{io_message, InputError};
+use crate::error::{io_message, Error};
 
 /// What fastware writes into its outputs so that it can tell them from the
 /// user's files: a JSON trace's `"otherData":{"generator":"fastware …"}`,
@@ -79,11 +79,12 @@ impl std::fmt::Debug for OutputFile {
 impl OutputFile {
     /// Starts writing `target`, which the user named. Refuses to write over
     /// any of `inputs`, and (unless `force`) over a file of the user's.
-    pub fn create(target: &Path, inputs: &[PathBuf], force: bool) -> Result<OutputFile, InputError> {
+    pub fn create(target: &Path, inputs: &[PathBuf], force: bool) -> Result<OutputFile, Error> {
         let name = target.display().to_string();
         if inputs.iter().any(|i| same_file(i, target)) {
-            return Err(InputError::input(&name, None, "the output would overwrite an input")
-                .with_hint("choose another -o path"));
+            return Err(
+                Error::input(&name, None, "the output would overwrite an input").with_hint("choose another -o path")
+            );
         }
         if let Some(stream) = open_stream(target).map_err(|e| write_error(&name, &e))? {
             return Ok(OutputFile {
@@ -101,15 +102,15 @@ impl OutputFile {
 
     /// Starts writing `target` inside fastware's own directory
     /// (`<target-dir>/fastware/…`), where every file is fastware's.
-    pub fn create_owned(target: &Path) -> Result<OutputFile, InputError> {
+    pub fn create_owned(target: &Path) -> Result<OutputFile, Error> {
         Self::regular(target)
     }
 
-    fn regular(target: &Path) -> Result<OutputFile, InputError> {
+    fn regular(target: &Path) -> Result<OutputFile, Error> {
         let name = target.display().to_string();
         let keep_permissions = match std::fs::metadata(target) {
             Ok(m) if m.is_dir() => {
-                return Err(InputError::input(&name, None, "the output path is a directory")
+                return Err(Error::input(&name, None, "the output path is a directory")
                     .with_hint("give a file name, e.g. -o out.json"))
             }
             Ok(m) => Some(m.permissions()),
@@ -119,7 +120,7 @@ impl OutputFile {
     }
 
     /// Finishes the file and moves it into place. Returns the bytes written.
-    pub fn commit(mut self) -> Result<u64, InputError> {
+    pub fn commit(mut self) -> Result<u64, Error> {
         let name = self.target.display().to_string();
         if matches!(self.sink, Sink::Pending) {
             self.start().map_err(|e| write_error(&name, &e))?;
@@ -239,10 +240,10 @@ fn open_stream(target: &Path) -> io::Result<Option<BufWriter<Box<dyn Write + Sen
 }
 
 /// Fails when `target` is a file of the user's (see the module's rules).
-fn refuse_users_file(target: &Path) -> Result<(), InputError> {
+fn refuse_users_file(target: &Path) -> Result<(), Error> {
     let name = target.display().to_string();
     let refuse = |why: String| {
-        Err(InputError::input(&name, None, why)
+        Err(Error::input(&name, None, why)
             .with_hint("fastware never writes over your files: choose another path, or add --force"))
     };
     let abs = absolute(target);
@@ -337,14 +338,8 @@ fn marked(path: &Path) -> bool {
 }
 
 /// "cannot write" for an output path: a failed run, not bad input.
-pub fn write_error(path: &str, e: &io::Error) -> InputError {
-    InputError {
-        message: format!("cannot write: {}", io_message(e)),
-        path: path.to_string(),
-        offset: None,
-        hint: None,
-        bad_input: false,
-    }
+pub fn write_error(path: &str, e: &io::Error) -> Error {
+    Error::failed(format!("cannot write: {}", io_message(e))).at(path)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -30,28 +30,34 @@ impl Column {
 pub struct Table {
     pub columns: Vec<Column>,
     rows: Vec<Vec<(String, String)>>,
-    /// An ANSI colour (SGR code such as `31` for red) per row, for terminals.
-    colours: Vec<Option<&'static str>>,
+    /// A style per row, for terminals that take colour.
+    styles: Vec<Option<anstyle::Style>>,
 }
 
 impl Table {
     pub fn new(columns: Vec<Column>) -> Table {
-        Table { columns, rows: Vec::new(), colours: Vec::new() }
+        Table { columns, rows: Vec::new(), styles: Vec::new() }
     }
 
     /// Adds a row of (display, csv) cells.
     pub fn row(&mut self, cells: Vec<(String, String)>) {
         debug_assert_eq!(cells.len(), self.columns.len());
         self.rows.push(cells);
-        self.colours.push(None);
+        self.styles.push(None);
     }
 
-    /// Colours the last row added (an SGR code: `31` red, `32` green), in
-    /// [`Table::write_text`] only; CSV is never coloured.
-    pub fn colour_last(&mut self, sgr: Option<&'static str>) {
-        if let Some(c) = self.colours.last_mut() {
-            *c = sgr;
+    /// Styles the last row added, in [`Table::write_text`] with colour only;
+    /// CSV is never coloured.
+    pub fn style_last(&mut self, style: Option<anstyle::Style>) {
+        if let Some(c) = self.styles.last_mut() {
+            *c = style;
         }
+    }
+
+    /// The first `top` rows (all when `top` is 0), as a table of their own.
+    pub fn first(&self, top: usize) -> Table {
+        let n = if top == 0 { self.rows.len() } else { top.min(self.rows.len()) };
+        Table { columns: self.columns.clone(), rows: self.rows[..n].to_vec(), styles: self.styles[..n].to_vec() }
     }
 
     /// The rows: (display, csv) cells.
@@ -63,9 +69,9 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// Writes the table aligned. The last column, when it is left-aligned
-    /// (names), is cut to fit `width` with a trailing `…`.
-    pub fn write_text(&self, out: &mut dyn Write, indent: usize, width: Option<usize>) -> io::Result<()> {
+    /// Writes the table aligned, rows styled when `colour`. The last column,
+    /// when it is left-aligned (names), is cut to fit `width` with a trailing `…`.
+    pub fn write_text(&self, out: &mut dyn Write, indent: usize, width: Option<usize>, colour: bool) -> io::Result<()> {
         let n = self.columns.len();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.title.chars().count()).collect();
         for row in &self.rows {
@@ -82,16 +88,16 @@ impl Table {
         let pad = " ".repeat(indent);
         let titles: Vec<String> = self.columns.iter().map(|c| c.title.clone()).collect();
         write_line(out, &pad, &titles, &self.columns, &widths, last_max)?;
-        for (row, colour) in self.rows.iter().zip(&self.colours) {
+        for (row, style) in self.rows.iter().zip(&self.styles) {
             let cells: Vec<String> = row.iter().map(|(d, _)| d.clone()).collect();
-            match colour {
-                Some(sgr) => {
+            match style {
+                Some(style) if colour => {
                     let mut line = Vec::new();
                     write_line(&mut line, &pad, &cells, &self.columns, &widths, last_max)?;
                     let text = String::from_utf8_lossy(&line);
-                    writeln!(out, "\x1b[{sgr}m{}\x1b[0m", text.trim_end_matches('\n'))?;
+                    writeln!(out, "{}{}{}", style.render(), text.trim_end_matches('\n'), style.render_reset())?;
                 }
-                None => write_line(out, &pad, &cells, &self.columns, &widths, last_max)?,
+                _ => write_line(out, &pad, &cells, &self.columns, &widths, last_max)?,
             }
         }
         Ok(())
@@ -172,14 +178,14 @@ mod tests {
     #[test]
     fn aligned_text() {
         let mut out = Vec::new();
-        sample().write_text(&mut out, 2, None).expect("write");
+        sample().write_text(&mut out, 2, None, false).expect("write");
         let text = String::from_utf8(out).expect("utf8");
         assert_eq!(
             text,
             "    time  function\n  1.2 ms  a::b\n   30 µs  a::very::long::name::that::goes::on::and::on\n"
         );
         let mut out = Vec::new();
-        sample().write_text(&mut out, 0, Some(30)).expect("write");
+        sample().write_text(&mut out, 0, Some(30), false).expect("write");
         let text = String::from_utf8(out).expect("utf8");
         assert!(text.lines().all(|l| l.chars().count() <= 30), "{text}");
         assert!(text.contains('…'));

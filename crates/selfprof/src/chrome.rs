@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fastware_report::output::write_error;
-use fastware_report::{InputError, OutputFile};
+use fastware_report::{Error, OutputFile};
 
 use crate::events::{Payload, PIECE_EVENTS};
 use rayon::prelude::*;
@@ -47,7 +47,7 @@ fn micros(ns: i64) -> String {
 
 /// Threads of `p` mapped to rows: themselves, or with `collapse`, the first
 /// row whose threads had all ended before this one started.
-fn rows(p: &Profile, collapse: bool) -> Result<HashMap<u32, u32>, InputError> {
+fn rows(p: &Profile, collapse: bool) -> Result<HashMap<u32, u32>, Error> {
     let spans = p.par_pieces(PIECE_EVENTS, |range| {
         let mut m: HashMap<u32, (i64, i64)> = HashMap::new();
         for i in range {
@@ -91,7 +91,7 @@ fn rows(p: &Profile, collapse: bool) -> Result<HashMap<u32, u32>, InputError> {
 }
 
 /// Writes the profiles in `paths` to `out` as a Chrome trace.
-pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<ChromeStats, InputError> {
+pub fn chrome(paths: &[PathBuf], out: &Path, opts: ChromeOptions) -> Result<ChromeStats, Error> {
     let files = crate::input::resolve(paths)?;
     let mut file = OutputFile::create(out, &files, opts.force)?;
     let name = out.display().to_string();

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use decodeme::event_payload::{EventPayload, Timestamp};
 
 use crate::decoder::Damage;
-use fastware_report::InputError;
+use fastware_report::Error;
 use measureme::rustc::{
     ARTIFACT_SIZE_EVENT_KIND, GENERIC_ACTIVITY_EVENT_KIND, INCREMENTAL_LOAD_RESULT_EVENT_KIND,
     INCREMENTAL_RESULT_HASHING_EVENT_KIND, QUERY_BLOCKED_EVENT_KIND, QUERY_CACHE_HIT_COUNT_EVENT_KIND,
@@ -114,7 +114,7 @@ impl Profile {
         &self,
         piece_events: usize,
         f: impl Fn(Range<usize>) -> Result<T, Damage> + Sync,
-    ) -> Result<Vec<T>, InputError> {
+    ) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         self.pieces_in_order(piece_events, f, |t| {
             out.push(t);
@@ -130,8 +130,8 @@ impl Profile {
         &self,
         piece_events: usize,
         f: impl Fn(Range<usize>) -> Result<T, Damage> + Sync,
-        mut consume: impl FnMut(T) -> Result<(), InputError>,
-    ) -> Result<(), InputError> {
+        mut consume: impl FnMut(T) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let n = self.num_events();
         let size = piece_events.max(1);
         let pieces = n.div_ceil(size).max(1);
@@ -143,7 +143,7 @@ impl Profile {
                     let range = i * size..((i + 1) * size).min(n);
                     guarded(|| f(range))
                         .map_err(|p| {
-                            InputError::input(
+                            Error::input(
                                 &self.display(),
                                 None,
                                 format!("corrupt self-profile: the decoder failed on event data ({p})"),

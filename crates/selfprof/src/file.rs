@@ -16,7 +16,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 
 use crate::decoder::{Damage, Decoder};
 
@@ -70,21 +70,21 @@ pub fn crate_from_file_name(path: &Path) -> String {
     }
 }
 
-fn err(path: &Path, offset: Option<u64>, message: impl Into<String>) -> InputError {
-    InputError::input(&path.display().to_string(), offset, message)
+fn err(path: &Path, offset: Option<u64>, message: impl Into<String>) -> Error {
+    Error::input(&path.display().to_string(), offset, message)
 }
 
 /// Opens and validates a profile.
-pub fn open(path: &Path) -> Result<Profile, InputError> {
+pub fn open(path: &Path) -> Result<Profile, Error> {
     let name = path.display().to_string();
-    let mut f = File::open(path).map_err(|e| InputError::io(&name, &e))?;
-    let size = f.metadata().map_err(|e| InputError::io(&name, &e))?.len();
+    let mut f = File::open(path).map_err(|e| Error::io(&name, &e))?;
+    let size = f.metadata().map_err(|e| Error::io(&name, &e))?.len();
     if size == 0 {
         return Err(err(path, None, "empty file: no self-profile data")
             .with_hint("rustc writes the profile when it finishes; was it interrupted?"));
     }
     let mut header = [0u8; HEADER];
-    let n = read_up_to(&mut f, &mut header).map_err(|e| InputError::io(&name, &e))?;
+    let n = read_up_to(&mut f, &mut header).map_err(|e| Error::io(&name, &e))?;
     if !b"MMPD".starts_with(&header[..n.min(4)]) {
         return Err(err(path, Some(0), "not a rustc self-profile: no MMPD header")
             .with_hint("self-profiles are the *.mm_profdata files written by RUSTFLAGS=-Zself-profile"));
@@ -106,8 +106,8 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
     let mut pos = HEADER as u64;
     while pos < size {
         let mut ph = [0u8; 5];
-        f.seek(SeekFrom::Start(pos)).map_err(|e| InputError::io(&name, &e))?;
-        let got = read_up_to(&mut f, &mut ph).map_err(|e| InputError::io(&name, &e))?;
+        f.seek(SeekFrom::Start(pos)).map_err(|e| Error::io(&name, &e))?;
+        let got = read_up_to(&mut f, &mut ph).map_err(|e| Error::io(&name, &e))?;
         if got < 5 {
             return Err(truncated(path, pos, size));
         }
@@ -128,9 +128,9 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
     }
     let [events, strings, index] = [0, 1, 2].map(|t| read_stream(&mut f, &pages[t]));
     let (events, strings, index) = (
-        events.map_err(|e| InputError::io(&name, &e))?,
-        strings.map_err(|e| InputError::io(&name, &e))?,
-        index.map_err(|e| InputError::io(&name, &e))?,
+        events.map_err(|e| Error::io(&name, &e))?,
+        strings.map_err(|e| Error::io(&name, &e))?,
+        index.map_err(|e| Error::io(&name, &e))?,
     );
     for (stream, magic, what) in
         [(&events, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
@@ -171,7 +171,7 @@ pub fn open(path: &Path) -> Result<Profile, InputError> {
 }
 
 /// Damage found by the decoder, as an error at its byte in the file.
-pub(crate) fn damaged(path: &Path, pages: &[Vec<(u64, usize)>; 3], d: &Damage) -> InputError {
+pub(crate) fn damaged(path: &Path, pages: &[Vec<(u64, usize)>; 3], d: &Damage) -> Error {
     let offset = d.at.stream_offset().and_then(|(tag, mut at)| {
         for &(pos, len) in &pages[tag] {
             if at < len as u64 {
@@ -186,12 +186,12 @@ pub(crate) fn damaged(path: &Path, pages: &[Vec<(u64, usize)>; 3], d: &Damage) -
 
 impl Profile {
     /// Damage found while decoding, as an error naming the file and byte.
-    pub(crate) fn damaged(&self, d: Damage) -> InputError {
+    pub(crate) fn damaged(&self, d: Damage) -> Error {
         damaged(&self.path, &self.pages, &d)
     }
 }
 
-fn truncated(path: &Path, at: u64, size: u64) -> InputError {
+fn truncated(path: &Path, at: u64, size: u64) -> Error {
     err(path, Some(at), format!("truncated self-profile: the file ends inside a page ({size} bytes)"))
         .with_hint("rustc writes the profile when it finishes; was it interrupted, or is the copy incomplete?")
 }

@@ -3,23 +3,23 @@
 
 use std::path::{Path, PathBuf};
 
-use fastware_report::InputError;
+use fastware_report::Error;
 
 /// Expands paths into profile files, sorted per directory. Profiles of
 /// cargo's target-information probes (`___-<pid>.mm_profdata`, from
 /// `rustc - --crate-name ___ --print …`) are left out of directories: they
 /// are not crates.
-pub fn resolve(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+pub fn resolve(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
         let name = p.display().to_string();
-        let meta = std::fs::metadata(p).map_err(|e| InputError::io(&name, &e))?;
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(&name, &e))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| InputError::io(&name, &e))?;
+            walk(p, &mut found).map_err(|e| Error::io(&name, &e))?;
             found.retain(|f| !f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("___-")));
             if found.is_empty() {
-                return Err(InputError::input(&name, None, "no *.mm_profdata files in this directory")
+                return Err(Error::input(&name, None, "no *.mm_profdata files in this directory")
                     .with_hint("record with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zself-profile=<dir> cargo build"));
             }
             found.sort();
@@ -29,7 +29,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
         }
     }
     if out.is_empty() {
-        return Err(InputError::input("-", None, "no input given"));
+        return Err(Error::input("-", None, "no input given"));
     }
     Ok(out)
 }

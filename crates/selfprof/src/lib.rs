@@ -15,8 +15,10 @@ pub mod events;
 pub mod file;
 pub mod input;
 pub mod longest;
+pub mod report;
 pub mod stacks;
 pub mod summary;
 
 pub use file::{open, Profile};
+pub use report::{By, DiffReport, LongestReport, SummaryReport, WrittenReport};
 pub use summary::{summarize, summarize_in_pieces, summarize_profile, BuildSummary, LabelFigures, ProfileSummary};

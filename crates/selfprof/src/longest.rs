@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use rayon::prelude::*;
 
 use crate::events::{Kind, Payload, PIECE_EVENTS};
@@ -38,7 +38,7 @@ pub struct Longest {
 
 /// The `top` longest interval events whose label is one of `labels` (all
 /// when empty), across `paths`.
-pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longest, InputError> {
+pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longest, Error> {
     let files = crate::input::resolve(paths)?;
     let per_file = files
         .par_iter()
@@ -87,12 +87,12 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|p| InputError::input(&profile.display(), None, format!("corrupt self-profile: {p}")))?
+            .map_err(|p| Error::input(&profile.display(), None, format!("corrupt self-profile: {p}")))?
             .map_err(|d| profile.damaged(d))?;
             let args_recorded = profile.cmd.contains("args") || events.iter().any(|e| !e.args.is_empty());
             Ok((events, matched, args_recorded))
         })
-        .collect::<Result<Vec<_>, InputError>>()?;
+        .collect::<Result<Vec<_>, Error>>()?;
     let mut out = Longest::default();
     for (events, matched, args) in per_file {
         out.events.extend(events);

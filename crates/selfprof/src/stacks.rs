@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use fastware_report::{InputError, OutputFile};
+use fastware_report::{Error, OutputFile};
 use rayon::prelude::*;
 
 use crate::decoder::Damage;
@@ -15,14 +15,14 @@ type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Collapsed stacks of every profile: (stack, self time in ns), heaviest first.
 /// Each stack starts with the profile's crate name.
-pub fn folded(paths: &[PathBuf]) -> Result<Vec<(String, u64)>, InputError> {
+pub fn folded(paths: &[PathBuf]) -> Result<Vec<(String, u64)>, Error> {
     let files = crate::input::resolve(paths)?;
     let per_file = files
         .par_iter()
         .map(|f| {
             let p = file::open(f)?;
             guarded(|| profile_stacks(&p))
-                .map_err(|e| InputError::input(&p.display(), None, format!("corrupt self-profile: {e}")))?
+                .map_err(|e| Error::input(&p.display(), None, format!("corrupt self-profile: {e}")))?
                 .map_err(|d| p.damaged(d))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -103,10 +103,10 @@ fn profile_stacks(p: &Profile) -> Result<Vec<(String, u64)>, Damage> {
 
 /// Draws a flamegraph of the profiles' stacks into `out` (SVG). Returns the
 /// size written.
-pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str, force: bool) -> Result<u64, InputError> {
+pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str, force: bool) -> Result<u64, Error> {
     let stacks = folded(paths)?;
     if stacks.is_empty() {
-        return Err(InputError::input(&paths[0].display().to_string(), None, "no timed events to draw"));
+        return Err(Error::input(&paths[0].display().to_string(), None, "no timed events to draw"));
     }
     let inputs = crate::input::resolve(paths)?;
     let mut file = OutputFile::create(out, &inputs, force)?;
@@ -116,7 +116,7 @@ pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str, force: 
     opts.count_name = "ns".to_string();
     let mut svg = Vec::new();
     inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
-        .map_err(|e| InputError::input(&out.display().to_string(), None, format!("cannot draw the flamegraph: {e}")))?;
+        .map_err(|e| Error::input(&out.display().to_string(), None, format!("cannot draw the flamegraph: {e}")))?;
     fastware_report::output::write_marked_svg(&mut file, &svg)
         .map_err(|e| fastware_report::output::write_error(&out.display().to_string(), &e))?;
     file.commit()

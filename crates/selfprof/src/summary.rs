@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use fastware_report::InputError;
+use fastware_report::Error;
 use fastware_spans::{Forest, Span, Stacks, Stitch};
 use rayon::prelude::*;
 
@@ -204,12 +204,12 @@ impl Stitch<Frame> for Adopt<'_> {
 }
 
 /// Summarizes one profile, its pieces read in parallel.
-pub fn summarize_profile(profile: &Profile) -> Result<ProfileSummary, InputError> {
+pub fn summarize_profile(profile: &Profile) -> Result<ProfileSummary, Error> {
     summarize_in_pieces(profile, PIECE_EVENTS)
 }
 
 /// [`summarize_profile`] with pieces of `piece_events` events (tests use small ones).
-pub fn summarize_in_pieces(profile: &Profile, piece_events: usize) -> Result<ProfileSummary, InputError> {
+pub fn summarize_in_pieces(profile: &Profile, piece_events: usize) -> Result<ProfileSummary, Error> {
     let pieces = profile.par_pieces(piece_events, |range| Piece::read(profile, range))?;
     let mut labels = Labels::default();
     let mut figures: Vec<LabelFigures> = Vec::new();
@@ -268,7 +268,7 @@ fn sort_labels(labels: &mut [(String, LabelFigures)]) {
 }
 
 /// Summarizes every profile (in parallel) and adds them up.
-pub fn summarize(paths: &[std::path::PathBuf]) -> Result<BuildSummary, InputError> {
+pub fn summarize(paths: &[std::path::PathBuf]) -> Result<BuildSummary, Error> {
     let files = crate::input::resolve(paths)?;
     let mut profiles =
         files.par_iter().map(|f| file::open(f).and_then(|p| summarize_profile(&p))).collect::<Result<Vec<_>, _>>()?;

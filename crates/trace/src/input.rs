@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use fastware_report::InputError as Error;
+use fastware_report::Error;
 
 /// File name endings a directory scan picks up.
 pub const TRACE_SUFFIXES: &[&str] = &[".llvm_timings.json", ".llvm_timings.json.gz", ".llvm_timings.json.zst"];

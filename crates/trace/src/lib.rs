@@ -8,7 +8,9 @@
 //!   pieces, on all cores with flat memory;
 //! - [`llvm`] and [`summary`]: per-function LLVM time, crates, passes with
 //!   self time, modules, files;
-//! - [`slim`]: writes a smaller trace that viewers can open.
+//! - [`slim`]: writes a smaller trace that viewers can open;
+//! - [`report`]: the result of `fastware trace` as a value, rendered as
+//!   text, CSV and JSON.
 
 pub mod event;
 pub mod input;
@@ -16,8 +18,10 @@ pub mod json;
 pub mod llvm;
 pub mod parallel;
 pub mod reader;
+pub mod report;
 pub mod slim;
 pub mod summary;
 
-pub use fastware_report::InputError as Error;
+pub use fastware_report::Error;
+pub use report::{SlimReport, TraceReport, View};
 pub use summary::{summarize, GroupRow, Groupings, LlvmTotal, ModuleRow, PassRow, TraceQuery, TraceSummary};

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use fastware_report::InputError as Error;
+use fastware_report::Error;
 use std::io::ErrorKind;
 
 use crate::input::{Compression, TraceInput};

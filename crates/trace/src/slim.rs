@@ -19,7 +19,7 @@ use crate::input::{self, TraceInput};
 use crate::llvm::subject;
 use crate::parallel::{self, Analysis, FileOutcome, Options, Truncation};
 use crate::reader::EventSink;
-use fastware_report::InputError as Error;
+use fastware_report::Error;
 
 /// What to keep.
 #[derive(Debug, Clone, Default)]

@@ -12,7 +12,7 @@ use regex::Regex;
 use crate::input::{self, TraceInput};
 use crate::llvm::{Counts, FileAgg, FileSummary, LlvmConfig, Map, Piece, SubjectStat, LABEL_SEP};
 use crate::parallel::{self, Analysis, FileOutcome, Options, Truncation};
-use fastware_report::InputError as Error;
+use fastware_report::Error;
 
 /// Which groupings of functions to compute.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,12 +8,10 @@ use clap::Args;
 use fastware_binary::{Binary, Pattern};
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
-use fastware_cargo::run::Selection;
-use fastware_report::{cells, Column, Format, Table};
-use serde_json::{json, Value};
 
-use super::{cargo_program, profile};
-use crate::{CmdResult, Failure};
+use super::cargo_program;
+use super::selection::SelectionArgs;
+use crate::Error;
 
 /// `--file`, or the cargo target whose artifact to read.
 #[derive(Args, Debug, Clone, Default)]
@@ -22,12 +20,8 @@ pub struct ArtifactArgs {
     #[arg(long, value_name = "PATH", help_heading = "Which file",
           conflicts_with_all = ["manifest_path", "packages", "bin", "lib", "example", "bench", "test", "release", "profile", "features", "all_features", "no_default_features", "target", "debuginfo"])]
     pub file: Option<PathBuf>,
-    /// The project's Cargo.toml [default: the one in this directory or above]
-    #[arg(long, value_name = "PATH", help_heading = "Which file")]
-    pub manifest_path: Option<PathBuf>,
-    /// The package whose target to read
-    #[arg(short = 'p', long = "package", value_name = "PKG", help_heading = "Which file")]
-    pub packages: Vec<String>,
+    #[command(flatten, next_help_heading = "Which file")]
+    pub selection: SelectionArgs,
     /// The binary named NAME [default: the package's binary, else its library]
     #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
     pub bin: Option<String>,
@@ -43,24 +37,6 @@ pub struct ArtifactArgs {
     /// The integration test named NAME
     #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
     pub test: Option<String>,
-    /// Build with the release profile (the default)
-    #[arg(long, conflicts_with = "profile", help_heading = "Which file")]
-    pub release: bool,
-    /// Build with this profile
-    #[arg(long, value_name = "NAME", help_heading = "Which file")]
-    pub profile: Option<String>,
-    /// Features to enable (comma-separated)
-    #[arg(long, value_name = "FEATURES", value_delimiter = ',', help_heading = "Which file")]
-    pub features: Vec<String>,
-    /// Enable all features
-    #[arg(long, help_heading = "Which file")]
-    pub all_features: bool,
-    /// Do not enable the default features
-    #[arg(long, help_heading = "Which file")]
-    pub no_default_features: bool,
-    /// Target triple
-    #[arg(long, value_name = "TRIPLE", help_heading = "Which file")]
-    pub target: Option<String>,
     /// Build apart, in <target-dir>/fastware/debuginfo, with symbols and line tables
     /// (debug = "line-tables-only", strip = false) set through --config
     #[arg(long, help_heading = "Which file")]
@@ -79,20 +55,13 @@ pub struct Loaded {
 }
 
 impl ArtifactArgs {
-    /// The cargo project, for saved builds; `None` with `--file` outside one.
-    pub fn project(&self) -> Result<Project, Failure> {
-        let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
-        Ok(fastware_cargo::project::locate(&cargo_program(), self.manifest_path.as_deref(), &cwd)?)
+    /// The cargo project, for saved builds.
+    pub fn project(&self) -> Result<Project, Error> {
+        self.selection.project()
     }
 
-    /// Reads `--file`, or builds the selected target with cargo and reads its file.
-    pub fn load(&self) -> Result<Loaded, Failure> {
-        if let Some(f) = &self.file {
-            let binary = Binary::open(f)?;
-            return Ok(Loaded { binary, origin: f.display().to_string(), profile: None, project: None });
-        }
-        let project = self.project()?;
-        let which = if let Some(n) = &self.bin {
+    fn which(&self) -> Which {
+        if let Some(n) = &self.bin {
             Which::Bin(n.clone())
         } else if let Some(n) = &self.example {
             Which::Example(n.clone())
@@ -104,19 +73,22 @@ impl ArtifactArgs {
             Which::Lib
         } else {
             Which::Default
-        };
+        }
+    }
+
+    /// Reads `--file`, or builds the selected target with cargo and reads its file.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        if let Some(f) = &self.file {
+            let binary = Binary::open(f)?;
+            return Ok(Loaded { binary, origin: f.display().to_string(), profile: None, project: None });
+        }
+        let project = self.project()?;
         let opts = ArtifactOptions {
             cargo: cargo_program(),
-            manifest_path: self.manifest_path.clone(),
-            selection: Selection {
-                packages: self.packages.clone(),
-                features: self.features.clone(),
-                all_features: self.all_features,
-                no_default_features: self.no_default_features,
-                target: self.target.clone(),
-            },
-            which,
-            profile: self.profile.as_deref().map(profile),
+            manifest_path: self.selection.manifest_path.clone(),
+            selection: self.selection.selection(),
+            which: self.which(),
+            profile: self.selection.profile(),
             debuginfo: self.debuginfo,
         };
         let built = fastware_cargo::artifact::build_artifact(&project, &opts)?;
@@ -136,7 +108,7 @@ impl ArtifactArgs {
 
 impl Loaded {
     /// Fails with the setting to change when the file has no symbol table.
-    pub fn need_symbols(&self) -> Result<(), Failure> {
+    pub fn need_symbols(&self) -> Result<(), Error> {
         if self.binary.has_symtab && !self.binary.functions.is_empty() {
             return Ok(());
         }
@@ -147,45 +119,50 @@ impl Loaded {
             ),
             None => "read an unstripped build of it: `strip = false` in its cargo profile".to_string(),
         };
-        Err(Failure::bad_input(format!("{} has {what}", self.binary.path.display())).hint(hint))
+        Err(Error::bad_input(format!("{} has {what}", self.binary.path.display())).with_hint(hint))
     }
 
     /// Fails with the setting to change when the file has no line tables.
-    pub fn need_lines(&self) -> Result<(), Failure> {
+    pub fn need_lines(&self) -> Result<(), Error> {
         if self.binary.kind.is_relocatable() {
-            return Err(Failure::bad_input(format!(
+            return Err(Error::bad_input(format!(
                 "--source reads the debug info of linked files; {} is an {}",
                 self.binary.path.display(),
                 self.binary.kind.name()
             ))
-            .hint("read the executable or shared library instead"));
+            .with_hint("read the executable or shared library instead"));
         }
         if self.binary.has_line_info() {
             return Ok(());
         }
-        let hint = match &self.profile {
+        Err(Error::bad_input(format!("{} has no line tables (.debug_line)", self.binary.path.display()))
+            .with_hint(self.line_tables_hint()))
+    }
+
+    /// What to set for line tables.
+    pub fn line_tables_hint(&self) -> String {
+        match &self.profile {
             Some(p) => format!(
                 "set `debug = \"line-tables-only\"` in [profile.{p}] (and `strip = false`), or add --debuginfo for a separate build with line tables"
             ),
             None => "build it with `debug = \"line-tables-only\"` in its cargo profile".to_string(),
-        };
-        Err(Failure::bad_input(format!("{} has no line tables (.debug_line)", self.binary.path.display())).hint(hint))
+        }
     }
 }
 
 /// The `PATTERN` argument as a pattern.
-pub fn pattern(text: &str, regex: bool) -> Result<Pattern, Failure> {
-    Pattern::new(text, regex).map_err(Failure::bad_input)
+pub fn pattern(text: &str, regex: bool) -> Result<Pattern, Error> {
+    Pattern::new(text, regex).map_err(Error::bad_input)
 }
 
 /// No function matches: say so, with near names.
-pub fn no_match(b: &Binary, pattern: &str) -> Failure {
+pub fn no_match(b: &Binary, pattern: &str) -> Error {
     let near = b.near_names(pattern);
-    let f = Failure::bad_input(format!("no function matches `{pattern}` in {}", b.path.display()));
+    let f = Error::bad_input(format!("no function matches `{pattern}` in {}", b.path.display()));
     if near.is_empty() {
-        f.hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
+        f.with_hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
     } else {
-        f.hint(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+        f.with_hint(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
     }
 }
 
@@ -219,7 +196,7 @@ pub struct FunctionArgs {
 }
 
 impl FunctionArgs {
-    pub fn compile(&self) -> Result<Pattern, Failure> {
+    pub fn compile(&self) -> Result<Pattern, Error> {
         pattern(&self.pattern, self.regex)
     }
 
@@ -233,14 +210,14 @@ impl FunctionArgs {
         items: &'a [T],
         name: impl Fn(&T) -> &str,
         pattern: &Pattern,
-    ) -> Result<Option<&'a T>, Failure> {
+    ) -> Result<Option<&'a T>, Error> {
         if items.is_empty() {
             return Err(no_match(b, &self.pattern));
         }
         if let Some(i) = self.index {
             return items.get(i).map(Some).ok_or_else(|| {
-                Failure::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
-                    .hint("run without INDEX to list them")
+                Error::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
+                    .with_hint("run without INDEX to list them")
             });
         }
         if let [one] = items {
@@ -252,65 +229,4 @@ impl FunctionArgs {
             _ => None,
         })
     }
-}
-
-/// A source path as people read it: relative to this directory, the Rust
-/// library's without the compiler's build path, a crate's from its name.
-pub fn short_path(path: &str) -> String {
-    if let Some(rest) = path.strip_prefix("/rustc/") {
-        if let Some(i) = rest.find('/') {
-            return format!("<rust>/{}", &rest[i + 1..]);
-        }
-    }
-    if let Some(i) = path.find("/registry/src/") {
-        let rest = &path[i + "/registry/src/".len()..];
-        if let Some(j) = rest.find('/') {
-            return rest[j + 1..].to_string();
-        }
-    }
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Ok(rel) = Path::new(path).strip_prefix(&cwd) {
-            return rel.display().to_string();
-        }
-    }
-    path.to_string()
-}
-
-/// Several functions match: each with an index to pick it by (a table, CSV,
-/// or JSON `matches`), one row of cells and one JSON object per function.
-pub fn write_matches(
-    out: &mut dyn std::io::Write,
-    loaded: &Loaded,
-    format: Format,
-    columns: Vec<Column>,
-    rows: Vec<(Vec<(String, String)>, Value)>,
-) -> CmdResult {
-    if format == Format::Json {
-        let v: Vec<Value> = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, mut v))| {
-                v["index"] = json!(i);
-                v
-            })
-            .collect();
-        fastware_report::write_json(out, &json!({"file": loaded.binary.path, "matches": v}))?;
-        return Ok(());
-    }
-    let mut all = vec![Column::right("index", "index")];
-    all.extend(columns);
-    let mut t = Table::new(all);
-    let n = rows.len();
-    for (i, (cells_of, _)) in rows.into_iter().enumerate() {
-        let mut row = vec![cells::count(i as u64)];
-        row.extend(cells_of);
-        t.row(row);
-    }
-    if format == Format::Csv {
-        t.write_csv(out)?;
-    } else {
-        writeln!(out, "{n} functions match in {}; give the INDEX of one:", loaded.origin)?;
-        t.write_text(out, 2, fastware_report::terminal_width())?;
-    }
-    Ok(())
 }

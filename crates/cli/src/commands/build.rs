@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress, Selection};
+use fastware_cargo::run::{BuildOptions, Deep, Profile, Progress};
 use fastware_report::{Format, OutputFile};
 
-use super::{cargo_program, profile_name};
-use crate::{CmdResult, Failure, OutputArgs};
+use super::cargo_program;
+use super::selection::SelectionArgs;
+use crate::{CmdResult, Error, OutputArgs};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -26,28 +27,8 @@ Unstable cargo and rustc flags are enabled with RUSTC_BOOTSTRAP=1 for that build
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct BuildCmd {
-    /// The project's Cargo.toml [default: the one in this directory or above]
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
-    /// Package(s) to build
-    #[arg(short = 'p', long = "package", value_name = "PKG")]
-    packages: Vec<String>,
-    /// Build with the release profile (the default)
-    #[arg(long, conflicts_with = "profile")]
-    release: bool,
-    /// Build with this profile (dev, release, or a custom one)
-    #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
-    /// Features to enable (comma-separated)
-    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
-    features: Vec<String>,
-    #[arg(long)]
-    all_features: bool,
-    #[arg(long)]
-    no_default_features: bool,
-    /// Target triple
-    #[arg(long, value_name = "TRIPLE")]
-    target: Option<String>,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Build once, then mark FILE as changed and measure the rebuild [default: the package's crate root]
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     hot: Option<String>,
@@ -70,21 +51,15 @@ pub struct BuildCmd {
     cargo_args: Vec<String>,
 }
 
-impl From<fastware_cargo::Error> for Failure {
-    fn from(e: fastware_cargo::Error) -> Failure {
-        Failure { message: e.message, hint: e.hint, status: if e.bad_input { 2 } else { 1 } }
-    }
-}
-
 pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     let format = a.output.format();
     if format == Format::Csv {
-        return Err(Failure::bad_input("fastware build writes a table or JSON").hint("use --format json"));
+        return Err(Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"));
     }
     let cargo = cargo_program();
-    let cwd = std::env::current_dir().map_err(|e| Failure::bad_input(format!("no current directory: {e}")))?;
-    let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
-    let profile = a.profile.as_deref().map_or(Profile::Release, super::profile);
+    let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
+    let project = a.selection.project()?;
+    let profile = a.selection.profile().unwrap_or(Profile::Release);
     let deep = a.deep.as_deref().map(|d| match d {
         "" | "members" => Deep::Members,
         "all" => Deep::All,
@@ -92,35 +67,26 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     });
     let hot = match &a.hot {
         None => None,
-        Some(f) if f.is_empty() => Some(default_hot_file(&project, &a.packages)?),
+        Some(f) if f.is_empty() => Some(default_hot_file(&project, &a.selection.packages)?),
         Some(f) => {
             let f = PathBuf::from(f);
             let f = if f.is_absolute() { f } else { cwd.join(f) };
             if !f.is_file() {
-                return Err(Failure::bad_input(format!("no such file to mark as changed: {}", f.display())));
+                return Err(Error::bad_input(format!("no such file to mark as changed: {}", f.display())));
             }
             Some(f)
         }
     };
     let opts = BuildOptions {
         cargo,
-        selection: Selection {
-            packages: a.packages.clone(),
-            features: a.features.clone(),
-            all_features: a.all_features,
-            no_default_features: a.no_default_features,
-            target: a.target.clone(),
-        },
+        selection: a.selection.selection(),
         profile: profile.clone(),
         extra: a.cargo_args.clone(),
         deep,
         hot,
         jobs: a.jobs,
-        self_exe: std::env::current_exe().map_err(|e| Failure {
-            message: format!("cannot find fastware's own executable: {e}"),
-            hint: None,
-            status: 1,
-        })?,
+        self_exe: std::env::current_exe()
+            .map_err(|e| Error::failed(format!("cannot find fastware's own executable: {e}")))?,
     };
     // the report page's path is checked before the build, not after it
     let html = a.html.as_deref().map(|p| OutputFile::create(p, &[], a.force)).transpose()?;
@@ -138,12 +104,9 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     }
     let result = result?;
     if result.run.interrupted || fastware_cargo::run::was_interrupted() {
-        return Err(Failure {
-            message: "interrupted: the build was stopped; nothing was written outside fastware's target directory"
-                .into(),
-            hint: None,
-            status: 130,
-        });
+        return Err(Error::interrupted(
+            "interrupted: the build was stopped; nothing was written outside fastware's target directory",
+        ));
     }
     if !result.run.success
         && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none())
@@ -154,36 +117,29 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
             .any(|e| e.contains("did not match any packages") || e.contains("unexpected argument"))
     {
         let first = result.run.errors.iter().find(|e| e.starts_with("error")).cloned().unwrap_or_default();
-        return Err(Failure::bad_input(first.trim_start_matches("error: ").to_string()));
+        return Err(Error::bad_input(first.trim_start_matches("error: ").to_string()));
     }
-    let mut diagnosis = fastware_build::diagnose(&result, &project.workspace_root, profile_name(&profile))?;
+    let mut diagnosis = fastware_build::diagnose(&result, &project.workspace_root, profile.name())?;
     diagnosis.findings = fastware_build::findings(&diagnosis);
-    let top = a.output.top.unwrap_or(15);
+    let report = fastware_build::BuildReport::new(&diagnosis, a.output.top.unwrap_or(15));
     if let Some(mut f) = html {
         let path = f.path().to_path_buf();
-        f.write_all(fastware_build::render::html(&diagnosis, 0).as_bytes())
+        f.write_all(fastware_build::render::html(&report, 0).as_bytes())
             .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
         f.commit()?;
         crate::note(&format!("wrote {}", path.display()));
     }
-    match format {
-        Format::Json => fastware_report::write_json(out, &fastware_build::render::json(&diagnosis))?,
-        _ => fastware_build::render::text(out, &diagnosis, top, fastware_report::terminal_width())?,
-    }
+    fastware_report::emit(&report, format, out)?;
     if !diagnosis.success {
         out.flush()?;
-        return Err(Failure {
-            message: "the build failed (cargo's errors are above; what was measured is reported)".into(),
-            hint: None,
-            status: 1,
-        });
+        return Err(Error::failed("the build failed (cargo's errors are above; what was measured is reported)"));
     }
     Ok(())
 }
 
 /// The crate root of the package being built: the one selected, or of the
 /// members built, the one no other member depends on (the final crate).
-fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[String]) -> Result<PathBuf, Failure> {
+fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[String]) -> Result<PathBuf, Error> {
     let names: Vec<&String> =
         if packages.is_empty() { project.default_members.iter().collect() } else { packages.iter().collect() };
     let roots: Vec<&String> = names
@@ -192,18 +148,18 @@ fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[Stri
         .filter(|n| !names.iter().any(|o| project.member(o).is_some_and(|p| p.dependencies.contains(n))))
         .collect();
     let [name] = roots.as_slice() else {
-        return Err(Failure::bad_input("--hot needs a file when several independent packages are built")
-            .hint("give one with --hot path/to/src/main.rs, or pick a package with -p"));
+        return Err(Error::bad_input("--hot needs a file when several independent packages are built")
+            .with_hint("give one with --hot path/to/src/main.rs, or pick a package with -p"));
     };
     let pkg = project
         .member(name)
-        .ok_or_else(|| Failure::bad_input(format!("--hot: {name} is not a member of this workspace")))?;
+        .ok_or_else(|| Error::bad_input(format!("--hot: {name} is not a member of this workspace")))?;
     let target = pkg
         .targets
         .iter()
         .find(|t| t.kinds.iter().any(|k| k == "lib"))
         .or_else(|| pkg.targets.iter().find(|t| t.kinds.iter().any(|k| k == "bin")))
-        .ok_or_else(|| Failure::bad_input(format!("--hot: {name} has no lib or bin target")))?;
+        .ok_or_else(|| Error::bad_input(format!("--hot: {name} has no lib or bin target")))?;
     Ok(target.src_path.clone())
 }
 

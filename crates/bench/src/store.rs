@@ -1,0 +1,129 @@
+//! Results kept by name: those `fastware bench cargo --save NAME` wrote
+//! (`<target-dir>/fastware/bench/NAME.json`), and the criterion baselines of
+//! the project (`<target-dir>/criterion`); and reading one side of a
+//! comparison, which may be either, a file, or `DIR[@BASELINE]`.
+
+use std::path::{Path, PathBuf};
+
+use fastware_report::{Error, OutputFile};
+
+use crate::input::Format;
+use crate::results::Results;
+use crate::saved::SavedResults;
+
+/// A project's saved results and criterion baselines.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+    criterion: PathBuf,
+}
+
+impl Store {
+    /// The store of the project whose target directory is `target_dir`.
+    pub fn new(target_dir: &Path) -> Store {
+        Store { dir: target_dir.join("fastware").join("bench"), criterion: target_dir.join("criterion") }
+    }
+
+    /// A name is a file name: no slashes, no leading dot.
+    pub fn check_name(name: &str) -> Result<(), Error> {
+        if name.is_empty() || name.contains('/') || name.starts_with('.') {
+            return Err(Error::bad_input(format!("--save {name:?}: a name without slashes, like `before`")));
+        }
+        Ok(())
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.json"))
+    }
+
+    /// Saves `results` as `name`; returns the file.
+    pub fn save(&self, results: &SavedResults, name: &str) -> Result<PathBuf, Error> {
+        Store::check_name(name)?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::failed(format!("cannot create {}: {e}", self.dir.display())))?;
+        let path = self.path(name);
+        let mut f = OutputFile::create_owned(&path)?;
+        fastware_report::json::write(&mut f, results)
+            .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
+        f.commit()?;
+        Ok(path)
+    }
+
+    /// The names results were saved under, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Results saved as `name`, else the criterion baseline `name`.
+    pub fn read(&self, name: &str, force: Option<Format>) -> Result<Option<Results>, Error> {
+        let saved = self.path(name);
+        if saved.is_file() {
+            return crate::input::read(&saved, None, force).map(Some);
+        }
+        if crate::criterion::baselines_in(&self.criterion).iter().any(|b| b == name) {
+            return crate::criterion::read(&self.criterion, name).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// What there is to compare, for a hint: `saved: a, b; criterion baselines: base, new`.
+    pub fn known(&self) -> Option<String> {
+        let mut known = Vec::new();
+        let names = self.names();
+        if !names.is_empty() {
+            known.push(format!("saved: {}", names.join(", ")));
+        }
+        let baselines = crate::criterion::baselines_in(&self.criterion);
+        if !baselines.is_empty() {
+            known.push(format!("criterion baselines: {}", baselines.join(", ")));
+        }
+        (!known.is_empty()).then(|| known.join("; "))
+    }
+}
+
+/// A criterion directory without `@BASELINE`: `new`, or its only baseline.
+fn default_baseline(dir: &Path) -> Option<String> {
+    let root = crate::criterion::root_of(dir)?;
+    let names = crate::criterion::baselines_in(&root);
+    if names.iter().any(|n| n == "new") {
+        return Some("new".into());
+    }
+    match names.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// Reads one side of a comparison: a file, `DIR[@BASELINE]`, or a name in
+/// `store` (the project's, when there is one).
+pub fn read_side(arg: &str, force: Option<Format>, store: Option<&Store>) -> Result<Results, Error> {
+    let p = Path::new(arg);
+    if p.exists() {
+        let baseline = if p.is_dir() { default_baseline(p) } else { None };
+        return crate::input::read(p, baseline.as_deref(), force);
+    }
+    if let Some((dir, baseline)) = arg.rsplit_once('@') {
+        if Path::new(dir).is_dir() {
+            return crate::input::read(Path::new(dir), Some(baseline), force);
+        }
+    }
+    let message = format!("{arg}: no such file or directory, and no saved results or criterion baseline by that name");
+    let Some(store) = store else {
+        return Err(Error::bad_input(message).with_hint("give a file, or run in the project (or add --manifest-path)"));
+    };
+    if let Some(r) = store.read(arg, force)? {
+        return Ok(r);
+    }
+    let hint = match store.known() {
+        Some(k) => format!("this project has {k}"),
+        None => "save results with `fastware bench cargo --save NAME`, or give a file".to_string(),
+    };
+    Err(Error::bad_input(message).with_hint(hint))
+}

@@ -1,0 +1,123 @@
+//! The JSON convention every command follows (`--format json`, saved
+//! results, the history): a top-level `"schema": "fastware/<command>/<n>"`
+//! naming the result's kind and version; times in microseconds, the unit in
+//! the field name (`*_us`); shares in 0..1 (`*_share`, `share_of_*`);
+//! sizes in bytes; counts as integers.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::Error;
+
+/// A duration held in nanoseconds, written as microseconds: an integer when
+/// it is one, else a fraction, so that nothing is rounded away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Micros(pub i64);
+
+impl Micros {
+    pub fn from_secs(s: f64) -> Micros {
+        Micros((s * 1e9).round() as i64)
+    }
+    pub fn ns(self) -> i64 {
+        self.0
+    }
+    pub fn secs(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+}
+
+impl Serialize for Micros {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 1000 == 0 {
+            s.serialize_i64(self.0 / 1000)
+        } else {
+            s.serialize_f64(self.0 as f64 / 1000.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Micros {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Micros, D::Error> {
+        let us = f64::deserialize(d)?;
+        Ok(Micros((us * 1000.0).round() as i64))
+    }
+}
+
+/// A duration in nanoseconds with fractions (a benchmark's time per
+/// iteration), written as microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+pub struct FracMicros(pub f64);
+
+impl Serialize for FracMicros {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.0 / 1000.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FracMicros {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FracMicros, D::Error> {
+        Ok(FracMicros(f64::deserialize(d)? * 1000.0))
+    }
+}
+
+/// `part / whole` rounded to 4 decimals; `None` when `whole` is 0.
+pub fn share(part: f64, whole: f64) -> Option<f64> {
+    (whole != 0.0).then(|| (part / whole * 10_000.0).round() / 10_000.0)
+}
+
+/// Writes a result as pretty JSON and a final newline.
+pub fn write<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    writeln!(out)
+}
+
+/// Reads back a result saved by [`write`], checking that its `schema` is
+/// `expected` (a result of another kind, or of a later version, is refused
+/// with a clear message).
+pub fn read<T: for<'de> Deserialize<'de>>(text: &str, expected: &str, path: &str) -> Result<T, Error> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| Error::input(path, None, format!("not a fastware result: {e}")))?;
+    let schema = v.get("schema").and_then(|s| s.as_str()).unwrap_or_default();
+    if schema != expected {
+        let (kind, version) = expected.rsplit_once('/').unwrap_or((expected, ""));
+        let message = match schema.rsplit_once('/') {
+            Some((k, n)) if k == kind => {
+                format!("a {k} result of version {n}: this fastware reads version {version}")
+            }
+            _ if schema.is_empty() => format!("not a fastware result (no schema), expected {expected}"),
+            _ => format!("a {schema} result, expected {expected}"),
+        };
+        return Err(Error::input(path, None, message));
+    }
+    serde_json::from_value(v).map_err(|e| Error::input(path, None, format!("damaged {expected} result: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micros_are_exact() {
+        assert_eq!(serde_json::to_string(&Micros(6_827_000)).expect("json"), "6827");
+        assert_eq!(serde_json::to_string(&Micros(1_500)).expect("json"), "1.5");
+        let back: Micros = serde_json::from_str("1.5").expect("read");
+        assert_eq!(back, Micros(1_500));
+        assert_eq!(share(1.0, 3.0), Some(0.3333));
+        assert_eq!(share(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn schemas_are_checked() {
+        #[derive(Deserialize)]
+        struct R {
+            n: u32,
+        }
+        let ok: R = read(r#"{"schema":"fastware/x/1","n":3}"#, "fastware/x/1", "f").expect("reads");
+        assert_eq!(ok.n, 3);
+        let e = read::<R>(r#"{"schema":"fastware/x/2","n":3}"#, "fastware/x/1", "f").err().expect("refused");
+        assert_eq!(e.to_string(), "a fastware/x result of version 2: this fastware reads version 1 (f)");
+        let e = read::<R>(r#"{"n":3}"#, "fastware/x/1", "f").err().expect("refused");
+        assert!(e.to_string().starts_with("not a fastware result (no schema)"), "{e}");
+    }
+}
