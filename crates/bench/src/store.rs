@@ -24,21 +24,13 @@ impl Store {
         Store { dir: target_dir.join("fastware").join("bench"), criterion: target_dir.join("criterion") }
     }
 
-    /// A name is a file name: no slashes, no leading dot.
-    pub fn check_name(name: &str) -> Result<(), Error> {
-        if name.is_empty() || name.contains('/') || name.starts_with('.') {
-            return Err(Error::bad_input(format!("--save {name:?}: a name without slashes, like `before`")));
-        }
-        Ok(())
-    }
-
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.json"))
     }
 
     /// Saves `results` as `name`; returns the file.
     pub fn save(&self, results: &SavedResults, name: &str) -> Result<PathBuf, Error> {
-        Store::check_name(name)?;
+        fastware_report::output::check_name(name)?;
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::failed(format!("cannot create {}: {e}", self.dir.display())))?;
         let path = self.path(name);

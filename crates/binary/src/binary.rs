@@ -216,7 +216,7 @@ impl Binary {
     }
 
     fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
-        self.arch = Arch::from_object(file.architecture()).map_err(|m| Error::input(shown, None, m))?;
+        self.arch = Arch::from_object(file.architecture()).map_err(|e| Error::input(shown, None, e.message))?;
         self.big_endian = !file.is_little_endian();
         Ok(())
     }

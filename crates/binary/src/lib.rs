@@ -18,6 +18,7 @@ pub mod diff;
 pub mod inline;
 pub mod listing;
 pub mod report;
+pub mod saved;
 pub mod select;
 pub mod size;
 pub mod target;

@@ -13,9 +13,9 @@ pub enum Pattern {
 }
 
 impl Pattern {
-    pub fn new(text: &str, regex: bool) -> Result<Pattern, String> {
+    pub fn new(text: &str, regex: bool) -> Result<Pattern, fastware_report::Error> {
         if regex {
-            Regex::new(text).map(Pattern::Regex).map_err(|e| format!("invalid regex: {e}"))
+            fastware_report::parse::regex(text).map(Pattern::Regex)
         } else {
             Ok(Pattern::Substring(text.to_string()))
         }
@@ -67,6 +67,51 @@ impl Binary {
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name).then(a.sym.address.cmp(&b.sym.address)));
         out
+    }
+
+    /// No function matches `pattern`: the error, with near names.
+    pub fn no_match(&self, pattern: &str) -> fastware_report::Error {
+        let near = self.near_names(pattern);
+        let e =
+            fastware_report::Error::bad_input(format!("no function matches `{pattern}` in {}", self.path.display()));
+        if near.is_empty() {
+            e.with_hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
+        } else {
+            e.with_hint(format!(
+                "did you mean {}?",
+                near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+            ))
+        }
+    }
+
+    /// Of the functions `pattern` found (`items`): the one `index` names,
+    /// the only one, or the one whose name is the pattern (or ends in
+    /// `::PATTERN`); `None` when the caller should list them to choose from.
+    /// No match at all is an error naming near names.
+    pub fn choose<'a, T>(
+        &self,
+        items: &'a [T],
+        index: Option<usize>,
+        name: impl Fn(&T) -> &str,
+        pattern: &Pattern,
+    ) -> Result<Option<&'a T>, fastware_report::Error> {
+        if items.is_empty() {
+            return Err(self.no_match(pattern.text()));
+        }
+        if let Some(i) = index {
+            return items.get(i).map(Some).ok_or_else(|| {
+                fastware_report::Error::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
+                    .with_hint("run without INDEX to list them")
+            });
+        }
+        if let [one] = items {
+            return Ok(Some(one));
+        }
+        let exact: Vec<&T> = items.iter().filter(|f| pattern.is_exact(name(f))).collect();
+        Ok(match exact.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        })
     }
 
     /// Up to five function names close to the pattern, for "did you mean".

@@ -39,6 +39,37 @@ pub struct Finding {
     pub change: String,
     /// Why that should help.
     pub why: String,
+    /// The same rule on other crates or units, smaller first-cited figure
+    /// first: one finding per rule, a row per subject.
+    pub also: Vec<Finding>,
+}
+
+impl Finding {
+    /// What orders a rule's subjects: its first cited figure.
+    fn weight(&self) -> f64 {
+        self.evidence.first().map_or(0.0, |e| e.value)
+    }
+}
+
+/// One finding per rule, in the order rules first fire: the subject with
+/// the largest figure leads, the others follow in `also`, largest first.
+fn grouped(all: Vec<Finding>) -> Vec<Finding> {
+    let mut rules: Vec<Vec<Finding>> = Vec::new();
+    for f in all {
+        match rules.iter_mut().find(|g| g[0].rule == f.rule) {
+            Some(g) => g.push(f),
+            None => rules.push(vec![f]),
+        }
+    }
+    rules
+        .into_iter()
+        .map(|mut g| {
+            g.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
+            let mut head = g.remove(0);
+            head.also = g;
+            head
+        })
+        .collect()
 }
 
 /// A time of `ns` nanoseconds, cited in microseconds as the report has it.
@@ -107,7 +138,7 @@ pub fn findings(d: &Diagnosis) -> Vec<Finding> {
         out.extend(alone(d, i, u));
     }
     out.extend(incremental(d));
-    out
+    grouped(out)
 }
 
 fn settings_of<'a>(d: &'a Diagnosis, crate_name: &str) -> Option<(usize, &'a UnitRow)> {
@@ -139,6 +170,7 @@ fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         change: format!(
             "lto = {setting} here: for the builds you iterate on, set `lto = \"off\"` (or `\"thin\"`) in the profile, and keep full LTO for the artifacts you ship (e.g. a separate `[profile.dist]` with `inherits = \"release\"`)"
         ),
+        also: Vec::new(),
         why: "LTO re-optimises the whole program at link time, on one or few threads, after every other step; it is the part of a release build that grows fastest with code size (seed 002: fat LTO took about 4× as long as no LTO)".into(),
     })
 }
@@ -165,6 +197,7 @@ fn debuginfo(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         change: format!(
             "debuginfo={level} here: set `debug = \"line-tables-only\"` (backtraces and profilers keep file:line) or `debug = false` in the profile you iterate with"
         ),
+        also: Vec::new(),
         why: "full debug info makes LLVM track every variable through optimisation and write much larger objects for the linker (seed 002: debug = \"full\" added 30–50% to the build)".into(),
     })
 }
@@ -217,6 +250,7 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
         title: format!("the final crate {} is optimised at opt-level 3 and LLVM is most of its time", u.label),
         evidence,
         change: "optimise dependencies fully and the final crate less: `[profile.release] opt-level = 1` with `[profile.release.package.\"*\"] opt-level = 3`".into(),
+        also: Vec::new(),
         why: "code is optimised in the crate that instantiates it, and the final crate, last on the critical path, instantiates most of it; dependencies are cached between builds, the final crate is rebuilt every time (seed 002: the final crate at opt-level 1 with dependencies at 3)".into(),
     })
 }
@@ -266,6 +300,7 @@ fn heavy_functions(i: usize, c: &CrateDeep) -> Option<Finding> {
         title: format!("{} functions take {} of {}'s LLVM time", top.len(), pct(sum, l.function_ns), c.crate_name),
         evidence,
         change: advice.join("; "),
+        also: Vec::new(),
         why: "LLVM's time grows faster than linearly with a function's size after inlining, and every instantiation of a generic is optimised again; a large async fn is one large state machine (seed 002: boxing the awaited futures cut one function from 5.3 s to 2.1 s)".into(),
     })
 }
@@ -287,6 +322,7 @@ fn drop_glue(i: usize, c: &CrateDeep) -> Option<Finding> {
             share("share of the crate's LLVM time on functions", t as f64, l.function_ns as f64, format!("/deep/{i}/llvm/drop_glue_share")),
         ],
         change: "find the types with `fastware trace <trace> --by instance --filter drop_in_place`; box large rarely-used fields, keep fewer values alive across `.await`s, and avoid many distinct instantiations of types that own heap data".into(),
+        also: Vec::new(),
         why: "rustc generates drop code for every concrete type, and an async fn's state machine needs drop code for every state (seed 002: 84% of the time spent on `core`'s code was drop_in_place)".into(),
     })
 }
@@ -310,6 +346,7 @@ fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
         change: format!(
             "the obligation is {arg}: hide the deeply nested type behind a box (`Box<dyn Trait>`, `Pin<Box<dyn Future + Send>>`, a combinator library's `.boxed()`) at the points where it is built up"
         ),
+        also: Vec::new(),
         why: "proving a bound like `Send` on a type nested dozens of levels deep makes the trait solver walk the whole type, for every place that asks (seed 004: one obligation took 40 s; `.boxed()` cut the hot build from 71 s to 14 s)".into(),
     })
 }
@@ -332,6 +369,7 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
         title: format!("linking {} takes {:.2} s", u.label, l),
         evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_us")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
         change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
+        also: Vec::new(),
         why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
     })
 }
@@ -352,6 +390,7 @@ fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
             Evidence { what: "average units running at once".into(), value: (d.parallelism * 100.0).round() / 100.0, measure: Measure::Count, pointer: "/build/parallelism".into() },
         ],
         change: format!("split {} into crates that can compile in parallel; at least move the binary's `main` into a thin bin over a lib, so a change to the bin does not rebuild the lib", u.package),
+        also: Vec::new(),
         why: "the crate is on the critical path with nothing to run beside it, so one core works and the others wait (seed 004: a lib + bin split made hot builds of the bin 20% faster)".into(),
     })
 }
@@ -382,6 +421,7 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
         title: format!("a hot {} rebuild takes {:.1} s without incremental compilation", d.profile, d.wall),
         evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_us".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_us"))],
         change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
+        also: Vec::new(),
         why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
     })
 }
@@ -464,6 +504,21 @@ mod tests {
         assert!(fired(&at(3 * S, 10 * S), "lto"));
         assert!(!fired(&at(3 * S, 25 * S), "lto"), "below the share");
         assert!(!fired(&at(S, 2 * S), "lto"), "below the seconds");
+    }
+
+    #[test]
+    fn a_rule_on_several_crates_is_one_finding_largest_first() {
+        let named = |name: &str, lto: i64| {
+            let mut c = with_phase(deep(20 * S), Phase::Lto, lto);
+            c.crate_name = name.into();
+            c
+        };
+        let d = diagnosis(vec![unit(0, 10.0)], vec![named("small", 4 * S), named("big", 9 * S), named("mid", 6 * S)]);
+        let lto: Vec<Finding> = findings(&d).into_iter().filter(|f| f.rule == "lto").collect();
+        assert_eq!(lto.len(), 1, "one finding for the rule");
+        assert_eq!(lto[0].subject, "big");
+        let also: Vec<&str> = lto[0].also.iter().map(|f| f.subject.as_str()).collect();
+        assert_eq!(also, ["mid", "small"]);
     }
 
     #[test]

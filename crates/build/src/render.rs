@@ -216,6 +216,10 @@ impl Render for BuildReport {
             out.line(format_args!("{}. [{}] {}", n + 1, f.rule, f.title))?;
             let ev: Vec<String> = f.evidence.iter().map(evidence_text).collect();
             out.line(format_args!("   measured: {}", ev.join("; ")))?;
+            for a in &f.also {
+                let ev: Vec<String> = a.evidence.iter().map(evidence_text).collect();
+                out.line(format_args!("   also: {}: {}", a.title, ev.join("; ")))?;
+            }
             out.line(format_args!("   try: {}", f.change))?;
             out.line(format_args!("   why: {}", f.why))?;
         }
@@ -308,7 +312,11 @@ pub fn html(d: &BuildReport, top: usize) -> String {
         body.push_str("<p class=\"muted\">No rule's measured threshold was reached.</p>");
     }
     for f in &d.findings {
-        let ev: Vec<String> = f.evidence.iter().map(|e| escape(&evidence_text(e))).collect();
+        let mut ev: Vec<String> = f.evidence.iter().map(|e| escape(&evidence_text(e))).collect();
+        for a in &f.also {
+            let more: Vec<String> = a.evidence.iter().map(|e| escape(&evidence_text(e))).collect();
+            ev.push(format!("<br>also: {}: {}", escape(&a.title), more.join("; ")));
+        }
         let _ = write!(
             body,
             "<div class=\"finding\" data-rule=\"{}\"><h3>{}</h3><p><b>Measured:</b> {}</p><p><b>Try:</b> {}</p><p class=\"muted\">{}</p></div>",

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use fastware_report::json::share;
 use fastware_report::Micros;
 
-use crate::diagnosis::{CrateDeep, Diagnosis, UnitRow};
+use crate::diagnosis::{CrateDeep, Diagnosis, Settings, UnitRow};
 use crate::findings::{Finding, Measure};
 use crate::phases::Phase;
 
@@ -58,16 +58,6 @@ pub struct PathRow {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SettingsRow {
-    pub opt_level: Option<String>,
-    pub lto: Option<String>,
-    pub debuginfo: Option<String>,
-    pub codegen_units: Option<u32>,
-    pub incremental: bool,
-    pub linker: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitReport {
     pub index: usize,
     pub unit: String,
@@ -89,7 +79,8 @@ pub struct UnitReport {
     pub alone_us: Micros,
     pub alone_share: Option<f64>,
     pub on_critical_path: bool,
-    pub settings: Option<SettingsRow>,
+    /// rustc's codegen settings, from its command line.
+    pub settings: Option<Settings>,
 }
 
 impl UnitReport {
@@ -115,14 +106,7 @@ impl UnitReport {
             alone_us: s(u.alone),
             alone_share: share(u.alone, span),
             on_critical_path: u.on_critical_path,
-            settings: u.settings.as_ref().map(|st| SettingsRow {
-                opt_level: st.opt_level.clone(),
-                lto: st.lto.clone(),
-                debuginfo: st.debuginfo.clone(),
-                codegen_units: st.codegen_units,
-                incremental: st.incremental,
-                linker: st.linker_name().map(str::to_string),
-            }),
+            settings: u.settings.clone(),
         }
     }
 
@@ -317,6 +301,8 @@ pub struct EvidenceReport {
     pub pointer: String,
 }
 
+/// A finding: the rule's largest case, with the same rule's other
+/// subjects (crates, units) in `also`, largest first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FindingReport {
     pub rule: String,
@@ -325,6 +311,33 @@ pub struct FindingReport {
     pub evidence: Vec<EvidenceReport>,
     pub change: String,
     pub why: String,
+    #[serde(default)]
+    pub also: Vec<AlsoReport>,
+}
+
+/// Another subject the same rule fired on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlsoReport {
+    pub subject: String,
+    pub title: String,
+    pub evidence: Vec<EvidenceReport>,
+}
+
+fn evidence(f: &Finding) -> Vec<EvidenceReport> {
+    f.evidence
+        .iter()
+        .map(|e| EvidenceReport {
+            what: e.what.clone(),
+            value: e.value,
+            measure: match e.measure {
+                Measure::Micros => "microseconds",
+                Measure::Share => "share",
+                Measure::Count => "count",
+            }
+            .into(),
+            pointer: e.pointer.clone(),
+        })
+        .collect()
 }
 
 impl FindingReport {
@@ -333,23 +346,14 @@ impl FindingReport {
             rule: f.rule.into(),
             subject: f.subject.clone(),
             title: f.title.clone(),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| EvidenceReport {
-                    what: e.what.clone(),
-                    value: e.value,
-                    measure: match e.measure {
-                        Measure::Micros => "microseconds",
-                        Measure::Share => "share",
-                        Measure::Count => "count",
-                    }
-                    .into(),
-                    pointer: e.pointer.clone(),
-                })
-                .collect(),
+            evidence: evidence(f),
             change: f.change.clone(),
             why: f.why.clone(),
+            also: f
+                .also
+                .iter()
+                .map(|a| AlsoReport { subject: a.subject.clone(), title: a.title.clone(), evidence: evidence(a) })
+                .collect(),
         }
     }
 }

@@ -4,14 +4,11 @@
 //! never `--emit asm` or another codegen setting — and names it in its JSON
 //! messages. Only `--debuginfo` builds apart, in `<target>/fastware/debuginfo`.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde_json::Value;
-
 use crate::project::Project;
-use crate::run::{artifact_of, Artifact, Profile, Selection};
+use crate::run::{read_messages, Artifact, Profile, Selection};
 use crate::Error;
 
 /// Which target's file.
@@ -102,12 +99,7 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
     let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {}: {e}", opts.cargo)))?;
     let mut artifacts = Vec::new();
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
-            if v["reason"] == "compiler-artifact" {
-                artifacts.push(artifact_of(&v));
-            }
-        }
+        read_messages(out, |a| artifacts.push(a), |_| {});
     }
     let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
     if !status.success() {

@@ -3,15 +3,13 @@
 //! whose names change with every build. The harness's own output passes
 //! through to stderr as it comes and is kept for reading.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use serde_json::Value;
-
 use crate::project::Project;
-use crate::run::artifact_of;
+use crate::run::read_messages;
 use crate::Error;
 
 /// A bench binary cargo built and ran.
@@ -55,24 +53,19 @@ pub fn run_bench(
     let mut binaries = Vec::new();
     let mut echo = std::io::stderr();
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if line.starts_with('{') {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if v["reason"] == "compiler-artifact" && v["profile"]["test"] == true {
-                        let a = artifact_of(&v);
-                        if let Some(path) = a.executable {
-                            binaries.push(BenchBinary { target: a.target, path, fresh: a.fresh });
-                        }
-                    }
-                    if v.get("reason").is_some() {
-                        continue;
-                    }
+        read_messages(
+            out,
+            |a| {
+                if let (true, Some(path)) = (a.test, a.executable) {
+                    binaries.push(BenchBinary { target: a.target, path, fresh: a.fresh });
                 }
-            }
-            let _ = writeln!(echo, "{line}");
-            output.push_str(&line);
-            output.push('\n');
-        }
+            },
+            |line| {
+                let _ = writeln!(echo, "{line}");
+                output.push_str(&line);
+                output.push('\n');
+            },
+        );
     }
     let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
     Ok(BenchRun { success: status.success(), started, output, binaries })

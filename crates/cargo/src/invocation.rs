@@ -13,7 +13,7 @@ pub struct Invocation {
 }
 
 /// The code generation settings a crate was compiled with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// `-C opt-level` (`0`…`3`, `s`, `z`); rustc's default is 0.
     pub opt_level: Option<String>,

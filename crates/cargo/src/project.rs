@@ -3,8 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
-
 use crate::Error;
 
 /// A target of a package (`lib`, `bin`, `test` …).
@@ -75,57 +73,43 @@ pub fn locate(cargo: &str, manifest_path: Option<&Path>, dir: &Path) -> Result<P
         return Err(Error::bad_input(format!("not a cargo project: {first} ({what})"))
             .with_hint("run fastware build in a cargo project, or pass --manifest-path path/to/Cargo.toml"));
     }
-    let v: Value = serde_json::from_slice(&out.stdout)
+    let m: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout)
         .map_err(|e| Error::failed(format!("cargo metadata gave unreadable output: {e}")))?;
-    let members: Vec<&str> =
-        v["workspace_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let defaults: Vec<&str> =
-        v["workspace_default_members"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    let mut packages = Vec::new();
-    for p in v["packages"].as_array().into_iter().flatten() {
-        let id = p["id"].as_str().unwrap_or_default();
-        if !members.contains(&id) {
-            continue;
-        }
-        let targets = p["targets"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|t| Target {
-                name: t["name"].as_str().unwrap_or_default().to_string(),
-                kinds: t["kind"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-                src_path: PathBuf::from(t["src_path"].as_str().unwrap_or_default()),
-            })
-            .collect();
-        packages.push(Package {
-            name: p["name"].as_str().unwrap_or_default().to_string(),
-            id: id.to_string(),
-            manifest_path: PathBuf::from(p["manifest_path"].as_str().unwrap_or_default()),
-            targets,
-            dependencies: p["dependencies"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|d| d["name"].as_str())
-                .map(str::to_string)
+    let members: Vec<Package> = m
+        .packages
+        .iter()
+        .filter(|p| m.workspace_members.contains(&p.id))
+        .map(|p| Package {
+            name: p.name.to_string(),
+            id: p.id.repr.clone(),
+            manifest_path: p.manifest_path.clone().into_std_path_buf(),
+            targets: p
+                .targets
+                .iter()
+                .map(|t| Target {
+                    name: t.name.clone(),
+                    kinds: t.kind.iter().map(|k| k.to_string()).collect(),
+                    src_path: t.src_path.clone().into_std_path_buf(),
+                })
                 .collect(),
-        });
-    }
-    let default_members = packages
+            dependencies: p.dependencies.iter().map(|d| d.name.clone()).collect(),
+        })
+        .collect();
+    // cargo before 1.71 did not list default members: then all are
+    let defaults: Vec<&str> = if m.workspace_default_members.is_available() {
+        m.workspace_default_members.iter().map(|id| id.repr.as_str()).collect()
+    } else {
+        Vec::new()
+    };
+    let default_members = members
         .iter()
         .filter(|p| defaults.is_empty() || defaults.contains(&p.id.as_str()))
         .map(|p| p.name.clone())
         .collect();
     Ok(Project {
-        workspace_root: PathBuf::from(v["workspace_root"].as_str().unwrap_or_default()),
-        target_dir: PathBuf::from(v["target_directory"].as_str().unwrap_or_default()),
-        members: packages,
+        workspace_root: m.workspace_root.into_std_path_buf(),
+        target_dir: m.target_directory.into_std_path_buf(),
+        members,
         default_members,
     })
 }

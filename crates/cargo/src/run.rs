@@ -128,11 +128,45 @@ pub struct Artifact {
     pub package_id: String,
     pub target: String,
     pub kinds: Vec<String>,
-    pub opt_level: Option<String>,
-    pub debuginfo: Option<String>,
     pub filenames: Vec<PathBuf>,
     pub executable: Option<PathBuf>,
     pub fresh: bool,
+    /// Built for `cargo test` or `cargo bench` (the test harness).
+    pub test: bool,
+}
+
+impl Artifact {
+    fn of(a: &cargo_metadata::Artifact) -> Artifact {
+        Artifact {
+            package_id: a.package_id.repr.clone(),
+            target: a.target.name.clone(),
+            kinds: a.target.kind.iter().map(|k| k.to_string()).collect(),
+            filenames: a.filenames.iter().map(|f| f.clone().into_std_path_buf()).collect(),
+            executable: a.executable.clone().map(|e| e.into_std_path_buf()),
+            fresh: a.fresh,
+            test: a.profile.test,
+        }
+    }
+}
+
+/// What cargo says on stdout with `--message-format json…`: artifacts as
+/// they are built, and whether the build finished well; other lines (a
+/// harness's output) are passed to `text`.
+pub(crate) fn read_messages(
+    stdout: impl std::io::Read,
+    mut artifact: impl FnMut(Artifact),
+    mut text: impl FnMut(String),
+) -> Option<bool> {
+    let mut success = None;
+    for m in cargo_metadata::Message::parse_stream(BufReader::new(stdout)).map_while(Result::ok) {
+        match m {
+            cargo_metadata::Message::CompilerArtifact(a) => artifact(Artifact::of(&a)),
+            cargo_metadata::Message::BuildFinished(f) => success = Some(f.success),
+            cargo_metadata::Message::TextLine(line) => text(line),
+            _ => {}
+        }
+    }
+    success
 }
 
 /// Progress of a running build, for a progress line.
@@ -403,24 +437,20 @@ fn cargo_run(
     let report = progress.clone();
     let out_thread = std::thread::spawn(move || {
         let mut artifacts = Vec::new();
-        let mut success = None;
-        for line in BufReader::new(stdout.expect("piped stdout")).lines().map_while(Result::ok) {
-            let Ok(v) = serde_json::from_str::<Value>(&line) else { continue };
-            match v["reason"].as_str() {
-                Some("compiler-artifact") => {
-                    artifacts.push(artifact_of(&v));
-                    let mut s = out_state.lock().unwrap_or_else(|e| e.into_inner());
-                    s.finished += 1;
-                    let name = v["target"]["name"].as_str().unwrap_or_default().replace('-', "_");
-                    s.compiling.retain(|c| c.replace('-', "_") != name);
-                    if let Some(r) = &report {
-                        r(s.clone());
-                    }
+        let success = read_messages(
+            stdout.expect("piped stdout"),
+            |a| {
+                let mut s = out_state.lock().unwrap_or_else(|e| e.into_inner());
+                s.finished += 1;
+                let name = a.target.replace('-', "_");
+                s.compiling.retain(|c| c.replace('-', "_") != name);
+                if let Some(r) = &report {
+                    r(s.clone());
                 }
-                Some("build-finished") => success = v["success"].as_bool(),
-                _ => {}
-            }
-        }
+                artifacts.push(a);
+            },
+            |_| {},
+        );
         (artifacts, success)
     });
     let err_state = Arc::clone(&state);
@@ -539,26 +569,6 @@ fn wait(child: &mut Child) -> Result<bool, Error> {
     let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
     CHILD.store(0, Ordering::SeqCst);
     Ok(status.success())
-}
-
-/// An artifact from a `compiler-artifact` message.
-pub(crate) fn artifact_of(v: &Value) -> Artifact {
-    let strings = |x: &Value| {
-        x.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>()
-    };
-    Artifact {
-        package_id: v["package_id"].as_str().unwrap_or_default().to_string(),
-        target: v["target"]["name"].as_str().unwrap_or_default().to_string(),
-        kinds: strings(&v["target"]["kind"]),
-        opt_level: v["profile"]["opt_level"].as_str().map(str::to_string),
-        debuginfo: match &v["profile"]["debuginfo"] {
-            Value::Null => None,
-            x => Some(x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())),
-        },
-        filenames: strings(&v["filenames"]).into_iter().map(PathBuf::from).collect(),
-        executable: v["executable"].as_str().map(PathBuf::from),
-        fresh: v["fresh"].as_bool().unwrap_or(false),
-    }
 }
 
 fn list_logs() -> Vec<PathBuf> {

@@ -2,7 +2,6 @@
 //! renders their results. Exit status: 0 success (also when stdout closes
 //! early, as with `| head`), 1 a failed run, 2 bad arguments or bad input.
 
-mod args;
 mod commands;
 mod signals;
 
@@ -182,4 +181,12 @@ fn one_line(e: &clap::Error) -> String {
 /// Writes a note to stderr (never fails the command).
 pub fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "note: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

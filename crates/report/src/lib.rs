@@ -7,6 +7,7 @@ pub mod error;
 pub mod html;
 pub mod json;
 pub mod output;
+pub mod parse;
 pub mod table;
 pub mod text;
 pub mod units;

@@ -349,6 +349,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A name to save a result under (`--save NAME`): a file name, no slashes,
+/// no leading dot.
+pub fn check_name(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(Error::bad_input(format!("--save {name:?}: a name without slashes, like `before`")));
+    }
+    Ok(())
+}
+
 /// Writes an SVG with fastware's mark after its XML declaration.
 pub fn write_marked_svg(out: &mut dyn Write, svg: &[u8]) -> io::Result<()> {
     let split = match svg.strip_prefix(b"<?xml") {

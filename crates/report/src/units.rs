@@ -105,23 +105,6 @@ pub fn share_json(part: i64, whole: i64) -> Value {
     Value::from(v)
 }
 
-/// Parses a duration like `1ms`, `500us`, `250µs`, `0.5s`, `2000ns` into
-/// nanoseconds. A bare number is microseconds, the trace format's unit.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().map_err(|_| format!("invalid duration '{text}' (e.g. 1ms, 500us, 0.5s)"))?;
-    let scale = match unit.trim() {
-        "ns" => 1.0,
-        "" | "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        other => return Err(format!("unknown unit '{other}' in '{text}' (use ns, us, ms or s)")),
-    };
-    Ok((value * scale).round() as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,16 +131,5 @@ mod tests {
         assert_eq!(percent(1, 0), "-");
         assert_eq!(micros_json(6_827_000), Value::from(6827));
         assert_eq!(micros_text(1_500), "1.500");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1ms"), Ok(1_000_000));
-        assert_eq!(parse_duration("500us"), Ok(500_000));
-        assert_eq!(parse_duration("250µs"), Ok(250_000));
-        assert_eq!(parse_duration("0.5s"), Ok(500_000_000));
-        assert_eq!(parse_duration("20"), Ok(20_000));
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("3 parsecs").is_err());
     }
 }

@@ -52,8 +52,8 @@ pub struct Match {
     pub index: usize,
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
-    #[serde(skip)]
-    cells: Vec<(String, String)>,
+    /// The row as the table shows it: (text, CSV) per column.
+    pub cells: Vec<(String, String)>,
 }
 
 /// Several functions match the pattern: each with the index to pick it by
@@ -62,10 +62,8 @@ pub struct Match {
 pub struct Matches {
     pub schema: String,
     pub file: PathBuf,
-    #[serde(skip)]
-    origin: String,
-    #[serde(skip)]
-    columns: Vec<Column>,
+    pub origin: String,
+    pub columns: Vec<Column>,
     pub matches: Vec<Match>,
 }
 

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use fastware_bench::input::Format as InputFormat;
-use fastware_bench::saved::SavedResults;
 use fastware_bench::store::read_side;
-use fastware_bench::{ComparisonReport, Meta, Options, RunReport, Store, Verdict};
-use fastware_report::{Format, Text};
+use fastware_bench::{ComparisonReport, Options, Store, Verdict};
 use regex::Regex;
 
 use super::cargo_program;
@@ -38,7 +36,7 @@ enum BenchSub {
     /// Compare two sets of results: per benchmark the change, and whether it is real
     Compare(CompareArgs),
     /// Run `cargo bench`, show where the bench binaries are, and save the results
-    Cargo(CargoArgs),
+    Cargo(super::bench_cargo::CargoArgs),
 }
 
 const COMPARE_EXAMPLES: &str = "\
@@ -69,19 +67,19 @@ pub struct CompareArgs {
     #[arg(value_name = "NEW")]
     new: String,
     /// Confidence level of intervals and tests, between 0.5 and 1
-    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = confidence)]
+    #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = fastware_report::parse::confidence)]
     confidence: f64,
     /// Changes smaller than this are "no change" (a percentage: 2 or 2%)
-    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = crate::args::percent)]
+    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = fastware_report::parse::percent)]
     noise: f64,
     /// Compare medians instead of means, with the Mann–Whitney U test (when samples are kept)
     #[arg(long)]
     median: bool,
     /// Exit 1 when a benchmark regressed by more than PCT percent
-    #[arg(long, value_name = "PCT", value_parser = crate::args::percent)]
+    #[arg(long, value_name = "PCT", value_parser = fastware_report::parse::percent)]
     fail_on_regression: Option<f64>,
     /// Keep benchmarks whose name matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = crate::args::regex)]
+    #[arg(long, value_name = "REGEX", value_parser = fastware_report::parse::regex)]
     filter: Option<Regex>,
     /// Read both inputs as this format instead of telling by content
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -93,50 +91,15 @@ pub struct CompareArgs {
     output: OutputArgs,
 }
 
-const CARGO_EXAMPLES: &str = "\
-Examples:
-  fastware bench cargo --save base
-  fastware bench cargo --save pr -- --bench parsing -- --measurement-time 10
-  fastware bench cargo --save quick -- --bench crit -- --warm-up-time 0.5 --measurement-time 1
-
-Arguments after -- go to cargo bench (and after a second --, to the harness). Criterion
-results are read from the raw samples the run wrote; libtest's from its output.";
-
-#[derive(Args, Debug)]
-#[command(after_help = CARGO_EXAMPLES)]
-pub struct CargoArgs {
-    /// Save the results as NAME (<target-dir>/fastware/bench/NAME.json), to compare later
-    #[arg(long, value_name = "NAME")]
-    save: Option<String>,
-    /// After the run, compare with the results saved as NAME
-    #[arg(long, value_name = "NAME")]
-    compare: Option<String>,
-    /// The project's Cargo.toml [default: the one in this directory or above]
-    #[arg(long, value_name = "PATH")]
-    manifest_path: Option<PathBuf>,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Arguments for cargo bench
-    #[arg(last = true, value_name = "CARGO_BENCH_ARGS")]
-    cargo_args: Vec<String>,
-}
-
 pub fn run(a: BenchCmd, out: &mut dyn Write) -> CmdResult {
     match a.command {
         BenchSub::Compare(c) => compare_cmd(c, out),
-        BenchSub::Cargo(c) => cargo_cmd(c, out),
-    }
-}
-
-fn confidence(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(c) if (0.5..1.0).contains(&c) => Ok(c),
-        _ => Err(format!("{text}: a level between 0.5 and 1, like 0.95")),
+        BenchSub::Cargo(c) => super::bench_cargo::run(c, out),
     }
 }
 
 /// The saved results and criterion baselines of the project here, if any.
-fn store(manifest: Option<&Path>) -> Option<Store> {
+pub fn store(manifest: Option<&Path>) -> Option<Store> {
     let cwd = std::env::current_dir().ok()?;
     let project = fastware_cargo::project::locate(&cargo_program(), manifest, &cwd).ok()?;
     Some(Store::new(&project.target_dir))
@@ -166,64 +129,6 @@ fn compare_cmd(a: CompareArgs, out: &mut dyn Write) -> CmdResult {
             let n = fastware_report::units::counted(bad.len(), "benchmark");
             return Err(Error::failed(format!("{n} regressed by more than {}%: {}", limit * 100.0, bad.join(", "))));
         }
-    }
-    Ok(())
-}
-
-fn cargo_cmd(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
-    if let Some(name) = &a.save {
-        Store::check_name(name)?;
-    }
-    let cargo = cargo_program();
-    let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
-    let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
-    let store = Store::new(&project.target_dir);
-    // what to compare with is read before the benchmarks run, not after
-    let base = a.compare.as_deref().map(|name| read_side(name, None, Some(&store))).transpose()?;
-    let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
-    if !run.success {
-        return Err(Error::failed("cargo bench failed (its errors are above)"));
-    }
-    // libtest's lines in the output, or the criterion samples the run wrote
-    let mut results = if fastware_bench::libtest::looks_like(&run.output) {
-        fastware_bench::libtest::parse(&run.output, Path::new("cargo bench"))?
-    } else {
-        let crit = project.target_dir.join("criterion");
-        let saved = a.cargo_args.iter().position(|x| x == "--save-baseline").and_then(|i| a.cargo_args.get(i + 1));
-        fastware_bench::criterion::read_updated(&crit, run.started, saved.map(String::as_str))?.ok_or_else(|| {
-            Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
-                .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
-        })?
-    };
-    results.meta = Some(Meta {
-        created_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        git_commit: fastware_cargo::bench::git_commit(&project.workspace_root),
-        rustc: fastware_cargo::bench::rustc_version(&project.workspace_root),
-        cargo_args: a.cargo_args.clone(),
-        binaries: run
-            .binaries
-            .iter()
-            .map(|b| fastware_bench::BenchBinary {
-                target: b.target.clone(),
-                path: b.path.clone(),
-                hash: fastware_cargo::bench::file_hash(&b.path),
-                fresh: b.fresh,
-            })
-            .collect(),
-    });
-    let mut saved = SavedResults::new(&results);
-    if let Some(name) = &a.save {
-        saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
-    }
-    let report = RunReport(saved);
-    let Some(base) = base else {
-        return fastware_report::emit(&report, a.output.format, out);
-    };
-    let c = fastware_bench::compare(&base, &results, &Options::default())?;
-    let comparison = ComparisonReport::new(&c, &base, &results, &Options::default(), 0);
-    fastware_report::emit(&comparison, a.output.format, out)?;
-    if a.output.format == Format::Table {
-        report.footer(&mut Text::stdout(out), a.save.as_deref())?;
     }
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! artifact of a normal cargo build, or `--file`), reading it, and saying
 //! which profile setting to change when it lacks symbols or line tables.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
+use fastware_binary::saved::SavedBuilds;
 use fastware_binary::{Binary, Pattern};
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
@@ -152,33 +153,15 @@ impl Loaded {
 
 /// The `PATTERN` argument as a pattern.
 pub fn pattern(text: &str, regex: bool) -> Result<Pattern, Error> {
-    Pattern::new(text, regex).map_err(Error::bad_input)
+    Pattern::new(text, regex)
 }
 
-/// No function matches: say so, with near names.
-pub fn no_match(b: &Binary, pattern: &str) -> Error {
-    let near = b.near_names(pattern);
-    let f = Error::bad_input(format!("no function matches `{pattern}` in {}", b.path.display()));
-    if near.is_empty() {
-        f.with_hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
-    } else {
-        f.with_hint(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+impl Loaded {
+    /// The saved builds of this file's project (of the project here, for `--file`).
+    pub fn saved_builds(&self, args: &ArtifactArgs) -> Option<SavedBuilds> {
+        let project = self.project.clone().or_else(|| args.project().ok())?;
+        Some(SavedBuilds::new(&project.target_dir))
     }
-}
-
-/// Where builds saved with `fastware diff --save NAME` are kept.
-pub fn saved_dir(project: &Project) -> PathBuf {
-    project.fastware_dir().join("binaries")
-}
-
-/// A file path, or the name of a saved build.
-pub fn resolve_build(text: &str, project: Option<&Project>) -> Option<PathBuf> {
-    let p = Path::new(text);
-    if p.is_file() {
-        return Some(p.to_path_buf());
-    }
-    let saved = saved_dir(project?).join(text);
-    saved.is_file().then_some(saved)
 }
 
 /// `PATTERN [INDEX] [--regex]`: which function `asm` and `inline` show.
@@ -200,10 +183,7 @@ impl FunctionArgs {
         pattern(&self.pattern, self.regex)
     }
 
-    /// Of the functions the pattern found in `b`: the one INDEX names, the
-    /// only one, or the one whose name is the pattern (or ends in
-    /// `::PATTERN`); `None` when the caller should list them to choose from.
-    /// No match at all is an error naming near names.
+    /// The function to show: see [`Binary::choose`].
     pub fn choose<'a, T>(
         &self,
         b: &Binary,
@@ -211,22 +191,6 @@ impl FunctionArgs {
         name: impl Fn(&T) -> &str,
         pattern: &Pattern,
     ) -> Result<Option<&'a T>, Error> {
-        if items.is_empty() {
-            return Err(no_match(b, &self.pattern));
-        }
-        if let Some(i) = self.index {
-            return items.get(i).map(Some).ok_or_else(|| {
-                Error::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
-                    .with_hint("run without INDEX to list them")
-            });
-        }
-        if let [one] = items {
-            return Ok(Some(one));
-        }
-        let exact: Vec<&T> = items.iter().filter(|f| pattern.is_exact(name(f))).collect();
-        Ok(match exact.as_slice() {
-            [one] => Some(one),
-            _ => None,
-        })
+        b.choose(items, self.index, name, pattern)
     }
 }

@@ -3,16 +3,15 @@
 //! that only real changes (a call that appeared, a loop that changed) show.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use clap::Args;
 use fastware_binary::diff::{diff_functions, diff_listings};
 use fastware_binary::listing::{Labels, Listing};
 use fastware_binary::report::{FunctionDiffReport, WholeDiffReport};
+use fastware_binary::saved::SavedBuilds;
 use fastware_binary::{Binary, Syntax};
-use fastware_report::OutputFile;
 
-use super::binary::{no_match, pattern, resolve_build, saved_dir, ArtifactArgs};
+use super::binary::{pattern, ArtifactArgs};
 use crate::{CmdResult, Error, OutputArgs};
 
 const EXAMPLES: &str = "\
@@ -69,14 +68,14 @@ pub fn run(a: DiffCmd, out: &mut dyn Write) -> CmdResult {
         return Err(Error::bad_input("give the OLD build to compare with, or --save NAME to keep the current one")
             .with_hint("fastware diff --save before; change the code; fastware diff before"));
     };
-    let project = a.artifact.project().ok();
-    let old_path = resolve_build(old_arg, project.as_ref()).ok_or_else(|| not_found(old_arg))?;
+    let saved = a.artifact.project().ok().map(|p| SavedBuilds::new(&p.target_dir));
+    let old_path = SavedBuilds::resolve(saved.as_ref(), old_arg).ok_or_else(|| SavedBuilds::not_found(old_arg))?;
     // NEW is a build when it names one; otherwise it is the pattern
     let (new_path, pat) = match (&a.new, &a.pattern) {
-        (Some(n), p) => match resolve_build(n, project.as_ref()) {
+        (Some(n), p) => match SavedBuilds::resolve(saved.as_ref(), n) {
             Some(path) => (Some(path), p.clone()),
             None if p.is_none() => (None, Some(n.clone())),
-            None => return Err(not_found(n)),
+            None => return Err(SavedBuilds::not_found(n)),
         },
         (None, p) => (None, p.clone()),
     };
@@ -102,28 +101,11 @@ pub fn run(a: DiffCmd, out: &mut dyn Write) -> CmdResult {
     }
 }
 
-fn not_found(name: &str) -> Error {
-    Error::bad_input(format!("{name}: no such file, and no build saved under that name"))
-        .with_hint("save one with `fastware diff --save NAME`, or give a file")
-}
-
 fn save(a: &DiffCmd, name: &str) -> CmdResult {
-    if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return Err(Error::bad_input(format!("--save {name:?}: a name without slashes, like `before`")));
-    }
+    fastware_report::output::check_name(name)?;
     let loaded = a.artifact.load()?;
-    let project = match loaded.project.clone() {
-        Some(p) => p,
-        None => a.artifact.project()?,
-    };
-    let dir = saved_dir(&project);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::bad_input(format!("cannot create {}: {e}", dir.display())))?;
-    let dest: PathBuf = dir.join(name);
-    let data = std::fs::read(&loaded.binary.path)
-        .map_err(|e| Error::bad_input(format!("cannot read {}: {e}", loaded.binary.path.display())))?;
-    let mut f = OutputFile::create_owned(&dest)?;
-    f.write_all(&data).map_err(|e| fastware_report::output::write_error(&dest.display().to_string(), &e))?;
-    f.commit()?;
+    let saved = loaded.saved_builds(&a.artifact).ok_or_else(|| Error::bad_input("--save needs a cargo project"))?;
+    let dest = saved.save(name, &loaded.binary.path)?;
     crate::note(&format!("saved {} as `{name}` ({})", loaded.origin, dest.display()));
     Ok(())
 }
@@ -161,7 +143,7 @@ fn function_diff(
     let in_new = pick(new, &pat, None);
     let in_old = pick(old, &pat, None);
     if in_new.is_empty() && in_old.is_empty() {
-        return Err(no_match(new, text));
+        return Err(new.no_match(text));
     }
     // one name, present in either build
     let mut names: Vec<&str> = in_new.iter().chain(&in_old).map(|f| f.name.as_str()).collect();

@@ -66,7 +66,7 @@ struct SummaryArgs {
     #[arg(long, value_enum, default_value = "label")]
     by: By,
     /// Only labels matching this regex
-    #[arg(long, value_name = "REGEX", value_parser = crate::args::regex)]
+    #[arg(long, value_name = "REGEX", value_parser = fastware_report::parse::regex)]
     filter: Option<regex::Regex>,
     #[command(flatten)]
     output: OutputArgs,
@@ -81,7 +81,7 @@ struct DiffArgs {
     #[arg(value_name = "NEW")]
     new: PathBuf,
     /// Hide labels whose self time changed by less than PCT percent (of the larger side)
-    #[arg(long, value_name = "PCT", default_value = "0", value_parser = crate::args::non_negative)]
+    #[arg(long, value_name = "PCT", default_value = "0", value_parser = fastware_report::parse::non_negative)]
     threshold: f64,
     /// Compare labels (summed) or crates' totals
     #[arg(long, value_enum, default_value = "label")]
@@ -131,7 +131,7 @@ struct ChromeArgs {
     #[arg(short = 'o', long, value_name = "FILE.json")]
     output: PathBuf,
     /// Leave out events shorter than this (e.g. 500us, 1ms)
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = crate::args::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = fastware_report::parse::duration)]
     min_dur: i64,
     /// Threads that never run at the same time share one row
     #[arg(long)]

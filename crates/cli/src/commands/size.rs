@@ -6,11 +6,12 @@ use std::io::Write;
 
 use clap::Args;
 use fastware_binary::report::{SizeDiffReport, SizeReport};
+use fastware_binary::saved::SavedBuilds;
 use fastware_binary::size::{size_changes, SizeBy, SizeChange, SizeRow};
 use fastware_binary::Binary;
 use regex::Regex;
 
-use super::binary::{resolve_build, ArtifactArgs};
+use super::binary::ArtifactArgs;
 use crate::{CmdResult, Error, OutputArgs};
 
 const EXAMPLES: &str = "\
@@ -34,7 +35,7 @@ pub struct SizeCmd {
     #[arg(long, value_name = "OTHER")]
     diff: Option<String>,
     /// Keep rows whose name matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = crate::args::regex)]
+    #[arg(long, value_name = "REGEX", value_parser = fastware_report::parse::regex)]
     filter: Option<Regex>,
     #[command(flatten)]
     artifact: ArtifactArgs,
@@ -55,11 +56,8 @@ pub fn run(a: SizeCmd, out: &mut dyn Write) -> CmdResult {
         let report = SizeReport::new(&loaded.binary, &loaded.origin, by, &rows, top);
         return fastware_report::emit(&report, a.output.format, out);
     };
-    let project = loaded.project.clone().or_else(|| a.artifact.project().ok());
-    let path = resolve_build(other, project.as_ref()).ok_or_else(|| {
-        Error::bad_input(format!("--diff {other}: no such file, and no build saved under that name"))
-            .with_hint("save one with `fastware diff --save NAME`, or give a file")
-    })?;
+    let saved = loaded.saved_builds(&a.artifact);
+    let path = SavedBuilds::resolve(saved.as_ref(), other).ok_or_else(|| SavedBuilds::not_found(other))?;
     let old = Binary::open(&path)?;
     if by != SizeBy::Section && !old.has_symtab {
         return Err(Error::bad_input(format!("{} has no symbol table (it is stripped)", path.display())));

@@ -54,7 +54,7 @@ struct TraceArgs {
     #[arg(long, value_name = "NAME", default_value = "OptFunction")]
     event: String,
     /// Only functions whose demangled name matches this regex
-    #[arg(long, value_name = "REGEX", value_parser = crate::args::regex)]
+    #[arg(long, value_name = "REGEX", value_parser = fastware_report::parse::regex)]
     filter: Option<regex::Regex>,
     #[command(flatten)]
     output: OutputArgs,
@@ -75,7 +75,7 @@ struct SlimArgs {
     #[arg(short = 'o', long, value_name = "OUT")]
     output: PathBuf,
     /// Drop events shorter than this (e.g. 1ms, 200us; a bare number is µs)
-    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = crate::args::duration)]
+    #[arg(long, value_name = "DURATION", default_value = "1ms", value_parser = fastware_report::parse::duration)]
     min_dur: i64,
     /// Event names to keep whatever their duration (comma-separated)
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]

@@ -4,27 +4,11 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use super::common::*;
 use analyzeme::{EventPayload, ProfilingData, Timestamp};
-use fastware_testkit::output::{self, stderr};
 use serde_json::Value;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fastware")).args(args).output().expect("run fastware")
-}
-
-fn json(args: &[&str]) -> Value {
-    output::json(&run(args))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn ns(v: &Value) -> i64 {
-    v.as_i64().map(|x| x * 1000).unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
-}
 
 fn profiles(dir: &Path) -> Vec<PathBuf> {
     fastware_testkit::files_with_suffix(dir, ".mm_profdata")
@@ -86,7 +70,7 @@ fn summary_of_a_whole_build_equals_measureme() {
     let dir = release();
     let files = profiles(&dir);
     assert_eq!(files.len(), 2);
-    let v = json(&["self-profile", s(&dir), "--format", "json", "--top", "0"]);
+    let v = run_json(&["self-profile", s(&dir), "--format", "json", "--top", "0"]);
     assert_eq!(our_labels(&v), reference_labels(&files));
     let total: i64 = files.iter().map(|f| analysis(f).total_time.as_nanos() as i64).sum();
     assert_eq!(ns(&v["inputs"]["total_time_us"]), total);
@@ -107,7 +91,7 @@ fn summary_of_a_whole_build_equals_measureme() {
     assert_eq!(ours, reference);
 
     // --by crate: each crate's total, and a table on a terminal-less stdout
-    let v = json(&["self-profile", s(&dir), "--by", "crate", "--format", "json"]);
+    let v = run_json(&["self-profile", s(&dir), "--by", "crate", "--format", "json"]);
     for c in v["crates"].as_array().expect("crates") {
         let name = c["crate"].as_str().expect("crate");
         let f = files.iter().find(|f| f.to_string_lossy().contains(&format!("/{name}-"))).expect("profile of crate");
@@ -123,7 +107,7 @@ fn summary_of_a_whole_build_equals_measureme() {
 #[test]
 fn trait_heavy_crate_shows_its_trait_solving_and_typeck() {
     let dir = traity();
-    let v = json(&[
+    let v = run_json(&[
         "self-profile",
         s(&dir),
         "--format",
@@ -142,7 +126,7 @@ fn trait_heavy_crate_shows_its_trait_solving_and_typeck() {
 #[test]
 fn diff_of_two_builds_crate_by_crate_and_of_two_files() {
     let (base, new) = (dev(), release());
-    let v = json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0"]);
+    let v = run_json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0"]);
     let (rb, rn) = (reference_labels(&profiles(&base)), reference_labels(&profiles(&new)));
     for l in v["labels"].as_array().expect("labels") {
         let label = l["label"].as_str().expect("label");
@@ -174,12 +158,13 @@ fn diff_of_two_builds_crate_by_crate_and_of_two_files() {
     let deltas: Vec<i64> =
         v["labels"].as_array().expect("labels").iter().map(|l| ns(&l["self_change_us"]).abs()).collect();
     assert!(deltas.windows(2).all(|w| w[0] >= w[1]));
-    let few = json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0", "--threshold", "50"]);
+    let few =
+        run_json(&["self-profile", "diff", s(&base), s(&new), "--format", "json", "--top", "0", "--threshold", "50"]);
     assert!(few["labels"].as_array().expect("labels").len() < listed.len());
 
     // two single files
     let (fb, fnew) = (&profiles(&base)[0], &profiles(&new)[0]);
-    let v = json(&["self-profile", "diff", s(fb), s(fnew), "--format", "json"]);
+    let v = run_json(&["self-profile", "diff", s(fb), s(fnew), "--format", "json"]);
     assert_eq!(
         ns(&v["new_total_time_us"]) - ns(&v["base_total_time_us"]),
         analysis(fnew).total_time.as_nanos() as i64 - analysis(fb).total_time.as_nanos() as i64
@@ -208,8 +193,17 @@ fn longest_evaluate_obligation_with_its_argument() {
         .expect("evaluate_obligation events");
     assert!(!args.is_empty() && args[0].contains("TraitPredicate"), "{args:?}");
 
-    let v =
-        json(&["self-profile", "longest", s(&dir), "--label", "evaluate_obligation", "--format", "json", "--top", "3"]);
+    let v = run_json(&[
+        "self-profile",
+        "longest",
+        s(&dir),
+        "--label",
+        "evaluate_obligation",
+        "--format",
+        "json",
+        "--top",
+        "3",
+    ]);
     let first = &v["events"][0];
     assert_eq!(ns(&first["duration_us"]), dur);
     let ours: Vec<String> =
@@ -325,16 +319,6 @@ fn closed_stdout_ends_quietly() {
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
 
-fn expect_error(args: &[&str], needles: &[&str]) {
-    let o = run(args);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.starts_with("error: ") && !err.contains("panicked"), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: expected {n:?} in {err}");
-    }
-}
-
 #[test]
 fn bad_profiles_get_one_clear_error_each() {
     let tmp = fastware_testkit::temp_dir("selfprof-bad");
@@ -347,21 +331,26 @@ fn bad_profiles_get_one_clear_error_each() {
     };
     // truncated: a real profile cut short
     let cut = write("cut-1.mm_profdata", &bytes[..bytes.len() / 2]);
-    expect_error(&["self-profile", s(&cut)], &["truncated self-profile", s(&cut)]);
+    expect_error(&["self-profile", s(&cut)], 2, &["truncated self-profile", s(&cut)]);
     // empty
     let empty = write("empty-1.mm_profdata", b"");
-    expect_error(&["self-profile", s(&empty)], &["empty file", s(&empty)]);
+    expect_error(&["self-profile", s(&empty)], 2, &["empty file", s(&empty)]);
     // wrong format version: the real header with version 8
     let mut old = bytes.clone();
     old[4..8].copy_from_slice(&8u32.to_le_bytes());
     let old = write("old-1.mm_profdata", &old);
     expect_error(
         &["self-profile", s(&old)],
+        2,
         &["format version 8", "fastware reads version 9", &format!("{}:4)", s(&old))],
     );
     // not a profile: an ELF binary
     let elf = fastware_testkit::tracee_traces().parent().expect("release").join("tracee-app");
-    expect_error(&["self-profile", s(&elf)], &["not a rustc self-profile: no MMPD header", &format!("{}:0)", s(&elf))]);
+    expect_error(
+        &["self-profile", s(&elf)],
+        2,
+        &["not a rustc self-profile: no MMPD header", &format!("{}:0)", s(&elf))],
+    );
     // corrupt: the event data damaged in the middle
     let mut bad = bytes.clone();
     let mid = bad.len() / 2;
@@ -377,12 +366,12 @@ fn bad_profiles_get_one_clear_error_each() {
         assert!(err.contains("corrupt") && err.contains(s(&bad)), "{err}");
     }
     // missing file, empty directory
-    expect_error(&["self-profile", s(&tmp.join("missing.mm_profdata"))], &["No such file or directory"]);
+    expect_error(&["self-profile", s(&tmp.join("missing.mm_profdata"))], 2, &["No such file or directory"]);
     let none = tmp.join("none");
     std::fs::create_dir_all(&none).expect("mkdir");
-    expect_error(&["self-profile", s(&none)], &["no *.mm_profdata files"]);
+    expect_error(&["self-profile", s(&none)], 2, &["no *.mm_profdata files"]);
     // output never overwrites an input
-    expect_error(&["self-profile", "chrome", s(&real), "-o", s(&real)], &["would overwrite an input"]);
+    expect_error(&["self-profile", "chrome", s(&real), "-o", s(&real)], 2, &["would overwrite an input"]);
 }
 
 /// The string data stream of a profile: (file offset of each stream byte).

@@ -3,24 +3,12 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use super::common::*;
 use fastware_symbols::Name;
 use fastware_testkit::llvm_reference::compute;
-use fastware_testkit::output::{self, stderr, stdout};
 use serde_json::Value;
-
-fn fastware() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fastware"))
-}
-
-fn run(args: &[&str]) -> Output {
-    fastware().args(args).output().expect("run fastware")
-}
-
-fn json(args: &[&str]) -> Value {
-    output::json(&run(args))
-}
 
 /// The values of `field` in the rows of list `list` of a JSON report.
 fn column<'a>(v: &'a Value, list: &str, field: &str) -> Vec<&'a str> {
@@ -46,15 +34,6 @@ fn app_trace() -> PathBuf {
         .into_iter()
         .find(|p| p.to_string_lossy().contains("tracee_app"))
         .expect("app trace")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// µs in the JSON (integer or fraction) as ns.
-fn ns(v: &Value) -> i64 {
-    v.as_i64().map(|x| x * 1000).unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
 }
 
 #[test]
@@ -93,7 +72,7 @@ fn json_figures_equal_the_reference() {
     let files = fastware_testkit::files_with_suffix(&dir, ".llvm_timings.json");
     let reference = compute(&files, "OptFunction");
 
-    let v = json(&["trace", s(&dir), "--by", "function", "--format", "json", "--top", "0"]);
+    let v = run_json(&["trace", s(&dir), "--by", "function", "--format", "json", "--top", "0"]);
     assert_eq!(ns(&v["inputs"]["busy_us"]), reference.busy_ns);
     let ours: HashMap<String, (i64, i64, u64)> = v["functions"]
         .as_array()
@@ -111,7 +90,7 @@ fn json_figures_equal_the_reference() {
         .collect();
     assert_eq!(ours, expected);
 
-    let v = json(&["trace", s(&dir), "--by", "crate", "--format", "json", "--top", "0"]);
+    let v = run_json(&["trace", s(&dir), "--by", "crate", "--format", "json", "--top", "0"]);
     let ours: HashMap<String, i64> = v["crates"]
         .as_array()
         .expect("crates")
@@ -128,7 +107,7 @@ fn json_figures_equal_the_reference() {
         .collect();
     assert_eq!(ours, expected);
 
-    let v = json(&["trace", s(&dir), "--by", "pass", "--format", "json", "--top", "0"]);
+    let v = run_json(&["trace", s(&dir), "--by", "pass", "--format", "json", "--top", "0"]);
     let ours: HashMap<String, i64> = v["passes"]
         .as_array()
         .expect("passes")
@@ -154,7 +133,7 @@ fn groupings_fold_closures_keep_generics_and_attribute_crates() {
     let view = |by: &str, filter: Option<&str>| {
         let mut args = vec!["trace", s(&dir), "--by", by, "--format", "json", "--top", "0"];
         args.extend(filter.iter().flat_map(|f| ["--filter", *f]));
-        json(&args)
+        run_json(&args)
     };
     let functions = view("function", None);
     let keys = column(&functions, "functions", "function");
@@ -245,20 +224,20 @@ fn compressed_stdin_and_bare_array_inputs_give_the_same_figures() {
         ]
     };
     let figures = |v: Value| v["functions"].clone();
-    let plain_v = json(&args(s(&app_trace())).iter().map(String::as_str).collect::<Vec<_>>());
+    let plain_v = run_json(&args(s(&app_trace())).iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
-        figures(json(&args(s(&gz)).iter().map(String::as_str).collect::<Vec<_>>())),
+        figures(run_json(&args(s(&gz)).iter().map(String::as_str).collect::<Vec<_>>())),
         figures(plain_v.clone()),
         "gzip"
     );
     assert_eq!(
-        figures(json(&args(s(&bare)).iter().map(String::as_str).collect::<Vec<_>>())),
+        figures(run_json(&args(s(&bare)).iter().map(String::as_str).collect::<Vec<_>>())),
         figures(plain_v.clone()),
         "bare array"
     );
     assert_eq!(
-        figures(json(&args(s(&zst)).iter().map(String::as_str).collect::<Vec<_>>())),
-        figures(json(&args(s(&zst_plain)).iter().map(String::as_str).collect::<Vec<_>>())),
+        figures(run_json(&args(s(&zst)).iter().map(String::as_str).collect::<Vec<_>>())),
+        figures(run_json(&args(s(&zst_plain)).iter().map(String::as_str).collect::<Vec<_>>())),
         "zstd"
     );
     // stdin, gzip-compressed
@@ -295,18 +274,6 @@ fn closed_stdout_ends_quietly() {
         assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
         assert!(stderr(&o).is_empty(), "no panic, no message: {}", stderr(&o));
     }
-}
-
-fn expect_error(args: &[&str], status: i32, needles: &[&str]) {
-    let o = run(args);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(status), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.starts_with("error: "), "{err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: expected {n:?} in {err}");
-    }
-    assert!(stdout(&o).is_empty());
 }
 
 #[test]

@@ -5,18 +5,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use fastware_testkit::output::{json, run_in, stderr, stdout};
+use super::common::*;
 use serde_json::Value;
-
-fn fastware(args: &[&str]) -> Output {
-    run_in(env!("CARGO_BIN_EXE_fastware"), None, args)
-}
-
-fn fastware_in(dir: &Path, args: &[&str]) -> Output {
-    run_in(env!("CARGO_BIN_EXE_fastware"), Some(dir), args)
-}
 
 /// The fixture's release build: without and with `#[inline(always)]` on `cast`.
 fn build(features: &[&str], rustflags: &str) -> PathBuf {
@@ -34,10 +26,6 @@ fn bin_a() -> PathBuf {
 
 fn bin_b() -> PathBuf {
     build(&["inline-cast"], "").join("inliner")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 /// A binutils tool, or `None` with the reason printed.
@@ -102,7 +90,7 @@ fn mnemonic(text: &str) -> String {
 fn asm(file: &Path, name: &str, extra: &[&str]) -> (Vec<(u64, String)>, Value) {
     let mut args = vec!["asm", name, "--file", s(file), "--format", "json"];
     args.extend(extra);
-    let v = json(&fastware(&args));
+    let v = json(&run(&args));
     let lines = v["lines"]
         .as_array()
         .expect("lines")
@@ -131,7 +119,7 @@ fn asm_instructions_equal_objdumps_and_sizes_equal_nms() {
         assert_eq!(v["address"].as_u64(), Some(*addr), "address of {name}");
     }
     // the whole file: functions and their bytes, as nm has them (one per address)
-    let v = json(&fastware(&["size", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let v = json(&run(&["size", "--file", s(&bin), "--format", "json", "--top", "0"]));
     let mut by_addr: BTreeMap<u64, u64> = BTreeMap::new();
     for (_, addr, size) in nm_text(&bin) {
         if size > 0 {
@@ -141,7 +129,7 @@ fn asm_instructions_equal_objdumps_and_sizes_equal_nms() {
     assert_eq!(v["functions"].as_u64(), Some(by_addr.len() as u64));
     assert_eq!(v["function_bytes"].as_u64(), Some(by_addr.values().sum::<u64>()));
     // the generic: four instantiations (u8, u16, u32, u64), their sizes summed
-    let v = json(&fastware(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let v = json(&run(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
     let row = v["rows"].as_array().expect("rows").iter().find(|r| r["key"] == "inliner::sum_all").expect("sum_all row");
     let nm_sum: Vec<u64> =
         nm_text(&bin).into_iter().filter(|(n, _, _)| n.starts_with("_ZN7inliner7sum_all")).map(|(_, _, s)| s).collect();
@@ -154,10 +142,10 @@ fn asm_instructions_equal_objdumps_and_sizes_equal_nms() {
 fn v0_names_keep_generic_arguments() {
     let Some(_) = tool("nm") else { return };
     let bin = build(&[], "-Csymbol-mangling-version=v0").join("inliner");
-    let v = json(&fastware(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let v = json(&run(&["size", "--by", "generic-set", "--file", s(&bin), "--format", "json", "--top", "0"]));
     let row = v["rows"].as_array().expect("rows").iter().find(|r| r["key"] == "inliner::sum_all::<_>").expect("row");
     assert_eq!(row["count"].as_u64(), Some(4));
-    let v = json(&fastware(&["size", "--by", "function", "--file", s(&bin), "--format", "json", "--top", "0"]));
+    let v = json(&run(&["size", "--by", "function", "--file", s(&bin), "--format", "json", "--top", "0"]));
     let keys: HashSet<&str> = v["rows"].as_array().expect("rows").iter().filter_map(|r| r["key"].as_str()).collect();
     for t in ["u8", "u16", "u32", "u64"] {
         assert!(keys.contains(format!("inliner::sum_all::<{t}>").as_str()), "sum_all::<{t}> in {keys:?}");
@@ -222,7 +210,7 @@ fn inline_verdicts_are_what_the_source_dictates() {
     let addr_of = |part: &str| nm.iter().find(|(n, _, _)| n.contains(part)).map(|(_, a, _)| *a).expect("symbol");
 
     // #[inline(never)], called once from each of caller_a and caller_b
-    let v = json(&fastware(&["inline", "inliner::never_inlined", "--file", s(&bin), "--format", "json"]));
+    let v = json(&run(&["inline", "inliner::never_inlined", "--file", s(&bin), "--format", "json"]));
     assert_eq!(v["copies"].as_array().expect("copies").len(), 1);
     assert_eq!(v["inlined_places"], 0, "{v}");
     let mut callers: Vec<&str> =
@@ -241,7 +229,7 @@ fn inline_verdicts_are_what_the_source_dictates() {
     }
 
     // #[inline(always)], in caller_a and caller_b, no copy
-    let v = json(&fastware(&["inline", "inliner::always_inlined", "--file", s(&bin), "--format", "json"]));
+    let v = json(&run(&["inline", "inliner::always_inlined", "--file", s(&bin), "--format", "json"]));
     assert!(v["copies"].as_array().expect("copies").is_empty());
     assert_eq!(v["inlined"], true, "{v}");
     let mut into: Vec<&str> =
@@ -258,7 +246,7 @@ fn inline_verdicts_are_what_the_source_dictates() {
     }
 
     // the generic: four copies, each called from main
-    let v = json(&fastware(&["inline", "inliner::sum_all", "--file", s(&bin), "--format", "json"]));
+    let v = json(&run(&["inline", "inliner::sum_all", "--file", s(&bin), "--format", "json"]));
     assert_eq!(v["copies"].as_array().expect("copies").len(), 4);
     let sites = v["call_sites"].as_array().expect("sites");
     assert_eq!(sites.len(), 4);
@@ -269,7 +257,7 @@ fn inline_verdicts_are_what_the_source_dictates() {
 fn the_seed_case_one_attribute_apart() {
     let (a, b) = (bin_a(), bin_b());
     // without the attribute: a copy, called through a register loaded from the GOT
-    let va = json(&fastware(&["inline", "inliner::cast", "--file", s(&a), "--format", "json"]));
+    let va = json(&run(&["inline", "inliner::cast", "--file", s(&a), "--format", "json"]));
     assert_eq!(va["copies"].as_array().expect("copies").len(), 1, "{va}");
     assert_eq!(va["inlined"], false);
     let sites = va["call_sites"].as_array().expect("sites");
@@ -280,14 +268,14 @@ fn the_seed_case_one_attribute_apart() {
         .iter()
         .all(|c| c["caller"].as_str().is_some_and(|n| n.contains("closure") || n.contains("vtable.shim"))));
     // with #[inline(always)]: no copy, inlined twice into the closure
-    let vb = json(&fastware(&["inline", "inliner::cast", "--file", s(&b), "--format", "json"]));
+    let vb = json(&run(&["inline", "inliner::cast", "--file", s(&b), "--format", "json"]));
     assert!(vb["copies"].as_array().expect("copies").is_empty(), "{vb}");
     assert_eq!(vb["inlined"], true);
     assert_eq!(vb["inlined_places"], 2);
     assert!(vb["summary"].as_str().expect("summary").contains("no out-of-line copy"));
 
     // diff: cast removed, the closure changed
-    let d = json(&fastware(&["diff", s(&a), s(&b), "--format", "json"]));
+    let d = json(&run(&["diff", s(&a), s(&b), "--format", "json"]));
     let status = |name: &str| {
         d["functions"]
             .as_array()
@@ -300,7 +288,7 @@ fn the_seed_case_one_attribute_apart() {
     assert_eq!(status("inliner::render::{{closure}}"), Some("changed".into()));
     assert_eq!(status("inliner::never_inlined"), None, "unchanged functions are not listed");
     // and the instructions: the calls to cast are gone
-    let d = json(&fastware(&["diff", s(&a), s(&b), "inliner::render::{{closure}}", "--format", "json"]));
+    let d = json(&run(&["diff", s(&a), s(&b), "inliner::render::{{closure}}", "--format", "json"]));
     let removed: Vec<&str> = d["lines"]
         .as_array()
         .expect("lines")
@@ -311,11 +299,11 @@ fn the_seed_case_one_attribute_apart() {
     let calls: Vec<&&str> = removed.iter().filter(|t| t.starts_with("call") && t.contains("inliner::cast")).collect();
     assert_eq!(calls.len(), 2, "{removed:?}");
     // the text view shows them with a `-`
-    let o = fastware(&["diff", s(&a), s(&b), "render::{{closure}}"]);
+    let o = run(&["diff", s(&a), s(&b), "render::{{closure}}"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).lines().any(|l| l.starts_with('-') && l.contains("call") && l.contains("inliner::cast")));
     // identical builds: nothing changed
-    let same = json(&fastware(&["diff", s(&a), s(&a), "--format", "json"]));
+    let same = json(&run(&["diff", s(&a), s(&a), "--format", "json"]));
     assert_eq!(same["changed"], 0);
     assert_eq!(same["added"], 0);
     assert_eq!(same["removed"], 0);
@@ -362,7 +350,7 @@ fn source_lines_and_inline_frames_agree_with_addr2line() {
         .expect("frames")
         .iter()
         .any(|f| f["function"] == "always_inlined")));
-    let text = stdout(&fastware(&["asm", "inliner::caller_a", "--source", "--file", s(&bin)]));
+    let text = stdout(&run(&["asm", "inliner::caller_a", "--source", "--file", s(&bin)]));
     assert!(text.contains("inlined from `always_inlined` at"), "{text}");
     assert!(text.contains("never_inlined(v).wrapping_add(always_inlined(v))"), "the source line itself");
 }
@@ -379,9 +367,9 @@ fn rlib_object_code_and_relocations() {
     let call =
         v["lines"].as_array().expect("lines").iter().find(|l| l["flow"] == "indirect-call" || l["flow"] == "call");
     assert_eq!(call.and_then(|c| c["target"]["name"].as_str()), Some("inliner::never_inlined"));
-    let v = json(&fastware(&["inline", "inliner::never_inlined", "--file", s(&rlib), "--format", "json"]));
+    let v = json(&run(&["inline", "inliner::never_inlined", "--file", s(&rlib), "--format", "json"]));
     assert_eq!(v["call_sites"].as_array().expect("sites").len(), 2, "{v}");
-    let sizes = json(&fastware(&["size", "--file", s(&rlib), "--format", "json", "--top", "0"]));
+    let sizes = json(&run(&["size", "--file", s(&rlib), "--format", "json", "--top", "0"]));
     let nm_bytes: u64 = nm_text(&rlib).iter().map(|(_, _, s)| s).sum();
     assert_eq!(sizes["function_bytes"].as_u64(), Some(nm_bytes));
 }
@@ -392,29 +380,28 @@ fn the_default_is_cargos_own_release_artifact() {
     // a project without a lock file: cargo would create one for every build it runs here
     std::fs::remove_file(project.join("Cargo.lock")).expect("remove Cargo.lock");
     let before = fastware_testkit::snapshot(&project, &project.join("target"));
-    let v = json(&fastware_in(&project, &["inline", "inliner::cast", "--format", "json"]));
+    let v = json(&run_in(&project, &["inline", "inliner::cast", "--format", "json"]));
     assert_eq!(v["origin"], "bin inliner (release profile)");
     assert!(v["file"].as_str().is_some_and(|f| f.ends_with("target/release/inliner")), "{v}");
     assert_eq!(v["inlined"], false);
-    let v = json(&fastware_in(&project, &["asm", "never_inlined", "--lib", "--format", "json"]));
+    let v = json(&run_in(&project, &["asm", "never_inlined", "--lib", "--format", "json"]));
     assert!(v["file"].as_str().is_some_and(|f| f.ends_with("libinliner.rlib")), "{v}");
-    let v = json(&fastware_in(&project, &["size", "--by", "crate", "--format", "json"]));
+    let v = json(&run_in(&project, &["size", "--by", "crate", "--format", "json"]));
     assert!(v["rows"].as_array().expect("rows").iter().any(|r| r["key"] == "inliner"));
     // save, change one attribute (a feature), compare
-    let o = fastware_in(&project, &["diff", "--save", "before"]);
+    let o = run_in(&project, &["diff", "--save", "before"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(project.join("target/fastware/binaries/before").is_file());
-    let d = json(&fastware_in(&project, &["diff", "before", "--features", "inline-cast", "--format", "json"]));
+    let d = json(&run_in(&project, &["diff", "before", "--features", "inline-cast", "--format", "json"]));
     assert!(d["functions"]
         .as_array()
         .expect("f")
         .iter()
         .any(|f| f["function"] == "inliner::cast" && f["status"] == "removed"));
-    let s =
-        json(&fastware_in(&project, &["size", "--diff", "before", "--features", "inline-cast", "--format", "json"]));
+    let s = json(&run_in(&project, &["size", "--diff", "before", "--features", "inline-cast", "--format", "json"]));
     assert!(s["changes"].as_array().expect("c").iter().any(|c| c["key"] == "inliner::cast" && c["new_bytes"] == 0));
     // --debuginfo builds apart and says so
-    let o = fastware_in(&project, &["asm", "caller_a", "--debuginfo", "--source"]);
+    let o = run_in(&project, &["asm", "caller_a", "--debuginfo", "--source"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("separate build"), "{}", stderr(&o));
     assert!(project.join("target/fastware/debuginfo").is_dir());
@@ -434,14 +421,6 @@ fn the_default_is_cargos_own_release_artifact() {
     assert!(stderr(&o).contains("Fresh inliner") && !stderr(&o).contains("Compiling"), "{}", stderr(&o));
 }
 
-fn error_of(o: &Output) -> String {
-    assert_eq!(o.status.code(), Some(2), "exit status; stderr: {}", stderr(o));
-    let e = stderr(o);
-    assert!(!e.contains("panicked"), "{e}");
-    assert!(e.starts_with("error: "), "{e}");
-    e
-}
-
 #[test]
 fn bad_files_and_patterns() {
     let dir = fastware_testkit::temp_dir("binary-bad");
@@ -451,31 +430,31 @@ fn bad_files_and_patterns() {
         let stripped = dir.join("stripped");
         std::fs::copy(&bin, &stripped).expect("copy");
         assert!(Command::new("strip").arg(&stripped).status().expect("strip").success());
-        let e = error_of(&fastware(&["asm", "cast", "--file", s(&stripped)]));
+        let e = error_of(&run(&["asm", "cast", "--file", s(&stripped)]), 2, &[]);
         assert!(e.contains("no symbol table") && e.contains("strip = false"), "{e}");
         let nodebug = dir.join("nodebug");
         std::fs::copy(&bin, &nodebug).expect("copy");
         assert!(Command::new("strip").arg("--strip-debug").arg(&nodebug).status().expect("strip").success());
-        let e = error_of(&fastware(&["asm", "caller_a", "--source", "--file", s(&nodebug)]));
+        let e = error_of(&run(&["asm", "caller_a", "--source", "--file", s(&nodebug)]), 2, &[]);
         assert!(e.contains("no line tables") && e.contains("line-tables-only"), "{e}");
     }
     // not ELF, truncated, empty, missing
     let toml = fastware_testkit::fixture("inliner").join("Cargo.toml");
-    let e = error_of(&fastware(&["size", "--file", s(&toml)]));
+    let e = error_of(&run(&["size", "--file", s(&toml)]), 2, &[]);
     assert!(e.contains("not an ELF file"), "{e}");
     let data = std::fs::read(&bin).expect("read");
     let truncated = dir.join("truncated");
     std::fs::write(&truncated, &data[..data.len() / 3]).expect("write");
-    let e = error_of(&fastware(&["asm", "cast", "--file", s(&truncated)]));
+    let e = error_of(&run(&["asm", "cast", "--file", s(&truncated)]), 2, &[]);
     assert!(e.contains("truncated"), "{e}");
     let empty = dir.join("empty");
     std::fs::write(&empty, b"").expect("write");
-    assert!(error_of(&fastware(&["size", "--file", s(&empty)])).contains("empty file"));
-    assert!(error_of(&fastware(&["size", "--file", s(&dir.join("missing"))])).contains("No such file"));
+    assert!(error_of(&run(&["size", "--file", s(&empty)]), 2, &[]).contains("empty file"));
+    assert!(error_of(&run(&["size", "--file", s(&dir.join("missing"))]), 2, &[]).contains("No such file"));
     // no match: near names
-    let e = error_of(&fastware(&["asm", "nevr_inlined", "--file", s(&bin)]));
+    let e = error_of(&run(&["asm", "nevr_inlined", "--file", s(&bin)]), 2, &[]);
     assert!(e.contains("no function matches") && e.contains("did you mean `inliner::never_inlined`"), "{e}");
-    let e = error_of(&fastware(&["inline", "no_such_function_here", "--file", s(&bin)]));
+    let e = error_of(&run(&["inline", "no_such_function_here", "--file", s(&bin)]), 2, &[]);
     assert!(e.contains("no function matches"), "{e}");
     // another architecture: an aarch64 object file rustc writes (no std needed)
     let src = dir.join("arm.rs");
@@ -498,21 +477,21 @@ fn bad_files_and_patterns() {
         .output()
         .expect("rustc");
     if made.status.success() {
-        let e = error_of(&fastware(&["asm", "answer", "--file", s(&obj)]));
+        let e = error_of(&run(&["asm", "answer", "--file", s(&obj)]), 2, &[]);
         assert!(e.contains("aarch64") && e.contains("x86-64"), "{e}");
     } else {
         eprintln!("SKIPPED the aarch64 check: rustc could not write an aarch64 object: {}", stderr(&made));
     }
     // several matches: a list with indices, and INDEX picks one
-    let o = fastware(&["asm", "caller_", "--file", s(&bin)]);
+    let o = run(&["asm", "caller_", "--file", s(&bin)]);
     assert!(o.status.success());
     let text = stdout(&o);
     assert!(
         text.contains("functions match") && text.contains("inliner::caller_a") && text.contains("inliner::caller_b")
     );
-    let v = json(&fastware(&["asm", "caller_", "1", "--file", s(&bin), "--format", "json"]));
+    let v = json(&run(&["asm", "caller_", "1", "--file", s(&bin), "--format", "json"]));
     assert_eq!(v["function"], "inliner::caller_b");
-    let e = error_of(&fastware(&["asm", "caller_", "7", "--file", s(&bin)]));
+    let e = error_of(&run(&["asm", "caller_", "7", "--file", s(&bin)]), 2, &[]);
     assert!(e.contains("out of range"), "{e}");
     // output closed early
     let mut child = Command::new(env!("CARGO_BIN_EXE_fastware"))

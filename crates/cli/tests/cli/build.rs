@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fastware_testkit::output::{json_of, stderr};
+use super::common::*;
 use serde_json::Value;
 
 /// Builds are measured: one at a time, so that they do not slow each other.
@@ -14,12 +14,6 @@ static ONE_BUILD_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     ONE_BUILD_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn fastware_in(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_fastware"));
-    c.current_dir(dir).env_remove("CARGO_TARGET_DIR");
-    c
 }
 
 fn example_copy(name: &str) -> PathBuf {
@@ -32,7 +26,8 @@ fn rules(v: &Value) -> Vec<String> {
 
 /// Every number a finding cites is in the report where it says.
 fn check_evidence(v: &Value) {
-    for f in v["findings"].as_array().expect("findings") {
+    let all = v["findings"].as_array().expect("findings").iter();
+    for f in all.flat_map(|f| std::iter::once(f).chain(f["also"].as_array().into_iter().flatten())) {
         let ev = f["evidence"].as_array().expect("evidence");
         assert!(!ev.is_empty(), "a finding without numbers: {f}");
         for e in ev {
@@ -40,7 +35,9 @@ fn check_evidence(v: &Value) {
             let at = v.pointer(pointer).unwrap_or_else(|| panic!("{pointer} not in the report ({})", f["rule"]));
             assert_eq!(at.as_f64(), e["value"].as_f64(), "{} cites {pointer}", f["rule"]);
         }
-        assert!(!f["change"].as_str().expect("change").is_empty() && !f["why"].as_str().expect("why").is_empty());
+        if f.get("rule").is_some() {
+            assert!(!f["change"].as_str().expect("change").is_empty() && !f["why"].as_str().expect("why").is_empty());
+        }
     }
 }
 
@@ -120,7 +117,7 @@ fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
     let before = fastware_testkit::snapshot(&project, &target);
     let html = fastware_testkit::temp_dir("build-example-html").join("report.html");
     let o =
-        fastware_in(&project).args(["build", "--deep", "--format", "json", "--html"]).arg(&html).output().expect("run");
+        command_in(&project).args(["build", "--deep", "--format", "json", "--html"]).arg(&html).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&o);
 
@@ -172,7 +169,7 @@ fn example_hot_build_names_the_rebuilt_unit_and_why() {
     let project = example_copy("build-example-hot");
     let target = project.join("target");
     let before = fastware_testkit::snapshot(&project, &target);
-    let o = fastware_in(&project).args(["build", "--hot", "--format", "json"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--hot", "--format", "json"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&o);
     let rebuilt = v["hot"]["rebuilt"].as_array().expect("rebuilt");
@@ -192,7 +189,7 @@ fn small_project_cold_and_hot_and_rules_that_do_not_fire() {
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-tracee");
     let target = project.join("target");
     let before = fastware_testkit::snapshot(&project, &target);
-    let o = fastware_in(&project).args(["build", "--deep", "--format", "json"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--deep", "--format", "json"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&o);
     check_critical_path(&v);
@@ -204,7 +201,7 @@ fn small_project_cold_and_hot_and_rules_that_do_not_fire() {
     assert!(app["llvm"]["top_functions"].as_array().expect("functions").len() >= 3);
 
     // hot, dev profile (incremental on): the app is rebuilt for the change, no incremental finding
-    let o = fastware_in(&project)
+    let o = command_in(&project)
         .args(["build", "--hot", "app/src/main.rs", "--profile", "dev", "--format", "json"])
         .output()
         .expect("run");
@@ -220,7 +217,7 @@ fn small_project_cold_and_hot_and_rules_that_do_not_fire() {
     check_critical_path(&v);
 
     // the text report
-    let o = fastware_in(&project).args(["build"]).output().expect("run");
+    let o = command_in(&project).args(["build"]).output().expect("run");
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.starts_with("cold release build of ") && text.contains("Critical path") && text.contains("No findings"),
@@ -233,7 +230,7 @@ fn small_project_cold_and_hot_and_rules_that_do_not_fire() {
 fn a_failed_build_shows_cargos_errors_and_what_was_measured() {
     let _one = serial();
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("broken"), "build-broken");
-    let o = fastware_in(&project).args(["build", "--format", "json"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--format", "json"]).output().expect("run");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("the build failed"));
     let v = json_of(&o);
@@ -247,7 +244,7 @@ fn a_failed_build_shows_cargos_errors_and_what_was_measured() {
         .find(|u| u["package"] == "broken-ok")
         .expect("the crate that built");
     assert!(ok["duration_us"].as_f64().expect("duration") > 0.0);
-    let o = fastware_in(&project).args(["build"]).output().expect("run");
+    let o = command_in(&project).args(["build"]).output().expect("run");
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("cargo's errors:"));
 }
@@ -258,7 +255,7 @@ fn bad_projects_and_arguments() {
     // outside any cargo project (the test's own scratch dir is inside fastware's)
     let empty = std::env::temp_dir().join(format!("fastware-not-a-project-{}", std::process::id()));
     std::fs::create_dir_all(&empty).expect("mkdir");
-    let o = fastware_in(&empty).args(["build"]).output().expect("run");
+    let o = command_in(&empty).args(["build"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).starts_with("error: not a cargo project") && stderr(&o).contains("--manifest-path"),
@@ -267,13 +264,13 @@ fn bad_projects_and_arguments() {
     );
 
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-bad-args");
-    let o = fastware_in(&project).args(["build", "-p", "no-such-package"]).output().expect("run");
+    let o = command_in(&project).args(["build", "-p", "no-such-package"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no-such-package"), "{}", stderr(&o));
-    let o = fastware_in(&project).args(["build", "--hot", "src/nowhere.rs"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--hot", "src/nowhere.rs"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
-    let o = fastware_in(&project).args(["build", "--format", "csv"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--format", "csv"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2));
     assert!(!stderr(&o).contains("panicked"));
     // --html onto the project's own files: refused before anything is built
@@ -284,12 +281,12 @@ fn bad_projects_and_arguments() {
         ("app/src/bin/report.rs", "cargo reads it"),
         ("app/Cargo.lock", "cargo reads it"),
     ] {
-        let o = fastware_in(&project).args(["build", "--html", path]).output().expect("run");
+        let o = command_in(&project).args(["build", "--html", path]).output().expect("run");
         assert_eq!(o.status.code(), Some(2), "{path}: {}", stderr(&o));
         assert!(stderr(&o).contains(why) && stderr(&o).contains("--force"), "{path}: {}", stderr(&o));
     }
     std::fs::write(project.join("notes.html"), b"<p>mine</p>").expect("write");
-    let o = fastware_in(&project).args(["build", "--html", "notes.html"]).output().expect("run");
+    let o = command_in(&project).args(["build", "--html", "notes.html"]).output().expect("run");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not written by fastware"), "{}", stderr(&o));
     std::fs::remove_file(project.join("notes.html")).expect("rm");
@@ -317,7 +314,7 @@ fn a_cargo_without_build_analysis_falls_back_to_timings() {
     }
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-old-cargo");
     let o =
-        fastware_in(&project).env("FASTWARE_CARGO", &script).args(["build", "--format", "json"]).output().expect("run");
+        command_in(&project).env("FASTWARE_CARGO", &script).args(["build", "--format", "json"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&o);
     assert_eq!(v["source"], "timings");
@@ -334,7 +331,7 @@ fn ctrl_c_stops_the_build_and_leaves_nothing_half_written() {
     let before = fastware_testkit::snapshot(&project, &target);
     let out = fastware_testkit::temp_dir("build-interrupt-out");
     let html = out.join("report.html");
-    let child = fastware_in(&project)
+    let child = command_in(&project)
         .args(["build", "--deep", "--html"])
         .arg(&html)
         .stdout(Stdio::piped())

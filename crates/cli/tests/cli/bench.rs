@@ -3,27 +3,20 @@
 //! critcmp's output and scipy's figures) and on live `cargo bench` runs.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use fastware_testkit::output::{json, run_in, stderr};
+use super::common::*;
 use serde_json::Value;
 
-fn fastware_in(dir: &Path, args: &[&str]) -> Output {
-    run_in(env!("CARGO_BIN_EXE_fastware"), Some(dir), args)
-}
-
-fn fastware(args: &[&str]) -> Output {
-    fastware_in(&fastware_testkit::workspace_root(), args)
-}
-
+/// A committed fixture of `tests/fixtures/bench/`, by absolute path.
 fn data(rel: &str) -> String {
-    format!("tests/fixtures/bench/{rel}")
+    fastware_testkit::fixture("bench").join(rel).display().to_string()
 }
 
 fn compare(base: &str, new: &str, extra: &[&str]) -> Value {
     let mut args = vec!["bench", "compare", base, new, "--format", "json"];
     args.extend(extra);
-    json(&fastware(&args))
+    json(&run(&args))
 }
 
 fn row<'a>(v: &'a Value, name: &str) -> &'a Value {
@@ -156,7 +149,7 @@ fn libtest_summaries_and_their_spreads() {
     let v = compare(&data("libtest/base.jsonl"), &data("libtest/slow.txt"), &[]);
     assert_eq!(row(&v, "parse_200")["verdict"], "regressed");
     let text =
-        String::from_utf8(fastware(&["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt")]).stdout)
+        String::from_utf8(run(&["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt")]).stdout)
             .expect("utf8");
     assert!(text.contains("based on summaries") || text.contains("from summaries"), "{text}");
 }
@@ -185,9 +178,9 @@ fn hyperfine_runs_agree_with_scipy() {
 #[test]
 fn fail_on_regression_and_bad_inputs() {
     let (b, s) = (data("criterion@base"), data("criterion@slow"));
-    let status = |args: &[&str]| fastware(args).status.code();
+    let status = |args: &[&str]| run(args).status.code();
     assert_eq!(status(&["bench", "compare", &b, &s, "--fail-on-regression", "50"]), Some(1));
-    let o = fastware(&["bench", "compare", &b, &s, "--fail-on-regression", "50"]);
+    let o = run(&["bench", "compare", &b, &s, "--fail-on-regression", "50"]);
     assert!(stderr(&o).contains("regressed by more than 50%"), "{}", stderr(&o));
     assert!(!o.stdout.is_empty(), "the comparison is still printed");
     assert_eq!(status(&["bench", "compare", &b, &s, "--fail-on-regression", "500"]), Some(0));
@@ -195,7 +188,7 @@ fn fail_on_regression_and_bad_inputs() {
     assert_eq!(status(&["bench", "compare", &s, &b, "--fail-on-regression", "1"]), Some(0), "improvements never fail");
 
     let bad = |args: &[&str], says: &str| {
-        let o = fastware(args);
+        let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         let e = stderr(&o);
         assert!(e.starts_with("error: ") && e.contains(says) && !e.contains("panicked"), "{args:?}: {e}");
@@ -233,7 +226,7 @@ fn cargo_bench_save_then_compare_by_name() {
         let mut args = vec!["bench", "cargo", "--save", save, "--format", "json", "--"];
         args.extend(features);
         args.extend(QUICK);
-        let o = fastware_in(&project, &args);
+        let o = run_in(&project, &args);
         json(&o)
     };
     let base = run("base", &[]);
@@ -248,20 +241,18 @@ fn cargo_bench_save_then_compare_by_name() {
     let slow = run("slow", &["--features", "slow"]);
     assert_ne!(binaries[0]["hash"], slow["meta"]["binaries"][0]["hash"], "a new bench binary");
     // saved names, found from the project
-    let v = json(&fastware_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
+    let v = json(&run_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed", "{v}");
     assert_eq!(row(&v, "checksum/4k")["basis"], "samples");
     // a name that is neither: the error lists those there are
-    let o = fastware_in(&project, &["bench", "compare", "base", "nope"]);
+    let o = run_in(&project, &["bench", "compare", "base", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("saved: base, slow; criterion baselines: base, new"), "{}", stderr(&o));
     // a saved file against criterion's own directory (the same run's samples): with the
     // baseline named, a bare directory (baseline `new`), and `new` as a name in the project
     for crit in ["target/criterion@new", "target/criterion", "new"] {
-        let v = json(&fastware_in(
-            &project,
-            &["bench", "compare", "target/fastware/bench/slow.json", crit, "--format", "json"],
-        ));
+        let v =
+            json(&run_in(&project, &["bench", "compare", "target/fastware/bench/slow.json", crit, "--format", "json"]));
         assert_eq!((&v["new"]["source"], &v["new"]["baseline"]), (&"criterion".into(), &"new".into()), "{crit}");
         assert_eq!((&v["base"]["source"], &v["base"]["saved"]), (&"criterion".into(), &true.into()));
         // the same samples: equal up to the order they are summed in
@@ -272,7 +263,7 @@ fn cargo_bench_save_then_compare_by_name() {
     // a run compared at once with a saved one; the text says where the bench binary is
     let mut args = vec!["bench", "cargo", "--compare", "slow", "--"];
     args.extend(QUICK);
-    let o = fastware_in(&project, &args);
+    let o = run_in(&project, &args);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("bench binaries") && text.contains("target/release/deps/crit-"), "{text}");
@@ -318,13 +309,7 @@ fn cargo_bench_reads_libtest_output() {
     // saved libtest against the committed libtest text: same names, same units
     let saved = project.join("target/fastware/bench/lt.json");
     let base = fastware_testkit::workspace_root().join(data("libtest/base.txt"));
-    let v = json(&fastware(&[
-        "bench",
-        "compare",
-        base.to_str().expect("p"),
-        saved.to_str().expect("p"),
-        "--format",
-        "json",
-    ]));
+    let v =
+        json(&run(&["bench", "compare", base.to_str().expect("p"), saved.to_str().expect("p"), "--format", "json"]));
     assert_eq!(v["benchmarks"].as_array().expect("b").len(), 3);
 }

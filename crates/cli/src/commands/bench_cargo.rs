@@ -1,0 +1,101 @@
+//! `fastware bench cargo`: runs `cargo bench` in the project, names the
+//! bench binaries it built, reads the results the run wrote, and saves them
+//! with what they were measured on.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use fastware_bench::saved::SavedResults;
+use fastware_bench::store::read_side;
+use fastware_bench::{ComparisonReport, Meta, Options, RunReport, Store};
+use fastware_report::{Format, Text};
+
+use super::cargo_program;
+use crate::{CmdResult, Error, OutputArgs};
+
+const CARGO_EXAMPLES: &str = "\
+Examples:
+  fastware bench cargo --save base
+  fastware bench cargo --save pr -- --bench parsing -- --measurement-time 10
+  fastware bench cargo --save quick -- --bench crit -- --warm-up-time 0.5 --measurement-time 1
+
+Arguments after -- go to cargo bench (and after a second --, to the harness). Criterion
+results are read from the raw samples the run wrote; libtest's from its output.";
+
+#[derive(Args, Debug)]
+#[command(after_help = CARGO_EXAMPLES)]
+pub struct CargoArgs {
+    /// Save the results as NAME (<target-dir>/fastware/bench/NAME.json), to compare later
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
+    /// After the run, compare with the results saved as NAME
+    #[arg(long, value_name = "NAME")]
+    compare: Option<String>,
+    /// The project's Cargo.toml [default: the one in this directory or above]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Arguments for cargo bench
+    #[arg(last = true, value_name = "CARGO_BENCH_ARGS")]
+    cargo_args: Vec<String>,
+}
+
+pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
+    if let Some(name) = &a.save {
+        fastware_report::output::check_name(name)?;
+    }
+    let cargo = cargo_program();
+    let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
+    let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
+    let store = Store::new(&project.target_dir);
+    // what to compare with is read before the benchmarks run, not after
+    let base = a.compare.as_deref().map(|name| read_side(name, None, Some(&store))).transpose()?;
+    let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
+    if !run.success {
+        return Err(Error::failed("cargo bench failed (its errors are above)"));
+    }
+    // libtest's lines in the output, or the criterion samples the run wrote
+    let mut results = if fastware_bench::libtest::looks_like(&run.output) {
+        fastware_bench::libtest::parse(&run.output, Path::new("cargo bench"))?
+    } else {
+        let crit = project.target_dir.join("criterion");
+        let saved = a.cargo_args.iter().position(|x| x == "--save-baseline").and_then(|i| a.cargo_args.get(i + 1));
+        fastware_bench::criterion::read_updated(&crit, run.started, saved.map(String::as_str))?.ok_or_else(|| {
+            Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
+                .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
+        })?
+    };
+    results.meta = Some(Meta {
+        created_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        git_commit: fastware_cargo::bench::git_commit(&project.workspace_root),
+        rustc: fastware_cargo::bench::rustc_version(&project.workspace_root),
+        cargo_args: a.cargo_args.clone(),
+        binaries: run
+            .binaries
+            .iter()
+            .map(|b| fastware_bench::BenchBinary {
+                target: b.target.clone(),
+                path: b.path.clone(),
+                hash: fastware_cargo::bench::file_hash(&b.path),
+                fresh: b.fresh,
+            })
+            .collect(),
+    });
+    let mut saved = SavedResults::new(&results);
+    if let Some(name) = &a.save {
+        saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
+    }
+    let report = RunReport(saved);
+    let Some(base) = base else {
+        return fastware_report::emit(&report, a.output.format, out);
+    };
+    let c = fastware_bench::compare(&base, &results, &Options::default())?;
+    let comparison = ComparisonReport::new(&c, &base, &results, &Options::default(), 0);
+    fastware_report::emit(&comparison, a.output.format, out)?;
+    if a.output.format == Format::Table {
+        report.footer(&mut Text::stdout(out), a.save.as_deref())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! What every test of the `fastware` binary uses: running it as a user
+//! would, reading its output, and checking its errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+pub use fastware_testkit::output::{json, json_of, stderr, stdout};
+use serde_json::Value;
+
+/// The fastware binary, without the test's own `CARGO_TARGET_DIR`.
+pub fn fastware() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_fastware"));
+    c.env_remove("CARGO_TARGET_DIR");
+    c
+}
+
+/// The fastware binary, started in `dir`.
+pub fn command_in(dir: &Path) -> Command {
+    let mut c = fastware();
+    c.current_dir(dir);
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    fastware().args(args).output().expect("run fastware")
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    command_in(dir).args(args).output().expect("run fastware")
+}
+
+/// The JSON of a successful run.
+pub fn run_json(args: &[&str]) -> Value {
+    json(&run(args))
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A time of the JSON (microseconds, an integer or a fraction) in nanoseconds.
+pub fn ns(v: &Value) -> i64 {
+    v.as_i64().map(|x| x * 1000).unwrap_or_else(|| (v.as_f64().expect("number") * 1000.0).round() as i64)
+}
+
+/// The run failed with `status` and one clear error (no panic, nothing on
+/// stdout) that holds every needle. Returns the error text.
+pub fn expect_error(args: &[&str], status: i32, needles: &[&str]) -> String {
+    error_of(&run(args), status, needles)
+}
+
+/// [`expect_error`] for a run already made.
+pub fn error_of(o: &Output, status: i32, needles: &[&str]) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "exit status; stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "expected {n:?} in {err}");
+    }
+    assert!(stdout(o).is_empty(), "{}", stdout(o));
+    err
+}

@@ -1,0 +1,12 @@
+//! `fastware` end to end: the real binary on real data that rustc, cargo,
+//! criterion and the other tools produced, its figures checked against
+//! independent references (measureme's analysis, objdump, nm, addr2line,
+//! scipy, critcmp, cargo's own log). One test binary, one module per command.
+
+mod bench;
+mod binary;
+mod build;
+mod common;
+mod results;
+mod selfprof;
+mod trace;
