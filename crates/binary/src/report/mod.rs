@@ -19,6 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use fastware_report::{cells, Column, Render, Table, Text};
 
+use crate::binary::Binary;
+use crate::inline::Candidate;
+use crate::select::Found;
+
 pub use changes::{FunctionDiffReport, WholeDiffReport};
 pub use listing::AsmReport;
 pub use sizes::{SizeDiffReport, SizeReport};
@@ -95,6 +99,52 @@ impl Matches {
             columns,
             matches,
         }
+    }
+
+    /// Functions of `b` that `asm`'s pattern matched.
+    pub fn functions(b: &Binary, origin: &str, found: &[Found]) -> Matches {
+        #[derive(Serialize)]
+        struct Function<'a> {
+            name: &'a str,
+            raw: &'a str,
+            address: u64,
+            size: u64,
+        }
+        let columns = vec![
+            Column::right("size", "size"),
+            Column::right("address", "address"),
+            Column::left("function", "function"),
+        ];
+        let rows = found.iter().map(|f| {
+            let address = f.sym.address - b.display_base(f.sym.address);
+            (
+                vec![cells::count(f.sym.size), address_cell(address), cells::text(&f.name)],
+                Function { name: &f.name, raw: &f.sym.raw, address, size: f.sym.size },
+            )
+        });
+        Matches::new(&b.path, origin, columns, rows)
+    }
+
+    /// Functions that `inline`'s pattern matched, with their copies and inlined places.
+    pub fn candidates(b: &Binary, origin: &str, candidates: &[Candidate]) -> Matches {
+        #[derive(Serialize)]
+        struct Function<'a> {
+            function: &'a str,
+            copies: usize,
+            inlined_places: usize,
+        }
+        let columns = vec![
+            Column::right("copies", "copies"),
+            Column::right("inlined", "inlined_places"),
+            Column::left("function", "function"),
+        ];
+        let rows = candidates.iter().map(|c| {
+            (
+                vec![cells::count(c.copies.len() as u64), cells::count(c.places.len() as u64), cells::text(&c.key)],
+                Function { function: &c.key, copies: c.copies.len(), inlined_places: c.places.len() },
+            )
+        });
+        Matches::new(&b.path, origin, columns, rows)
     }
 
     fn table(&self) -> Table {

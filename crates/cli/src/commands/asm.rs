@@ -8,8 +8,6 @@ use clap::Args;
 use fastware_binary::listing::Labels;
 use fastware_binary::report::{AsmReport, Matches};
 use fastware_binary::Syntax;
-use fastware_report::{cells, Column};
-use serde_json::json;
 
 use super::binary::{ArtifactArgs, FunctionArgs};
 use crate::{CmdResult, OutputArgs};
@@ -54,20 +52,9 @@ pub fn run(a: AsmCmd, out: &mut dyn Write) -> CmdResult {
     let pat = a.function.compile()?;
     let found = b.find_functions(&pat);
     let Some(f) = a.function.choose(b, &found, |f| f.name.as_str(), &pat)? else {
-        let columns = vec![
-            Column::right("size", "size"),
-            Column::right("address", "address"),
-            Column::left("function", "function"),
-        ];
-        let rows = found.iter().map(|f| {
-            let addr = f.sym.address - b.display_base(f.sym.address);
-            (
-                vec![cells::count(f.sym.size), (format!("{addr:#x}"), addr.to_string()), cells::text(&f.name)],
-                json!({"name": f.name, "raw": f.sym.raw, "address": addr, "size": f.sym.size}),
-            )
-        });
-        return fastware_report::emit(&Matches::new(&b.path, &loaded.origin, columns, rows), a.output.format, out);
+        return fastware_report::emit(&Matches::functions(b, &loaded.origin, &found), a.output.format, out);
     };
+
     let debug = if a.source { b.debug()? } else { None };
     let syntax = if a.att { Syntax::Att } else { Syntax::Intel };
     let listing = b.listing(f.sym, syntax, Labels::Addresses, debug.as_ref());

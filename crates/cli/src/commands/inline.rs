@@ -6,8 +6,6 @@ use std::io::Write;
 use clap::Args;
 use fastware_binary::debug::InlinedPlace;
 use fastware_binary::report::{InlineReport, Matches};
-use fastware_report::{cells, Column};
-use serde_json::json;
 
 use super::binary::{ArtifactArgs, FunctionArgs};
 use crate::{CmdResult, Error, OutputArgs};
@@ -61,19 +59,9 @@ pub fn run(a: InlineCmd, out: &mut dyn Write) -> CmdResult {
     let pat = a.function.compile()?;
     let candidates = b.inline_candidates(&pat, &places, debug.as_ref());
     let Some(c) = a.function.choose(b, &candidates, |c| c.key.as_str(), &pat)? else {
-        let columns = vec![
-            Column::right("copies", "copies"),
-            Column::right("inlined", "inlined_places"),
-            Column::left("function", "function"),
-        ];
-        let rows = candidates.iter().map(|c| {
-            (
-                vec![cells::count(c.copies.len() as u64), cells::count(c.places.len() as u64), cells::text(&c.key)],
-                json!({"function": c.key, "copies": c.copies.len(), "inlined_places": c.places.len()}),
-            )
-        });
-        return fastware_report::emit(&Matches::new(&b.path, &loaded.origin, columns, rows), a.output.format, out);
+        return fastware_report::emit(&Matches::candidates(b, &loaded.origin, &candidates), a.output.format, out);
     };
+
     let v = b.verdict(c, debug.is_some());
     let report = InlineReport::new(&v, b, &loaded.origin, a.output.top.unwrap_or(25));
     fastware_report::emit(&report, a.output.format, out)
