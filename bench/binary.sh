@@ -13,20 +13,7 @@
 # Targets (issue 5): asm under 0.3 s, inline under 1 s, no dependency rebuilds.
 source "$(dirname "$0")/common.sh"
 
-rg_src="$work/build-ripgrep"
-if [ ! -f "$rg_src/Cargo.toml" ]; then
-    src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ripgrep-14.1.1 2>/dev/null | head -1 || true)
-    mkdir -p "$rg_src"
-    if [ -n "$src" ]; then cp -r "$src"/. "$rg_src"/; else
-        curl -sSfL https://static.crates.io/crates/ripgrep/14.1.1/download | tar -xzf - -C "$rg_src" --strip-components=1
-    fi
-    printf '\n[workspace]\n' >>"$rg_src/Cargo.toml"
-fi
-rg="$work/rg-lt/release/rg"
-if [ ! -x "$rg" ]; then
-    echo "== building ripgrep 14.1.1 with debug = \"line-tables-only\" (about a minute)"
-    (cd "$rg_src" && CARGO_PROFILE_RELEASE_DEBUG=line-tables-only cargo build -q --release --target-dir "$work/rg-lt")
-fi
+rg=$(ripgrep_line_tables)
 func='regex_automata::nfa::thompson::pikevm::PikeVM::search_slots'
 raw=$(nm "$rg" | awk '/PikeVM12search_slots/ && !f {print $3; f=1}')
 

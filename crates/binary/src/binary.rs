@@ -60,6 +60,15 @@ pub struct Section {
     pub member: Option<usize>,
 }
 
+/// A loadable segment: `file_size` bytes at file `offset` go to `address`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub address: u64,
+    pub size: u64,
+    pub offset: u64,
+    pub file_size: u64,
+}
+
 /// A defined symbol.
 #[derive(Debug, Clone)]
 pub struct Sym {
@@ -118,6 +127,10 @@ pub struct Binary {
     /// DWARF sections by name (`.debug_info` …), for a linked file.
     pub debug_sections: HashMap<String, Vec<u8>>,
     pub big_endian: bool,
+    /// Loadable segments of a linked file: where its bytes go in memory.
+    pub segments: Vec<Segment>,
+    /// The GNU build id (`.note.gnu.build-id`), as hex.
+    pub build_id: Option<String>,
     /// Index in `symbols` by raw name (the first, when a name repeats).
     pub by_name: HashMap<String, usize>,
 }
@@ -157,6 +170,8 @@ impl Binary {
             debug_sections: HashMap::new(),
             big_endian: false,
             by_name: HashMap::new(),
+            segments: Vec::new(),
+            build_id: None,
         };
         if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
             b.kind = Kind::Archive;
@@ -223,6 +238,12 @@ impl Binary {
 
     /// Sections and symbols of a linked file, its GOT and its debug info.
     fn add_linked(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
+        use object::ObjectSegment;
+        for seg in file.segments() {
+            let (offset, file_size) = seg.file_range();
+            self.segments.push(Segment { address: seg.address(), size: seg.size(), offset, file_size });
+        }
+        self.build_id = file.build_id().ok().flatten().map(|id| id.iter().map(|b| format!("{b:02x}")).collect());
         let mut index_map = HashMap::new();
         for s in file.sections() {
             let name = s.name().unwrap_or("").to_string();
@@ -420,6 +441,33 @@ impl Binary {
         let start = (address - s.address) as usize;
         let end = start.checked_add(len as usize)?;
         s.data.get(start..end).map(|b| (b, s))
+    }
+
+    /// The file address (as in the symbol table) of the byte that a mapping
+    /// of file offset `page_offset` at `map_start` puts at `address`: what a
+    /// profiler's sampled address is in this file.
+    pub fn file_address(&self, address: u64, map_start: u64, page_offset: u64) -> Option<u64> {
+        let offset = address.checked_sub(map_start)? + page_offset;
+        let seg = self.segments.iter().find(|s| offset >= s.offset && offset < s.offset + s.file_size.max(s.size))?;
+        Some(offset - seg.offset + seg.address)
+    }
+
+    /// Where file address 0 would be in memory, for a mapping of `len`
+    /// bytes at file offset `page_offset` put at `map_start` (the segment
+    /// most of the mapping holds decides: a page can hold the ends of two).
+    pub fn load_bias(&self, map_start: u64, len: u64, page_offset: u64) -> Option<u64> {
+        let end = page_offset + len;
+        let seg = self
+            .segments
+            .iter()
+            .filter(|s| s.offset < end && page_offset < s.offset + s.file_size)
+            .max_by_key(|s| (s.offset + s.file_size).min(end) - s.offset.max(page_offset))?;
+        Some(map_start.wrapping_sub(page_offset).wrapping_add(seg.offset).wrapping_sub(seg.address))
+    }
+
+    /// The section named `name`, with its bytes.
+    pub fn section(&self, name: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.name == name)
     }
 
     /// The section holding `address` (with data or not).

@@ -9,7 +9,8 @@
 //!   function; [`debug`] gives source lines, inline frames and inlined places.
 //! - [`inline`] gives a function's inlining verdict, [`size`] code size by
 //!   function, crate, generic set or section, [`diff`] compares two builds;
-//!   [`report`] holds their results as values, rendered as text, CSV, JSON.
+//!   [`report`] holds their results as values, rendered as text, CSV, JSON;
+//!   [`symbolize`] names a running program's addresses (for profilers).
 
 pub mod arch;
 pub mod binary;
@@ -21,8 +22,9 @@ pub mod report;
 pub mod saved;
 pub mod select;
 pub mod size;
+pub mod symbolize;
 pub mod target;
 
 pub use arch::{Arch, Flow, Insn, Syntax};
-pub use binary::{Binary, Kind, Section, Sym};
+pub use binary::{Binary, Kind, Section, Segment, Sym};
 pub use select::Pattern;

@@ -35,6 +35,8 @@ pub struct ArtifactOptions {
     pub profile: Option<Profile>,
     /// Build apart with `debug = "line-tables-only"` and `strip = false`.
     pub debuginfo: bool,
+    /// Build apart with `-Cforce-frame-pointers=yes` (for a profiler).
+    pub frame_pointers: bool,
 }
 
 /// The file cargo built.
@@ -88,12 +90,22 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
             cmd.args(["--test", n]);
         }
     }
-    let separate = opts.debuginfo.then(|| project.fastware_dir().join("debuginfo"));
+    let separate = match (opts.frame_pointers, opts.debuginfo) {
+        (true, _) => Some(project.fastware_dir().join("profile")),
+        (false, true) => Some(project.fastware_dir().join("debuginfo")),
+        (false, false) => None,
+    };
     if let Some(dir) = &separate {
-        let name = profile.name().to_string();
         cmd.arg("--target-dir").arg(dir);
+    }
+    if opts.debuginfo {
+        let name = profile.name().to_string();
         cmd.arg("--config").arg(format!("profile.{name}.debug=\"line-tables-only\""));
         cmd.arg("--config").arg(format!("profile.{name}.strip=false"));
+    }
+    if opts.frame_pointers {
+        let own = std::env::var("RUSTFLAGS").unwrap_or_default();
+        cmd.env("RUSTFLAGS", format!("{own} -Cforce-frame-pointers=yes").trim_start());
     }
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {}: {e}", opts.cargo)))?;

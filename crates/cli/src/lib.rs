@@ -29,6 +29,7 @@ Examples:
   fastware inline parse                        was it inlined? copies, call sites, inlined places
   fastware diff --save before; …; fastware diff before   what changed in the machine code
   fastware bench compare before after          did it get faster? (criterion, libtest, hyperfine)
+  fastware profile --bench parse               where a benchmark spends its time (perf; --callgrind)
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -57,6 +58,8 @@ enum Command {
     Diff(commands::diff::DiffCmd),
     /// Did it get faster? Benchmark results compared with real statistics; `cargo bench`, saved
     Bench(commands::bench::BenchCmd),
+    /// Where the running program spends its time: perf samples or callgrind counts, by function
+    Profile(Box<commands::profile::ProfileCmd>),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -121,6 +124,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Size(c) => commands::size::run(c, &mut out),
         Command::Diff(c) => commands::diff::run(c, &mut out),
         Command::Bench(c) => commands::bench::run(c, &mut out),
+        Command::Profile(c) => commands::profile::run(*c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {
@@ -181,6 +185,18 @@ fn one_line(e: &clap::Error) -> String {
 /// Writes a note to stderr (never fails the command).
 pub fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "note: {text}");
+}
+
+/// A spinner on stderr with `message`, when stderr is a terminal (else
+/// nothing: logs and pipes get no progress noise).
+pub fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
+    if !fastware_report::stderr_is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message(message.to_string());
+    Some(bar)
 }
 
 #[cfg(test)]

@@ -18,6 +18,11 @@ impl Name {
         Name { raw: raw.to_string(), symbol: crate::parse(raw) }
     }
 
+    /// A name already demangled (see [`crate::parse_demangled`]).
+    pub fn from_demangled(text: &str) -> Name {
+        Name { raw: text.to_string(), symbol: crate::parse_demangled(text) }
+    }
+
     /// Full demangled name (see [`Symbol::instance`]).
     pub fn instance(&self) -> String {
         self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::instance)

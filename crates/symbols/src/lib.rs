@@ -31,6 +31,14 @@ pub fn parse(mangled: &str) -> Option<Symbol> {
     }
 }
 
+/// Parses an already demangled name (`core::ptr::drop_in_place<T>`,
+/// `hotspots::{{closure}}`, as DWARF, valgrind and rustc-demangle write
+/// them). `None` when the text is not a Rust path.
+pub fn parse_demangled(text: &str) -> Option<Symbol> {
+    let path = legacy::parse_path_text(text.trim())?;
+    Some(Symbol { mangling: Mangling::Legacy, path, instantiating_crate: None, hash: None, suffix: String::new() })
+}
+
 /// Strips the `.llvm.<digits>` that ThinLTO appends to renamed local symbols.
 fn strip_llvm_suffix(s: &str) -> &str {
     match s.find(".llvm.") {

@@ -179,3 +179,13 @@ fn malformed_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn demangled_text_groups_like_the_mangled_name() {
+    use fastware_symbols::Name;
+    let n = Name::from_demangled("<alloc::vec::Vec<u8> as core::clone::Clone>::clone");
+    assert_eq!(n.function(), "<alloc::vec::Vec<_> as core::clone::Clone>::clone");
+    assert_eq!(n.defining_crate(), Some("alloc"));
+    let c = Name::from_demangled("hotspots::render::{{closure}}");
+    assert_eq!(c.function(), "hotspots::render");
+}

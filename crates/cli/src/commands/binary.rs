@@ -32,9 +32,10 @@ pub struct ArtifactArgs {
     /// The example named NAME
     #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
     pub example: Option<String>,
-    /// The benchmark named NAME (built with the bench profile, as `cargo bench` does)
-    #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
-    pub bench: Option<String>,
+    /// The benchmark named NAME (built with the bench profile, as `cargo bench` does);
+    /// `profile` and `heap` run it with `--bench [FILTER]`
+    #[arg(long, value_names = ["NAME", "FILTER"], num_args = 1..=2, help_heading = "Which file", group = "which")]
+    pub bench: Option<Vec<String>>,
     /// The integration test named NAME
     #[arg(long, value_name = "NAME", help_heading = "Which file", group = "which")]
     pub test: Option<String>,
@@ -66,7 +67,7 @@ impl ArtifactArgs {
             Which::Bin(n.clone())
         } else if let Some(n) = &self.example {
             Which::Example(n.clone())
-        } else if let Some(n) = &self.bench {
+        } else if let Some(n) = self.bench.as_ref().and_then(|b| b.first()) {
             Which::Bench(n.clone())
         } else if let Some(n) = &self.test {
             Which::Test(n.clone())
@@ -79,6 +80,17 @@ impl ArtifactArgs {
 
     /// Reads `--file`, or builds the selected target with cargo and reads its file.
     pub fn load(&self) -> Result<Loaded, Error> {
+        if self.bench.as_ref().is_some_and(|b| b.len() > 1) {
+            return Err(Error::bad_input(
+                "--bench NAME FILTER: a FILTER is for `profile` and `heap`, which run the benchmark",
+            )
+            .with_hint("give the benchmark's NAME alone"));
+        }
+        self.load_with(false)
+    }
+
+    /// [`ArtifactArgs::load`], built apart with frame pointers when asked.
+    pub fn load_with(&self, frame_pointers: bool) -> Result<Loaded, Error> {
         if let Some(f) = &self.file {
             let binary = Binary::open(f)?;
             return Ok(Loaded { binary, origin: f.display().to_string(), profile: None, project: None });
@@ -91,17 +103,22 @@ impl ArtifactArgs {
             which: self.which(),
             profile: self.selection.profile(),
             debuginfo: self.debuginfo,
+            frame_pointers,
         };
         let built = fastware_cargo::artifact::build_artifact(&project, &opts)?;
         let binary = Binary::open(&built.path)?;
         let mut origin = format!("{} ({} profile)", built.target, built.profile);
         if let Some(dir) = &built.separate {
+            let what = match (frame_pointers, self.debuginfo) {
+                (true, true) => "frame pointers, debug = \"line-tables-only\" and strip = false",
+                (true, false) => "frame pointers (-Cforce-frame-pointers=yes)",
+                _ => "debug = \"line-tables-only\" and strip = false",
+            };
             crate::note(&format!(
-                "--debuginfo: a separate build in {} with debug = \"line-tables-only\" and strip = false; \
-                 its code can differ from your profile's",
+                "a separate build in {} with {what}; its code can differ from your profile's",
                 dir.display()
             ));
-            origin.push_str(", separate --debuginfo build");
+            origin.push_str(", separate build");
         }
         Ok(Loaded { binary, origin, profile: Some(built.profile), project: Some(project) })
     }

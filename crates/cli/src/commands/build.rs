@@ -91,7 +91,7 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     // the report page's path is checked before the build, not after it
     let html = a.html.as_deref().map(|p| OutputFile::create(p, &[], a.force)).transpose()?;
     crate::signals::on_signal(fastware_cargo::run::interrupt);
-    let bar = progress_bar();
+    let bar = crate::spinner("starting cargo");
     let report: Option<Arc<dyn Fn(Progress) + Send + Sync>> = bar.clone().map(|b| {
         Arc::new(move |p: Progress| {
             let now: Vec<&str> = p.compiling.iter().rev().take(3).map(String::as_str).collect();
@@ -161,14 +161,4 @@ fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[Stri
         .or_else(|| pkg.targets.iter().find(|t| t.kinds.iter().any(|k| k == "bin")))
         .ok_or_else(|| Error::bad_input(format!("--hot: {name} has no lib or bin target")))?;
     Ok(target.src_path.clone())
-}
-
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !fastware_report::stderr_is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message("starting cargo");
-    Some(bar)
 }

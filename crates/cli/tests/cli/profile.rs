@@ -1,0 +1,543 @@
+//! `fastware profile` on `tests/fixtures/hotspots` (known hot spots, an
+//! inlined helper, a recursion) and the criterion fixture, run for real
+//! under perf and callgrind; the figures checked against `perf report`,
+//! `callgrind_annotate`, the callgrind file's own records, `fastware asm`
+//! and `addr2line -i`. Where perf or valgrind cannot run here, the test
+//! prints SKIPPED and why.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use super::common::*;
+
+/// The fixture's release binary (with frame pointers when `fp`).
+fn hotspots(fp: bool) -> PathBuf {
+    let flags = if fp { "-Cforce-frame-pointers=yes" } else { "" };
+    fastware_testkit::cargo_build_stable("hotspots", flags, &["--release"]).join("release/hotspots")
+}
+
+/// `tool` can run here; else SKIPPED and why.
+fn can_run(tool: &str, check: &[&str]) -> bool {
+    let ok =
+        Command::new(tool).args(check).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: `{tool} {}` does not work here", check.join(" "));
+    }
+    ok
+}
+
+fn perf_works() -> bool {
+    let out = std::env::temp_dir().join(format!("fastware-perf-check-{}.data", std::process::id()));
+    let ok = can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&out), "--", "true"]);
+    let _ = std::fs::remove_file(out);
+    ok
+}
+
+fn valgrind_works() -> bool {
+    can_run("valgrind", &["--tool=none", "true"])
+}
+
+/// `perf record` of `bin args` into `out`, as a user would run it.
+fn perf_record(out: &Path, call_graph: &str, bin: &Path, args: &[&str]) {
+    let st = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "999", "--call-graph", call_graph, "-o", s(out), "--"])
+        .arg(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+}
+
+fn callgrind_record(out: &Path, bin: &Path, args: &[&str]) {
+    let st = Command::new("valgrind")
+        .args(["-q", "--tool=callgrind", "--dump-instr=yes", &format!("--callgrind-out-file={}", s(out))])
+        .arg(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .expect("valgrind");
+    assert!(st.success());
+}
+
+/// `perf report --stdio` percentages per symbol: (self, total) with `--children`.
+fn perf_report(data: &Path) -> HashMap<String, (f64, f64)> {
+    let o = Command::new("perf")
+        .args(["report", "-i", s(data), "--stdio", "--children", "--sort", "symbol", "--no-inline", "-g", "none"])
+        .args(["--percent-limit", "0"])
+        .output()
+        .expect("perf report");
+    let mut out = HashMap::new();
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        // `    99.53%     0.00%  [.] hotspots::main   -   -`
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 4 || !f[0].ends_with('%') || !f[1].ends_with('%') || f[2] != "[.]" {
+            continue;
+        }
+        let pct = |t: &str| t.trim_end_matches('%').parse::<f64>().expect("percent");
+        let name = line.split("[.] ").nth(1).expect("name").trim_end().trim_end_matches(['-', ' ']).to_string();
+        out.insert(name, (pct(f[1]), pct(f[0])));
+    }
+    out
+}
+
+fn rows<'a>(v: &'a Value, list: &str) -> &'a Vec<Value> {
+    v[list].as_array().expect("rows")
+}
+
+fn row<'a>(v: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
+    rows(v, list).iter().find(|r| r["function"] == name)
+}
+
+#[test]
+fn perf_self_and_total_equal_perf_reports() {
+    if !perf_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-perf-report");
+    for (fp, graph) in [(true, "fp"), (false, "dwarf")] {
+        let data = tmp.join(format!("{graph}.data"));
+        perf_record(&data, graph, &hotspots(fp), &["30"]);
+        let v = run_json(&["profile", s(&data), "--no-inline", "--by", "instance", "--top", "0", "--format", "json"]);
+        let total = v["header"]["total"].as_u64().expect("total") as f64;
+        let theirs = perf_report(&data);
+        let mut checked = 0;
+        for r in rows(&v, "by_self") {
+            let name = r["function"].as_str().expect("name");
+            let Some(&(self_pct, total_pct)) = theirs.get(name) else { continue };
+            // perf prints two decimals
+            let ours = |k: &str| (r[k].as_u64().expect("cost") as f64 / total * 100.0 * 100.0).round() / 100.0;
+            assert_eq!(ours("self"), self_pct, "{graph}: self of {name}");
+            if fp {
+                // the same recorded call chains: the same totals
+                assert_eq!(ours("total"), total_pct, "{graph}: total of {name}");
+            }
+            checked += 1;
+        }
+        for f in ["hotspots::heavy", "hotspots::light", "hotspots::mix", "hotspots::fib"] {
+            assert!(theirs.contains_key(f) && row(&v, "by_self", f).is_some(), "{graph}: {f}");
+        }
+        assert!(checked >= 5, "{graph}: {checked} symbols compared");
+        // heavy does three times light's work
+        let cost = |f: &str| row(&v, "by_self", f).expect(f)["self"].as_u64().expect("self") as f64;
+        let ratio = cost("hotspots::heavy") / cost("hotspots::light");
+        assert!((2.0..4.5).contains(&ratio), "{graph}: heavy/light = {ratio}");
+    }
+}
+
+/// callgrind_annotate's figures per function name (files of one function
+/// summed for self; for the total, the function's own entry, which holds
+/// its calls' cost, is the largest). Lines for code inlined from other
+/// files carry no object name, so functions are told apart by name alone:
+/// the fixture's are unique.
+fn annotate_figures(out: &Path, inclusive: bool) -> HashMap<String, u64> {
+    let o = Command::new("callgrind_annotate")
+        .arg(format!("--inclusive={}", if inclusive { "yes" } else { "no" }))
+        .args(["--threshold=100", "--auto=no", s(out)])
+        .output()
+        .expect("callgrind_annotate");
+    let mut m: HashMap<String, Vec<u64>> = HashMap::new();
+    for line in String::from_utf8_lossy(&o.stdout).lines() {
+        // `57,600,015 (45.41%)  src/main.rs:hotspots::heavy [/path/hotspots]`
+        let t = line.trim_start();
+        let Some((num, rest)) = t.split_once(' ') else { continue };
+        let Ok(n) = num.replace(',', "").parse::<u64>() else { continue };
+        let Some(rest) = rest.trim_start().strip_prefix('(').and_then(|r| r.split_once(")  ")).map(|x| x.1) else {
+            continue;
+        };
+        let place = rest.rsplit_once(" [").map_or(rest, |x| x.0);
+        let Some((_, function)) = place.split_once(':') else { continue };
+        m.entry(function.to_string()).or_default().push(n);
+    }
+    m.into_iter().map(|(k, v)| (k, if inclusive { *v.iter().max().expect("one") } else { v.iter().sum() })).collect()
+}
+
+#[test]
+fn callgrind_figures_equal_callgrind_annotate_and_the_files_own_records() {
+    if !valgrind_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-callgrind");
+    let bin = hotspots(false);
+    let out = tmp.join("callgrind.out");
+    callgrind_record(&out, &bin, &["3"]);
+    let v = run_json(&["profile", s(&out), "--top", "0", "--format", "json"]);
+    assert_eq!(v["header"]["unit"], "instructions");
+    let exclusive = annotate_figures(&out, false);
+    let inclusive = annotate_figures(&out, true);
+    for f in ["hotspots::heavy", "hotspots::light", "hotspots::mix", "hotspots::main"] {
+        let ours = row(&v, "by_self", f).unwrap_or_else(|| panic!("{f} in {v}"));
+        assert_eq!(ours["self"].as_u64(), exclusive.get(f).copied(), "exclusive Ir of {f}");
+        assert_eq!(ours["total"].as_u64(), inclusive.get(f).copied(), "inclusive Ir of {f}");
+    }
+    // the recursion: callgrind names its deeper levels `fib'2`; fastware
+    // counts them as fib, its self summed, its total the outermost level's
+    // (the calls from main), which holds the deeper ones once
+    let fib = row(&v, "by_self", "hotspots::fib").expect("fib");
+    let levels: Vec<&String> = exclusive.keys().filter(|k| k.starts_with("hotspots::fib'")).collect();
+    assert!(!levels.is_empty(), "callgrind separated fib's recursion levels");
+    let self_sum = exclusive["hotspots::fib"] + levels.iter().map(|k| exclusive[k.as_str()]).sum::<u64>();
+    assert_eq!(fib["self"].as_u64(), Some(self_sum));
+    assert_eq!(fib["total"].as_u64(), inclusive.get("hotspots::fib").copied());
+    assert!(rows(&v, "by_self").iter().all(|r| !r["function"].as_str().expect("f").contains("fib'")));
+    let header_total = v["header"]["total"].as_u64().expect("total");
+    assert!(
+        rows(&v, "by_total").iter().all(|r| r["total"].as_u64().expect("total") <= header_total),
+        "no total above 100%"
+    );
+    // heavy does three times light's work, instruction for instruction
+    let cost = |f: &str| row(&v, "by_self", f).expect(f)["self"].as_u64().expect("self") as f64;
+    let ratio = cost("hotspots::heavy") / cost("hotspots::light");
+    assert!((2.99..3.01).contains(&ratio), "heavy/light = {ratio}");
+    // --annotate: per-instruction Ir as the file records them, at the addresses `asm` shows
+    let a = run_json(&["profile", s(&out), "--annotate", "hotspots::mix", "--format", "json"]);
+    let listing = run_json(&["asm", "hotspots::mix", "--file", s(&bin), "--format", "json"]);
+    let ours: Vec<u64> = rows(&a, "lines").iter().map(|l| l["address"].as_u64().expect("address")).collect();
+    let asm: Vec<u64> = rows(&listing, "lines").iter().map(|l| l["address"].as_u64().expect("address")).collect();
+    assert_eq!(ours, asm, "annotated addresses are asm's");
+    let recorded = function_costs(&out, "hotspots::mix");
+    let min = *recorded.keys().min().expect("costs");
+    let start = asm[0];
+    for l in rows(&a, "lines") {
+        let at = l["address"].as_u64().expect("address") - start + min;
+        assert_eq!(l["cost"].as_u64(), Some(recorded.get(&at).copied().unwrap_or(0)), "Ir at {at:#x}");
+    }
+    assert_eq!(a["cost_elsewhere"], 0);
+}
+
+/// An independent walk of a callgrind.out: the self cost at each instruction
+/// of function `name` (positions `instr line`, compressed names, relative
+/// positions; the cost line after `calls=` is a call's, not the function's).
+fn function_costs(path: &Path, name: &str) -> HashMap<u64, u64> {
+    let text = std::fs::read_to_string(path).expect("callgrind.out");
+    let mut names: HashMap<String, String> = HashMap::new();
+    let (mut current, mut after_call, mut last_addr) = (String::new(), false, 0u64);
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        if let Some(v) = line.strip_prefix("fn=") {
+            current = match v.split_once(' ') {
+                Some((id, n)) => {
+                    names.insert(id.to_string(), n.to_string());
+                    n.to_string()
+                }
+                None => names.get(v).cloned().unwrap_or_else(|| v.to_string()),
+            };
+        } else if let Some(v) = line.strip_prefix("cfn=") {
+            if let Some((id, n)) = v.split_once(' ') {
+                names.insert(id.to_string(), n.to_string());
+            }
+        } else if line.starts_with("calls=") {
+            after_call = true;
+        } else if line.starts_with(|c: char| c.is_ascii_digit() || c == '+' || c == '-' || c == '*') {
+            let mut f = line.split_whitespace();
+            let pos = f.next().expect("position");
+            last_addr = match pos {
+                "*" => last_addr,
+                p if p.starts_with("0x") => u64::from_str_radix(&p[2..], 16).expect("hex"),
+                p if p.starts_with('+') => last_addr + p[1..].parse::<u64>().expect("n"),
+                p if p.starts_with('-') => last_addr - p[1..].parse::<u64>().expect("n"),
+                p => p.parse().expect("address"),
+            };
+            let _line = f.next();
+            let cost: u64 = f.next().map_or(0, |c| c.parse().expect("cost"));
+            if !after_call && current == name {
+                *out.entry(last_addr).or_default() += cost;
+            }
+            after_call = false;
+        }
+    }
+    out
+}
+
+/// `tool args… addresses…`: per address, its frames as (name, file:line)
+/// pairs, innermost first (both tools print a name line, then a place line;
+/// llvm-symbolizer ends each address with an empty line, addr2line is
+/// given one address at a time).
+fn symbolizer_frames(tool: &str, args: &[&str], addresses: &[u64]) -> Option<Vec<Vec<(String, String)>>> {
+    let mut out = Vec::new();
+    let mut parse = |text: &str| {
+        let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+        let frames = lines
+            .chunks(2)
+            .map(|c| {
+                let name = c[0].split("::h").next().unwrap_or(c[0]).to_string();
+                // `file:line[:column]`, the column dropped
+                let place = c.get(1).copied().unwrap_or("");
+                let mut parts: Vec<&str> = place.split(':').collect();
+                if parts.len() > 2 {
+                    parts.truncate(2);
+                }
+                let place = parts.join(":").split(" (").next().unwrap_or("").to_string();
+                // a line 0 / `?` is no known place (fastware keeps no file without a line)
+                let place = if place.ends_with(":?") || place.ends_with(":0") { "??:0".to_string() } else { place };
+                (name, place)
+            })
+            .collect();
+        out.push(frames);
+    };
+    if tool == "llvm-symbolizer" {
+        let hex: Vec<String> = addresses.iter().map(|a| format!("{a:#x}")).collect();
+        let o = Command::new(tool).args(args).args(&hex).output().ok()?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+            parse(block);
+        }
+    } else {
+        for a in addresses {
+            let o = Command::new(tool).args(args).arg(format!("{a:#x}")).output().ok()?;
+            parse(&String::from_utf8_lossy(&o.stdout));
+        }
+    }
+    Some(out)
+}
+
+#[test]
+fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
+    let bin = hotspots(false);
+    let b = fastware_binary::Binary::open(&bin).expect("binary");
+    let mix = b.by_name.iter().find(|(n, _)| n.contains("hotspots3mix")).map(|(_, &i)| &b.symbols[i]).expect("mix");
+    let mut sym = fastware_binary::symbolize::Symbolizer::new(&b);
+    let addresses: Vec<u64> = (mix.address..mix.address + mix.size).step_by(3).collect();
+    let ours: Vec<Vec<(String, String)>> = addresses
+        .iter()
+        .map(|&a| {
+            sym.frames(a)
+                .iter()
+                .map(|f| (f.name.clone(), format!("{}:{}", f.file.as_deref().unwrap_or("??"), f.line.unwrap_or(0))))
+                .collect()
+        })
+        .collect();
+    let mut checked = 0;
+    // names: llvm-symbolizer's (binutils' addr2line names an inlined frame
+    // by the symbol around it when DWARF is line tables only)
+    match symbolizer_frames("llvm-symbolizer", &["--inlines", "-e", s(&bin)], &addresses) {
+        Some(theirs) => {
+            assert_eq!(theirs.len(), addresses.len());
+            for ((a, o), t) in addresses.iter().zip(&ours).zip(&theirs) {
+                let on: Vec<&str> = o.iter().map(|f| f.0.as_str()).collect();
+                let tn: Vec<&str> = t.iter().map(|f| f.0.as_str()).collect();
+                assert_eq!(on, tn, "{a:#x}");
+                checked += 1;
+            }
+        }
+        None => eprintln!("SKIPPED: names not checked, llvm-symbolizer is not installed (apt-get install llvm)"),
+    }
+    // places: binutils' addr2line
+    match symbolizer_frames("addr2line", &["-i", "-f", "-e", s(&bin)], &addresses) {
+        Some(theirs) => {
+            for ((a, o), t) in addresses.iter().zip(&ours).zip(&theirs) {
+                let op: Vec<&str> = o.iter().map(|f| f.1.as_str()).collect();
+                let tp: Vec<&str> = t.iter().map(|f| f.1.as_str()).collect();
+                assert_eq!(op, tp, "{a:#x}");
+                checked += 1;
+            }
+        }
+        None => eprintln!("SKIPPED: places not checked, addr2line is not installed (apt-get install binutils)"),
+    }
+    if checked == 0 {
+        return;
+    }
+    assert!(checked > 10);
+    assert!(ours.iter().any(|f| f.len() > 1), "no inlined frame in mix: {ours:?}");
+    // and in a profile, `helper`'s samples are under `mix`, marked inlined
+    if perf_works() {
+        let data = fastware_testkit::temp_dir("profile-inlined").join("perf.data");
+        perf_record(&data, "dwarf", &bin, &["30"]);
+        let o = run(&["profile", "folded", s(&data)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).lines().any(|l| l.contains("hotspots::mix;helper [inlined]")), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
+    if !perf_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-views");
+    let (small, large) = (tmp.join("small.data"), tmp.join("large.data"));
+    perf_record(&small, "fp", &hotspots(true), &["10"]);
+    perf_record(&large, "fp", &hotspots(true), &["30"]);
+    // callees of main: its four workers, their cost when called from it adding up to its total
+    let v = run_json(&["profile", s(&large), "--callees", "hotspots::main$", "--no-inline", "--format", "json"]);
+    let callees: Vec<&str> = rows(&v, "rows").iter().map(|r| r["function"].as_str().expect("f")).collect();
+    for f in ["hotspots::heavy", "hotspots::light", "hotspots::mix", "hotspots::fib"] {
+        assert!(callees.contains(&f), "{callees:?}");
+    }
+    let sum: u64 = rows(&v, "rows").iter().map(|r| r["cost"].as_u64().expect("cost")).sum();
+    let main = &v["function"];
+    assert!(sum + main["self"].as_u64().expect("self") <= main["total"].as_u64().expect("total"));
+    // callers of fib: main, and fib itself (the recursion) is not its own caller
+    let v = run_json(&["profile", s(&large), "--callers", "hotspots::fib", "--no-inline", "--format", "json"]);
+    let callers: Vec<&str> = rows(&v, "rows").iter().map(|r| r["function"].as_str().expect("f")).collect();
+    assert_eq!(callers, ["hotspots::main"]);
+    // folded stacks sum to the samples; --focus cuts them at main; --hide folds frames away
+    let folded = |extra: &[&str]| -> Vec<(String, u64)> {
+        let mut args = vec!["profile", "folded", s(&large)];
+        args.extend(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .map(|l| {
+                let (st, w) = l.rsplit_once(' ').expect("weight");
+                (st.to_string(), w.parse().expect("number"))
+            })
+            .collect()
+    };
+    let all = folded(&[]);
+    let total = run_json(&["profile", s(&large), "--format", "json"])["header"]["total"].as_u64().expect("total");
+    assert_eq!(all.iter().map(|x| x.1).sum::<u64>(), total);
+    let focused = folded(&["--focus", "^hotspots::main$"]);
+    assert!(focused.iter().all(|(st, _)| st.starts_with("hotspots::main")), "{focused:?}");
+    let hidden = folded(&["--hide", "^hotspots::(heavy|light)$", "--no-inline"]);
+    assert!(hidden.iter().all(|(st, _)| !st.contains("hotspots::heavy") && !st.contains("hotspots::light")));
+    assert_eq!(hidden.iter().map(|x| x.1).sum::<u64>(), total, "hidden frames' samples stay with their callers");
+    // a flamegraph, valid SVG with the functions in it
+    let svg = tmp.join("cpu.svg");
+    let o = run(&["profile", "flamegraph", s(&large), "-o", s(&svg)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(text.contains("hotspots::heavy") && text.contains("generator: fastware"));
+    // diff: heavy's work tripled with the rounds, its share stayed about the same
+    let d = run_json(&["profile", "diff", s(&small), s(&large), "--top", "0", "--format", "json"]);
+    let heavy = row(&d, "rows", "hotspots::heavy").expect("heavy");
+    assert!(heavy["new_self"].as_u64() > heavy["base_self"].as_u64(), "{heavy}");
+    assert!(heavy["self_share_change"].as_f64().expect("pp").abs() < 15.0, "{heavy}");
+    let o = run(&["profile", "diff", s(&small), s(&large), "--flamegraph", s(&tmp.join("diff.svg"))]);
+    assert!(o.status.success() && tmp.join("diff.svg").is_file(), "{}", stderr(&o));
+}
+
+/// A run of a program failed with `status`: its output and perf's are on
+/// stderr, then one `error: ` line holding `needle`; no panic, no report.
+fn run_error(o: &std::process::Output, status: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{err}");
+    assert!(stdout(o).is_empty(), "{}", stdout(o));
+}
+
+/// A copy of the criterion fixture crate.
+fn benchy(name: &str) -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), name)
+}
+
+#[test]
+fn a_criterion_benchmark_end_to_end_with_perf_and_callgrind() {
+    let project = benchy("profile-bench");
+    // criterion's own analysis is left out (its profiling mode), so the
+    // benchmark's routine leads
+    let leads = |v: &Value, n: usize| {
+        let top: Vec<&str> = rows(v, "by_self").iter().take(n).map(|r| r["function"].as_str().expect("f")).collect();
+        assert!(top.contains(&"benchy::checksum"), "{top:?}");
+        assert!(!top.iter().any(|f| f.contains("bootstrap")), "{top:?}");
+    };
+    if perf_works() {
+        let o = run_in(
+            &project,
+            &["profile", "--bench", "crit", "checksum", "--format", "json", "--", "--profile-time", "2"],
+        );
+        let v = json(&o);
+        // the bench binary it ran, named
+        assert!(stderr(&o).contains("note: profiling ") && stderr(&o).contains("/deps/crit-"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--bench checksum --profile-time 2"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("a criterion benchmark: run with"), "the user's --profile-time stands");
+        leads(&v, 3);
+    }
+    if valgrind_works() {
+        let o = run_in(&project, &["profile", "--callgrind", "--bench", "crit", "checksum", "--format", "json"]);
+        let v = json(&o);
+        assert!(stderr(&o).contains("a criterion benchmark: run with --profile-time 1"), "{}", stderr(&o));
+        assert_eq!(v["header"]["tool"], "callgrind");
+        assert!(v["header"]["command"].as_str().is_some_and(|c| c.contains("/deps/crit-")), "{}", v["header"]);
+        leads(&v, 3);
+    }
+}
+
+#[test]
+fn bad_inputs_and_failed_runs() {
+    let tmp = fastware_testkit::temp_dir("profile-bad");
+    let bin = hotspots(false);
+    // not a profile, empty, a directory, missing
+    let text = tmp.join("notes.txt");
+    std::fs::write(&text, "hello\n").expect("write");
+    expect_error(&["profile", s(&text)], 2, &["not a profile", s(&text)]);
+    let empty = tmp.join("empty.data");
+    std::fs::write(&empty, b"").expect("write");
+    expect_error(&["profile", s(&empty)], 2, &["empty file"]);
+    expect_error(&["profile", s(&tmp)], 2, &["a directory, not a profile"]);
+    expect_error(&["profile", s(&tmp.join("nope"))], 2, &["no such file, and no profile saved"]);
+    // perf or valgrind missing: the package to install
+    let o = fastware().args(["profile", "--file", s(&bin)]).env("PATH", s(&tmp)).output().expect("run");
+    error_of(&o, 1, &["perf is not installed", "linux-perf"]);
+    let o = fastware().args(["profile", "--callgrind", "--file", s(&bin)]).env("PATH", s(&tmp)).output().expect("run");
+    error_of(&o, 1, &["valgrind is not installed", "apt-get install valgrind"]);
+    // a stripped binary
+    let stripped = tmp.join("stripped");
+    if Command::new("strip").arg("-o").arg(&stripped).arg(&bin).status().is_ok_and(|s| s.success()) {
+        expect_error(&["profile", "--file", s(&stripped)], 2, &["no symbol table", "strip = false"]);
+    }
+    if valgrind_works() {
+        // a truncated callgrind.out
+        let out = tmp.join("callgrind.out");
+        callgrind_record(&out, &bin, &["1"]);
+        let bytes = std::fs::read(&out).expect("read");
+        let cut = tmp.join("cut.out");
+        std::fs::write(&cut, &bytes[..200]).expect("write");
+        let o = run(&["profile", s(&cut)]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with("error: ") && stderr(&o).contains(s(&cut)), "{}", stderr(&o));
+    }
+    if !perf_works() {
+        return;
+    }
+    // a truncated perf.data
+    let data = tmp.join("perf.data");
+    perf_record(&data, "fp", &bin, &["10"]);
+    let bytes = std::fs::read(&data).expect("read");
+    let cut = tmp.join("cut.data");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let o = run(&["profile", s(&cut)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("error: ") && !stderr(&o).contains("panicked"), "{}", stderr(&o));
+    // the binary rebuilt since: its build id says so
+    let copy = tmp.join("hotspots");
+    std::fs::copy(&bin, &copy).expect("copy");
+    let data = tmp.join("copy.data");
+    perf_record(&data, "fp", &copy, &["10"]);
+    std::fs::copy(hotspots(true), &copy).expect("another build in its place");
+    expect_error(&["profile", s(&data)], 2, &["not those on disk", s(&copy), "rebuilt"]);
+    // no samples
+    let o = run(&["profile", "--file", s(&bin), "--freq", "1", "--", "1"]);
+    run_error(&o, 2, "no samples");
+    // a program that fails: what was recorded is reported, exit 1
+    let o = run(&["profile", "--file", s(&bin), "--format", "json", "--", "10", "fail"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the program exited with status 3"), "{}", stderr(&o));
+    assert!(json_of(&o)["header"]["total"].as_u64().is_some_and(|t| t > 0));
+}
+
+#[test]
+fn ctrl_c_stops_the_program_and_reports_what_was_recorded() {
+    if !perf_works() {
+        return;
+    }
+    let child = fastware()
+        .args(["profile", "--file", s(&hotspots(false)), "--format", "json", "--", "100000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    assert!(kill.expect("kill").success());
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
+    let v = json_of(&o);
+    assert!(v["header"]["total"].as_u64().is_some_and(|t| t > 100), "{v}");
+}

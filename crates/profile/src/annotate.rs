@@ -1,0 +1,121 @@
+//! `--annotate FN`: a function's real machine code (the listing `fastware
+//! asm` shows) with the cost of each instruction and its source line.
+//! perf's addresses are the file's own; callgrind's are where valgrind
+//! loaded the file, so the load offset is found first (the one page-aligned
+//! shift that puts the costed addresses of the file's functions inside
+//! their symbols).
+
+use std::path::Path;
+
+use fastware_binary::listing::Labels;
+use fastware_binary::{Binary, Syntax};
+use fastware_report::Error;
+use regex::Regex;
+
+use crate::model::Profile;
+use crate::report::{AnnotateReport, AnnotatedLine};
+
+/// The annotated listing of the function (a symbol, not inlined code) whose
+/// name matches `pattern`.
+pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
+    let candidates: Vec<usize> = (0..p.functions.len())
+        .filter(|&i| {
+            !p.functions[i].inlined && p.functions[i].module.is_some() && pattern.is_match(&p.functions[i].name)
+        })
+        .collect();
+    let f =
+        match candidates.as_slice() {
+            [] => return Err(Error::bad_input(format!(
+                "no function of the profile's binaries matches `{}`",
+                pattern.as_str()
+            ))
+            .with_hint(
+                "fastware profile lists them; inlined functions are annotated in the function they were inlined into",
+            )),
+            [one] => *one,
+            many => {
+                let exact: Vec<usize> =
+                    many.iter().copied().filter(|&i| crate::views::is_named(&p.functions[i].name, pattern)).collect();
+                match exact.as_slice() {
+                    [one] => *one,
+                    _ => {
+                        let mut by_cost = many.to_vec();
+                        by_cost.sort_by_key(|&i| std::cmp::Reverse(p.self_cost[i]));
+                        let names: Vec<&str> = by_cost.iter().take(6).map(|&i| p.functions[i].name.as_str()).collect();
+                        return Err(crate::views::too_many(many.len(), pattern, &names));
+                    }
+                }
+            }
+        };
+    let func = &p.functions[f];
+    let module = func.module.clone().unwrap_or_default();
+    let b = Binary::open(Path::new(&module))?;
+    let sym = match &func.raw {
+        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
+        None => b.functions.iter().map(|&i| &b.symbols[i]).find(|s| fastware_symbols::demangle(&s.raw) == func.name),
+    }
+    .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
+    let empty = Default::default();
+    let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
+    let calls = p.calls_at.get(&(f as u32)).unwrap_or(&empty);
+    let shift = if p.meta.tool == "callgrind" { load_offset(p, &b, &module).unwrap_or(0) } else { 0 };
+    let debug = b.debug().ok().flatten();
+    let listing = b.listing(sym, Syntax::Intel, Labels::Addresses, debug.as_ref());
+    let base = listing.address - listing.shown_address;
+    let mut covered = 0u64;
+    let lines = listing
+        .lines
+        .iter()
+        .map(|l| {
+            let at = l.insn.address + shift;
+            let cost = costs.get(&at).copied().unwrap_or(0);
+            covered += cost;
+            let loc = l.frames.last().and_then(|f| f.location.clone());
+            AnnotatedLine {
+                address: l.insn.address - base,
+                text: l.insn.text.clone(),
+                cost,
+                share: None,
+                call_cost: calls.get(&at).copied(),
+                file: loc.as_ref().map(|x| x.file.clone()),
+                line: loc.map(|x| x.line),
+                hot: false,
+            }
+        })
+        .collect();
+    let elsewhere = costs.values().sum::<u64>() - covered;
+    Ok(AnnotateReport::new(p, &func.name, listing.shown_address, lines, elsewhere))
+}
+
+/// Where valgrind put the file: the page-aligned offset of run addresses
+/// from file addresses that fits the costed functions of `module`.
+fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
+    const PAGE: u64 = 0x1000;
+    // (lowest, highest) offset that keeps each function's costs in its symbol
+    let (mut lo, mut hi) = (0u64, u64::MAX);
+    let mut any = false;
+    for (&f, costs) in &p.addresses {
+        let func = &p.functions[f as usize];
+        if func.module.as_deref() != Some(module) || costs.is_empty() {
+            continue;
+        }
+        let Some(sym) =
+            b.functions.iter().map(|&i| &b.symbols[i]).find(|s| fastware_symbols::demangle(&s.raw) == func.name)
+        else {
+            continue;
+        };
+        let (first, last) = (*costs.keys().next()?, *costs.keys().next_back()?);
+        // sym.address <= a - off < sym.address + size, for first and last
+        lo = lo.max((last + 1).saturating_sub(sym.address + sym.size.max(1)));
+        hi = hi.min(first.checked_sub(sym.address)?);
+        any = true;
+        if hi < lo {
+            return None;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let off = hi / PAGE * PAGE;
+    (off >= lo).then_some(off)
+}

@@ -1,0 +1,290 @@
+//! `valgrind --tool=callgrind`, and reading the `callgrind.out` it writes.
+//!
+//! The format (valgrind's "Callgrind Format Specification"): a header
+//! (`events:` names the cost columns, `positions:` says whether lines start
+//! with an instruction address, a line, or both), then cost lines under
+//! `ob=`/`fl=`/`fi=`/`fe=`/`fn=` context lines, names compressed as `(id)
+//! name` once and `(id)` after, positions compressed relative to the line
+//! before (`+3`, `-2`, `*`). A `calls=COUNT TARGET` line makes the next cost
+//! line the inclusive cost of a call to the function named by `cfn=`. Files
+//! of several parts (threads, dumps) are summed.
+//!
+//! callgrind names the deeper levels of a recursion apart (`fib'2`, with
+//! its default `--separate-recs=2`); here they are one function again. A
+//! function's total is what `callgrind_annotate --inclusive=yes` gives for
+//! its outermost level: the cost of the calls to it from other functions
+//! (a recursive call is inside its caller's cost, so it is not counted
+//! twice); for one never called (a thread's root), its own cost and that
+//! of the calls it makes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::Command;
+
+use fastware_report::Error;
+
+use crate::model::{Function, Meta, Profile};
+
+/// The valgrind command for `program args`, writing `output`.
+pub fn record_command(valgrind: &Path, output: &Path, program: &Path, args: &[String]) -> Command {
+    let mut cmd = Command::new(valgrind);
+    cmd.arg("--tool=callgrind").arg("--dump-instr=yes").arg(format!("--callgrind-out-file={}", output.display()));
+    cmd.arg(program).args(args);
+    cmd
+}
+
+/// Names by compressed id, per kind (`ob`, `fl` for all file kinds, `fn`).
+#[derive(Default)]
+struct Names {
+    map: HashMap<(u8, u64), String>,
+}
+
+impl Names {
+    /// `(id) name`, `(id)`, or a bare `name`.
+    fn resolve(&mut self, kind: u8, text: &str) -> Result<String, String> {
+        let t = text.trim();
+        let Some(rest) = t.strip_prefix('(') else { return Ok(t.to_string()) };
+        let close = rest.find(')').ok_or("an unclosed name id")?;
+        let id: u64 = rest[..close].parse().map_err(|_| "a name id that is not a number")?;
+        let name = rest[close + 1..].trim();
+        if name.is_empty() {
+            self.map.get(&(kind, id)).cloned().ok_or_else(|| format!("name id ({id}) used before it is defined"))
+        } else {
+            self.map.insert((kind, id), name.to_string());
+            Ok(name.to_string())
+        }
+    }
+}
+
+/// One position column: an address (hex) or a line (decimal), absolute or
+/// relative to the last line's.
+fn position(token: &str, last: &mut u64) -> Result<u64, String> {
+    let v = if token == "*" {
+        *last
+    } else if let Some(d) = token.strip_prefix('+') {
+        last.checked_add(number(d)?).ok_or("a position that overflows")?
+    } else if let Some(d) = token.strip_prefix('-') {
+        last.checked_sub(number(d)?).ok_or("a position below zero")?
+    } else {
+        number(token)?
+    };
+    *last = v;
+    Ok(v)
+}
+
+fn number(t: &str) -> Result<u64, String> {
+    match t.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16).map_err(|_| format!("`{t}` is not a number")),
+        None => t.parse().map_err(|_| format!("`{t}` is not a number")),
+    }
+}
+
+/// What a cost line is about.
+#[derive(Default)]
+struct Context {
+    object: String,
+    function: Option<u32>,
+    /// After `calls=`: the callee, whose cost the next cost line is.
+    call_to: Option<u32>,
+    callee: Option<String>,
+    callee_object: Option<String>,
+}
+
+/// Reads `path`, a `callgrind.out` file (`event`: the cost column to use;
+/// `None` for the first, normally `Ir`).
+pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    let err = |line: usize, m: String| Error::input(&shown, Some(line as u64), format!("damaged callgrind.out: {m}"));
+    let mut names = Names::default();
+    let mut positions: Vec<bool> = vec![false]; // true: an address column
+    let mut events: Vec<String> = Vec::new();
+    let mut column = 0usize;
+    let mut last_pos: Vec<u64> = vec![0];
+    let mut ctx = Context::default();
+    let mut functions: Vec<Function> = Vec::new();
+    let mut ids: HashMap<(String, String), u32> = HashMap::new();
+    let mut self_cost: Vec<u64> = Vec::new();
+    let mut edges: BTreeMap<(u32, u32), u64> = BTreeMap::new();
+    let mut called: HashMap<u32, u64> = HashMap::new();
+    let mut calls_from: Vec<u64> = Vec::new();
+    let mut addresses: BTreeMap<u32, BTreeMap<u64, u64>> = BTreeMap::new();
+    let mut calls_at: BTreeMap<u32, BTreeMap<u64, u64>> = BTreeMap::new();
+    let mut object_cost: HashMap<String, u64> = HashMap::new();
+    let mut meta = Meta {
+        tool: "callgrind".into(),
+        unit: "instructions".into(),
+        unwinding: "exact (callgrind)".into(),
+        file: shown.clone(),
+        ..Meta::default()
+    };
+    let mut seen_header = false;
+    let mut any_cost = false;
+    let mut function_id = |object: &str,
+                           name: &str,
+                           functions: &mut Vec<Function>,
+                           self_cost: &mut Vec<u64>,
+                           calls_from: &mut Vec<u64>| {
+        let name = without_recursion_level(name);
+        let key = (object.to_string(), name.to_string());
+        if let Some(&id) = ids.get(&key) {
+            return id;
+        }
+        let id = functions.len() as u32;
+        let module = (!object.is_empty()).then(|| object.to_string());
+        functions.push(Function { name: name.to_string(), raw: None, inlined: false, module });
+        self_cost.push(0);
+        calls_from.push(0);
+        ids.insert(key, id);
+        id
+    };
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let n = n + 1;
+        let line = line.map_err(|e| Error::io(&shown, &e))?;
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let first = line.as_bytes()[0];
+        if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'*') {
+            // a cost line: positions, then costs
+            if events.is_empty() {
+                return Err(err(n, "a cost line before the `events:` line".into()));
+            }
+            let mut tokens = line.split_ascii_whitespace();
+            let mut address = None;
+            for (k, &is_addr) in positions.iter().enumerate() {
+                let Some(t) = tokens.next() else { return Err(err(n, "a cost line without its positions".into())) };
+                let v = position(t, &mut last_pos[k]).map_err(|m| err(n, m))?;
+                if is_addr {
+                    address = Some(v);
+                }
+            }
+            let mut cost = 0u64;
+            for (k, t) in tokens.enumerate() {
+                let v = number(t).map_err(|m| err(n, m))?;
+                if k == column {
+                    cost = v;
+                }
+            }
+            let Some(f) = ctx.function else { return Err(err(n, "a cost line outside any function (no fn=)".into())) };
+            any_cost = true;
+            match ctx.call_to.take() {
+                // a recursive call: its cost is already inside the outer call's
+                Some(callee) if callee == f => {}
+                Some(callee) => {
+                    *edges.entry((f, callee)).or_default() += cost;
+                    *called.entry(callee).or_default() += cost;
+                    calls_from[f as usize] += cost;
+                    if let Some(a) = address {
+                        *calls_at.entry(f).or_default().entry(a).or_default() += cost;
+                    }
+                }
+                None => {
+                    self_cost[f as usize] += cost;
+                    *object_cost.entry(ctx.object.clone()).or_default() += cost;
+                    if let Some(a) = address {
+                        *addresses.entry(f).or_default().entry(a).or_default() += cost;
+                    }
+                }
+            }
+            continue;
+        }
+        let Some((key, value)) = line.split_once(['=', ':']) else {
+            return Err(err(n, format!("a line that is neither a cost nor a `key=value`: `{}`", cut(line))));
+        };
+        let value = value.trim();
+        match key {
+            "version" => {
+                seen_header = true;
+                if value.split('.').next() != Some("1") {
+                    return Err(err(n, format!("format version {value}: fastware reads version 1")));
+                }
+            }
+            "creator" | "pid" | "desc" | "summary" | "totals" | "event" => seen_header = true,
+            "cmd" => meta.command = Some(value.to_string()),
+            "thread" => meta.threads.push(format!("thread {value}")),
+            "part" => {}
+            "positions" => {
+                positions = value.split_ascii_whitespace().map(|p| p == "instr" || p == "addr").collect();
+                if positions.is_empty() {
+                    positions = vec![false];
+                }
+                last_pos = vec![0; positions.len()];
+            }
+            "events" => {
+                seen_header = true;
+                events = value.split_ascii_whitespace().map(str::to_string).collect();
+                column = match event {
+                    Some(e) => events.iter().position(|x| x == e).ok_or_else(|| {
+                        Error::bad_input(format!("no event {e} in this profile: it has {}", events.join(", ")))
+                    })?,
+                    None => 0,
+                };
+                meta.event = events.get(column).cloned().unwrap_or_default();
+            }
+            "ob" => ctx.object = names.resolve(0, value).map_err(|m| err(n, m))?,
+            "fl" | "fi" | "fe" => {
+                names.resolve(1, value).map_err(|m| err(n, m))?;
+            }
+            "cob" => ctx.callee_object = Some(names.resolve(0, value).map_err(|m| err(n, m))?),
+            "cfi" | "cfl" => {
+                names.resolve(1, value).map_err(|m| err(n, m))?;
+            }
+            "fn" => {
+                let name = names.resolve(2, value).map_err(|m| err(n, m))?;
+                ctx.function = Some(function_id(&ctx.object, &name, &mut functions, &mut self_cost, &mut calls_from));
+                ctx.callee_object = None;
+            }
+            "cfn" => ctx.callee = Some(names.resolve(2, value).map_err(|m| err(n, m))?),
+            "calls" => {
+                let callee = ctx.callee.take().ok_or_else(|| err(n, "calls= without a cfn= before it".into()))?;
+                let object = ctx.callee_object.take().unwrap_or_else(|| ctx.object.clone());
+                ctx.call_to = Some(function_id(&object, &callee, &mut functions, &mut self_cost, &mut calls_from));
+                // the call's own positions (count, target) are not costs
+            }
+            "jump" | "jcnd" => {}
+            "jfi" | "jfn" => {
+                names.resolve(if key == "jfn" { 2 } else { 1 }, value).map_err(|m| err(n, m))?;
+            }
+            _ if !seen_header => {
+                return Err(Error::input(&shown, Some(n as u64), "not a callgrind.out file")
+                    .with_hint("fastware reads the callgrind.out.<pid> files valgrind --tool=callgrind writes"))
+            }
+            _ => {}
+        }
+    }
+    if events.is_empty() {
+        return Err(Error::input(&shown, None, "not a callgrind.out file (no `events:` line)")
+            .with_hint("fastware reads the callgrind.out.<pid> files valgrind --tool=callgrind writes"));
+    }
+    if !any_cost {
+        return Err(Error::input(&shown, None, "a callgrind.out without costs: truncated, or the program did nothing"));
+    }
+    let total_cost: Vec<u64> = (0..functions.len())
+        .map(|f| match called.get(&(f as u32)) {
+            Some(&c) => c,
+            None => self_cost[f] + calls_from[f],
+        })
+        .collect();
+    meta.binary = object_cost.iter().max_by_key(|(_, c)| **c).map(|(o, _)| o.clone());
+    let total = self_cost.iter().sum();
+    Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, stacks: None, total })
+}
+
+/// `fib'2` → `fib`: callgrind's mark of a deeper recursion level.
+fn without_recursion_level(name: &str) -> &str {
+    match name.rsplit_once('\'') {
+        Some((base, level)) if !base.is_empty() && !level.is_empty() && level.bytes().all(|b| b.is_ascii_digit()) => {
+            base
+        }
+        _ => name,
+    }
+}
+
+fn cut(s: &str) -> String {
+    s.chars().take(60).collect()
+}

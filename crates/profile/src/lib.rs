@@ -1,0 +1,16 @@
+//! CPU profiles, read in-process: `perf.data` from `perf record` (samples,
+//! stacks unwound by frame pointers or DWARF) and `callgrind.out` from
+//! valgrind (exact instruction counts), into one [`model::Profile`] —
+//! functions with self and total cost, call edges, the cost of each
+//! instruction, and the stacks — and the views of it `fastware profile`
+//! shows.
+
+pub mod annotate;
+pub mod callgrind;
+pub mod model;
+pub mod perf;
+pub mod report;
+pub mod saved;
+pub mod views;
+
+pub use model::Profile;

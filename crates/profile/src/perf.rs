@@ -1,0 +1,519 @@
+//! `perf record`, and reading what it wrote: a `perf.data` file parsed
+//! in-process (linux-perf-data), user stacks taken from the kernel's call
+//! chains (frame pointers) or unwound here from the copied stack with the
+//! file's `.eh_frame` (framehop, as samply does), every address named by
+//! `fastware_binary`'s symbolizer with inlined functions as frames of their
+//! own.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
+use framehop::{ExplicitModuleSectionInfo, FrameAddress, Module, Unwinder};
+use linux_perf_data::linux_perf_event_reader::{CpuMode, EventRecord, SampleFormat};
+use linux_perf_data::{DsoKey, PerfFileReader, PerfFileRecord};
+
+use fastware_binary::symbolize::Symbolizer;
+use fastware_binary::Binary;
+use fastware_report::Error;
+
+use crate::model::{Builder, Function, Meta, Profile};
+
+/// How `perf record` collects stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallGraph {
+    /// The kernel walks the frame pointers (`-g`): cheap, needs frame pointers.
+    FramePointers,
+    /// The kernel copies the top of the stack, unwound later with DWARF
+    /// (`--call-graph dwarf`): works on any binary, larger files.
+    Dwarf,
+}
+
+impl CallGraph {
+    pub fn name(self) -> &'static str {
+        match self {
+            CallGraph::FramePointers => "frame pointers",
+            CallGraph::Dwarf => "dwarf",
+        }
+    }
+}
+
+/// The `perf record` command for `program args`, writing `output`.
+pub fn record_command(
+    perf: &Path,
+    output: &Path,
+    freq: u32,
+    call_graph: CallGraph,
+    program: &Path,
+    args: &[String],
+) -> Command {
+    let mut cmd = Command::new(perf);
+    cmd.args(["record", "-e", "cpu-clock", "-F", &freq.to_string(), "-o"]).arg(output);
+    match call_graph {
+        CallGraph::FramePointers => cmd.arg("-g"),
+        // 16 KiB of stack per sample: deep enough for Rust's stacks, half perf's default size
+        CallGraph::Dwarf => cmd.args(["--call-graph", "dwarf,16384"]),
+    };
+    cmd.arg("--").arg(program).args(args);
+    cmd
+}
+
+/// True when most of the program's own functions set up a frame pointer
+/// (`push rbp; mov rbp, rsp` at their start), so that the kernel can walk
+/// its stacks. The standard library is left out: it is built with frame
+/// pointers whatever the program is built with.
+pub fn has_frame_pointers(b: &Binary) -> bool {
+    let library = |raw: &str| {
+        let n = fastware_symbols::demangle(raw);
+        let n = n.trim_start_matches('<');
+        ["std::", "core::", "alloc::", "hashbrown::", "gimli::", "addr2line::", "miniz_oxide::", "rustc_demangle::"]
+            .iter()
+            .any(|p| n.starts_with(p))
+            || !(raw.starts_with("_ZN") || raw.starts_with("_R"))
+    };
+    let mut with = 0usize;
+    let mut all = 0usize;
+    for &i in b.functions.iter().take(20_000) {
+        let f = &b.symbols[i];
+        if f.size < 8 || library(&f.raw) {
+            continue;
+        }
+        let Some((code, _)) = b.bytes_at(f.address, 4) else { continue };
+        all += 1;
+        // push rbp (55); mov rbp, rsp (48 89 e5)
+        if code.starts_with(&[0x55, 0x48, 0x89, 0xe5]) {
+            with += 1;
+        }
+    }
+    all > 0 && with * 10 >= all * 6
+}
+
+const PERF_CONTEXT_KERNEL: u64 = (-128i64) as u64;
+const PERF_CONTEXT_USER: u64 = (-512i64) as u64;
+const PERF_CONTEXT_MAX: u64 = (-4095i64) as u64;
+/// x86-64 register numbers of perf's `sample_regs_user`.
+const REG_BP: u64 = 6;
+const REG_SP: u64 = 7;
+const REG_IP: u64 = 8;
+
+/// A file mapped into a process.
+#[derive(Debug, Clone)]
+struct Mapping {
+    start: u64,
+    end: u64,
+    page_offset: u64,
+    module: usize,
+}
+
+/// A file of code the samples are in.
+struct ModuleFile {
+    path: String,
+    binary: Option<Binary>,
+    /// Set when the file is missing or not the one perf saw.
+    problem: Option<String>,
+    samples: u64,
+}
+
+/// Everything known about one process.
+#[derive(Default)]
+struct Process {
+    mappings: Vec<Mapping>,
+    unwinder: Option<UnwinderX86_64<Vec<u8>>>,
+    modules_in_unwinder: usize,
+}
+
+fn bad(path: &Path, message: impl Into<String>) -> Error {
+    Error::input(&path.display().to_string(), None, message)
+}
+
+/// Reads `path`, a `perf.data` file.
+pub fn read(path: &Path) -> Result<Profile, Error> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+        return Err(bad(path, "empty file: no perf data").with_hint("was `perf record` stopped before it wrote?"));
+    }
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let PerfFileReader { mut perf_file, mut record_iter } =
+        PerfFileReader::parse_file(reader).map_err(|e| bad(path, format!("not a readable perf.data file: {e}")))?;
+    let attrs = perf_file.event_attributes();
+    let Some(first) = attrs.first() else { return Err(bad(path, "a perf.data file without events")) };
+    let event = first.name().unwrap_or("cpu-clock").to_string();
+    let format = first.attributes().sample_format;
+    let dwarf = format.contains(SampleFormat::STACK_USER) && format.contains(SampleFormat::REGS_USER);
+    let build_ids: HashMap<String, String> = perf_file
+        .build_ids()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| !matches!(k, DsoKey::Kernel | DsoKey::GuestKernel))
+        .map(|(_, v)| (String::from_utf8_lossy(&v.path).into_owned(), hex(&v.build_id)))
+        .collect();
+    let command = perf_file.cmdline().ok().flatten().map(|c| {
+        let args: Vec<&str> = c.iter().copied().skip_while(|a| *a != "--").skip(1).collect();
+        if args.is_empty() {
+            c.join(" ")
+        } else {
+            args.join(" ")
+        }
+    });
+    let mut reading = Reading {
+        modules: Vec::new(),
+        by_path: HashMap::new(),
+        processes: HashMap::new(),
+        comms: HashMap::new(),
+        build_ids,
+        threads: Vec::new(),
+        thread_ids: HashMap::new(),
+        stacks: HashMap::new(),
+        cache: CacheX86_64::new(),
+    };
+    let mut lost = 0u64;
+    let (mut first_ts, mut last_ts) = (u64::MAX, 0u64);
+    let mut samples = 0u64;
+    loop {
+        let record = match record_iter.next_record(&mut perf_file) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(bad(path, format!("truncated or damaged perf.data: {e}"))
+                    .with_hint("was `perf record` stopped before it finished writing?"))
+            }
+        };
+        let PerfFileRecord::EventRecord { record, .. } = record else { continue };
+        let Ok(parsed) = record.parse() else { continue };
+        match parsed {
+            EventRecord::Mmap2(m) if m.protection & 4 != 0 => {
+                let p = String::from_utf8_lossy(&m.path.as_slice()).into_owned();
+                reading.map(m.pid, m.address, m.length, m.page_offset, &p);
+            }
+            EventRecord::Mmap(m) if m.is_executable => {
+                let p = String::from_utf8_lossy(&m.path.as_slice()).into_owned();
+                reading.map(m.pid, m.address, m.length, m.page_offset, &p);
+            }
+            EventRecord::Comm(c) => {
+                reading.comms.insert(c.tid, String::from_utf8_lossy(&c.name.as_slice()).into_owned());
+            }
+            EventRecord::Lost(l) => lost += l.count,
+            EventRecord::Sample(s) => {
+                samples += 1;
+                if let Some(t) = s.timestamp {
+                    first_ts = first_ts.min(t);
+                    last_ts = last_ts.max(t);
+                }
+                reading.sample(&s, dwarf);
+            }
+            _ => {}
+        }
+    }
+    if samples == 0 {
+        return Err(bad(path, "no samples in this perf.data")
+            .with_hint("the program ended before the first sample: give it more work, or a higher --freq"));
+    }
+    // a binary that is gone or rebuilt names the wrong functions: refuse
+    let wrong: Vec<String> = reading
+        .modules
+        .iter()
+        .filter(|m| m.samples > 0)
+        .filter_map(|m| m.problem.as_ref().map(|p| format!("{} ({p})", m.path)))
+        .collect();
+    if !wrong.is_empty() {
+        return Err(bad(path, format!("the profiled binaries are not those on disk: {}", wrong.join(", ")))
+            .with_hint("profile again after building, or keep the binaries the profile was recorded with"));
+    }
+    let main = reading.modules.iter().max_by_key(|m| m.samples);
+    let meta = Meta {
+        tool: "perf".into(),
+        event,
+        unit: "samples".into(),
+        unwinding: if dwarf { CallGraph::Dwarf.name() } else { CallGraph::FramePointers.name() }.into(),
+        command,
+        commit: None,
+        binary: main.map(|m| m.path.clone()),
+        build_id: main.and_then(|m| m.binary.as_ref()?.build_id.clone()),
+        duration_us: (last_ts > first_ts).then(|| (last_ts - first_ts) as f64 / 1e3),
+        lost,
+        threads: Vec::new(),
+        file: shown,
+    };
+    Ok(reading.finish(meta))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Where an address is: a module and the file address in it, or nowhere known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Place {
+    Code {
+        module: u32,
+        address: u64,
+    },
+    /// In a mapped file fastware cannot read (its index), or in no mapping.
+    Unreadable(u32),
+    Unknown,
+}
+
+/// A sample before its addresses are named: thread, whether it was in the
+/// kernel, and its user addresses, innermost first.
+type RawStack = (u32, bool, Vec<Place>);
+
+struct Reading {
+    modules: Vec<ModuleFile>,
+    by_path: HashMap<String, usize>,
+    processes: HashMap<i32, Process>,
+    comms: HashMap<i32, String>,
+    build_ids: HashMap<String, String>,
+    threads: Vec<String>,
+    thread_ids: HashMap<String, u32>,
+    stacks: HashMap<RawStack, u64>,
+    cache: CacheX86_64,
+}
+
+impl Reading {
+    fn map(&mut self, pid: i32, start: u64, len: u64, page_offset: u64, path: &str) {
+        if path.starts_with('[') && path != "[vdso]" {
+            return;
+        }
+        let module = match self.by_path.get(path) {
+            Some(&m) => m,
+            None => {
+                let (binary, problem) = load(path, self.build_ids.get(path));
+                self.modules.push(ModuleFile { path: path.to_string(), binary, problem, samples: 0 });
+                self.by_path.insert(path.to_string(), self.modules.len() - 1);
+                self.modules.len() - 1
+            }
+        };
+        let p = self.processes.entry(pid).or_default();
+        p.mappings.retain(|m| m.end <= start || m.start >= start + len);
+        p.mappings.push(Mapping { start, end: start + len, page_offset, module });
+        p.mappings.sort_by_key(|m| m.start);
+        // the unwinder is rebuilt with the new mapping at the next sample
+        p.modules_in_unwinder = usize::MAX;
+    }
+
+    fn thread(&mut self, name: String) -> u32 {
+        if let Some(&id) = self.thread_ids.get(&name) {
+            return id;
+        }
+        self.threads.push(name.clone());
+        self.thread_ids.insert(name, (self.threads.len() - 1) as u32);
+        (self.threads.len() - 1) as u32
+    }
+
+    fn sample(&mut self, s: &linux_perf_data::linux_perf_event_reader::SampleRecord, dwarf: bool) {
+        let pid = s.pid.unwrap_or(0);
+        let tid = s.tid.unwrap_or(pid);
+        let name = format!("{} {tid}", self.comms.get(&tid).map_or("?", String::as_str));
+        let thread = self.thread(name);
+        // user addresses to look up (a return address less one: the call), innermost first
+        let mut user: Vec<u64> = Vec::new();
+        let mut kernel = false;
+        if let Some(chain) = &s.callchain {
+            let mut ctx = PERF_CONTEXT_USER;
+            for i in 0..chain.len() {
+                let Some(a) = chain.get(i) else { break };
+                if a >= PERF_CONTEXT_MAX {
+                    ctx = a;
+                    continue;
+                }
+                match ctx {
+                    PERF_CONTEXT_KERNEL => kernel = true,
+                    PERF_CONTEXT_USER if user.is_empty() => user.push(a),
+                    PERF_CONTEXT_USER => user.push(a.saturating_sub(1)),
+                    _ => {}
+                }
+            }
+        } else if let Some(ip) = s.ip {
+            if s.cpu_mode == CpuMode::Kernel {
+                kernel = true;
+            } else {
+                user.push(ip);
+            }
+        }
+        if dwarf {
+            if let (Some(regs), Some((stack, _))) = (&s.user_regs, &s.user_stack) {
+                if let (Some(ip), Some(sp), Some(bp)) = (regs.get(REG_IP), regs.get(REG_SP), regs.get(REG_BP)) {
+                    user = self.unwind(pid, ip, sp, bp, &stack.as_slice());
+                }
+            }
+        }
+        let places: Vec<Place> = user.iter().map(|&a| self.place(pid, a)).collect();
+        if !kernel && places.is_empty() {
+            return;
+        }
+        *self.stacks.entry((thread, kernel, places)).or_default() += 1;
+    }
+
+    fn place(&mut self, pid: i32, addr: u64) -> Place {
+        let Some(p) = self.processes.get(&pid) else { return Place::Unknown };
+        let i = p.mappings.partition_point(|m| m.start <= addr);
+        let Some(m) = i.checked_sub(1).and_then(|i| p.mappings.get(i)).filter(|m| addr < m.end) else {
+            return Place::Unknown;
+        };
+        let module = &mut self.modules[m.module];
+        module.samples += 1;
+        match module.binary.as_ref().and_then(|b| b.file_address(addr, m.start, m.page_offset)) {
+            Some(address) => Place::Code { module: m.module as u32, address },
+            None => Place::Unreadable(m.module as u32),
+        }
+    }
+
+    /// Unwinds a copied user stack: addresses to look up, innermost first.
+    fn unwind(&mut self, pid: i32, ip: u64, sp: u64, bp: u64, stack: &[u8]) -> Vec<u64> {
+        let proc = self.processes.entry(pid).or_default();
+        if proc.unwinder.is_none() || proc.modules_in_unwinder != proc.mappings.len() {
+            let mut u = UnwinderX86_64::new();
+            for m in &proc.mappings {
+                if let Some(module) = unwind_module(&self.modules[m.module], m) {
+                    u.add_module(module);
+                }
+            }
+            proc.unwinder = Some(u);
+            proc.modules_in_unwinder = proc.mappings.len();
+        }
+        let Some(unwinder) = &proc.unwinder else { return vec![ip] };
+        let mut read_stack = |addr: u64| -> Result<u64, ()> {
+            let off = addr.checked_sub(sp).ok_or(())? as usize;
+            let bytes = stack.get(off..off + 8).ok_or(())?;
+            Ok(u64::from_le_bytes(bytes.try_into().map_err(|_| ())?))
+        };
+        let mut out = Vec::new();
+        let mut iter = unwinder.iter_frames(ip, UnwindRegsX86_64::new(ip, sp, bp), &mut self.cache, &mut read_stack);
+        while let Ok(Some(frame)) = iter.next() {
+            out.push(match frame {
+                FrameAddress::InstructionPointer(a) => a,
+                FrameAddress::ReturnAddress(a) => a.get() - 1,
+            });
+            if out.len() > 1024 {
+                break;
+            }
+        }
+        if out.is_empty() {
+            out.push(ip);
+        }
+        out
+    }
+
+    /// Names every place of every stack: the profile.
+    fn finish(self, meta: Meta) -> Profile {
+        let mut symbolizers: Vec<Option<Symbolizer>> =
+            self.modules.iter().map(|m| m.binary.as_ref().map(Symbolizer::new)).collect();
+        let short = |m: &ModuleFile| m.path.rsplit('/').next().unwrap_or(&m.path).to_string();
+        let mut builder = Builder::default();
+        for t in &self.threads {
+            builder.thread(t);
+        }
+        // per place: its frames (innermost first) and its symbol (function, start)
+        type Named = (Vec<u32>, Option<(u32, u64)>);
+        let mut named: HashMap<Place, Named> = HashMap::new();
+        let mut stacks: Vec<(RawStack, u64)> = self.stacks.into_iter().collect();
+        stacks.sort();
+        for ((thread, kernel, places), weight) in stacks {
+            let mut frames: Vec<u32> = Vec::new(); // innermost first
+            let mut leaf = None;
+            if kernel {
+                frames.push(builder.function(Function {
+                    name: "[kernel]".into(),
+                    raw: None,
+                    inlined: false,
+                    module: Some("[kernel]".into()),
+                }));
+            }
+            for (k, place) in places.iter().enumerate() {
+                let (ids, symbol) = named
+                    .entry(*place)
+                    .or_insert_with(|| {
+                        let unknown = |label: String| Function { name: label, raw: None, inlined: false, module: None };
+                        let (module, address) = match *place {
+                            Place::Code { module, address } => (module as usize, address),
+                            Place::Unreadable(m) => {
+                                return (
+                                    vec![builder.function(unknown(format!("[{}]", short(&self.modules[m as usize]))))],
+                                    None,
+                                )
+                            }
+                            Place::Unknown => return (vec![builder.function(unknown("[unknown]".into()))], None),
+                        };
+                        let m = &self.modules[module];
+                        let frames = match &mut symbolizers[module] {
+                            Some(s) => s.frames(address).to_vec(),
+                            None => Vec::new(),
+                        };
+                        if frames.is_empty() {
+                            return (vec![builder.function(unknown(format!("[{}]", short(m))))], None);
+                        }
+                        let mut ids = Vec::new();
+                        let mut symbol = None;
+                        for f in frames {
+                            let is_symbol = f.raw.is_some();
+                            let id = builder.function(Function {
+                                name: f.name,
+                                raw: f.raw,
+                                inlined: f.inlined,
+                                module: Some(m.path.clone()),
+                            });
+                            if is_symbol {
+                                symbol = Some((id, address));
+                            }
+                            ids.push(id);
+                        }
+                        (ids, symbol)
+                    })
+                    .clone();
+                if k == 0 && !kernel {
+                    leaf = symbol;
+                }
+                frames.extend(ids);
+            }
+            frames.reverse();
+            builder.sample(thread, frames, weight, leaf);
+        }
+        builder.finish(meta)
+    }
+}
+
+/// Loads a mapped file; a problem (missing, other build id) is kept to be
+/// reported if samples land in it.
+fn load(path: &str, build_id: Option<&String>) -> (Option<Binary>, Option<String>) {
+    if path == "[vdso]" {
+        return (None, None);
+    }
+    match Binary::open(Path::new(path)) {
+        Ok(b) => {
+            if let (Some(want), Some(have)) = (build_id, &b.build_id) {
+                if !have.starts_with(want.as_str()) && !want.starts_with(have.as_str()) {
+                    return (None, Some(format!("build id {have} on disk, {want} when profiled: rebuilt")));
+                }
+            }
+            (Some(b), None)
+        }
+        Err(_) if !Path::new(path).exists() => (None, Some("no longer on disk".into())),
+        Err(_) => (None, None),
+    }
+}
+
+/// The unwind information of a mapped file, for framehop.
+fn unwind_module(file: &ModuleFile, m: &Mapping) -> Option<Module<Vec<u8>>> {
+    let b = file.binary.as_ref()?;
+    let base = b.load_bias(m.start, m.end - m.start, m.page_offset)?;
+    let section = |name: &str| b.section(name).filter(|s| !s.data.is_empty());
+    let range = |s: &fastware_binary::Section| s.address..s.address + s.size;
+    let text = section(".text");
+    let eh_frame = section(".eh_frame");
+    let eh_frame_hdr = section(".eh_frame_hdr");
+    let got = b.section(".got");
+    let info = ExplicitModuleSectionInfo {
+        base_svma: 0,
+        text_svma: text.map(range),
+        text: text.map(|s| s.data.clone()),
+        got_svma: got.map(range),
+        eh_frame_svma: eh_frame.map(range),
+        eh_frame: eh_frame.map(|s| s.data.clone()),
+        eh_frame_hdr_svma: eh_frame_hdr.map(range),
+        eh_frame_hdr: eh_frame_hdr.map(|s| s.data.clone()),
+        ..Default::default()
+    };
+    Some(Module::new(file.path.clone(), m.start..m.end, base, info))
+}

@@ -1,0 +1,595 @@
+//! What `fastware profile` reports, as values (`--format json` is each
+//! serialised), rendered as text and CSV; and flamegraphs.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use fastware_report::json::share;
+use fastware_report::units::{count, duration};
+use fastware_report::{cells, Column, Error, OutputFile, Render, Table, Text};
+
+use crate::model::{Meta, Profile};
+use crate::views::{by_total, grouped, By, Neighbour, Row};
+
+/// What was profiled, for headers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    #[serde(flatten)]
+    pub meta: Meta,
+    /// The cost of everything, in `unit`.
+    pub total: u64,
+}
+
+impl Header {
+    pub fn of(p: &Profile) -> Header {
+        Header { meta: p.meta.clone(), total: p.total }
+    }
+
+    fn write(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        let m = &self.meta;
+        let over = m.duration_us.map(|d| format!(" over {}", duration((d * 1e3) as i64))).unwrap_or_default();
+        let threads = match m.threads.len() {
+            0 => String::new(),
+            1 => " on 1 thread".into(),
+            n => format!(" on {n} threads"),
+        };
+        let lost = if m.lost > 0 { format!(", {} lost", count(m.lost)) } else { String::new() };
+        out.line(format_args!(
+            "{}: {} {} of {}{over}{threads}{lost}; stacks: {}",
+            m.tool,
+            count(self.total),
+            m.unit,
+            m.event,
+            m.unwinding
+        ))?;
+        if let Some(c) = &m.command {
+            out.line(format_args!("command: {}", c.trim()))?;
+        }
+        if let Some(b) = &m.binary {
+            let id =
+                m.build_id.as_deref().map(|i| format!(" (build id {})", &i[..i.len().min(16)])).unwrap_or_default();
+            out.line(format_args!("binary: {b}{id}"))?;
+        }
+        if let Some(c) = &m.commit {
+            out.line(format_args!("commit: {c}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A function (or group) and its costs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FunctionRow {
+    pub function: String,
+    #[serde(rename = "self")]
+    pub self_cost: u64,
+    pub self_share: Option<f64>,
+    #[serde(rename = "total")]
+    pub total_cost: u64,
+    pub total_share: Option<f64>,
+    /// Only ever seen inlined into other functions (DWARF's inlined frames).
+    #[serde(default)]
+    pub inlined: bool,
+}
+
+impl FunctionRow {
+    fn of(r: &Row, all: u64) -> FunctionRow {
+        FunctionRow {
+            function: r.key.clone(),
+            self_cost: r.self_cost,
+            self_share: share(r.self_cost as f64, all as f64),
+            total_cost: r.total_cost,
+            total_share: share(r.total_cost as f64, all as f64),
+            inlined: r.inlined,
+        }
+    }
+}
+
+fn pct(s: Option<f64>) -> (String, String) {
+    match s {
+        Some(v) => (format!("{:.1}%", v * 100.0), format!("{v:.4}")),
+        None => ("-".into(), String::new()),
+    }
+}
+
+fn function_table(rows: &[FunctionRow], title: &str) -> Table {
+    let mut t = Table::new(vec![
+        Column::right("self", "self"),
+        Column::right("self %", "self_share"),
+        Column::right("total", "total"),
+        Column::right("total %", "total_share"),
+        Column::left(title, "function"),
+    ]);
+    for r in rows {
+        t.row(vec![
+            cells::count(r.self_cost),
+            pct(r.self_share),
+            cells::count(r.total_cost),
+            pct(r.total_share),
+            cells::text(&if r.inlined { format!("{} [inlined]", r.function) } else { r.function.clone() }),
+        ]);
+    }
+    t
+}
+
+/// `fastware profile` (schema `fastware/profile/1`): the top functions by
+/// self cost and by total cost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileReport {
+    pub schema: String,
+    pub header: Header,
+    pub by: By,
+    pub by_self: Vec<FunctionRow>,
+    pub by_total: Vec<FunctionRow>,
+    /// Functions (or groups) in the profile.
+    pub rows_total: usize,
+    /// Where `--save` kept the profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_to: Option<String>,
+}
+
+impl ProfileReport {
+    pub fn new(p: &Profile, by: By, top: usize) -> ProfileReport {
+        let rows = grouped(p, by);
+        let n = rows.len();
+        let by_self: Vec<FunctionRow> = cells::take(&rows, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
+        let totals = by_total(rows);
+        let by_total: Vec<FunctionRow> =
+            cells::take(&totals, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
+        ProfileReport {
+            schema: "fastware/profile/1".into(),
+            header: Header::of(p),
+            by,
+            by_self,
+            by_total,
+            rows_total: n,
+            saved_to: None,
+        }
+    }
+
+    fn noun(&self) -> &'static str {
+        match self.by {
+            By::Function => "function",
+            By::Instance => "instance",
+            By::Crate => "crate",
+        }
+    }
+}
+
+impl Render for ProfileReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.header.write(out)?;
+        let unit = &self.header.meta.unit;
+        let noun = self.noun();
+        out.section(
+            format!("By self {unit} (the {noun}'s own code; % of all {unit})"),
+            &function_table(&self.by_self, noun),
+            self.rows_total,
+        )?;
+        let how = if self.header.meta.tool == "callgrind" {
+            "as callgrind_annotate --inclusive=yes counts: the cost of the calls to it, recursion at each level"
+        } else {
+            "each stack counts it once"
+        };
+        out.section(
+            format!("By total {unit} (the {noun} and what it calls; {how})"),
+            &function_table(&self.by_total, noun),
+            self.rows_total,
+        )?;
+        if let Some(s) = &self.saved_to {
+            out.blank()?;
+            out.line(format_args!("saved: {s}"))?;
+        }
+        Ok(())
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(function_table(&self.by_self, "function"))
+    }
+}
+
+/// A neighbour in the call graph.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NeighbourRow {
+    pub function: String,
+    /// The cost on the edge.
+    pub cost: u64,
+    /// Of the function's total.
+    pub share: Option<f64>,
+    #[serde(rename = "self")]
+    pub self_cost: u64,
+    #[serde(rename = "total")]
+    pub total_cost: u64,
+}
+
+/// `--callees FN` / `--callers FN` (schema `fastware/profile-calls/1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CallsReport {
+    pub schema: String,
+    pub header: Header,
+    /// `callees` or `callers`.
+    pub direction: String,
+    pub function: FunctionRow,
+    pub rows: Vec<NeighbourRow>,
+    pub rows_total: usize,
+}
+
+impl CallsReport {
+    pub fn new(p: &Profile, callees: bool, row: &Row, neighbours: &[Neighbour], top: usize) -> CallsReport {
+        CallsReport {
+            schema: "fastware/profile-calls/1".into(),
+            header: Header::of(p),
+            direction: if callees { "callees" } else { "callers" }.into(),
+            function: FunctionRow::of(row, p.total),
+            rows: cells::take(neighbours, top)
+                .iter()
+                .map(|n| NeighbourRow {
+                    function: n.key.clone(),
+                    cost: n.cost,
+                    share: share(n.cost as f64, row.total_cost as f64),
+                    self_cost: n.self_cost,
+                    total_cost: n.total_cost,
+                })
+                .collect(),
+            rows_total: neighbours.len(),
+        }
+    }
+
+    fn table(&self) -> Table {
+        let callees = self.direction == "callees";
+        let mut t = Table::new(vec![
+            Column::right(if callees { "in call" } else { "from it" }, "cost"),
+            Column::right("% of fn", "share"),
+            Column::right("self", "self"),
+            Column::right("total", "total"),
+            Column::left(if callees { "callee" } else { "caller" }, "function"),
+        ]);
+        for r in &self.rows {
+            t.row(vec![
+                cells::count(r.cost),
+                pct(r.share),
+                cells::count(r.self_cost),
+                cells::count(r.total_cost),
+                cells::text(&r.function),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for CallsReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.header.write(out)?;
+        let f = &self.function;
+        let unit = &self.header.meta.unit;
+        out.blank()?;
+        out.line(format_args!(
+            "{}: self {} ({}), total {} ({}) {unit}",
+            f.function,
+            count(f.self_cost),
+            pct(f.self_share).0,
+            count(f.total_cost),
+            pct(f.total_share).0
+        ))?;
+        let title = if self.direction == "callees" {
+            format!("Its callees: {unit} in each when called from it (% of its total)")
+        } else {
+            format!("Its callers: its {unit} when called from each (% of its total)")
+        };
+        out.section(title, &self.table(), self.rows_total)
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.table())
+    }
+}
+
+/// One instruction of an annotated function.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnnotatedLine {
+    /// As `fastware asm` shows it.
+    pub address: u64,
+    pub text: String,
+    /// Self cost at this instruction.
+    pub cost: u64,
+    pub share: Option<f64>,
+    /// Callgrind: the inclusive cost of the call made here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_cost: Option<u64>,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// Among the hottest instructions (the fewest that hold half the cost).
+    pub hot: bool,
+}
+
+/// `--annotate FN` (schema `fastware/profile-annotate/1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnnotateReport {
+    pub schema: String,
+    pub header: Header,
+    pub function: String,
+    pub address: u64,
+    /// The function's self cost (the sum of `lines`' costs).
+    pub cost: u64,
+    /// Cost the profile has in the function at addresses outside its code.
+    pub cost_elsewhere: u64,
+    pub lines: Vec<AnnotatedLine>,
+}
+
+impl AnnotateReport {
+    /// `lines`: every instruction of the listing with its costs; `share` and
+    /// `hot` are filled in here.
+    pub fn new(
+        p: &Profile,
+        function: &str,
+        address: u64,
+        mut lines: Vec<AnnotatedLine>,
+        cost_elsewhere: u64,
+    ) -> AnnotateReport {
+        let cost: u64 = lines.iter().map(|l| l.cost).sum();
+        // the hottest: the fewest instructions that hold half the cost
+        let mut order: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].cost > 0).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(lines[i].cost));
+        let mut acc = 0u64;
+        for i in order {
+            if acc * 2 >= cost {
+                break;
+            }
+            acc += lines[i].cost;
+            lines[i].hot = true;
+        }
+        for l in &mut lines {
+            l.share = share(l.cost as f64, cost as f64);
+        }
+        AnnotateReport {
+            schema: "fastware/profile-annotate/1".into(),
+            header: Header::of(p),
+            function: function.into(),
+            address,
+            cost,
+            cost_elsewhere,
+            lines,
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new(vec![
+            Column::right("address", "address"),
+            Column::right("cost", "cost"),
+            Column::right("share", "share"),
+            Column::right("calls", "call_cost"),
+            Column::left("instruction", "instruction"),
+        ]);
+        for l in &self.lines {
+            t.row(vec![
+                (format!("{:x}", l.address), l.address.to_string()),
+                cells::count(l.cost),
+                pct(l.share),
+                l.call_cost.map_or((String::new(), String::new()), cells::count),
+                cells::text(&l.text),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for AnnotateReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.header.write(out)?;
+        let unit = &self.header.meta.unit;
+        out.blank()?;
+        out.line(format_args!(
+            "{}  {:#x}: {} {unit} in its own code (> marks the fewest instructions that hold half of them)",
+            self.function,
+            self.address,
+            count(self.cost)
+        ))?;
+        if self.cost_elsewhere > 0 {
+            out.line(format_args!("  ({} {unit} at addresses outside the listing)", count(self.cost_elsewhere)))?;
+        }
+        let mut last: Option<(&str, u32)> = None;
+        for l in &self.lines {
+            if let (Some(f), Some(n)) = (&l.file, l.line) {
+                if last != Some((f.as_str(), n)) {
+                    out.line(format_args!("  {}:{n}", short(f)))?;
+                    last = Some((f.as_str(), n));
+                }
+            }
+            let cost = if l.cost > 0 { format!("{:>9} {:>6}", count(l.cost), pct(l.share).0) } else { " ".repeat(16) };
+            let call = l.call_cost.map(|c| format!("    ; calls: {} {unit}", count(c))).unwrap_or_default();
+            let mark = if l.hot { '>' } else { ' ' };
+            out.line(format_args!("{mark} {cost}  {:>8x}  {}{call}", l.address, l.text))?;
+        }
+        Ok(())
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.table())
+    }
+}
+
+fn short(path: &str) -> String {
+    fastware_binary::report::short_path(path)
+}
+
+/// Per function, its cost in two profiles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeRow {
+    pub function: String,
+    pub base_self: u64,
+    pub new_self: u64,
+    pub base_total: u64,
+    pub new_total: u64,
+    /// Change of the self share of all cost, in percentage points.
+    pub self_share_change: f64,
+    pub total_share_change: f64,
+}
+
+/// `fastware profile diff A B` (schema `fastware/profile-diff/1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileDiffReport {
+    pub schema: String,
+    pub base: Header,
+    pub new: Header,
+    pub by: By,
+    /// Largest change of self share first.
+    pub rows: Vec<ChangeRow>,
+    pub rows_total: usize,
+}
+
+impl ProfileDiffReport {
+    pub fn new(base: &Profile, new: &Profile, by: By, top: usize) -> ProfileDiffReport {
+        use std::collections::BTreeMap;
+        let mut m: BTreeMap<String, ChangeRow> = BTreeMap::new();
+        let blank = |k: &str| ChangeRow {
+            function: k.to_string(),
+            base_self: 0,
+            new_self: 0,
+            base_total: 0,
+            new_total: 0,
+            self_share_change: 0.0,
+            total_share_change: 0.0,
+        };
+        for r in grouped(base, by) {
+            let e = m.entry(r.key.clone()).or_insert_with(|| blank(&r.key));
+            e.base_self = r.self_cost;
+            e.base_total = r.total_cost;
+        }
+        for r in grouped(new, by) {
+            let e = m.entry(r.key.clone()).or_insert_with(|| blank(&r.key));
+            e.new_self = r.self_cost;
+            e.new_total = r.total_cost;
+        }
+        let frac = |c: u64, all: u64| if all == 0 { 0.0 } else { c as f64 / all as f64 * 100.0 };
+        let mut rows: Vec<ChangeRow> = m
+            .into_values()
+            .map(|mut r| {
+                r.self_share_change = frac(r.new_self, new.total) - frac(r.base_self, base.total);
+                r.total_share_change = frac(r.new_total, new.total) - frac(r.base_total, base.total);
+                r
+            })
+            .filter(|r| r.base_self != r.new_self || r.base_total != r.new_total)
+            .collect();
+        rows.sort_by(|a, b| {
+            b.self_share_change.abs().total_cmp(&a.self_share_change.abs()).then_with(|| a.function.cmp(&b.function))
+        });
+        let n = rows.len();
+        rows.truncate(if top == 0 { n } else { top });
+        ProfileDiffReport {
+            schema: "fastware/profile-diff/1".into(),
+            base: Header::of(base),
+            new: Header::of(new),
+            by,
+            rows,
+            rows_total: n,
+        }
+    }
+
+    fn table(&self) -> Table {
+        let mut t = Table::new(vec![
+            Column::right("Δ self", "self_share_change"),
+            Column::right("Δ total", "total_share_change"),
+            Column::right("base self", "base_self"),
+            Column::right("new self", "new_self"),
+            Column::right("base total", "base_total"),
+            Column::right("new total", "new_total"),
+            Column::left("function", "function"),
+        ]);
+        let pp = |v: f64| (format!("{v:+.1} pp"), format!("{v:.4}"));
+        for r in &self.rows {
+            t.row(vec![
+                pp(r.self_share_change),
+                pp(r.total_share_change),
+                cells::count(r.base_self),
+                cells::count(r.new_self),
+                cells::count(r.base_total),
+                cells::count(r.new_total),
+                cells::text(&r.function),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for ProfileDiffReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        let u = &self.new.meta.unit;
+        out.line(format_args!("base: {} ({} {u})", self.base.meta.file, count(self.base.total)))?;
+        out.line(format_args!("new:  {} ({} {u})", self.new.meta.file, count(self.new.total)))?;
+        if self.base.meta.unit == "instructions" && self.new.meta.unit == "instructions" {
+            let change = self.new.total as f64 / self.base.total.max(1) as f64 - 1.0;
+            out.line(format_args!("instructions {:+.2}% (exact counts: every change is real)", change * 100.0))?;
+        }
+        out.section(
+            "Functions by change of their share of all cost (percentage points; exact counts beside)",
+            &self.table(),
+            self.rows_total,
+        )
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.table())
+    }
+}
+
+/// What `profile flamegraph` wrote (schema `fastware/profile-flamegraph/1`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FlamegraphReport {
+    pub schema: String,
+    pub output: String,
+    pub bytes: u64,
+    pub stacks: usize,
+}
+
+impl Render for FlamegraphReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        out.line(format_args!(
+            "wrote {} ({}, {} stacks)",
+            self.output,
+            fastware_report::units::bytes(self.bytes),
+            count(self.stacks as u64)
+        ))
+    }
+}
+
+/// Draws `lines` (collapsed stacks, `stack weight`, or `stack base new`
+/// for a differential graph: red grew, blue shrank) as a flamegraph SVG.
+pub fn flamegraph(
+    lines: &[String],
+    out: &Path,
+    title: &str,
+    unit: &str,
+    force: bool,
+) -> Result<FlamegraphReport, Error> {
+    if lines.is_empty() {
+        return Err(Error::bad_input("no stacks to draw"));
+    }
+    let mut file = OutputFile::create(out, &[], force)?;
+    let mut opts = inferno::flamegraph::Options::default();
+    opts.title = title.to_string();
+    opts.count_name = unit.to_string();
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
+        .map_err(|e| Error::failed(format!("cannot draw the flamegraph: {e}")))?;
+    let name = out.display().to_string();
+    fastware_report::output::write_marked_svg(&mut file, &svg)
+        .and_then(|()| file.flush())
+        .map_err(|e| fastware_report::output::write_error(&name, &e))?;
+    let bytes = file.commit()?;
+    Ok(FlamegraphReport { schema: "fastware/profile-flamegraph/1".into(), output: name, bytes, stacks: lines.len() })
+}
+
+/// Collapsed stacks of two profiles side by side (`stack base new`), for a
+/// differential flamegraph; each side scaled to the same total first, so
+/// that the colours show shares that moved.
+pub fn differential(base: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+    let text = |lines: &[(String, u64)]| lines.iter().map(|(s, w)| format!("{s} {w}\n")).collect::<String>();
+    let mut out = Vec::new();
+    let opts = inferno::differential::Options { normalize: true, ..Default::default() };
+    if inferno::differential::from_readers(opts, text(base).as_bytes(), text(new).as_bytes(), &mut out).is_err() {
+        return Vec::new();
+    }
+    String::from_utf8_lossy(&out).lines().map(str::to_string).collect()
+}

@@ -1,0 +1,125 @@
+//! Profiles kept by name (`--save NAME`) in `<target-dir>/fastware/profiles/`,
+//! as the model itself (schema `fastware/profile-data/1`): a saved profile
+//! reads back without the binaries it was recorded from, so the build before
+//! a change can be compared with the build after it. And reading any
+//! profile file: perf.data, callgrind.out, or a saved one, told by content.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use fastware_report::{Error, OutputFile};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Function, Meta, Profile, Stack};
+
+pub const SCHEMA: &str = "fastware/profile-data/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Saved {
+    schema: String,
+    meta: Meta,
+    functions: Vec<Function>,
+    self_cost: Vec<u64>,
+    total_cost: Vec<u64>,
+    /// (caller, callee, cost)
+    edges: Vec<(u32, u32, u64)>,
+    /// (function, [(address, cost)])
+    addresses: Vec<(u32, Vec<(u64, u64)>)>,
+    calls_at: Vec<(u32, Vec<(u64, u64)>)>,
+    stacks: Option<Vec<Stack>>,
+    total: u64,
+}
+
+fn flat(m: &BTreeMap<u32, BTreeMap<u64, u64>>) -> Vec<(u32, Vec<(u64, u64)>)> {
+    m.iter().map(|(f, a)| (*f, a.iter().map(|(k, v)| (*k, *v)).collect())).collect()
+}
+
+fn nested(v: Vec<(u32, Vec<(u64, u64)>)>) -> BTreeMap<u32, BTreeMap<u64, u64>> {
+    v.into_iter().map(|(f, a)| (f, a.into_iter().collect())).collect()
+}
+
+/// Writes `p` to `path` (in fastware's directory).
+pub fn save(p: &Profile, path: &Path) -> Result<(), Error> {
+    let s = Saved {
+        schema: SCHEMA.into(),
+        meta: p.meta.clone(),
+        functions: p.functions.clone(),
+        self_cost: p.self_cost.clone(),
+        total_cost: p.total_cost.clone(),
+        edges: p.edges.iter().map(|(&(a, b), &c)| (a, b, c)).collect(),
+        addresses: flat(&p.addresses),
+        calls_at: flat(&p.calls_at),
+        stacks: p.stacks.clone(),
+        total: p.total,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut f = OutputFile::create_owned(path)?;
+    serde_json::to_writer(&mut f, &s).map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    f.commit()?;
+    Ok(())
+}
+
+fn load(text: &str, path: &Path) -> Result<Profile, Error> {
+    let s: Saved = fastware_report::json::read(text, SCHEMA, &path.display().to_string())?;
+    let n = s.functions.len();
+    let bad = s.self_cost.len() != n
+        || s.total_cost.len() != n
+        || s.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
+        || s.stacks.iter().flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
+    if bad {
+        return Err(Error::input(
+            &path.display().to_string(),
+            None,
+            "damaged saved profile: a function id out of range",
+        ));
+    }
+    Ok(Profile {
+        meta: s.meta,
+        functions: s.functions,
+        self_cost: s.self_cost,
+        total_cost: s.total_cost,
+        edges: s.edges.into_iter().map(|(a, b, c)| ((a, b), c)).collect(),
+        addresses: nested(s.addresses),
+        calls_at: nested(s.calls_at),
+        stacks: s.stacks,
+        total: s.total,
+    })
+}
+
+/// Where `--save NAME` keeps a profile of the project whose target
+/// directory is `target_dir`.
+pub fn path(target_dir: &Path, name: &str) -> PathBuf {
+    target_dir.join("fastware").join("profiles").join(format!("{name}.json"))
+}
+
+/// Reads a profile file of any kind (`event`: callgrind's cost column).
+pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
+    let shown = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
+    if meta.is_dir() {
+        return Err(Error::input(&shown, None, "a directory, not a profile")
+            .with_hint("give a perf.data or callgrind.out file"));
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::io(&shown, &e))?;
+    let head = &head[..n];
+    if n == 0 {
+        return Err(Error::input(&shown, None, "empty file: no profile data"));
+    }
+    if head.starts_with(b"PERFILE2") || head.starts_with(b"2ELIFREP") {
+        return crate::perf::read(path);
+    }
+    if head.starts_with(b"{") {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+        return load(&text, path);
+    }
+    let text = String::from_utf8_lossy(head);
+    if text.starts_with("# callgrind format") || text.starts_with("version:") || text.starts_with("events:") {
+        return crate::callgrind::read(path, event);
+    }
+    Err(Error::input(&shown, Some(0), "not a profile: fastware reads perf.data, callgrind.out and saved profiles")
+        .with_hint("record one with `fastware profile`, `perf record` or `valgrind --tool=callgrind`"))
+}
