@@ -8,7 +8,8 @@
 #   recorded with --call-graph dwarf until the file passes 1 GB:
 #     fastware profile perf.data               vs  perf report --stdio
 #     fastware profile flamegraph perf.data    vs  perf script | inferno-collapse-perf | inferno-flamegraph
-#   callgrind.out of ripgrep (--dump-instr=yes):
+#   callgrind.out of rustc compiling a generated 1,200-line crate with -O
+#   (--dump-instr=yes --dump-line=yes; rustc's driver is a big real program):
 #     fastware profile callgrind.out           vs  callgrind_annotate
 # Targets (issue 11): >= 10x the perf script pipeline, >= 2x perf report, less
 # peak memory; a 100 MB callgrind.out in under 1 s.
@@ -39,16 +40,20 @@ measure_once "perf report --stdio --no-children (perf's own)" perf report --stdi
 measure_once "perf script | inferno-collapse-perf | inferno-flamegraph" \
     bash -c "perf script -i '$data' | inferno-collapse-perf | inferno-flamegraph > '$work/inferno.svg'"
 if command -v samply >/dev/null; then
-    measure_once "samply import perf.data (no browser)" samply import --no-open --save-only -o "$work/samply.json.gz" "$data"
+    # symbols resolved as fastware does (without it samply leaves that to its web UI)
+    measure_once "samply import --save-only --unstable-presymbolicate" \
+        samply import --no-open --save-only --unstable-presymbolicate -o "$work/samply.json.gz" "$data"
 else
     echo "samply is not installed: not timed (cargo install samply)"
 fi
 
-cg="$work/rg.callgrind.out"
+cg="$work/rustc.callgrind.out"
 if [ ! -s "$cg" ]; then
-    echo "== recording $cg (valgrind --tool=callgrind --dump-instr=yes --dump-line=yes)"
+    echo "== recording $cg (rustc -O under valgrind --tool=callgrind --dump-instr=yes --dump-line=yes; minutes)"
+    mkdir -p "$work/cg"
+    python3 "$root/bench/make_big_rs.py" "$work/cg/big.rs"
     valgrind -q --tool=callgrind --dump-instr=yes --dump-line=yes --callgrind-out-file="$cg" \
-        "$rg" -j1 -c 'fn [a-z_]+\(' "$corpus" >/dev/null 2>"$work/valgrind.txt" || true
+        "$(rustc --print sysroot)/bin/rustc" --edition 2021 -O -Cdebuginfo=2 -Ccodegen-units=1 "$work/cg/big.rs" -o "$work/cg/big"
 fi
 echo "== input: $cg ($(size "$cg" | awk '{printf "%.1f MB", $1/1e6}'))"
 cat "$cg" >/dev/null

@@ -60,6 +60,8 @@ enum Command {
     Bench(commands::bench::BenchCmd),
     /// Where the running program spends its time: perf samples or callgrind counts, by function
     Profile(Box<commands::profile::ProfileCmd>),
+    /// Where the program allocates, how long the memory lives, and what to change (valgrind's DHAT)
+    Heap(Box<commands::heap::HeapCmd>),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -125,6 +127,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Diff(c) => commands::diff::run(c, &mut out),
         Command::Bench(c) => commands::bench::run(c, &mut out),
         Command::Profile(c) => commands::profile::run(*c, &mut out),
+        Command::Heap(c) => commands::heap::run(*c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {

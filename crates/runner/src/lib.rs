@@ -118,3 +118,86 @@ pub fn shown(program: &Path, args: &[String]) -> String {
     parts.extend(args.iter().map(|a| if a.contains(' ') { format!("'{a}'") } else { a.clone() }));
     parts.join(" ")
 }
+
+impl Outcome {
+    /// The failure to report after showing what was recorded: an interrupt,
+    /// or the program's non-zero exit.
+    pub fn failure(&self) -> Option<Error> {
+        if self.interrupted {
+            Some(Error::interrupted("interrupted: the program was stopped; what was recorded is reported"))
+        } else if self.status != Some(0) {
+            Some(Error::failed(format!(
+                "the program exited with status {} (what was recorded is reported)",
+                self.status.map_or("none (a signal)".into(), |s| s.to_string())
+            )))
+        } else {
+            None
+        }
+    }
+}
+
+/// The arguments a benchmark binary gets: `--bench [FILTER]` (libtest and
+/// criterion both take it), then the user's. A criterion benchmark also gets
+/// `--profile-time SECS` (its routine only, without its analysis, which would
+/// outweigh the benchmark under a tool) unless the user chose its mode;
+/// the second value says so, for a note.
+pub fn bench_args(filter: Option<&str>, user: &[String], criterion: bool, secs: u32) -> (Vec<String>, Option<String>) {
+    let mut args = vec!["--bench".to_string()];
+    args.extend(filter.map(str::to_string));
+    args.extend(user.iter().cloned());
+    if !criterion || args.iter().any(|a| chooses_mode(a)) {
+        return (args, None);
+    }
+    args.extend(["--profile-time".to_string(), secs.to_string()]);
+    let note = format!(
+        "a criterion benchmark: run with --profile-time {secs} (the routine only, no analysis); \
+         pass --profile-time after -- to choose"
+    );
+    (args, Some(note))
+}
+
+/// An argument that sets how criterion runs (its own choice stands).
+fn chooses_mode(arg: &str) -> bool {
+    ["--profile-time", "--test", "--list", "--load-baseline"]
+        .iter()
+        .any(|m| arg == *m || arg.strip_prefix(m).is_some_and(|rest| rest.starts_with('=')))
+}
+
+/// A scratch directory removed when dropped, however the run ends.
+#[derive(Debug)]
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    /// A new directory under the system's temporary directory.
+    pub fn new(kind: &str) -> Result<ScratchDir, Error> {
+        let dir = std::env::temp_dir().join(format!("fastware-{kind}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(ScratchDir(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_gets_profile_time_unless_the_user_chose() {
+        let (a, note) = bench_args(Some("parse"), &[], true, 5);
+        assert_eq!(a, ["--bench", "parse", "--profile-time", "5"]);
+        assert!(note.is_some());
+        let (a, note) = bench_args(None, &["--profile-time=2".into()], true, 5);
+        assert_eq!(a, ["--bench", "--profile-time=2"]);
+        assert!(note.is_none());
+        let (a, _) = bench_args(None, &["--profile-timex".into()], true, 1);
+        assert_eq!(a, ["--bench", "--profile-timex", "--profile-time", "1"]);
+        let (a, note) = bench_args(Some("x"), &[], false, 5);
+        assert_eq!(a, ["--bench", "x"]);
+        assert!(note.is_none());
+    }
+}

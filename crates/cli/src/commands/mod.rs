@@ -5,6 +5,7 @@ pub mod bench_cargo;
 pub mod binary;
 pub mod build;
 pub mod diff;
+pub mod heap;
 pub mod inline;
 pub mod profile;
 pub mod profile_diff;
@@ -13,6 +14,7 @@ pub mod selection;
 pub mod selfprof;
 pub mod size;
 pub mod trace;
+pub mod under_tool;
 
 /// The cargo to run: `FASTWARE_CARGO`, else the one that started us (`CARGO`), else `cargo`.
 pub fn cargo_program() -> String {

@@ -3,7 +3,6 @@
 //! `asm` does), kept with `--save NAME`.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use clap::Args;
 use fastware_profile::perf::{self, CallGraph};
@@ -11,6 +10,7 @@ use fastware_profile::{callgrind, saved, Profile};
 use fastware_runner::{PERF, VALGRIND};
 
 use super::binary::ArtifactArgs;
+use super::under_tool::Prepared;
 use crate::Error;
 
 #[derive(Args, Debug, Clone)]
@@ -60,72 +60,22 @@ pub fn load(a: &SourceArgs) -> Result<(Profile, Option<Error>), Error> {
     if !a.callgrind {
         fastware_runner::check_perf_allowed()?;
     }
-    let loaded = a.artifact.load_with(a.frame_pointers)?;
-    // a stripped binary's samples could not be named
-    loaded.need_symbols()?;
-    let program = loaded.binary.path.clone();
-    let mut args: Vec<String> = Vec::new();
-    if let Some(bench) = &a.artifact.bench {
-        args.push("--bench".into());
-        args.extend(bench.get(1).cloned());
-    }
-    args.extend(a.args.iter().cloned());
-    if a.artifact.bench.is_some() && is_criterion(&loaded.binary) && !args.iter().any(|x| chooses_mode(x)) {
-        // criterion's analysis (bootstraps, sorting) would outweigh the
-        // benchmark; its profiling mode runs the routine only
-        let secs = if a.callgrind { "1" } else { "5" };
-        args.extend(["--profile-time".to_string(), secs.to_string()]);
-        crate::note(&format!(
-            "a criterion benchmark: run with --profile-time {secs} (the routine only, no analysis); \
-             pass --profile-time after -- to choose"
-        ));
-    }
-    // outside a project the recording is read, then removed
-    let (dir, temporary) = match &loaded.project {
-        Some(p) => (p.fastware_dir().join("profile"), false),
-        None => (std::env::temp_dir().join(format!("fastware-profile-{}", std::process::id())), true),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
-    let _cleanup = temporary.then(|| RemovedAtEnd(dir.clone()));
-    crate::note(&format!("profiling {}", fastware_runner::shown(&program, &args)));
+    let run = Prepared::new(&a.artifact, a.frame_pointers, &a.args, "profile", if a.callgrind { 1 } else { 5 })?;
     let (output, cmd) = if a.callgrind {
-        let out = dir.join("callgrind.out");
-        (out.clone(), callgrind::record_command(&tool, &out, &program, &args))
+        let out = run.dir.join("callgrind.out");
+        (out.clone(), callgrind::record_command(&tool, &out, &run.program, &run.args))
     } else {
-        let graph = if perf::has_frame_pointers(&loaded.binary) { CallGraph::FramePointers } else { CallGraph::Dwarf };
-        let out = dir.join("perf.data");
-        (out.clone(), perf::record_command(&tool, &out, a.freq, graph, &program, &args))
+        let graph =
+            if perf::has_frame_pointers(&run.loaded.binary) { CallGraph::FramePointers } else { CallGraph::Dwarf };
+        let out = run.dir.join("perf.data");
+        (out.clone(), perf::record_command(&tool, &out, a.freq, graph, &run.program, &run.args))
     };
-    let _ = std::fs::remove_file(&output);
-    let mut cmd = cmd;
-    // the program's output is not the report's: it goes to stderr
-    cmd.stdout(Stdio::from(std::io::stderr()));
-    crate::signals::on_signal(fastware_runner::interrupt);
-    let outcome = fastware_runner::run(cmd)?;
-    if !output.is_file() {
-        return Err(Error::failed(format!(
-            "{} wrote no profile (exit status {})",
-            if a.callgrind { "valgrind" } else { "perf record" },
-            outcome.status.map_or("none".into(), |s| s.to_string())
-        ))
-        .with_hint("its messages are above"));
-    }
+    let failed = run.record(cmd, &output, if a.callgrind { "valgrind" } else { "perf record" })?;
     let mut p = read(&output, a.event.as_deref())?;
-    p.meta.command = Some(fastware_runner::shown(&program, &args));
-    p.meta.binary = Some(program.display().to_string());
-    p.meta.commit = loaded.project.as_ref().and_then(|pr| fastware_cargo::bench::git_commit(&pr.workspace_root));
-    let failed = if outcome.interrupted {
-        crate::note("interrupted: reporting what was recorded until then");
-        Some(Error::interrupted("interrupted: the program was stopped; what was recorded is reported"))
-    } else if outcome.status != Some(0) {
-        Some(Error::failed(format!(
-            "the program exited with status {} (what was recorded is reported)",
-            outcome.status.map_or("none (a signal)".into(), |s| s.to_string())
-        )))
-    } else {
-        None
-    };
-    save(a, &p, loaded.project.as_ref().map(|p| p.target_dir.as_path()))?;
+    p.meta.command = Some(run.shown());
+    p.meta.binary = Some(run.program.display().to_string());
+    p.meta.commit = run.commit();
+    save(a, &p, run.loaded.project.as_ref().map(|p| p.target_dir.as_path()))?;
     Ok((p, failed))
 }
 
@@ -137,27 +87,6 @@ fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         b.finish_and_clear();
     }
     p
-}
-
-/// The program is a criterion benchmark.
-fn is_criterion(b: &fastware_binary::Binary) -> bool {
-    b.by_name.keys().any(|n| n.contains("criterion"))
-}
-
-/// An argument that sets how criterion runs (its own choice stands).
-fn chooses_mode(arg: &str) -> bool {
-    ["--profile-time", "--test", "--list", "--load-baseline"]
-        .iter()
-        .any(|m| arg == *m || arg.starts_with(&format!("{m}=")))
-}
-
-/// A directory removed when the run is over, however it ends.
-struct RemovedAtEnd(PathBuf);
-
-impl Drop for RemovedAtEnd {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn save(a: &SourceArgs, p: &Profile, target_dir: Option<&Path>) -> Result<(), Error> {
@@ -174,16 +103,7 @@ fn save(a: &SourceArgs, p: &Profile, target_dir: Option<&Path>) -> Result<(), Er
 
 /// A profile file, or a name saved with `--save` in the project here.
 pub fn resolve(text: &str, artifact: &ArtifactArgs) -> Result<PathBuf, Error> {
-    let p = Path::new(text);
-    if p.exists() {
-        return Ok(p.to_path_buf());
-    }
-    if let Ok(project) = artifact.project() {
-        let saved = fastware_profile::saved::path(&project.target_dir, text);
-        if saved.is_file() {
-            return Ok(saved);
-        }
-    }
-    Err(Error::bad_input(format!("{text}: no such file, and no profile saved under that name"))
-        .with_hint("save one with `fastware profile --save NAME`, or give a perf.data or callgrind.out file"))
+    super::under_tool::resolve(text, artifact, fastware_profile::saved::path, "profile").map_err(|e| {
+        e.with_hint("save one with `fastware profile --save NAME`, or give a perf.data or callgrind.out file")
+    })
 }

@@ -2,7 +2,7 @@
 //! would, reading its output, and checking its errors.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub use fastware_testkit::output::{json, json_of, stderr, stdout};
 use serde_json::Value;
@@ -60,4 +60,29 @@ pub fn error_of(o: &Output, status: i32, needles: &[&str]) -> String {
     }
     assert!(stdout(o).is_empty(), "{}", stdout(o));
     err
+}
+
+/// `tool` can run here; else SKIPPED and why.
+pub fn can_run(tool: &str, check: &[&str]) -> bool {
+    let ok =
+        Command::new(tool).args(check).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: `{tool} {}` does not work here", check.join(" "));
+    }
+    ok
+}
+
+pub fn valgrind_works() -> bool {
+    can_run("valgrind", &["--tool=none", "true"])
+}
+
+/// A failed run of a program under a tool: the status, the program's and
+/// the tool's output on stderr, then one `error:` line with `needle`; no
+/// panic, nothing on stdout.
+pub fn run_error(o: &Output, status: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{err}");
+    assert!(stdout(o).is_empty(), "{}", stdout(o));
 }

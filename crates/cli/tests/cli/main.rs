@@ -7,6 +7,7 @@ mod bench;
 mod binary;
 mod build;
 mod common;
+mod heap;
 mod profile;
 mod results;
 mod selfprof;

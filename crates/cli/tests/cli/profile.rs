@@ -19,25 +19,11 @@ fn hotspots(fp: bool) -> PathBuf {
     fastware_testkit::cargo_build_stable("hotspots", flags, &["--release"]).join("release/hotspots")
 }
 
-/// `tool` can run here; else SKIPPED and why.
-fn can_run(tool: &str, check: &[&str]) -> bool {
-    let ok =
-        Command::new(tool).args(check).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: `{tool} {}` does not work here", check.join(" "));
-    }
-    ok
-}
-
 fn perf_works() -> bool {
     let out = std::env::temp_dir().join(format!("fastware-perf-check-{}.data", std::process::id()));
     let ok = can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&out), "--", "true"]);
     let _ = std::fs::remove_file(out);
     ok
-}
-
-fn valgrind_works() -> bool {
-    can_run("valgrind", &["--tool=none", "true"])
 }
 
 /// `perf record` of `bin args` into `out`, as a user would run it.
@@ -409,16 +395,6 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
     assert!(heavy["self_share_change"].as_f64().expect("pp").abs() < 15.0, "{heavy}");
     let o = run(&["profile", "diff", s(&small), s(&large), "--flamegraph", s(&tmp.join("diff.svg"))]);
     assert!(o.status.success() && tmp.join("diff.svg").is_file(), "{}", stderr(&o));
-}
-
-/// A run of a program failed with `status`: its output and perf's are on
-/// stderr, then one `error: ` line holding `needle`; no panic, no report.
-fn run_error(o: &std::process::Output, status: i32, needle: &str) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(status), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{err}");
-    assert!(stdout(o).is_empty(), "{}", stdout(o));
 }
 
 /// A copy of the criterion fixture crate.

@@ -95,6 +95,12 @@ fn build_results() {
     check::<fastware_build::BuildReport>("build", "fastware/build/1");
 }
 
+#[test]
+fn heap_results() {
+    check::<fastware_heap::report::HeapReport>("heap", "fastware/heap/1");
+    check::<fastware_heap::report::DiffReport>("heap-diff", "fastware/heap-diff/1");
+}
+
 /// The JSON of commands on committed inputs equals the committed results:
 /// a change of what a command computes is a reviewed diff too.
 #[test]
@@ -106,6 +112,18 @@ fn commands_on_committed_inputs_write_the_committed_results() {
         ("self-profile", vec!["self-profile", profile, "--format", "json"]),
         ("self-profile-diff", vec!["self-profile", "diff", profile, profile, "--format", "json"]),
         ("self-profile-longest", vec!["self-profile", "longest", profile, "--top", "3", "--format", "json"]),
+        ("heap", vec!["heap", "tests/fixtures/heap/allocs.dhat.json", "--format", "json"]),
+        (
+            "heap-diff",
+            vec![
+                "heap",
+                "diff",
+                "tests/fixtures/heap/allocs.dhat.json",
+                "tests/fixtures/heap/allocs-reuse.dhat.json",
+                "--format",
+                "json",
+            ],
+        ),
         (
             "bench-compare",
             vec![

@@ -1,0 +1,80 @@
+//! Heap profiles kept by name (`--save NAME`) in
+//! `<target-dir>/fastware/heap/NAME.json`, as the model itself (schema
+//! `fastware/heap-data/1`); and reading any heap profile file — DHAT JSON or
+//! a saved one — told by content.
+
+use std::path::{Path, PathBuf};
+
+use fastware_report::{Error, OutputFile};
+use serde::{Deserialize, Serialize};
+
+use crate::model::HeapProfile;
+
+pub const SCHEMA: &str = "fastware/heap-data/1";
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    schema: String,
+    #[serde(flatten)]
+    profile: HeapProfile,
+}
+
+/// Where `--save NAME` keeps a heap profile of the project whose target
+/// directory is `target_dir`.
+pub fn path(target_dir: &Path, name: &str) -> PathBuf {
+    target_dir.join("fastware").join("heap").join(format!("{name}.json"))
+}
+
+pub fn save(p: &HeapProfile, path: &Path) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut f = OutputFile::create_owned(path)?;
+    let s = Saved { schema: SCHEMA.into(), profile: p.clone() };
+    serde_json::to_writer(&mut f, &s).map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    f.commit()?;
+    Ok(())
+}
+
+/// Reads a DHAT file or a saved heap profile.
+pub fn read(path: &Path) -> Result<HeapProfile, Error> {
+    let shown = path.display().to_string();
+    if path.is_dir() {
+        return Err(Error::input(&shown, None, "a directory, not a heap profile")
+            .with_hint("give a dhat.out.<pid> or dhat-heap.json file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input(&shown, None, "empty file: no heap profile"));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| Error::input(&shown, Some(e.valid_up_to() as u64), "not a heap profile: not UTF-8 text"))?;
+    if crate::dhat::looks_like(text.as_bytes()) {
+        let f = crate::dhat::parse(text).map_err(|m| {
+            Error::input(&shown, None, m).with_hint("give a file valgrind --tool=dhat or the dhat crate wrote")
+        })?;
+        return Ok(HeapProfile::from_dhat(&f));
+    }
+    if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
+        let s: Saved = fastware_report::json::read(text, SCHEMA, &shown)?;
+        let n = s.profile.frames.len();
+        if s.profile.points.iter().flat_map(|p| &p.frames).any(|&f| f as usize >= n) {
+            return Err(Error::input(&shown, None, "damaged saved heap profile: a frame out of range"));
+        }
+        return Ok(s.profile);
+    }
+    Err(Error::input(
+        &shown,
+        Some(0),
+        "not a heap profile: fastware reads DHAT JSON (dhatFileVersion 2) and saved heap profiles",
+    )
+    .with_hint("record one with `fastware heap`, `valgrind --tool=dhat` or the dhat crate"))
+}
+
+/// The valgrind command that records `program` into `out`. Names stay
+/// mangled (`--demangle=no`): fastware demangles them itself, v0 included.
+pub fn record_command(valgrind: &Path, out: &Path, program: &Path, args: &[String]) -> std::process::Command {
+    let mut c = std::process::Command::new(valgrind);
+    c.arg("--tool=dhat").arg("--demangle=no").arg(format!("--dhat-out-file={}", out.display())).arg(program).args(args);
+    c
+}
