@@ -39,3 +39,21 @@ measure_once() { # name, command...
     read -r wall rss <"$work/time.txt"
     printf "%-64s %8.2f s %6.0f MB\n" "$name" "$wall" "$((rss / 1024))"
 }
+
+# The source of regex-syntax 0.8.5 (the cargo registry's, else crates.io's):
+# a real crate without dependencies for rustc to compile under valgrind.
+regex_syntax_src() {
+    local src
+    src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/regex-syntax-0.8.5 2>/dev/null | head -1 || true)
+    if [ -z "$src" ]; then
+        src="$work/regex-syntax"
+        mkdir -p "$src"
+        curl -sSfL https://static.crates.io/crates/regex-syntax/0.8.5/download | tar -xzf - -C "$src" --strip-components=1
+    fi
+    echo "$src"
+}
+
+# The real rustc (not rustup's proxy), for valgrind.
+real_rustc() {
+    echo "$(rustc --print sysroot)/bin/rustc"
+}

@@ -5,22 +5,22 @@
 #
 #   bench/heap.sh              # needs: valgrind, python3, GNU time
 #
-# Input: valgrind --tool=dhat of rustc compiling a generated 1,200-line crate
-# (bench/make_big_rs.py) with -O and full debug info, until the file passes
-# 300 MB (several compilations, one file each; the largest is read).
+# Input: valgrind --tool=dhat --num-callers=100 of rustc compiling the
+# regex-syntax crate (from the cargo registry) with -O: rustc allocates from
+# a great many distinct stacks, so the file is large (about 15 minutes to
+# record here).
 # Target (issue 12): at least 10x faster than the walk, peak RSS no more than
 # the file's size.
 source "$(dirname "$0")/common.sh"
 
-data="$work/rustc.dhat.json"
+data="$work/rustc-big.dhat.json"
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
-if [ "$(size "$data")" -lt 300000000 ]; then
-    echo "== recording $data (rustc under valgrind --tool=dhat; minutes)"
-    mkdir -p "$work/cg"
-    python3 "$root/bench/make_big_rs.py" "$work/cg/big.rs"
-    valgrind -q --tool=dhat --demangle=no --dhat-out-file="$data" \
-        "$(rustc --print sysroot)/bin/rustc" --edition 2021 -O -Cdebuginfo=2 -Ccodegen-units=1 \
-        "$work/cg/big.rs" -o "$work/cg/big-dhat"
+if [ "$(size "$data")" -eq 0 ]; then
+    src=$(regex_syntax_src)
+    echo "== recording $data (rustc -O of regex-syntax under valgrind --tool=dhat; about 15 minutes)"
+    valgrind -q --tool=dhat --demangle=no --num-callers=100 --dhat-out-file="$data" \
+        "$(real_rustc)" --edition 2021 --crate-type lib --crate-name regex_syntax -O \
+        "$src/src/lib.rs" -o "$work/regex_syntax.rlib"
 fi
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version), $(python3 --version)"
 echo "== input: $data ($(size "$data" | awk '{printf "%.0f MB", $1/1e6}'), $(grep -c '"tb"' "$data") program points)"

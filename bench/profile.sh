@@ -8,8 +8,8 @@
 #   recorded with --call-graph dwarf until the file passes 1 GB:
 #     fastware profile perf.data               vs  perf report --stdio
 #     fastware profile flamegraph perf.data    vs  perf script | inferno-collapse-perf | inferno-flamegraph
-#   callgrind.out of rustc compiling a generated 1,200-line crate with -O
-#   (--dump-instr=yes --dump-line=yes; rustc's driver is a big real program):
+#   callgrind.out of rustc compiling regex-syntax with -O (--dump-instr=yes
+#   --dump-line=yes; rustc's driver is a big real program):
 #     fastware profile callgrind.out           vs  callgrind_annotate
 # Targets (issue 11): >= 10x the perf script pipeline, >= 2x perf report, less
 # peak memory; a 100 MB callgrind.out in under 1 s.
@@ -47,13 +47,12 @@ else
     echo "samply is not installed: not timed (cargo install samply)"
 fi
 
-cg="$work/rustc.callgrind.out"
+cg="$work/rustc-regex-syntax.callgrind.out"
 if [ ! -s "$cg" ]; then
-    echo "== recording $cg (rustc -O under valgrind --tool=callgrind --dump-instr=yes --dump-line=yes; minutes)"
-    mkdir -p "$work/cg"
-    python3 "$root/bench/make_big_rs.py" "$work/cg/big.rs"
+    src=$(regex_syntax_src)
+    echo "== recording $cg (rustc -O of regex-syntax under valgrind --tool=callgrind; about 20 minutes)"
     valgrind -q --tool=callgrind --dump-instr=yes --dump-line=yes --callgrind-out-file="$cg" \
-        "$(rustc --print sysroot)/bin/rustc" --edition 2021 -O -Cdebuginfo=2 -Ccodegen-units=1 "$work/cg/big.rs" -o "$work/cg/big"
+        "$(real_rustc)" --edition 2021 --crate-type lib --crate-name regex_syntax -O "$src/src/lib.rs" -o "$work/regex_syntax-cg.rlib"
 fi
 echo "== input: $cg ($(size "$cg" | awk '{printf "%.1f MB", $1/1e6}'))"
 cat "$cg" >/dev/null

@@ -42,6 +42,9 @@ pub struct Finding {
     /// The same rule on other crates or units, smaller first-cited figure
     /// first: one finding per rule, a row per subject.
     pub also: Vec<Finding>,
+    /// The arguments of the `fastware matrix` run that tests the change
+    /// (empty when the change is not a setting).
+    pub experiment: Vec<String>,
 }
 
 impl Finding {
@@ -159,6 +162,8 @@ fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
     let setting = settings_of(d, &c.crate_name)
         .and_then(|(_, u)| u.settings.as_ref()?.lto.clone())
         .unwrap_or_else(|| "thin-local (default)".into());
+    let values = if setting == "thin" { "off" } else { "off,thin" };
+    let experiment = vec!["--set".to_string(), format!("profile.{}.lto={values}", d.profile)];
     Some(Finding {
         rule: "lto",
         subject: c.crate_name.clone(),
@@ -171,7 +176,8 @@ fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
             "lto = {setting} here: for the builds you iterate on, set `lto = \"off\"` (or `\"thin\"`) in the profile, and keep full LTO for the artifacts you ship (e.g. a separate `[profile.dist]` with `inherits = \"release\"`)"
         ),
         also: Vec::new(),
-        why: "LTO re-optimises the whole program at link time, on one or few threads, after every other step; it is the part of a release build that grows fastest with code size (seed 002: fat LTO took about 4× as long as no LTO)".into(),
+                why: "LTO re-optimises the whole program at link time, on one or few threads, after every other step; it is the part of a release build that grows fastest with code size (seed 002: fat LTO took about 4× as long as no LTO)".into(),
+        experiment,
     })
 }
 
@@ -198,7 +204,8 @@ fn debuginfo(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
             "debuginfo={level} here: set `debug = \"line-tables-only\"` (backtraces and profilers keep file:line) or `debug = false` in the profile you iterate with"
         ),
         also: Vec::new(),
-        why: "full debug info makes LLVM track every variable through optimisation and write much larger objects for the linker (seed 002: debug = \"full\" added 30–50% to the build)".into(),
+                why: "full debug info makes LLVM track every variable through optimisation and write much larger objects for the linker (seed 002: debug = \"full\" added 30–50% to the build)".into(),
+        experiment: vec!["--set".into(), format!("profile.{}.debug=line-tables-only,none", d.profile)],
     })
 }
 
@@ -251,7 +258,13 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
         evidence,
         change: "optimise dependencies fully and the final crate less: `[profile.release] opt-level = 1` with `[profile.release.package.\"*\"] opt-level = 3`".into(),
         also: Vec::new(),
-        why: "code is optimised in the crate that instantiates it, and the final crate, last on the critical path, instantiates most of it; dependencies are cached between builds, the final crate is rebuilt every time (seed 002: the final crate at opt-level 1 with dependencies at 3)".into(),
+                why: "code is optimised in the crate that instantiates it, and the final crate, last on the critical path, instantiates most of it; dependencies are cached between builds, the final crate is rebuilt every time (seed 002: the final crate at opt-level 1 with dependencies at 3)".into(),
+        experiment: vec![
+            "--set".into(),
+            format!("profile.{}.opt-level=1,2", d.profile),
+            "--set".into(),
+            format!("profile.{}.package.\"*\".opt-level=3", d.profile),
+        ],
     })
 }
 
@@ -301,6 +314,7 @@ fn heavy_functions(i: usize, c: &CrateDeep) -> Option<Finding> {
         evidence,
         change: advice.join("; "),
         also: Vec::new(),
+        experiment: Vec::new(),
         why: "LLVM's time grows faster than linearly with a function's size after inlining, and every instantiation of a generic is optimised again; a large async fn is one large state machine (seed 002: boxing the awaited futures cut one function from 5.3 s to 2.1 s)".into(),
     })
 }
@@ -323,6 +337,7 @@ fn drop_glue(i: usize, c: &CrateDeep) -> Option<Finding> {
         ],
         change: "find the types with `fastware trace <trace> --by instance --filter drop_in_place`; box large rarely-used fields, keep fewer values alive across `.await`s, and avoid many distinct instantiations of types that own heap data".into(),
         also: Vec::new(),
+        experiment: Vec::new(),
         why: "rustc generates drop code for every concrete type, and an async fn's state machine needs drop code for every state (seed 002: 84% of the time spent on `core`'s code was drop_in_place)".into(),
     })
 }
@@ -347,6 +362,7 @@ fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
             "the obligation is {arg}: hide the deeply nested type behind a box (`Box<dyn Trait>`, `Pin<Box<dyn Future + Send>>`, a combinator library's `.boxed()`) at the points where it is built up"
         ),
         also: Vec::new(),
+        experiment: Vec::new(),
         why: "proving a bound like `Send` on a type nested dozens of levels deep makes the trait solver walk the whole type, for every place that asks (seed 004: one obligation took 40 s; `.boxed()` cut the hot build from 71 s to 14 s)".into(),
     })
 }
@@ -370,7 +386,8 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
         evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_us")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
         change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
         also: Vec::new(),
-        why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
+                why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
+        experiment: vec!["--linker".into(), "default,lld,mold".into()],
     })
 }
 
@@ -391,6 +408,7 @@ fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
         ],
         change: format!("split {} into crates that can compile in parallel; at least move the binary's `main` into a thin bin over a lib, so a change to the bin does not rebuild the lib", u.package),
         also: Vec::new(),
+        experiment: Vec::new(),
         why: "the crate is on the critical path with nothing to run beside it, so one core works and the others wait (seed 004: a lib + bin split made hot builds of the bin 20% faster)".into(),
     })
 }
@@ -422,7 +440,13 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
         evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_us".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_us"))],
         change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
         also: Vec::new(),
-        why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
+                why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
+        experiment: vec![
+            "--set".into(),
+            format!("profile.{}.incremental=true", d.profile),
+            "--hot".into(),
+            d.hot.as_ref().map(|h| h.file.display().to_string()).unwrap_or_default(),
+        ],
     })
 }
 

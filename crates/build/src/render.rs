@@ -221,6 +221,9 @@ impl Render for BuildReport {
                 out.line(format_args!("   also: {}: {}", a.title, ev.join("; ")))?;
             }
             out.line(format_args!("   try: {}", f.change))?;
+            if let Some(c) = f.experiment_command() {
+                out.line(format_args!("   test it: {c}"))?;
+            }
             out.line(format_args!("   why: {}", f.why))?;
         }
         for n in &d.notes {
@@ -319,11 +322,12 @@ pub fn html(d: &BuildReport, top: usize) -> String {
         }
         let _ = write!(
             body,
-            "<div class=\"finding\" data-rule=\"{}\"><h3>{}</h3><p><b>Measured:</b> {}</p><p><b>Try:</b> {}</p><p class=\"muted\">{}</p></div>",
+            "<div class=\"finding\" data-rule=\"{}\"><h3>{}</h3><p><b>Measured:</b> {}</p><p><b>Try:</b> {}</p>{}<p class=\"muted\">{}</p></div>",
             f.rule,
             escape(&f.title),
             ev.join("; "),
             escape(&f.change),
+            f.experiment_command().map(|c| format!("<p><b>Test it:</b> <code>{}</code></p>", escape(&c))).unwrap_or_default(),
             escape(&f.why)
         );
     }

@@ -313,6 +313,30 @@ pub struct FindingReport {
     pub why: String,
     #[serde(default)]
     pub also: Vec<AlsoReport>,
+    /// The arguments of the `fastware matrix` run that tests the change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub experiment: Vec<String>,
+}
+
+impl FindingReport {
+    /// The command that tests the change: `fastware matrix --set …`.
+    pub fn experiment_command(&self) -> Option<String> {
+        if self.experiment.is_empty() {
+            return None;
+        }
+        let quoted: Vec<String> = self
+            .experiment
+            .iter()
+            .map(|a| {
+                if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_.=,/+:".contains(c)) {
+                    a.clone()
+                } else {
+                    format!("'{}'", a.replace('\'', "'\\''"))
+                }
+            })
+            .collect();
+        Some(format!("fastware matrix {}", quoted.join(" ")))
+    }
 }
 
 /// Another subject the same rule fired on.
@@ -354,6 +378,7 @@ impl FindingReport {
                 .iter()
                 .map(|a| AlsoReport { subject: a.subject.clone(), title: a.title.clone(), evidence: evidence(a) })
                 .collect(),
+            experiment: f.experiment.clone(),
         }
     }
 }

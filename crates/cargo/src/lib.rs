@@ -7,6 +7,7 @@
 pub mod artifact;
 pub mod bench;
 pub mod critical;
+pub mod experiment;
 pub mod invocation;
 pub mod log;
 pub mod project;

@@ -348,7 +348,7 @@ fn remove_traces(artifact_dir: &Path) {
 /// Makes cargo see `file` as changed: every dependency-info record (in
 /// fastware's target dir) that lists it gets an old modification time.
 /// Returns how many units were marked.
-fn mark_changed(artifact_dir: &Path, project: &Project, file: &Path) -> Result<usize, Error> {
+pub(crate) fn mark_changed(artifact_dir: &Path, project: &Project, file: &Path) -> Result<usize, Error> {
     let abs = file.canonicalize().map_err(|e| Error::bad_input(format!("cannot read {}: {e}", file.display())))?;
     let mut needles: Vec<Vec<u8>> = vec![abs.to_string_lossy().as_bytes().to_vec()];
     for p in &project.members {
@@ -556,6 +556,22 @@ fn toml_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Starts `cmd` in its own process group (so that [`interrupt`] reaches it
+/// and every compiler it runs).
+pub(crate) fn spawn_group(mut cmd: Command, cargo: &str) -> Result<Child, Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    spawn(cmd, cargo)
+}
+
+/// Waits for a child started with [`spawn_group`]; true on success.
+pub(crate) fn wait_child(child: &mut Child) -> Result<bool, Error> {
+    wait(child)
 }
 
 fn spawn(mut cmd: Command, cargo: &str) -> Result<Child, Error> {

@@ -62,6 +62,8 @@ enum Command {
     Profile(Box<commands::profile::ProfileCmd>),
     /// Where the program allocates, how long the memory lives, and what to change (valgrind's DHAT)
     Heap(Box<commands::heap::HeapCmd>),
+    /// Build-configuration experiments, measured: cargo config values, RUSTFLAGS, linkers, cell by cell
+    Matrix(Box<commands::matrix::MatrixCmd>),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -128,6 +130,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Bench(c) => commands::bench::run(c, &mut out),
         Command::Profile(c) => commands::profile::run(*c, &mut out),
         Command::Heap(c) => commands::heap::run(*c, &mut out),
+        Command::Matrix(c) => commands::matrix::run(*c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {

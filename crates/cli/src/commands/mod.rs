@@ -7,6 +7,8 @@ pub mod build;
 pub mod diff;
 pub mod heap;
 pub mod inline;
+pub mod matrix;
+pub mod matrix_findings;
 pub mod profile;
 pub mod profile_diff;
 pub mod profile_run;

@@ -8,6 +8,7 @@ mod binary;
 mod build;
 mod common;
 mod heap;
+mod matrix;
 mod profile;
 mod results;
 mod selfprof;

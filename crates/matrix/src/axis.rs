@@ -1,0 +1,187 @@
+//! The axes of an experiment, as the user gives them: `--set KEY=V1,V2`
+//! (cargo config values, passed as `cargo --config KEY=V`), `--rustflags
+//! 'TEMPLATE {a,b}'`, `--linker default,lld,mold`, `--toolchain
+//! stable,nightly`.
+
+use serde::{Deserialize, Serialize};
+
+use fastware_report::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum AxisKind {
+    /// A cargo config key (`profile.release.lto`).
+    Config { key: String },
+    /// RUSTFLAGS, one value per cell.
+    Rustflags,
+    /// The linker, through `-Clink-arg=-fuse-ld=…` (`default`: none).
+    Linker,
+    /// A rustup toolchain (`cargo +NAME`).
+    Toolchain,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Axis {
+    /// How the axis is shown: the key, `RUSTFLAGS`, `linker`, `toolchain`.
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: AxisKind,
+    pub values: Vec<String>,
+}
+
+fn values(text: &str, what: &str) -> Result<Vec<String>, Error> {
+    let v: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
+    if v.iter().any(String::is_empty) {
+        return Err(Error::bad_input(format!("{what}: an empty value in `{text}`")));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(d) = v.iter().find(|x| !seen.insert(x.as_str())) {
+        return Err(Error::bad_input(format!("{what}: `{d}` given twice")));
+    }
+    Ok(v)
+}
+
+/// `--set KEY=V1,V2,…`.
+pub fn parse_set(text: &str) -> Result<Axis, Error> {
+    let (key, vals) = text.split_once('=').ok_or_else(|| {
+        Error::bad_input(format!("--set {text}: expected KEY=V1,V2 (e.g. profile.release.lto=off,thin,fat)"))
+    })?;
+    let key = key.trim();
+    let segments_ok = !key.is_empty()
+        && key.split('.').all(|s| {
+            !s.is_empty()
+                && (s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    || (s.starts_with('"') && s.ends_with('"') && s.len() >= 2))
+        });
+    // dots inside a quoted segment (`package."*"`) are fine: check by TOML
+    // rules loosely, then let cargo judge the key itself
+    if !segments_ok && !key.contains('"') {
+        return Err(Error::bad_input(format!("--set {text}: `{key}` is not a cargo config key")).with_hint(
+            "keys are dotted TOML keys, e.g. profile.release.debug or 'profile.release.package.\"*\".opt-level'",
+        ));
+    }
+    Ok(Axis { name: key.to_string(), kind: AxisKind::Config { key: key.to_string() }, values: values(vals, "--set")? })
+}
+
+/// `--rustflags 'TEMPLATE'`: one `{a,b,…}` group gives one cell per value;
+/// without one, the flags are one value.
+pub fn parse_rustflags(text: &str) -> Result<Axis, Error> {
+    let values = match (text.find('{'), text.find('}')) {
+        (Some(a), Some(b)) if a < b => {
+            if text[b + 1..].contains('{') {
+                return Err(Error::bad_input(
+                    "--rustflags: one {a,b,…} group per axis (give --rustflags twice for two)",
+                ));
+            }
+            values(&text[a + 1..b], "--rustflags")?
+                .into_iter()
+                .map(|v| format!("{}{v}{}", &text[..a], &text[b + 1..]))
+                .collect()
+        }
+        (None, None) => vec![text.to_string()],
+        _ => return Err(Error::bad_input(format!("--rustflags {text}: unbalanced {{…}}"))),
+    };
+    Ok(Axis { name: "RUSTFLAGS".into(), kind: AxisKind::Rustflags, values })
+}
+
+/// The program `-fuse-ld=NAME` needs.
+fn linker_program(name: &str) -> String {
+    match name {
+        "lld" => "ld.lld".into(),
+        "gold" => "ld.gold".into(),
+        "bfd" => "ld.bfd".into(),
+        other => other.to_string(),
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|d| d.join(program).is_file())
+}
+
+/// `--linker default,lld,mold`: each one that is not `default` must be installed.
+pub fn parse_linker(text: &str) -> Result<Axis, Error> {
+    let v = values(text, "--linker")?;
+    for l in &v {
+        if l != "default" && !on_path(&linker_program(l)) {
+            let package = match l.as_str() {
+                "lld" => "lld",
+                "mold" => "mold",
+                "gold" | "bfd" => "binutils",
+                _ => "",
+            };
+            let hint = if package.is_empty() {
+                "linkers: default, lld, mold, gold, bfd".to_string()
+            } else {
+                format!("install it: sudo apt-get install {package}")
+            };
+            return Err(Error::failed(format!("linker `{l}`: {} is not installed", linker_program(l))).with_hint(hint));
+        }
+    }
+    Ok(Axis { name: "linker".into(), kind: AxisKind::Linker, values: v })
+}
+
+/// `--toolchain stable,nightly`: only toolchains rustup already has.
+pub fn parse_toolchain(text: &str) -> Result<Axis, Error> {
+    let v = values(text, "--toolchain")?;
+    let list = std::process::Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()
+        .map_err(|e| Error::failed(format!("--toolchain needs rustup: {e}")))?;
+    let installed = String::from_utf8_lossy(&list.stdout).into_owned();
+    for t in &v {
+        if !installed
+            .lines()
+            .any(|l| l.split_whitespace().next().is_some_and(|n| n == t || n.starts_with(&format!("{t}-"))))
+        {
+            return Err(Error::failed(format!(
+                "toolchain `{t}` is not installed (rustup has: {})",
+                installed.split_whitespace().filter(|w| !w.starts_with('(')).collect::<Vec<_>>().join(", ")
+            ))
+            .with_hint(format!("install it first: rustup toolchain install {t}")));
+        }
+    }
+    Ok(Axis { name: "toolchain".into(), kind: AxisKind::Toolchain, values: v })
+}
+
+/// A value as TOML for `cargo --config KEY=VALUE`: numbers, booleans,
+/// arrays, tables and quoted strings as given, anything else quoted.
+pub fn toml_value(v: &str) -> String {
+    let plain = v.parse::<i64>().is_ok()
+        || v.parse::<f64>().is_ok()
+        || v == "true"
+        || v == "false"
+        || v.starts_with(['"', '\'', '[', '{']);
+    if plain {
+        v.to_string()
+    } else {
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// The flag that picks the linker (`None` for `default`).
+pub fn linker_flag(name: &str) -> Option<String> {
+    (name != "default").then(|| format!("-Clink-arg=-fuse-ld={name}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_parse() {
+        let a = parse_set("profile.release.lto=off,thin,fat").unwrap();
+        assert_eq!(a.values, ["off", "thin", "fat"]);
+        assert!(parse_set("profile.release.lto").is_err());
+        assert!(parse_set("profile..lto=1").is_err());
+        assert!(parse_set("profile.release.lto=a,,b").is_err());
+        assert!(parse_set("profile.release.package.\"*\".opt-level=3,s").is_ok());
+        let r = parse_rustflags("-Cllvm-args=-inline-threshold={10,50}").unwrap();
+        assert_eq!(r.values, ["-Cllvm-args=-inline-threshold=10", "-Cllvm-args=-inline-threshold=50"]);
+        assert!(parse_rustflags("{a}{b}").is_err());
+        assert_eq!(toml_value("off"), "\"off\"");
+        assert_eq!(toml_value("3"), "3");
+        assert_eq!(toml_value("true"), "true");
+        assert_eq!(toml_value("line-tables-only"), "\"line-tables-only\"");
+    }
+}

@@ -1,0 +1,140 @@
+//! `fastware matrix --from-findings`: each `fastware build` finding that
+//! suggests a setting, with the matrix that tested it and what it measured
+//! next to the figure the finding cited (schema `fastware/matrix-findings/1`).
+
+use serde::{Deserialize, Serialize};
+
+use fastware_report::{cells, Column, Error, Render, Table, Text};
+
+use crate::report::{MatrixReport, Measure};
+
+/// One finding and its experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tested {
+    pub rule: String,
+    pub subject: String,
+    pub title: String,
+    /// The figure the finding cited first, and what it is.
+    pub cited: Option<(String, f64)>,
+    pub command: String,
+    /// Why the experiment was not run (a linker missing, no hot file).
+    pub skipped: Option<String>,
+    pub measure: Option<Measure>,
+    /// The baseline's figure and the best other cell's, seconds (bytes for size).
+    pub baseline: Option<f64>,
+    pub best_cell: Option<String>,
+    pub best: Option<f64>,
+    /// baseline − best: positive when the change paid.
+    pub saving: Option<f64>,
+    pub verdict: String,
+    pub matrix: Option<MatrixReport>,
+}
+
+impl Tested {
+    /// Reads the saving off the experiment's report.
+    pub fn measured(mut self, m: MatrixReport) -> Tested {
+        let figure = |c: &crate::report::CellSummary| match m.measure {
+            Measure::Build => c.build_s.map(|f| f.median),
+            Measure::Hot => c.hot_s.map(|f| f.median),
+            Measure::Size => c.size.map(|s| s as f64),
+            Measure::Run => c.run_s.map(|f| f.median),
+        };
+        let base = m.cells.get(m.baseline).and_then(figure);
+        let best = m
+            .cells
+            .iter()
+            .filter(|c| c.id != m.baseline)
+            .filter_map(|c| figure(c).map(|f| (f, c)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        self.measure = Some(m.measure);
+        self.baseline = base;
+        if let (Some(b), Some((f, c))) = (base, best) {
+            self.best_cell = Some(c.name.clone());
+            self.best = Some(f);
+            self.saving = Some(b - f);
+            let pct = if b > 0.0 { (b - f) / b * 100.0 } else { 0.0 };
+            self.verdict = match c.verdict.as_str() {
+                "faster" | "smaller" => format!("pays: {} saves {:.2} s ({pct:.0}%)", c.name, b - f),
+                v if v.starts_with("one rep") && f < b => {
+                    format!("{} saved {:.2} s ({pct:.0}%) in one rep (--reps 3 to judge)", c.name, b - f)
+                }
+                v => format!("did not pay: the best cell, {}, changed {:+.2} s ({v})", c.name, f - b),
+            };
+        } else {
+            self.verdict = "no measurement: every cell failed".into();
+        }
+        self.matrix = Some(m);
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingsReport {
+    pub schema: String,
+    pub project: String,
+    pub findings: Vec<Tested>,
+}
+
+impl FindingsReport {
+    fn table(&self) -> Table {
+        let mut t = Table::new(vec![
+            Column::left("finding", "rule"),
+            Column::right("cited", "cited_s"),
+            Column::right("baseline", "baseline"),
+            Column::right("best", "best"),
+            Column::right("saving", "saving"),
+            Column::left("verdict", "verdict"),
+        ]);
+        let s = |v: Option<f64>| v.map_or(("-".into(), String::new()), |x| (format!("{x:.2} s"), format!("{x:.6}")));
+        for f in &self.findings {
+            t.row(vec![
+                cells::text(&format!("{} ({})", f.rule, f.subject)),
+                f.cited
+                    .as_ref()
+                    .map_or(("-".into(), String::new()), |c| (format!("{:.2} s", c.1), format!("{:.6}", c.1))),
+                s(f.baseline),
+                s(f.best),
+                s(f.saving),
+                cells::text(f.skipped.as_deref().map_or(f.verdict.as_str(), |x| x)),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for FindingsReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        if self.findings.is_empty() {
+            return out.line("No finding of this build suggests a setting to test.");
+        }
+        out.line("Findings tested")?;
+        for (n, f) in self.findings.iter().enumerate() {
+            out.line(format_args!("{}. [{}] {}", n + 1, f.rule, f.title))?;
+            if let Some((what, v)) = &f.cited {
+                out.line(format_args!("   cited: {what}: {v:.2} s"))?;
+            }
+            out.line(format_args!("   tested: {}", f.command))?;
+            match &f.skipped {
+                Some(why) => out.line(format_args!("   not run: {why}"))?,
+                None => {
+                    if let (Some(b), Some(best), Some(name)) = (f.baseline, f.best, &f.best_cell) {
+                        let what = match f.measure {
+                            Some(Measure::Hot) => "hot rebuild",
+                            Some(Measure::Run) => "run",
+                            _ => "build",
+                        };
+                        out.line(format_args!(
+                            "   measured: {what} {b:.2} s with your settings, {best:.2} s with {name}"
+                        ))?;
+                    }
+                    out.line(format_args!("   {}", f.verdict))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.table())
+    }
+}

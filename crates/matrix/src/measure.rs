@@ -1,0 +1,243 @@
+//! Measuring one cell once: a cold build in the cell's own target
+//! directory (or, for `--scope final`, the workspace members after an
+//! untimed build of the dependencies), a hot rebuild after `--hot FILE` is
+//! marked changed, the artifact's size (and stripped, by `strip`), and the
+//! `--run` command's time with this cell's artifact.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use fastware_cargo::experiment::{self, CellSpec};
+use fastware_cargo::project::Project;
+use fastware_cargo::run::{Profile, Selection};
+use fastware_report::Error;
+
+use crate::plan::{Cell, Machine, Plan, Scope};
+
+/// One measurement of one cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellRun {
+    /// `fastware VERSION`: marks a file of results as fastware's.
+    #[serde(default)]
+    pub generator: String,
+    pub plan: String,
+    pub cell: usize,
+    pub rep: usize,
+    pub machine: Machine,
+    pub success: bool,
+    /// Why the cell failed: cargo's first error lines, or the run's.
+    pub error: Option<String>,
+    /// The timed build, seconds.
+    pub build_s: Option<f64>,
+    pub hot_s: Option<f64>,
+    pub artifact: Option<String>,
+    /// `stat` of the artifact, and of a stripped copy.
+    pub size: Option<u64>,
+    pub stripped_size: Option<u64>,
+    /// The `--run` command's wall time, per run.
+    pub run_s: Vec<f64>,
+    /// The `-C` flags rustc got for the workspace members (cargo's verbose
+    /// log): what the cell's settings became.
+    pub rustc_flags: Vec<String>,
+}
+
+/// The cell's target directory.
+pub fn cell_dir(project: &Project, plan: &Plan, cell: usize) -> PathBuf {
+    project.fastware_dir().join("matrix").join(&plan.id).join(format!("cell-{cell}"))
+}
+
+fn profile_of(name: &str) -> Profile {
+    match name {
+        "release" => Profile::Release,
+        "dev" | "debug" => Profile::Dev,
+        n => Profile::Named(n.to_string()),
+    }
+}
+
+fn spec(project: &Project, plan: &Plan, cell: &Cell, selection: &Selection) -> CellSpec {
+    CellSpec {
+        target_dir: cell_dir(project, plan, cell.id),
+        profile: Some(profile_of(&plan.profile)),
+        selection: selection.clone(),
+        config: cell.config.clone(),
+        rustflags: cell.rustflags.clone(),
+        toolchain: cell.toolchain.clone(),
+    }
+}
+
+fn failed(run: &mut CellRun, what: &str, lines: &[String]) {
+    run.success = false;
+    let first: Vec<&str> = lines.iter().map(String::as_str).filter(|l| l.contains("error")).take(3).collect();
+    let shown = if first.is_empty() { lines.iter().take(3).map(String::as_str).collect::<Vec<_>>() } else { first };
+    run.error = Some(format!("{what}: {}", shown.join(" / ")));
+}
+
+/// Measures `cell` once. An interrupted build returns `None` (nothing to keep).
+pub fn measure(
+    project: &Project,
+    plan: &Plan,
+    cell: &Cell,
+    rep: usize,
+    selection: &Selection,
+) -> Result<Option<CellRun>, Error> {
+    let spec = spec(project, plan, cell, selection);
+    let mut run = CellRun {
+        generator: format!("fastware {}", env!("CARGO_PKG_VERSION")),
+        plan: plan.id.clone(),
+        cell: cell.id,
+        rep,
+        machine: Machine::this(),
+        success: true,
+        error: None,
+        build_s: None,
+        hot_s: None,
+        artifact: None,
+        size: None,
+        stripped_size: None,
+        run_s: Vec::new(),
+        rustc_flags: Vec::new(),
+    };
+    // cold: from an empty target directory of the cell's own
+    if spec.target_dir.exists() {
+        std::fs::remove_dir_all(&spec.target_dir)
+            .map_err(|e| Error::failed(format!("cannot empty {}: {e}", spec.target_dir.display())))?;
+    }
+    if plan.scope == Scope::Final {
+        let deps = experiment::timed_build(project, &spec)?;
+        if deps.interrupted {
+            return Ok(None);
+        }
+        if !deps.success {
+            failed(&mut run, "the build failed", &deps.errors);
+            return Ok(Some(run));
+        }
+        experiment::mark_changed(&spec, project, &experiment::member_roots(project))?;
+    }
+    let built = experiment::timed_build(project, &spec)?;
+    if built.interrupted {
+        return Ok(None);
+    }
+    if !built.success {
+        failed(&mut run, "the build failed", &built.errors);
+        return Ok(Some(run));
+    }
+    run.build_s = Some(built.wall_s);
+    let members: Vec<String> = project.members.iter().map(|p| p.name.replace('-', "_")).collect();
+    let mut flags: Vec<String> = built
+        .invocations
+        .iter()
+        .filter(|i| members.contains(&i.crate_name))
+        .flat_map(|i| codegen_flags(&i.args))
+        .collect();
+    flags.sort();
+    flags.dedup();
+    run.rustc_flags = flags;
+    let artifact = experiment::main_artifact(project, &built);
+    if let Some(a) = &artifact {
+        run.size = std::fs::metadata(a).ok().map(|m| m.len());
+        run.stripped_size = stripped_size(a);
+        run.artifact = Some(a.display().to_string());
+    }
+    if let Some(hot) = &plan.hot {
+        let file = PathBuf::from(hot);
+        let file = if file.is_absolute() { file } else { project.workspace_root.join(file) };
+        if experiment::mark_changed(&spec, project, std::slice::from_ref(&file))? == 0 {
+            return Err(Error::bad_input(format!("--hot {}: no unit of this build depends on it", file.display()))
+                .with_hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
+        }
+        let again = experiment::timed_build(project, &spec)?;
+        if again.interrupted {
+            return Ok(None);
+        }
+        if !again.success {
+            failed(&mut run, "the hot rebuild failed", &again.errors);
+            return Ok(Some(run));
+        }
+        run.hot_s = Some(again.wall_s);
+    }
+    if let (Some(cmd), Some(a)) = (&plan.run, &artifact) {
+        for _ in 0..plan.runs.max(1) {
+            match time_run(cmd, a, &project.workspace_root)? {
+                Ok(s) => run.run_s.push(s),
+                Err(e) => {
+                    run.success = false;
+                    run.error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(Some(run))
+}
+
+/// `-C` flags of a rustc command line, as `opt-level=3`.
+fn codegen_flags(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "-C" || a == "--codegen" {
+            if let Some(v) = args.get(i + 1) {
+                out.push(v.clone());
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(v) = a.strip_prefix("-C") {
+            out.push(v.to_string());
+        }
+        i += 1;
+    }
+    // paths and hashes differ per cell; the settings are what matter
+    out.retain(|f| !f.starts_with("metadata=") && !f.starts_with("extra-filename=") && !f.starts_with("incremental="));
+    out
+}
+
+/// The size of a stripped copy (binutils' `strip`), when it is installed.
+fn stripped_size(artifact: &Path) -> Option<u64> {
+    let tmp = artifact.with_extension("fastware-stripped");
+    let ok = Command::new("strip")
+        .arg("-o")
+        .arg(&tmp)
+        .arg(artifact)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let size = ok.then(|| std::fs::metadata(&tmp).ok().map(|m| m.len())).flatten();
+    let _ = std::fs::remove_file(&tmp);
+    size
+}
+
+/// Runs `--run CMD` once with the cell's artifact in place of the
+/// command's program when their file names agree (`target/release/app …`
+/// runs this cell's `app`). Err: the command failed.
+fn time_run(cmd: &str, artifact: &Path, dir: &Path) -> Result<Result<f64, String>, Error> {
+    let mut words =
+        shlex::split(cmd).ok_or_else(|| Error::bad_input(format!("--run: cannot split `{cmd}` into words")))?;
+    if words.is_empty() {
+        return Err(Error::bad_input("--run: an empty command"));
+    }
+    if Path::new(&words[0]).file_name() == artifact.file_name() {
+        words[0] = artifact.display().to_string();
+    }
+    let started = Instant::now();
+    let out = Command::new(&words[0])
+        .args(&words[1..])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| Error::failed(format!("--run: cannot run {}: {e}", words[0])))?;
+    let wall = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Ok(Err(format!("the --run command failed ({}): {last}", out.status)));
+    }
+    Ok(Ok(wall))
+}

@@ -1,0 +1,355 @@
+//! What `fastware matrix` reports (schema `fastware/matrix/1`): per cell
+//! the median and spread of each measure over its reps, the change against
+//! the baseline cell with a verdict that weighs the measured spread; with
+//! two axes, the seed's two-axis table ("Time / Size" per cell).
+
+use serde::{Deserialize, Serialize};
+
+use fastware_bench::stats;
+use fastware_report::units::bytes;
+use fastware_report::{cells, Column, Error, Render, Table, Text};
+
+use crate::axis::Axis;
+use crate::measure::CellRun;
+use crate::plan::{Machine, Plan, Scope};
+
+/// What the cells are ranked and compared by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "kebab-case")]
+pub enum Measure {
+    /// The timed build
+    Build,
+    /// The hot rebuild (--hot)
+    Hot,
+    /// The artifact's size
+    Size,
+    /// The --run command's time
+    Run,
+}
+
+/// Median and range of one measure over a cell's reps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub median: f64,
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+impl Figure {
+    fn of(v: &[f64]) -> Option<Figure> {
+        if v.is_empty() {
+            return None;
+        }
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(Figure { median: stats::median(v), min, max, n: v.len() })
+    }
+
+    /// The range as a share of the median.
+    fn spread(&self) -> f64 {
+        if self.median > 0.0 {
+            (self.max - self.min) / self.median
+        } else {
+            0.0
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellSummary {
+    pub id: usize,
+    pub name: String,
+    pub settings: Vec<(String, String)>,
+    /// Reps measured (failed ones included).
+    pub reps: usize,
+    pub failed: Option<String>,
+    pub build_s: Option<Figure>,
+    pub hot_s: Option<Figure>,
+    pub size: Option<u64>,
+    pub stripped_size: Option<u64>,
+    pub run_s: Option<Figure>,
+    /// The chosen measure's change against the baseline (0.1 = 10% more).
+    pub change: Option<f64>,
+    pub verdict: String,
+    /// The best cell by the chosen measure.
+    pub best: bool,
+    /// The `-C` flags rustc got for the workspace members.
+    pub rustc_flags: Vec<String>,
+}
+
+/// The two-axis layout: rows are the first axis's values, columns the second's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    /// Cell ids, `cells[row][column]`.
+    pub cells: Vec<Vec<Option<usize>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixReport {
+    pub schema: String,
+    pub plan: String,
+    pub project: String,
+    pub profile: String,
+    pub scope: Scope,
+    pub reps: usize,
+    pub measure: Measure,
+    pub axes: Vec<Axis>,
+    pub baseline: usize,
+    pub machines: Vec<Machine>,
+    /// Measurements done, of those planned.
+    pub done: usize,
+    pub planned: usize,
+    pub cells: Vec<CellSummary>,
+    pub grid: Option<Grid>,
+}
+
+fn samples(runs: &[&CellRun], m: Measure) -> Vec<f64> {
+    match m {
+        Measure::Build => runs.iter().filter_map(|r| r.build_s).collect(),
+        Measure::Hot => runs.iter().filter_map(|r| r.hot_s).collect(),
+        Measure::Size => runs.iter().filter_map(|r| r.size.map(|s| s as f64)).collect(),
+        Measure::Run => runs.iter().flat_map(|r| r.run_s.iter().copied()).collect(),
+    }
+}
+
+/// The change of `b` against `a` and what it means, the spread weighed.
+fn verdict(a: &[f64], b: &[f64], m: Measure) -> (Option<f64>, String) {
+    let (Some(fa), Some(fb)) = (Figure::of(a), Figure::of(b)) else { return (None, "-".into()) };
+    if fa.median == 0.0 {
+        return (None, "-".into());
+    }
+    let change = fb.median / fa.median - 1.0;
+    let (better, worse) = if m == Measure::Size { ("smaller", "larger") } else { ("faster", "slower") };
+    if m == Measure::Size {
+        // a build's size does not vary between reps
+        let v = if change.abs() < 1e-9 {
+            "same".into()
+        } else if change < 0.0 {
+            better.into()
+        } else {
+            worse.into()
+        };
+        return (Some(change), v);
+    }
+    if fa.n < 2 || fb.n < 2 {
+        return (Some(change), "one rep: no verdict (--reps 3)".into());
+    }
+    let spread = fa.spread().max(fb.spread());
+    let (lo, hi) = stats::bootstrap_ratio(a, b, true, 0.95, 2000, 0x5eed);
+    let v = if hi < 1.0 && -change > spread {
+        better.to_string()
+    } else if lo > 1.0 && change > spread {
+        worse.to_string()
+    } else {
+        format!("within noise (spread {:.0}%)", spread * 100.0)
+    };
+    (Some(change), v)
+}
+
+impl MatrixReport {
+    pub fn new(plan: &Plan, runs: &[CellRun], measure: Measure) -> MatrixReport {
+        let mut machines: Vec<Machine> = Vec::new();
+        for r in runs {
+            if !machines.contains(&r.machine) {
+                machines.push(r.machine.clone());
+            }
+        }
+        let of = |id: usize| -> Vec<&CellRun> { runs.iter().filter(|r| r.cell == id && r.success).collect() };
+        let base = samples(&of(plan.baseline), measure);
+        let mut cells: Vec<CellSummary> = plan
+            .cells
+            .iter()
+            .map(|c| {
+                let all: Vec<&CellRun> = runs.iter().filter(|r| r.cell == c.id).collect();
+                let ok = of(c.id);
+                let failed = all.iter().find(|r| !r.success).and_then(|r| r.error.clone());
+                let (change, verdict) = if c.id == plan.baseline {
+                    (None, "baseline".to_string())
+                } else if failed.is_some() && ok.is_empty() {
+                    (None, "failed".to_string())
+                } else {
+                    verdict(&base, &samples(&ok, measure), measure)
+                };
+                CellSummary {
+                    id: c.id,
+                    name: c.name.clone(),
+                    settings: c.settings.clone(),
+                    reps: all.len(),
+                    failed,
+                    build_s: Figure::of(&samples(&ok, Measure::Build)),
+                    hot_s: Figure::of(&samples(&ok, Measure::Hot)),
+                    size: ok.last().and_then(|r| r.size),
+                    stripped_size: ok.last().and_then(|r| r.stripped_size),
+                    run_s: Figure::of(&samples(&ok, Measure::Run)),
+                    change,
+                    verdict,
+                    best: false,
+                    rustc_flags: ok.last().map(|r| r.rustc_flags.clone()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let key = |c: &CellSummary| -> Option<f64> {
+            match measure {
+                Measure::Build => c.build_s.map(|f| f.median),
+                Measure::Hot => c.hot_s.map(|f| f.median),
+                Measure::Size => c.size.map(|s| s as f64),
+                Measure::Run => c.run_s.map(|f| f.median),
+            }
+        };
+        if let Some(best) = cells.iter().filter_map(|c| key(c).map(|k| (k, c.id))).min_by(|a, b| a.0.total_cmp(&b.0)) {
+            cells[best.1].best = true;
+        }
+        let grid = (plan.axes.len() == 2).then(|| {
+            let (a, b) = (&plan.axes[0], &plan.axes[1]);
+            let find = |x: &str, y: &str| {
+                plan.cells
+                    .iter()
+                    .find(|c| c.settings == [(a.name.clone(), x.to_string()), (b.name.clone(), y.to_string())])
+                    .map(|c| c.id)
+            };
+            Grid {
+                rows: a.values.clone(),
+                columns: b.values.clone(),
+                cells: a.values.iter().map(|x| b.values.iter().map(|y| find(x, y)).collect()).collect(),
+            }
+        });
+        MatrixReport {
+            schema: "fastware/matrix/1".into(),
+            plan: plan.id.clone(),
+            project: plan.project.clone(),
+            profile: plan.profile.clone(),
+            scope: plan.scope,
+            reps: plan.reps,
+            measure,
+            axes: plan.axes.clone(),
+            baseline: plan.baseline,
+            machines,
+            done: runs.len(),
+            planned: plan.cells.len() * plan.reps,
+            cells,
+            grid,
+        }
+    }
+
+    fn secs(f: Option<Figure>) -> String {
+        match f {
+            Some(f) if f.n > 1 => format!("{:.2} s ±{:.0}%", f.median, f.spread() * 50.0),
+            Some(f) => format!("{:.2} s", f.median),
+            None => "-".into(),
+        }
+    }
+
+    /// "Time / Size" of a cell, as the seed's table has it.
+    fn time_size(&self, c: &CellSummary) -> String {
+        if c.failed.is_some() && c.build_s.is_none() {
+            return "failed".into();
+        }
+        let time = match self.measure {
+            Measure::Hot => c.hot_s,
+            Measure::Run => c.run_s,
+            _ => c.build_s,
+        };
+        let t = time.map_or("-".into(), |f| format!("{:.2} s", f.median));
+        let s = c.size.map_or("-".into(), bytes);
+        format!("{t} / {s}{}", if c.best { " *" } else { "" })
+    }
+
+    fn list(&self) -> Table {
+        let mut t = Table::new(vec![
+            Column::right("build", "build_s"),
+            Column::right("hot", "hot_s"),
+            Column::right("size", "size"),
+            Column::right("stripped", "stripped_size"),
+            Column::right("run", "run_s"),
+            Column::right("change", "change"),
+            Column::left("verdict", "verdict"),
+            Column::left("cell", "cell"),
+        ]);
+        let mut order: Vec<&CellSummary> = self.cells.iter().collect();
+        let key = |c: &CellSummary| -> f64 {
+            let v = match self.measure {
+                Measure::Build => c.build_s.map(|f| f.median),
+                Measure::Hot => c.hot_s.map(|f| f.median),
+                Measure::Size => c.size.map(|s| s as f64),
+                Measure::Run => c.run_s.map(|f| f.median),
+            };
+            v.unwrap_or(f64::INFINITY)
+        };
+        order.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.id.cmp(&b.id)));
+        let opt = |v: Option<u64>| v.map_or(("-".into(), String::new()), cells::bytes);
+        let fig = |f: Option<Figure>| (Self::secs(f), f.map_or(String::new(), |f| format!("{:.6}", f.median)));
+        for c in order {
+            let name = if c.best { format!("{} *", c.name) } else { c.name.clone() };
+            let verdict = match &c.failed {
+                Some(e) if c.build_s.is_none() => format!("failed: {e}"),
+                _ => c.verdict.clone(),
+            };
+            t.row(vec![
+                fig(c.build_s),
+                fig(c.hot_s),
+                opt(c.size),
+                opt(c.stripped_size),
+                fig(c.run_s),
+                c.change.map_or(("-".into(), String::new()), |x| (format!("{:+.1}%", x * 100.0), format!("{x:.4}"))),
+                cells::text(&verdict),
+                (name, c.name.clone()),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for MatrixReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        let machines: Vec<String> = self.machines.iter().map(|m| format!("{} ({} cores)", m.host, m.cores)).collect();
+        out.line(format_args!(
+            "matrix {}: {} cells × {} reps ({} of {} measured), profile {}, scope {}; on {}",
+            self.plan,
+            self.cells.len(),
+            self.reps,
+            self.done,
+            self.planned,
+            self.profile,
+            if self.scope == Scope::All { "all (cold)" } else { "final (workspace members)" },
+            if machines.is_empty() { "-".into() } else { machines.join(", ") }
+        ))?;
+        if self.machines.len() > 1 {
+            out.line("note: measured on more than one machine: times of different machines are not comparable")?;
+        }
+        let base = &self.cells[self.baseline];
+        out.line(format_args!("baseline: {} — {}", base.name, self.time_size(base)))?;
+        if let Some(g) = &self.grid {
+            let what = match self.measure {
+                Measure::Hot => "Hot rebuild",
+                Measure::Run => "Run time",
+                _ => "Build time",
+            };
+            let mut cols = vec![Column::left(&self.axes[0].name, "row")];
+            for c in &g.columns {
+                cols.push(Column::right(&format!("{}={c}", crate::plan::short_key(&self.axes[1].name)), c));
+            }
+            let mut t = Table::new(cols);
+            for (r, row) in g.rows.iter().zip(&g.cells) {
+                let mut cells_ = vec![cells::text(r)];
+                for id in row {
+                    cells_.push(cells::text(&id.map_or("-".into(), |i| self.time_size(&self.cells[i]))));
+                }
+                t.row(cells_);
+            }
+            out.section(
+                format!("{what} / size per cell (* best by {:?})", self.measure).to_lowercase(),
+                &t,
+                g.rows.len(),
+            )?;
+        }
+        out.section("Cells, best first", &self.list(), self.cells.len())
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.list())
+    }
+}
