@@ -11,31 +11,40 @@ use crate::Symbol;
 pub struct Name {
     pub raw: String,
     pub symbol: Option<Symbol>,
+    /// rustc-demangle's text when the structural parse failed on a Rust symbol.
+    pub fallback: Option<String>,
 }
 
 impl Name {
     pub fn new(raw: &str) -> Name {
-        Name { raw: raw.to_string(), symbol: crate::parse(raw) }
+        let symbol = crate::parse(raw);
+        let fallback = if symbol.is_none() { crate::fallback(raw) } else { None };
+        Name { raw: raw.to_string(), symbol, fallback }
     }
 
     /// A name already demangled (see [`crate::parse_demangled`]).
     pub fn from_demangled(text: &str) -> Name {
-        Name { raw: text.to_string(), symbol: crate::parse_demangled(text) }
+        Name { raw: text.to_string(), symbol: crate::parse_demangled(text), fallback: None }
     }
 
     /// Full demangled name (see [`Symbol::instance`]).
     pub fn instance(&self) -> String {
-        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::instance)
+        self.symbol.as_ref().map_or_else(|| self.shown(), Symbol::instance)
     }
 
     /// See [`Symbol::generic_set`].
     pub fn generic_set(&self) -> String {
-        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::generic_set)
+        self.symbol.as_ref().map_or_else(|| self.shown(), Symbol::generic_set)
     }
 
     /// See [`Symbol::function`].
     pub fn function(&self) -> String {
-        self.symbol.as_ref().map_or_else(|| self.raw.clone(), Symbol::function)
+        self.symbol.as_ref().map_or_else(|| self.shown(), Symbol::function)
+    }
+
+    /// The name as shown when it has no structure: rustc-demangle's text, else the raw name.
+    fn shown(&self) -> String {
+        self.fallback.clone().unwrap_or_else(|| self.raw.clone())
     }
 
     pub fn defining_crate(&self) -> Option<&str> {

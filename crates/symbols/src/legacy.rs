@@ -308,7 +308,8 @@ impl TextParser<'_> {
                 return None;
             }
         }
-        let ret = if self.eat(" -> ") { Some(self.ty()?) } else { None };
+        // legacy mangling has no `-`: rustc writes `->` as `.>`, and rustc-demangle keeps it
+        let ret = if self.eat(" -> ") || self.eat(" .> ") { Some(self.ty()?) } else { None };
         Some(Type::Fn(Box::new(FnSig { binder: Vec::new(), is_unsafe, abi, params, ret })))
     }
 

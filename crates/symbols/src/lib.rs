@@ -52,6 +52,12 @@ fn strip_llvm_suffix(s: &str) -> &str {
 pub fn demangle(mangled: &str) -> String {
     match parse(mangled) {
         Some(s) => s.instance() + &s.suffix,
-        None => mangled.to_string(),
+        None => fallback(mangled).unwrap_or_else(|| mangled.to_string()),
     }
+}
+
+/// rustc-demangle's text (without the hash) of a Rust symbol the structural
+/// parser could not read, so that no output shows a raw mangled name.
+pub(crate) fn fallback(mangled: &str) -> Option<String> {
+    rustc_demangle::try_demangle(mangled).ok().map(|d| format!("{d:#}"))
 }

@@ -189,3 +189,16 @@ fn demangled_text_groups_like_the_mangled_name() {
     let c = Name::from_demangled("hotspots::render::{{closure}}");
     assert_eq!(c.function(), "hotspots::render");
 }
+
+/// A legacy symbol with a function pointer type returning a value in its
+/// generic arguments (from ripgrep 14.1.1's release binary): rustc writes
+/// `->` as `.>` there; it must parse, not stay mangled (issue 18, item 7).
+#[test]
+fn legacy_fn_pointer_with_return_type_parses() {
+    let raw = "_ZN4core3ptr150drop_in_place$LT$regex_automata..util..pool..PoolGuard$LT$alloc..vec..Vec$LT$usize$GT$$C$fn$LP$$RP$$u20$.$GT$$u20$alloc..vec..Vec$LT$usize$GT$$GT$$GT$17h1ad6ad4b20557b54E";
+    let s = sym(raw);
+    let shown = fastware_symbols::demangle(raw);
+    assert!(!shown.contains('$') && shown.starts_with("core::ptr::drop_in_place<"), "{shown}");
+    assert!(shown.contains("fn() -> alloc::vec::Vec<usize>"), "{shown}");
+    assert!(s.is_drop_glue());
+}

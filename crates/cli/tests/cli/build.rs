@@ -135,6 +135,17 @@ fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
     let trait_finding =
         v["findings"].as_array().expect("f").iter().find(|f| f["rule"] == "trait-obligation").expect("finding");
     assert!(trait_finding["change"].as_str().expect("change").contains("TraitPredicate(<Map<Or<"), "{trait_finding}");
+    // the findings that suggest a setting name the matrix run that tests it (the profile's own keys)
+    for f in v["findings"].as_array().expect("f") {
+        let args: Vec<&str> =
+            f["experiment"].as_array().map_or(Vec::new(), |a| a.iter().filter_map(Value::as_str).collect());
+        match f["rule"].as_str().expect("rule") {
+            "lto" => assert_eq!(args, ["--set", "profile.release.lto=off"], "{f}"),
+            "debuginfo" => assert_eq!(args, ["--set", "profile.release.debug=line-tables-only,none"], "{f}"),
+            "opt-level" => assert!(args.contains(&"profile.release.opt-level=1,2"), "{f}"),
+            _ => assert!(args.is_empty(), "{f}"),
+        }
+    }
 
     // nothing of the project changed, and fastware wrote only under target/fastware
     assert_eq!(fastware_testkit::snapshot(&project, &target), before, "the project's files are untouched");
