@@ -69,11 +69,39 @@ fn decompress(raw: Box<dyn Read + Send>, c: Compression, name: &str) -> Result<B
     Ok(match c {
         Compression::None => raw,
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw))),
-        Compression::Zstd => Box::new(
-            ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 20, raw))
+        Compression::Zstd => Box::new(ZstdChecked {
+            inner: ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 20, raw))
                 .map_err(|e| Error::input(name, Some(0), format!("corrupt zstd data: {e}")))?,
-        ),
+            checked: false,
+        }),
     })
+}
+
+/// A zstd stream whose frame checksum (when the frame has one) is compared
+/// with the data's at the end: ruzstd computes it but leaves the check to
+/// its caller.
+struct ZstdChecked<R: Read> {
+    inner: ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>,
+    checked: bool,
+}
+
+impl<R: Read> Read for ZstdChecked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && !self.checked {
+            self.checked = true;
+            let d = &self.inner.decoder;
+            if let (Some(stored), Some(computed)) = (d.get_checksum_from_data(), d.get_calculated_checksum()) {
+                if stored != computed {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("damaged zstd data: checksum {stored:08x} stored, {computed:08x} computed"),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Tells the compression from the first bytes.

@@ -171,6 +171,11 @@ impl<R: Read> Reader<R> {
             match self.step(stop, sink) {
                 Ok(Some(end)) => {
                     self.outcome.end = end;
+                    if stop.is_none() && end == End::Finished {
+                        // read to the end, so that a compressed input's
+                        // checksum (gzip's CRC, zstd's) is checked
+                        std::io::copy(&mut self.src, &mut std::io::sink()).map_err(ReadError::Io)?;
+                    }
                     return Ok(self.outcome);
                 }
                 Ok(None) => {}

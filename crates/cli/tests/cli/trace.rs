@@ -531,3 +531,33 @@ fn an_interrupted_write_leaves_no_temporary_file() {
         assert!(left.is_empty(), "SIG{signal} left {left:?}");
     }
 }
+
+/// A compressed trace whose checksum does not match its data is damaged,
+/// and said to be (issue 18, item 9): the committed zstd file (the zstd
+/// tool writes a checksum) and a gzip of its content, each with one bit of
+/// the checksum flipped.
+#[test]
+fn damaged_compressed_traces_are_refused() {
+    let tmp = fastware_testkit::temp_dir("trace-checksums");
+    let zst = fastware_testkit::workspace_root().join("tests/fixtures/traces/tracee/tracee_app.llvm_timings.json.zst");
+    let mut bytes = std::fs::read(&zst).expect("zst");
+    let plain = {
+        let mut out = Vec::new();
+        ruzstd::decoding::StreamingDecoder::new(&bytes[..]).expect("zstd").read_to_end(&mut out).expect("decode");
+        out
+    };
+    let n = bytes.len();
+    bytes[n - 2] ^= 0x01; // the frame's content checksum is its last 4 bytes
+    let bad_zst = tmp.join("bad.json.zst");
+    std::fs::write(&bad_zst, &bytes).expect("write");
+    expect_error(&["trace", s(&bad_zst)], 2, &["damaged zstd data", "bad.json.zst"]);
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&plain).expect("gzip");
+    let mut gz = gz.finish().expect("gzip");
+    let n = gz.len();
+    gz[n - 6] ^= 0x01; // the trailer: CRC32, then the size
+    let bad_gz = tmp.join("bad.json.gz");
+    std::fs::write(&bad_gz, &gz).expect("write");
+    expect_error(&["trace", s(&bad_gz)], 2, &["checksum", "bad.json.gz"]);
+}
