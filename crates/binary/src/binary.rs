@@ -140,6 +140,10 @@ impl Binary {
     /// cannot read it.
     pub fn open(path: &Path) -> Result<Binary, Error> {
         let shown = path.display().to_string();
+        if path.is_dir() {
+            return Err(Error::input(&shown, None, "a directory, not an executable, library or object file")
+                .with_hint("give the file, e.g. target/release/NAME"));
+        }
         let data = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
         Binary::parse(path, &data)
     }

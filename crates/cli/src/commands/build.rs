@@ -44,7 +44,7 @@ pub struct BuildCmd {
     #[command(flatten)]
     output: OutputArgs,
     /// Parallel jobs for cargo [default: cargo's]
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
     /// More arguments for cargo build
     #[arg(last = true, value_name = "CARGO_ARGS")]
@@ -110,14 +110,38 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
     }
     if !result.run.success
         && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none())
-        && result
-            .run
-            .errors
+        && result.run.errors.iter().any(|e| {
+            [
+                "did not match any packages",
+                "unexpected argument",
+                "is not defined",
+                "does not contain this feature",
+                "does not contain these features",
+                "none of the selected packages contains",
+                "invalid value",
+            ]
             .iter()
-            .any(|e| e.contains("did not match any packages") || e.contains("unexpected argument"))
+            .any(|m| e.contains(m))
+        })
     {
         let first = result.run.errors.iter().find(|e| e.starts_with("error")).cloned().unwrap_or_default();
         return Err(Error::bad_input(first.trim_start_matches("error: ").to_string()));
+    }
+    if let Some(Deep::Crates(wanted)) = &opts.deep {
+        // a name that is no crate of the build would profile nothing, silently
+        let runs = std::iter::once(&result.run).chain(result.warmup.as_ref());
+        let built: Vec<String> = runs.flat_map(|r| &r.invocations).map(|i| i.crate_name.clone()).collect();
+        let missing: Vec<&String> = wanted.iter().filter(|w| !built.contains(w)).collect();
+        if !missing.is_empty() {
+            let mut names = built.clone();
+            names.sort();
+            names.dedup();
+            return Err(Error::bad_input(format!(
+                "--deep: no crate of this build is named {}",
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+            ))
+            .with_hint(format!("its crates: {}; or --deep all, --deep members", names.join(", "))));
+        }
     }
     let mut diagnosis = fastware_build::diagnose(&result, &project.workspace_root, profile.name())?;
     diagnosis.findings = fastware_build::findings(&diagnosis);

@@ -374,3 +374,32 @@ fn ctrl_c_stops_the_build_and_leaves_nothing_half_written() {
         String::from_utf8_lossy(&ps.stdout)
     );
 }
+
+/// Bad arguments are bad input (exit 2) with cargo's own line, not a failed
+/// build; a `--deep` crate name that is no crate of the build is said, not
+/// ignored (issue 18, item 14).
+#[test]
+fn bad_build_arguments_are_bad_input() {
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "build-usage-errors");
+    for (args, needle) in [
+        (vec!["build", "--profile", "nonexist"], "profile `nonexist` is not defined"),
+        (vec!["build", "--features", "nope"], "does not contain this feature: nope"),
+        (vec!["build", "-j", "0"], "--jobs"),
+        (vec!["build", "--deep", "nope"], "--deep: no crate of this build is named `nope`"),
+    ] {
+        let o = run_in(&project, &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{args:?}: {err}");
+    }
+    let dir = project.join("src");
+    for cmd in [
+        vec!["asm", "main", "--file", s(&dir)],
+        vec!["inline", "main", "--file", s(&dir)],
+        vec!["size", "--file", s(&dir)],
+    ] {
+        let o = run_in(&project, &cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("a directory"), "{}", stderr(&o));
+    }
+}
