@@ -74,11 +74,26 @@ fn err(path: &Path, offset: Option<u64>, message: impl Into<String>) -> Error {
     Error::input(&path.display().to_string(), offset, message)
 }
 
+/// A file, or a stream read into memory.
+trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
 /// Opens and validates a profile.
 pub fn open(path: &Path) -> Result<Profile, Error> {
     let name = path.display().to_string();
-    let mut f = File::open(path).map_err(|e| Error::io(&name, &e))?;
-    let size = f.metadata().map_err(|e| Error::io(&name, &e))?.len();
+    let file = File::open(path).map_err(|e| Error::io(&name, &e))?;
+    let meta = file.metadata().map_err(|e| Error::io(&name, &e))?;
+    // a FIFO or `/dev/fd/N` (`<(zstd -dc p.zst)`) is read once, into memory:
+    // the pages are found by seeking
+    let mut f: Box<dyn ReadSeek> = if meta.is_file() {
+        Box::new(file)
+    } else {
+        let mut bytes = Vec::new();
+        (&file).read_to_end(&mut bytes).map_err(|e| Error::io(&name, &e))?;
+        Box::new(std::io::Cursor::new(bytes))
+    };
+    let size = f.seek(SeekFrom::End(0)).map_err(|e| Error::io(&name, &e))?;
+    f.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&name, &e))?;
     if size == 0 {
         return Err(err(path, None, "empty file: no self-profile data")
             .with_hint("rustc writes the profile when it finishes; was it interrupted?"));
@@ -196,7 +211,7 @@ fn truncated(path: &Path, at: u64, size: u64) -> Error {
         .with_hint("rustc writes the profile when it finishes; was it interrupted, or is the copy incomplete?")
 }
 
-fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_up_to(f: &mut dyn ReadSeek, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..]) {
@@ -209,7 +224,7 @@ fn read_up_to(f: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-fn read_stream(f: &mut File, pages: &[(u64, usize)]) -> std::io::Result<Vec<u8>> {
+fn read_stream(f: &mut dyn ReadSeek, pages: &[(u64, usize)]) -> std::io::Result<Vec<u8>> {
     let mut out = vec![0u8; pages.iter().map(|p| p.1).sum()];
     let mut at = 0;
     for &(pos, len) in pages {

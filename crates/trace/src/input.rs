@@ -29,6 +29,9 @@ pub struct TraceInput {
     pub compression: Compression,
     /// Size in bytes on disk (0 for standard input).
     pub size: u64,
+    /// A FIFO, `/dev/fd/N` or another file that can be read only once: its
+    /// compression is told from the same reader, when it is opened.
+    pub stream: bool,
 }
 
 impl TraceInput {
@@ -42,12 +45,16 @@ impl TraceInput {
 
     /// True when the input can be read in parallel pieces.
     pub fn splittable(&self) -> bool {
-        self.path.is_some() && self.compression == Compression::None
+        self.path.is_some() && !self.stream && self.compression == Compression::None
     }
 
     /// A reader of the decompressed content from the start.
     pub fn open(&self) -> Result<Box<dyn Read + Send>, Error> {
         match &self.path {
+            Some(p) if self.stream => {
+                let f = File::open(p).map_err(|e| Error::io(&self.display(), &e))?;
+                Ok(sniffed(f, &self.display())?.0)
+            }
             Some(p) => {
                 let raw = Box::new(File::open(p).map_err(|e| Error::io(&self.display(), &e))?);
                 decompress(raw, self.compression, &self.display())
@@ -135,7 +142,13 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
                 return Err(Error::input("-", None, "standard input given twice"));
             }
             stdin_seen = true;
-            out.push(TraceInput { path: None, crate_name: None, compression: Compression::None, size: 0 });
+            out.push(TraceInput {
+                path: None,
+                crate_name: None,
+                compression: Compression::None,
+                size: 0,
+                stream: true,
+            });
             continue;
         }
         let meta = std::fs::metadata(p).map_err(|e| Error::io(&p.display().to_string(), &e))?;
@@ -168,8 +181,19 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
 
 fn file_input(path: PathBuf) -> Result<TraceInput, Error> {
     let name = path.display().to_string();
+    let meta = std::fs::metadata(&path).map_err(|e| Error::io(&name, &e))?;
+    if !meta.is_file() {
+        // read once, when its turn comes: opening it now would consume it
+        return Ok(TraceInput {
+            crate_name: crate_from_file_name(&path),
+            compression: Compression::None,
+            size: 0,
+            path: Some(path),
+            stream: true,
+        });
+    }
     let mut f = File::open(&path).map_err(|e| Error::io(&name, &e))?;
-    let size = f.metadata().map_err(|e| Error::io(&name, &e))?.len();
+    let size = meta.len();
     let mut head = [0u8; 4];
     let mut n = 0;
     while n < head.len() {
@@ -180,7 +204,13 @@ fn file_input(path: PathBuf) -> Result<TraceInput, Error> {
             Err(e) => return Err(Error::io(&name, &e)),
         }
     }
-    Ok(TraceInput { crate_name: crate_from_file_name(&path), compression: sniff(&head[..n]), size, path: Some(path) })
+    Ok(TraceInput {
+        crate_name: crate_from_file_name(&path),
+        compression: sniff(&head[..n]),
+        size,
+        path: Some(path),
+        stream: false,
+    })
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
@@ -188,13 +218,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
         let entry = entry?;
         let ty = entry.file_type()?;
         let path = entry.path();
+        let named =
+            path.file_name().and_then(|n| n.to_str()).is_some_and(|n| TRACE_SUFFIXES.iter().any(|s| n.ends_with(s)));
         if ty.is_dir() {
             walk(&path, out)?;
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| TRACE_SUFFIXES.iter().any(|s| n.ends_with(s)))
-        {
+        } else if named && !ty.is_file() && !(ty.is_symlink() && path.is_file()) {
+            // a FIFO or device in a build directory would block the scan
+            eprintln!("note: skipped {}: not a regular file", path.display());
+        } else if named {
             out.push(path);
         }
     }
@@ -203,12 +234,17 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
 
 /// Standard input, decompressed if it starts with a gzip or zstd header.
 pub fn open_stdin() -> Result<(Box<dyn Read + Send>, Compression), Error> {
-    let mut stdin = io::stdin();
+    sniffed(io::stdin(), "-")
+}
+
+/// A stream read once: its first bytes tell the compression, and are read
+/// again from memory.
+fn sniffed(mut src: impl Read + Send + 'static, name: &str) -> Result<(Box<dyn Read + Send>, Compression), Error> {
     let mut head = Vec::with_capacity(4);
-    (&mut stdin).take(4).read_to_end(&mut head).map_err(|e| Error::io("-", &e))?;
+    (&mut src).take(4).read_to_end(&mut head).map_err(|e| Error::io(name, &e))?;
     let c = sniff(&head);
-    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(stdin));
-    Ok((decompress(raw, c, "-")?, c))
+    let raw: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(src));
+    Ok((decompress(raw, c, name)?, c))
 }
 
 #[cfg(test)]

@@ -493,3 +493,23 @@ fn an_event_id_the_decoder_cannot_parse_is_an_error_not_a_message() {
     assert!(err.starts_with("error: corrupt self-profile: an event id with a control character ("), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A self-profile from a FIFO (as `<(zstd -dc p.zst)` gives) reads as the
+/// file does: read once, into memory (issue 18, item 11).
+#[test]
+fn a_profile_from_a_fifo_reads_like_the_file() {
+    let file = fastware_testkit::workspace_root().join("tests/fixtures/profiles/traity-0001385.mm_profdata");
+    let want = run_json(&["self-profile", s(&file), "--format", "json", "--top", "0"]);
+    let fifo = fastware_testkit::temp_dir("selfprof-fifo").join("traity.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let bytes = std::fs::read(&file).expect("profile");
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(&fifo, &bytes).expect("write fifo"))
+    };
+    let got = run_json(&["self-profile", s(&fifo), "--format", "json", "--top", "0"]);
+    writer.join().expect("writer");
+    assert_eq!(got["labels"], want["labels"]);
+    assert!(got["labels"].as_array().is_some_and(|l| !l.is_empty()));
+}

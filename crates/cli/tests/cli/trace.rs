@@ -561,3 +561,47 @@ fn damaged_compressed_traces_are_refused() {
     std::fs::write(&bad_gz, &gz).expect("write");
     expect_error(&["trace", s(&bad_gz)], 2, &["checksum", "bad.json.gz"]);
 }
+
+/// A trace from a FIFO (as `<(zstd -dc f.zst)` gives) is read once, its
+/// compression told from the same bytes; a FIFO named like a trace inside a
+/// directory is skipped with a note instead of blocking the scan (issue 18,
+/// item 11).
+#[test]
+fn fifos_are_read_once_and_skipped_in_directories() {
+    let tmp = fastware_testkit::temp_dir("trace-fifo");
+    let zst = fastware_testkit::workspace_root().join("tests/fixtures/traces/tracee/tracee_app.llvm_timings.json.zst");
+    let want = run_json(&["trace", s(&zst), "--format", "json"]);
+    for (name, bytes) in [
+        ("plain", {
+            let mut out = Vec::new();
+            ruzstd::decoding::StreamingDecoder::new(std::fs::File::open(&zst).expect("zst"))
+                .expect("zstd")
+                .read_to_end(&mut out)
+                .expect("decode");
+            out
+        }),
+        ("zst", std::fs::read(&zst).expect("zst")),
+    ] {
+        let fifo = tmp.join(format!("{name}.fifo"));
+        let _ = std::fs::remove_file(&fifo);
+        assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+        let writer = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::write(&fifo, &bytes).expect("write fifo"))
+        };
+        let got = run_json(&["trace", s(&fifo), "--format", "json"]);
+        writer.join().expect("writer");
+        assert_eq!(got["functions"], want["functions"], "{name}");
+        assert_eq!(got["llvm_totals"], want["llvm_totals"], "{name}");
+    }
+    let dir = tmp.join("build");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::copy(&zst, dir.join("tracee_app.llvm_timings.json.zst")).expect("copy");
+    let fifo = dir.join("stuck.llvm_timings.json");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let o = run(&["trace", s(&dir), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipped") && stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+    assert_eq!(json(&o)["functions"], want["functions"]);
+}
