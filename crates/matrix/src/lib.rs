@@ -7,6 +7,7 @@
 //! several machines, and compared with a baseline cell.
 
 pub mod axis;
+pub mod chart;
 pub mod findings;
 pub mod measure;
 pub mod plan;

@@ -86,6 +86,9 @@ pub struct MatrixCmd {
     /// With --cell: where to write the cell's results
     #[arg(short = 'o', long, value_name = "FILE", requires = "cell")]
     output_file: Option<PathBuf>,
+    /// With one numeric axis (a sweep): also draw time and size against the value, as SVG
+    #[arg(long, value_name = "FILE.svg")]
+    pub(crate) svg: Option<PathBuf>,
     /// Test the findings of a `fastware build --format json` result (or a new build's)
     #[arg(long, value_name = "BUILD.json", num_args = 0..=1, default_missing_value = "")]
     pub(crate) from_findings: Option<String>,
@@ -126,10 +129,29 @@ pub fn run(cmd: MatrixCmd, out: &mut dyn Write) -> CmdResult {
     if cmd.from_findings.is_some() {
         return super::matrix_findings::run(&cmd, out);
     }
+    if let Some(svg) = &cmd.svg {
+        // checked before hours of builds, not after
+        fastware_report::OutputFile::create(svg, &[], false)?;
+    }
     let (report, failure) = match execute(&cmd)? {
         Executed::Done => return Ok(()),
         Executed::Report(r, f) => (r, f),
     };
+    if let Some(path) = &cmd.svg {
+        match fastware_matrix::chart::sweep(&report) {
+            Some(points) => {
+                let mut f = fastware_report::OutputFile::create(path, &[], false)?;
+                fastware_report::output::write_marked_svg(
+                    &mut f,
+                    fastware_matrix::chart::svg(&report, &points).as_bytes(),
+                )
+                .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
+                f.commit()?;
+                crate::note(&format!("wrote {}", path.display()));
+            }
+            None => crate::note("--svg: not a sweep (one axis of numbers, two values or more): no chart"),
+        }
+    }
     fastware_report::emit(&*report, cmd.output.format, out)?;
     failure.map_or(Ok(()), Err)
 }

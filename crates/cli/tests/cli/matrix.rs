@@ -247,3 +247,29 @@ fn ctrl_c_keeps_what_finished_and_resume_goes_on() {
     assert_eq!(&all[..kept.len()], &kept[..], "the kept measurements were redone");
     assert_eq!(json(&o)["done"].as_u64(), Some(8));
 }
+
+#[test]
+fn a_numeric_sweep_is_also_a_chart() {
+    let dir = project("matrix-sweep");
+    let svg = fastware_testkit::temp_dir("matrix-sweep-out").join("sweep.svg");
+    let o = run_in(&dir, &["matrix", "--set", "profile.release.opt-level=0,1,3", "--svg", s(&svg), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let text = std::fs::read_to_string(&svg).expect("svg");
+    assert!(text.contains("generator: fastware") && text.matches("<polyline").count() == 2, "{text}");
+    // one point per value and series, titled with the cell's own figures
+    for level in ["0", "1", "3"] {
+        let c = cell(&v, &format!("opt-level={level}"));
+        let t = c["build_s"]["median"].as_f64().expect("time");
+        assert!(text.contains(&format!("<title>{level}: {t:.2} s</title>")), "{level} {t}: {text}");
+        let size = fastware_report::units::bytes(c["size"].as_u64().expect("size"));
+        assert!(text.contains(&format!("<title>{level}: {size}</title>")), "{level} {size}");
+    }
+    // two axes are no sweep: said, and no file
+    let flat = fastware_testkit::temp_dir("matrix-sweep-out").join("none.svg");
+    let o = run_in(
+        &dir,
+        &["matrix", "--set", "profile.release.opt-level=1", "--set", "profile.release.debug=none", "--svg", s(&flat)],
+    );
+    assert!(o.status.success() && stderr(&o).contains("not a sweep") && !flat.exists(), "{}", stderr(&o));
+}

@@ -1,0 +1,135 @@
+//! The SVG line chart of a numeric sweep: one axis whose values are
+//! numbers (`opt-level=0,1,2,3`, `-inline-threshold={10,50,225,500}`),
+//! the chosen time and the artifact size against the value. Drawn by hand:
+//! two polylines and their labels are less than a plotting crate costs to
+//! build.
+
+use std::fmt::Write as _;
+
+use crate::report::{MatrixReport, Measure};
+
+/// The number a value sweeps: the last number in it (`…threshold=225` → 225).
+fn number(v: &str) -> Option<f64> {
+    let bytes = v.as_bytes();
+    let end = bytes.iter().rposition(|b| b.is_ascii_digit())? + 1;
+    let mut start = end;
+    while start > 0 && (bytes[start - 1].is_ascii_digit() || bytes[start - 1] == b'.') {
+        start -= 1;
+    }
+    v[start..end].parse().ok()
+}
+
+/// (value, time in s, size in bytes) per cell of a one-axis numeric sweep,
+/// by value; `None` when the plan is not one.
+pub fn sweep(r: &MatrixReport) -> Option<Vec<(f64, Option<f64>, Option<u64>)>> {
+    if r.axes.len() != 1 {
+        return None;
+    }
+    let mut points = Vec::new();
+    for c in r.cells.iter().filter(|c| c.id != r.baseline || !c.settings.is_empty()) {
+        let (_, v) = c.settings.first()?;
+        let time = match r.measure {
+            Measure::Hot => c.hot_s,
+            Measure::Run => c.run_s,
+            _ => c.build_s,
+        };
+        points.push((number(v)?, time.map(|f| f.median), c.size));
+    }
+    let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    if xs.len() != points.len() || points.len() < 2 {
+        return None;
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some(points)
+}
+
+/// The chart as SVG text.
+pub fn svg(r: &MatrixReport, points: &[(f64, Option<f64>, Option<u64>)]) -> String {
+    let (w, h, left, right, top, bottom) = (720.0, 360.0, 70.0, 80.0, 40.0, 50.0);
+    let (x0, x1) = (points[0].0, points[points.len() - 1].0);
+    let px = |x: f64| left + (x - x0) / (x1 - x0).max(f64::EPSILON) * (w - left - right);
+    let times: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
+    let sizes: Vec<f64> = points.iter().filter_map(|p| p.2.map(|s| s as f64)).collect();
+    let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max).max(f64::EPSILON) * 1.1;
+    let (tmax, smax) = (max(&times), max(&sizes));
+    let py = |v: f64, m: f64| top + (1.0 - v / m) * (h - top - bottom);
+    let what = match r.measure {
+        Measure::Hot => "hot rebuild",
+        Measure::Run => "run time",
+        _ => "build time",
+    };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{left}" y="20" font-size="14">{} — {what} (blue, left) and size (orange, right)</text>
+<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#444"/>
+<line x1="{left}" y1="{top}" x2="{left}" y2="{}" stroke="#444"/>
+<line x1="{}" y1="{top}" x2="{}" y2="{}" stroke="#444"/>
+"##,
+        escape(&r.axes[0].name),
+        h - bottom,
+        w - right,
+        h - bottom,
+        h - bottom,
+        w - right,
+        w - right,
+        h - bottom,
+    );
+    let _ = writeln!(s, r#"<text x="{left}" y="{}" text-anchor="end" dx="-6">{tmax:.1} s</text>"#, top + 4.0);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="{}" dx="6">{}</text>"#,
+        w - right,
+        top + 4.0,
+        fastware_report::units::bytes(smax as u64)
+    );
+    for (x, t, z) in points {
+        let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">{x}</text>"#, px(*x), h - bottom + 18.0);
+        if let Some(t) = t {
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#1f77b4"><title>{x}: {t:.2} s</title></circle>"##,
+                px(*x),
+                py(*t, tmax)
+            );
+        }
+        if let Some(z) = z {
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#ff7f0e"><title>{x}: {}</title></circle>"##,
+                px(*x),
+                py(*z as f64, smax),
+                fastware_report::units::bytes(*z)
+            );
+        }
+    }
+    let line = |pts: Vec<(f64, f64)>, m: f64, colour: &str| -> String {
+        let p: Vec<String> = pts.iter().map(|(x, v)| format!("{:.1},{:.1}", px(*x), py(*v, m))).collect();
+        format!("<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n", p.join(" "))
+    };
+    s.push_str(&line(points.iter().filter_map(|p| p.1.map(|t| (p.0, t))).collect(), tmax, "#1f77b4"));
+    s.push_str(&line(points.iter().filter_map(|p| p.2.map(|z| (p.0, z as f64))).collect(), smax, "#ff7f0e"));
+    s.push_str("</svg>\n");
+    s
+}
+
+fn escape(t: &str) -> String {
+    t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace(|c: char| c.is_control(), "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn the_swept_number_is_the_last_in_the_value() {
+        assert_eq!(number("-Cllvm-args=-inline-threshold=225"), Some(225.0));
+        assert_eq!(number("3"), Some(3.0));
+        assert_eq!(number("s"), None);
+    }
+}
