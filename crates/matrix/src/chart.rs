@@ -80,7 +80,12 @@ pub fn svg(r: &MatrixReport, points: &[(f64, Option<f64>, Option<u64>)]) -> Stri
         w - right,
         h - bottom,
     );
-    let _ = writeln!(s, r#"<text x="{left}" y="{}" text-anchor="end" dx="-6">{tmax:.1} s</text>"#, top + 4.0);
+    let _ = writeln!(
+        s,
+        r#"<text x="{left}" y="{}" text-anchor="end" dx="-6">{}</text>"#,
+        top + 4.0,
+        crate::report::time(tmax)
+    );
     let _ = writeln!(
         s,
         r#"<text x="{}" y="{}" dx="6">{}</text>"#,

@@ -13,6 +13,15 @@ use crate::axis::Axis;
 use crate::measure::CellRun;
 use crate::plan::{Machine, Plan, Scope};
 
+/// Seconds for people: `12.34 s`, `1.2 ms`.
+pub fn time(s: f64) -> String {
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else {
+        fastware_report::units::duration((s * 1e9) as i64)
+    }
+}
+
 /// What the cells are ranked and compared by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -237,8 +246,8 @@ impl MatrixReport {
 
     fn secs(f: Option<Figure>) -> String {
         match f {
-            Some(f) if f.n > 1 => format!("{:.2} s ±{:.0}%", f.median, f.spread() * 50.0),
-            Some(f) => format!("{:.2} s", f.median),
+            Some(f) if f.n > 1 => format!("{} ±{:.0}%", time(f.median), f.spread() * 50.0),
+            Some(f) => time(f.median),
             None => "-".into(),
         }
     }
@@ -253,7 +262,7 @@ impl MatrixReport {
             Measure::Run => c.run_s,
             _ => c.build_s,
         };
-        let t = time.map_or("-".into(), |f| format!("{:.2} s", f.median));
+        let t = time.map_or("-".into(), |f| self::time(f.median));
         let s = c.size.map_or("-".into(), bytes);
         format!("{t} / {s}{}", if c.best { " *" } else { "" })
     }
