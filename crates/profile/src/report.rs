@@ -568,7 +568,8 @@ pub fn flamegraph(
     }
     let mut file = OutputFile::create(out, &[], force)?;
     let mut opts = inferno::flamegraph::Options::default();
-    opts.title = title.to_string();
+    // XML 1.0 has no control characters, escaped or not
+    opts.title = title.replace(|c: char| c.is_control(), " ");
     opts.count_name = unit.to_string();
     let mut svg = Vec::new();
     inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)

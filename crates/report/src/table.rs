@@ -43,6 +43,9 @@ impl Table {
     /// Adds a row of (display, csv) cells.
     pub fn row(&mut self, cells: Vec<(String, String)>) {
         debug_assert_eq!(cells.len(), self.columns.len());
+        // a name from an input (a benchmark's, a symbol's) may hold control
+        // characters: shown escaped, never sent to the terminal as they are
+        let cells = cells.into_iter().map(|(text, csv)| (crate::text::visible(&text).into_owned(), csv)).collect();
         self.rows.push(cells);
         self.styles.push(None);
     }

@@ -27,7 +27,7 @@ impl<'a> Text<'a> {
     }
 
     pub fn line(&mut self, text: impl Display) -> io::Result<()> {
-        writeln!(self.out, "{text}")
+        writeln!(self.out, "{}", visible(&text.to_string()))
     }
 
     pub fn blank(&mut self) -> io::Result<()> {
@@ -61,5 +61,35 @@ impl<'a> Text<'a> {
     /// The writer itself, for output that is not lines and tables (a listing).
     pub fn raw(&mut self) -> &mut dyn Write {
         self.out
+    }
+}
+
+/// `text` with control characters other than newline and tab escaped
+/// (`\u{1b}`): text from inputs never drives the terminal.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(
+                |c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                },
+            )
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(super::visible("a\u{1b}[31mred"), "a\\u{1b}[31mred");
+        assert_eq!(super::visible("plain\ttext\n"), "plain\ttext\n");
     }
 }

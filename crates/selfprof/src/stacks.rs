@@ -112,7 +112,8 @@ pub fn flamegraph(paths: &[PathBuf], out: &std::path::Path, title: &str, force: 
     let mut file = OutputFile::create(out, &inputs, force)?;
     let lines: Vec<String> = stacks.iter().map(|(s, w)| format!("{s} {w}")).collect();
     let mut opts = inferno::flamegraph::Options::default();
-    opts.title = title.to_string();
+    // XML 1.0 has no control characters, escaped or not
+    opts.title = title.replace(|c: char| c.is_control(), " ");
     opts.count_name = "ns".to_string();
     let mut svg = Vec::new();
     inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)

@@ -313,3 +313,23 @@ fn cargo_bench_reads_libtest_output() {
         json(&run(&["bench", "compare", base.to_str().expect("p"), saved.to_str().expect("p"), "--format", "json"]));
     assert_eq!(v["benchmarks"].as_array().expect("b").len(), 3);
 }
+
+/// A benchmark name holding a terminal escape (the committed libtest output
+/// with one injected) is shown escaped, not sent to the terminal (issue 18,
+/// item 15).
+#[test]
+fn control_characters_in_names_are_escaped() {
+    let tmp = fastware_testkit::temp_dir("bench-escape");
+    let mut paths = Vec::new();
+    for side in ["base", "slow"] {
+        let text = std::fs::read_to_string(fastware_testkit::fixture("bench").join(format!("libtest/{side}.txt")))
+            .expect("libtest");
+        let p = tmp.join(format!("{side}.txt"));
+        std::fs::write(&p, text.replace("test checksum_4k", "test check\u{1b}[31msum_4k")).expect("write");
+        paths.push(p);
+    }
+    let o = run(&["bench", "compare", s(&paths[0]), s(&paths[1])]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!o.stdout.contains(&0x1b), "an escape reached the output");
+    assert!(stdout(&o).contains("check\\u{1b}[31msum_4k"), "{}", stdout(&o));
+}

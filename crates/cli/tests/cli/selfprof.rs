@@ -513,3 +513,16 @@ fn a_profile_from_a_fifo_reads_like_the_file() {
     assert_eq!(got["labels"], want["labels"]);
     assert!(got["labels"].as_array().is_some_and(|l| !l.is_empty()));
 }
+
+/// A flamegraph title with control characters still makes valid XML (XML
+/// 1.0 allows none of them, escaped or not) (issue 18, item 15).
+#[test]
+fn flamegraph_titles_drop_control_characters() {
+    let file = fastware_testkit::workspace_root().join("tests/fixtures/profiles/traity-0001385.mm_profdata");
+    let svg = fastware_testkit::temp_dir("selfprof-title").join("t.svg");
+    let o = run(&["self-profile", "flamegraph", s(&file), "-o", s(&svg), "--title", "a\u{1}b\u{1b}c", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&svg).expect("svg");
+    assert!(!bytes.iter().any(|&b| b < 0x20 && !b"\n\r\t".contains(&b)), "a control character in the SVG");
+    assert!(String::from_utf8_lossy(&bytes).contains("a b c"));
+}
