@@ -34,7 +34,8 @@ impl SavedBuilds {
     /// A file path, or the name of a build saved here.
     pub fn resolve(store: Option<&SavedBuilds>, text: &str) -> Option<PathBuf> {
         let p = Path::new(text);
-        if p.is_file() {
+        // a path that exists is the user's file, of whatever kind: opening it says what is wrong
+        if p.exists() {
             return Some(p.to_path_buf());
         }
         let saved = store?.dir.join(text);

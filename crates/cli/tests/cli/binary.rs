@@ -504,3 +504,16 @@ fn bad_files_and_patterns() {
     let o = child.wait_with_output().expect("wait");
     assert!(o.status.success(), "closed stdout: {}", stderr(&o));
 }
+
+/// A path that exists but is the wrong kind is said to be so, not "no such
+/// file" (issue 18, item 13).
+#[test]
+fn wrong_kinds_of_paths_are_named() {
+    let dir = fastware_testkit::temp_dir("binary-kinds");
+    let o = run(&["diff", s(&dir), "x"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("a directory") && !err.contains("no such file"), "{err}");
+    let o = run(&["diff", "/dev/null", "x"]);
+    assert!(stderr(&o).contains("empty file") && !stderr(&o).contains("no such file"), "{}", stderr(&o));
+}
