@@ -37,6 +37,8 @@ pub struct Timed {
     pub invocations: Vec<Invocation>,
     /// cargo's error lines when it failed.
     pub errors: Vec<String>,
+    /// The warnings rustc and cargo printed (`warning: …` lines).
+    pub warnings: Vec<String>,
     pub interrupted: bool,
 }
 
@@ -85,6 +87,7 @@ pub fn timed_build(project: &Project, spec: &CellSpec) -> Result<Timed, Error> {
     let (artifacts, ok) = out_thread.join().unwrap_or_default();
     let interrupted = crate::run::was_interrupted();
     let success = status && ok.unwrap_or(status) && !interrupted;
+    let warnings = lines.iter().filter(|l| l.trim_start().starts_with("warning")).cloned().collect();
     let errors = if success {
         Vec::new()
     } else {
@@ -96,7 +99,7 @@ pub fn timed_build(project: &Project, spec: &CellSpec) -> Result<Timed, Error> {
             })
             .collect()
     };
-    Ok(Timed { success, wall_s, artifacts, invocations, errors, interrupted })
+    Ok(Timed { success, wall_s, artifacts, invocations, errors, warnings, interrupted })
 }
 
 /// Marks `files` as changed for the next build in `target_dir` (see

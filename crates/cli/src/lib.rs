@@ -64,6 +64,8 @@ enum Command {
     Heap(Box<commands::heap::HeapCmd>),
     /// Build-configuration experiments, measured: cargo config values, RUSTFLAGS, linkers, cell by cell
     Matrix(Box<commands::matrix::MatrixCmd>),
+    /// Profile-guided optimisation in one command: instrumented build, workload, merge, optimised build, measured
+    Pgo(commands::pgo::PgoCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -131,6 +133,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Profile(c) => commands::profile::run(*c, &mut out),
         Command::Heap(c) => commands::heap::run(*c, &mut out),
         Command::Matrix(c) => commands::matrix::run(*c, &mut out),
+        Command::Pgo(c) => commands::pgo::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {

@@ -19,9 +19,12 @@ fn number(v: &str) -> Option<f64> {
     v[start..end].parse().ok()
 }
 
-/// (value, time in s, size in bytes) per cell of a one-axis numeric sweep,
-/// by value; `None` when the plan is not one.
-pub fn sweep(r: &MatrixReport) -> Option<Vec<(f64, Option<f64>, Option<u64>)>> {
+/// One point of a sweep: (value, time in s, size in bytes).
+pub type Point = (f64, Option<f64>, Option<u64>);
+
+/// The points of a one-axis numeric sweep, by value; `None` when the plan
+/// is not one.
+pub fn sweep(r: &MatrixReport) -> Option<Vec<Point>> {
     if r.axes.len() != 1 {
         return None;
     }
@@ -46,7 +49,7 @@ pub fn sweep(r: &MatrixReport) -> Option<Vec<(f64, Option<f64>, Option<u64>)>> {
 }
 
 /// The chart as SVG text.
-pub fn svg(r: &MatrixReport, points: &[(f64, Option<f64>, Option<u64>)]) -> String {
+pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
     let (w, h, left, right, top, bottom) = (720.0, 360.0, 70.0, 80.0, 40.0, 50.0);
     let (x0, x1) = (points[0].0, points[points.len() - 1].0);
     let px = |x: f64| left + (x - x0) / (x1 - x0).max(f64::EPSILON) * (w - left - right);

@@ -9,6 +9,7 @@ pub mod heap;
 pub mod inline;
 pub mod matrix;
 pub mod matrix_findings;
+pub mod pgo;
 pub mod profile;
 pub mod profile_diff;
 pub mod profile_run;

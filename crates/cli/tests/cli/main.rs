@@ -9,6 +9,7 @@ mod build;
 mod common;
 mod heap;
 mod matrix;
+mod pgo;
 mod profile;
 mod results;
 mod selfprof;

@@ -1,0 +1,118 @@
+//! `fastware pgo` on `tests/fixtures/dispatch` (a dispatch loop with a
+//! skewed branch), the whole flow for real: the raw profiles exist, the
+//! merged profile counts exactly the iterations the training run made
+//! (`llvm-profdata show`, independently), rustc got `-Cprofile-use`, and the
+//! report's medians are those of the runs it recorded. No speed-up is
+//! asserted (machines are noisy; bench/pgo.sh measures it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::common::*;
+
+/// An llvm-profdata that reads rustc's raw profiles (llvm-19 or later), or SKIPPED.
+fn profdata() -> Option<PathBuf> {
+    for v in (19..=30).rev() {
+        let p = PathBuf::from(format!("/usr/bin/llvm-profdata-{v}"));
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    eprintln!("SKIPPED: no llvm-profdata-19 or later (apt-get install llvm-19; .ci/run installs it)");
+    None
+}
+
+fn project(name: &str) -> PathBuf {
+    let p = fastware_testkit::copy_project(&fastware_testkit::fixture("dispatch"), name);
+    let _ = std::fs::remove_dir_all(p.join("target"));
+    p
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("f64")).collect()
+}
+
+/// The sum of `dispatch::op`'s block counts in the merged profile.
+fn op_calls(tool: &Path, profile: &Path) -> u64 {
+    let o = Command::new(tool).args(["show", "--all-functions", "--counts"]).arg(profile).output().expect("show");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let mut lines = text.lines().skip_while(|l| !l.contains("8dispatch2op"));
+    let counts = lines.find(|l| l.trim().starts_with("Block counts:")).expect("op's counts");
+    counts.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse::<u64>().ok()).sum()
+}
+
+#[test]
+fn the_whole_flow_on_the_fixture() {
+    let Some(tool) = profdata() else { return };
+    let dir = project("pgo-flow");
+    // a profile left half-written by an earlier, interrupted run is not used
+    let stale = dir.join("target/fastware/pgo/profiles");
+    std::fs::create_dir_all(&stale).expect("dir");
+    std::fs::write(stale.join("0-0.profraw"), b"\xfflprofr\x81").expect("stale");
+    let o = run_in(&dir, &["pgo", "--run", "target/release/dispatch 300000", "--runs", "3", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["raw_profiles"], 1);
+    let raws: Vec<PathBuf> = std::fs::read_dir(&stale).expect("profiles").flatten().map(|e| e.path()).collect();
+    assert_eq!(raws.len(), 1, "{raws:?}");
+    assert!(std::fs::metadata(&raws[0]).expect("raw").len() > 100);
+    let merged = PathBuf::from(v["merged"].as_str().expect("merged"));
+    assert!(std::fs::metadata(&merged).expect("merged").len() > 0);
+    // one call of op per iteration of the training run, counted by LLVM
+    assert_eq!(op_calls(&tool, &merged), 300_000);
+    assert_eq!(v["profile_use_seen"], true);
+    assert!(v["functions_with_counts"].as_u64() > Some(0));
+    let c = &v["comparison"];
+    let (a, b) = (floats(&c["baseline_s"]), floats(&c["optimized_s"]));
+    assert_eq!((a.len(), b.len()), (3, 3));
+    assert_eq!(c["baseline_median_s"].as_f64(), Some(median(&a)));
+    assert_eq!(c["optimized_median_s"].as_f64(), Some(median(&b)));
+    for bin in ["baseline_binary", "optimized_binary"] {
+        let p = v[bin].as_str().expect("binary");
+        assert!(p.contains("target/fastware/pgo/"), "{p}");
+    }
+    let text = stdout(&run_in(&dir, &["pgo", "--run", "target/release/dispatch 1000", "--runs", "2"]));
+    assert!(text.contains("Steps") && text.contains("instrumented build") && text.contains("(medians)"), "{text}");
+}
+
+#[test]
+fn bad_pgo_inputs() {
+    let dir = project("pgo-bad");
+    run_error(&run_in(&dir, &["pgo"]), 2, "no workload");
+    if profdata().is_none() {
+        return;
+    }
+    let o = run_in(&dir, &["pgo", "--run", "target/release/dispatch 10 fail"]);
+    run_error(&o, 1, "the training run failed");
+    assert!(stderr(&o).contains("exit status: 3"), "{}", stderr(&o));
+    let o = command_in(&dir)
+        .args(["pgo", "--run", "target/release/dispatch 10"])
+        .env("FASTWARE_LLVM_PROFDATA", "/nonexistent")
+        .output()
+        .expect("run");
+    run_error(&o, 1, "llvm-profdata is not installed");
+    let old = PathBuf::from("/usr/bin/llvm-profdata-14");
+    if old.is_file() {
+        let o = command_in(&dir)
+            .args(["pgo", "--run", "target/release/dispatch 10"])
+            .env("FASTWARE_LLVM_PROFDATA", &old)
+            .output()
+            .expect("run");
+        run_error(&o, 1, "raw profile version");
+    } else {
+        eprintln!("SKIPPED: the incompatible llvm-profdata case needs llvm-profdata-14");
+    }
+}

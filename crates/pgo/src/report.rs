@@ -1,0 +1,149 @@
+//! What `fastware pgo` reports (schema `fastware/pgo/1`): each step and its
+//! time, the profile's coverage, and the optimised binary against the
+//! baseline — medians, the change with its bootstrap interval, sizes.
+
+use serde::{Deserialize, Serialize};
+
+use fastware_bench::stats;
+use fastware_report::units::bytes;
+use fastware_report::{cells, Column, Error, Render, Table, Text};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub seconds: f64,
+    /// The artifact built, the command run, the tool used.
+    pub detail: String,
+}
+
+/// The comparison runs and what they say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Wall seconds per run, in the order they ran (interleaved).
+    pub baseline_s: Vec<f64>,
+    pub optimized_s: Vec<f64>,
+    pub baseline_median_s: f64,
+    pub optimized_median_s: f64,
+    /// optimized / baseline − 1 of the medians (−0.1: 10% faster).
+    pub change: f64,
+    /// The 95% bootstrap interval of the ratio of medians, minus 1.
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub verdict: String,
+}
+
+impl Comparison {
+    pub fn new(a: Vec<f64>, b: Vec<f64>) -> Comparison {
+        let (ma, mb) = (stats::median(&a), stats::median(&b));
+        let (lo, hi) = if a.len() >= 2 && b.len() >= 2 {
+            stats::bootstrap_ratio(&a, &b, true, 0.95, 10_000, 0x960)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let change = if ma > 0.0 { mb / ma - 1.0 } else { 0.0 };
+        let verdict = if lo.is_nan() {
+            "one run each: no verdict (--runs 5)".to_string()
+        } else if hi < 1.0 {
+            "faster".to_string()
+        } else if lo > 1.0 {
+            "slower".to_string()
+        } else {
+            "no change (the interval holds 1)".to_string()
+        };
+        Comparison {
+            baseline_s: a,
+            optimized_s: b,
+            baseline_median_s: ma,
+            optimized_median_s: mb,
+            change,
+            ci_low: lo - 1.0,
+            ci_high: hi - 1.0,
+            verdict,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PgoReport {
+    pub schema: String,
+    pub project: String,
+    pub training: Vec<String>,
+    /// The comparison workload.
+    pub workload: String,
+    pub steps: Vec<Step>,
+    pub raw_profiles: usize,
+    pub merged: String,
+    pub profdata_tool: String,
+    pub functions_in_profile: Option<u64>,
+    pub functions_with_counts: Option<u64>,
+    /// rustc's "no profile data" warnings in the optimised build.
+    pub missing_profile_warnings: usize,
+    /// cargo's log shows rustc got `-Cprofile-use`.
+    pub profile_use_seen: bool,
+    pub comparison: Comparison,
+    pub baseline_binary: String,
+    pub optimized_binary: String,
+    pub baseline_size: u64,
+    pub optimized_size: u64,
+    pub total_seconds: f64,
+}
+
+impl PgoReport {
+    fn steps_table(&self) -> Table {
+        let mut t = Table::new(vec![
+            Column::right("time", "seconds"),
+            Column::left("step", "step"),
+            Column::left("", "detail"),
+        ]);
+        for s in &self.steps {
+            t.row(vec![
+                (format!("{:.2} s", s.seconds), format!("{:.6}", s.seconds)),
+                cells::text(&s.name),
+                cells::text(&s.detail),
+            ]);
+        }
+        t
+    }
+}
+
+impl Render for PgoReport {
+    fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
+        let c = &self.comparison;
+        out.line(format_args!("pgo of {}: {:.1} s in all", self.project, self.total_seconds))?;
+        out.section("Steps", &self.steps_table(), self.steps.len())?;
+        out.blank()?;
+        out.line(format_args!(
+            "profile: {} raw file(s) merged into {} ({})",
+            self.raw_profiles, self.merged, self.profdata_tool
+        ))?;
+        if let (Some(n), Some(k)) = (self.functions_in_profile, self.functions_with_counts) {
+            out.line(format_args!(
+                "coverage: {k} of {n} functions in the profile got counts ({:.0}%)",
+                k as f64 * 100.0 / n.max(1) as f64
+            ))?;
+        }
+        if self.missing_profile_warnings > 0 {
+            out.line(format_args!(
+                "warning: rustc found no profile data for {} function(s) of the optimised build: was the workload the real load?",
+                self.missing_profile_warnings
+            ))?;
+        }
+        out.blank()?;
+        out.line(format_args!("on `{}` ({} runs each, interleaved):", self.workload, c.baseline_s.len()))?;
+        out.line(format_args!(
+            "  release {:.3} s, PGO {:.3} s (medians): {:+.1}% [{:+.1}%, {:+.1}%] — {}",
+            c.baseline_median_s,
+            c.optimized_median_s,
+            c.change * 100.0,
+            c.ci_low * 100.0,
+            c.ci_high * 100.0,
+            c.verdict
+        ))?;
+        out.line(format_args!("  size: {} → {}", bytes(self.baseline_size), bytes(self.optimized_size)))?;
+        out.line(format_args!("  optimised binary: {}", self.optimized_binary))
+    }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(self.steps_table())
+    }
+}
