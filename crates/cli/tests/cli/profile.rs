@@ -419,7 +419,7 @@ fn a_criterion_benchmark_end_to_end_with_perf_and_callgrind() {
         );
         let v = json(&o);
         // the bench binary it ran, named
-        assert!(stderr(&o).contains("note: profiling ") && stderr(&o).contains("/deps/crit-"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("note: running ") && stderr(&o).contains("/deps/crit-"), "{}", stderr(&o));
         assert!(stderr(&o).contains("--bench checksum --profile-time 2"), "{}", stderr(&o));
         assert!(!stderr(&o).contains("a criterion benchmark: run with"), "the user's --profile-time stands");
         leads(&v, 3);
