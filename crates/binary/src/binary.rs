@@ -344,9 +344,10 @@ impl Binary {
                     | SectionKind::Linker
             );
             let address = if loaded {
-                cursor = cursor.next_multiple_of(16);
+                // a damaged size must not overflow the placement: saturate
+                cursor = cursor.checked_next_multiple_of(16).unwrap_or(u64::MAX);
                 let a = cursor;
-                cursor += s.size().max(1);
+                cursor = cursor.saturating_add(s.size().max(1));
                 a
             } else {
                 0

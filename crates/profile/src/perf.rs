@@ -128,12 +128,58 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// Reads `path`, a `perf.data` file.
+/// Checks what linux-perf-data would trust: the feature sections lie
+/// inside the file, and the event description section's entry count fits
+/// its size (a damaged count made it reserve terabytes and abort; found by
+/// fuzzing). The layout is perf's `perf_file_header`: magic, size,
+/// attr_size, attrs/data/event_types as (offset, size), a 256-bit feature
+/// bitmap; the feature sections' (offset, size) table follows the data.
+fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut h = [0u8; 104];
+    if file.read_exact_at(&mut h, 0).is_err() || &h[..8] != b"PERFILE2" {
+        return Ok(()); // not ours to judge: the crate says what is wrong
+    }
+    let u = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let damaged = |what: &str| bad(path, format!("damaged perf.data: {what}"));
+    let (data_offset, data_size) = (u(&h, 40), u(&h, 48));
+    let table = data_offset.checked_add(data_size).ok_or_else(|| damaged("the data section's size overflows"))?;
+    let bits: Vec<u64> = (0..4).map(|k| u(&h, 72 + 8 * k)).collect();
+    const EVENT_DESC: usize = 12;
+    let mut slot = 0u64;
+    for bit in 0..256 {
+        if bits[bit / 64] & (1 << (bit % 64)) == 0 {
+            continue;
+        }
+        let mut e = [0u8; 16];
+        let at = table.checked_add(slot * 16).ok_or_else(|| damaged("the feature table lies outside the file"))?;
+        file.read_exact_at(&mut e, at).map_err(|_| damaged("the feature table lies outside the file"))?;
+        let (offset, size) = (u(&e, 0), u(&e, 8));
+        if offset.checked_add(size).is_none_or(|end| end > len) {
+            return Err(damaged(&format!("feature section {bit} lies outside the file")));
+        }
+        if bit == EVENT_DESC && size >= 8 {
+            let mut c = [0u8; 8];
+            file.read_exact_at(&mut c, offset).map_err(|_| damaged("cannot read the event descriptions"))?;
+            let nr = u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+            let attr_size = u64::from(u32::from_le_bytes([c[4], c[5], c[6], c[7]]));
+            if nr.saturating_mul(attr_size.max(1)) > size {
+                return Err(damaged(&format!("{nr} event descriptions of {attr_size} bytes in a {size}-byte section")));
+            }
+        }
+        slot += 1;
+    }
+    Ok(())
+}
+
 pub fn read(path: &Path) -> Result<Profile, Error> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(bad(path, "empty file: no perf data").with_hint("was `perf record` stopped before it wrote?"));
     }
+    check_feature_sections(&file, path)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let PerfFileReader { mut perf_file, mut record_iter } =
         PerfFileReader::parse_file(reader).map_err(|e| bad(path, format!("not a readable perf.data file: {e}")))?;

@@ -1,0 +1,9 @@
+//! Inputs the fuzzer found that crashed the perf.data reader (see
+//! `tests/fixtures/fuzz/README.md`): a clean error now.
+
+#[test]
+fn an_impossible_event_description_count_is_damage() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-60e46f77");
+    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    assert!(e.to_string().contains("damaged perf.data") && e.to_string().contains("event descriptions"), "{e}");
+}
