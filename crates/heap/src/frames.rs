@@ -26,6 +26,9 @@ pub struct Frame {
     /// An allocation function (malloc, `__rust_alloc` …).
     #[serde(default)]
     pub allocator: bool,
+    /// A function that copies (clone, to_vec, to_owned, to_string).
+    #[serde(default)]
+    pub copies: bool,
 }
 
 /// Crates whose frames are folded into the user's frame that called them.
@@ -219,7 +222,8 @@ pub fn read_table(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<Frame> {
                 .map(str::to_string)
                 .or_else(|| own.loc.as_deref().and_then(file_crate).filter(|_| rust_source))
                 .or_else(|| holder.krate().map(str::to_string));
-            Frame { address: own.address, text, function, krate, internal, allocator }
+            let copies = ["clone", "to_vec", "to_owned", "to_string"].iter().any(|w| own.shown.contains(w));
+            Frame { address: own.address, text, function, krate, internal, allocator, copies }
         })
         .collect()
 }
@@ -229,7 +233,9 @@ pub fn read_table(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<Frame> {
 fn containers(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<u32> {
     let mut holder: Vec<u32> = (0..ftbl.len() as u32).collect();
     let mut seen = vec![false; ftbl.len()];
-    let address = |i: u32| split(ftbl[i as usize].as_ref()).0;
+    // each entry's address parsed once, not once per stack it is in
+    let addresses: Vec<Option<u64>> = ftbl.iter().map(|e| split(e.as_ref()).0).collect();
+    let address = |i: u32| addresses[i as usize];
     for fs in stacks {
         let mut k = 0;
         while k < fs.len() {
@@ -258,10 +264,7 @@ pub fn user_frame(frames: &[Frame], fs: &[u32]) -> Option<usize> {
 /// The frames between the allocation and the user's frame call something
 /// that copies (clone, to_vec, to_owned, to_string).
 pub fn through_clone(frames: &[Frame], fs: &[u32], user: usize) -> bool {
-    fs[..user].iter().any(|&f| {
-        let t = &frames[f as usize].text;
-        ["clone", "to_vec", "to_owned", "to_string"].iter().any(|w| t.contains(w))
-    })
+    fs[..user].iter().any(|&f| frames[f as usize].copies)
 }
 
 #[cfg(test)]

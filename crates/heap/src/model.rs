@@ -115,12 +115,13 @@ impl Figures {
 }
 
 impl HeapProfile {
-    pub fn from_dhat(f: &DhatFile<'_>) -> HeapProfile {
+    /// Takes the file's program points (their frame lists are moved, not copied).
+    pub fn from_dhat(f: DhatFile<'_>) -> HeapProfile {
         let stacks: Vec<&[u32]> = f.pps.iter().map(|p| p.fs.as_slice()).collect();
         let frames = frames::read_table(&f.ftbl, &stacks);
         let points = f
             .pps
-            .iter()
+            .into_iter()
             .map(|p| Point {
                 bytes: p.tb,
                 blocks: p.tbk,
@@ -134,7 +135,7 @@ impl HeapProfile {
                 reads: p.rb,
                 writes: p.wb,
                 user: frames::user_frame(&frames, &p.fs).map(|u| u as u32),
-                frames: p.fs.clone(),
+                frames: p.fs,
             })
             .collect();
         let dhat_rs = f.tu != "instrs";

@@ -53,7 +53,7 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
         let f = crate::dhat::parse(text).map_err(|m| {
             Error::input(&shown, None, m).with_hint("give a file valgrind --tool=dhat or the dhat crate wrote")
         })?;
-        return Ok(HeapProfile::from_dhat(&f));
+        return Ok(HeapProfile::from_dhat(f));
     }
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
         let s: Saved = fastware_report::json::read(text, SCHEMA, &shown)?;
