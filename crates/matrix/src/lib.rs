@@ -12,6 +12,7 @@ pub mod findings;
 pub mod measure;
 pub mod plan;
 pub mod report;
+pub mod run;
 pub mod store;
 
 pub use plan::Plan;

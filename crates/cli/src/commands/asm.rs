@@ -9,7 +9,8 @@ use fastware_binary::listing::Labels;
 use fastware_binary::report::{AsmReport, Matches};
 use fastware_binary::Syntax;
 
-use super::binary::{ArtifactArgs, FunctionArgs};
+use super::binary::ArtifactArgs;
+use super::function::FunctionArgs;
 use crate::{CmdResult, OutputArgs};
 
 const EXAMPLES: &str = "\

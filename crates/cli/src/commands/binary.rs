@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use fastware_binary::saved::SavedBuilds;
-use fastware_binary::{Binary, Pattern};
+use fastware_binary::Binary;
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
 
@@ -168,46 +168,10 @@ impl Loaded {
     }
 }
 
-/// The `PATTERN` argument as a pattern.
-pub fn pattern(text: &str, regex: bool) -> Result<Pattern, Error> {
-    Pattern::new(text, regex)
-}
-
 impl Loaded {
     /// The saved builds of this file's project (of the project here, for `--file`).
     pub fn saved_builds(&self, args: &ArtifactArgs) -> Option<SavedBuilds> {
         let project = self.project.clone().or_else(|| args.project().ok())?;
         Some(SavedBuilds::new(&project.target_dir))
-    }
-}
-
-/// `PATTERN [INDEX] [--regex]`: which function `asm` and `inline` show.
-#[derive(Args, Debug, Clone)]
-pub struct FunctionArgs {
-    /// Part of the function's demangled name (or a regex with --regex)
-    #[arg(value_name = "PATTERN")]
-    pub pattern: String,
-    /// Which of several matching functions (as listed)
-    #[arg(value_name = "INDEX")]
-    pub index: Option<usize>,
-    /// PATTERN is a regular expression
-    #[arg(long)]
-    pub regex: bool,
-}
-
-impl FunctionArgs {
-    pub fn compile(&self) -> Result<Pattern, Error> {
-        pattern(&self.pattern, self.regex)
-    }
-
-    /// The function to show: see [`Binary::choose`].
-    pub fn choose<'a, T>(
-        &self,
-        b: &Binary,
-        items: &'a [T],
-        name: impl Fn(&T) -> &str,
-        pattern: &Pattern,
-    ) -> Result<Option<&'a T>, Error> {
-        b.choose(items, self.index, name, pattern)
     }
 }

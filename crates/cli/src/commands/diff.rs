@@ -11,7 +11,8 @@ use fastware_binary::report::{FunctionDiffReport, WholeDiffReport};
 use fastware_binary::saved::SavedBuilds;
 use fastware_binary::{Binary, Syntax};
 
-use super::binary::{pattern, ArtifactArgs};
+use super::binary::ArtifactArgs;
+use super::function::pattern;
 use crate::{CmdResult, Error, OutputArgs};
 
 const EXAMPLES: &str = "\

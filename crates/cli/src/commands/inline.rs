@@ -7,7 +7,8 @@ use clap::Args;
 use fastware_binary::debug::InlinedPlace;
 use fastware_binary::report::{InlineReport, Matches};
 
-use super::binary::{ArtifactArgs, FunctionArgs};
+use super::binary::ArtifactArgs;
+use super::function::FunctionArgs;
 use crate::{CmdResult, Error, OutputArgs};
 
 const EXAMPLES: &str = "\

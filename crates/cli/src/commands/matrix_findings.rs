@@ -9,7 +9,8 @@ use fastware_build::report::{BuildReport, FindingReport};
 use fastware_matrix::axis;
 use fastware_matrix::findings::{FindingsReport, Tested};
 
-use super::matrix::{execute, Executed, MatrixCmd};
+use super::matrix::MatrixCmd;
+use super::matrix_run::{execute, Executed};
 use crate::{CmdResult, Error};
 
 pub fn run(cmd: &MatrixCmd, out: &mut dyn Write) -> CmdResult {
