@@ -96,6 +96,16 @@ fn build_results() {
 }
 
 #[test]
+fn profile_matrix_and_pgo_results() {
+    use fastware_profile::report::{CallsReport, ProfileDiffReport, ProfileReport};
+    check::<ProfileReport>("profile", "fastware/profile/1");
+    check::<CallsReport>("profile-calls", "fastware/profile-calls/1");
+    check::<ProfileDiffReport>("profile-diff", "fastware/profile-diff/1");
+    check::<fastware_matrix::report::MatrixReport>("matrix", "fastware/matrix/1");
+    check::<fastware_pgo::report::PgoReport>("pgo", "fastware/pgo/1");
+}
+
+#[test]
 fn heap_results() {
     check::<fastware_heap::report::HeapReport>("heap", "fastware/heap/1");
     check::<fastware_heap::report::DiffReport>("heap-diff", "fastware/heap-diff/1");
@@ -113,6 +123,29 @@ fn commands_on_committed_inputs_write_the_committed_results() {
         ("self-profile-diff", vec!["self-profile", "diff", profile, profile, "--format", "json"]),
         ("self-profile-longest", vec!["self-profile", "longest", profile, "--top", "3", "--format", "json"]),
         ("heap", vec!["heap", "tests/fixtures/heap/allocs.dhat.json", "--format", "json"]),
+        ("profile", vec!["profile", "tests/fixtures/profiles/hotspots-1.callgrind.out", "--format", "json"]),
+        (
+            "profile-calls",
+            vec![
+                "profile",
+                "tests/fixtures/profiles/hotspots-1.callgrind.out",
+                "--callees",
+                "hotspots::heavy",
+                "--format",
+                "json",
+            ],
+        ),
+        (
+            "profile-diff",
+            vec![
+                "profile",
+                "diff",
+                "tests/fixtures/profiles/hotspots-1.callgrind.out",
+                "tests/fixtures/profiles/hotspots-3.callgrind.out",
+                "--format",
+                "json",
+            ],
+        ),
         (
             "heap-diff",
             vec![
