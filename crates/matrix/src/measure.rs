@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -160,11 +159,11 @@ pub fn measure(
     }
     if let (Some(cmd), Some(a)) = (&plan.run, &artifact) {
         for _ in 0..plan.runs.max(1) {
-            match time_run(cmd, a, &project.workspace_root)? {
+            match fastware_runner::timed_workload(cmd, a, &project.workspace_root, &[])? {
                 Ok(s) => run.run_s.push(s),
                 Err(e) => {
                     run.success = false;
-                    run.error = Some(e);
+                    run.error = Some(format!("the --run command failed: {e}"));
                     break;
                 }
             }
@@ -210,34 +209,4 @@ fn stripped_size(artifact: &Path) -> Option<u64> {
     let size = ok.then(|| std::fs::metadata(&tmp).ok().map(|m| m.len())).flatten();
     let _ = std::fs::remove_file(&tmp);
     size
-}
-
-/// Runs `--run CMD` once with the cell's artifact in place of the
-/// command's program when their file names agree (`target/release/app …`
-/// runs this cell's `app`). Err: the command failed.
-fn time_run(cmd: &str, artifact: &Path, dir: &Path) -> Result<Result<f64, String>, Error> {
-    let mut words =
-        shlex::split(cmd).ok_or_else(|| Error::bad_input(format!("--run: cannot split `{cmd}` into words")))?;
-    if words.is_empty() {
-        return Err(Error::bad_input("--run: an empty command"));
-    }
-    if Path::new(&words[0]).file_name() == artifact.file_name() {
-        words[0] = artifact.display().to_string();
-    }
-    let started = Instant::now();
-    let out = Command::new(&words[0])
-        .args(&words[1..])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| Error::failed(format!("--run: cannot run {}: {e}", words[0])))?;
-    let wall = started.elapsed().as_secs_f64();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Ok(Err(format!("the --run command failed ({}): {last}", out.status)));
-    }
-    Ok(Ok(wall))
 }

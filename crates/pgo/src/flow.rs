@@ -3,7 +3,6 @@
 //! workload with the instrumented binary, the merge, and the comparison.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use fastware_cargo::experiment::{self, CellSpec, Timed};
@@ -23,36 +22,6 @@ pub struct Request {
     /// Interleaved runs per side in the comparison.
     pub runs: usize,
     pub selection: Selection,
-}
-
-/// Runs `cmd` with the program replaced by `artifact` when their file names
-/// agree; `env` added. Ok(seconds) or Err(the failure).
-pub fn run_with(cmd: &str, artifact: &Path, dir: &Path, env: &[(&str, String)]) -> Result<Result<f64, String>, Error> {
-    let mut words = shlex::split(cmd).ok_or_else(|| Error::bad_input(format!("cannot split `{cmd}` into words")))?;
-    if words.is_empty() {
-        return Err(Error::bad_input("an empty workload command"));
-    }
-    if Path::new(&words[0]).file_name() == artifact.file_name() {
-        words[0] = artifact.display().to_string();
-    }
-    let mut c = Command::new(&words[0]);
-    c.args(&words[1..]).current_dir(dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let started = Instant::now();
-    let out = c.output().map_err(|e| Error::failed(format!("cannot run {}: {e}", words[0])))?;
-    let wall = started.elapsed().as_secs_f64();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Ok(Err(format!(
-            "`{cmd}` failed ({}){}",
-            out.status,
-            if last.is_empty() { String::new() } else { format!(": {last}") }
-        )));
-    }
-    Ok(Ok(wall))
 }
 
 fn build(
@@ -111,8 +80,13 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let pattern = raw_dir.join("%p-%m.profraw").display().to_string();
     for w in &req.train {
         note(&format!("training run: {w}"));
-        let t = run_with(w, &inst_bin, &project.workspace_root, &[("LLVM_PROFILE_FILE", pattern.clone())])?
-            .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
+        let t = fastware_runner::timed_workload(
+            w,
+            &inst_bin,
+            &project.workspace_root,
+            &[("LLVM_PROFILE_FILE", pattern.clone())],
+        )?
+        .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
         steps.push(Step { name: "training run".into(), seconds: t, detail: w.clone() });
     }
     let raw: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
@@ -150,7 +124,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..req.runs.max(1) {
         for (bin, side) in [(&base_bin, &mut a), (&opt_bin, &mut b)] {
-            let t = run_with(&workload, bin, &project.workspace_root, &[])?
+            let t = fastware_runner::timed_workload(&workload, bin, &project.workspace_root, &[])?
                 .map_err(|e| Error::failed(format!("the comparison run failed: {e}")))?;
             side.push(t);
         }

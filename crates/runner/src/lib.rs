@@ -201,3 +201,42 @@ mod tests {
         assert!(note.is_none());
     }
 }
+
+/// A workload command (`target/release/app input.txt`) run with `artifact`
+/// in place of its program when their file names agree — so that one
+/// command line times each build of an experiment — in `dir`, with `env`
+/// added, its output discarded. `Ok(Ok(seconds))`, or `Ok(Err(why))` when
+/// the command failed (its status and last line of stderr).
+pub fn timed_workload(
+    cmd: &str,
+    artifact: &Path,
+    dir: &Path,
+    env: &[(&str, String)],
+) -> Result<Result<f64, String>, Error> {
+    let mut words = shlex::split(cmd).ok_or_else(|| Error::bad_input(format!("cannot split `{cmd}` into words")))?;
+    if words.is_empty() {
+        return Err(Error::bad_input("an empty workload command"));
+    }
+    if Path::new(&words[0]).file_name() == artifact.file_name() {
+        words[0] = artifact.display().to_string();
+    }
+    let mut c = Command::new(&words[0]);
+    c.args(&words[1..])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let started = Instant::now();
+    let out = c.output().map_err(|e| Error::failed(format!("cannot run {}: {e}", words[0])))?;
+    let wall = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let tail = if last.is_empty() { String::new() } else { format!(": {last}") };
+        return Ok(Err(format!("`{cmd}` failed ({}){tail}", out.status)));
+    }
+    Ok(Ok(wall))
+}
