@@ -101,9 +101,10 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
         if let Some(t) = t {
             let _ = writeln!(
                 s,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#1f77b4"><title>{x}: {t:.2} s</title></circle>"##,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#1f77b4"><title>{x}: {}</title></circle>"##,
                 px(*x),
-                py(*t, tmax)
+                py(*t, tmax),
+                crate::report::time(*t)
             );
         }
         if let Some(z) = z {
