@@ -103,6 +103,12 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         return Err(Error::input(&shown, None, "a directory, not a profile")
             .with_hint("give a perf.data or callgrind.out file"));
     }
+    if !meta.is_file() {
+        // its kind is told from its first bytes and perf.data is read with
+        // seeks: a pipe would be consumed by the first look
+        return Err(Error::input(&shown, None, "a pipe or device, not a file: profiles are read from files")
+            .with_hint("save it to a file first, e.g. zstd -dc perf.data.zst > perf.data"));
+    }
     let mut head = [0u8; 64];
     let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::io(&shown, &e))?;
     let head = &head[..n];

@@ -517,3 +517,13 @@ fn ctrl_c_stops_the_program_and_reports_what_was_recorded() {
     let v = json_of(&o);
     assert!(v["header"]["total"].as_u64().is_some_and(|t| t > 100), "{v}");
 }
+
+/// A profile from a pipe is refused clearly (its kind is told from its first
+/// bytes, perf.data is read with seeks), not misread.
+#[test]
+fn a_profile_from_a_pipe_is_refused_clearly() {
+    let fifo = fastware_testkit::temp_dir("profile-fifo").join("p.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    expect_error(&["profile", s(&fifo)], 2, &["a pipe or device, not a file"]);
+}
