@@ -44,6 +44,12 @@ pub struct InlinedPlace {
     pub bytes: u64,
     /// The line of the call.
     pub call: Option<Location>,
+    /// The address ranges of its code.
+    pub ranges: Vec<(u64, u64)>,
+    /// How deep it is inlined: 1 when into an out-of-line function, 2 when
+    /// into code itself inlined there, … (its frame's place counted from
+    /// the outermost frame at its addresses).
+    pub depth: usize,
 }
 
 /// A function's name in DWARF.
@@ -108,6 +114,29 @@ impl Debug<'_> {
         self.context.find_location(address).ok().flatten().as_ref().and_then(location)
     }
 
+    /// The lines of one function's body that the code in `ranges` runs:
+    /// at each line-table row, the location of the frame `pick` chooses by
+    /// index (frames innermost first; a frame's location is the line being run in
+    /// that function), in the file most of them are in, as (file, first
+    /// line, last line).
+    pub fn body_lines(
+        &self,
+        ranges: &[(u64, u64)],
+        pick: impl Fn(&[Frame]) -> Option<usize>,
+    ) -> Option<(String, u32, u32)> {
+        let mut by_file: HashMap<String, (usize, u32, u32)> = HashMap::new();
+        for &(lo, hi) in ranges {
+            let Ok(iter) = self.context.find_location_range(lo, hi) else { continue };
+            for (address, _, _) in iter {
+                let frames = self.frames(address);
+                let Some(l) = pick(&frames).and_then(|i| frames.get(i)?.location.as_ref()) else { continue };
+                let e = by_file.entry(l.file.clone()).or_insert((0, u32::MAX, 0));
+                *e = (e.0 + 1, e.1.min(l.line), e.2.max(l.line));
+            }
+        }
+        by_file.into_iter().max_by_key(|(f, e)| (e.0, f.clone())).map(|(f, (_, lo, hi))| (f, lo, hi))
+    }
+
     /// Every `DW_TAG_inlined_subroutine` of the file.
     pub fn inlined_places(&self) -> Result<Vec<InlinedPlace>, gimli::Error> {
         let dwarf = &*self.dwarf;
@@ -162,11 +191,12 @@ impl Debug<'_> {
         let mut units = dwarf.units();
         while let Some(header) = units.next()? {
             let unit = dwarf.unit(header)?;
-            let mut stack: Vec<(isize, Option<DieName>)> = Vec::new();
+            // (depth, name, inlined)
+            let mut stack: Vec<(isize, Option<DieName>, bool)> = Vec::new();
             let mut entries = unit.entries();
             while let Some(e) = entries.next_dfs()? {
                 let depth = e.depth();
-                while stack.last().is_some_and(|(d, _)| *d >= depth) {
+                while stack.last().is_some_and(|(d, _, _)| *d >= depth) {
                     stack.pop();
                 }
                 match e.tag() {
@@ -177,25 +207,30 @@ impl Debug<'_> {
                                 .or_else(|| reference(&unit, e, gimli::DW_AT_specification))
                                 .and_then(|o| names.get(&o).cloned())
                         });
-                        stack.push((depth, own));
+                        stack.push((depth, own, false));
                     }
                     gimli::DW_TAG_inlined_subroutine => {
                         let name =
                             reference(&unit, e, gimli::DW_AT_abstract_origin).and_then(|o| names.get(&o).cloned());
-                        let parent = stack.iter().rev().find_map(|(_, n)| n.clone());
+                        let parent = stack.iter().rev().find_map(|(_, n, _)| n.clone());
+                        // inlined into the nearest subprogram, through the inlined entries after it
+                        let nesting = 1 + stack.iter().rev().take_while(|(_, _, inlined)| *inlined).count();
                         let (mut first, mut bytes) = (u64::MAX, 0u64);
+                        let mut spans = Vec::new();
                         let mut ranges = dwarf.die_ranges(&unit, e)?;
                         while let Some(r) = ranges.next()? {
                             if r.end > r.begin {
                                 first = first.min(r.begin);
                                 bytes += r.end - r.begin;
+                                spans.push((r.begin, r.end));
                             }
                         }
                         if let (Some(name), true) = (name.clone(), bytes > 0) {
                             let call = call_location(dwarf, &unit, e);
-                            out.push(InlinedPlace { name, parent, address: first, bytes, call });
+                            let (ranges, depth) = (spans, nesting);
+                            out.push(InlinedPlace { name, parent, address: first, bytes, call, ranges, depth });
                         }
-                        stack.push((depth, name));
+                        stack.push((depth, name, true));
                     }
                     _ => {}
                 }

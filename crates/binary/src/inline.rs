@@ -19,10 +19,27 @@ pub struct Candidate<'a> {
     /// Demangled, hash and generic arguments removed.
     pub key: String,
     pub copies: Vec<&'a Sym>,
-    pub places: Vec<InlinedPlace>,
+    pub places: Vec<Place>,
     /// True when some places matched only on the bare name DWARF gave
     /// (`debug = "line-tables-only"` has no paths).
     pub bare_names: bool,
+}
+
+/// A place a candidate was inlined.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub place: InlinedPlace,
+    /// Matched on a bare name that DWARF could not tell apart from another
+    /// function's of the same name.
+    pub uncertain: bool,
+}
+
+/// What DWARF says of a bare-named inlined place and a candidate's copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Identity {
+    Same,
+    Different,
+    Uncertain,
 }
 
 /// A call or tail jump that reaches a copy.
@@ -47,6 +64,8 @@ pub struct InlinedInto {
     pub bytes: u64,
     /// The lines of the calls that were inlined.
     pub calls: Vec<Location>,
+    /// Of `places`, those matched on a bare name only (see [`Place`]).
+    pub uncertain: u64,
 }
 
 /// The inlining verdict for one function.
@@ -79,8 +98,9 @@ impl Binary {
     /// DWARF's inlined places, one candidate per name.
     ///
     /// DWARF from `debug = "line-tables-only"` names functions without their
-    /// path; such a bare name joins a candidate with copies only when its
-    /// code comes from the same source file as the copies (checked with `debug`).
+    /// path; such a bare name joins a candidate with copies unless DWARF
+    /// shows it is another function (see [`identity`]), and is marked
+    /// uncertain when DWARF cannot tell.
     pub fn inline_candidates<'a>(
         &'a self,
         pattern: &Pattern,
@@ -96,8 +116,11 @@ impl Binary {
                 .copies
                 .push(f.sym);
         }
+        // for each bare name: whether its places are of several functions
+        let mut several: HashMap<String, bool> = HashMap::new();
         for p in places {
             let name = without_generics(&p.name.display);
+            let mut uncertain = false;
             let key = if p.name.qualified {
                 if !pattern.matches(&p.name.display) && !pattern.matches(&name) {
                     continue;
@@ -106,16 +129,33 @@ impl Binary {
             } else {
                 // a bare DWARF name joins the one candidate ending in it, or
                 // stands for the pattern that ends in it
-                let same: Vec<&String> = by_key.keys().filter(|k| last_segment(k) == name).collect();
+                let same: Vec<&String> = by_key
+                    .iter()
+                    .filter(|(k, c)| last_segment(k) == name && !c.copies.is_empty())
+                    .map(|(k, _)| k)
+                    .collect();
+                // several functions of this name: which is meant cannot be told
+                let mut ambiguous =
+                    || *several.entry(p.name.display.clone()).or_insert_with(|| functions(debug, places, &p.name) > 1);
                 match (same.as_slice(), pattern) {
-                    ([one], _) => {
-                        if !same_file(debug, p, &name, &by_key[*one].copies) {
-                            continue;
+                    ([one], _) => match identity(debug, p, &by_key[*one].copies) {
+                        Identity::Different => continue,
+                        Identity::Same => (*one).clone(),
+                        // never inlined into itself by a bare name alone
+                        Identity::Uncertain if within(p.address, &by_key[*one].copies) => continue,
+                        Identity::Uncertain => {
+                            uncertain = true;
+                            (*one).clone()
                         }
-                        (*one).clone()
+                    },
+                    (_, Pattern::Substring(text)) if last_segment(text) == name => {
+                        uncertain = ambiguous();
+                        text.clone()
                     }
-                    (_, Pattern::Substring(text)) if last_segment(text) == name => text.clone(),
-                    _ if pattern.matches(&name) => name,
+                    _ if pattern.matches(&name) => {
+                        uncertain = ambiguous();
+                        name
+                    }
                     _ => continue,
                 }
             };
@@ -126,7 +166,7 @@ impl Binary {
                 bare_names: false,
             });
             c.bare_names |= !p.name.qualified;
-            c.places.push(p.clone());
+            c.places.push(Place { place: p.clone(), uncertain });
         }
         by_key.into_values().collect()
     }
@@ -197,7 +237,7 @@ impl Binary {
         call_sites.sort_by_key(|s| s.address);
         // inlined places, grouped by the function whose code holds them
         let mut into: BTreeMap<String, InlinedInto> = BTreeMap::new();
-        for p in &c.places {
+        for Place { place: p, uncertain } in &c.places {
             let function = self.function_at(p.address).map_or_else(
                 || p.parent.as_ref().map_or_else(|| format!("{:#x}", p.address), |n| n.display.clone()),
                 |f| fastware_symbols::demangle(&f.raw),
@@ -207,8 +247,10 @@ impl Binary {
                 places: 0,
                 bytes: 0,
                 calls: Vec::new(),
+                uncertain: 0,
             });
             e.places += 1;
+            e.uncertain += u64::from(*uncertain);
             e.bytes += p.bytes;
             e.calls.extend(p.call.clone());
         }
@@ -256,20 +298,58 @@ impl Binary {
     }
 }
 
-/// Whether the code inlined at `p` (a function DWARF calls `name`) comes
-/// from the source file of `copies`; true when it cannot be told.
-fn same_file(debug: Option<&Debug>, p: &InlinedPlace, name: &str, copies: &[&Sym]) -> bool {
-    let Some(d) = debug else { return true };
-    let Some(copy) = copies.first() else { return true };
-    let Some(copy_file) = d.location(copy.address).map(|l| l.file) else { return true };
-    let frames = d.frames(p.address);
-    // the frame of the inlined function: its location is a line of its body
-    let file = frames
-        .iter()
-        .find(|f| f.function.as_deref().is_some_and(|n| without_generics(n) == name || last_segment(n) == name))
-        .and_then(|f| f.location.as_ref())
-        .map(|l| l.file.clone());
-    file.is_none_or(|f| f == copy_file)
+/// Source lines as (file, first, last).
+type Span = (String, u32, u32);
+
+fn overlaps(a: &Span, b: &Span) -> bool {
+    a.0 == b.0 && a.1 <= b.2 && b.1 <= a.2
+}
+
+/// The lines of its body that the code inlined at `p` runs (at each
+/// address, the line of its frame).
+fn place_span(d: &Debug, p: &InlinedPlace) -> Option<Span> {
+    d.body_lines(&p.ranges, |frames| frames.len().checked_sub(1 + p.depth))
+}
+
+/// Whether the code inlined at `p`, which DWARF names only by its last
+/// segment, is the function of `copies`. Debug info this thin gives no
+/// path and no declaration line, but its line table does: the lines of
+/// its body that the place runs and those a copy runs (at each address the
+/// outermost frame's line) are of one function when they overlap, of two
+/// when they do not (or are in different files).
+fn identity(debug: Option<&Debug>, p: &InlinedPlace, copies: &[&Sym]) -> Identity {
+    let Some(d) = debug else { return Identity::Uncertain };
+    let Some(theirs) = place_span(d, p) else { return Identity::Uncertain };
+    let spans: Vec<Option<Span>> =
+        copies.iter().map(|c| d.body_lines(&[(c.address, c.address + c.size)], |f| f.len().checked_sub(1))).collect();
+    if spans.iter().flatten().any(|s| overlaps(s, &theirs)) {
+        Identity::Same
+    } else if !spans.is_empty() && spans.iter().all(Option::is_some) {
+        Identity::Different
+    } else {
+        Identity::Uncertain
+    }
+}
+
+/// How many functions the places DWARF names `name` are of, told apart by
+/// their lines (as in [`identity`]); places without lines count as one.
+fn functions(debug: Option<&Debug>, places: &[InlinedPlace], name: &crate::debug::DieName) -> usize {
+    let Some(d) = debug else { return 1 };
+    let mut spans: Vec<Span> = places.iter().filter(|p| &p.name == name).filter_map(|p| place_span(d, p)).collect();
+    spans.sort();
+    let mut merged: Vec<Span> = Vec::new();
+    for s in spans {
+        match merged.last_mut() {
+            Some(m) if overlaps(m, &s) => m.2 = m.2.max(s.2),
+            _ => merged.push(s),
+        }
+    }
+    merged.len().max(1)
+}
+
+/// Whether `address` lies in one of `copies`.
+fn within(address: u64, copies: &[&Sym]) -> bool {
+    copies.iter().any(|c| (c.address..c.address + c.size).contains(&address))
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -304,12 +384,18 @@ fn summary(
         format!("called from {} {}", plural(sites.len(), "site", "sites"), callers_text(&callers))
     };
     let places: u64 = inlined.iter().map(|i| i.places).sum();
+    let uncertain: u64 = inlined.iter().map(|i| i.uncertain).sum();
     let inlined_bytes: u64 = inlined.iter().map(|i| i.bytes).sum();
     let into = format!(
-        "inlined into {} at {} ({})",
+        "inlined into {} at {} ({}){}",
         plural(inlined.len(), "function", "functions"),
         plural(places as usize, "place", "places"),
-        bytes(inlined_bytes)
+        bytes(inlined_bytes),
+        match uncertain {
+            0 => String::new(),
+            n if n == places => " — uncertain (bare names)".to_string(),
+            n => format!(" — {n} of them uncertain (bare names)"),
+        }
     );
     let kept = format!("{} ({})", plural(copies.len(), "copy", "copies"), bytes(copy_bytes));
     match (copies.is_empty(), inlined.is_empty()) {

@@ -41,6 +41,10 @@ pub struct InlinedIntoRow {
     pub places: u64,
     pub bytes: u64,
     pub calls: Vec<Line>,
+    /// Of `places`, those matched on a bare DWARF name that another
+    /// function of that name shares (which of them is meant cannot be told).
+    #[serde(default)]
+    pub uncertain: u64,
 }
 
 /// `fastware inline` (schema `fastware/inline/1`).
@@ -103,6 +107,7 @@ impl InlineReport {
                     places: i.places,
                     bytes: i.bytes,
                     calls: i.calls.iter().map(|l| Line { file: l.file.clone(), line: l.line }).collect(),
+                    uncertain: i.uncertain,
                 })
                 .collect(),
             top,
@@ -164,10 +169,15 @@ impl Render for InlineReport {
                     i.calls.iter().map(|l| format!("{}:{}", short_path(&l.file), l.line)).collect();
                 calls.sort();
                 calls.dedup();
+                let function = match i.uncertain {
+                    0 => i.function.clone(),
+                    n if n == i.places => format!("{} (uncertain: bare names)", i.function),
+                    n => format!("{} ({n} uncertain: bare names)", i.function),
+                };
                 t.row(vec![
                     cells::count(i.places),
                     cells::bytes(i.bytes),
-                    cells::text(&i.function),
+                    cells::text(&function),
                     cells::text(&calls.join(", ")),
                 ]);
             }

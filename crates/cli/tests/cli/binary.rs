@@ -253,6 +253,40 @@ fn inline_verdicts_are_what_the_source_dictates() {
     assert!(sites.iter().all(|c| c["caller"] == "inliner::main"), "{v}");
 }
 
+/// Four methods named `from_args` in one source file, three inlined into
+/// the fourth: `line-tables-only` DWARF names each only `from_args`.
+#[test]
+fn same_named_methods_are_never_inlined_into_themselves() {
+    let bin = bin_a();
+    // #[inline(never)] and called only from main: never inlined, not "into itself at 3 places"
+    let v = json(&run(&["inline", "inliner::args::Config::from_args", "--file", s(&bin), "--format", "json"]));
+    assert_eq!(v["copies"].as_array().expect("copies").len(), 1, "{v}");
+    assert_eq!(v["inlined_places"], 0, "{v}");
+    assert!(v["summary"].as_str().expect("summary").contains("not inlined"), "{v}");
+    // which of the three places is Width's the bare names cannot tell: all uncertain
+    let v = json(&run(&["inline", "Width::from_args", "--file", s(&bin), "--format", "json"]));
+    let into = v["inlined_into"].as_array().expect("into");
+    assert_eq!(into.len(), 1, "{v}");
+    assert_eq!(into[0]["function"], "inliner::args::Config::from_args");
+    assert_eq!((into[0]["places"].as_u64(), into[0]["uncertain"].as_u64()), (Some(3), Some(3)), "{v}");
+    assert!(v["summary"].as_str().expect("summary").contains("uncertain (bare names)"), "{v}");
+    // one function of its name: certain
+    let v = json(&run(&["inline", "inliner::always_inlined", "--file", s(&bin), "--format", "json"]));
+    let uncertain: u64 =
+        v["inlined_into"].as_array().expect("into").iter().map(|i| i["uncertain"].as_u64().expect("n")).sum();
+    assert_eq!(uncertain, 0, "{v}");
+    // full debug info names each: Width's one place, in Config::from_args
+    let full = build(&[], "-Cdebuginfo=2").join("inliner");
+    let v = json(&run(&["inline", "inliner::args::Width::from_args", "--file", s(&full), "--format", "json"]));
+    let into = v["inlined_into"].as_array().expect("into");
+    assert_eq!(into.len(), 1, "{v}");
+    assert_eq!(
+        (into[0]["function"].as_str(), into[0]["places"].as_u64()),
+        (Some("inliner::args::Config::from_args"), Some(1))
+    );
+    assert_eq!(v["bare_dwarf_names"], false, "{v}");
+}
+
 #[test]
 fn the_seed_case_one_attribute_apart() {
     let (a, b) = (bin_a(), bin_b());
