@@ -4,8 +4,9 @@
 # fixtures and small files the tools write here, and prints per target the
 # executions, the corpus it grew to and the crashes found.
 #
-#   bench/fuzz.sh              # FUZZ_SECONDS per target (default 60); needs cargo-fuzz
-#                              # (cargo install cargo-fuzz), and perf/valgrind for seeds
+#   bench/fuzz.sh [TARGET…]    # FUZZ_SECONDS per target (default 60), or FUZZ_RUNS
+#                              # executions each; needs cargo-fuzz (cargo install
+#                              # cargo-fuzz), and perf/valgrind for some seeds
 #
 # Stable Rust with RUSTC_BOOTSTRAP=1 and no sanitizer (`-s none`: rustup's
 # stable toolchain has no ASan runtime); panics, aborts and stack overflows
@@ -13,6 +14,10 @@
 # ordinary `cargo test`.
 source "$(dirname "$0")/common.sh"
 secs=${FUZZ_SECONDS:-60}
+limit="-max_total_time=$secs"
+[ -n "${FUZZ_RUNS:-}" ] && limit="-runs=$FUZZ_RUNS"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(trace selfprof binary bench profile heap)
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is not installed: cargo install cargo-fuzz"; exit 1; }
 corpus="$root/fuzz/corpus"
 seed() { # target, files…
@@ -21,31 +26,55 @@ seed() { # target, files…
     for f in "$@"; do [ -f "$f" ] && cp "$f" "$corpus/$t/" || true; done
 }
 fx="$root/tests/fixtures"
-seed trace "$fx"/traces/tracee/*
-zstd -dc "$fx/traces/tracee/tracee_app.llvm_timings.json.zst" 2>/dev/null > "$work/app.llvm_timings.json" && gzip -kf "$work/app.llvm_timings.json" && seed trace "$work/app.llvm_timings.json" "$work/app.llvm_timings.json.gz"
-seed selfprof "$fx"/profiles/*.mm_profdata
+seed trace "$fx"/traces/tracee/tracee_types.llvm_timings.json.zst
+zstd -dc "$fx/traces/tracee/tracee_types.llvm_timings.json.zst" 2>/dev/null > "$work/types.llvm_timings.json" && gzip -kf "$work/types.llvm_timings.json" && seed trace "$work/types.llvm_timings.json" "$work/types.llvm_timings.json.gz"
 seed bench "$fx"/bench/*.txt "$fx"/bench/*.json "$fx"/results/bench-results.json
 seed heap "$fx"/heap/*.json
-# small real binaries and profiles of the inliner fixture
-(cd "$fx/inliner" && cargo build -q --release --target-dir "$work/fuzz-inliner")
-inliner="$work/fuzz-inliner/release/inliner"
-seed binary "$inliner" "$work/fuzz-inliner/release/libinliner.rlib"
+# small real binaries and profiles, made here: a tiny Rust library (object
+# file, rlib, self-profile) and a tiny C program (ELF with DWARF, its
+# callgrind.out, DHAT and perf.data). Seeds are kept small (under 256 KB)
+# so each execution is short; the big fixtures are for the tests.
+mkdir -p "$work/fuzz-seeds" && cd "$work/fuzz-seeds"
+cat > tiny.rs <<'RS'
+pub fn f(x: u32) -> u32 { (0..x).map(|i| i.wrapping_mul(3)).fold(0, u32::wrapping_add) }
+#[inline(never)]
+pub fn g(v: &[u8]) -> usize { v.iter().filter(|b| **b > 3).count() + f(v.len() as u32) as usize }
+RS
+rustc --crate-type=rlib -O -g --emit=obj,link tiny.rs -o libtiny.rlib 2>/dev/null
+rm -rf sp && RUSTC_BOOTSTRAP=1 rustc --crate-type=lib -Zself-profile=sp -Zself-profile-events=none tiny.rs --out-dir sp 2>/dev/null
+cat > tiny.c <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+static inline long sq(long x) { return x * x; }
+long work(long n) { long s = 0; for (long i = 0; i < n; i++) s += sq(i) % 7; return s; }
+int main(int c, char **v) { char *p = malloc(64); printf("%ld\n", work(c * 20000000L) + (p != 0)); free(p); return 0; }
+C
+cc -g -O1 tiny.c -o tiny
+seed binary libtiny.o libtiny.rlib tiny
+seed selfprof sp/*.mm_profdata
 if command -v valgrind >/dev/null; then
-    valgrind -q --tool=callgrind --dump-instr=yes --callgrind-out-file="$work/inliner.callgrind" "$inliner" >/dev/null
-    seed profile "$work/inliner.callgrind"
+    valgrind -q --tool=callgrind --toggle-collect=main --callgrind-out-file=tiny.callgrind ./tiny >/dev/null
+    valgrind -q --tool=dhat --dhat-out-file=tiny.dhat.json ./tiny >/dev/null
+    seed profile tiny.callgrind
+    seed heap tiny.dhat.json
 fi
-if perf record -q -e cpu-clock -F 99 -g -o "$work/inliner.perf.data" -- "$inliner" >/dev/null 2>&1; then
-    seed profile "$work/inliner.perf.data"
+if perf record -q -e cpu-clock -F 999 -g -o tiny.perf.data -- ./tiny >/dev/null 2>&1; then
+    seed profile tiny.perf.data
 fi
+cd "$root"
+# only small seeds
+find "$corpus" -type f -size +256k -delete
 
-echo "== machine: $(nproc) cores, $(rustc --version), $secs s per target"
-printf "%-10s %14s %8s %8s\n" target executions corpus crashes
+echo "== machine: $(nproc) cores, $(rustc --version), ${FUZZ_RUNS:+$FUZZ_RUNS executions}${FUZZ_RUNS:-$secs s} per target"
+printf "%-10s %14s %8s %8s %8s\n" target executions seconds corpus crashes
 cd "$root/fuzz"
-for t in trace selfprof binary bench profile heap; do
+RUSTC_BOOTSTRAP=1 cargo fuzz build -s none >/dev/null 2>&1
+for t in "${targets[@]}"; do
     log="$work/fuzz-$t.log"
+    start=$(date +%s)
     RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$t" "corpus/$t" -- \
-        -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 -max_len=1048576 >"$log" 2>&1 || true
+        "$limit" -print_final_stats=1 -rss_limit_mb=4096 -max_len=262144 -timeout=10 >"$log" 2>&1 || true
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     crashes=$(ls artifacts/"$t"/ 2>/dev/null | grep -c '^crash-\|^oom-\|^timeout-' || true)
-    printf "%-10s %14s %8s %8s\n" "$t" "${execs:-?}" "$(ls "corpus/$t" | wc -l)" "$crashes"
+    printf "%-10s %14s %8s %8s %8s\n" "$t" "${execs:-?}" "$(($(date +%s) - start))" "$(ls "corpus/$t" | wc -l)" "$crashes"
 done

@@ -208,7 +208,10 @@ impl Binary {
                         .into(),
                 ));
             }
-            let file = object::File::parse(data).map_err(|e| bad(object_error(&e, data.len())))?;
+            let file = object::File::parse(data).map_err(|e| {
+                let (offset, what) = header_damage(data).unwrap_or((None, object_error(&e, data.len())));
+                Error::input(&shown, offset, what)
+            })?;
             b.set_arch(&file, &shown)?;
             match file.kind() {
                 object::ObjectKind::Relocatable => {
@@ -260,7 +263,7 @@ impl Binary {
                 self.debug_sections.insert(name.clone(), bytes.into_owned());
             }
             let data = if is_code || is_got(&name) || s.kind() == SectionKind::ReadOnlyData {
-                s.data().map_err(|e| truncated(shown, &name, &e))?.to_vec()
+                s.data().map_err(|e| truncated(shown, &name, s.file_range().map(|r| r.0), &e))?.to_vec()
             } else {
                 Vec::new()
             };
@@ -585,6 +588,51 @@ fn object_error(e: &object::Error, len: usize) -> String {
     }
 }
 
-fn truncated(shown: &str, section: &str, e: &object::Error) -> Error {
-    Error::input(shown, None, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
+fn truncated(shown: &str, section: &str, offset: Option<u64>, e: &object::Error) -> Error {
+    Error::input(shown, offset, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
+}
+
+/// Where an ELF file's header is damaged, as the byte of the field at
+/// fault and what is wrong; the `object` crate's errors name no place.
+/// Checks the header's size and its two header tables against the file.
+fn header_damage(data: &[u8]) -> Option<(Option<u64>, String)> {
+    let wide = match data.get(4)? {
+        1 => false,
+        2 => true,
+        c => return Some((Some(4), format!("damaged ELF header: class {c} is neither 32- nor 64-bit"))),
+    };
+    let big = match data.get(5)? {
+        1 => false,
+        2 => true,
+        e => {
+            return Some((Some(5), format!("damaged ELF header: data encoding {e} is neither little- nor big-endian")))
+        }
+    };
+    let len = data.len() as u64;
+    let header = if wide { 64 } else { 52 };
+    if len < header {
+        return Some((Some(len), format!("truncated ELF file: {len} bytes, shorter than its {header}-byte header")));
+    }
+    let int = |at: usize, n: usize| -> u64 {
+        let b = &data[at..at + n];
+        let add = |v: u64, x: &u8| (v << 8) | u64::from(*x);
+        if big {
+            b.iter().fold(0, add)
+        } else {
+            b.iter().rev().fold(0, add)
+        }
+    };
+    // (field, offset field, entry size field, count field) as ELF places them
+    let (word, ph, sh) = if wide { (8, (32, 54, 56), (40, 58, 60)) } else { (4, (28, 42, 44), (32, 46, 48)) };
+    for (table, (off, size, count)) in [("program header", ph), ("section header", sh)] {
+        let (at, entry, n) = (int(off, word), int(size, 2), int(count, 2));
+        let end = at.checked_add(entry * n);
+        if n > 0 && end.is_none_or(|e| e > len) {
+            let what = format!(
+                "damaged or truncated ELF file: its {table} table ({n} entries of {entry} bytes at byte {at}) runs past the end of the {len}-byte file"
+            );
+            return Some((Some(off as u64), what));
+        }
+    }
+    None
 }

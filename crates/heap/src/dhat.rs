@@ -8,6 +8,8 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use fastware_report::Error;
+
 #[derive(Debug, Deserialize)]
 pub struct DhatFile<'a> {
     #[serde(rename = "dhatFileVersion")]
@@ -90,30 +92,26 @@ pub fn looks_like(text: &[u8]) -> bool {
     head.windows(17).any(|w| w == b"\"dhatFileVersion\"")
 }
 
-/// Parses the text; errors are messages for the user.
-pub fn parse(text: &str) -> Result<DhatFile<'_>, String> {
-    let f: DhatFile = serde_json::from_str(text).map_err(|e| {
-        if e.is_eof() {
-            format!("truncated DHAT file: {e}")
-        } else {
-            format!("not a DHAT file fastware can read: {e}")
-        }
-    })?;
+/// Parses the text of `path`; errors are for the user, with the byte.
+pub fn parse<'a>(text: &'a str, path: &str) -> Result<DhatFile<'a>, Error> {
+    let f: DhatFile = serde_json::from_str(text)
+        .map_err(|e| fastware_report::json::parse_error(path, text, &e, "not a DHAT file fastware can read"))?;
+    let fail = |m: String| Error::input(path, None, m);
     if f.version != 2 {
-        return Err(format!(
+        return Err(fail(format!(
             "dhatFileVersion {}: fastware reads version 2 (valgrind 3.15 and later, the dhat crate)",
             f.version
-        ));
+        )));
     }
     if !matches!(&*f.mode, "heap" | "copy" | "ad-hoc" | "rust-heap" | "rust-ad-hoc") {
-        return Err(format!(
+        return Err(fail(format!(
             "unknown DHAT mode `{}` (heap, copy and ad-hoc, and the dhat crate's rust-heap and rust-ad-hoc, are known)",
             f.mode
-        ));
+        )));
     }
     let n = f.ftbl.len() as u64;
     if let Some(bad) = f.pps.iter().flat_map(|p| p.fs.iter()).find(|&&i| u64::from(i) >= n) {
-        return Err(format!("a program point names frame {bad}, but the frame table has {n}"));
+        return Err(fail(format!("a program point names frame {bad}, but the frame table has {n}")));
     }
     Ok(f)
 }

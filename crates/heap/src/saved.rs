@@ -50,9 +50,8 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| Error::input(&shown, Some(e.valid_up_to() as u64), "not a heap profile: not UTF-8 text"))?;
     if crate::dhat::looks_like(text.as_bytes()) {
-        let f = crate::dhat::parse(text).map_err(|m| {
-            Error::input(&shown, None, m).with_hint("give a file valgrind --tool=dhat or the dhat crate wrote")
-        })?;
+        let f = crate::dhat::parse(text, &shown)
+            .map_err(|e| e.with_hint("give a file valgrind --tool=dhat or the dhat crate wrote"))?;
         return Ok(HeapProfile::from_dhat(f));
     }
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {

@@ -72,12 +72,34 @@ pub fn write<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Resul
     writeln!(out)
 }
 
+/// A JSON parse error as fastware reports bad input: serde's message
+/// without its "at line L column C", the place as a byte offset of `text`
+/// (`what` leads the message: "not criterion's JSON").
+pub fn parse_error(path: &str, text: &str, e: &serde_json::Error, what: &str) -> Error {
+    let message = e.to_string();
+    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+    if e.is_eof() {
+        return Error::input(path, Some(text.len() as u64), format!("{what} (truncated): {message}"));
+    }
+    Error::input(path, byte_of(text, e.line(), e.column()), format!("{what}: {message}"))
+}
+
+/// The byte offset of a 1-based line and column (serde_json's; a column
+/// of 0 is the line's start).
+fn byte_of(text: &str, line: usize, column: usize) -> Option<u64> {
+    if line == 0 {
+        return None;
+    }
+    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    Some(start.saturating_add(column.saturating_sub(1)).min(text.len()) as u64)
+}
+
 /// Reads back a result saved by [`write`], checking that its `schema` is
 /// `expected` (a result of another kind, or of a later version, is refused
 /// with a clear message).
 pub fn read<T: for<'de> Deserialize<'de>>(text: &str, expected: &str, path: &str) -> Result<T, Error> {
     let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Error::input(path, None, format!("not a fastware result: {e}")))?;
+        serde_json::from_str(text).map_err(|e| parse_error(path, text, &e, "not a fastware result"))?;
     let schema = v.get("schema").and_then(|s| s.as_str()).unwrap_or_default();
     if schema != expected {
         let (kind, version) = expected.rsplit_once('/').unwrap_or((expected, ""));
@@ -105,6 +127,19 @@ mod tests {
         assert_eq!(back, Micros(1_500));
         assert_eq!(share(1.0, 3.0), Some(0.3333));
         assert_eq!(share(1.0, 0.0), None);
+    }
+
+    #[test]
+    fn parse_errors_name_the_byte() {
+        let text = "{\n  \"a\": 1,\n  \"b\" 2\n}";
+        let e = serde_json::from_str::<serde_json::Value>(text).expect_err("bad");
+        let err = parse_error("f.json", text, &e, "not JSON");
+        // the byte serde stopped at: the `2` after "b" on the third line
+        assert_eq!(err.offset, Some(text.find(" 2").expect("two") as u64 + 1), "{err}");
+        assert_eq!(err.message, "not JSON: expected `:`");
+        let e = serde_json::from_str::<serde_json::Value>("[1, 2").expect_err("eof");
+        let err = parse_error("f.json", "[1, 2", &e, "not JSON");
+        assert_eq!((err.offset, err.message.as_str()), (Some(5), "not JSON (truncated): EOF while parsing a list"));
     }
 
     #[test]

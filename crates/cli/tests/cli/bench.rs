@@ -204,6 +204,23 @@ fn fail_on_regression_and_bad_inputs() {
     bad(&["bench", "compare", "Cargo.toml", &b], "no benchmark results recognised");
     bad(&["bench", "compare", "no-such-results", &b], "no such file");
     bad(&["bench", "compare", &b, &s, "--noise", "lots"], "--noise");
+    // a damaged criterion file: the file and the byte serde stopped at
+    let crit = dir.join("criterion");
+    let from = Path::new(&data("criterion")).join("checksum_4k");
+    let base = crit.join("checksum_4k/base");
+    std::fs::create_dir_all(&base).expect("mkdir");
+    for f in ["benchmark.json", "sample.json", "tukey.json"] {
+        if from.join("base").join(f).is_file() {
+            std::fs::copy(from.join("base").join(f), base.join(f)).expect("copy");
+        }
+    }
+    let estimates = std::fs::read_to_string(from.join("base/estimates.json")).expect("estimates");
+    let cut = estimates.find(',').expect("a comma");
+    // a stray byte where a `,` belongs (the file is one line: its byte is its column)
+    assert!(!estimates.trim_end().contains('\n'));
+    std::fs::write(base.join("estimates.json"), format!("{}@{}", &estimates[..cut], &estimates[cut..])).expect("write");
+    let spec = format!("{}@base", crit.display());
+    bad(&["bench", "compare", &spec, &spec], &format!("estimates.json:{cut})"));
     bad(
         &["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt"), "--input-format", "hyperfine"],
         "not JSON",

@@ -481,6 +481,20 @@ fn bad_files_and_patterns() {
     std::fs::write(&truncated, &data[..data.len() / 3]).expect("write");
     let e = error_of(&run(&["asm", "cast", "--file", s(&truncated)]), 2, &[]);
     assert!(e.contains("truncated"), "{e}");
+    // the place: the header's section-table offset field (byte 40 of an ELF64
+    // header), and the table's offset as readelf reads it
+    assert!(e.contains(&format!("{}:40)", s(&truncated))), "{e}");
+    if tool("readelf").is_some() {
+        let h = String::from_utf8_lossy(&Command::new("readelf").arg("-h").arg(&bin).output().expect("readelf").stdout)
+            .into_owned();
+        let at = h.lines().find(|l| l.contains("Start of section headers")).expect("readelf -h");
+        let at = at.split(':').nth(1).and_then(|v| v.split_whitespace().next()).expect("offset");
+        assert!(e.contains(&format!("at byte {at})")), "{e} / readelf: {at}");
+    }
+    let short = dir.join("short");
+    std::fs::write(&short, &data[..40]).expect("write");
+    let e = error_of(&run(&["size", "--file", s(&short)]), 2, &[]);
+    assert!(e.contains("40 bytes, shorter than its 64-byte header") && e.contains("short:40)"), "{e}");
     let empty = dir.join("empty");
     std::fs::write(&empty, b"").expect("write");
     assert!(error_of(&run(&["size", "--file", s(&empty)]), 2, &[]).contains("empty file"));
