@@ -95,12 +95,16 @@ fn default_baseline(dir: &Path) -> Option<String> {
 
 /// Reads one side of a comparison: a file, `DIR[@BASELINE]`, or a name in
 /// `store` (the project's, when there is one).
-pub fn read_side(arg: &str, force: Option<Format>, store: Option<&Store>) -> Result<Results, Error> {
+pub fn read_side(arg: &std::ffi::OsStr, force: Option<Format>, store: Option<&Store>) -> Result<Results, Error> {
     let p = Path::new(arg);
     if p.exists() {
         let baseline = if p.is_dir() { default_baseline(p) } else { None };
         return crate::input::read(p, baseline.as_deref(), force);
     }
+    // names and DIR@BASELINE are text; other bytes can only be a path
+    let Some(arg) = arg.to_str() else {
+        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+    };
     if let Some((dir, baseline)) = arg.rsplit_once('@') {
         if Path::new(dir).is_dir() {
             return crate::input::read(Path::new(dir), Some(baseline), force);

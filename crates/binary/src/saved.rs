@@ -1,6 +1,7 @@
 //! Builds kept by name (`fastware diff --save NAME`), in
 //! `<target-dir>/fastware/binaries/`, to compare a later build with.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,8 @@ impl SavedBuilds {
         Ok(dest)
     }
 
-    /// A file path, or the name of a build saved here.
-    pub fn resolve(store: Option<&SavedBuilds>, text: &str) -> Option<PathBuf> {
+    /// A file path (any bytes the system allows), or the name of a build saved here.
+    pub fn resolve(store: Option<&SavedBuilds>, text: &OsStr) -> Option<PathBuf> {
         let p = Path::new(text);
         // a path that exists is the user's file, of whatever kind: opening it says what is wrong
         if p.exists() {
@@ -43,8 +44,8 @@ impl SavedBuilds {
     }
 
     /// The error for a name that is neither a file nor a saved build.
-    pub fn not_found(text: &str) -> Error {
-        Error::bad_input(format!("{text}: no such file, and no build saved under that name"))
+    pub fn not_found(text: &OsStr) -> Error {
+        Error::bad_input(format!("{}: no such file, and no build saved under that name", Path::new(text).display()))
             .with_hint("save one with `fastware diff --save NAME`, or give a file")
     }
 }

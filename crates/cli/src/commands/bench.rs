@@ -62,10 +62,10 @@ Examples:
 pub struct CompareArgs {
     /// The results before
     #[arg(value_name = "BASE")]
-    base: String,
+    base: std::ffi::OsString,
     /// The results after
     #[arg(value_name = "NEW")]
-    new: String,
+    new: std::ffi::OsString,
     /// Confidence level of intervals and tests, between 0.5 and 1
     #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = fastware_report::parse::confidence)]
     confidence: f64,

@@ -51,7 +51,7 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     let project = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
     let store = Store::new(&project.target_dir);
     // what to compare with is read before the benchmarks run, not after
-    let base = a.compare.as_deref().map(|name| read_side(name, None, Some(&store))).transpose()?;
+    let base = a.compare.as_deref().map(|name| read_side(name.as_ref(), None, Some(&store))).transpose()?;
     let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
     if !run.success {
         return Err(Error::failed("cargo bench failed (its errors are above)"));

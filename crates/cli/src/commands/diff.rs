@@ -2,6 +2,7 @@
 //! changed — or one function's instructions side by side, normalised so
 //! that only real changes (a call that appeared, a loop that changed) show.
 
+use std::ffi::OsString;
 use std::io::Write;
 
 use clap::Args;
@@ -32,11 +33,11 @@ without hash; instructions are compared with addresses, hashes and local labels 
 pub struct DiffCmd {
     /// The old build: a file, or a name saved with --save
     #[arg(value_name = "OLD")]
-    old: Option<String>,
+    old: Option<OsString>,
     /// The new build (a file or saved name) [default: the artifact cargo builds now]; when it is
     /// neither, it is taken as PATTERN
     #[arg(value_name = "NEW")]
-    new: Option<String>,
+    new: Option<OsString>,
     /// Part of a function's demangled name: compare that function's instructions
     #[arg(value_name = "PATTERN")]
     pattern: Option<String>,
@@ -75,7 +76,10 @@ pub fn run(a: DiffCmd, out: &mut dyn Write) -> CmdResult {
     let (new_path, pat) = match (&a.new, &a.pattern) {
         (Some(n), p) => match SavedBuilds::resolve(saved.as_ref(), n) {
             Some(path) => (Some(path), p.clone()),
-            None if p.is_none() => (None, Some(n.clone())),
+            None if p.is_none() => match n.to_str() {
+                Some(text) => (None, Some(text.to_string())),
+                None => return Err(SavedBuilds::not_found(n)),
+            },
             None => return Err(SavedBuilds::not_found(n)),
         },
         (None, p) => (None, p.clone()),

@@ -33,7 +33,7 @@ pub struct SizeCmd {
     by: SizeBy,
     /// Compare with another build: a file, or a name saved with `fastware diff --save`
     #[arg(long, value_name = "OTHER")]
-    diff: Option<String>,
+    diff: Option<std::ffi::OsString>,
     /// Keep rows whose name matches this regex
     #[arg(long, value_name = "REGEX", value_parser = fastware_report::parse::regex)]
     filter: Option<Regex>,

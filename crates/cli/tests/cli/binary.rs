@@ -565,3 +565,32 @@ fn wrong_kinds_of_paths_are_named() {
     let o = run(&["diff", "/dev/null", "x"]);
     assert!(stderr(&o).contains("empty file") && !stderr(&o).contains("no such file"), "{}", stderr(&o));
 }
+
+/// A path that is not UTF-8 is still a path: every command that takes a
+/// file reads it (`diff`, `size --diff` and `bench compare` once refused it).
+#[test]
+fn paths_that_are_not_utf8_are_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = fastware_testkit::temp_dir("binary-bytes").join(std::ffi::OsStr::from_bytes(b"build-\xff"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let bin = dir.join("inliner");
+    std::fs::copy(bin_a(), &bin).expect("copy");
+    let b = bin.as_os_str();
+    for args in [
+        vec!["size".as_ref(), "--file".as_ref(), b],
+        vec!["size".as_ref(), "--diff".as_ref(), b, "--file".as_ref(), b],
+        vec!["diff".as_ref(), b, b],
+    ] {
+        let o = fastware().args(&args).output().expect("run");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    }
+    let libtest = fastware_testkit::fixture("bench").join("libtest");
+    let (base, slow) = (dir.join("base.txt"), dir.join("slow.txt"));
+    std::fs::copy(libtest.join("base.txt"), &base).expect("copy");
+    std::fs::copy(libtest.join("slow.txt"), &slow).expect("copy");
+    let o = fastware().args(["bench", "compare"]).arg(&base).arg(&slow).output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // a missing one is named, bytes shown as the system shows them
+    let o = fastware().args(["bench", "compare"]).arg(dir.join("nope.txt")).arg(&slow).output().expect("run");
+    run_error(&o, 2, "nope.txt: no such file");
+}
