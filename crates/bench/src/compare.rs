@@ -164,7 +164,7 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
     } else {
         (stats::mean(sb), stats::mean(sn), stats::welch(sb, sn).map(Test::Welch))
     };
-    let ci = stats::bootstrap_ratio(sb, sn, o.median, o.confidence, o.resamples, o.seed);
+    let ci = stats::ratio_interval(sb, sn, o.median, o.confidence, o.resamples, o.seed);
     let change = new / base - 1.0;
     let alpha = 1.0 - o.confidence;
     let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;

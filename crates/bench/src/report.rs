@@ -206,7 +206,7 @@ impl Render for ComparisonReport {
         out.line(format_args!("new:  {}", side(&self.new)))?;
         let basis = if self.benchmarks.iter().all(|r| r.basis == "samples") {
             format!(
-                "from the samples: bootstrap {:.0}% CI of new/base and {}; under {:.0}% is no change",
+                "from the samples: {:.0}% CI of new/base (bootstrap; normal from 10,000 samples) and {}; under {:.0}% is no change",
                 self.confidence * 100.0,
                 if self.median { "the Mann–Whitney U test" } else { "Welch's t-test" },
                 self.noise * 100.0
