@@ -233,7 +233,7 @@ impl Binary {
                 }
             }
         }
-        b.finish();
+        b.finish().map_err(bad)?;
         Ok(b)
     }
 
@@ -421,7 +421,22 @@ impl Binary {
     }
 
     /// Sorts symbols, picks one function per address.
-    fn finish(&mut self) {
+    fn finish(&mut self) -> Result<(), String> {
+        // a symbol reaching past the end of its section is a damaged symbol table
+        // (sizes are printed and summed; 2^64 − 1 is not a size)
+        for s in &self.symbols {
+            let Some(sec) = s.section.and_then(|i| self.sections.get(i)) else { continue };
+            let end = sec.address.saturating_add(sec.size);
+            if s.address >= sec.address && s.address < end && s.address.checked_add(s.size).is_none_or(|e| e > end) {
+                return Err(format!(
+                    "damaged symbol table: `{}` claims {} bytes, past the end of its section {} ({} bytes)",
+                    fastware_symbols::demangle(&s.raw),
+                    s.size,
+                    sec.name,
+                    sec.size
+                ));
+            }
+        }
         self.symbols.sort_by(|a, b| {
             a.address.cmp(&b.address).then(b.is_function.cmp(&a.is_function)).then(b.global.cmp(&a.global))
         });
@@ -441,6 +456,7 @@ impl Binary {
             last = Some(s.address);
             self.functions.push(i);
         }
+        Ok(())
     }
 
     /// The bytes of `len` bytes at `address`, when they are in a section with data.

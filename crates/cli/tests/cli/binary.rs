@@ -491,6 +491,27 @@ fn bad_files_and_patterns() {
         let at = at.split(':').nth(1).and_then(|v| v.split_whitespace().next()).expect("offset");
         assert!(e.contains(&format!("at byte {at})")), "{e} / readelf: {at}");
     }
+    // a symbol whose size is 2^64 − 1 (its st_size field set, found with readelf): damaged, not 17 TiB
+    if tool("readelf").is_some() {
+        let text = |args: &[&str]| {
+            String::from_utf8_lossy(&Command::new("readelf").args(args).arg(&bin).output().expect("readelf").stdout)
+                .into_owned()
+        };
+        let sections = text(&["-SW"]);
+        let symtab = sections.lines().find(|l| l.contains(" .symtab ")).expect(".symtab");
+        let fields: Vec<&str> = symtab.split(']').nth(1).expect("row").split_whitespace().collect();
+        let offset = u64::from_str_radix(fields[3], 16).expect("offset");
+        let symbols = text(&["-sW"]);
+        let row = symbols.lines().find(|l| l.contains("8caller_a")).expect("caller_a in .symtab");
+        let index: u64 = row.trim().split(':').next().expect("Num").trim().parse().expect("index");
+        let mut damaged = data.clone();
+        let at = (offset + index * 24 + 16) as usize;
+        damaged[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+        let file = dir.join("huge-symbol");
+        std::fs::write(&file, &damaged).expect("write");
+        let e = error_of(&run(&["size", "--file", s(&file)]), 2, &[]);
+        assert!(e.contains("damaged symbol table: `inliner::caller_a` claims 18446744073709551615 bytes"), "{e}");
+    }
     let short = dir.join("short");
     std::fs::write(&short, &data[..40]).expect("write");
     let e = error_of(&run(&["size", "--file", s(&short)]), 2, &[]);
