@@ -573,7 +573,8 @@ fn defined(sym: &object::Symbol, section: impl Fn(object::SectionIndex) -> Optio
     }
     Some(Sym {
         raw: raw.to_string(),
-        address: base + sym.address(),
+        // an address past 2^64 cannot be: a damaged symbol, left out
+        address: base.checked_add(sym.address())?,
         size: sym.size(),
         is_function: sym.kind() == SymbolKind::Text,
         global: sym.is_global(),

@@ -9,3 +9,11 @@ fn overflowing_section_sizes_in_an_rlib() {
     let r = std::panic::catch_unwind(|| fastware_binary::Binary::parse(&path, &data).map(|b| b.debug().is_ok()));
     assert!(r.is_ok(), "Binary::parse panicked");
 }
+
+#[test]
+fn a_symbol_address_past_two_to_the_64() {
+    let path = fastware_testkit::fixture("fuzz").join("binary-a80c6d4d");
+    let data = std::fs::read(&path).expect("fixture");
+    let r = std::panic::catch_unwind(|| fastware_binary::Binary::parse(&path, &data).map(|b| b.debug().is_ok()));
+    assert!(r.is_ok(), "Binary::parse panicked");
+}

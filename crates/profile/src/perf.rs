@@ -128,8 +128,9 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 }
 
 /// Reads `path`, a `perf.data` file.
-/// Checks what linux-perf-data would trust: the feature sections lie
-/// inside the file, and the event description section's entry count fits
+/// Checks what linux-perf-data would trust: the header's sections, each
+/// attribute's event ids and the feature sections lie inside the file, and
+/// the event description section's entry count fits
 /// its size (a damaged count made it reserve terabytes and abort; found by
 /// fuzzing). The layout is perf's `perf_file_header`: magic, size,
 /// attr_size, attrs/data/event_types as (offset, size), a 256-bit feature
@@ -143,6 +144,29 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
     }
     let u = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
     let damaged = |what: &str| bad(path, format!("damaged perf.data: {what}"));
+    let inside = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
+    for (name, at) in [("attribute", 24), ("data", 40), ("event type", 56)] {
+        if !inside(u(&h, at), u(&h, at + 8)) {
+            return Err(damaged(&format!("the {name} section lies outside the file")));
+        }
+    }
+    // each attribute (and old perf's event type) is followed by the
+    // (offset, size) of its event ids, which the crate reserves room for
+    let attr_size = u(&h, 16);
+    if u(&h, 32) > 0 && attr_size < 16 {
+        return Err(damaged(&format!("attributes of {attr_size} bytes")));
+    }
+    for (section, entry, ids_at) in [(24, attr_size, attr_size.saturating_sub(16)), (56, attr_size + 16, attr_size)] {
+        let (offset, size) = (u(&h, section), u(&h, section + 8));
+        for k in 0..size.checked_div(entry).unwrap_or(0) {
+            let mut e = [0u8; 16];
+            let at = offset + k * entry + ids_at;
+            file.read_exact_at(&mut e, at).map_err(|_| damaged("an attribute lies outside the file"))?;
+            if !inside(u(&e, 0), u(&e, 8)) {
+                return Err(damaged("an attribute's event ids lie outside the file"));
+            }
+        }
+    }
     let (data_offset, data_size) = (u(&h, 40), u(&h, 48));
     let table = data_offset.checked_add(data_size).ok_or_else(|| damaged("the data section's size overflows"))?;
     let bits: Vec<u64> = (0..4).map(|k| u(&h, 72 + 8 * k)).collect();

@@ -7,3 +7,10 @@ fn an_impossible_event_description_count_is_damage() {
     let e = fastware_profile::saved::read(&path, None).err().expect("an error");
     assert!(e.to_string().contains("damaged perf.data") && e.to_string().contains("event descriptions"), "{e}");
 }
+
+#[test]
+fn an_attribute_whose_event_ids_lie_outside_the_file_is_damage() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-05c167c0");
+    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    assert!(e.to_string().contains("damaged perf.data"), "{e}");
+}
