@@ -160,5 +160,5 @@ fn one(dir: &Path) -> Result<Benchmark, Error> {
         }
     };
     let spread = std_dev.or_else(|| samples.as_deref().map(crate::stats::std_dev));
-    Ok(Benchmark { name, estimate, statistic: "mean", spread, samples })
+    Benchmark { name, estimate, statistic: "mean", spread, samples }.checked(&dir.display().to_string(), None)
 }

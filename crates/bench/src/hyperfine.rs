@@ -15,21 +15,27 @@ pub fn looks_like(v: &Value) -> bool {
 pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
     let shown = path.display().to_string();
     let mut benchmarks = Vec::new();
-    for r in v["results"].as_array().into_iter().flatten() {
+    for (k, r) in v["results"].as_array().into_iter().flatten().enumerate() {
         let name = r["command"].as_str().unwrap_or_default().to_string();
-        let times: Option<Vec<f64>> =
-            r["times"].as_array().map(|t| t.iter().filter_map(Value::as_f64).map(|s| s * 1e9).collect());
+        let times = crate::results::json_numbers(&r["times"]).transpose().map_err(|i| {
+            let what = format!("hyperfine result `{name}`: results[{k}].times[{i}] is {}, not a time", r["times"][i]);
+            Error::input(&shown, None, what)
+        })?;
+        let times: Option<Vec<f64>> = times.map(|t| t.into_iter().map(|s| s * 1e9).collect());
         let Some(mean) = r["mean"].as_f64().map(|s| s * 1e9).or_else(|| times.as_deref().map(crate::stats::mean))
         else {
             return Err(Error::input(&shown, None, format!("hyperfine result `{name}` without a mean or times")));
         };
-        benchmarks.push(Benchmark {
-            name,
-            estimate: mean,
-            statistic: "mean",
-            spread: r["stddev"].as_f64().map(|s| s * 1e9),
-            samples: times.filter(|t| !t.is_empty()),
-        });
+        benchmarks.push(
+            Benchmark {
+                name,
+                estimate: mean,
+                statistic: "mean",
+                spread: r["stddev"].as_f64().map(|s| s * 1e9),
+                samples: times.filter(|t| !t.is_empty()),
+            }
+            .checked(&shown, None)?,
+        );
     }
     if benchmarks.is_empty() {
         return Err(Error::input(&shown, None, "hyperfine export without results"));

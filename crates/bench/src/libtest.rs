@@ -18,12 +18,25 @@ pub fn looks_like(text: &str) -> bool {
 
 /// Reads every benchmark line; other lines (test results, cargo's) are skipped.
 pub fn parse(text: &str, path: &Path) -> Result<Results, Error> {
+    let shown = path.display().to_string();
     let mut benchmarks: Vec<Benchmark> = Vec::new();
-    for line in text.lines() {
+    let mut at = 0u64;
+    for line in text.split_inclusive('\n') {
+        let offset = at;
+        at += line.len() as u64;
+        let line = line.trim_end_matches(['\n', '\r']);
         if let Some(b) = text_line(line).or_else(|| json_line(line)) {
+            let b = b.checked(&shown, Some(offset))?;
             // a later run of the same benchmark replaces an earlier one
             benchmarks.retain(|x| x.name != b.name);
             benchmarks.push(b);
+        } else if let Some(name) = bench_line_name(line) {
+            // a benchmark's line whose figures do not read: never skipped in silence
+            return Err(Error::input(
+                &shown,
+                Some(offset),
+                format!("libtest line of `{name}` without a readable time"),
+            ));
         }
     }
     if benchmarks.is_empty() {
@@ -55,6 +68,16 @@ fn text_line(line: &str) -> Option<Benchmark> {
         spread: spread.and_then(number),
         samples: None,
     })
+}
+
+/// The name on a line that is a benchmark's (`test NAME ... bench:`, or a
+/// JSON line of type `bench`), however its figures read.
+fn bench_line_name(line: &str) -> Option<String> {
+    if let Some((name, _)) = line.trim_start().strip_prefix("test ").and_then(|r| r.split_once(" ... bench:")) {
+        return Some(name.trim().to_string());
+    }
+    let v: Value = serde_json::from_str(line.trim()).ok().filter(|_| line.contains("\"bench\""))?;
+    (v["type"] == "bench").then(|| v["name"].as_str().unwrap_or("?").to_string())
 }
 
 /// `{ "type": "bench", "name": "parse", "median": 1234.5, "deviation": 78.9 }`

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use fastware_report::Error;
+
 /// Where results came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -79,6 +81,35 @@ pub struct Benchmark {
     pub spread: Option<f64>,
     /// The raw measurements (per iteration or per run), when kept.
     pub samples: Option<Vec<f64>>,
+}
+
+impl Benchmark {
+    /// The benchmark, when its figures are times: finite and not negative
+    /// (a `NaN` or negative figure would read as "improved"). `path` and
+    /// `offset` place the error.
+    pub fn checked(self, path: &str, offset: Option<u64>) -> Result<Benchmark, Error> {
+        let ok = |v: f64| v.is_finite() && v >= 0.0;
+        let first_bad = self.samples.iter().flatten().position(|v| !ok(*v));
+        let time = fastware_report::units::precise_duration;
+        let what = if !ok(self.estimate) {
+            format!("its {} is {}", self.statistic, time(self.estimate))
+        } else if let Some(s) = self.spread.filter(|s| !ok(*s)) {
+            format!("its spread is {}", time(s))
+        } else if let Some(i) = first_bad {
+            format!("sample {i} is {}", time(self.samples.as_ref().map_or(0.0, |s| s[i])))
+        } else {
+            return Ok(self);
+        };
+        Err(Error::input(path, offset, format!("benchmark `{}` has an impossible time: {what}", self.name))
+            .with_hint("times are finite and not negative; was the file edited or damaged?"))
+    }
+}
+
+/// The numbers of a JSON array of times, or the index of the first element
+/// that is not a number (`null`, a string).
+pub fn json_numbers(v: &serde_json::Value) -> Option<Result<Vec<f64>, usize>> {
+    let a = v.as_array()?;
+    Some(a.iter().enumerate().map(|(i, x)| x.as_f64().ok_or(i)).collect())
 }
 
 /// A set of results from one source.

@@ -76,16 +76,16 @@ impl SavedResults {
         })?;
         let mut benchmarks = Vec::new();
         for b in &self.benchmarks {
-            benchmarks.push(checked(
-                &shown,
+            benchmarks.push(
                 Benchmark {
                     name: b.name.clone(),
                     estimate: b.estimate_us.0,
                     statistic: if b.statistic == "median" { "median" } else { "mean" },
                     spread: b.spread_us.map(|s| s.0),
                     samples: b.samples_us.as_ref().map(|s| s.iter().map(|x| x.0).collect()),
-                },
-            )?);
+                }
+                .checked(&shown, None)?,
+            );
         }
         if benchmarks.is_empty() {
             return Err(Error::input(&shown, None, "saved results without benchmarks"));
@@ -107,20 +107,6 @@ fn source(name: &str, baseline: Option<&str>) -> Option<Source> {
         "hyperfine" => Source::Hyperfine,
         _ => return None,
     })
-}
-
-/// A benchmark's figures must be times: finite, not negative.
-fn checked(path: &str, b: Benchmark) -> Result<Benchmark, Error> {
-    let ok = |v: f64| v.is_finite() && v >= 0.0;
-    let bad = b.samples.iter().flatten().any(|v| !ok(*v)) || !ok(b.estimate) || b.spread.is_some_and(|s| !ok(s));
-    if bad {
-        return Err(Error::input(
-            path,
-            None,
-            format!("benchmark `{}` has an impossible time (negative or not a number)", b.name),
-        ));
-    }
-    Ok(b)
 }
 
 pub fn looks_like(v: &Value) -> bool {
@@ -155,16 +141,19 @@ fn parse_version_1(v: &Value, path: &Path) -> Result<Results, Error> {
         let (Some(name), Some(estimate)) = (b["name"].as_str(), b["estimate_ns"].as_f64()) else {
             return Err(bad("a benchmark without `name` or `estimate_ns`"));
         };
-        benchmarks.push(checked(
-            &shown,
+        let samples = crate::results::json_numbers(&b["samples_ns"])
+            .transpose()
+            .map_err(|i| bad(&format!("benchmark `{name}`: sample {i} is not a number")))?;
+        benchmarks.push(
             Benchmark {
                 name: name.to_string(),
                 estimate,
                 statistic: if b["statistic"] == "median" { "median" } else { "mean" },
                 spread: b["spread_ns"].as_f64(),
-                samples: b["samples_ns"].as_array().map(|s| s.iter().filter_map(Value::as_f64).collect()),
-            },
-        )?);
+                samples,
+            }
+            .checked(&shown, None)?,
+        );
     }
     if benchmarks.is_empty() {
         return Err(bad("fastware bench file without benchmarks"));

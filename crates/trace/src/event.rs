@@ -67,6 +67,12 @@ pub fn parse(buf: &[u8], pos: usize) -> ScanResult<(Event<'_>, usize)> {
             }
             b"ts" | b"dur" => {
                 let (value, end) = time(buf, i)?;
+                match value {
+                    None if key == b"ts" => return Err(Scan::Invalid(i, "`ts` is not a number of microseconds")),
+                    None => return Err(Scan::Invalid(i, "`dur` is not a number of microseconds")),
+                    Some(d) if d < 0 && key == b"dur" => return Err(Scan::Invalid(i, "negative `dur`")),
+                    _ => {}
+                }
                 if key == b"ts" {
                     ev.ts = value;
                 } else {
@@ -88,7 +94,15 @@ pub fn parse(buf: &[u8], pos: usize) -> ScanResult<(Event<'_>, usize)> {
         }
         match next_member(buf, i)? {
             Some(next) => i = next,
-            None => return Ok((ev, json::skip_ws(buf, i) + 1)),
+            None => {
+                // what each phase cannot do without: a time, and a complete event its length
+                match (ev.ph, ev.ts, ev.dur) {
+                    (b'X', _, None) => return Err(Scan::Invalid(pos, "a complete (`X`) event without `dur`")),
+                    (b'X' | b'B' | b'E', None, _) => return Err(Scan::Invalid(pos, "an event without `ts`")),
+                    _ => {}
+                }
+                return Ok((ev, json::skip_ws(buf, i) + 1));
+            }
         }
     }
 }

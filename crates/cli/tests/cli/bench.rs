@@ -204,6 +204,36 @@ fn fail_on_regression_and_bad_inputs() {
     bad(&["bench", "compare", "Cargo.toml", &b], "no benchmark results recognised");
     bad(&["bench", "compare", "no-such-results", &b], "no such file");
     bad(&["bench", "compare", &b, &s, "--noise", "lots"], "--noise");
+    // impossible times: libtest NaN and negative figures (at the line's byte), hyperfine
+    // null and negative run times and a negative mean
+    let libtest = std::fs::read_to_string(data("libtest/base.txt")).expect("libtest");
+    let line = libtest.find("test checksum_4k").expect("the line");
+    let figure = libtest[line..].split("bench:").nth(1).and_then(|r| r.split_whitespace().next()).expect("figure");
+    for (name, value, says) in
+        [("nan", "NaN".to_string(), "its median is NaN"), ("neg", format!("-{figure}"), "its median is -")]
+    {
+        let p = dir.join(format!("{name}.txt"));
+        std::fs::write(&p, libtest.replacen(&format!(" {figure} ns/iter"), &format!(" {value} ns/iter"), 1))
+            .expect("write");
+        bad(&["bench", "compare", &data("libtest/base.txt"), p.to_str().expect("utf-8")], says);
+        bad(
+            &["bench", "compare", &data("libtest/base.txt"), p.to_str().expect("utf-8")],
+            &format!("{name}.txt:{line})"),
+        );
+    }
+    let hyperfine: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("hyperfine/base.json")).expect("h")).expect("json");
+    for (name, path, value, says) in [
+        ("null", "/results/0/times/3", Value::Null, "results[0].times[3] is null"),
+        ("neg", "/results/0/times/3", (-0.01).into(), "sample 3 is -10.0 ms"),
+        ("mean", "/results/0/mean", (-1.0).into(), "its mean is -1.00 s"),
+    ] {
+        let mut h = hyperfine.clone();
+        *h.pointer_mut(path).expect("field") = value;
+        let p = dir.join(format!("hyperfine-{name}.json"));
+        std::fs::write(&p, h.to_string()).expect("write");
+        bad(&["bench", "compare", &data("hyperfine/base.json"), p.to_str().expect("utf-8")], says);
+    }
     // a damaged criterion file: the file and the byte serde stopped at
     let crit = dir.join("criterion");
     let from = Path::new(&data("criterion")).join("checksum_4k");

@@ -341,6 +341,26 @@ fn bad_inputs_get_one_clear_error_each() {
     std::fs::write(&cut_gz, &gz[..mid]).expect("write");
     expect_error(&["trace", s(&cut_gz)], 2, &["corrupt or truncated gzip data", s(&cut_gz)]);
 
+    // impossible times in a real event: each refused at the byte of the value
+    let text = String::from_utf8_lossy(&trace).into_owned();
+    let dur = text.find("\"dur\":").expect("a dur") + "\"dur\":".len();
+    let end = dur + text[dur..].find([',', '}']).expect("end of the number");
+    for (name, value, says) in [
+        ("negative", "-5", "negative `dur`"),
+        ("null", "null", "`dur` is not a number"),
+        ("string", "\"12\"", "`dur` is not a number"),
+    ] {
+        let p = tmp.join(format!("{name}.llvm_timings.json"));
+        std::fs::write(&p, format!("{}{value}{}", &text[..dur], &text[end..])).expect("write");
+        expect_error(&["trace", s(&p)], 2, &[says, &format!("{}:{dur})", s(&p))]);
+    }
+    // a complete event without its `dur`: refused at the event's start
+    let member = text[..dur].rfind(",\"dur\":").expect("the member");
+    let start = text[..member].rfind('{').expect("the event");
+    let p = tmp.join("no-dur.llvm_timings.json");
+    std::fs::write(&p, format!("{}{}", &text[..member], &text[end..])).expect("write");
+    expect_error(&["trace", s(&p)], 2, &["a complete (`X`) event without `dur`", &format!("{}:{start})", s(&p))]);
+
     // bad arguments
     expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid regex"]);
     expect_error(&["trace", s(&app_trace()), "--by", "colour"], 2, &["invalid value 'colour'"]);
