@@ -65,7 +65,9 @@ cd "$root"
 # only small seeds
 find "$corpus" -type f -size +256k -delete
 
-echo "== machine: $(nproc) cores, $(rustc --version), ${FUZZ_RUNS:+$FUZZ_RUNS executions}${FUZZ_RUNS:-$secs s} per target"
+per="$secs s"
+[ -n "${FUZZ_RUNS:-}" ] && per="$FUZZ_RUNS executions"
+echo "== machine: $(nproc) cores, $(rustc --version), $per per target"
 printf "%-10s %14s %8s %8s %8s\n" target executions seconds corpus crashes
 cd "$root/fuzz"
 RUSTC_BOOTSTRAP=1 cargo fuzz build -s none >/dev/null 2>&1

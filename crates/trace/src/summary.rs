@@ -283,8 +283,10 @@ impl Collector {
         s.unattributed_ns += fs.unattributed_ns;
         s.threads += fs.threads.len() as u64;
         s.out_of_order_threads += fs.threads.iter().filter(|t| t.out_of_order > 0).count() as u64;
-        let span = (max_end - min_start).max(0);
-        self.spans.push((outcome.outcome.beginning_of_time.map(|b| b * 1000), min_start, max_end));
+        let span = max_end.saturating_sub(min_start).max(0);
+        // a beginningOfTime past i64 nanoseconds (a damaged file) is as good as none
+        let beginning = outcome.outcome.beginning_of_time.and_then(|b| b.checked_mul(1000));
+        self.spans.push((beginning, min_start, max_end));
         s.files.push(FileRow {
             path: input.display(),
             crate_name: input.crate_name.clone(),
@@ -333,11 +335,11 @@ impl Collector {
         s.truncated = truncated;
         s.files.sort_by(|a, b| b.busy_ns.cmp(&a.busy_ns).then(a.path.cmp(&b.path)));
         s.span_ns = if !self.spans.is_empty() && self.spans.iter().all(|(b, ..)| b.is_some()) {
-            let start = self.spans.iter().map(|(b, s, _)| b.unwrap_or(0) + s).min().unwrap_or(0);
-            let end = self.spans.iter().map(|(b, _, e)| b.unwrap_or(0) + e).max().unwrap_or(0);
-            end - start
+            let start = self.spans.iter().map(|(b, s, _)| b.unwrap_or(0).saturating_add(*s)).min().unwrap_or(0);
+            let end = self.spans.iter().map(|(b, _, e)| b.unwrap_or(0).saturating_add(*e)).max().unwrap_or(0);
+            end.saturating_sub(start)
         } else {
-            self.spans.iter().map(|(_, s, e)| e - s).max().unwrap_or(0)
+            self.spans.iter().map(|(_, s, e)| e.saturating_sub(*s)).max().unwrap_or(0)
         };
         if query.filter.is_some() {
             s.filtered_llvm_ns = Some(self.groups.kept_ns);
