@@ -17,7 +17,7 @@ secs=${FUZZ_SECONDS:-60}
 limit="-max_total_time=$secs"
 [ -n "${FUZZ_RUNS:-}" ] && limit="-runs=$FUZZ_RUNS"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(trace selfprof binary bench profile heap)
+[ ${#targets[@]} -gt 0 ] || targets=(trace selfprof binary bench criterion profile heap)
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is not installed: cargo install cargo-fuzz"; exit 1; }
 corpus="$root/fuzz/corpus"
 seed() { # target, files…
@@ -30,6 +30,12 @@ seed trace "$fx"/traces/tracee/tracee_types.llvm_timings.json.zst
 zstd -dc "$fx/traces/tracee/tracee_types.llvm_timings.json.zst" 2>/dev/null > "$work/types.llvm_timings.json" && gzip -kf "$work/types.llvm_timings.json" && seed trace "$work/types.llvm_timings.json" "$work/types.llvm_timings.json.gz"
 seed bench "$fx"/bench/*.txt "$fx"/bench/*.json "$fx"/results/bench-results.json
 seed heap "$fx"/heap/*.json
+# criterion: the selector byte (0 benchmark.json, 1 estimates.json, 2 sample.json), then the file
+mkdir -p "$corpus/criterion"
+for i in 0 1 2; do
+    f=$(echo benchmark estimates sample | cut -d' ' -f$((i + 1))).json
+    { printf "\\x0$i"; cat "$fx/bench/criterion/parse_200/base/$f"; } > "$corpus/criterion/seed-$i"
+done
 # small real binaries and profiles, made here: a tiny Rust library (object
 # file, rlib, self-profile) and a tiny C program (ELF with DWARF, its
 # callgrind.out, DHAT and perf.data). Seeds are kept small (under 256 KB)
