@@ -49,6 +49,8 @@ impl Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Basis {
     Samples,
+    /// Several runs a side: the comparison is between runs.
+    Runs,
     Summaries,
 }
 
@@ -96,6 +98,9 @@ pub struct Row {
     /// The significance test (samples only).
     pub test: Option<Test>,
     pub samples: Option<(usize, usize)>,
+    /// Runs on each side, and each side's run-to-run spread (the standard
+    /// deviation of its runs' statistics over their mean), when compared between runs.
+    pub runs: Option<((usize, f64), (usize, f64))>,
     /// Why the verdict is what it is, in words.
     pub reason: String,
 }
@@ -153,8 +158,74 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
 
 fn row(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
     match (&b.samples, &n.samples) {
-        (Some(sb), Some(sn)) if sb.len() >= 2 && sn.len() >= 2 => from_samples(b, sb, sn, o),
+        (Some(sb), Some(sn)) if sb.len() >= 2 && sn.len() >= 2 => {
+            let runs = |x: &Benchmark, s| x.runs.as_ref().map(|r| stats::split_runs(s, r)).filter(|r| r.len() >= 2);
+            match (runs(b, sb), runs(n, sn)) {
+                (Some(rb), Some(rn)) => from_runs(b, &rb, &rn, o),
+                _ => from_samples(b, sb, sn, o),
+            }
+        }
         _ => from_summaries(b, n, o),
+    }
+}
+
+/// Each run's statistic, and their spread: standard deviation over mean.
+fn run_statistics(runs: &[&[f64]], median: bool) -> (Vec<f64>, f64) {
+    let per: Vec<f64> = runs.iter().map(|r| if median { stats::median(r) } else { stats::mean(r) }).collect();
+    let spread = stats::std_dev(&per) / stats::mean(&per);
+    (per, spread)
+}
+
+/// Several runs a side: the interval from the hierarchical bootstrap,
+/// Welch's t-test on the runs' statistics, and a change called only when it
+/// exceeds `--noise` and both sides' run-to-run spread.
+fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
+    let all = |runs: &[&[f64]]| runs.concat();
+    let (sb, sn) = (all(rb), all(rn));
+    let stat = |s: &[f64]| if o.median { stats::median(s) } else { stats::mean(s) };
+    let (base, new) = (stat(&sb), stat(&sn));
+    let (per_b, spread_b) = run_statistics(rb, o.median);
+    let (per_n, spread_n) = run_statistics(rn, o.median);
+    let test = stats::welch(&per_b, &per_n).map(Test::Welch);
+    let ci = stats::hierarchical_ratio(rb, rn, o.median, o.confidence, o.resamples, o.seed);
+    let change = new / base - 1.0;
+    let p = test.map(|t| t.p());
+    let rejects = p.is_some_and(|p| p < 1.0 - o.confidence);
+    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
+    let between = spread_b.max(spread_n);
+    let (verdict, reason) = if change.abs() < o.noise {
+        (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0))
+    } else if change.abs() <= between {
+        (Verdict::NoChange, format!("within the run-to-run spread ({:.1}%)", between * 100.0))
+    } else if !(rejects && excludes_one) {
+        let mut why = Vec::new();
+        if !rejects {
+            why.push(
+                p.map_or("no test (no variance between runs)".to_string(), |p| format!("p = {p:.3} between runs")),
+            );
+        }
+        if !excludes_one {
+            why.push(format!("the {:.0}% CI of the ratio includes 1", o.confidence * 100.0));
+        }
+        (Verdict::NoChange, format!("not significant ({})", why.join(", ")))
+    } else {
+        let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
+        (v, format!("p = {:.2e} between runs", p.unwrap_or(0.0)))
+    };
+    Row {
+        name: b.name.clone(),
+        base,
+        new,
+        statistic: if o.median { "median".into() } else { "mean".into() },
+        base_spread: Some(stats::std_dev(&sb)),
+        new_spread: Some(stats::std_dev(&sn)),
+        verdict,
+        basis: Basis::Runs,
+        ratio_ci: Some(ci),
+        test,
+        samples: Some((sb.len(), sn.len())),
+        runs: Some(((rb.len(), spread_b), (rn.len(), spread_n))),
+        reason,
     }
 }
 
@@ -198,6 +269,7 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
         ratio_ci: Some(ci),
         test,
         samples: Some((sb.len(), sn.len())),
+        runs: None,
         reason,
     }
 }
@@ -247,6 +319,7 @@ fn from_summaries(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
         ratio_ci: None,
         test: None,
         samples: None,
+        runs: None,
         reason,
     }
 }
@@ -278,6 +351,7 @@ mod tests {
                 statistic: "mean",
                 spread: None,
                 samples: Some(samples),
+                runs: None,
             }],
             path: "x".into(),
             meta: None,
@@ -363,6 +437,7 @@ mod tests {
                 statistic: "median",
                 spread: Some(spread),
                 samples: None,
+                runs: None,
             }],
             path: "x".into(),
             meta: None,
@@ -377,5 +452,77 @@ mod tests {
         let mut run = one(1.0, 0.0);
         run.measure = Measure::Run;
         assert!(compare(&one(1.0, 0.0), &run, &o).unwrap_err().message.contains("mismatched units"));
+    }
+
+    /// `runs` runs of `per` samples, each run's mean shifted by a random
+    /// effect (log-normal, `between`), samples within a run tight (`within`).
+    fn runs(rng: &mut fastrand::Rng, runs: usize, per: usize, mean: f64, between: f64, within: f64) -> Benchmark {
+        let mut all = Vec::new();
+        for _ in 0..runs {
+            let run_mean = samples(rng, 1, mean, between)[0];
+            all.extend(samples(rng, per, run_mean, within));
+        }
+        Benchmark {
+            name: "b".into(),
+            estimate: stats::mean(&all),
+            statistic: "mean",
+            spread: None,
+            samples: Some(all),
+            runs: Some(vec![per; runs]),
+        }
+    }
+
+    fn run_verdict(a: Benchmark, b: Benchmark) -> Verdict {
+        let side = |x: Benchmark| Results {
+            source: Source::Saved { from: Box::new(Source::Criterion { baseline: "base".into() }) },
+            measure: Measure::Iteration,
+            benchmarks: vec![x],
+            path: "x".into(),
+            meta: None,
+        };
+        let o = Options { resamples: 1000, ..Options::default() };
+        compare(&side(a), &side(b), &o).expect("compare").rows[0].verdict
+    }
+
+    /// Runs differ by more than the samples within one show (3% between
+    /// runs, 1% within): one run a side calls most A/A pairs changed; five
+    /// runs a side compared between runs keep false alarms at the nominal
+    /// 5%, and still find a true 5% change in most trials.
+    #[test]
+    fn between_runs_the_run_to_run_noise_is_seen() {
+        let mut rng = fastrand::Rng::with_seed(17);
+        let trials = 200;
+        let (between, within) = (0.03, 0.01);
+        let changed_single = (0..trials)
+            .filter(|_| {
+                let a = runs(&mut rng, 1, 50, 1000.0, between, within);
+                let b = runs(&mut rng, 1, 50, 1000.0, between, within);
+                verdict(a.samples.expect("s"), b.samples.expect("s"), false) != Verdict::NoChange
+            })
+            .count();
+        let false_alarms = (0..trials)
+            .filter(|_| {
+                let (a, b) =
+                    (runs(&mut rng, 5, 50, 1000.0, between, within), runs(&mut rng, 5, 50, 1000.0, between, within));
+                run_verdict(a, b) != Verdict::NoChange
+            })
+            .count();
+        let found = (0..trials)
+            .filter(|_| {
+                let (a, b) =
+                    (runs(&mut rng, 5, 50, 1000.0, between, within), runs(&mut rng, 5, 50, 1050.0, between, within));
+                run_verdict(a, b) == Verdict::Regressed
+            })
+            .count();
+        let rate = |n: usize| n as f64 / trials as f64;
+        eprintln!(
+            "A/A changed: one run a side {:.1}%, between runs {:.1}%; 5% slowdown found {:.1}%",
+            rate(changed_single) * 100.0,
+            rate(false_alarms) * 100.0,
+            rate(found) * 100.0
+        );
+        assert!(rate(changed_single) > 0.5, "within one run most A/A pairs look changed: {}", rate(changed_single));
+        assert!(rate(false_alarms) <= 0.05, "between runs, false alarms at or under 5%: {}", rate(false_alarms));
+        assert!(rate(found) > 0.5, "a true 5% change is found in most trials: {}", rate(found));
     }
 }

@@ -160,5 +160,6 @@ fn one(dir: &Path) -> Result<Benchmark, Error> {
         }
     };
     let spread = std_dev.or_else(|| samples.as_deref().map(crate::stats::std_dev));
-    Benchmark { name, estimate, statistic: "mean", spread, samples }.checked(&dir.display().to_string(), None)
+    Benchmark { name, estimate, statistic: "mean", spread, samples, runs: None }
+        .checked(&dir.display().to_string(), None)
 }

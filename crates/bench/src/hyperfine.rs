@@ -33,6 +33,7 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
                 statistic: "mean",
                 spread: r["stddev"].as_f64().map(|s| s * 1e9),
                 samples: times.filter(|t| !t.is_empty()),
+                runs: None,
             }
             .checked(&shown, None)?,
         );

@@ -67,6 +67,7 @@ fn text_line(line: &str) -> Option<Benchmark> {
         statistic: "median",
         spread: spread.and_then(number),
         samples: None,
+        runs: None,
     })
 }
 
@@ -96,6 +97,7 @@ fn json_line(line: &str) -> Option<Benchmark> {
         statistic: "median",
         spread: v["deviation"].as_f64(),
         samples: None,
+        runs: None,
     })
 }
 

@@ -65,6 +65,12 @@ pub struct RowReport {
     pub z: Option<f64>,
     /// Samples on each side.
     pub samples: Option<[usize; 2]>,
+    /// Runs on each side, when compared between runs (`--repeat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<[usize; 2]>,
+    /// Each side's run-to-run spread (standard deviation of its runs' statistics / their mean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_spread: Option<[f64; 2]>,
     pub reason: String,
 }
 
@@ -90,6 +96,7 @@ impl RowReport {
             verdict: r.verdict.name().into(),
             basis: match r.basis {
                 Basis::Samples => "samples",
+                Basis::Runs => "runs",
                 Basis::Summaries => "summaries",
             }
             .into(),
@@ -101,6 +108,8 @@ impl RowReport {
             u: mann_whitney.map(|m| m.u),
             z: mann_whitney.map(|m| m.z),
             samples: r.samples.map(|(b, n)| [b, n]),
+            runs: r.runs.map(|((b, _), (n, _))| [b, n]),
+            run_spread: r.runs.map(|((_, b), (_, n))| [b, n]),
             reason: r.reason.clone(),
         }
     }
@@ -204,9 +213,15 @@ impl Render for ComparisonReport {
         let side = |s: &SideInfo| format!("{} ({})", s.path.display(), s.description);
         out.line(format_args!("base: {}", side(&self.base)))?;
         out.line(format_args!("new:  {}", side(&self.new)))?;
-        let basis = if self.benchmarks.iter().all(|r| r.basis == "samples") {
+        let basis = if self.benchmarks.iter().all(|r| r.basis == "runs") {
             format!(
-                "from the samples: {:.0}% CI of new/base (bootstrap; normal from 10,000 samples) and {}; under {:.0}% is no change",
+                "between runs: {:.0}% CI of new/base (hierarchical bootstrap: runs, then samples) and Welch's t-test on the runs; a change must exceed {:.0}% and the run-to-run spread",
+                self.confidence * 100.0,
+                self.noise * 100.0
+            )
+        } else if self.benchmarks.iter().all(|r| r.basis == "samples") {
+            format!(
+                "from the samples: {:.0}% CI of new/base (bootstrap; normal from 10,000 samples) and {}; under {:.0}% is no change; one run a side cannot show run-to-run noise (bench cargo --repeat N)",
                 self.confidence * 100.0,
                 if self.median { "the Mann–Whitney U test" } else { "Welch's t-test" },
                 self.noise * 100.0
@@ -224,6 +239,25 @@ impl Render for ComparisonReport {
             self.regressed, self.improved, self.no_change
         ))?;
         out.table(&self.table(self.top))?;
+        let with_runs: Vec<&RowReport> = self.benchmarks.iter().filter(|r| r.runs.is_some()).collect();
+        if !with_runs.is_empty() {
+            let mut t = Table::new(vec![
+                Column::right("runs", "runs"),
+                Column::right("base spread", "base_spread"),
+                Column::right("new spread", "new_spread"),
+                Column::left("benchmark", "benchmark"),
+            ]);
+            for r in &with_runs {
+                let (runs, spread) = (r.runs.unwrap_or_default(), r.run_spread.unwrap_or_default());
+                t.row(vec![
+                    cells::text(&format!("{} / {}", runs[0], runs[1])),
+                    cells::text(&format!("{:.1}%", spread[0] * 100.0)),
+                    cells::text(&format!("{:.1}%", spread[1] * 100.0)),
+                    cells::text(&r.name),
+                ]);
+            }
+            out.section("Run-to-run spread (standard deviation of the runs' figures)", &t, with_runs.len())?;
+        }
         out.more(cells::take(&self.benchmarks, self.top).len(), self.benchmarks.len())?;
         if !self.only_in_base.is_empty() {
             out.line(format_args!("only in base: {}", self.only_in_base.join(", ")))?;

@@ -81,6 +81,9 @@ pub struct Benchmark {
     pub spread: Option<f64>,
     /// The raw measurements (per iteration or per run), when kept.
     pub samples: Option<Vec<f64>>,
+    /// When the samples come from several runs of the benchmarks
+    /// (`bench cargo --repeat N`): how many samples each run gave, in order.
+    pub runs: Option<Vec<usize>>,
 }
 
 impl Benchmark {
@@ -90,6 +93,13 @@ impl Benchmark {
     pub fn checked(self, path: &str, offset: Option<u64>) -> Result<Benchmark, Error> {
         let ok = |v: f64| v.is_finite() && v >= 0.0;
         let first_bad = self.samples.iter().flatten().position(|v| !ok(*v));
+        if let Some(r) = &self.runs {
+            let n = self.samples.as_ref().map_or(0, Vec::len);
+            if r.iter().sum::<usize>() != n || r.contains(&0) {
+                let what = format!("benchmark `{}`: its runs ({r:?}) do not add up to its {n} samples", self.name);
+                return Err(Error::input(path, offset, what));
+            }
+        }
         let time = fastware_report::units::precise_duration;
         let what = if !ok(self.estimate) {
             format!("its {} is {}", self.statistic, time(self.estimate))
@@ -149,5 +159,37 @@ pub struct BenchBinary {
 impl Results {
     pub fn get(&self, name: &str) -> Option<&Benchmark> {
         self.benchmarks.iter().find(|b| b.name == name)
+    }
+
+    /// Several runs of the same benchmarks as one set whose benchmarks keep
+    /// each run's samples apart (`runs`), so that comparisons can be made
+    /// between runs. A run without samples (libtest) gives its figure as
+    /// its one sample. Benchmarks missing from a run are left out.
+    pub fn of_runs(runs: Vec<Results>) -> Option<Results> {
+        let mut iter = runs.into_iter();
+        let mut first = iter.next()?;
+        let rest: Vec<Results> = iter.collect();
+        let statistic = |b: &Benchmark| b.samples.clone().unwrap_or_else(|| vec![b.estimate]);
+        first.benchmarks.retain(|b| rest.iter().all(|r| r.get(&b.name).is_some()));
+        for b in &mut first.benchmarks {
+            let mut all = statistic(b);
+            let mut sizes = vec![all.len()];
+            for r in &rest {
+                let s = r.get(&b.name).map(statistic).unwrap_or_default();
+                sizes.push(s.len());
+                all.extend(s);
+            }
+            if b.samples.is_none() {
+                // libtest: the runs' figures are the samples; their statistic stays
+                b.estimate = crate::stats::median(&all);
+            } else {
+                b.estimate = crate::stats::mean(&all);
+                b.statistic = "mean";
+            }
+            b.spread = (all.len() >= 2).then(|| crate::stats::std_dev(&all));
+            b.samples = Some(all);
+            b.runs = Some(sizes);
+        }
+        Some(first)
     }
 }

@@ -25,6 +25,9 @@ pub struct SavedBenchmark {
     pub statistic: String,
     pub spread_us: Option<FracMicros>,
     pub samples_us: Option<Vec<FracMicros>>,
+    /// Samples per run, when `samples_us` holds several runs (`--repeat`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_sizes: Option<Vec<usize>>,
 }
 
 /// Results as fastware saves them.
@@ -62,6 +65,7 @@ impl SavedResults {
                     statistic: b.statistic.into(),
                     spread_us: b.spread.map(FracMicros),
                     samples_us: b.samples.as_ref().map(|s| s.iter().copied().map(FracMicros).collect()),
+                    run_sizes: b.runs.clone(),
                 })
                 .collect(),
             saved_to: None,
@@ -83,6 +87,7 @@ impl SavedResults {
                     statistic: if b.statistic == "median" { "median" } else { "mean" },
                     spread: b.spread_us.map(|s| s.0),
                     samples: b.samples_us.as_ref().map(|s| s.iter().map(|x| x.0).collect()),
+                    runs: b.run_sizes.clone(),
                 }
                 .checked(&shown, None)?,
             );
@@ -151,6 +156,7 @@ fn parse_version_1(v: &Value, path: &Path) -> Result<Results, Error> {
                 statistic: if b["statistic"] == "median" { "median" } else { "mean" },
                 spread: b["spread_ns"].as_f64(),
                 samples,
+                runs: None,
             }
             .checked(&shown, None)?,
         );

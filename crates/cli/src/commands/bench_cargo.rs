@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::store::read_side;
-use fastware_bench::{ComparisonReport, Meta, Options, RunReport, Store};
+use fastware_bench::{ComparisonReport, Meta, Options, Results, RunReport, Store};
 use fastware_report::{Format, Text};
 
 use super::cargo_program;
@@ -19,6 +19,7 @@ Examples:
   fastware bench cargo --save base
   fastware bench cargo --save pr -- --bench parsing -- --measurement-time 10
   fastware bench cargo --save quick -- --bench crit -- --warm-up-time 0.5 --measurement-time 1
+  fastware bench cargo --repeat 5 --save base   (5 runs, compared between runs later)
 
 Arguments after -- go to cargo bench (and after a second --, to the harness). Criterion
 results are read from the raw samples the run wrote; libtest's from its output.";
@@ -32,6 +33,10 @@ pub struct CargoArgs {
     /// After the run, compare with the results saved as NAME
     #[arg(long, value_name = "NAME")]
     compare: Option<String>,
+    /// Run the benchmarks N times (separate processes), keeping each run, so that comparisons
+    /// are made between runs and see run-to-run noise
+    #[arg(long, value_name = "N", default_value = "1", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
     /// The project's Cargo.toml [default: the one in this directory or above]
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -52,21 +57,21 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     let store = Store::new(&project.target_dir);
     // what to compare with is read before the benchmarks run, not after
     let base = a.compare.as_deref().map(|name| read_side(name.as_ref(), None, Some(&store))).transpose()?;
-    let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
-    if !run.success {
-        return Err(Error::failed("cargo bench failed (its errors are above)"));
+    let mut runs = Vec::new();
+    let mut last = None;
+    for k in 1..=a.repeat {
+        if a.repeat > 1 {
+            crate::note(&format!("run {k} of {}", a.repeat));
+        }
+        let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
+        if !run.success {
+            return Err(Error::failed("cargo bench failed (its errors are above)"));
+        }
+        runs.push(results_of(&run, &project.target_dir, &a.cargo_args)?);
+        last = Some(run);
     }
-    // libtest's lines in the output, or the criterion samples the run wrote
-    let mut results = if fastware_bench::libtest::looks_like(&run.output) {
-        fastware_bench::libtest::parse(&run.output, Path::new("cargo bench"))?
-    } else {
-        let crit = project.target_dir.join("criterion");
-        let saved = a.cargo_args.iter().position(|x| x == "--save-baseline").and_then(|i| a.cargo_args.get(i + 1));
-        fastware_bench::criterion::read_updated(&crit, run.started, saved.map(String::as_str))?.ok_or_else(|| {
-            Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
-                .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
-        })?
-    };
+    let run = last.expect("at least one run");
+    let mut results = Results::of_runs(runs).expect("at least one run");
     results.meta = Some(Meta {
         created_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
         git_commit: fastware_cargo::bench::git_commit(&project.workspace_root),
@@ -98,4 +103,21 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
         report.footer(&mut Text::stdout(out), a.save.as_deref())?;
     }
     Ok(())
+}
+
+/// libtest's lines in a run's output, or the criterion samples it wrote.
+fn results_of(
+    run: &fastware_cargo::bench::BenchRun,
+    target_dir: &Path,
+    cargo_args: &[String],
+) -> Result<Results, Error> {
+    if fastware_bench::libtest::looks_like(&run.output) {
+        return fastware_bench::libtest::parse(&run.output, Path::new("cargo bench"));
+    }
+    let crit = target_dir.join("criterion");
+    let saved = cargo_args.iter().position(|x| x == "--save-baseline").and_then(|i| cargo_args.get(i + 1));
+    fastware_bench::criterion::read_updated(&crit, run.started, saved.map(String::as_str))?.ok_or_else(|| {
+        Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
+            .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
+    })
 }

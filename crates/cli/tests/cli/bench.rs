@@ -380,3 +380,41 @@ fn control_characters_in_names_are_escaped() {
     assert!(!o.stdout.contains(&0x1b), "an escape reached the output");
     assert!(stdout(&o).contains("check\\u{1b}[31msum_4k"), "{}", stdout(&o));
 }
+
+/// `--repeat`: each run kept, and comparisons made between runs. The A/A
+/// verdicts are left to the simulation (a real A/A pair may raise a false
+/// alarm at the nominal rate); the fixture's `slow` feature doubles two
+/// workloads, which the between-run comparison must call regressed.
+#[test]
+fn repeated_runs_are_compared_between_runs() {
+    let project = benchy("bench-repeat");
+    let save = |name: &str, features: &[&str]| {
+        let mut args = vec!["bench", "cargo", "--repeat", "3", "--save", name, "--format", "json", "--"];
+        args.extend(features);
+        args.extend(QUICK);
+        let o = run_in(&project, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        json(&o)
+    };
+    let base = save("base", &[]);
+    // each benchmark's samples keep their runs apart: three runs adding up to the samples
+    for b in base["benchmarks"].as_array().expect("benchmarks") {
+        let sizes: Vec<u64> =
+            b["run_sizes"].as_array().expect("run_sizes").iter().map(|n| n.as_u64().expect("n")).collect();
+        assert_eq!(sizes.len(), 3, "{b}");
+        assert_eq!(sizes.iter().sum::<u64>(), b["samples_us"].as_array().expect("samples").len() as u64);
+    }
+    save("slow", &["--features", "slow"]);
+    let v = json(&run_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
+    for name in ["checksum/4k", "parse/200"] {
+        let r = row(&v, name);
+        assert_eq!((&r["basis"], &r["runs"]), (&"runs".into(), &serde_json::json!([3, 3])), "{r}");
+        assert_eq!(r["verdict"], "regressed", "{r}");
+        assert!(r["run_spread"].as_array().is_some_and(|s| s.len() == 2), "{r}");
+    }
+    let text = stdout(&run_in(&project, &["bench", "compare", "base", "slow"]));
+    assert!(text.contains("between runs") && text.contains("Run-to-run spread"), "{text}");
+    // one run a side says what it cannot see
+    let single = stdout(&run(&["bench", "compare", &data("criterion@base"), &data("criterion@slow")]));
+    assert!(single.contains("one run a side cannot show run-to-run noise"), "{single}");
+}
