@@ -83,3 +83,20 @@ for noise in 2 5; do
             '"noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
     done
 done
+
+# A/A again with --repeat: three runs a side (each a separate `cargo bench`),
+# compared between runs; and the same three runs of the slow build, which
+# should still be found. Compare with the single-run A/A above.
+echo "== A/A with bench cargo --repeat 3 (a few minutes)"
+reps=${REPEAT:-3}
+(cd "$crate" && "$fw" bench cargo --repeat "$reps" --save aa1 -- --bench many -- --noplot >/dev/null 2>&1)
+(cd "$crate" && "$fw" bench cargo --repeat "$reps" --save aa2 -- --bench many -- --noplot >/dev/null 2>&1)
+(cd "$crate" && "$fw" bench cargo --repeat "$reps" --save slow3 -- --bench many --features slow -- --noplot >/dev/null 2>&1)
+for pair in "aa1 aa2" "aa1 slow3"; do
+    for noise in 2 5; do
+        for stat in "" --median; do
+            (cd "$crate" && "$fw" bench compare $pair --noise "$noise" $stat --format json) | jq -r --arg p "$pair" --arg s "${stat:-mean}" --arg n "$noise" \
+                '"\($p), noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
+        done
+    done
+done
