@@ -9,6 +9,7 @@
 //!   [`input`] tells them apart by content.
 //! - [`stats`]: means, medians, Welch's t-test, bootstrap confidence
 //!   intervals; [`compare`]: the verdict per benchmark.
+//! - [`noise`]: the run-to-run noise of the same code run several times.
 //! - [`store`]: results saved by name, and criterion baselines; [`report`]:
 //!   comparisons and runs as values, rendered as text, CSV and JSON.
 
@@ -17,6 +18,7 @@ pub mod criterion;
 pub mod hyperfine;
 pub mod input;
 pub mod libtest;
+pub mod noise;
 pub mod report;
 pub mod results;
 pub mod saved;

@@ -1,6 +1,7 @@
 //! `fastware bench`: did it get faster? `compare` two sets of benchmark
 //! results with real statistics; `cargo` runs `cargo bench` and saves its
-//! results, with what they were measured on.
+//! results, with what they were measured on; `noise` reports the run-to-run
+//! noise of the same code run several times.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,8 @@ Examples:
   fastware bench compare before after          what got faster or slower, with confidence
   fastware bench compare base new              criterion baselines (`-- --save-baseline base`)
   fastware bench compare old.txt new.txt       saved `cargo bench` output (libtest)
-  fastware bench compare a.json b.json         hyperfine --export-json files";
+  fastware bench compare a.json b.json         hyperfine --export-json files
+  fastware bench noise aa                      run-to-run noise of `bench cargo --repeat N --save aa`";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -37,6 +39,44 @@ enum BenchSub {
     Compare(CompareArgs),
     /// Run `cargo bench`, show where the bench binaries are, and save the results
     Cargo(super::bench_cargo::CargoArgs),
+    /// An A/A report from runs of the same code: each benchmark's run-to-run noise
+    Noise(NoiseArgs),
+}
+
+const NOISE_EXAMPLES: &str = "\
+Examples:
+  fastware bench cargo --repeat 5 --save aa && fastware bench noise aa
+  fastware bench noise run1 run2 run3           three single runs of the unchanged code
+
+Each input is read as for `compare`; one with several runs (--repeat) counts each run,
+one without counts as one run.";
+
+#[derive(Args, Debug)]
+#[command(after_help = NOISE_EXAMPLES)]
+pub struct NoiseArgs {
+    /// Results of the same code: saved names, files or criterion DIR@BASELINE
+    #[arg(value_name = "RESULTS", required = true)]
+    inputs: Vec<std::ffi::OsString>,
+    /// The runs' medians instead of their means
+    #[arg(long)]
+    median: bool,
+    /// The project whose saved results NAMEs refer to
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+fn noise_cmd(a: NoiseArgs, out: &mut dyn Write) -> CmdResult {
+    let store = store(a.manifest_path.as_deref());
+    let inputs = a.inputs.iter().map(|i| read_side(i, None, store.as_ref())).collect::<Result<Vec<_>, _>>()?;
+    let report =
+        fastware_bench::noise::NoiseReport::new(&inputs, a.median, a.output.top.unwrap_or(0)).ok_or_else(|| {
+            Error::bad_input(
+                "no benchmark has two runs: give results of several runs (bench cargo --repeat N) or several results",
+            )
+        })?;
+    fastware_report::emit(&report, a.output.format, out)
 }
 
 const COMPARE_EXAMPLES: &str = "\
@@ -95,6 +135,7 @@ pub fn run(a: BenchCmd, out: &mut dyn Write) -> CmdResult {
     match a.command {
         BenchSub::Compare(c) => compare_cmd(c, out),
         BenchSub::Cargo(c) => super::bench_cargo::run(c, out),
+        BenchSub::Noise(c) => noise_cmd(c, out),
     }
 }
 

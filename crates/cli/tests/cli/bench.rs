@@ -404,6 +404,30 @@ fn repeated_runs_are_compared_between_runs() {
         assert_eq!(sizes.len(), 3, "{b}");
         assert_eq!(sizes.iter().sum::<u64>(), b["samples_us"].as_array().expect("samples").len() as u64);
     }
+    // bench noise: each benchmark's runs, recomputed from the saved samples (a DOM walk)
+    let noise = json(&run_in(&project, &["bench", "noise", "base", "--format", "json"]));
+    for b in base["benchmarks"].as_array().expect("benchmarks") {
+        let samples: Vec<f64> = b["samples_us"].as_array().expect("s").iter().map(|x| x.as_f64().expect("f")).collect();
+        let mut means = Vec::new();
+        let mut at = 0;
+        for n in b["run_sizes"].as_array().expect("sizes").iter().map(|n| n.as_u64().expect("n") as usize) {
+            means.push(samples[at..at + n].iter().sum::<f64>() / n as f64);
+            at += n;
+        }
+        let (lo, hi) = means.iter().fold((f64::MAX, 0.0f64), |(l, h), &m| (l.min(m), h.max(m)));
+        let r = noise["benchmarks"].as_array().expect("rows").iter().find(|r| r["name"] == b["name"]).expect("row");
+        assert_eq!(r["runs"], 3);
+        assert!((r["largest_change"].as_f64().expect("change") - (hi / lo - 1.0)).abs() < 1e-9, "{r} / {means:?}");
+    }
+    let largest = noise["benchmarks"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["largest_change"].as_f64().expect("c"))
+        .fold(0.0, f64::max);
+    assert_eq!(noise["quiet_noise"].as_f64(), Some(largest));
+    let o = run_in(&project, &["bench", "noise", &data("criterion@base")]);
+    run_error(&o, 2, "no benchmark has two runs");
     save("slow", &["--features", "slow"]);
     let v = json(&run_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
     for name in ["checksum/4k", "parse/200"] {
