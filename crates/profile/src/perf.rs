@@ -197,6 +197,39 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
     Ok(())
 }
 
+/// Whether a sample's call-chain length fits the record. linux-perf-event-reader
+/// multiplies the length by 8 unchecked (an overflow panic in builds with
+/// overflow checks; found by fuzzing), so it is checked here first. Samples
+/// with `PERF_SAMPLE_READ` (variable-length, never written by `perf record`
+/// as fastware runs it) are left to the crate.
+fn callchain_fits(record: &linux_perf_data::linux_perf_event_reader::RawEventRecord) -> bool {
+    use linux_perf_data::linux_perf_event_reader::{Endianness, RecordType};
+    let f = record.parse_info.sample_format;
+    if record.record_type != RecordType::SAMPLE || !f.contains(SampleFormat::CALLCHAIN) || f.contains(SampleFormat::READ)
+    {
+        return true;
+    }
+    let before = [
+        SampleFormat::IDENTIFIER,
+        SampleFormat::IP,
+        SampleFormat::TID,
+        SampleFormat::TIME,
+        SampleFormat::ADDR,
+        SampleFormat::ID,
+        SampleFormat::STREAM_ID,
+        SampleFormat::CPU,
+        SampleFormat::PERIOD,
+    ];
+    let at = 8 * before.iter().filter(|&&b| f.contains(b)).count();
+    let data = record.data.as_slice();
+    let Some(word) = data.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) else { return true };
+    let n = match record.parse_info.endian {
+        Endianness::LittleEndian => u64::from_le_bytes(word),
+        Endianness::BigEndian => u64::from_be_bytes(word),
+    };
+    n.checked_mul(8).is_some_and(|bytes| bytes <= (data.len() - at - 8) as u64)
+}
+
 pub fn read(path: &Path) -> Result<Profile, Error> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
@@ -251,6 +284,9 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
             }
         };
         let PerfFileRecord::EventRecord { record, .. } = record else { continue };
+        if !callchain_fits(&record) {
+            continue;
+        }
         let Ok(parsed) = record.parse() else { continue };
         match parsed {
             EventRecord::Mmap2(m) if m.protection & 4 != 0 => {

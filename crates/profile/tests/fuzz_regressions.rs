@@ -14,3 +14,10 @@ fn an_attribute_whose_event_ids_lie_outside_the_file_is_damage() {
     let e = fastware_profile::saved::read(&path, None).err().expect("an error");
     assert!(e.to_string().contains("damaged perf.data"), "{e}");
 }
+
+#[test]
+fn a_sample_whose_call_chain_length_overflows() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-9a5192ab");
+    let r = std::panic::catch_unwind(|| fastware_profile::saved::read(&path, None).is_ok());
+    assert!(r.is_ok(), "reading panicked");
+}
