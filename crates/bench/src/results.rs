@@ -144,6 +144,9 @@ pub struct Meta {
     pub rustc: Option<String>,
     pub cargo_args: Vec<String>,
     pub binaries: Vec<BenchBinary>,
+    /// When each run started (ms since the epoch), for `--repeat` and `bench ab`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runs_started_ms: Vec<u64>,
 }
 
 /// A bench binary cargo built and ran.

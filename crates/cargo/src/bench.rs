@@ -32,16 +32,21 @@ pub struct BenchRun {
 }
 
 /// Runs `cargo bench ARGS` in `dir`, with cargo's lock file in fastware's
-/// directory (see [`crate::run::user_build_with_lock_copy`]).
+/// directory (see [`crate::run::user_build_with_lock_copy`]), in
+/// `target_dir` when given (else the project's).
 pub fn run_bench(
     cargo: &str,
     project: &Project,
     dir: &Path,
     manifest_path: Option<&Path>,
     args: &[String],
+    target_dir: Option<&Path>,
 ) -> Result<BenchRun, Error> {
     let started = SystemTime::now();
     let mut cmd = Command::new(cargo);
+    if let Some(t) = target_dir {
+        cmd.env("CARGO_TARGET_DIR", t);
+    }
     cmd.args(["bench", "--message-format", "json-render-diagnostics"]);
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);

@@ -11,6 +11,7 @@ pub mod experiment;
 pub mod invocation;
 pub mod log;
 pub mod project;
+pub mod revision;
 pub mod run;
 pub mod wrapper;
 

@@ -24,6 +24,7 @@ Examples:
   fastware bench compare base new              criterion baselines (`-- --save-baseline base`)
   fastware bench compare old.txt new.txt       saved `cargo bench` output (libtest)
   fastware bench compare a.json b.json         hyperfine --export-json files
+  fastware bench ab main HEAD                  two revisions, interleaved runs, compared between runs
   fastware bench noise aa                      run-to-run noise of `bench cargo --repeat N --save aa`";
 
 #[derive(Args, Debug)]
@@ -39,6 +40,8 @@ enum BenchSub {
     Compare(CompareArgs),
     /// Run `cargo bench`, show where the bench binaries are, and save the results
     Cargo(super::bench_cargo::CargoArgs),
+    /// Two git revisions benchmarked interleaved (A B A B …) and compared between runs
+    Ab(super::bench_ab::AbArgs),
     /// An A/A report from runs of the same code: each benchmark's run-to-run noise
     Noise(NoiseArgs),
 }
@@ -135,6 +138,7 @@ pub fn run(a: BenchCmd, out: &mut dyn Write) -> CmdResult {
     match a.command {
         BenchSub::Compare(c) => compare_cmd(c, out),
         BenchSub::Cargo(c) => super::bench_cargo::run(c, out),
+        BenchSub::Ab(c) => super::bench_ab::run(c, out),
         BenchSub::Noise(c) => noise_cmd(c, out),
     }
 }

@@ -9,6 +9,7 @@ use clap::Args;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::store::read_side;
 use fastware_bench::{ComparisonReport, Meta, Options, Results, RunReport, Store};
+use fastware_cargo::bench::BenchRun;
 use fastware_report::{Format, Text};
 
 use super::cargo_program;
@@ -58,36 +59,24 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     // what to compare with is read before the benchmarks run, not after
     let base = a.compare.as_deref().map(|name| read_side(name.as_ref(), None, Some(&store))).transpose()?;
     let mut runs = Vec::new();
+    let mut started = Vec::new();
     let mut last = None;
     for k in 1..=a.repeat {
         if a.repeat > 1 {
             crate::note(&format!("run {k} of {}", a.repeat));
         }
-        let run = fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args)?;
+        let run =
+            fastware_cargo::bench::run_bench(&cargo, &project, &cwd, a.manifest_path.as_deref(), &a.cargo_args, None)?;
         if !run.success {
             return Err(Error::failed("cargo bench failed (its errors are above)"));
         }
         runs.push(results_of(&run, &project.target_dir, &a.cargo_args)?);
+        started.push(unix_ms(run.started));
         last = Some(run);
     }
     let run = last.expect("at least one run");
     let mut results = Results::of_runs(runs).expect("at least one run");
-    results.meta = Some(Meta {
-        created_unix: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-        git_commit: fastware_cargo::bench::git_commit(&project.workspace_root),
-        rustc: fastware_cargo::bench::rustc_version(&project.workspace_root),
-        cargo_args: a.cargo_args.clone(),
-        binaries: run
-            .binaries
-            .iter()
-            .map(|b| fastware_bench::BenchBinary {
-                target: b.target.clone(),
-                path: b.path.clone(),
-                hash: fastware_cargo::bench::file_hash(&b.path),
-                fresh: b.fresh,
-            })
-            .collect(),
-    });
+    results.meta = Some(meta_of(&run, &project.workspace_root, &a.cargo_args, started));
     let mut saved = SavedResults::new(&results);
     if let Some(name) = &a.save {
         saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
@@ -106,7 +95,7 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
 }
 
 /// libtest's lines in a run's output, or the criterion samples it wrote.
-fn results_of(
+pub(super) fn results_of(
     run: &fastware_cargo::bench::BenchRun,
     target_dir: &Path,
     cargo_args: &[String],
@@ -120,4 +109,29 @@ fn results_of(
         Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
             .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
     })
+}
+
+pub(super) fn unix_ms(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// What a run was measured on: commit, rustc, the bench binaries, when each run started.
+pub(super) fn meta_of(run: &BenchRun, dir: &Path, cargo_args: &[String], runs_started_ms: Vec<u64>) -> Meta {
+    Meta {
+        created_unix: unix_ms(std::time::SystemTime::now()) / 1000,
+        git_commit: fastware_cargo::bench::git_commit(dir),
+        rustc: fastware_cargo::bench::rustc_version(dir),
+        cargo_args: cargo_args.to_vec(),
+        binaries: run
+            .binaries
+            .iter()
+            .map(|b| fastware_bench::BenchBinary {
+                target: b.target.clone(),
+                path: b.path.clone(),
+                hash: fastware_cargo::bench::file_hash(&b.path),
+                fresh: b.fresh,
+            })
+            .collect(),
+        runs_started_ms,
+    }
 }

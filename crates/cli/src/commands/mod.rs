@@ -1,6 +1,7 @@
 //! One module per subcommand, and what several share.
 pub mod asm;
 pub mod bench;
+pub mod bench_ab;
 pub mod bench_cargo;
 pub mod binary;
 pub mod build;

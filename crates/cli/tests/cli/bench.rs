@@ -442,3 +442,71 @@ fn repeated_runs_are_compared_between_runs() {
     let single = stdout(&run(&["bench", "compare", &data("criterion@base"), &data("criterion@slow")]));
     assert!(single.contains("one run a side cannot show run-to-run noise"), "{single}");
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = std::process::Command::new("git")
+        .args(["-c", "user.name=fastware", "-c", "user.email=fastware@localhost"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `bench ab` on two commits of the fixture: the second turns on the `slow`
+/// feature by default. Both are unpacked and built under fastware's
+/// directory, run interleaved (3 runs a side, the default: with 2, Welch's
+/// test on the runs has one degree of freedom and a doubling on a loaded
+/// machine can stay "not significant"), and compared between runs; the
+/// user's tree and git state are as they were.
+#[test]
+fn ab_compares_two_revisions_interleaved_and_leaves_the_tree_alone() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED bench ab: git is not installed");
+        return;
+    }
+    let project = benchy("bench-ab");
+    std::fs::write(project.join(".gitignore"), "target/\n").expect("write");
+    git(&project, &["init", "-q"]);
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-qm", "base"]);
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).expect("manifest");
+    std::fs::write(project.join("Cargo.toml"), manifest.replacen("slow = []", "default = [\"slow\"]\nslow = []", 1))
+        .expect("write");
+    git(&project, &["commit", "-qam", "slow by default"]);
+    let head = git(&project, &["rev-parse", "HEAD"]);
+    let before: Vec<(String, Vec<u8>)> = ["Cargo.toml", "Cargo.lock", "src/lib.rs", "benches/crit.rs"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(project.join(f)).expect("file")))
+        .collect();
+    let mut args = vec!["bench", "ab", "HEAD~1", "HEAD", "--save", "ab", "--format", "json", "--"];
+    args.extend(QUICK);
+    let o = run_in(&project, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    for name in ["checksum/4k", "parse/200"] {
+        let r = row(&v, name);
+        assert_eq!((&r["basis"], &r["verdict"]), (&"runs".into(), &"regressed".into()), "{r}");
+        assert_eq!(r["runs"], serde_json::json!([3, 3]), "{r}");
+    }
+    // the user's tree: the same files, the same commit, nothing to commit
+    for (f, bytes) in &before {
+        assert_eq!(&std::fs::read(project.join(f)).expect("file"), bytes, "{f} changed");
+    }
+    assert_eq!(git(&project, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(&project, &["status", "--porcelain"]), "");
+    assert_eq!(git(&project, &["worktree", "list"]).lines().count(), 1, "no worktree registered");
+    // interleaved: base 1, new 1, base 2, new 2, …, by the recorded start times
+    let started = |side: &str| -> Vec<u64> {
+        let f = project.join(format!("target/fastware/bench/ab-{side}.json"));
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&f).expect("saved side")).expect("json");
+        saved["meta"]["runs_started_ms"].as_array().expect("starts").iter().map(|t| t.as_u64().expect("ms")).collect()
+    };
+    let (b, n) = (started("base"), started("new"));
+    assert!(b.len() == 3 && n.len() == 3, "{b:?} {n:?}");
+    assert!((0..3).all(|k| b[k] < n[k] && (k == 2 || n[k] < b[k + 1])), "{b:?} {n:?}");
+    // a revision that is not there
+    let o = run_in(&project, &["bench", "ab", "HEAD", "no-such-branch"]);
+    run_error(&o, 2, "`no-such-branch`: no such git revision");
+}

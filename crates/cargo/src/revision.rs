@@ -1,0 +1,82 @@
+//! A git revision of the user's project as a tree of its own, for
+//! `fastware bench ab`: `git archive` of the commit unpacked under
+//! `<target-dir>/fastware/revisions/<commit>/` — neither the user's working
+//! tree nor their `.git` is touched (no worktree is registered). Unpacked
+//! once per commit and reused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::Error;
+
+/// A revision unpacked.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// What the user wrote (`HEAD~1`, `main`).
+    pub name: String,
+    /// The full commit id.
+    pub commit: String,
+    /// The project's directory inside the unpacked tree (the same place
+    /// relative to the repository as the user's).
+    pub project_dir: PathBuf,
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| Error::failed(format!("cannot run git: {e}")))?;
+    if !o.status.success() {
+        let err = String::from_utf8_lossy(&o.stderr);
+        let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim().to_string();
+        return Err(Error::bad_input(first));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+}
+
+/// Unpacks `rev` of the repository holding `project_dir` into `store`
+/// (once per commit).
+pub fn unpack(project_dir: &Path, rev: &str, store: &Path) -> Result<Revision, Error> {
+    let top = git(project_dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        Error::bad_input(format!("{} is not in a git repository: {}", project_dir.display(), e.message))
+    })?;
+    let spec = format!("{rev}^{{commit}}");
+    let commit = git(project_dir, &["rev-parse", "--verify", "--quiet", &spec]).map_err(|_| {
+        Error::bad_input(format!("`{rev}`: no such git revision")).with_hint("give a commit, branch or tag")
+    })?;
+    let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let relative =
+        canonical(project_dir).strip_prefix(canonical(Path::new(&top))).map(Path::to_path_buf).unwrap_or_default();
+    let dest = store.join(&commit);
+    if !dest.join(".fastware-complete").is_file() {
+        let partial = store.join(format!("{commit}.partial"));
+        let _ = std::fs::remove_dir_all(&partial);
+        std::fs::create_dir_all(&partial)
+            .map_err(|e| Error::failed(format!("cannot create {}: {e}", partial.display())))?;
+        let mut archive = Command::new("git")
+            .args(["archive", "--format=tar", &commit])
+            .current_dir(&top)
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::failed(format!("cannot run git archive: {e}")))?;
+        let tar = Command::new("tar")
+            .arg("-x")
+            .arg("-C")
+            .arg(&partial)
+            .stdin(archive.stdout.take().ok_or_else(|| Error::failed("git archive gave no output"))?)
+            .status()
+            .map_err(|e| Error::failed(format!("cannot run tar: {e}")))?;
+        let archived = archive.wait().map_err(|e| Error::failed(format!("git archive: {e}")))?;
+        if !tar.success() || !archived.success() {
+            return Err(Error::failed(format!("could not unpack {rev} ({commit}) with git archive and tar")));
+        }
+        std::fs::write(partial.join(".fastware-complete"), &commit)
+            .and_then(|()| {
+                let _ = std::fs::remove_dir_all(&dest);
+                std::fs::rename(&partial, &dest)
+            })
+            .map_err(|e| Error::failed(format!("cannot keep the unpacked {rev} in {}: {e}", dest.display())))?;
+    }
+    Ok(Revision { name: rev.to_string(), commit, project_dir: dest.join(relative) })
+}

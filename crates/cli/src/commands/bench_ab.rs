@@ -1,0 +1,137 @@
+//! `fastware bench ab BASE NEW`: two git revisions of the project, each
+//! unpacked under `<target-dir>/fastware/revisions/` (the user's tree and
+//! `.git` untouched) and built in a target directory of its own, then
+//! benchmarked interleaved — base, new, base, new … — so that drift in the
+//! machine hits both alike, and compared between runs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use fastware_bench::saved::SavedResults;
+use fastware_bench::{ComparisonReport, Options, Results, Store};
+use fastware_cargo::revision::{unpack, Revision};
+
+use super::bench_cargo::{meta_of, results_of, unix_ms};
+use super::cargo_program;
+use crate::{CmdResult, Error, OutputArgs};
+
+const AB_EXAMPLES: &str = "\
+Examples:
+  fastware bench ab main HEAD                        3 interleaved runs a side, compared between runs
+  fastware bench ab HEAD~1 HEAD --repeat 5 -- --bench parsing -- --measurement-time 2
+  fastware bench ab HEAD HEAD                        an A/A check: how noisy is this machine?
+
+BASE and NEW are git revisions (commits, branches, tags) of the repository holding the
+project; uncommitted changes are not part of either. Arguments after -- go to cargo bench.";
+
+#[derive(Args, Debug)]
+#[command(after_help = AB_EXAMPLES)]
+pub struct AbArgs {
+    /// The revision before
+    #[arg(value_name = "BASE")]
+    base: String,
+    /// The revision after
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// Runs a side (at least 2: the comparison is between runs)
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    repeat: u32,
+    /// Changes smaller than this are "no change" (a percentage: 2 or 2%)
+    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = fastware_report::parse::percent)]
+    noise: f64,
+    /// Save both sides, as NAME-base and NAME-new
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
+    /// The project's Cargo.toml [default: the one in this directory or above]
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Arguments for cargo bench
+    #[arg(last = true, value_name = "CARGO_BENCH_ARGS")]
+    cargo_args: Vec<String>,
+}
+
+/// One side: the unpacked revision, its project and its target directory.
+struct Side {
+    rev: Revision,
+    project: fastware_cargo::project::Project,
+    target: PathBuf,
+    runs: Vec<Results>,
+    started: Vec<u64>,
+    last: Option<fastware_cargo::bench::BenchRun>,
+}
+
+pub fn run(a: AbArgs, out: &mut dyn Write) -> CmdResult {
+    if let Some(name) = &a.save {
+        fastware_report::output::check_name(&format!("{name}-base"))?;
+    }
+    let cargo = cargo_program();
+    let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
+    let user = fastware_cargo::project::locate(&cargo, a.manifest_path.as_deref(), &cwd)?;
+    let dir = a.manifest_path.as_deref().and_then(|m| m.parent()).map_or(cwd.clone(), PathBuf::from);
+    let store = user.fastware_dir().join("revisions");
+    let mut sides = Vec::new();
+    for rev in [&a.base, &a.new] {
+        let rev = unpack(&dir, rev, &store)?;
+        let manifest = rev.project_dir.join("Cargo.toml");
+        let project = fastware_cargo::project::locate(&cargo, Some(&manifest), &rev.project_dir)?;
+        let target = user.fastware_dir().join("ab").join(format!("target-{}", &rev.commit[..12]));
+        crate::note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
+        sides.push(Side { rev, project, target, runs: Vec::new(), started: Vec::new(), last: None });
+    }
+    // build both first, so that no run pays for a build
+    let at = a.cargo_args.iter().position(|x| x == "--").unwrap_or(a.cargo_args.len());
+    let mut build_args = a.cargo_args[..at].to_vec();
+    build_args.push("--no-run".into());
+    for s in &sides {
+        let b = fastware_cargo::bench::run_bench(
+            &cargo,
+            &s.project,
+            &s.rev.project_dir,
+            None,
+            &build_args,
+            Some(&s.target),
+        )?;
+        if !b.success {
+            return Err(Error::failed(format!("cargo bench failed to build {} (its errors are above)", s.rev.name)));
+        }
+    }
+    for k in 1..=a.repeat {
+        for s in sides.iter_mut() {
+            crate::note(&format!("run {k} of {}: {}", a.repeat, s.rev.name));
+            let r = fastware_cargo::bench::run_bench(
+                &cargo,
+                &s.project,
+                &s.rev.project_dir,
+                None,
+                &a.cargo_args,
+                Some(&s.target),
+            )?;
+            if !r.success {
+                return Err(Error::failed(format!("cargo bench failed on {} (its errors are above)", s.rev.name)));
+            }
+            s.runs.push(results_of(&r, &s.target, &a.cargo_args)?);
+            s.started.push(unix_ms(r.started));
+            s.last = Some(r);
+        }
+    }
+    let mut results = Vec::new();
+    for (s, label) in sides.iter_mut().zip(["base", "new"]) {
+        let mut r = Results::of_runs(std::mem::take(&mut s.runs)).expect("runs");
+        if let Some(last) = &s.last {
+            let mut meta = meta_of(last, &s.rev.project_dir, &a.cargo_args, s.started.clone());
+            meta.git_commit = Some(s.rev.commit.clone());
+            r.meta = Some(meta);
+        }
+        if let Some(name) = &a.save {
+            Store::new(&user.target_dir).save(&SavedResults::new(&r), &format!("{name}-{label}"))?;
+        }
+        results.push(r);
+    }
+    let o = Options { noise: a.noise, ..Options::default() };
+    let c = fastware_bench::compare(&results[0], &results[1], &o)?;
+    let report = ComparisonReport::new(&c, &results[0], &results[1], &o, a.output.top.unwrap_or(0));
+    fastware_report::emit(&report, a.output.format, out)
+}
