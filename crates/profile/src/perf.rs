@@ -205,7 +205,9 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
 fn callchain_fits(record: &linux_perf_data::linux_perf_event_reader::RawEventRecord) -> bool {
     use linux_perf_data::linux_perf_event_reader::{Endianness, RecordType};
     let f = record.parse_info.sample_format;
-    if record.record_type != RecordType::SAMPLE || !f.contains(SampleFormat::CALLCHAIN) || f.contains(SampleFormat::READ)
+    if record.record_type != RecordType::SAMPLE
+        || !f.contains(SampleFormat::CALLCHAIN)
+        || f.contains(SampleFormat::READ)
     {
         return true;
     }
