@@ -189,28 +189,11 @@ fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
     let test = stats::welch(&per_b, &per_n).map(Test::Welch);
     let ci = stats::hierarchical_ratio(rb, rn, o.median, o.confidence, o.resamples, o.seed);
     let change = new / base - 1.0;
-    let p = test.map(|t| t.p());
-    let rejects = p.is_some_and(|p| p < 1.0 - o.confidence);
-    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
     let between = spread_b.max(spread_n);
-    let (verdict, reason) = if change.abs() < o.noise {
-        (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0))
-    } else if change.abs() <= between {
+    let (verdict, reason) = if change.abs() >= o.noise && change.abs() <= between {
         (Verdict::NoChange, format!("within the run-to-run spread ({:.1}%)", between * 100.0))
-    } else if !(rejects && excludes_one) {
-        let mut why = Vec::new();
-        if !rejects {
-            why.push(
-                p.map_or("no test (no variance between runs)".to_string(), |p| format!("p = {p:.3} between runs")),
-            );
-        }
-        if !excludes_one {
-            why.push(format!("the {:.0}% CI of the ratio includes 1", o.confidence * 100.0));
-        }
-        (Verdict::NoChange, format!("not significant ({})", why.join(", ")))
     } else {
-        let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
-        (v, format!("p = {:.2e} between runs", p.unwrap_or(0.0)))
+        decide(change, test.map(|t| t.p()), ci, o, " between runs")
     };
     Row {
         name: b.name.clone(),
@@ -229,6 +212,29 @@ fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
     }
 }
 
+/// The verdict from samples or runs: a change under `--noise` is none; else
+/// the test's p and the interval of the ratio must both say it is real.
+/// `after_p` says what the p-value is of (" between runs").
+fn decide(change: f64, p: Option<f64>, ci: (f64, f64), o: &Options, after_p: &str) -> (Verdict, String) {
+    let rejects = p.is_some_and(|p| p < 1.0 - o.confidence);
+    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
+    if change.abs() < o.noise {
+        return (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0));
+    }
+    if !(rejects && excludes_one) {
+        let mut why = Vec::new();
+        if !rejects {
+            why.push(p.map_or(format!("no test (no variance{after_p})"), |p| format!("p = {p:.3}{after_p}")));
+        }
+        if !excludes_one {
+            why.push(format!("the {:.0}% CI of the ratio includes 1", o.confidence * 100.0));
+        }
+        return (Verdict::NoChange, format!("not significant ({})", why.join(", ")));
+    }
+    let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
+    (v, format!("p = {:.2e}{after_p}", p.unwrap_or(0.0)))
+}
+
 fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
     let (base, new, test) = if o.median {
         (stats::median(sb), stats::median(sn), stats::mann_whitney(sb, sn).map(Test::MannWhitney))
@@ -237,26 +243,7 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
     };
     let ci = stats::ratio_interval(sb, sn, o.median, o.confidence, o.resamples, o.seed);
     let change = new / base - 1.0;
-    let alpha = 1.0 - o.confidence;
-    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
-    let p = test.map(|t| t.p());
-    let rejects = p.is_some_and(|p| p < alpha);
-    let (verdict, reason) = if change.abs() < o.noise {
-        (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0))
-    } else if !(rejects && excludes_one) {
-        let level = o.confidence * 100.0;
-        let mut why = Vec::new();
-        if !rejects {
-            why.push(p.map_or("no test (no variance)".to_string(), |p| format!("p = {p:.3}")));
-        }
-        if !excludes_one {
-            why.push(format!("the {level:.0}% CI of the ratio includes 1"));
-        }
-        (Verdict::NoChange, format!("not significant ({})", why.join(", ")))
-    } else {
-        let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
-        (v, format!("p = {:.2e}", p.unwrap_or(0.0)))
-    };
+    let (verdict, reason) = decide(change, test.map(|t| t.p()), ci, o, "");
     Row {
         name: b.name.clone(),
         base,
