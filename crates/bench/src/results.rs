@@ -172,6 +172,9 @@ impl Results {
         let mut iter = runs.into_iter();
         let mut first = iter.next()?;
         let rest: Vec<Results> = iter.collect();
+        if rest.is_empty() {
+            return Some(first); // one run: as it came
+        }
         let statistic = |b: &Benchmark| b.samples.clone().unwrap_or_else(|| vec![b.estimate]);
         first.benchmarks.retain(|b| rest.iter().all(|r| r.get(&b.name).is_some()));
         for b in &mut first.benchmarks {
