@@ -130,19 +130,27 @@ fn bad(path: &Path, message: impl Into<String>) -> Error {
 /// Reads `path`, a `perf.data` file.
 /// Checks what linux-perf-data would trust: the header's sections, each
 /// attribute's event ids and the feature sections lie inside the file, and
-/// the event description section's entry count fits
-/// its size (a damaged count made it reserve terabytes and abort; found by
-/// fuzzing). The layout is perf's `perf_file_header`: magic, size,
-/// attr_size, attrs/data/event_types as (offset, size), a 256-bit feature
-/// bitmap; the feature sections' (offset, size) table follows the data.
+/// the counts inside the event descriptions (events, event ids, name
+/// lengths) fit their section — the crate reserves room for what a count
+/// says before it reads, so a damaged count made it reserve terabytes and
+/// abort (found by fuzzing). The layout is perf's `perf_file_header`:
+/// magic, size, attr_size, attrs/data/event_types as (offset, size), a
+/// 256-bit feature bitmap; the feature sections' (offset, size) table
+/// follows the data. Both byte orders (`PERFILE2` and `2ELIFREP`).
 fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::FileExt;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut h = [0u8; 104];
-    if file.read_exact_at(&mut h, 0).is_err() || &h[..8] != b"PERFILE2" {
+    if file.read_exact_at(&mut h, 0).is_err() {
         return Ok(()); // not ours to judge: the crate says what is wrong
     }
-    let u = |b: &[u8], i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+    let big = match &h[..8] {
+        b"PERFILE2" => false,
+        b"2ELIFREP" => true,
+        _ => return Ok(()),
+    };
+    let order = Order(big);
+    let u = |b: &[u8], i: usize| order.u64(b, i);
     let damaged = |what: &str| bad(path, format!("damaged perf.data: {what}"));
     let inside = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
     for (name, at) in [("attribute", 24), ("data", 40), ("event type", 56)] {
@@ -183,18 +191,68 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
         if offset.checked_add(size).is_none_or(|end| end > len) {
             return Err(damaged(&format!("feature section {bit} lies outside the file")));
         }
-        if bit == EVENT_DESC && size >= 8 {
-            let mut c = [0u8; 8];
-            file.read_exact_at(&mut c, offset).map_err(|_| damaged("cannot read the event descriptions"))?;
-            let nr = u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-            let attr_size = u64::from(u32::from_le_bytes([c[4], c[5], c[6], c[7]]));
-            if nr.saturating_mul(attr_size.max(1)) > size {
-                return Err(damaged(&format!("{nr} event descriptions of {attr_size} bytes in a {size}-byte section")));
-            }
+        if bit == EVENT_DESC {
+            // inside the file, so it fits in memory as the crate reads it
+            let mut section = vec![0u8; size as usize];
+            file.read_exact_at(&mut section, offset).map_err(|_| damaged("cannot read the event descriptions"))?;
+            check_event_descriptions(&section, order).map_err(|what| damaged(&what))?;
         }
         slot += 1;
     }
     Ok(())
+}
+
+/// A perf.data file's byte order: big-endian when true.
+#[derive(Clone, Copy)]
+struct Order(bool);
+
+impl Order {
+    fn u64(self, b: &[u8], i: usize) -> u64 {
+        let w = b.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).unwrap_or([0; 8]);
+        if self.0 {
+            u64::from_be_bytes(w)
+        } else {
+            u64::from_le_bytes(w)
+        }
+    }
+    fn u32(self, b: &[u8], i: usize) -> Option<u32> {
+        let w = <[u8; 4]>::try_from(b.get(i..i + 4)?).ok()?;
+        Some(if self.0 { u32::from_be_bytes(w) } else { u32::from_le_bytes(w) })
+    }
+}
+
+/// Walks the event description section (`nr`, `attr_size`, then per event
+/// the attribute, `nr_ids`, a length-prefixed name and the ids) and says
+/// which count reaches past its end.
+fn check_event_descriptions(s: &[u8], order: Order) -> Result<(), String> {
+    let (Some(nr), Some(attr_size)) = (order.u32(s, 0), order.u32(s, 4)) else { return Ok(()) };
+    let mut at = 8usize;
+    for k in 0..nr {
+        let past = |what: &str| format!("the event descriptions (event {k}: {what}) reach past their section");
+        at = at.checked_add(attr_size as usize).filter(|&a| a <= s.len()).ok_or_else(|| past("the attribute"))?;
+        let ids = order.u32(s, at).ok_or_else(|| past("the event id count"))?;
+        let name = order.u32(s, at + 4).ok_or_else(|| past("the name's length"))?;
+        at = (at + 8).checked_add(name as usize).filter(|&a| a <= s.len()).ok_or_else(|| past("the name"))?;
+        at = (ids as usize)
+            .checked_mul(8)
+            .and_then(|b| at.checked_add(b))
+            .filter(|&a| a <= s.len())
+            .ok_or_else(|| past(&format!("{ids} event ids")))?;
+    }
+    Ok(())
+}
+
+/// The perf command line from the `CMDLINE` feature section, when its
+/// string count fits the section (linux-perf-data reserves room for the
+/// count first; a damaged one aborted — found by fuzzing).
+fn command_line(perf_file: &linux_perf_data::PerfFile) -> Option<Vec<&str>> {
+    let section = perf_file.feature_section_data(linux_perf_data::Feature::CMDLINE)?;
+    let order = Order(matches!(perf_file.endian(), linux_perf_data::Endianness::BigEndian));
+    let count = order.u32(section, 0)? as usize;
+    if count > section.len() / 4 {
+        return None; // each string takes at least its 4-byte length
+    }
+    perf_file.cmdline().ok().flatten()
 }
 
 /// Whether a sample's call-chain length fits the record. linux-perf-event-reader
@@ -254,7 +312,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         .filter(|(k, _)| !matches!(k, DsoKey::Kernel | DsoKey::GuestKernel))
         .map(|(_, v)| (String::from_utf8_lossy(&v.path).into_owned(), hex(&v.build_id)))
         .collect();
-    let command = perf_file.cmdline().ok().flatten().map(|c| {
+    let command = command_line(&perf_file).map(|c| {
         let args: Vec<&str> = c.iter().copied().skip_while(|a| *a != "--").skip(1).collect();
         if args.is_empty() {
             c.join(" ")

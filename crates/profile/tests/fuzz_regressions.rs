@@ -21,3 +21,11 @@ fn a_sample_whose_call_chain_length_overflows() {
     let r = std::panic::catch_unwind(|| fastware_profile::saved::read(&path, None).is_ok());
     assert!(r.is_ok(), "reading panicked");
 }
+
+#[test]
+fn a_command_line_count_past_its_section_is_not_reserved_for() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-9c0920e1");
+    // the read aborted the process (a 30 GB reservation) before the fix
+    let profile = fastware_profile::saved::read(&path, None).expect("the samples still read");
+    assert_eq!(profile.meta.command, None, "a damaged command line is left out");
+}
