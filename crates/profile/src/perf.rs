@@ -161,7 +161,9 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
     // each attribute (and old perf's event type) is followed by the
     // (offset, size) of its event ids, which the crate reserves room for
     let attr_size = u(&h, 16);
-    if u(&h, 32) > 0 && attr_size < 16 {
+    // perf writes its attribute size (more than 16) even with no attributes;
+    // the crate divides by it
+    if attr_size < 16 {
         return Err(damaged(&format!("attributes of {attr_size} bytes")));
     }
     for (section, entry, ids_at) in [(24, attr_size, attr_size.saturating_sub(16)), (56, attr_size + 16, attr_size)] {

@@ -29,3 +29,11 @@ fn a_command_line_count_past_its_section_is_not_reserved_for() {
     let profile = fastware_profile::saved::read(&path, None).expect("the samples still read");
     assert_eq!(profile.meta.command, None, "a damaged command line is left out");
 }
+
+#[test]
+fn an_attribute_size_of_zero_is_damage() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-5d22cc88");
+    // linux-perf-data divided by it (a panic) before the check
+    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    assert!(e.to_string().contains("damaged perf.data: attributes of 0 bytes"), "{e}");
+}
