@@ -1,7 +1,8 @@
 //! Running cargo for measurement: the user's project (`cargo metadata`), one
 //! instrumented build in fastware's own target directory, cargo's record of
 //! it (`-Zbuild-analysis`, or the `--timings` page), the critical path
-//! through its unit graph, fastware as a rustc wrapper for `--deep`, and the
+//! through its unit graph, fastware as a rustc wrapper (for `--deep`, and
+//! builds with extra flags such as `llvm-lines`' IR), and the
 //! artifact of a normal build for the commands that read machine code.
 
 pub mod artifact;
@@ -13,6 +14,7 @@ pub mod log;
 pub mod project;
 pub mod revision;
 pub mod run;
+pub mod wrapped;
 pub mod wrapper;
 
 pub use fastware_report::{Error, ErrorKind};

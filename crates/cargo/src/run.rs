@@ -502,6 +502,28 @@ fn cargo_run(
     Ok(CargoRun { success, wall, log, log_path, artifacts, invocations, errors, interrupted })
 }
 
+/// cargo's first error when a build failed because of what was asked (an
+/// unknown package, profile, feature or target, a bad value): bad input,
+/// not a failed build.
+pub fn selection_error(errors: &[String]) -> Option<String> {
+    const ASKED: &[&str] = &[
+        "did not match any packages",
+        "unexpected argument",
+        "is not defined",
+        "does not contain this feature",
+        "does not contain these features",
+        "none of the selected packages contains",
+        "no bin target named",
+        "no library targets found",
+        "invalid value",
+    ];
+    if !errors.iter().any(|e| ASKED.iter().any(|m| e.contains(m))) {
+        return None;
+    }
+    let first = errors.iter().find(|e| e.starts_with("error")).cloned().unwrap_or_default();
+    Some(first.trim_start_matches("error: ").to_string())
+}
+
 /// Copies the project's `Cargo.lock` into fastware's directory (or removes
 /// a stale copy when the project has none) and returns the copy's path: the
 /// lock file cargo reads and may update in the builds fastware runs, so that
@@ -522,7 +544,7 @@ pub fn lock_copy(project: &Project) -> Result<PathBuf, Error> {
 
 /// Points cargo at `lock` (cargo's unstable `-Zlockfile-path`, enabled with
 /// `RUSTC_BOOTSTRAP=1` in cargo's environment).
-fn use_lock_copy(cmd: &mut Command, lock: &Path) {
+pub(crate) fn use_lock_copy(cmd: &mut Command, lock: &Path) {
     cmd.arg("-Zlockfile-path");
     cmd.arg("--config").arg(format!("resolver.lockfile-path={}", toml_string(&lock.to_string_lossy())));
     cmd.env("RUSTC_BOOTSTRAP", "1");

@@ -1,4 +1,5 @@
-//! fastware as a rustc wrapper, for `fastware build --deep`.
+//! fastware as a rustc wrapper, for `fastware build --deep` and
+//! `fastware llvm-lines`.
 //!
 //! cargo runs `$RUSTC_WORKSPACE_WRAPPER rustc <args>` (workspace members) or
 //! `$RUSTC_WRAPPER rustc <args>` (every crate). When fastware is started
@@ -16,6 +17,15 @@ use std::process::Command;
 pub const ENV_PROFILE_DIR: &str = "FASTWARE_WRAP_PROFILE_DIR";
 /// Crate names to profile, comma-separated, or `*` for all.
 pub const ENV_CRATES: &str = "FASTWARE_WRAP_CRATES";
+/// More rustc flags for the selected crates, separated by [`FLAG_SEP`]; its
+/// presence turns wrapper mode on too.
+pub const ENV_FLAGS: &str = "FASTWARE_WRAP_FLAGS";
+const FLAG_SEP: char = '\u{1f}';
+
+/// `flags` as the value of [`ENV_FLAGS`].
+pub fn flags_value(flags: &[String]) -> String {
+    flags.join(&FLAG_SEP.to_string())
+}
 
 /// The flags added to a profiled rustc run.
 pub fn profiler_flags(profile_dir: &Path) -> Vec<String> {
@@ -29,7 +39,7 @@ pub fn profiler_flags(profile_dir: &Path) -> Vec<String> {
 
 /// True when this process was started by cargo as fastware's rustc wrapper.
 pub fn is_wrapper_invocation(args: &[OsString]) -> bool {
-    std::env::var_os(ENV_PROFILE_DIR).is_some()
+    (std::env::var_os(ENV_PROFILE_DIR).is_some() || std::env::var_os(ENV_FLAGS).is_some())
         && args.get(1).and_then(|a| Path::new(a).file_stem()).is_some_and(|s| s.to_string_lossy().starts_with("rustc"))
 }
 
@@ -38,8 +48,8 @@ fn crate_name(args: &[OsString]) -> Option<String> {
     args.get(pos + 1).map(|a| a.to_string_lossy().into_owned())
 }
 
-/// Runs rustc (`args[1]`) with `args[2..]`, plus the profiler flags when the
-/// crate is selected. Returns rustc's exit status.
+/// Runs rustc (`args[1]`) with `args[2..]`, plus the profiler flags and
+/// [`ENV_FLAGS`] when the crate is selected. Returns rustc's exit status.
 pub fn run_wrapper(args: &[OsString]) -> i32 {
     let rustc = &args[1];
     let mut rest: Vec<OsString> = args[2..].to_vec();
@@ -56,6 +66,9 @@ pub fn run_wrapper(args: &[OsString]) -> i32 {
     if selected {
         if let Some(dir) = std::env::var_os(ENV_PROFILE_DIR) {
             rest.extend(profiler_flags(Path::new(&dir)).into_iter().map(OsString::from));
+        }
+        if let Ok(flags) = std::env::var(ENV_FLAGS) {
+            rest.extend(flags.split(FLAG_SEP).filter(|f| !f.is_empty()).map(OsString::from));
         }
     }
     match Command::new(rustc).args(&rest).status() {

@@ -29,6 +29,7 @@ Examples:
   fastware inline parse                        was it inlined? copies, call sites, inlined places
   fastware diff --save before; …; fastware diff before   what changed in the machine code
   fastware bench compare before after          did it get faster? (criterion, libtest, hyperfine)
+  fastware llvm-lines --all-crates --with-trace   which generic functions bloat the IR, and what LLVM spends on them
   fastware profile --bench parse               where a benchmark spends its time (perf; --callgrind)
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
@@ -64,6 +65,9 @@ enum Command {
     Heap(Box<commands::heap::HeapCmd>),
     /// Build-configuration experiments, measured: cargo config values, RUSTFLAGS, linkers, cell by cell
     Matrix(Box<commands::matrix::MatrixCmd>),
+    /// Lines of LLVM IR and copies per function (monomorphisation bloat), every crate, with LLVM time
+    #[command(name = "llvm-lines")]
+    LlvmLines(Box<commands::llvm_lines::LlvmLinesCmd>),
     /// Profile-guided optimisation in one command: instrumented build, workload, merge, optimised build, measured
     Pgo(commands::pgo::PgoCmd),
 }
@@ -133,6 +137,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Profile(c) => commands::profile::run(*c, &mut out),
         Command::Heap(c) => commands::heap::run(*c, &mut out),
         Command::Matrix(c) => commands::matrix::run(*c, &mut out),
+        Command::LlvmLines(c) => commands::llvm_lines::run(*c, &mut out),
         Command::Pgo(c) => commands::pgo::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));

@@ -441,6 +441,9 @@ struct Reading {
 
 impl Reading {
     fn map(&mut self, pid: i32, start: u64, len: u64, page_offset: u64, path: &str) {
+        // a mapping reaching past the address space is damage in the record:
+        // it is left out (its samples stay unresolved) rather than wrapped
+        let Some(end) = start.checked_add(len) else { return };
         if path.starts_with('[') && path != "[vdso]" {
             return;
         }
@@ -454,8 +457,8 @@ impl Reading {
             }
         };
         let p = self.processes.entry(pid).or_default();
-        p.mappings.retain(|m| m.end <= start || m.start >= start + len);
-        p.mappings.push(Mapping { start, end: start + len, page_offset, module });
+        p.mappings.retain(|m| m.end <= start || m.start >= end);
+        p.mappings.push(Mapping { start, end, page_offset, module });
         p.mappings.sort_by_key(|m| m.start);
         // the unwinder is rebuilt with the new mapping at the next sample
         p.modules_in_unwinder = usize::MAX;

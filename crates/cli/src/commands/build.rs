@@ -108,24 +108,10 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
             "interrupted: the build was stopped; nothing was written outside fastware's target directory",
         ));
     }
-    if !result.run.success
-        && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none())
-        && result.run.errors.iter().any(|e| {
-            [
-                "did not match any packages",
-                "unexpected argument",
-                "is not defined",
-                "does not contain this feature",
-                "does not contain these features",
-                "none of the selected packages contains",
-                "invalid value",
-            ]
-            .iter()
-            .any(|m| e.contains(m))
-        })
-    {
-        let first = result.run.errors.iter().find(|e| e.starts_with("error")).cloned().unwrap_or_default();
-        return Err(Error::bad_input(first.trim_start_matches("error: ").to_string()));
+    if !result.run.success && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none()) {
+        if let Some(e) = fastware_cargo::run::selection_error(&result.run.errors) {
+            return Err(Error::bad_input(e));
+        }
     }
     if let Some(Deep::Crates(wanted)) = &opts.deep {
         // a name that is no crate of the build would profile nothing, silently

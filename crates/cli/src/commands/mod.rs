@@ -9,6 +9,8 @@ pub mod diff;
 pub mod function;
 pub mod heap;
 pub mod inline;
+pub mod llvm_lines;
+pub mod llvm_lines_build;
 pub mod matrix;
 pub mod matrix_findings;
 pub mod matrix_run;

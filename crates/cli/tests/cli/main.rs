@@ -8,6 +8,7 @@ mod binary;
 mod build;
 mod common;
 mod heap;
+mod llvm_lines;
 mod matrix;
 mod pgo;
 mod profile;
