@@ -12,7 +12,8 @@ fw="$root/target/release/fastware"
 # ripgrep 14.1.1 (from the cargo registry, else crates.io) built once with
 # debug = "line-tables-only" in $work/rg-lt; prints the binary's path.
 rg_src="$work/build-ripgrep"
-ripgrep_line_tables() {
+# ripgrep 14.1.1's source in $rg_src (a workspace of its own).
+ripgrep_source() {
     if [ ! -f "$rg_src/Cargo.toml" ]; then
         local src
         src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ripgrep-14.1.1 2>/dev/null | head -1 || true)
@@ -22,6 +23,9 @@ ripgrep_line_tables() {
         fi
         printf '\n[workspace]\n' >>"$rg_src/Cargo.toml"
     fi
+}
+ripgrep_line_tables() {
+    ripgrep_source
     local rg="$work/rg-lt/release/rg"
     if [ ! -x "$rg" ]; then
         echo "== building ripgrep 14.1.1 with debug = \"line-tables-only\" (about a minute)" >&2
