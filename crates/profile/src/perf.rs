@@ -257,11 +257,26 @@ fn command_line(perf_file: &linux_perf_data::PerfFile) -> Option<Vec<&str>> {
     perf_file.cmdline().ok().flatten()
 }
 
+/// Whether linux-perf-event-reader can parse `record` without panicking on
+/// damage it does not check (both found by fuzzing): a sample's call-chain
+/// length it multiplies by 8 unchecked (see [`callchain_fits`]), an MMAP2
+/// build id longer than 20 bytes it asserts against. Such records are
+/// skipped, as unparsable ones are.
+fn parses_safely(record: &linux_perf_data::linux_perf_event_reader::RawEventRecord) -> bool {
+    use linux_perf_data::linux_perf_event_reader::RecordType;
+    const MMAP_BUILD_ID: u16 = 1 << 14; // PERF_RECORD_MISC_MMAP_BUILD_ID
+    if record.record_type == RecordType::MMAP2 && record.misc & MMAP_BUILD_ID != 0 {
+        // pid, tid, address, length, page offset: then the build id's length
+        return record.data.as_slice().get(32).is_none_or(|&len| len <= 20);
+    }
+    callchain_fits(record)
+}
+
 /// Whether a sample's call-chain length fits the record. linux-perf-event-reader
 /// multiplies the length by 8 unchecked (an overflow panic in builds with
-/// overflow checks; found by fuzzing), so it is checked here first. Samples
-/// with `PERF_SAMPLE_READ` (variable-length, never written by `perf record`
-/// as fastware runs it) are left to the crate.
+/// overflow checks), so it is checked here first. Samples with
+/// `PERF_SAMPLE_READ` (variable-length, never written by `perf record` as
+/// fastware runs it) are left to the crate.
 fn callchain_fits(record: &linux_perf_data::linux_perf_event_reader::RawEventRecord) -> bool {
     use linux_perf_data::linux_perf_event_reader::{Endianness, RecordType};
     let f = record.parse_info.sample_format;
@@ -346,7 +361,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
             }
         };
         let PerfFileRecord::EventRecord { record, .. } = record else { continue };
-        if !callchain_fits(&record) {
+        if !parses_safely(&record) {
             continue;
         }
         let Ok(parsed) = record.parse() else { continue };

@@ -37,3 +37,11 @@ fn an_attribute_size_of_zero_is_damage() {
     let e = fastware_profile::saved::read(&path, None).err().expect("an error");
     assert!(e.to_string().contains("damaged perf.data: attributes of 0 bytes"), "{e}");
 }
+
+#[test]
+fn an_mmap2_build_id_longer_than_20_bytes() {
+    let path = fastware_testkit::fixture("fuzz").join("perf-data-f0ffe7c5");
+    // linux-perf-event-reader asserted `build_id_len <= 20` (a panic) before the check
+    let r = std::panic::catch_unwind(|| fastware_profile::saved::read(&path, None).map(|_| ()).map_err(|e| e.to_string()));
+    assert!(r.is_ok(), "reading panicked");
+}
