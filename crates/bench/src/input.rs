@@ -56,3 +56,21 @@ pub fn read(path: &Path, baseline: Option<&str>, force: Option<Format>) -> Resul
         .with_hint("force a format with --input-format")),
     }
 }
+
+/// The results one run of benchmarks produced: libtest's `bench:` lines in
+/// its output, else the criterion samples written under `criterion_dir`
+/// since `started` (baseline `saved`, `new` when `None`).
+pub fn of_run(
+    output: &str,
+    criterion_dir: &Path,
+    started: std::time::SystemTime,
+    saved: Option<&str>,
+) -> Result<Results, Error> {
+    if crate::libtest::looks_like(output) {
+        return crate::libtest::parse(output, Path::new("cargo bench"));
+    }
+    crate::criterion::read_updated(criterion_dir, started, saved)?.ok_or_else(|| {
+        Error::bad_input("the benchmarks ran, but no libtest or criterion results came out of them")
+            .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
+    })
+}

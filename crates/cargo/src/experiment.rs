@@ -26,6 +26,9 @@ pub struct CellSpec {
     pub rustflags: Option<String>,
     /// A rustup toolchain (`stable`, `nightly`): `cargo +TOOLCHAIN`.
     pub toolchain: Option<String>,
+    /// Targets to build (`--bin NAME`, `--bench NAME` as cargo arguments);
+    /// none: cargo's default targets.
+    pub targets: Vec<String>,
 }
 
 /// One timed cargo build.
@@ -55,6 +58,7 @@ pub fn timed_build(project: &Project, spec: &CellSpec) -> Result<Timed, Error> {
         cmd.arg("--config").arg(c);
     }
     spec.selection.add_to(&mut cmd, spec.profile.as_ref().unwrap_or(&Profile::Release));
+    cmd.args(&spec.targets);
     cmd.current_dir(&project.workspace_root);
     match &spec.rustflags {
         Some(f) => {
@@ -121,6 +125,15 @@ pub fn mark_changed(spec: &CellSpec, project: &Project, files: &[PathBuf]) -> Re
 /// `src/main.rs` …): marking them changed rebuilds only the members.
 pub fn member_roots(project: &Project) -> Vec<PathBuf> {
     project.members.iter().flat_map(|p| p.targets.iter().map(|t| t.src_path.clone())).collect()
+}
+
+/// The executable of the benchmark target `name` a build made (its test
+/// harness, or its own `main` with `harness = false`).
+pub fn bench_artifact(t: &Timed, name: &str) -> Option<PathBuf> {
+    t.artifacts
+        .iter()
+        .filter(|a| a.target == name && a.kinds.iter().any(|k| k == "bench"))
+        .find_map(|a| a.executable.clone())
 }
 
 /// The executable or library a build made for the project (the first

@@ -64,6 +64,7 @@ fn spec(project: &Project, plan: &Plan, cell: &Cell, selection: &Selection) -> C
         config: cell.config.clone(),
         rustflags: cell.rustflags.clone(),
         toolchain: cell.toolchain.clone(),
+        targets: Vec::new(),
     }
 }
 

@@ -1,10 +1,13 @@
 //! The steps of `fastware pgo`, each said as it runs: builds in
 //! `<target-dir>/fastware/pgo/{instrumented,optimized,baseline}`, the
-//! workload with the instrumented binary, the merge, and the comparison.
+//! workload with the instrumented binary (commands, or a benchmark target
+//! run with `--bench`), the merge, and the comparison — of wall times for a
+//! command, of each benchmark's results between runs for a benchmark.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use fastware_bench::{ComparisonReport, Options, Results};
 use fastware_cargo::experiment::{self, CellSpec, Timed};
 use fastware_cargo::project::Project;
 use fastware_cargo::run::Selection;
@@ -12,16 +15,64 @@ use fastware_report::Error;
 
 use crate::report::{Comparison, PgoReport, Step};
 
+/// A benchmark target as a workload: its binary run with `--bench ARGS`,
+/// as `cargo bench --bench NAME -- ARGS` runs it.
+#[derive(Debug, Clone)]
+pub struct BenchWorkload {
+    pub name: String,
+    /// Arguments for the harness (criterion's or libtest's), after `--bench`.
+    pub args: Vec<String>,
+}
+
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// Training workloads: commands whose program is replaced by the build's.
     pub train: Vec<String>,
-    /// The comparison workload (default: the first training one).
+    /// A benchmark target trained on (and, without commands, compared on).
+    pub bench: Option<BenchWorkload>,
+    /// The comparison workload (default: the first training command).
     pub compare: Option<String>,
     /// Interleaved runs per side in the comparison.
     pub runs: usize,
     pub selection: Selection,
+    /// The binary the commands run (`--bin`), when the package has several.
+    pub bin: Option<String>,
+}
+
+impl Request {
+    /// Whether a command is run with the build's executable.
+    fn needs_executable(&self) -> bool {
+        !self.train.is_empty() || self.compare.is_some()
+    }
+
+    /// The targets each build makes, as cargo arguments.
+    fn targets(&self) -> Vec<String> {
+        let mut t = Vec::new();
+        if let Some(b) = &self.bench {
+            t.extend(["--bench".to_string(), b.name.clone()]);
+        }
+        match &self.bin {
+            Some(bin) => t.extend(["--bin".to_string(), bin.clone()]),
+            None if self.bench.is_some() && self.needs_executable() => t.push("--bins".into()),
+            None => {}
+        }
+        t
+    }
+}
+
+/// One build's executables: the program the commands run, the benchmark's.
+struct Built {
+    timed: Timed,
+    executable: Option<PathBuf>,
+    bench: Option<PathBuf>,
+}
+
+impl Built {
+    /// The executable, or the benchmark binary: what the step built.
+    fn shown(&self) -> String {
+        self.executable.iter().chain(&self.bench).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    }
 }
 
 fn build(
@@ -31,10 +82,15 @@ fn build(
     rustflags: Option<String>,
     what: &str,
     note: &dyn Fn(&str),
-) -> Result<(Timed, PathBuf), Error> {
+) -> Result<Built, Error> {
     note(&format!("{what}: cargo build --release in {}", dir.display()));
-    let spec =
-        CellSpec { target_dir: dir.to_path_buf(), selection: req.selection.clone(), rustflags, ..CellSpec::default() };
+    let spec = CellSpec {
+        target_dir: dir.to_path_buf(),
+        selection: req.selection.clone(),
+        rustflags,
+        targets: req.targets(),
+        ..CellSpec::default()
+    };
     let t = experiment::timed_build(project, &spec)?;
     if t.interrupted {
         return Err(Error::interrupted(format!("interrupted during the {what}")));
@@ -43,27 +99,83 @@ fn build(
         let first: Vec<&str> = t.errors.iter().map(String::as_str).filter(|l| l.contains("error")).take(2).collect();
         return Err(Error::failed(format!("the {what} failed: {}", first.join(" / "))));
     }
-    let artifact = experiment::main_artifact(project, &t)
-        .ok_or_else(|| Error::bad_input("the build made no executable to run (pgo needs a binary: --bin NAME)"))?;
-    Ok((t, artifact))
+    let executable = if req.needs_executable() {
+        let found = match &req.bin {
+            Some(bin) => t.artifacts.iter().filter(|a| &a.target == bin && !a.test).find_map(|a| a.executable.clone()),
+            None => experiment::main_artifact(project, &t).filter(|p| p.extension().is_none()),
+        };
+        Some(
+            found.ok_or_else(|| {
+                Error::bad_input("the build made no executable to run (pgo needs a binary: --bin NAME)")
+            })?,
+        )
+    } else {
+        None
+    };
+    let bench = match &req.bench {
+        Some(b) => Some(experiment::bench_artifact(&t, &b.name).ok_or_else(|| {
+            Error::bad_input(format!("the build made no benchmark `{}`", b.name))
+                .with_hint("name a [[bench]] target of the package (cargo bench --bench NAME)")
+        })?),
+        None => None,
+    };
+    Ok(Built { timed: t, executable, bench })
+}
+
+/// Runs a benchmark binary once with `--bench ARGS` (criterion writing under
+/// `out`, not the user's target directory), keeps its output as
+/// `out/run-K.txt`, and reads its results.
+fn bench_run(
+    bin: &Path,
+    w: &BenchWorkload,
+    project: &Project,
+    (out, k): (&Path, usize),
+    env: &[(&str, String)],
+    what: &str,
+) -> Result<(f64, Results), Error> {
+    let mut args = vec!["--bench".to_string()];
+    args.extend(w.args.iter().cloned());
+    let mut env = env.to_vec();
+    env.push(("CARGO_TARGET_DIR", out.display().to_string()));
+    // cargo bench runs a benchmark in its package's directory
+    let dir = project
+        .members
+        .iter()
+        .find(|p| p.targets.iter().any(|t| t.name == w.name))
+        .map_or(project.workspace_root.clone(), |p| p.root().to_path_buf());
+    let started = std::time::SystemTime::now();
+    let (wall, stdout) = fastware_runner::timed_run(bin, &args, &dir, &env, true)?
+        .map_err(|e| Error::failed(format!("the {what} failed: benchmark `{}` {e}", w.name)))?;
+    std::fs::create_dir_all(out)
+        .and_then(|()| std::fs::write(out.join(format!("run-{k}.txt")), &stdout))
+        .map_err(|e| Error::failed(format!("cannot write in {}: {e}", out.display())))?;
+    let results = fastware_bench::input::of_run(&stdout, &out.join("criterion"), started, None)?;
+    Ok((wall, results))
 }
 
 /// The whole flow.
 pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoReport, Error> {
-    if req.train.is_empty() {
-        return Err(Error::bad_input("no workload: give --run 'COMMAND' (the program is replaced by each build's)")
-            .with_hint("e.g. fastware pgo --run 'target/release/app --bench-mode'"));
+    if req.train.is_empty() && req.bench.is_none() {
+        return Err(Error::bad_input(
+            "no workload: give --run 'COMMAND' (the program is replaced by each build's) or --bench NAME",
+        )
+        .with_hint("e.g. fastware pgo --run 'target/release/app --bench-mode'"));
+    }
+    for (kind, name) in req.bench.iter().map(|b| ("bench", &b.name)).chain(req.bin.iter().map(|b| ("bin", b))) {
+        check_target(project, kind, name)?;
     }
     let root = project.fastware_dir().join("pgo");
     let raw_dir = root.join("profiles");
     // a profile half-written by an interrupted run is never used later
     let _ = std::fs::remove_dir_all(&raw_dir);
+    // so are the outputs of an earlier run's benchmark runs
+    let _ = std::fs::remove_dir_all(root.join("bench-runs"));
     std::fs::create_dir_all(&raw_dir)
         .map_err(|e| Error::failed(format!("cannot create {}: {e}", raw_dir.display())))?;
     let started = Instant::now();
     let mut steps = Vec::new();
 
-    let (inst, inst_bin) = build(
+    let inst = build(
         project,
         req,
         &root.join("instrumented"),
@@ -71,23 +183,21 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         "instrumented build",
         note,
     )?;
-    steps.push(Step {
-        name: "instrumented build".into(),
-        seconds: inst.wall_s,
-        detail: inst_bin.display().to_string(),
-    });
+    steps.push(Step { name: "instrumented build".into(), seconds: inst.timed.wall_s, detail: inst.shown() });
 
-    let pattern = raw_dir.join("%p-%m.profraw").display().to_string();
+    let profile_env = [("LLVM_PROFILE_FILE", raw_dir.join("%p-%m.profraw").display().to_string())];
     for w in &req.train {
         note(&format!("training run: {w}"));
-        let t = fastware_runner::timed_workload(
-            w,
-            &inst_bin,
-            &project.workspace_root,
-            &[("LLVM_PROFILE_FILE", pattern.clone())],
-        )?
-        .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
+        let exe = inst.executable.as_deref().expect("an executable for commands");
+        let t = fastware_runner::timed_workload(w, exe, &project.workspace_root, &profile_env)?
+            .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
         steps.push(Step { name: "training run".into(), seconds: t, detail: w.clone() });
+    }
+    if let (Some(w), Some(bin)) = (&req.bench, &inst.bench) {
+        note(&format!("training run: {}", bench_label(w)));
+        let out = root.join("bench-runs").join("instrumented");
+        let (t, _) = bench_run(bin, w, project, (&out, 1), &profile_env, "training run")?;
+        steps.push(Step { name: "training run".into(), seconds: t, detail: bench_label(w) });
     }
     let raw: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
         .map_err(|e| Error::failed(format!("cannot read {}: {e}", raw_dir.display())))?
@@ -108,33 +218,64 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let coverage = crate::profdata::coverage(&tool, &merged);
 
     let flags = format!("-Cprofile-use={} -Cllvm-args=-pgo-warn-missing-function", merged.display());
-    let (opt, opt_bin) = build(project, req, &root.join("optimized"), Some(flags), "optimised build", note)?;
-    steps.push(Step { name: "optimised build".into(), seconds: opt.wall_s, detail: opt_bin.display().to_string() });
-    let missing: Vec<String> = opt.warnings.iter().filter(|w| w.contains("no profile data")).cloned().collect();
+    let opt = build(project, req, &root.join("optimized"), Some(flags), "optimised build", note)?;
+    steps.push(Step { name: "optimised build".into(), seconds: opt.timed.wall_s, detail: opt.shown() });
+    let missing: Vec<String> = opt.timed.warnings.iter().filter(|w| w.contains("no profile data")).cloned().collect();
     let profile_use = opt
+        .timed
         .invocations
         .iter()
         .any(|i| i.args.iter().any(|a| a.starts_with("profile-use=") || a.starts_with("-Cprofile-use=")));
 
-    let (base, base_bin) = build(project, req, &root.join("baseline"), None, "baseline release build", note)?;
-    steps.push(Step { name: "baseline build".into(), seconds: base.wall_s, detail: base_bin.display().to_string() });
+    let base = build(project, req, &root.join("baseline"), None, "baseline release build", note)?;
+    steps.push(Step { name: "baseline build".into(), seconds: base.timed.wall_s, detail: base.shown() });
 
-    let workload = req.compare.clone().unwrap_or_else(|| req.train[0].clone());
-    note(&format!("comparing on `{workload}`: {} runs each, interleaved", req.runs));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..req.runs.max(1) {
-        for (bin, side) in [(&base_bin, &mut a), (&opt_bin, &mut b)] {
-            let t = fastware_runner::timed_workload(&workload, bin, &project.workspace_root, &[])?
-                .map_err(|e| Error::failed(format!("the comparison run failed: {e}")))?;
-            side.push(t);
+    let workload = req.compare.clone().or_else(|| req.train.first().cloned());
+    let comparison = match (&workload, &base.executable, &opt.executable) {
+        (Some(workload), Some(base_bin), Some(opt_bin)) => {
+            note(&format!("comparing on `{workload}`: {} runs each, interleaved", req.runs));
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for _ in 0..req.runs.max(1) {
+                for (bin, side) in [(base_bin, &mut a), (opt_bin, &mut b)] {
+                    let t = fastware_runner::timed_workload(workload, bin, &project.workspace_root, &[])?
+                        .map_err(|e| Error::failed(format!("the comparison run failed: {e}")))?;
+                    side.push(t);
+                }
+            }
+            Some(Comparison::new(a, b))
         }
-    }
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        _ => None,
+    };
+    let benchmarks = match (&req.bench, &base.bench, &opt.bench, &req.compare) {
+        (Some(w), Some(base_bin), Some(opt_bin), None) => {
+            note(&format!("comparing on benchmark {}: {} runs each, interleaved", w.name, req.runs));
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for k in 1..=req.runs.max(1) {
+                for (bin, side, label) in [(base_bin, &mut a, "baseline"), (opt_bin, &mut b, "optimized")] {
+                    let out = root.join("bench-runs").join(label);
+                    side.push(bench_run(bin, w, project, (&out, k), &[], "comparison run")?.1);
+                }
+            }
+            let (Some(a), Some(b)) = (Results::of_runs(a), Results::of_runs(b)) else {
+                return Err(Error::failed("the comparison made no runs"));
+            };
+            let o = Options::default();
+            let c = fastware_bench::compare(&a, &b, &o)?;
+            Some(ComparisonReport::new(&c, &a, &b, &o, 0))
+        }
+        _ => None,
+    };
+    // the program compared: the executable, else the benchmark's binary
+    let (base_main, opt_main) = (base.executable.or(base.bench), opt.executable.or(opt.bench));
+    let size = |p: &Option<PathBuf>| p.as_ref().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
+    let shown = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let mut training = req.train.clone();
+    training.extend(req.bench.iter().map(bench_label));
     Ok(PgoReport {
         schema: "fastware/pgo/1".into(),
         project: project.workspace_root.display().to_string(),
-        workload: workload.clone(),
-        training: req.train.clone(),
+        workload: workload.or_else(|| req.bench.as_ref().map(bench_label)).unwrap_or_default(),
+        training,
         steps,
         raw_profiles: raw.len(),
         merged: merged.display().to_string(),
@@ -143,11 +284,36 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         functions_with_counts: coverage.map(|c| c.1),
         missing_profile_warnings: missing.len(),
         profile_use_seen: profile_use,
-        comparison: Comparison::new(a, b),
-        baseline_binary: base_bin.display().to_string(),
-        optimized_binary: opt_bin.display().to_string(),
-        baseline_size: size(&base_bin),
-        optimized_size: size(&opt_bin),
+        comparison,
+        benchmarks,
+        baseline_binary: shown(&base_main),
+        optimized_binary: shown(&opt_main),
+        baseline_size: size(&base_main),
+        optimized_size: size(&opt_main),
         total_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// An error unless a workspace member has a `kind` target called `name`.
+fn check_target(project: &Project, kind: &str, name: &str) -> Result<(), Error> {
+    let targets = || project.members.iter().flat_map(|p| &p.targets).filter(|t| t.kinds.iter().any(|k| k == kind));
+    if targets().any(|t| t.name == name) {
+        return Ok(());
+    }
+    let known: Vec<&str> = targets().map(|t| t.name.as_str()).collect();
+    Err(Error::bad_input(format!("no {kind} target `{name}` in the project")).with_hint(if known.is_empty() {
+        format!("the project has no {kind} targets")
+    } else {
+        format!("its {kind} targets: {}", known.join(", "))
+    }))
+}
+
+/// How a benchmark workload is shown: `benchmark NAME --bench ARGS`.
+fn bench_label(w: &BenchWorkload) -> String {
+    let mut s = format!("benchmark {} --bench", w.name);
+    for a in &w.args {
+        s.push(' ');
+        s.push_str(a);
+    }
+    s
 }

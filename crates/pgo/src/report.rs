@@ -1,10 +1,12 @@
 //! What `fastware pgo` reports (schema `fastware/pgo/1`): each step and its
 //! time, the profile's coverage, and the optimised binary against the
-//! baseline — medians, the change with its bootstrap interval, sizes.
+//! baseline — for a command, medians and the change with its bootstrap
+//! interval; for a benchmark target, each benchmark compared between runs
+//! (`fastware bench`'s comparison) — and the sizes.
 
 use serde::{Deserialize, Serialize};
 
-use fastware_bench::stats;
+use fastware_bench::{stats, ComparisonReport};
 use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
@@ -63,7 +65,7 @@ impl Comparison {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PgoReport {
     pub schema: String,
     pub project: String,
@@ -80,7 +82,12 @@ pub struct PgoReport {
     pub missing_profile_warnings: usize,
     /// cargo's log shows rustc got `-Cprofile-use`.
     pub profile_use_seen: bool,
-    pub comparison: Comparison,
+    /// The comparison on a command (absent when only a benchmark was the workload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+    /// Each benchmark of a `--bench` workload, baseline against optimised, between runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub benchmarks: Option<ComparisonReport>,
     pub baseline_binary: String,
     pub optimized_binary: String,
     pub baseline_size: u64,
@@ -108,7 +115,6 @@ impl PgoReport {
 
 impl Render for PgoReport {
     fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
-        let c = &self.comparison;
         out.line(format_args!("pgo of {}: {:.1} s in all", self.project, self.total_seconds))?;
         out.section("Steps", &self.steps_table(), self.steps.len())?;
         out.blank()?;
@@ -129,16 +135,23 @@ impl Render for PgoReport {
             ))?;
         }
         out.blank()?;
-        out.line(format_args!("on `{}` ({} runs each, interleaved):", self.workload, c.baseline_s.len()))?;
-        out.line(format_args!(
-            "  release {:.3} s, PGO {:.3} s (medians): {:+.1}% [{:+.1}%, {:+.1}%] — {}",
-            c.baseline_median_s,
-            c.optimized_median_s,
-            c.change * 100.0,
-            c.ci_low * 100.0,
-            c.ci_high * 100.0,
-            c.verdict
-        ))?;
+        if let Some(c) = &self.comparison {
+            out.line(format_args!("on `{}` ({} runs each, interleaved):", self.workload, c.baseline_s.len()))?;
+            out.line(format_args!(
+                "  release {:.3} s, PGO {:.3} s (medians): {:+.1}% [{:+.1}%, {:+.1}%] — {}",
+                c.baseline_median_s,
+                c.optimized_median_s,
+                c.change * 100.0,
+                c.ci_low * 100.0,
+                c.ci_high * 100.0,
+                c.verdict
+            ))?;
+        }
+        if let Some(b) = &self.benchmarks {
+            out.line(format_args!("benchmarks, release (base) against PGO (new), runs interleaved:"))?;
+            b.text(out)?;
+            out.blank()?;
+        }
         out.line(format_args!("  size: {} → {}", bytes(self.baseline_size), bytes(self.optimized_size)))?;
         out.line(format_args!("  optimised binary: {}", self.optimized_binary))
     }

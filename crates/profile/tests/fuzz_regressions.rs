@@ -4,14 +4,14 @@
 #[test]
 fn an_impossible_event_description_count_is_damage() {
     let path = fastware_testkit::fixture("fuzz").join("perf-data-60e46f77");
-    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    let e = fastware_profile::saved::read(&path, None).expect_err("an error");
     assert!(e.to_string().contains("damaged perf.data") && e.to_string().contains("event descriptions"), "{e}");
 }
 
 #[test]
 fn an_attribute_whose_event_ids_lie_outside_the_file_is_damage() {
     let path = fastware_testkit::fixture("fuzz").join("perf-data-05c167c0");
-    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    let e = fastware_profile::saved::read(&path, None).expect_err("an error");
     assert!(e.to_string().contains("damaged perf.data"), "{e}");
 }
 
@@ -34,7 +34,7 @@ fn a_command_line_count_past_its_section_is_not_reserved_for() {
 fn an_attribute_size_of_zero_is_damage() {
     let path = fastware_testkit::fixture("fuzz").join("perf-data-5d22cc88");
     // linux-perf-data divided by it (a panic) before the check
-    let e = fastware_profile::saved::read(&path, None).err().expect("an error");
+    let e = fastware_profile::saved::read(&path, None).expect_err("an error");
     assert!(e.to_string().contains("damaged perf.data: attributes of 0 bytes"), "{e}");
 }
 
@@ -42,6 +42,7 @@ fn an_attribute_size_of_zero_is_damage() {
 fn an_mmap2_build_id_longer_than_20_bytes() {
     let path = fastware_testkit::fixture("fuzz").join("perf-data-f0ffe7c5");
     // linux-perf-event-reader asserted `build_id_len <= 20` (a panic) before the check
-    let r = std::panic::catch_unwind(|| fastware_profile::saved::read(&path, None).map(|_| ()).map_err(|e| e.to_string()));
+    let r =
+        std::panic::catch_unwind(|| fastware_profile::saved::read(&path, None).map(|_| ()).map_err(|e| e.to_string()));
     assert!(r.is_ok(), "reading panicked");
 }

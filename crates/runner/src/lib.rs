@@ -182,26 +182,6 @@ impl Drop for ScratchDir {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn criterion_gets_profile_time_unless_the_user_chose() {
-        let (a, note) = bench_args(Some("parse"), &[], true, 5);
-        assert_eq!(a, ["--bench", "parse", "--profile-time", "5"]);
-        assert!(note.is_some());
-        let (a, note) = bench_args(None, &["--profile-time=2".into()], true, 5);
-        assert_eq!(a, ["--bench", "--profile-time=2"]);
-        assert!(note.is_none());
-        let (a, _) = bench_args(None, &["--profile-timex".into()], true, 1);
-        assert_eq!(a, ["--bench", "--profile-timex", "--profile-time", "1"]);
-        let (a, note) = bench_args(Some("x"), &[], false, 5);
-        assert_eq!(a, ["--bench", "x"]);
-        assert!(note.is_none());
-    }
-}
-
 /// A workload command (`target/release/app input.txt`) run with `artifact`
 /// in place of its program when their file names agree — so that one
 /// command line times each build of an experiment — in `dir`, with `env`
@@ -220,23 +200,59 @@ pub fn timed_workload(
     if Path::new(&words[0]).file_name() == artifact.file_name() {
         words[0] = artifact.display().to_string();
     }
-    let mut c = Command::new(&words[0]);
-    c.args(&words[1..])
+    let run = timed_run(Path::new(&words[0]), &words[1..], dir, env, false)?;
+    Ok(run.map(|(wall, _)| wall).map_err(|why| format!("`{cmd}` {why}")))
+}
+
+/// `program args…` run in `dir` with `env` added and no input, timed:
+/// `Ok(Ok((seconds, stdout)))` (stdout kept when `keep_stdout`, else
+/// empty), or `Ok(Err(why))` when it failed — "failed (STATUS): LAST
+/// LINE OF STDERR".
+pub fn timed_run(
+    program: &Path,
+    args: &[String],
+    dir: &Path,
+    env: &[(&str, String)],
+    keep_stdout: bool,
+) -> Result<Result<(f64, String), String>, Error> {
+    use std::process::Stdio;
+    let mut c = Command::new(program);
+    c.args(args)
         .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped());
+        .stdin(Stdio::null())
+        .stdout(if keep_stdout { Stdio::piped() } else { Stdio::null() })
+        .stderr(Stdio::piped());
     for (k, v) in env {
         c.env(k, v);
     }
     let started = Instant::now();
-    let out = c.output().map_err(|e| Error::failed(format!("cannot run {}: {e}", words[0])))?;
+    let out = c.output().map_err(|e| Error::failed(format!("cannot run {}: {e}", program.display())))?;
     let wall = started.elapsed().as_secs_f64();
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
         let tail = if last.is_empty() { String::new() } else { format!(": {last}") };
-        return Ok(Err(format!("`{cmd}` failed ({}){tail}", out.status)));
+        return Ok(Err(format!("failed ({}){tail}", out.status)));
     }
-    Ok(Ok(wall))
+    Ok(Ok((wall, String::from_utf8_lossy(&out.stdout).into_owned())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_gets_profile_time_unless_the_user_chose() {
+        let (a, note) = bench_args(Some("parse"), &[], true, 5);
+        assert_eq!(a, ["--bench", "parse", "--profile-time", "5"]);
+        assert!(note.is_some());
+        let (a, note) = bench_args(None, &["--profile-time=2".into()], true, 5);
+        assert_eq!(a, ["--bench", "--profile-time=2"]);
+        assert!(note.is_none());
+        let (a, _) = bench_args(None, &["--profile-timex".into()], true, 1);
+        assert_eq!(a, ["--bench", "--profile-timex", "--profile-time", "1"]);
+        let (a, note) = bench_args(Some("x"), &[], false, 5);
+        assert_eq!(a, ["--bench", "x"]);
+        assert!(note.is_none());
+    }
 }

@@ -100,15 +100,8 @@ pub(super) fn results_of(
     target_dir: &Path,
     cargo_args: &[String],
 ) -> Result<Results, Error> {
-    if fastware_bench::libtest::looks_like(&run.output) {
-        return fastware_bench::libtest::parse(&run.output, Path::new("cargo bench"));
-    }
-    let crit = target_dir.join("criterion");
     let saved = cargo_args.iter().position(|x| x == "--save-baseline").and_then(|i| cargo_args.get(i + 1));
-    fastware_bench::criterion::read_updated(&crit, run.started, saved.map(String::as_str))?.ok_or_else(|| {
-        Error::bad_input("cargo bench ran, but no libtest or criterion results came out of it")
-            .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
-    })
+    fastware_bench::input::of_run(&run.output, &target_dir.join("criterion"), run.started, saved.map(String::as_str))
 }
 
 pub(super) fn unix_ms(t: std::time::SystemTime) -> u64 {

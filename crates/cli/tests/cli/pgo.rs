@@ -116,3 +116,69 @@ fn bad_pgo_inputs() {
         eprintln!("SKIPPED: the incompatible llvm-profdata case needs llvm-profdata-14");
     }
 }
+
+/// libtest's figure per benchmark in one run's output, in µs.
+fn libtest_figures(text: &str) -> Vec<(String, f64)> {
+    let re = regex::Regex::new(r"^test (\S+) +\.\.\. bench: +([\d,.]+) ns/iter").expect("regex");
+    text.lines()
+        .filter_map(|l| re.captures(l))
+        .map(|m| (m[1].to_string(), m[2].replace(',', "").parse::<f64>().expect("ns") / 1000.0))
+        .collect()
+}
+
+/// `--bench steps`: the fixture's libtest benchmark (nightly `#[bench]`, so
+/// RUSTC_BOOTSTRAP=1 as a nightly user's build would have it) is built with
+/// each build, trains the profile, and is compared between interleaved runs;
+/// each benchmark's figures are the means of the run outputs fastware kept,
+/// read here with a regex.
+#[test]
+fn a_benchmark_target_as_the_workload() {
+    let Some(tool) = profdata() else { return };
+    let dir = project("pgo-bench");
+    let o = command_in(&dir)
+        .args(["pgo", "--bench", "steps", "--runs", "2", "--format", "json"])
+        .env("RUSTC_BOOTSTRAP", "1")
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["training"], serde_json::json!(["benchmark steps --bench"]));
+    assert!(v["comparison"].is_null(), "no command to time: {}", v["comparison"]);
+    let merged = PathBuf::from(v["merged"].as_str().expect("merged"));
+    assert!(op_calls(&tool, &merged) > 1000, "the benchmark's calls of op were counted");
+    assert_eq!(v["profile_use_seen"], true);
+    let runs = dir.join("target/fastware/pgo/bench-runs");
+    let mean = |side: &str, name: &str| {
+        let figures: Vec<f64> = (1..=2)
+            .flat_map(|k| {
+                libtest_figures(&std::fs::read_to_string(runs.join(format!("{side}/run-{k}.txt"))).expect("run"))
+            })
+            .filter(|(n, _)| n == name)
+            .map(|(_, f)| f)
+            .collect();
+        assert_eq!(figures.len(), 2, "{side} {name}");
+        figures.iter().sum::<f64>() / 2.0
+    };
+    let rows = v["benchmarks"]["benchmarks"].as_array().expect("benchmarks");
+    let mut names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().expect("name")).collect();
+    names.sort();
+    assert_eq!(names, ["op_skewed", "steps_10k"]);
+    for r in rows {
+        let name = r["name"].as_str().expect("name");
+        assert_eq!((&r["basis"], &r["runs"]), (&"runs".into(), &serde_json::json!([2, 2])), "{r}");
+        for (side, field) in [("baseline", "base_us"), ("optimized", "new_us")] {
+            let got = r[field].as_f64().expect("figure");
+            assert!((got - mean(side, name)).abs() < 1e-9 * got, "{name} {side}: {got} vs {}", mean(side, name));
+        }
+    }
+    assert!(
+        libtest_figures(&std::fs::read_to_string(runs.join("instrumented/run-1.txt")).expect("training")).len() == 2
+    );
+    let bin = v["optimized_binary"].as_str().expect("binary");
+    assert!(bin.contains("target/fastware/pgo/optimized/") && bin.contains("steps-"), "{bin}");
+    // arguments after -- without a benchmark, and a benchmark that is not there
+    run_error(&run_in(&dir, &["pgo", "--run", "target/release/dispatch 10", "--", "--x"]), 2, "give --bench NAME");
+    let o = command_in(&dir).args(["pgo", "--bench", "nope"]).env("RUSTC_BOOTSTRAP", "1").output().expect("run");
+    run_error(&o, 2, "no bench target `nope` in the project");
+    assert!(stderr(&o).contains("its bench targets: steps"), "{}", stderr(&o));
+}
