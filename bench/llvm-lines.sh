@@ -32,5 +32,5 @@ awk -v a="$ours_cold" -v b="$peer_cold" -v c="$ours_warm" -v d="$peer_warm" \
 
 # the totals of the root crate, by both tools
 theirs=$("${peer[@]}" 2>/dev/null | awk '/\(TOTAL\)/ { print $1 " lines, " $2 " copies" }')
-mine=$("${ours[@]}" 2>/dev/null | python3 -c 'import json,sys; v=json.load(sys.stdin); print(f"{v[\"total_lines\"]} lines, {v[\"total_copies\"]} copies")')
+mine=$("${ours[@]}" 2>/dev/null | jq -r '"\(.total_lines) lines, \(.total_copies) copies"')
 echo "rg totals: cargo-llvm-lines $theirs; fastware $mine"

@@ -4,6 +4,7 @@
 //! that fire on measured numbers and say what to change.
 
 pub mod diagnosis;
+pub mod diff;
 pub mod findings;
 pub mod phases;
 pub mod render;

@@ -31,6 +31,7 @@ Examples:
   fastware bench compare before after          did it get faster? (criterion, libtest, hyperfine)
   fastware llvm-lines --all-crates --with-trace   which generic functions bloat the IR, and what LLVM spends on them
   fastware profile --bench parse               where a benchmark spends its time (perf; --callgrind)
+  fastware runs diff last~1 last --command build   every measuring run is kept: compare any two
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -38,6 +39,12 @@ Examples:
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Do not keep this run in the run history
+    #[arg(long, global = true)]
+    no_history: bool,
+    /// The run history: a SQLite file [default: <target-dir>/fastware/history.sqlite; or FASTWARE_STORE]
+    #[arg(long, global = true, value_name = "FILE")]
+    store: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,6 +77,8 @@ enum Command {
     LlvmLines(Box<commands::llvm_lines::LlvmLinesCmd>),
     /// Profile-guided optimisation in one command: instrumented build, workload, merge, optimised build, measured
     Pgo(commands::pgo::PgoCmd),
+    /// The runs kept in the history: list, show, diff two, export, import, remove
+    Runs(commands::runs::RunsCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -123,6 +132,10 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    commands::history::configure(commands::history::Config {
+        off: cli.no_history,
+        store: cli.store.clone().or_else(|| std::env::var("FASTWARE_STORE").ok().filter(|s| !s.is_empty())),
+    });
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = match cli.command {
@@ -139,6 +152,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::Matrix(c) => commands::matrix::run(*c, &mut out),
         Command::LlvmLines(c) => commands::llvm_lines::run(*c, &mut out),
         Command::Pgo(c) => commands::pgo::run(c, &mut out),
+        Command::Runs(c) => commands::runs::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {

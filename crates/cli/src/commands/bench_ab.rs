@@ -128,6 +128,9 @@ pub fn run(a: AbArgs, out: &mut dyn Write) -> CmdResult {
         if let Some(name) = &a.save {
             Store::new(&user.target_dir).save(&SavedResults::new(&r), &format!("{name}-{label}"))?;
         }
+        let name = a.save.as_ref().map(|n| format!("{n}-{label}"));
+        let side = fastware_bench::RunReport(SavedResults::new(&r));
+        super::history::record(&user.workspace_root, &user.target_dir, "bench", name.as_deref(), &side);
         results.push(r);
     }
     let o = Options { noise: a.noise, ..Options::default() };

@@ -82,6 +82,7 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
         saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
     }
     let report = RunReport(saved);
+    super::history::record(&project.workspace_root, &project.target_dir, "bench", a.save.as_deref(), &report);
     let Some(base) = base else {
         return fastware_report::emit(&report, a.output.format, out);
     };

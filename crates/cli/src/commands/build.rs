@@ -41,6 +41,9 @@ pub struct BuildCmd {
     /// Replace an existing file that fastware did not write (never an input)
     #[arg(long)]
     force: bool,
+    /// Name this run in the history (fastware runs diff NAME …)
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
     /// Parallel jobs for cargo [default: cargo's]
@@ -139,6 +142,7 @@ pub fn run(a: BuildCmd, out: &mut dyn Write) -> CmdResult {
         f.commit()?;
         crate::note(&format!("wrote {}", path.display()));
     }
+    super::history::record(&project.workspace_root, &project.target_dir, "build", a.save.as_deref(), &report);
     fastware_report::emit(&report, format, out)?;
     if !diagnosis.success {
         out.flush()?;

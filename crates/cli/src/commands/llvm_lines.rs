@@ -156,6 +156,8 @@ pub fn run(cmd: LlvmLinesCmd, out: &mut dyn Write) -> CmdResult {
         crate::note(&format!("saved the counts as `{name}` ({})", path.display()));
         report.saved_to = Some(path.display().to_string());
     }
+    let project = &counted.project;
+    super::history::record(&project.workspace_root, &project.target_dir, "llvm-lines", cmd.save.as_deref(), &report);
     fastware_report::emit(&report, cmd.output.format, out)
 }
 

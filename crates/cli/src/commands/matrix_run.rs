@@ -69,6 +69,9 @@ pub fn execute(cmd: &MatrixCmd) -> Result<Executed, Error> {
     let planned = plan.cells.len() * plan.reps;
     let (runs, interrupted) = fastware_matrix::run::all(&project, &plan, &selection, kept, &results, &note)?;
     let report = MatrixReport::new(&plan, &runs, measure);
+    if !interrupted {
+        super::history::record(&project.workspace_root, &project.target_dir, "matrix", None, &report);
+    }
     let failure = if interrupted {
         Some(Error::interrupted(format!(
             "interrupted: {} of {planned} measurements kept; run the same command with --resume to go on",

@@ -65,5 +65,6 @@ pub fn run(cmd: PgoCmd, out: &mut dyn Write) -> CmdResult {
     };
     crate::signals::on_signal(fastware_cargo::run::interrupt);
     let report = flow::run(&project, &req, &|m| crate::note(m))?;
+    super::history::record(&project.workspace_root, &project.target_dir, "pgo", None, &report);
     fastware_report::emit(&report, cmd.output.format, out)
 }

@@ -291,6 +291,10 @@ fn cargo_bench_save_then_compare_by_name() {
     let v = json(&run_in(&project, &["bench", "compare", "base", "slow", "--format", "json"]));
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed", "{v}");
     assert_eq!(row(&v, "checksum/4k")["basis"], "samples");
+    // both runs were kept in the history: runs diff of them is bench compare of the same results
+    let d = json(&run_in(&project, &["runs", "diff", "base", "slow", "--format", "json"]));
+    assert_eq!(d["benchmarks"], v["benchmarks"], "runs diff equals bench compare");
+    assert_eq!((&d["regressed"], &d["improved"], &d["no_change"]), (&v["regressed"], &v["improved"], &v["no_change"]));
     // a name that is neither: the error lists those there are
     let o = run_in(&project, &["bench", "compare", "base", "nope"]);
     assert_eq!(o.status.code(), Some(2));

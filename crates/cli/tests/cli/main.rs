@@ -13,5 +13,6 @@ mod matrix;
 mod pgo;
 mod profile;
 mod results;
+mod runs;
 mod selfprof;
 mod trace;

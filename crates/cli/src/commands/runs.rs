@@ -1,0 +1,242 @@
+//! `fastware runs`: the kept runs — listed, shown, compared, exported,
+//! imported, removed. Comparing two runs calls the comparison of their kind
+//! (`build`: per unit and phase; `bench`: `bench compare`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use fastware_history::report::RunList;
+use fastware_history::{Filter, Run};
+use fastware_report::{Format, OutputFile, Render, Text};
+
+use super::history;
+use crate::{CmdResult, Error, OutputArgs};
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware runs list                         every run kept for this project, newest first
+  fastware runs list --command build --since 7d
+  fastware runs show last                    the newest run: what it ran on, and its result
+  fastware runs diff last~1 last --command build   the two newest builds, unit by unit
+  fastware runs diff before after            two bench runs (named with --save): bench compare
+  fastware runs export -o runs.jsonl && fastware --store team.sqlite runs import runs.jsonl
+
+A run is named by its id, its name (--save NAME), `last` or `last~N` (the Nth before the
+newest; with --command, among that command's runs). The store is
+<target-dir>/fastware/history.sqlite, or --store FILE (FASTWARE_STORE).";
+
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct RunsCmd {
+    #[command(subcommand)]
+    command: RunsSub,
+}
+
+#[derive(Subcommand, Debug)]
+enum RunsSub {
+    /// The runs kept, newest first
+    List(ListArgs),
+    /// One run: what it was measured on, and its result
+    Show(ShowArgs),
+    /// Two runs of one kind compared (build: per unit and phase; bench: bench compare)
+    Diff(DiffArgs),
+    /// Runs as JSON lines, to move them to another store
+    Export(ExportArgs),
+    /// Runs from `runs export` added to this store
+    Import(ImportArgs),
+    /// Remove runs
+    Rm(RmArgs),
+}
+
+#[derive(Args, Debug)]
+struct ListArgs {
+    /// Only runs of this command (build, bench, profile, heap, matrix, pgo, llvm-lines)
+    #[arg(long, value_name = "COMMAND")]
+    command: Option<String>,
+    /// Only runs made on this git branch
+    #[arg(long, value_name = "BRANCH")]
+    branch: Option<String>,
+    /// Only runs recorded since: a date (2026-12-01, UTC) or an age (7d, 12h, 30m)
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// The run: id, name, last, last~N
+    #[arg(value_name = "RUN")]
+    run: String,
+    /// With last/last~N: among this command's runs
+    #[arg(long, value_name = "COMMAND")]
+    command: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The run before: id, name, last~N
+    #[arg(value_name = "BASE")]
+    base: String,
+    /// The run after
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// With last/last~N: among this command's runs
+    #[arg(long, value_name = "COMMAND")]
+    command: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// The runs to export [default: all]
+    #[arg(value_name = "RUN")]
+    runs: Vec<String>,
+    /// Write to FILE instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Overwrite a file fastware did not write
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// JSON lines from `runs export` (- for stdin)
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct RmArgs {
+    /// The runs: ids, names, last, last~N
+    #[arg(value_name = "RUN", required = true)]
+    runs: Vec<String>,
+}
+
+pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
+    match cmd.command {
+        RunsSub::List(a) => {
+            let since_ms = a.since.as_deref().map(fastware_history::report::parse_since).transpose()?;
+            let store = history::open()?;
+            let filter = Filter { command: a.command, branch: a.branch, since_ms, ..Filter::default() };
+            let list = RunList::new(store.location(), store.list(&filter)?);
+            fastware_report::emit(&list, a.output.format, out)
+        }
+        RunsSub::Show(a) => {
+            let run = history::open()?.find(&a.run, a.command.as_deref())?;
+            match a.output.format {
+                Format::Json => Ok(fastware_report::json::write(out, &run)?),
+                Format::Csv => Err(Error::bad_input("runs show writes text or JSON").with_hint("use --format json")),
+                Format::Table => {
+                    fastware_history::report::header(&run, &mut Text::stdout(out))?;
+                    writeln!(out)?;
+                    show_result(&run, a.output.top, out)
+                }
+            }
+        }
+        RunsSub::Diff(a) => {
+            let store = history::open()?;
+            let (base, new) = (store.find(&a.base, a.command.as_deref())?, store.find(&a.new, a.command.as_deref())?);
+            diff(&base, &new, &a.output, out)
+        }
+        RunsSub::Export(a) => {
+            let store = history::open()?;
+            let ids: Vec<String> = if a.runs.is_empty() {
+                store.list(&Filter::default())?.iter().rev().map(|r| r.id.to_string()).collect()
+            } else {
+                a.runs.clone()
+            };
+            let runs = ids.iter().map(|w| store.find(w, None)).collect::<Result<Vec<_>, _>>()?;
+            let mut text = Vec::new();
+            fastware_history::run::write_lines(&runs, &mut text)?;
+            match &a.output {
+                None => out.write_all(&text).map_err(Error::from),
+                Some(p) => {
+                    let mut f = OutputFile::create(p, &[], a.force)?;
+                    f.write_all(&text)
+                        .map_err(|e| fastware_report::output::write_error(&p.display().to_string(), &e))?;
+                    f.commit()?;
+                    crate::note(&format!("wrote {} run(s) to {}", ids.len(), p.display()));
+                    Ok(())
+                }
+            }
+        }
+        RunsSub::Import(a) => {
+            let runs = read_export(&a.file)?;
+            let mut store = history::open()?;
+            let ids = store.import(&runs)?;
+            writeln!(out, "imported {} run(s) into {}", ids.len(), store.location())?;
+            Ok(())
+        }
+        RunsSub::Rm(a) => {
+            let n = history::open()?.remove(&a.runs)?;
+            writeln!(out, "removed {n} run(s)")?;
+            Ok(())
+        }
+    }
+}
+
+/// Runs exported as JSON lines, from a file or stdin (`-`).
+fn read_export(path: &Path) -> Result<Vec<Run>, Error> {
+    let shown = path.display().to_string();
+    if path == Path::new("-") {
+        return fastware_history::run::read_lines(std::io::stdin().lock(), "stdin");
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    fastware_history::run::read_lines(std::io::BufReader::new(file), &shown)
+}
+
+fn render(r: &impl Render, out: &mut dyn Write) -> CmdResult {
+    fastware_report::emit(r, Format::Table, out)
+}
+
+/// A run's result as its command printed it.
+fn show_result(run: &Run, top: Option<usize>, out: &mut dyn Write) -> CmdResult {
+    match run.info.kind.as_str() {
+        fastware_build::report::SCHEMA => {
+            let mut r: fastware_build::BuildReport = run.result_as()?;
+            r.top = top.unwrap_or(15);
+            render(&r, out)
+        }
+        fastware_bench::saved::SCHEMA => render(&fastware_bench::RunReport(run.result_as()?), out),
+        "fastware/pgo/1" => render(&run.result_as::<fastware_pgo::report::PgoReport>()?, out),
+        _ => Ok(fastware_report::json::write(out, &run.result)?),
+    }
+}
+
+/// Two runs compared by their kind's comparison.
+fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult {
+    if base.info.kind != new.info.kind {
+        return Err(Error::bad_input(format!(
+            "run {} is a {} result and run {} a {}: runs diff compares two runs of one kind",
+            base.info.id, base.info.kind, new.info.id, new.info.kind
+        )));
+    }
+    let label = |r: &Run| match &r.info.name {
+        Some(n) => format!("run {} `{n}`", r.info.id),
+        None => format!("run {}", r.info.id),
+    };
+    match base.info.kind.as_str() {
+        fastware_build::report::SCHEMA => {
+            let (a, b): (fastware_build::BuildReport, fastware_build::BuildReport) =
+                (base.result_as()?, new.result_as()?);
+            let d = fastware_build::diff::BuildDiff::new(&label(base), &a, &label(new), &b, o.top.unwrap_or(25));
+            fastware_report::emit(&d, o.format, out)
+        }
+        fastware_bench::saved::SCHEMA => {
+            let read = |r: &Run| fastware_bench::saved::parse(&r.result, Path::new(&label(r)));
+            let (a, b) = (read(base)?, read(new)?);
+            let opts = fastware_bench::Options::default();
+            let c = fastware_bench::compare(&a, &b, &opts)?;
+            let report = fastware_bench::ComparisonReport::new(&c, &a, &b, &opts, o.top.unwrap_or(0));
+            fastware_report::emit(&report, o.format, out)
+        }
+        kind => Err(Error::bad_input(format!("runs diff does not compare {kind} runs yet"))
+            .with_hint("build and bench runs can be compared; runs show prints any run")),
+    }
+}

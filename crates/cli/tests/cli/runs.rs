@@ -1,0 +1,149 @@
+//! The run history, as a user meets it: two `fastware build` runs of the
+//! tracee fixture kept and compared unit by unit (against the two builds'
+//! own printed results, a DOM walk), `--no-history`, `--store` and
+//! `FASTWARE_STORE`, export and import between stores, a damaged store
+//! (the build still prints its result; `runs` refuses clearly), and an
+//! import killed with SIGKILL mid-way (no partial run).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::common::*;
+
+fn tracee(name: &str) -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), name)
+}
+
+/// unit → duration (ns) of the units a build report says were built.
+fn built(v: &Value) -> BTreeMap<String, i64> {
+    v["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["freshness"] != "fresh")
+        .map(|u| (u["unit"].as_str().expect("unit").to_string(), ns(&u["duration_us"])))
+        .collect()
+}
+
+fn ids(dir: &Path, extra: &[&str]) -> Vec<i64> {
+    let v = json(&run_in(dir, &[&["runs", "list", "--format", "json"][..], extra].concat()));
+    v["runs"].as_array().expect("runs").iter().map(|r| r["id"].as_i64().expect("id")).collect()
+}
+
+#[test]
+fn two_builds_kept_and_compared_unit_by_unit() {
+    let dir = tracee("runs-builds");
+    let a = json(&run_in(&dir, &["build", "--save", "first", "--format", "json"]));
+    let b = json(&run_in(&dir, &["build", "--format", "json"]));
+    assert_eq!(ids(&dir, &[]), [2, 1]);
+    // the stored results are the printed ones
+    let shown = json(&run_in(&dir, &["runs", "show", "first", "--format", "json"]));
+    assert_eq!(shown["result"], a);
+    assert_eq!(shown["command"], "build");
+    assert!(shown["context"]["argv"].as_array().is_some_and(|v| v.iter().any(|x| x == "--save")), "{shown}");
+    let d = json(&run_in(&dir, &["runs", "diff", "first", "last", "--format", "json"]));
+    assert_eq!(d["schema"], "fastware/build-diff/1");
+    assert_eq!(ns(&d["wall_change_us"]), ns(&b["build"]["wall_us"]) - ns(&a["build"]["wall_us"]));
+    let (ua, ub) = (built(&a), built(&b));
+    let rows = d["units"].as_array().expect("units");
+    assert_eq!(rows.len(), ua.keys().chain(ub.keys()).collect::<std::collections::BTreeSet<_>>().len());
+    for r in rows {
+        let unit = r["unit"].as_str().expect("unit");
+        assert_eq!(ns(&r["base_us"]), ua[unit], "{unit}");
+        assert_eq!(ns(&r["new_us"]), ub[unit], "{unit}");
+        assert_eq!(ns(&r["change_us"]), ub[unit] - ua[unit], "{unit}");
+    }
+    let text = stdout(&run_in(&dir, &["runs", "diff", "last~1", "last", "--command", "build"]));
+    assert!(text.contains("build run 1 `first` → run 2") && text.contains("tracee-types"), "{text}");
+    // --no-history keeps nothing; --store and FASTWARE_STORE keep elsewhere
+    run_in(&dir, &["build", "--no-history", "--format", "json"]);
+    assert_eq!(ids(&dir, &[]).len(), 2);
+    let other = dir.join("elsewhere.sqlite");
+    let o = command_in(&dir).args(["build", "--format", "json"]).env("FASTWARE_STORE", &other).output().expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(ids(&dir, &["--store", s(&other)]), [1]);
+    assert_eq!(ids(&dir, &[]).len(), 2);
+    // export, import into another store: the same runs, whole
+    let export = dir.join("runs.jsonl");
+    run_in(&dir, &["runs", "export", "-o", s(&export)]);
+    let copy = dir.join("copy.sqlite");
+    let o = run_in(&dir, &["--store", s(&copy), "runs", "import", s(&export)]);
+    assert!(stdout(&o).contains("imported 2 run(s)"), "{}", stderr(&o));
+    let theirs = json(&run_in(&dir, &["--store", s(&copy), "runs", "show", "first", "--format", "json"]));
+    assert_eq!(theirs["result"], a);
+    assert_eq!(theirs["context"], shown["context"]);
+    // bad names and kinds
+    error_of(&run_in(&dir, &["runs", "show", "nope"]), 2, &["no run `nope`"]);
+    error_of(&run_in(&dir, &["runs", "diff", "last~9", "last"]), 2, &["the store holds 2 run(s)"]);
+    error_of(&run_in(&dir, &["runs", "list", "--since", "soon"]), 2, &["--since soon"]);
+    std::fs::write(dir.join("bad.jsonl"), "{\"schema\": 3}\n").expect("write");
+    error_of(&run_in(&dir, &["runs", "import", "bad.jsonl"]), 2, &["not a run exported by fastware", "bad.jsonl:1"]);
+    assert_eq!(stdout(&run_in(&dir, &["runs", "rm", "first"])).trim(), "removed 1 run(s)");
+    assert_eq!(ids(&dir, &[]), [2]);
+}
+
+#[test]
+fn a_damaged_store_does_not_stop_the_command() {
+    let dir = tracee("runs-damaged");
+    run_in(&dir, &["build", "--format", "json"]);
+    let store = dir.join("target/fastware/history.sqlite");
+    let bytes = std::fs::read(&store).expect("store");
+    std::fs::write(&store, &bytes[..bytes.len() / 2]).expect("truncate");
+    let _ = std::fs::remove_file(dir.join("target/fastware/history.sqlite-wal"));
+    let o = run_in(&dir, &["build", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(json(&o)["units"].is_array(), "the result is printed");
+    let err = stderr(&o);
+    assert!(err.contains("warning: this run was not kept in the history: damaged run history"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    error_of(&run_in(&dir, &["runs", "list"]), 2, &["damaged run history", "history.sqlite"]);
+    // not a store at all
+    std::fs::write(&store, vec![b'x'; 8192]).expect("write");
+    error_of(&run_in(&dir, &["runs", "list"]), 2, &["damaged run history"]);
+}
+
+/// `runs import` of many runs killed with SIGKILL while it writes: each run
+/// is its own transaction, so the store holds whole runs only, every one of
+/// which reads back.
+#[test]
+fn an_import_killed_mid_way_leaves_whole_runs() {
+    let dir = tracee("runs-kill");
+    run_in(&dir, &["build", "--format", "json"]);
+    let one = stdout(&run_in(&dir, &["runs", "export"]));
+    let many: String = std::iter::repeat_n(one.as_str(), 3000).collect();
+    std::fs::write(dir.join("many.jsonl"), many).expect("write");
+    let mut child = command_in(&dir)
+        .args(["runs", "import", "many.jsonl"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let store = dir.join("target/fastware/history.sqlite");
+    // kill it once it has written some runs (the write-ahead log grows)
+    let wal = dir.join("target/fastware/history.sqlite-wal");
+    for _ in 0..500 {
+        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 64 * 1024 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("wait");
+    assert!(!status.success(), "killed before it finished");
+    let n = ids(&dir, &[]).len();
+    assert!(n > 1 && n < 3001, "{n} runs");
+    // every run reads back whole: export walks them all
+    let o = run_in(&dir, &["runs", "export"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = stdout(&o).lines().count();
+    assert_eq!(lines, n);
+    let first: Value = serde_json::from_str(one.lines().next().expect("line")).expect("json");
+    for line in stdout(&o).lines() {
+        let r: Value = serde_json::from_str(line).expect("a whole run");
+        assert_eq!(r["result"], first["result"]);
+    }
+    assert!(store.is_file());
+}

@@ -1,0 +1,118 @@
+//! A kept run: the command's typed result (as JSON) and what it was
+//! measured on.
+
+use serde::{Deserialize, Serialize};
+
+use crate::context::Context;
+
+/// A run about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    /// The command that measured (`build`, `bench`, `profile` …).
+    pub command: String,
+    /// `--save NAME`: the run's name (moved from an older run that had it).
+    pub name: Option<String>,
+    pub context: Context,
+    /// The typed result, serialised; its `schema` field names its kind.
+    pub result: serde_json::Value,
+}
+
+impl NewRun {
+    /// A run of `command` whose result is `result` (any typed result).
+    pub fn of(
+        command: &str,
+        name: Option<&str>,
+        context: Context,
+        result: &impl Serialize,
+    ) -> Result<NewRun, fastware_report::Error> {
+        let result = serde_json::to_value(result).map_err(|e| fastware_report::Error::failed(e.to_string()))?;
+        Ok(NewRun { command: command.into(), name: name.map(str::to_string), context, result })
+    }
+
+    /// The result's kind: its `schema` field (`fastware/build/1`), else the command.
+    pub fn kind(&self) -> String {
+        kind_of(&self.result).unwrap_or_else(|| self.command.clone())
+    }
+}
+
+/// The `schema` of a typed result (`RunReport` of bench is a one-field tuple: its inner schema).
+pub fn kind_of(result: &serde_json::Value) -> Option<String> {
+    result.get("schema").and_then(|s| s.as_str()).map(str::to_string)
+}
+
+/// A run's row in a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub name: Option<String>,
+    pub command: String,
+    /// The result's schema (`fastware/build/1`).
+    pub kind: String,
+    /// When it was recorded, Unix milliseconds.
+    pub recorded_ms: i64,
+    pub project: String,
+    pub git_commit: Option<String>,
+    pub git_dirty: bool,
+    pub branch: Option<String>,
+    /// The result's size as JSON, before compression.
+    pub result_bytes: i64,
+}
+
+/// A whole kept run: its row, what it ran on, and its result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub schema: String,
+    #[serde(flatten)]
+    pub info: RunInfo,
+    pub context: Context,
+    pub result: serde_json::Value,
+}
+
+pub const RUN_SCHEMA: &str = "fastware/run/1";
+
+impl Run {
+    /// The result as its own type, or an error naming the run and its kind.
+    pub fn result_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, fastware_report::Error> {
+        serde_json::from_value(self.result.clone()).map_err(|e| {
+            fastware_report::Error::failed(format!(
+                "run {}'s {} result does not read with this fastware: {e}",
+                self.info.id, self.info.kind
+            ))
+        })
+    }
+}
+
+/// Runs as JSON lines (`runs export`).
+pub fn write_lines(runs: &[Run], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for r in runs {
+        serde_json::to_writer(&mut *out, r)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Runs from JSON lines (`runs import`); `shown` names the input in errors,
+/// with the line at fault.
+pub fn read_lines(input: impl std::io::BufRead, shown: &str) -> Result<Vec<Run>, fastware_report::Error> {
+    use fastware_report::Error;
+    let mut runs = Vec::new();
+    for (k, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| Error::io(shown, &e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let run: Run = serde_json::from_str(&line).map_err(|e| {
+            Error::bad_input(format!("not a run exported by fastware: {e} ({shown}:{})", k + 1))
+                .with_hint("runs import reads the JSON lines `fastware runs export` writes")
+        })?;
+        if run.schema != RUN_SCHEMA {
+            return Err(Error::bad_input(format!(
+                "a run of schema {} ({shown}:{}); this fastware reads {RUN_SCHEMA}",
+                run.schema,
+                k + 1
+            )));
+        }
+        runs.push(run);
+    }
+    Ok(runs)
+}

@@ -1,0 +1,221 @@
+//! The embedded store: one SQLite file in WAL mode (readers never wait for
+//! the writer; writers wait for each other up to a timeout), the schema
+//! versioned in `fastware_meta`, each run written in one transaction.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fastware_report::Error;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+
+use crate::context::Context;
+use crate::run::{NewRun, RunInfo};
+use crate::store::Filter;
+
+/// The schema this build writes and reads; a store with a newer one is refused.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: runs
+    "CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT UNIQUE,
+        command TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        project TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER NOT NULL,
+        branch TEXT,
+        context TEXT NOT NULL,
+        result BLOB NOT NULL,
+        result_bytes INTEGER NOT NULL
+    );
+    CREATE INDEX runs_by_command ON runs (command, recorded_ms);",
+];
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const COLUMNS: &str = "id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, result_bytes";
+
+fn info(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
+    Ok(RunInfo {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        command: row.get(2)?,
+        kind: row.get(3)?,
+        recorded_ms: row.get(4)?,
+        project: row.get(5)?,
+        git_commit: row.get(6)?,
+        git_dirty: row.get::<_, i64>(7)? != 0,
+        branch: row.get(8)?,
+        result_bytes: row.get(9)?,
+    })
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &Path) -> Result<Sqlite, Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(&dir.display().to_string(), &e))?;
+        }
+        if path.is_dir() {
+            return Err(Error::input(&path.display().to_string(), None, "a directory, not a run history file"));
+        }
+        let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+        let mut s = Sqlite { conn, path: path.to_path_buf() };
+        s.conn.busy_timeout(Duration::from_secs(60)).map_err(|e| s.error(e))?;
+        s.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| s.error(e))?;
+        s.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| s.error(e))?;
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn error(&self, e: rusqlite::Error) -> Error {
+        db_error(&self.path, e)
+    }
+
+    fn migrate(&mut self) -> Result<(), Error> {
+        let path = self.path.clone();
+        let err = |e| db_error(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        tx.execute("CREATE TABLE IF NOT EXISTS fastware_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)", [])
+            .map_err(err)?;
+        let version: i64 = tx
+            .query_row("SELECT value FROM fastware_meta WHERE key = 'schema_version'", [], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(err)?
+            .map_or(Ok(0), |v| v.parse::<i64>())
+            .map_err(|_| {
+                Error::input(&path.display().to_string(), None, "damaged run history: its schema version does not read")
+            })?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::input(
+                &path.display().to_string(),
+                None,
+                format!("this run history has schema version {version}; this fastware reads up to {SCHEMA_VERSION}"),
+            )
+            .with_hint("use a newer fastware with it, or another store (--store FILE)"));
+        }
+        for (k, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(m).map_err(err)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO fastware_meta (key, value) VALUES ('schema_version', ?1)",
+                params![(k + 1).to_string()],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    pub(crate) fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error> {
+        let path = self.path.clone();
+        let err = |e| db_error(&path, e);
+        let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
+        let c = &run.context;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        if let Some(name) = &run.name {
+            tx.execute("UPDATE runs SET name = NULL WHERE name = ?1", params![name]).map_err(err)?;
+        }
+        tx.execute(
+            "INSERT INTO runs (name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                run.name,
+                run.command,
+                run.kind(),
+                c.recorded_ms,
+                c.project,
+                c.git_commit,
+                c.git_dirty as i64,
+                c.branch,
+                context,
+                result,
+                result_bytes
+            ],
+        )
+        .map_err(err)?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(err)?;
+        Ok(id)
+    }
+
+    pub(crate) fn list(&self, f: &Filter) -> Result<Vec<RunInfo>, Error> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM runs
+             WHERE (?1 IS NULL OR command = ?1) AND (?2 IS NULL OR kind = ?2)
+               AND (?3 IS NULL OR branch = ?3) AND (?4 IS NULL OR recorded_ms >= ?4)
+             ORDER BY id DESC LIMIT ?5"
+        );
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
+        let limit = if f.limit == 0 { -1 } else { f.limit as i64 };
+        let rows =
+            st.query_map(params![f.command, f.kind, f.branch, f.since_ms, limit], info).map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.error(e))
+    }
+
+    pub(crate) fn exists(&self, id: i64) -> Result<bool, Error> {
+        self.conn
+            .query_row("SELECT 1 FROM runs WHERE id = ?1", params![id], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(|e| self.error(e))
+    }
+
+    pub(crate) fn by_name(&self, name: &str) -> Result<Option<i64>, Error> {
+        self.conn
+            .query_row("SELECT id FROM runs WHERE name = ?1", params![name], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    pub(crate) fn get(&self, id: i64) -> Result<(RunInfo, Context, Vec<u8>), Error> {
+        let sql = format!("SELECT {COLUMNS}, context, result FROM runs WHERE id = ?1");
+        let (info, context, blob) = self
+            .conn
+            .query_row(&sql, params![id], |r| Ok((info(r)?, r.get::<_, String>(10)?, r.get::<_, Vec<u8>>(11)?)))
+            .map_err(|e| self.error(e))?;
+        let context = serde_json::from_str(&context).map_err(|_| {
+            Error::input(
+                &self.path.display().to_string(),
+                None,
+                format!("damaged run history: run {id}'s context does not read"),
+            )
+        })?;
+        Ok((info, context, blob))
+    }
+
+    pub(crate) fn remove(&mut self, ids: &[i64]) -> Result<usize, Error> {
+        let path = self.path.clone();
+        let err = |e| db_error(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let mut n = 0;
+        for id in ids {
+            n += tx.execute("DELETE FROM runs WHERE id = ?1", params![id]).map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(n)
+    }
+}
+
+/// A SQLite error as fastware says it: a damaged file, a store locked past
+/// the timeout, or SQLite's own message — with the file.
+fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    let shown = path.display().to_string();
+    let code = e.sqlite_error_code();
+    match code {
+        Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+            Error::input(&shown, None, "damaged run history: not a readable SQLite database")
+                .with_hint("move the file away (a new history starts) or give another with --store FILE")
+        }
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            Error::failed(format!("the run history is locked by another process ({shown})"))
+        }
+        Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
+            Error::failed(format!("cannot write the run history: {e} ({shown})"))
+        }
+        _ => Error::failed(format!("run history: {e} ({shown})")),
+    }
+}

@@ -1,0 +1,150 @@
+//! The SQLite store with real results (the committed `build` and `profile`
+//! results fastware wrote): recorded and read back whole, found by id, name
+//! and `last~N`, names moved, 8 writers at once losing nothing, a truncated
+//! file and a newer schema refused clearly, and the bytes a run takes.
+
+use std::path::{Path, PathBuf};
+
+use fastware_history::context::Context;
+use fastware_history::{Filter, NewRun, Store};
+use serde_json::Value;
+
+fn result(name: &str) -> Value {
+    let path = fastware_testkit::fixture("results").join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("result")).expect("json")
+}
+
+fn new_run(command: &str, name: Option<&str>, result: Value) -> NewRun {
+    let context = Context::capture(&fastware_testkit::workspace_root(), vec!["fastware".into(), command.into()]);
+    NewRun { command: command.into(), name: name.map(str::to_string), context, result }
+}
+
+fn store_path(test: &str) -> PathBuf {
+    fastware_testkit::temp_dir(test).join("fastware/history.sqlite")
+}
+
+fn open(p: &Path) -> Store {
+    Store::open(p.to_str().expect("utf-8")).expect("open")
+}
+
+#[test]
+fn runs_recorded_and_found() {
+    let p = store_path("history-basic");
+    let mut s = open(&p);
+    let build = result("build.json");
+    let profile = result("profile.json");
+    let a = s.record(&new_run("build", Some("before"), build.clone())).expect("record");
+    let b = s.record(&new_run("profile", None, profile.clone())).expect("record");
+    let c = s.record(&new_run("build", Some("before"), build.clone())).expect("record");
+    assert!(a < b && b < c);
+    // read back whole, by id, name and position
+    let r = s.find(&a.to_string(), None).expect("by id");
+    assert_eq!(r.result, build);
+    assert_eq!(r.info.kind, "fastware/build/1");
+    assert_eq!(r.info.name, None, "the name moved to the newer run");
+    assert_eq!(s.find("before", None).expect("by name").info.id, c);
+    assert_eq!(s.find("last", None).expect("last").info.id, c);
+    assert_eq!(s.find("last~1", None).expect("last~1").info.id, b);
+    assert_eq!(s.find("last~1", Some("build")).expect("last~1 of build").info.id, a);
+    assert_eq!(s.find("last", Some("profile")).expect("last profile").result, profile);
+    assert!(s.find("last~5", None).is_err());
+    let e = s.find("nope", None).expect_err("no such run");
+    assert!(e.to_string().contains("no run `nope`"), "{e}");
+    // the context is what this process ran on
+    let ctx = &r.context;
+    assert_eq!(ctx.machine.cores, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    assert!(ctx.rustc.as_deref().is_some_and(|v| v.contains("LLVM version")), "{:?}", ctx.rustc);
+    assert_eq!(ctx.argv, ["fastware", "build"]);
+    // listing: newest first, filtered
+    let all: Vec<i64> = s.list(&Filter::default()).expect("list").iter().map(|r| r.id).collect();
+    assert_eq!(all, [c, b, a]);
+    let builds = s.list(&Filter { command: Some("build".into()), ..Filter::default() }).expect("list");
+    assert_eq!(builds.iter().map(|r| r.id).collect::<Vec<_>>(), [c, a]);
+    assert_eq!(builds[0].result_bytes, serde_json::to_string(&build).expect("json").len() as i64);
+    // removal
+    assert_eq!(s.remove(&[b.to_string()]).expect("rm"), 1);
+    assert_eq!(s.list(&Filter::default()).expect("list").len(), 2);
+    // another handle on the same file sees the same runs
+    assert_eq!(open(&p).find("before", None).expect("by name").result, build);
+}
+
+#[test]
+fn eight_writers_at_once_lose_nothing() {
+    let p = store_path("history-concurrent");
+    drop(open(&p));
+    let build = result("build.json");
+    let per = 25;
+    std::thread::scope(|scope| {
+        for w in 0..8 {
+            let (p, build) = (&p, &build);
+            scope.spawn(move || {
+                let mut s = open(p);
+                for k in 0..per {
+                    let mut r = build.clone();
+                    r["notes"] = serde_json::json!([format!("writer {w} run {k}")]);
+                    s.record(&new_run("build", None, r)).expect("record");
+                }
+            });
+        }
+    });
+    let s = open(&p);
+    let runs = s.list(&Filter::default()).expect("list");
+    assert_eq!(runs.len(), 8 * per);
+    let mut seen: Vec<String> = runs
+        .iter()
+        .map(|r| s.find(&r.id.to_string(), None).expect("read").result["notes"][0].as_str().expect("note").to_string())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 8 * per, "every run once, whole");
+}
+
+#[test]
+fn a_run_takes_few_bytes() {
+    let p = store_path("history-size");
+    let mut s = open(&p);
+    let build = result("build.json");
+    let json_bytes = serde_json::to_string(&build).expect("json").len() as u64;
+    for _ in 0..40 {
+        s.record(&new_run("build", None, build.clone())).expect("record");
+    }
+    drop(s);
+    // everything on disk: the database and its write-ahead log
+    let on_disk: u64 = std::fs::read_dir(p.parent().expect("dir"))
+        .expect("dir")
+        .flatten()
+        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let per_run = on_disk / 40;
+    assert!(per_run < json_bytes / 3, "{per_run} bytes a run for a result of {json_bytes} bytes as JSON");
+}
+
+#[test]
+fn a_damaged_or_newer_store_is_refused_clearly() {
+    let p = store_path("history-damaged");
+    let mut s = open(&p);
+    for _ in 0..20 {
+        s.record(&new_run("build", None, result("build.json"))).expect("record");
+    }
+    drop(s);
+    // cut to its first half (the write-ahead log was checkpointed on close)
+    let bytes = std::fs::read(&p).expect("read");
+    std::fs::write(&p, &bytes[..bytes.len() / 2]).expect("truncate");
+    let _ = std::fs::remove_file(p.with_extension("sqlite-wal"));
+    let err = Store::open(p.to_str().expect("utf-8")).and_then(|s| s.list(&Filter::default()).map(|_| ()));
+    let e = err.expect_err("damaged");
+    assert!(e.to_string().contains("damaged run history"), "{e}");
+    assert!(e.to_string().contains("history.sqlite"), "{e}");
+    // not a database at all
+    std::fs::write(&p, b"hello, this is not SQLite at all, not even a little bit.....................").expect("w");
+    let e = Store::open(p.to_str().expect("utf-8")).expect_err("not a database");
+    assert!(e.to_string().contains("damaged run history"), "{e}");
+    // a store from a newer fastware
+    let q = store_path("history-newer");
+    drop(open(&q));
+    let conn = rusqlite::Connection::open(&q).expect("open");
+    conn.execute("UPDATE fastware_meta SET value = '99' WHERE key = 'schema_version'", []).expect("update");
+    drop(conn);
+    let e = Store::open(q.to_str().expect("utf-8")).expect_err("newer");
+    assert!(e.to_string().contains("schema version 99"), "{e}");
+}
