@@ -15,6 +15,7 @@ pub mod report;
 pub mod run;
 pub mod store;
 
+mod postgres;
 mod sqlite;
 
 pub use run::{NewRun, Run, RunInfo};

@@ -8,12 +8,8 @@ use std::time::Duration;
 use fastware_report::Error;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use crate::context::Context;
 use crate::run::{NewRun, RunInfo};
-use crate::store::Filter;
-
-/// The schema this build writes and reads; a store with a newer one is refused.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+use crate::store::{Backend, Filter, SCHEMA_VERSION};
 
 const MIGRATIONS: &[&str] = &[
     // 1: runs
@@ -92,12 +88,7 @@ impl Sqlite {
                 Error::input(&path.display().to_string(), None, "damaged run history: its schema version does not read")
             })?;
         if version > SCHEMA_VERSION {
-            return Err(Error::input(
-                &path.display().to_string(),
-                None,
-                format!("this run history has schema version {version}; this fastware reads up to {SCHEMA_VERSION}"),
-            )
-            .with_hint("use a newer fastware with it, or another store (--store FILE)"));
+            return Err(crate::store::newer_schema(&path.display().to_string(), version));
         }
         for (k, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(m).map_err(err)?;
@@ -109,8 +100,10 @@ impl Sqlite {
         }
         tx.commit().map_err(err)
     }
+}
 
-    pub(crate) fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error> {
+impl Backend for Sqlite {
+    fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error> {
         let path = self.path.clone();
         let err = |e| db_error(&path, e);
         let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
@@ -142,7 +135,7 @@ impl Sqlite {
         Ok(id)
     }
 
-    pub(crate) fn list(&self, f: &Filter) -> Result<Vec<RunInfo>, Error> {
+    fn list(&mut self, f: &Filter) -> Result<Vec<RunInfo>, Error> {
         let sql = format!(
             "SELECT {COLUMNS} FROM runs
              WHERE (?1 IS NULL OR command = ?1) AND (?2 IS NULL OR kind = ?2)
@@ -156,7 +149,7 @@ impl Sqlite {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.error(e))
     }
 
-    pub(crate) fn exists(&self, id: i64) -> Result<bool, Error> {
+    fn exists(&mut self, id: i64) -> Result<bool, Error> {
         self.conn
             .query_row("SELECT 1 FROM runs WHERE id = ?1", params![id], |_| Ok(()))
             .optional()
@@ -164,30 +157,21 @@ impl Sqlite {
             .map_err(|e| self.error(e))
     }
 
-    pub(crate) fn by_name(&self, name: &str) -> Result<Option<i64>, Error> {
+    fn by_name(&mut self, name: &str) -> Result<Option<i64>, Error> {
         self.conn
             .query_row("SELECT id FROM runs WHERE name = ?1", params![name], |r| r.get(0))
             .optional()
             .map_err(|e| self.error(e))
     }
 
-    pub(crate) fn get(&self, id: i64) -> Result<(RunInfo, Context, Vec<u8>), Error> {
+    fn get(&mut self, id: i64) -> Result<(RunInfo, String, Vec<u8>), Error> {
         let sql = format!("SELECT {COLUMNS}, context, result FROM runs WHERE id = ?1");
-        let (info, context, blob) = self
-            .conn
+        self.conn
             .query_row(&sql, params![id], |r| Ok((info(r)?, r.get::<_, String>(10)?, r.get::<_, Vec<u8>>(11)?)))
-            .map_err(|e| self.error(e))?;
-        let context = serde_json::from_str(&context).map_err(|_| {
-            Error::input(
-                &self.path.display().to_string(),
-                None,
-                format!("damaged run history: run {id}'s context does not read"),
-            )
-        })?;
-        Ok((info, context, blob))
+            .map_err(|e| self.error(e))
     }
 
-    pub(crate) fn remove(&mut self, ids: &[i64]) -> Result<usize, Error> {
+    fn remove(&mut self, ids: &[i64]) -> Result<usize, Error> {
         let path = self.path.clone();
         let err = |e| db_error(&path, e);
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;

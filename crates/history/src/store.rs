@@ -1,15 +1,41 @@
 //! Where runs are kept. `Store::open` takes a location: a file path (an
-//! embedded SQLite database, by default `<target-dir>/fastware/history.sqlite`).
-//! Every write is one transaction, so several processes may record into one
-//! store at once and a process killed mid-write leaves no partial run.
+//! embedded SQLite database, by default `<target-dir>/fastware/history.sqlite`)
+//! or a `postgres://` URL (a team's server; the same tables). Every write is
+//! one transaction, so several processes may record into one store at once
+//! and a process killed mid-write leaves no partial run.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use fastware_report::Error;
 
+use crate::context::Context;
 use crate::run::{NewRun, Run, RunInfo};
-use crate::sqlite::Sqlite;
+
+/// What a kind of database does for the store; both keep the same tables
+/// (`fastware_meta` with the schema version, `runs`).
+pub(crate) trait Backend {
+    fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error>;
+    fn list(&mut self, filter: &Filter) -> Result<Vec<RunInfo>, Error>;
+    fn exists(&mut self, id: i64) -> Result<bool, Error>;
+    fn by_name(&mut self, name: &str) -> Result<Option<i64>, Error>;
+    /// The row, its context as JSON text, its compressed result.
+    fn get(&mut self, id: i64) -> Result<(RunInfo, String, Vec<u8>), Error>;
+    fn remove(&mut self, ids: &[i64]) -> Result<usize, Error>;
+}
+
+/// The schema this build writes and reads; a store with a newer one is refused.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+/// The refusal of a store whose schema is newer than this build's.
+pub(crate) fn newer_schema(location: &str, version: i64) -> Error {
+    Error::input(
+        location,
+        None,
+        format!("this run history has schema version {version}; this fastware reads up to {SCHEMA_VERSION}"),
+    )
+    .with_hint("use a newer fastware with it, or another store (--store)")
+}
 
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +51,7 @@ pub struct Filter {
 
 /// A run store.
 pub struct Store {
-    backend: Sqlite,
+    backend: Box<dyn Backend>,
     location: String,
 }
 
@@ -44,11 +70,12 @@ impl Store {
     /// Opens (creating when missing) the store at `location`: a SQLite file path.
     pub fn open(location: &str) -> Result<Store, Error> {
         if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            return Err(Error::bad_input("PostgreSQL stores are not supported by this build of fastware yet")
-                .with_hint("use a SQLite file (the default: <target-dir>/fastware/history.sqlite)"));
+            let shown = crate::postgres::without_password(location);
+            let backend = crate::postgres::Postgres::open(location, &shown)?;
+            return Ok(Store { backend: Box::new(backend), location: shown });
         }
         let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
-        Ok(Store { backend: Sqlite::open(path)?, location: path.display().to_string() })
+        Ok(Store { backend: Box::new(crate::sqlite::Sqlite::open(path)?), location: path.display().to_string() })
     }
 
     /// Where it is, as the user would name it.
@@ -63,22 +90,25 @@ impl Store {
     }
 
     /// Runs, newest first.
-    pub fn list(&self, filter: &Filter) -> Result<Vec<RunInfo>, Error> {
+    pub fn list(&mut self, filter: &Filter) -> Result<Vec<RunInfo>, Error> {
         self.backend.list(filter)
     }
 
     /// The run named by `which`: its id, its name, `last` (the newest), or
     /// `last~N` (the Nth before it) — among the runs of `command` when given.
-    pub fn find(&self, which: &str, command: Option<&str>) -> Result<Run, Error> {
+    pub fn find(&mut self, which: &str, command: Option<&str>) -> Result<Run, Error> {
         let id = self.resolve(which, command)?;
         let (info, context, blob) = self.backend.get(id)?;
+        let context: Context = serde_json::from_str(&context).map_err(|_| {
+            Error::input(&self.location, None, format!("damaged run history: run {id}'s context does not read"))
+        })?;
         let result = decompress(&blob).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).ok_or_else(|| {
             Error::input(&self.location, None, format!("damaged run history: run {id}'s result does not read"))
         })?;
         Ok(Run { schema: crate::run::RUN_SCHEMA.into(), info, context, result })
     }
 
-    fn resolve(&self, which: &str, command: Option<&str>) -> Result<i64, Error> {
+    fn resolve(&mut self, which: &str, command: Option<&str>) -> Result<i64, Error> {
         let back = if which == "last" {
             Some(0)
         } else {

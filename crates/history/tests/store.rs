@@ -1,7 +1,9 @@
-//! The SQLite store with real results (the committed `build` and `profile`
-//! results fastware wrote): recorded and read back whole, found by id, name
-//! and `last~N`, names moved, 8 writers at once losing nothing, a truncated
-//! file and a newer schema refused clearly, and the bytes a run takes.
+//! The store with real results (the committed `build` and `profile` results
+//! fastware wrote), on SQLite and on a real PostgreSQL server (when
+//! `FASTWARE_TEST_POSTGRES` names one; `.ci/run` starts it): recorded and
+//! read back whole, found by id, name and `last~N`, names moved, 8 writers at
+//! once losing nothing, a newer schema refused; on SQLite a truncated file
+//! and the bytes a run takes, on PostgreSQL a server that is not there.
 
 use std::path::{Path, PathBuf};
 
@@ -27,10 +29,22 @@ fn open(p: &Path) -> Store {
     Store::open(p.to_str().expect("utf-8")).expect("open")
 }
 
+/// The SQLite file of the test, and a PostgreSQL database when there is a server.
+fn locations(test: &str) -> Vec<String> {
+    let mut l = vec![store_path(test).display().to_string()];
+    l.extend(fastware_testkit::postgres_database(test));
+    l
+}
+
 #[test]
 fn runs_recorded_and_found() {
-    let p = store_path("history-basic");
-    let mut s = open(&p);
+    for at in locations("history-basic") {
+        recorded_and_found(&at);
+    }
+}
+
+fn recorded_and_found(at: &str) {
+    let mut s = Store::open(at).expect("open");
     let build = result("build.json");
     let profile = result("profile.json");
     let a = s.record(&new_run("build", Some("before"), build.clone())).expect("record");
@@ -64,21 +78,26 @@ fn runs_recorded_and_found() {
     // removal
     assert_eq!(s.remove(&[b.to_string()]).expect("rm"), 1);
     assert_eq!(s.list(&Filter::default()).expect("list").len(), 2);
-    // another handle on the same file sees the same runs
-    assert_eq!(open(&p).find("before", None).expect("by name").result, build);
+    // another handle on the same store sees the same runs
+    assert_eq!(Store::open(at).expect("open").find("before", None).expect("by name").result, build);
 }
 
 #[test]
 fn eight_writers_at_once_lose_nothing() {
-    let p = store_path("history-concurrent");
-    drop(open(&p));
+    for at in locations("history-concurrent") {
+        eight_writers(&at);
+    }
+}
+
+fn eight_writers(at: &str) {
+    drop(Store::open(at).expect("open"));
     let build = result("build.json");
     let per = 25;
     std::thread::scope(|scope| {
         for w in 0..8 {
-            let (p, build) = (&p, &build);
+            let build = &build;
             scope.spawn(move || {
-                let mut s = open(p);
+                let mut s = Store::open(at).expect("open");
                 for k in 0..per {
                     let mut r = build.clone();
                     r["notes"] = serde_json::json!([format!("writer {w} run {k}")]);
@@ -87,9 +106,9 @@ fn eight_writers_at_once_lose_nothing() {
             });
         }
     });
-    let s = open(&p);
+    let mut s = Store::open(at).expect("open");
     let runs = s.list(&Filter::default()).expect("list");
-    assert_eq!(runs.len(), 8 * per);
+    assert_eq!(runs.len(), 8 * per, "{at}");
     let mut seen: Vec<String> = runs
         .iter()
         .map(|r| s.find(&r.id.to_string(), None).expect("read").result["notes"][0].as_str().expect("note").to_string())
@@ -131,7 +150,7 @@ fn a_damaged_or_newer_store_is_refused_clearly() {
     let bytes = std::fs::read(&p).expect("read");
     std::fs::write(&p, &bytes[..bytes.len() / 2]).expect("truncate");
     let _ = std::fs::remove_file(p.with_extension("sqlite-wal"));
-    let err = Store::open(p.to_str().expect("utf-8")).and_then(|s| s.list(&Filter::default()).map(|_| ()));
+    let err = Store::open(p.to_str().expect("utf-8")).and_then(|mut s| s.list(&Filter::default()).map(|_| ()));
     let e = err.expect_err("damaged");
     assert!(e.to_string().contains("damaged run history"), "{e}");
     assert!(e.to_string().contains("history.sqlite"), "{e}");
@@ -146,5 +165,23 @@ fn a_damaged_or_newer_store_is_refused_clearly() {
     conn.execute("UPDATE fastware_meta SET value = '99' WHERE key = 'schema_version'", []).expect("update");
     drop(conn);
     let e = Store::open(q.to_str().expect("utf-8")).expect_err("newer");
+    assert!(e.to_string().contains("schema version 99"), "{e}");
+}
+
+#[test]
+fn a_newer_or_absent_server_is_refused_clearly() {
+    // nothing listens on port 9 of this machine
+    let e = Store::open("postgres://fastware:secret@127.0.0.1:9/runs").expect_err("no server");
+    let text = e.to_string();
+    assert!(text.contains("cannot reach the run history at postgres://fastware@127.0.0.1:9/runs"), "{text}");
+    assert!(!text.contains("secret"), "the password is never shown: {text}");
+    let Some(url) = fastware_testkit::postgres_database("history-newer-pg") else { return };
+    drop(Store::open(&url).expect("open"));
+    let o = std::process::Command::new("psql")
+        .args([url.as_str(), "-c", "UPDATE fastware_meta SET value = '99' WHERE key = 'schema_version'"])
+        .output()
+        .expect("psql");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let e = Store::open(&url).expect_err("newer");
     assert!(e.to_string().contains("schema version 99"), "{e}");
 }

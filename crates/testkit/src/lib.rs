@@ -198,3 +198,25 @@ pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// A fresh, empty PostgreSQL database named after the test, on the server
+/// `FASTWARE_TEST_POSTGRES` names (`.ci/run` starts one), as a URL; `None`
+/// with SKIPPED printed when there is no server or no `psql`.
+pub fn postgres_database(test: &str) -> Option<String> {
+    let Some(url) = std::env::var("FASTWARE_TEST_POSTGRES").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("SKIPPED the PostgreSQL part of {test}: FASTWARE_TEST_POSTGRES is not set (.ci/run starts a server and sets it)");
+        return None;
+    };
+    let db = format!("fw_{}_{}", test.replace(|c: char| !c.is_ascii_alphanumeric(), "_"), std::process::id());
+    let ok = std::process::Command::new("psql")
+        .args(["-q", "-v", "ON_ERROR_STOP=1", &url])
+        .args(["-c", &format!("DROP DATABASE IF EXISTS {db}"), "-c", &format!("CREATE DATABASE {db}")])
+        .output()
+        .map_err(|e| e.to_string())
+        .and_then(|o| if o.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&o.stderr).into_owned()) });
+    if let Err(e) = ok {
+        panic!("cannot create a database on {url}: {e}");
+    }
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    Some(format!("{base}/{db}"))
+}

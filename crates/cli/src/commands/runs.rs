@@ -122,9 +122,10 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
     match cmd.command {
         RunsSub::List(a) => {
             let since_ms = a.since.as_deref().map(fastware_history::report::parse_since).transpose()?;
-            let store = history::open()?;
+            let mut store = history::open()?;
             let filter = Filter { command: a.command, branch: a.branch, since_ms, ..Filter::default() };
-            let list = RunList::new(store.location(), store.list(&filter)?);
+            let runs = store.list(&filter)?;
+            let list = RunList::new(store.location(), runs);
             fastware_report::emit(&list, a.output.format, out)
         }
         RunsSub::Show(a) => {
@@ -140,12 +141,12 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
             }
         }
         RunsSub::Diff(a) => {
-            let store = history::open()?;
+            let mut store = history::open()?;
             let (base, new) = (store.find(&a.base, a.command.as_deref())?, store.find(&a.new, a.command.as_deref())?);
             diff(&base, &new, &a.output, out)
         }
         RunsSub::Export(a) => {
-            let store = history::open()?;
+            let mut store = history::open()?;
             let ids: Vec<String> = if a.runs.is_empty() {
                 store.list(&Filter::default())?.iter().rev().map(|r| r.id.to_string()).collect()
             } else {

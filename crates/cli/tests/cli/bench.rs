@@ -295,6 +295,15 @@ fn cargo_bench_save_then_compare_by_name() {
     let d = json(&run_in(&project, &["runs", "diff", "base", "slow", "--format", "json"]));
     assert_eq!(d["benchmarks"], v["benchmarks"], "runs diff equals bench compare");
     assert_eq!((&d["regressed"], &d["improved"], &d["no_change"]), (&v["regressed"], &v["improved"], &v["no_change"]));
+    // the same runs moved to a PostgreSQL store compare the same
+    if let Some(url) = fastware_testkit::postgres_database("bench-runs") {
+        let export = project.join("target/runs.jsonl");
+        run_in(&project, &["runs", "export", "-o", s(&export)]);
+        let o = run_in(&project, &["--store", &url, "runs", "import", s(&export)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let d = json(&run_in(&project, &["--store", &url, "runs", "diff", "base", "slow", "--format", "json"]));
+        assert_eq!(d["benchmarks"], v["benchmarks"], "runs diff on PostgreSQL equals bench compare");
+    }
     // a name that is neither: the error lists those there are
     let o = run_in(&project, &["bench", "compare", "base", "nope"]);
     assert_eq!(o.status.code(), Some(2));

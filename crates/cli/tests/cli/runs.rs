@@ -1,9 +1,11 @@
-//! The run history, as a user meets it: two `fastware build` runs of the
-//! tracee fixture kept and compared unit by unit (against the two builds'
-//! own printed results, a DOM walk), `--no-history`, `--store` and
-//! `FASTWARE_STORE`, export and import between stores, a damaged store
-//! (the build still prints its result; `runs` refuses clearly), and an
-//! import killed with SIGKILL mid-way (no partial run).
+//! The run history, as a user meets it, on the default SQLite store and on
+//! a real PostgreSQL server (`FASTWARE_TEST_POSTGRES`, started by
+//! `.ci/run`): two `fastware build` runs of the tracee fixture kept and
+//! compared unit by unit (against the two builds' own printed results, a DOM
+//! walk), `--no-history`, `--store` and `FASTWARE_STORE`, export and import
+//! between stores, a damaged store (the build still prints its result;
+//! `runs` refuses clearly), and an import killed with SIGKILL mid-way (no
+//! partial run).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,14 +30,30 @@ fn built(v: &Value) -> BTreeMap<String, i64> {
         .collect()
 }
 
-fn ids(dir: &Path, extra: &[&str]) -> Vec<i64> {
-    let v = json(&run_in(dir, &[&["runs", "list", "--format", "json"][..], extra].concat()));
-    v["runs"].as_array().expect("runs").iter().map(|r| r["id"].as_i64().expect("id")).collect()
+/// fastware in `dir` with the store `FASTWARE_STORE` names (`None`: the default).
+fn run_with(dir: &Path, store: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut c = command_in(dir);
+    if let Some(s) = store {
+        c.env("FASTWARE_STORE", s);
+    }
+    c.args(args).output().expect("run fastware")
 }
 
 #[test]
 fn two_builds_kept_and_compared_unit_by_unit() {
-    let dir = tracee("runs-builds");
+    two_builds(None);
+    if let Some(url) = fastware_testkit::postgres_database("runs-builds") {
+        two_builds(Some(&url));
+    }
+}
+
+fn two_builds(store: Option<&str>) {
+    let dir = tracee(if store.is_some() { "runs-builds-pg" } else { "runs-builds" });
+    let run_in = |dir: &Path, args: &[&str]| run_with(dir, store, args);
+    let ids = |dir: &Path, extra: &[&str]| {
+        let v = json(&run_in(dir, &[&["runs", "list", "--format", "json"][..], extra].concat()));
+        v["runs"].as_array().expect("runs").iter().map(|r| r["id"].as_i64().expect("id")).collect::<Vec<i64>>()
+    };
     let a = json(&run_in(&dir, &["build", "--save", "first", "--format", "json"]));
     let b = json(&run_in(&dir, &["build", "--format", "json"]));
     assert_eq!(ids(&dir, &[]), [2, 1]);
@@ -58,11 +76,11 @@ fn two_builds_kept_and_compared_unit_by_unit() {
     }
     let text = stdout(&run_in(&dir, &["runs", "diff", "last~1", "last", "--command", "build"]));
     assert!(text.contains("build run 1 `first` → run 2") && text.contains("tracee-types"), "{text}");
-    // --no-history keeps nothing; --store and FASTWARE_STORE keep elsewhere
+    // --no-history keeps nothing; --store keeps elsewhere (over FASTWARE_STORE)
     run_in(&dir, &["build", "--no-history", "--format", "json"]);
     assert_eq!(ids(&dir, &[]).len(), 2);
     let other = dir.join("elsewhere.sqlite");
-    let o = command_in(&dir).args(["build", "--format", "json"]).env("FASTWARE_STORE", &other).output().expect("run");
+    let o = run_in(&dir, &["build", "--store", s(&other), "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(ids(&dir, &["--store", s(&other)]), [1]);
     assert_eq!(ids(&dir, &[]).len(), 2);
@@ -70,9 +88,9 @@ fn two_builds_kept_and_compared_unit_by_unit() {
     let export = dir.join("runs.jsonl");
     run_in(&dir, &["runs", "export", "-o", s(&export)]);
     let copy = dir.join("copy.sqlite");
-    let o = run_in(&dir, &["--store", s(&copy), "runs", "import", s(&export)]);
+    let o = run_with(&dir, None, &["--store", s(&copy), "runs", "import", s(&export)]);
     assert!(stdout(&o).contains("imported 2 run(s)"), "{}", stderr(&o));
-    let theirs = json(&run_in(&dir, &["--store", s(&copy), "runs", "show", "first", "--format", "json"]));
+    let theirs = json(&run_with(&dir, None, &["--store", s(&copy), "runs", "show", "first", "--format", "json"]));
     assert_eq!(theirs["result"], a);
     assert_eq!(theirs["context"], shown["context"]);
     // bad names and kinds
@@ -110,22 +128,40 @@ fn a_damaged_store_does_not_stop_the_command() {
 /// which reads back.
 #[test]
 fn an_import_killed_mid_way_leaves_whole_runs() {
-    let dir = tracee("runs-kill");
-    run_in(&dir, &["build", "--format", "json"]);
-    let one = stdout(&run_in(&dir, &["runs", "export"]));
+    killed_import(None);
+    if let Some(url) = fastware_testkit::postgres_database("runs-kill") {
+        killed_import(Some(&url));
+    }
+}
+
+fn killed_import(store: Option<&str>) {
+    let dir = tracee(if store.is_some() { "runs-kill-pg" } else { "runs-kill" });
+    run_with(&dir, None, &["build", "--format", "json"]);
+    let one = stdout(&run_with(&dir, None, &["runs", "export"]));
     let many: String = std::iter::repeat_n(one.as_str(), 3000).collect();
     std::fs::write(dir.join("many.jsonl"), many).expect("write");
-    let mut child = command_in(&dir)
+    let mut child = command_in(&dir);
+    if let Some(s) = store {
+        child.env("FASTWARE_STORE", s);
+    }
+    let mut child = child
         .args(["runs", "import", "many.jsonl"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    let store = dir.join("target/fastware/history.sqlite");
-    // kill it once it has written some runs (the write-ahead log grows)
+    // kill it once it has written some runs: SQLite's write-ahead log has
+    // grown, PostgreSQL's table holds rows
     let wal = dir.join("target/fastware/history.sqlite-wal");
-    for _ in 0..500 {
-        if std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 64 * 1024 {
+    for _ in 0..1000 {
+        let started = match store {
+            None => std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 64 * 1024,
+            Some(url) => std::process::Command::new("psql")
+                .args(["-tA", url, "-c", "SELECT count(*) FROM runs"])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().is_ok_and(|n| n > 20)),
+        };
+        if started {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -133,10 +169,10 @@ fn an_import_killed_mid_way_leaves_whole_runs() {
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("wait");
     assert!(!status.success(), "killed before it finished");
-    let n = ids(&dir, &[]).len();
+    let n = json(&run_with(&dir, store, &["runs", "list", "--format", "json"]))["runs"].as_array().expect("runs").len();
     assert!(n > 1 && n < 3001, "{n} runs");
     // every run reads back whole: export walks them all
-    let o = run_in(&dir, &["runs", "export"]);
+    let o = run_with(&dir, store, &["runs", "export"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines = stdout(&o).lines().count();
     assert_eq!(lines, n);
@@ -145,5 +181,4 @@ fn an_import_killed_mid_way_leaves_whole_runs() {
         let r: Value = serde_json::from_str(line).expect("a whole run");
         assert_eq!(r["result"], first["result"]);
     }
-    assert!(store.is_file());
 }
