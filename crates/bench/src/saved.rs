@@ -30,6 +30,13 @@ pub struct SavedBenchmark {
     pub run_sizes: Option<Vec<usize>>,
 }
 
+impl SavedResults {
+    /// A benchmark's estimate in seconds (for `runs trend`).
+    pub fn estimate_s(&self, name: &str) -> Option<f64> {
+        self.benchmarks.iter().find(|b| b.name == name).map(|b| b.estimate_us.0 / 1e9)
+    }
+}
+
 /// Results as fastware saves them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedResults {

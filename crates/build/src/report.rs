@@ -461,4 +461,18 @@ impl BuildReport {
     pub fn built(&self) -> impl Iterator<Item = &UnitReport> {
         self.units.iter().filter(|u| u.built())
     }
+
+    /// A figure of the build by name, in seconds (for `runs trend`):
+    /// `wall`, `span`, or `unit:NAME` — the time of the built unit whose
+    /// label or package is NAME.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        match name {
+            "wall" => Some(self.build.wall_us.secs()),
+            "span" => Some(self.build.span_us.secs()),
+            _ => {
+                let unit = name.strip_prefix("unit:")?;
+                self.built().find(|u| u.unit == unit || u.package == unit).map(|u| u.duration_us.secs())
+            }
+        }
+    }
 }

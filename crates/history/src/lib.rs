@@ -14,6 +14,7 @@ pub mod context;
 pub mod report;
 pub mod run;
 pub mod store;
+pub mod trend;
 
 mod postgres;
 mod sqlite;

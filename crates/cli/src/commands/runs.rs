@@ -20,6 +20,8 @@ Examples:
   fastware runs show last                    the newest run: what it ran on, and its result
   fastware runs diff last~1 last --command build   the two newest builds, unit by unit
   fastware runs diff before after            two bench runs (named with --save): bench compare
+  fastware runs trend build.wall --last 20 --svg wall.svg   a figure across runs, table and chart
+  fastware runs trend bench:parse/200        a benchmark's estimate across bench runs
   fastware runs export -o runs.jsonl && fastware --store team.sqlite runs import runs.jsonl
 
 A run is named by its id, its name (--save NAME), `last` or `last~N` (the Nth before the
@@ -41,6 +43,8 @@ enum RunsSub {
     Show(ShowArgs),
     /// Two runs of one kind compared (build: per unit and phase; bench: bench compare)
     Diff(DiffArgs),
+    /// A figure across runs: build.wall, build.span, build.unit:NAME, bench:NAME
+    Trend(TrendArgs),
     /// Runs as JSON lines, to move them to another store
     Export(ExportArgs),
     /// Runs from `runs export` added to this store
@@ -87,6 +91,24 @@ struct DiffArgs {
     /// With last/last~N: among this command's runs
     #[arg(long, value_name = "COMMAND")]
     command: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct TrendArgs {
+    /// build.wall, build.span, build.unit:NAME (a unit's or package's time), bench:NAME (a benchmark)
+    #[arg(value_name = "METRIC")]
+    metric: String,
+    /// Only the last N runs that have it
+    #[arg(long, value_name = "N")]
+    last: Option<usize>,
+    /// Also draw it as an SVG line chart here
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Overwrite a file fastware did not write
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -145,6 +167,7 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
             let (base, new) = (store.find(&a.base, a.command.as_deref())?, store.find(&a.new, a.command.as_deref())?);
             diff(&base, &new, &a.output, out)
         }
+        RunsSub::Trend(a) => trend(&a, out),
         RunsSub::Export(a) => {
             let mut store = history::open()?;
             let ids: Vec<String> = if a.runs.is_empty() {
@@ -240,4 +263,58 @@ fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult
         kind => Err(Error::bad_input(format!("runs diff does not compare {kind} runs yet"))
             .with_hint("build and bench runs can be compared; runs show prints any run")),
     }
+}
+
+/// A figure's value in one run, by the metric's command.
+fn metric_of(run: &Run, metric: &str) -> Result<Option<f64>, Error> {
+    if let Some(name) = metric.strip_prefix("build.") {
+        let r: fastware_build::BuildReport = run.result_as()?;
+        return Ok(r.metric(name));
+    }
+    let name = metric.strip_prefix("bench:").unwrap_or_default();
+    let r: fastware_bench::saved::SavedResults = run.result_as()?;
+    Ok(r.estimate_s(name))
+}
+
+fn trend(a: &TrendArgs, out: &mut dyn Write) -> CmdResult {
+    let command = if a.metric.starts_with("build.") {
+        "build"
+    } else if a.metric.starts_with("bench:") {
+        "bench"
+    } else {
+        return Err(Error::bad_input(format!("unknown metric `{}`", a.metric))
+            .with_hint("build.wall, build.span, build.unit:NAME, bench:NAME"));
+    };
+    if let Some(svg) = &a.svg {
+        // checked before the store is read, not after
+        OutputFile::create(svg, &[], a.force)?;
+    }
+    let mut store = history::open()?;
+    let runs = store.list(&Filter { command: Some(command.into()), ..Filter::default() })?;
+    let mut points = Vec::new();
+    for info in &runs {
+        let run = store.find(&info.id.to_string(), None)?;
+        if let Some(v) = metric_of(&run, &a.metric)? {
+            points.push(fastware_history::trend::TrendPoint {
+                id: info.id,
+                name: info.name.clone(),
+                recorded_ms: info.recorded_ms,
+                git_commit: info.git_commit.clone(),
+                value_s: v,
+            });
+            if a.last.is_some_and(|n| points.len() >= n) {
+                break;
+            }
+        }
+    }
+    points.reverse();
+    let t = fastware_history::trend::Trend::new(&a.metric, points);
+    if let Some(path) = &a.svg {
+        let mut f = OutputFile::create(path, &[], a.force)?;
+        fastware_report::output::write_marked_svg(&mut f, t.svg().as_bytes())
+            .map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
+        f.commit()?;
+        crate::note(&format!("wrote {}", path.display()));
+    }
+    fastware_report::emit(&t, a.output.format, out)
 }

@@ -93,6 +93,25 @@ fn two_builds(store: Option<&str>) {
     let theirs = json(&run_with(&dir, None, &["--store", s(&copy), "runs", "show", "first", "--format", "json"]));
     assert_eq!(theirs["result"], a);
     assert_eq!(theirs["context"], shown["context"]);
+    // a figure across the runs: the builds' own wall times, oldest first, and a chart
+    let svg = dir.join("wall.svg");
+    let t = json(&run_in(&dir, &["runs", "trend", "build.wall", "--svg", s(&svg), "--format", "json"]));
+    let walls: Vec<i64> = t["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| (p["value_s"].as_f64().expect("s") * 1e9).round() as i64)
+        .collect();
+    assert_eq!(walls, [ns(&a["build"]["wall_us"]), ns(&b["build"]["wall_us"])]);
+    let chart = std::fs::read_to_string(&svg).expect("svg");
+    assert!(
+        chart.contains("<svg") && chart.contains("<polyline") && chart.contains("build.wall across 2 run(s)"),
+        "{chart}"
+    );
+    let unit = json(&run_in(&dir, &["runs", "trend", "build.unit:tracee-types", "--last", "1", "--format", "json"]));
+    assert_eq!(unit["points"].as_array().map(Vec::len), Some(1));
+    assert_eq!((unit["points"][0]["value_s"].as_f64().expect("s") * 1e9).round() as i64, ub["tracee-types"]);
+    error_of(&run_in(&dir, &["runs", "trend", "nope"]), 2, &["unknown metric `nope`"]);
     // bad names and kinds
     error_of(&run_in(&dir, &["runs", "show", "nope"]), 2, &["no run `nope`"]);
     error_of(&run_in(&dir, &["runs", "diff", "last~9", "last"]), 2, &["the store holds 2 run(s)"]);
