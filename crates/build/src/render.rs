@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io;
 
-use fastware_report::html::{escape, page, table};
+use fastware_report::html::{escape, page, table, with_code};
 use fastware_report::units::{counted, duration};
 use fastware_report::{cells, Column, Micros, Render, Table, Text};
 
@@ -297,6 +297,11 @@ fn timeline(d: &BuildReport) -> String {
 
 /// The diagnosis as one self-contained HTML page.
 pub fn html(d: &BuildReport, top: usize) -> String {
+    page("fastware build", &body(d, top))
+}
+
+/// The page's body: a section of a larger page (`fastware report`).
+pub fn body(d: &BuildReport, top: usize) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
@@ -324,11 +329,11 @@ pub fn html(d: &BuildReport, top: usize) -> String {
             body,
             "<div class=\"finding\" data-rule=\"{}\"><h3>{}</h3><p><b>Measured:</b> {}</p><p><b>Try:</b> {}</p>{}<p class=\"muted\">{}</p></div>",
             f.rule,
-            escape(&f.title),
+            with_code(&f.title),
             ev.join("; "),
-            escape(&f.change),
+            with_code(&f.change),
             f.experiment_command().map(|c| format!("<p><b>Test it:</b> <code>{}</code></p>", escape(&c))).unwrap_or_default(),
-            escape(&f.why)
+            with_code(&f.why)
         );
     }
     body.push_str("<h2>Timeline</h2><p class=\"muted\">Each unit from start to finish; the critical path in red; the dark line is the codegen section.</p>");
@@ -371,5 +376,5 @@ pub fn html(d: &BuildReport, top: usize) -> String {
         }
         body.push_str("</ul>");
     }
-    page("fastware build", &body)
+    body
 }

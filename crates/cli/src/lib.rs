@@ -77,8 +77,10 @@ enum Command {
     LlvmLines(Box<commands::llvm_lines::LlvmLinesCmd>),
     /// Profile-guided optimisation in one command: instrumented build, workload, merge, optimised build, measured
     Pgo(commands::pgo::PgoCmd),
-    /// The runs kept in the history: list, show, diff two, export, import, remove
+    /// The runs kept in the history: list, show, diff two, trend, export, import, remove
     Runs(commands::runs::RunsCmd),
+    /// One self-contained HTML page of kept runs: each run's view, and trends
+    Report(commands::report::ReportCmd),
 }
 
 /// `--format` and `--top`, shared by every reporting command.
@@ -153,6 +155,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         Command::LlvmLines(c) => commands::llvm_lines::run(*c, &mut out),
         Command::Pgo(c) => commands::pgo::run(c, &mut out),
         Command::Runs(c) => commands::runs::run(c, &mut out),
+        Command::Report(c) => commands::report::run(c, &mut out),
     };
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     match result {

@@ -11,6 +11,7 @@
 //! - [`report`]: lists and single runs as values, rendered as text and JSON.
 
 pub mod context;
+pub mod page;
 pub mod report;
 pub mod run;
 pub mod store;

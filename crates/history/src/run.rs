@@ -71,6 +71,11 @@ pub struct Run {
 pub const RUN_SCHEMA: &str = "fastware/run/1";
 
 impl Run {
+    /// The result as indented JSON (for kinds a page has no view of).
+    pub fn result_pretty(&self) -> String {
+        serde_json::to_string_pretty(&self.result).unwrap_or_default()
+    }
+
     /// The result as its own type, or an error naming the run and its kind.
     pub fn result_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, fastware_report::Error> {
         serde_json::from_value(self.result.clone()).map_err(|e| {

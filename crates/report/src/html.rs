@@ -54,3 +54,45 @@ pub fn table(t: &Table) -> String {
     out.push_str("</tbody></table>");
     out
 }
+
+/// Text as HTML with its `backtick` spans as code: escaped, then each pair
+/// of backticks made a `<code>` element (an unpaired one stays as it is).
+pub fn with_code(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    for (k, part) in parts.iter().enumerate() {
+        let paired = k % 2 == 1 && k + 1 < parts.len();
+        let unpaired_tail = k % 2 == 1 && !paired;
+        if paired {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            if unpaired_tail {
+                out.push('`');
+            }
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
+
+/// A result's text report (as the terminal shows it, without colour) in a `<pre>`.
+pub fn preformatted(r: &impl crate::Render) -> String {
+    let mut bytes = Vec::new();
+    let _ = r.text(&mut crate::Text::new(&mut bytes, None, false));
+    format!("<pre>{}</pre>", escape(&String::from_utf8_lossy(&bytes)))
+}
+
+#[cfg(test)]
+mod code_tests {
+    #[test]
+    fn backticks_become_code() {
+        assert_eq!(
+            super::with_code("set `lto = \"off\"` in <release>"),
+            "set <code>lto = &quot;off&quot;</code> in &lt;release&gt;"
+        );
+        assert_eq!(super::with_code("a `b` c `d"), "a <code>b</code> c `d");
+        assert_eq!(super::with_code("none"), "none");
+    }
+}

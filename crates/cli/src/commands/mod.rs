@@ -19,6 +19,7 @@ pub mod pgo;
 pub mod profile;
 pub mod profile_diff;
 pub mod profile_run;
+pub mod report;
 pub mod runs;
 pub mod selection;
 pub mod selfprof;

@@ -266,7 +266,7 @@ fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult
 }
 
 /// A figure's value in one run, by the metric's command.
-fn metric_of(run: &Run, metric: &str) -> Result<Option<f64>, Error> {
+pub(super) fn metric_of(run: &Run, metric: &str) -> Result<Option<f64>, Error> {
     if let Some(name) = metric.strip_prefix("build.") {
         let r: fastware_build::BuildReport = run.result_as()?;
         return Ok(r.metric(name));
@@ -274,6 +274,24 @@ fn metric_of(run: &Run, metric: &str) -> Result<Option<f64>, Error> {
     let name = metric.strip_prefix("bench:").unwrap_or_default();
     let r: fastware_bench::saved::SavedResults = run.result_as()?;
     Ok(r.estimate_s(name))
+}
+
+/// The trend of `metric` over `runs` (in their order; runs without it are left out).
+pub(super) fn trend_of(runs: &[Run], metric: &str) -> Result<fastware_history::trend::Trend, Error> {
+    let mut points = Vec::new();
+    for run in runs {
+        if let Some(v) = metric_of(run, metric)? {
+            let i = &run.info;
+            points.push(fastware_history::trend::TrendPoint {
+                id: i.id,
+                name: i.name.clone(),
+                recorded_ms: i.recorded_ms,
+                git_commit: i.git_commit.clone(),
+                value_s: v,
+            });
+        }
+    }
+    Ok(fastware_history::trend::Trend::new(metric, points))
 }
 
 fn trend(a: &TrendArgs, out: &mut dyn Write) -> CmdResult {
@@ -291,24 +309,18 @@ fn trend(a: &TrendArgs, out: &mut dyn Write) -> CmdResult {
     }
     let mut store = history::open()?;
     let runs = store.list(&Filter { command: Some(command.into()), ..Filter::default() })?;
-    let mut points = Vec::new();
+    let mut kept = Vec::new();
     for info in &runs {
         let run = store.find(&info.id.to_string(), None)?;
-        if let Some(v) = metric_of(&run, &a.metric)? {
-            points.push(fastware_history::trend::TrendPoint {
-                id: info.id,
-                name: info.name.clone(),
-                recorded_ms: info.recorded_ms,
-                git_commit: info.git_commit.clone(),
-                value_s: v,
-            });
-            if a.last.is_some_and(|n| points.len() >= n) {
+        if metric_of(&run, &a.metric)?.is_some() {
+            kept.push(run);
+            if a.last.is_some_and(|n| kept.len() >= n) {
                 break;
             }
         }
     }
-    points.reverse();
-    let t = fastware_history::trend::Trend::new(&a.metric, points);
+    kept.reverse();
+    let t = trend_of(&kept, &a.metric)?;
     if let Some(path) = &a.svg {
         let mut f = OutputFile::create(path, &[], a.force)?;
         fastware_report::output::write_marked_svg(&mut f, t.svg().as_bytes())

@@ -2,7 +2,7 @@
 //! projects (the bundled example, tracee, a broken workspace).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -70,43 +70,6 @@ fn check_critical_path(v: &Value) {
     let ours: Vec<u64> =
         v["critical_path"].as_array().expect("path").iter().map(|s| s["index"].as_u64().expect("index")).collect();
     assert_eq!(ours, chain, "critical path");
-}
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
-        let o = Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().ok()?;
-        o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    })
-}
-
-/// Loads the page in headless Chromium: the DOM it renders, and what the
-/// browser logged (console messages and errors).
-fn render_in_chromium(page: &Path) -> Option<(String, String)> {
-    let Some(browser) = chromium() else {
-        eprintln!("SKIPPED the browser check: no chromium on this machine (.ci/run installs Debian's chromium)");
-        return None;
-    };
-    let profile = fastware_testkit::temp_dir("chromium-profile");
-    let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("run chromium");
-    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
-    Some((String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o)))
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! What every test of the `fastware` binary uses: running it as a user
 //! would, reading its output, and checking its errors.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub use fastware_testkit::output::{json, json_of, stderr, stdout};
@@ -85,4 +85,57 @@ pub fn run_error(o: &Output, status: i32, needle: &str) {
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.lines().any(|l| l.starts_with("error: ") && l.contains(needle)), "{err}");
     assert!(stdout(o).is_empty(), "{}", stdout(o));
+}
+
+pub fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|c| {
+        let o = Command::new("sh").arg("-c").arg(format!("command -v {c}")).output().ok()?;
+        o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    })
+}
+
+/// Loads the page in headless Chromium: the DOM it renders, and what the
+/// browser logged (console messages and errors).
+pub fn render_in_chromium(page: &Path) -> Option<(String, String)> {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED the browser check: no chromium on this machine (.ci/run installs Debian's chromium)");
+        return None;
+    };
+    let profile = fastware_testkit::temp_dir("chromium-profile");
+    let o = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(o.status.success(), "chromium failed: {}", stderr(&o));
+    Some((String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o)))
+}
+
+/// A screenshot of the page by headless Chromium, for a person to look at
+/// (`false` when there is no Chromium).
+pub fn screenshot(page: &Path, png: &Path) -> bool {
+    let Some(browser) = chromium() else { return false };
+    let profile = fastware_testkit::temp_dir("chromium-shot");
+    let o = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--window-size=1200,1600")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    o.status.success() && png.is_file()
 }

@@ -112,6 +112,33 @@ fn two_builds(store: Option<&str>) {
     assert_eq!(unit["points"].as_array().map(Vec::len), Some(1));
     assert_eq!((unit["points"][0]["value_s"].as_f64().expect("s") * 1e9).round() as i64, ub["tracee-types"]);
     error_of(&run_in(&dir, &["runs", "trend", "nope"]), 2, &["unknown metric `nope`"]);
+    // one page of the runs: each run's section, the trend, no fetches, no console errors
+    let page = dir.join("report.html");
+    let o = run_in(&dir, &["report", "--last", "5", "-o", s(&page)]);
+    assert!(stdout(&o).contains("(2 run(s),"), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.len() < 2 << 20, "{} bytes", html.len());
+    for fetch in ["<script", "<link", "src=\"http", "href=\"http", "url(http", "@import", "<img"] {
+        assert!(!html.contains(fetch), "self-contained, but has {fetch}");
+    }
+    if let Some((dom, log)) = render_in_chromium(&page) {
+        for id in [
+            "id=\"runs\"",
+            "id=\"trends\"",
+            "id=\"run-1\"",
+            "id=\"run-2\"",
+            "data-metric=\"build.wall\"",
+            "id=\"timeline\"",
+        ] {
+            assert!(dom.contains(id), "{id} on the page");
+        }
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+        assert!(errors.is_empty(), "console messages: {errors:?}");
+        let shot = fastware_testkit::scratch_root()
+            .join(format!("report-{}.png", if store.is_some() { "pg" } else { "sqlite" }));
+        assert!(screenshot(&page, &shot), "a screenshot");
+        eprintln!("note: a screenshot of the report page: {}", shot.display());
+    }
     // bad names and kinds
     error_of(&run_in(&dir, &["runs", "show", "nope"]), 2, &["no run `nope`"]);
     error_of(&run_in(&dir, &["runs", "diff", "last~9", "last"]), 2, &["the store holds 2 run(s)"]);

@@ -1,0 +1,86 @@
+//! `fastware report`: one self-contained HTML page of kept runs — each
+//! run's own view (a build's timeline, critical path and findings; the
+//! others' reports), and the trends across them.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use fastware_history::page::{self, RunSection};
+use fastware_history::{Filter, Run};
+use fastware_report::html::preformatted;
+use fastware_report::OutputFile;
+
+use super::history;
+use crate::{CmdResult, Error};
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware report -o report.html                  the last 10 runs kept for this project
+  fastware report --last 30 -o report.html
+  fastware report before after 41 -o report.html  these runs (ids, names, last~N)
+  fastware --store postgres://ci@db/runs report --last 50 -o team.html
+
+The page has no scripts and fetches nothing: open it anywhere, attach it to a CI job.";
+
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct ReportCmd {
+    /// The runs: ids, names, last, last~N [default: the last --last]
+    #[arg(value_name = "RUN")]
+    runs: Vec<String>,
+    /// How many of the newest runs, when none are named
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    last: u64,
+    /// The page to write (- for stdout)
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: PathBuf,
+    /// Overwrite a file fastware did not write
+    #[arg(long)]
+    force: bool,
+}
+
+/// A run's section: its command's own view of the result.
+fn section(run: &Run) -> Result<String, Error> {
+    Ok(match run.info.kind.as_str() {
+        fastware_build::report::SCHEMA => fastware_build::render::body(&run.result_as()?, 0),
+        fastware_bench::saved::SCHEMA => preformatted(&fastware_bench::RunReport(run.result_as()?)),
+        "fastware/pgo/1" => preformatted(&run.result_as::<fastware_pgo::report::PgoReport>()?),
+        "fastware/matrix/1" => preformatted(&run.result_as::<fastware_matrix::report::MatrixReport>()?),
+        "fastware/llvm-lines/1" => preformatted(&run.result_as::<fastware_llvmlines::report::LlvmLinesReport>()?),
+        _ => format!("<pre>{}</pre>", fastware_report::html::escape(&run.result_pretty())),
+    })
+}
+
+pub fn run(cmd: ReportCmd, out: &mut dyn Write) -> CmdResult {
+    // the page's path is checked before the store is read
+    OutputFile::create(&cmd.output, &[], cmd.force)?;
+    let mut store = history::open()?;
+    let mut runs = if cmd.runs.is_empty() {
+        let infos = store.list(&Filter { limit: cmd.last as usize, ..Filter::default() })?;
+        infos.iter().map(|i| store.find(&i.id.to_string(), None)).collect::<Result<Vec<_>, _>>()?
+    } else {
+        cmd.runs.iter().map(|w| store.find(w, None)).collect::<Result<Vec<_>, _>>()?
+    };
+    if runs.is_empty() {
+        return Err(Error::bad_input(format!("no runs kept in {}", store.location()))
+            .with_hint("measuring commands (build, bench cargo, pgo, matrix, llvm-lines) keep their runs"));
+    }
+    runs.sort_by_key(|r| r.info.id);
+    let sections =
+        runs.iter().map(|r| Ok(RunSection { run: r, html: section(r)? })).collect::<Result<Vec<_>, Error>>()?;
+    let builds: Vec<Run> = runs.iter().filter(|r| r.info.kind == fastware_build::report::SCHEMA).cloned().collect();
+    let mut trends = Vec::new();
+    if builds.len() >= 2 {
+        trends.push(super::runs::trend_of(&builds, "build.wall")?);
+    }
+    let html = page::report(store.location(), &sections, &trends);
+    let mut f = OutputFile::create(&cmd.output, &[], cmd.force)?;
+    f.write_all(html.as_bytes())
+        .map_err(|e| fastware_report::output::write_error(&cmd.output.display().to_string(), &e))?;
+    let bytes = f.commit()?;
+    if !fastware_report::output::is_stdout(&cmd.output) {
+        writeln!(out, "wrote {} ({} run(s), {} bytes)", cmd.output.display(), runs.len(), bytes)?;
+    }
+    Ok(())
+}
