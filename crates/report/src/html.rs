@@ -77,11 +77,9 @@ pub fn with_code(text: &str) -> String {
     out
 }
 
-/// A result's text report (as the terminal shows it, without colour) in a `<pre>`.
-pub fn preformatted(r: &impl crate::Render) -> String {
-    let mut bytes = Vec::new();
-    let _ = r.text(&mut crate::Text::new(&mut bytes, None, false));
-    format!("<pre>{}</pre>", escape(&String::from_utf8_lossy(&bytes)))
+/// Text in a `<pre>`, escaped.
+pub fn preformatted(text: &str) -> String {
+    format!("<pre>{}</pre>", escape(text))
 }
 
 #[cfg(test)]

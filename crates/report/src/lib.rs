@@ -45,6 +45,13 @@ pub trait Render: serde::Serialize {
     }
 }
 
+/// A result's text report as the terminal shows it, without colour or width limit.
+pub fn plain_text(result: &impl Render) -> String {
+    let mut bytes = Vec::new();
+    let _ = result.text(&mut Text::new(&mut bytes, None, false));
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 /// Writes `result` to stdout in `format`.
 pub fn emit(result: &impl Render, format: Format, out: &mut dyn Write) -> Result<()> {
     match format {

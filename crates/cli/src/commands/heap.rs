@@ -104,6 +104,11 @@ pub fn run(cmd: HeapCmd, out: &mut dyn Write) -> CmdResult {
         HeapReport::new(&p, cmd.view.by, cmd.view.sort, cmd.view.short_lived, cmd.output.top.unwrap_or(20));
     report.show_stacks = cmd.view.stack;
     report.saved_to = save(&cmd, &p)?;
+    if cmd.files.is_empty() {
+        // a program run under valgrind here: a measuring run, kept
+        let project = cmd.artifact.project()?;
+        super::history::record(&project.workspace_root, &project.target_dir, "heap", cmd.save.as_deref(), &report);
+    }
     fastware_report::emit(&report, cmd.output.format, out)?;
     failed.map_or(Ok(()), Err)
 }

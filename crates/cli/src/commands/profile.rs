@@ -152,6 +152,13 @@ pub fn run(cmd: ProfileCmd, out: &mut dyn Write) -> CmdResult {
         Some(Sub::Diff(a)) => super::profile_diff::run(a, out),
         None => {
             let (p, failed) = load(&cmd.source)?;
+            if cmd.source.files.is_empty() {
+                // a program run under perf or valgrind here: a measuring run, kept
+                let project = cmd.source.artifact.project()?;
+                let kept = ProfileReport::new(&p, cmd.view.by, cmd.output.top.unwrap_or(20));
+                let name = cmd.source.save.as_deref();
+                super::history::record(&project.workspace_root, &project.target_dir, "profile", name, &kept);
+            }
             show(&p, &cmd.view, &cmd.output, out)?;
             failed.map_or(Ok(()), Err)
         }

@@ -40,16 +40,12 @@ pub struct ReportCmd {
     force: bool,
 }
 
-/// A run's section: its command's own view of the result.
+/// A run's section: a build's page body, another run's report as text.
 fn section(run: &Run) -> Result<String, Error> {
-    Ok(match run.info.kind.as_str() {
-        fastware_build::report::SCHEMA => fastware_build::render::body(&run.result_as()?, 0),
-        fastware_bench::saved::SCHEMA => preformatted(&fastware_bench::RunReport(run.result_as()?)),
-        "fastware/pgo/1" => preformatted(&run.result_as::<fastware_pgo::report::PgoReport>()?),
-        "fastware/matrix/1" => preformatted(&run.result_as::<fastware_matrix::report::MatrixReport>()?),
-        "fastware/llvm-lines/1" => preformatted(&run.result_as::<fastware_llvmlines::report::LlvmLinesReport>()?),
-        _ => format!("<pre>{}</pre>", fastware_report::html::escape(&run.result_pretty())),
-    })
+    if run.info.kind == fastware_build::report::SCHEMA {
+        return Ok(fastware_build::render::body(&run.result_as()?, 0));
+    }
+    Ok(preformatted(&super::runs::text_of(run, Some(0))?.unwrap_or_else(|| run.result_pretty())))
 }
 
 pub fn run(cmd: ReportCmd, out: &mut dyn Write) -> CmdResult {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use fastware_history::report::RunList;
 use fastware_history::{Filter, Run};
-use fastware_report::{Format, OutputFile, Render, Text};
+use fastware_report::{Format, OutputFile, Text};
 
 use super::history;
 use crate::{CmdResult, Error, OutputArgs};
@@ -215,21 +215,30 @@ fn read_export(path: &Path) -> Result<Vec<Run>, Error> {
     fastware_history::run::read_lines(std::io::BufReader::new(file), &shown)
 }
 
-fn render(r: &impl Render, out: &mut dyn Write) -> CmdResult {
-    fastware_report::emit(r, Format::Table, out)
-}
-
-/// A run's result as its command printed it.
-fn show_result(run: &Run, top: Option<usize>, out: &mut dyn Write) -> CmdResult {
-    match run.info.kind.as_str() {
+/// A run's result as its command prints it, or `None` for a kind without a view here.
+pub(super) fn text_of(run: &Run, top: Option<usize>) -> Result<Option<String>, Error> {
+    use fastware_report::plain_text;
+    Ok(Some(match run.info.kind.as_str() {
         fastware_build::report::SCHEMA => {
             let mut r: fastware_build::BuildReport = run.result_as()?;
             r.top = top.unwrap_or(15);
-            render(&r, out)
+            plain_text(&r)
         }
-        fastware_bench::saved::SCHEMA => render(&fastware_bench::RunReport(run.result_as()?), out),
-        "fastware/pgo/1" => render(&run.result_as::<fastware_pgo::report::PgoReport>()?, out),
-        _ => Ok(fastware_report::json::write(out, &run.result)?),
+        fastware_bench::saved::SCHEMA => plain_text(&fastware_bench::RunReport(run.result_as()?)),
+        "fastware/pgo/1" => plain_text(&run.result_as::<fastware_pgo::report::PgoReport>()?),
+        "fastware/matrix/1" => plain_text(&run.result_as::<fastware_matrix::report::MatrixReport>()?),
+        "fastware/llvm-lines/1" => plain_text(&run.result_as::<fastware_llvmlines::report::LlvmLinesReport>()?),
+        "fastware/heap/1" => plain_text(&run.result_as::<fastware_heap::report::HeapReport>()?),
+        "fastware/profile/1" => plain_text(&run.result_as::<fastware_profile::report::ProfileReport>()?),
+        _ => return Ok(None),
+    }))
+}
+
+/// A run's result as its command printed it (JSON for a kind without a view).
+fn show_result(run: &Run, top: Option<usize>, out: &mut dyn Write) -> CmdResult {
+    match text_of(run, top)? {
+        Some(text) => Ok(out.write_all(text.as_bytes())?),
+        None => Ok(fastware_report::json::write(out, &run.result)?),
     }
 }
 

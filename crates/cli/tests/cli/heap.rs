@@ -208,6 +208,9 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("/churn-") && stderr(&o).contains("--bench"), "{}", stderr(&o));
     assert_eq!(u(&row(&json(&o), "allocs::per_iteration")["blocks"]), c["ITERATIONS"]);
+    // a run under valgrind is kept in the history, as printed
+    let kept = json(&run_in(&project, &["runs", "show", "last", "--command", "heap", "--format", "json"]));
+    assert_eq!(kept["result"], json(&o));
 
     // the program failing: the report, then exit 1
     let o = run_in(&project, &["heap", "--format", "json", "--", "fail"]);
