@@ -20,11 +20,13 @@ pub struct Options {
     pub median: bool,
     pub resamples: usize,
     pub seed: u64,
+    /// Thresholds from past runs (the history), when read.
+    pub past: Option<crate::past::PastNoise>,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { confidence: 0.95, noise: 0.02, median: false, resamples: 10_000, seed: 0x5eed }
+        Options { confidence: 0.95, noise: 0.02, median: false, resamples: 10_000, seed: 0x5eed, past: None }
     }
 }
 
@@ -151,6 +153,15 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
             first(base),
             first(new)
         )));
+    }
+    // a change within the benchmark's own past run-to-run changes is none
+    for r in &mut rows {
+        let Some((t, n)) = o.past.as_ref().and_then(|p| p.thresholds.get(&r.name)) else { continue };
+        if r.verdict != Verdict::NoChange && r.change().abs() < *t {
+            r.reason =
+                format!("within its past noise on this machine ({:.1}%: Q3 + 1.5·IQR of {n} past changes)", t * 100.0);
+            r.verdict = Verdict::NoChange;
+        }
     }
     rows.sort_by(|a, b| b.change().total_cmp(&a.change()).then_with(|| a.name.cmp(&b.name)));
     Ok(Comparison { rows, only_base, only_new })

@@ -9,7 +9,8 @@
 //!   [`input`] tells them apart by content.
 //! - [`stats`]: means, medians, Welch's t-test, bootstrap confidence
 //!   intervals; [`compare`]: the verdict per benchmark.
-//! - [`noise`]: the run-to-run noise of the same code run several times.
+//! - [`noise`]: the run-to-run noise of the same code run several times;
+//!   [`past`]: the noise thresholds past runs of each benchmark set.
 //! - [`store`]: results saved by name, and criterion baselines; [`report`]:
 //!   comparisons and runs as values, rendered as text, CSV and JSON.
 
@@ -19,6 +20,7 @@ pub mod hyperfine;
 pub mod input;
 pub mod libtest;
 pub mod noise;
+pub mod past;
 pub mod report;
 pub mod results;
 pub mod saved;

@@ -133,6 +133,9 @@ pub struct ComparisonReport {
     pub no_change: usize,
     /// Largest regression first.
     pub benchmarks: Vec<RowReport>,
+    /// What past runs (the history) said about each benchmark's noise, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<String>,
     pub only_in_base: Vec<String>,
     pub only_in_new: Vec<String>,
     /// Rows in the text (0: all).
@@ -155,6 +158,7 @@ impl ComparisonReport {
             improved: count(Verdict::Improved),
             no_change: count(Verdict::NoChange),
             benchmarks: c.rows.iter().map(RowReport::of).collect(),
+            history: o.past.as_ref().map(crate::past::PastNoise::describe),
             only_in_base: c.only_base.clone(),
             only_in_new: c.only_new.clone(),
             top,
@@ -238,6 +242,9 @@ impl Render for ComparisonReport {
             "{} regressed, {} improved, {} no change — {basis}",
             self.regressed, self.improved, self.no_change
         ))?;
+        if let Some(h) = &self.history {
+            out.line(h)?;
+        }
         out.table(&self.table(self.top))?;
         let with_runs: Vec<&RowReport> = self.benchmarks.iter().filter(|r| r.runs.is_some()).collect();
         if !with_runs.is_empty() {

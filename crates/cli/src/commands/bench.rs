@@ -151,8 +151,14 @@ pub fn store(manifest: Option<&Path>) -> Option<Store> {
 }
 
 fn compare_cmd(a: CompareArgs, out: &mut dyn Write) -> CmdResult {
-    let opts = Options { confidence: a.confidence, noise: a.noise, median: a.median, ..Options::default() };
+    let mut opts = Options { confidence: a.confidence, noise: a.noise, median: a.median, ..Options::default() };
     let store = store(a.manifest_path.as_deref());
+    let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
+    let target = fastware_cargo::project::locate(&cargo_program(), a.manifest_path.as_deref(), &cwd).ok();
+    let sides = [a.base.to_string_lossy().into_owned(), a.new.to_string_lossy().into_owned()];
+    opts.past = super::history::past_bench_noise(target.as_ref().map(|p| p.target_dir.as_path()), &|r| {
+        r.name.as_ref().is_some_and(|n| sides.contains(n))
+    });
     let mut base = read_side(&a.base, a.input_format, store.as_ref())?;
     let mut new = read_side(&a.new, a.input_format, store.as_ref())?;
     if let Some(f) = &a.filter {

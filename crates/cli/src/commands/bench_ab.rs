@@ -118,6 +118,7 @@ pub fn run(a: AbArgs, out: &mut dyn Write) -> CmdResult {
         }
     }
     let mut results = Vec::new();
+    let mut kept = Vec::new();
     for (s, label) in sides.iter_mut().zip(["base", "new"]) {
         let mut r = Results::of_runs(std::mem::take(&mut s.runs)).expect("runs");
         if let Some(last) = &s.last {
@@ -130,10 +131,11 @@ pub fn run(a: AbArgs, out: &mut dyn Write) -> CmdResult {
         }
         let name = a.save.as_ref().map(|n| format!("{n}-{label}"));
         let side = fastware_bench::RunReport(SavedResults::new(&r));
-        super::history::record(&user.workspace_root, &user.target_dir, "bench", name.as_deref(), &side);
+        kept.extend(super::history::record(&user.workspace_root, &user.target_dir, "bench", name.as_deref(), &side));
         results.push(r);
     }
-    let o = Options { noise: a.noise, ..Options::default() };
+    let past = super::history::past_bench_noise(Some(&user.target_dir), &|r| kept.contains(&r.id));
+    let o = Options { noise: a.noise, past, ..Options::default() };
     let c = fastware_bench::compare(&results[0], &results[1], &o)?;
     let report = ComparisonReport::new(&c, &results[0], &results[1], &o, a.output.top.unwrap_or(0));
     fastware_report::emit(&report, a.output.format, out)

@@ -82,12 +82,19 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
         saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
     }
     let report = RunReport(saved);
-    super::history::record(&project.workspace_root, &project.target_dir, "bench", a.save.as_deref(), &report);
+    let kept =
+        super::history::record(&project.workspace_root, &project.target_dir, "bench", a.save.as_deref(), &report);
     let Some(base) = base else {
         return fastware_report::emit(&report, a.output.format, out);
     };
-    let c = fastware_bench::compare(&base, &results, &Options::default())?;
-    let comparison = ComparisonReport::new(&c, &base, &results, &Options::default(), 0);
+    // past runs set each benchmark's noise, except this run and the one compared with
+    let with = a.compare.clone();
+    let past = super::history::past_bench_noise(Some(&project.target_dir), &|r| {
+        Some(r.id) == kept || (r.name.is_some() && r.name == with)
+    });
+    let opts = Options { past, ..Options::default() };
+    let c = fastware_bench::compare(&base, &results, &opts)?;
+    let comparison = ComparisonReport::new(&c, &base, &results, &opts, 0);
     fastware_report::emit(&comparison, a.output.format, out)?;
     if a.output.format == Format::Table {
         report.footer(&mut Text::stdout(out), a.save.as_deref())?;

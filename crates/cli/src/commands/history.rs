@@ -54,16 +54,17 @@ pub fn open() -> Result<Store, Error> {
 }
 
 /// Keeps a run of `command` with its typed `result`, named `name` when
-/// given, unless `--no-history`. Failing to keep it is a warning, not an error.
+/// given, unless `--no-history`; returns its id. Failing to keep it is a
+/// warning, not an error.
 pub fn record(
     project: &Path,
     target_dir: &Path,
     command: &str,
     name: Option<&str>,
     result: &impl fastware_report::Render,
-) {
+) -> Option<i64> {
     if config().off {
-        return;
+        return None;
     }
     let kept = (|| -> Result<(i64, String), Error> {
         let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -76,6 +77,7 @@ pub fn record(
             if fastware_report::stderr_is_terminal() {
                 crate::note(&format!("kept as run {id} in {at} (fastware runs show {id})"));
             }
+            Some(id)
         }
         Err(e) => {
             use std::io::Write;
@@ -84,6 +86,59 @@ pub fn record(
             if let Some(h) = &e.hint {
                 let _ = writeln!(err, "hint: {h}");
             }
+            None
+        }
+    }
+}
+
+/// How many past bench runs the noise thresholds read at most (the newest).
+const PAST_RUNS: usize = 50;
+
+/// Each benchmark's noise threshold from the past `bench` runs kept for this
+/// project on this machine (see `fastware_bench::past`), leaving out the
+/// runs `skip` names (the sides being compared). `None` without a store (none
+/// is made for this) or with `--no-history`; a store that does not read is a
+/// warning, and the usual rules decide.
+pub fn past_bench_noise(
+    target_dir: Option<&Path>,
+    skip: &dyn Fn(&fastware_history::RunInfo) -> bool,
+) -> Option<fastware_bench::past::PastNoise> {
+    if config().off {
+        return None;
+    }
+    let at = location(target_dir).ok()?;
+    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    if !is_url && !Path::new(&at).is_file() {
+        return None;
+    }
+    let read = || -> Result<fastware_bench::past::PastNoise, Error> {
+        let mut store = Store::open(&at)?;
+        let filter = fastware_history::Filter { command: Some("bench".into()), limit: PAST_RUNS, ..Default::default() };
+        let mut infos = store.list(&filter)?;
+        infos.reverse();
+        let here = fastware_history::context::Machine::this();
+        let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+        let mut runs = 0;
+        for info in infos.iter().filter(|i| !skip(i)) {
+            let run = store.find(&info.id.to_string(), None)?;
+            let m = &run.context.machine;
+            if (&m.hostname, &m.cpu, m.cores) != (&here.hostname, &here.cpu, here.cores) {
+                continue;
+            }
+            let Ok(results) = run.result_as::<fastware_bench::saved::SavedResults>() else { continue };
+            runs += 1;
+            for b in &results.benchmarks {
+                series.entry(b.name.clone()).or_default().push(b.estimate_us.0);
+            }
+        }
+        Ok(fastware_bench::past::PastNoise::from_series(runs, &series))
+    };
+    match read() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr().lock(), "warning: past runs not read for the noise thresholds: {e}");
+            None
         }
     }
 }

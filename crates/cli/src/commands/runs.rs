@@ -264,7 +264,9 @@ fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult
         fastware_bench::saved::SCHEMA => {
             let read = |r: &Run| fastware_bench::saved::parse(&r.result, Path::new(&label(r)));
             let (a, b) = (read(base)?, read(new)?);
-            let opts = fastware_bench::Options::default();
+            let ids = [base.info.id, new.info.id];
+            let past = history::past_bench_noise(None, &|r| ids.contains(&r.id));
+            let opts = fastware_bench::Options { past, ..fastware_bench::Options::default() };
             let c = fastware_bench::compare(&a, &b, &opts)?;
             let report = fastware_bench::ComparisonReport::new(&c, &a, &b, &opts, o.top.unwrap_or(0));
             fastware_report::emit(&report, o.format, out)

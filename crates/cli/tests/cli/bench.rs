@@ -2,6 +2,7 @@
 //! `tests/fixtures/make-bench-fixtures.sh`: criterion, libtest, hyperfine,
 //! critcmp's output and scipy's figures) and on live `cargo bench` runs.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -528,4 +529,77 @@ fn ab_compares_two_revisions_interleaved_and_leaves_the_tree_alone() {
     // a revision that is not there
     let o = run_in(&project, &["bench", "ab", "HEAD", "no-such-branch"]);
     run_error(&o, 2, "`no-such-branch`: no such git revision");
+}
+
+/// Past runs set the noise: eight quick `bench cargo` runs of the same code
+/// are kept; comparing the last two, the six before them give each
+/// benchmark a threshold (Q3 + 1.5·IQR of its five past run-to-run changes,
+/// computed here from the exported runs), and no change inside it is called.
+#[test]
+fn past_runs_set_the_noise_threshold() {
+    let project = benchy("bench-past");
+    let short = [
+        "--bench",
+        "crit",
+        "--",
+        "--warm-up-time",
+        "0.1",
+        "--measurement-time",
+        "0.2",
+        "--sample-size",
+        "10",
+        "--noplot",
+    ];
+    for k in 1..=8 {
+        let name = format!("r{k}");
+        let mut args = vec!["bench", "cargo", "--save", &name, "--format", "json", "--"];
+        args.extend(short);
+        let o = run_in(&project, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // each benchmark's estimates in r1 … r6, from the exported runs (a DOM walk)
+    let export = stdout(&run_in(&project, &["runs", "export"]));
+    let mut series: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for line in export.lines() {
+        let run: Value = serde_json::from_str(line).expect("run");
+        let name = run["name"].as_str().unwrap_or("");
+        if !["r1", "r2", "r3", "r4", "r5", "r6"].contains(&name) {
+            continue;
+        }
+        for b in run["result"]["benchmarks"].as_array().expect("benchmarks") {
+            series
+                .entry(b["name"].as_str().expect("name").into())
+                .or_default()
+                .push(b["estimate_us"].as_f64().expect("f"));
+        }
+    }
+    let threshold = |v: &[f64]| {
+        let mut c: Vec<f64> = v.windows(2).map(|w| (w[1] / w[0] - 1.0).abs()).collect();
+        c.sort_by(f64::total_cmp);
+        assert_eq!(c.len(), 5);
+        // numpy's linear quantiles of 5 values: Q1 is the 2nd, Q3 the 4th
+        c[3] + 1.5 * (c[3] - c[1])
+    };
+    let v = json(&run_in(&project, &["bench", "compare", "r7", "r8", "--format", "json"]));
+    assert!(
+        v["history"].as_str().is_some_and(|h| h.contains("6 past run(s) on this machine set the threshold of 3")),
+        "{v}"
+    );
+    for r in v["benchmarks"].as_array().expect("rows") {
+        let t = threshold(&series[r["name"].as_str().expect("name")]);
+        let change = r["change"].as_f64().expect("change").abs();
+        let reason = r["reason"].as_str().expect("reason");
+        if reason.contains("within its past noise") {
+            assert!(change < t && reason.contains(&format!("({:.1}%", t * 100.0)), "{r} / {t}");
+            assert_eq!(r["verdict"], "no change");
+        } else if r["verdict"] != "no change" {
+            assert!(change >= t, "{r} / {t}");
+        }
+    }
+    // runs diff of the same two runs reads the same history
+    let d = json(&run_in(&project, &["runs", "diff", "r7", "r8", "--format", "json"]));
+    assert_eq!(d["benchmarks"], v["benchmarks"]);
+    // without the history, the usual rules alone
+    let plain = json(&run_in(&project, &["bench", "compare", "r7", "r8", "--no-history", "--format", "json"]));
+    assert!(plain["history"].is_null(), "{plain}");
 }
