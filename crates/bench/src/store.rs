@@ -41,6 +41,42 @@ impl Store {
         Ok(path)
     }
 
+    /// Where copies of the bench binaries saved as `name` are kept.
+    pub fn binaries_dir(&self, name: &str) -> PathBuf {
+        self.dir.join("bin").join(name)
+    }
+
+    /// Keeps copies of the bench binaries of results saved as `name`, so that
+    /// they can run again after later builds replace them (`bench ab
+    /// saved:NAME …`); returns the copies.
+    pub fn save_binaries(&self, name: &str, binaries: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+        let dir = self.binaries_dir(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+        binaries
+            .iter()
+            .map(|b| {
+                let to = dir.join(b.file_name().unwrap_or(b.as_os_str()));
+                std::fs::copy(b, &to)
+                    .map(|_| to)
+                    .map_err(|e| Error::failed(format!("cannot copy the bench binary {}: {e}", b.display())))
+            })
+            .collect()
+    }
+
+    /// The copies of the bench binaries saved as `name`, sorted (none: empty).
+    pub fn saved_binaries(&self, name: &str) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.binaries_dir(name))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The names results were saved under, sorted.
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.dir)

@@ -76,6 +76,41 @@ pub fn run_bench(
     Ok(BenchRun { success: status.success(), started, output, binaries })
 }
 
+/// Runs bench binaries as `cargo bench` runs them — `BIN --bench ARGS` in
+/// `dir` — one after the other, with criterion writing under `out` (as
+/// `CARGO_TARGET_DIR`, not the user's target directory) and `env` added;
+/// their output passes through to stderr and is kept. Stops at the first
+/// that fails.
+pub fn run_binaries(
+    binaries: &[BenchBinary],
+    harness_args: &[String],
+    dir: &Path,
+    out: &Path,
+    env: &[(&str, String)],
+) -> Result<BenchRun, Error> {
+    let started = SystemTime::now();
+    let mut output = String::new();
+    for b in binaries {
+        let mut cmd = Command::new(&b.path);
+        cmd.arg("--bench").args(harness_args).current_dir(dir).env("CARGO_TARGET_DIR", out);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let o = cmd
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| Error::failed(format!("cannot run {}: {e}", b.path.display())))?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        output.push_str(&text);
+        if !o.status.success() {
+            return Ok(BenchRun { success: false, started, output, binaries: binaries.to_vec() });
+        }
+    }
+    Ok(BenchRun { success: true, started, output, binaries: binaries.to_vec() })
+}
+
 /// `git rev-parse HEAD` of `dir`, with `-dirty` when files changed; `None` outside git.
 pub fn git_commit(dir: &Path) -> Option<String> {
     let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(dir).output().ok()?;

@@ -80,6 +80,8 @@ pub fn run(a: CargoArgs, out: &mut dyn Write) -> CmdResult {
     let mut saved = SavedResults::new(&results);
     if let Some(name) = &a.save {
         saved.saved_to = Some(store.save(&saved, name)?.display().to_string());
+        let bins: Vec<PathBuf> = run.binaries.iter().map(|b| b.path.clone()).collect();
+        store.save_binaries(name, &bins)?;
     }
     let report = RunReport(saved);
     let kept =

@@ -456,6 +456,29 @@ fn repeated_runs_are_compared_between_runs() {
     }
     let text = stdout(&run_in(&project, &["bench", "compare", "base", "slow"]));
     assert!(text.contains("between runs") && text.contains("Run-to-run spread"), "{text}");
+    // the saved bench binaries as the sides of bench ab: the slow one is slower
+    let kept = project.join("target/fastware/bench/bin/slow");
+    let bins: Vec<String> = std::fs::read_dir(&kept)
+        .expect("saved binaries")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(bins.len() == 1 && bins[0].starts_with("crit-"), "{bins:?}");
+    let mut args = vec!["bench", "ab", "saved:base", "saved:slow", "--repeat", "2", "--format", "json", "--"];
+    args.extend(QUICK);
+    let o = run_in(&project, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let ab = json(&o);
+    for name in ["checksum/4k", "parse/200"] {
+        let r = row(&ab, name);
+        assert_eq!((&r["basis"], &r["runs"]), (&"runs".into(), &serde_json::json!([2, 2])), "{r}");
+        assert!(r["change"].as_f64().is_some_and(|c| c > 0.2), "{r}");
+    }
+    run_error(
+        &run_in(&project, &["bench", "ab", "saved:nope", "saved:slow"]),
+        2,
+        "no bench binaries were saved as `nope`",
+    );
     // one run a side says what it cannot see
     let single = stdout(&run(&["bench", "compare", &data("criterion@base"), &data("criterion@slow")]));
     assert!(single.contains("one run a side cannot show run-to-run noise"), "{single}");
