@@ -48,11 +48,14 @@ pub struct WrappedRun {
 /// Runs the build. The project's `Cargo.lock` is read through a copy in
 /// fastware's directory, as for every build fastware runs.
 pub fn wrapped_build(project: &Project, b: &WrappedBuild) -> Result<WrappedRun, Error> {
-    let lock = run::lock_copy(project)?;
     let mut cmd = Command::new(&b.cargo);
     cmd.arg("build").arg("--target-dir").arg(&b.target_dir);
     cmd.args(["--message-format", "json-render-diagnostics"]);
-    run::use_lock_copy(&mut cmd, &lock);
+    // cargo gets RUSTC_BOOTSTRAP=1 for its lock-file flag; rustc and build
+    // scripts see the user's own (so that a dependency's build script probing
+    // for nightly features finds what a normal build finds, and the IR is the
+    // same); the wrapper turns it on for a rustc it gives `-Z` flags to
+    run::user_build_with_lock_copy(&mut cmd, project)?;
     b.selection.add_to(&mut cmd, &b.profile);
     cmd.args(&b.targets);
     if let Some(j) = b.jobs {
@@ -60,7 +63,7 @@ pub fn wrapped_build(project: &Project, b: &WrappedBuild) -> Result<WrappedRun, 
     }
     cmd.current_dir(&project.workspace_root);
     // one codegen unit's file per crate, and no incremental cache splitting it
-    cmd.env("RUSTC_BOOTSTRAP", "1").env("CARGO_INCREMENTAL", "0").env("CARGO_TERM_COLOR", "never");
+    cmd.env("CARGO_INCREMENTAL", "0").env("CARGO_TERM_COLOR", "never");
     cmd.env_remove("RUSTC_WORKSPACE_WRAPPER").env_remove("CARGO_BUILD_RUSTC_WRAPPER");
     cmd.env("RUSTC_WRAPPER", &b.self_exe)
         .env(wrapper::ENV_CRATES, "*")

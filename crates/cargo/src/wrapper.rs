@@ -71,7 +71,12 @@ pub fn run_wrapper(args: &[OsString]) -> i32 {
             rest.extend(flags.split(FLAG_SEP).filter(|f| !f.is_empty()).map(OsString::from));
         }
     }
-    match Command::new(rustc).args(&rest).status() {
+    let mut cmd = Command::new(rustc);
+    if selected && rest.iter().any(|a| a.to_string_lossy().starts_with("-Z")) {
+        // unstable flags of fastware's own: this rustc acts as a nightly
+        cmd.env("RUSTC_BOOTSTRAP", "1");
+    }
+    match cmd.args(&rest).status() {
         Ok(s) => s.code().unwrap_or(101),
         Err(e) => {
             eprintln!("error: fastware could not run {}: {e}", Path::new(rustc).display());

@@ -34,16 +34,19 @@ fn ir_flags(m: Mangling) -> Vec<String> {
         .chain(["-Ccodegen-units=1", "-Clto=off"])
         .map(String::from)
         .collect();
-    f.extend(mangling_flags(m));
+    // rustc acts as a nightly here only when the user's RUSTC_BOOTSTRAP says so
+    f.extend(mangling_flags(m, std::env::var("RUSTC_BOOTSTRAP").is_ok_and(|v| !v.is_empty())));
     f
 }
 
-fn mangling_flags(m: Mangling) -> Vec<String> {
+/// The flags naming mangling `m` to a rustc that acts as a nightly or not.
+fn mangling_flags(m: Mangling, nightly: bool) -> Vec<String> {
     match m {
         Mangling::V0 => vec!["-Csymbol-mangling-version=v0".into()],
-        // stable rustc's default, but this build runs with RUSTC_BOOTSTRAP=1,
-        // under which rustc takes v0 as its default: named, which takes
-        // -Zunstable-options
+        // stable rustc's default; a rustc acting as a nightly (RUSTC_BOOTSTRAP
+        // set, or the traced build's -Z flags) takes v0 as its default, and
+        // naming legacy takes -Zunstable-options
+        Mangling::Legacy if !nightly => Vec::new(),
         Mangling::Legacy => vec!["-Csymbol-mangling-version=legacy".into(), "-Zunstable-options".into()],
     }
 }
@@ -157,7 +160,7 @@ pub fn count(cmd: &LlvmLinesCmd) -> Result<Counted, Error> {
         Some(Some(dir)) => Some(times(vec![dir.clone()], &dir.display().to_string(), cmd.view_by())?),
         Some(None) => {
             let mut flags = vec!["-Zllvm-time-trace".to_string()];
-            flags.extend(mangling_flags(m));
+            flags.extend(mangling_flags(m, true));
             let t = build(cmd, &project, &profile, &format!("trace-{}", m.name()), flags, "the traced crates")?;
             let traced: Vec<PathBuf> = wrapped::unit_files(&t, ".llvm_timings.json")
                 .into_iter()

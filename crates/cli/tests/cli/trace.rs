@@ -364,6 +364,17 @@ fn bad_inputs_get_one_clear_error_each() {
     // bad arguments
     expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid regex"]);
     expect_error(&["trace", s(&app_trace()), "--by", "colour"], 2, &["invalid value 'colour'"]);
+    // clap's errors as every error is: one line, then a hint
+    for bad in [["--top", "-1"], ["--format", "JSON"]] {
+        let err = error_of(&run(&[&["trace", s(&app_trace())][..], &bad].concat()), 2, &[]);
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(lines.len() == 2 && lines[1].starts_with("hint: "), "{bad:?}: {err}");
+    }
+    // regexes with Unicode features: case folding, classes
+    for re in ["(?i)TRACEE", r"\p{L}+"] {
+        let o = run(&["trace", s(&app_trace()), "--filter", re, "--format", "json"]);
+        assert!(o.status.success(), "{re}: {}", stderr(&o));
+    }
 }
 
 fn walk_find(dir: &Path, suffix: &str) -> Option<PathBuf> {
