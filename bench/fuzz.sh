@@ -17,7 +17,7 @@ secs=${FUZZ_SECONDS:-60}
 limit="-max_total_time=$secs"
 [ -n "${FUZZ_RUNS:-}" ] && limit="-runs=$FUZZ_RUNS"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(trace selfprof binary bench criterion profile heap)
+[ ${#targets[@]} -gt 0 ] || targets=(trace selfprof binary bench criterion profile heap history)
 command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is not installed: cargo install cargo-fuzz"; exit 1; }
 corpus="$root/fuzz/corpus"
 seed() { # target, files…
@@ -65,6 +65,14 @@ if command -v valgrind >/dev/null; then
 fi
 if perf record -q -e cpu-clock -F 999 -g -o tiny.perf.data -- ./tiny >/dev/null 2>&1; then
     seed profile tiny.perf.data
+fi
+# history: a real store holding a build of the tracee fixture, and its export
+rm -rf tracee seed.sqlite* && cp -r "$fx/tracee" tracee
+if (cd tracee && "$fw" --store "$PWD/../seed.sqlite" build --format json >/dev/null 2>&1 \
+    && "$fw" --store "$PWD/../seed.sqlite" runs export >../runs.jsonl); then
+    mkdir -p "$corpus/history"
+    { printf '\x00'; cat runs.jsonl; } >"$corpus/history/seed-lines"
+    { printf '\x01'; cat seed.sqlite; } >"$corpus/history/seed-store"
 fi
 cd "$root"
 # only small seeds (and see max_len below)
