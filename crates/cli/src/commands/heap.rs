@@ -104,9 +104,9 @@ pub fn run(cmd: HeapCmd, out: &mut dyn Write) -> CmdResult {
         HeapReport::new(&p, cmd.view.by, cmd.view.sort, cmd.view.short_lived, cmd.output.top.unwrap_or(20));
     report.show_stacks = cmd.view.stack;
     report.saved_to = save(&cmd, &p)?;
-    if cmd.files.is_empty() {
-        // a program run under valgrind here: a measuring run, kept
-        let project = cmd.artifact.project()?;
+    // a program run under valgrind here is a measuring run: kept, in the
+    // project's history when there is a project (`--file` needs none)
+    if let (true, Ok(project)) = (cmd.files.is_empty(), cmd.artifact.project()) {
         super::history::record(&project.workspace_root, &project.target_dir, "heap", cmd.save.as_deref(), &report);
     }
     fastware_report::emit(&report, cmd.output.format, out)?;

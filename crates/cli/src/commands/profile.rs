@@ -152,9 +152,9 @@ pub fn run(cmd: ProfileCmd, out: &mut dyn Write) -> CmdResult {
         Some(Sub::Diff(a)) => super::profile_diff::run(a, out),
         None => {
             let (p, failed) = load(&cmd.source)?;
-            if cmd.source.files.is_empty() {
-                // a program run under perf or valgrind here: a measuring run, kept
-                let project = cmd.source.artifact.project()?;
+            // a program run under perf or valgrind here is a measuring run: kept,
+            // in the project's history when there is a project (`--file` needs none)
+            if let (true, Ok(project)) = (cmd.source.files.is_empty(), cmd.source.artifact.project()) {
                 let kept = ProfileReport::new(&p, cmd.view.by, cmd.output.top.unwrap_or(20));
                 let name = cmd.source.save.as_deref();
                 super::history::record(&project.workspace_root, &project.target_dir, "profile", name, &kept);
