@@ -431,7 +431,11 @@ fn slim_writes_a_valid_subset_with_thread_names() {
     let optfn: Vec<&Value> = kept.iter().filter(|e| e["name"] == "OptFunction").collect();
     assert_eq!(optfn.len(), all.iter().filter(|e| e["name"] == "OptFunction").count());
     assert!(optfn.iter().all(|e| !e["args"]["detail"].as_str().expect("detail").starts_with("_R")));
-    assert!(optfn.iter().any(|e| e["args"]["detail"] == "tracee_app::main"));
+    // names of the fixture's own code, demangled (which functions got an
+    // OptFunction event varies: rustc's codegen threads' events are not
+    // always all merged into the trace — one CI build lost `tracee_app::main`)
+    let demangled = |e: &&&Value| e["args"]["detail"].as_str().is_some_and(|d| d.contains("tracee_types::"));
+    assert!(optfn.iter().any(|e| demangled(&e)), "{optfn:?}");
 
     // the output never overwrites an input, and nothing is left behind on error
     expect_error(&["trace", "slim", s(&input), "-o", s(&input)], 2, &["would overwrite an input"]);
