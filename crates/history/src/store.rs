@@ -98,6 +98,11 @@ impl Store {
     /// `last~N` (the Nth before it) — among the runs of `command` when given.
     pub fn find(&mut self, which: &str, command: Option<&str>) -> Result<Run, Error> {
         let id = self.resolve(which, command)?;
+        self.get(id)
+    }
+
+    /// The run with id `id` (one listed: [`Store::list`]).
+    pub fn get(&mut self, id: i64) -> Result<Run, Error> {
         let (info, context, blob) = self.backend.get(id)?;
         let context: Context = serde_json::from_str(&context).map_err(|_| {
             Error::input(&self.location, None, format!("damaged run history: run {id}'s context does not read"))

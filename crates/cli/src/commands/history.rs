@@ -111,8 +111,19 @@ pub fn past_bench_noise(
     if !is_url && !Path::new(&at).is_file() {
         return None;
     }
+    past_noise_in(Store::open(&at), skip)
+}
+
+/// [`past_bench_noise`] from a store already open.
+pub fn past_noise_in(
+    store: Result<Store, Error>,
+    skip: &dyn Fn(&fastware_history::RunInfo) -> bool,
+) -> Option<fastware_bench::past::PastNoise> {
+    if config().off {
+        return None;
+    }
     let read = || -> Result<fastware_bench::past::PastNoise, Error> {
-        let mut store = Store::open(&at)?;
+        let mut store = store?;
         let filter = fastware_history::Filter { command: Some("bench".into()), limit: PAST_RUNS, ..Default::default() };
         let mut infos = store.list(&filter)?;
         infos.reverse();
@@ -120,7 +131,7 @@ pub fn past_bench_noise(
         let mut series: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
         let mut runs = 0;
         for info in infos.iter().filter(|i| !skip(i)) {
-            let run = store.find(&info.id.to_string(), None)?;
+            let run = store.get(info.id)?;
             let m = &run.context.machine;
             if (&m.hostname, &m.cpu, m.cores) != (&here.hostname, &here.cpu, here.cores) {
                 continue;

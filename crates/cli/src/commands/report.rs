@@ -54,7 +54,7 @@ pub fn run(cmd: ReportCmd, out: &mut dyn Write) -> CmdResult {
     let mut store = history::open()?;
     let mut runs = if cmd.runs.is_empty() {
         let infos = store.list(&Filter { limit: cmd.last as usize, ..Filter::default() })?;
-        infos.iter().map(|i| store.find(&i.id.to_string(), None)).collect::<Result<Vec<_>, _>>()?
+        infos.iter().map(|i| store.get(i.id)).collect::<Result<Vec<_>, _>>()?
     } else {
         cmd.runs.iter().map(|w| store.find(w, None)).collect::<Result<Vec<_>, _>>()?
     };

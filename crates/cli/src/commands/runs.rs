@@ -165,17 +165,17 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
         RunsSub::Diff(a) => {
             let mut store = history::open()?;
             let (base, new) = (store.find(&a.base, a.command.as_deref())?, store.find(&a.new, a.command.as_deref())?);
-            diff(&base, &new, &a.output, out)
+            diff(&base, &new, store, &a.output, out)
         }
         RunsSub::Trend(a) => trend(&a, out),
         RunsSub::Export(a) => {
             let mut store = history::open()?;
-            let ids: Vec<String> = if a.runs.is_empty() {
-                store.list(&Filter::default())?.iter().rev().map(|r| r.id.to_string()).collect()
+            let runs = if a.runs.is_empty() {
+                let infos = store.list(&Filter::default())?;
+                infos.iter().rev().map(|r| store.get(r.id)).collect::<Result<Vec<_>, _>>()?
             } else {
-                a.runs.clone()
+                a.runs.iter().map(|w| store.find(w, None)).collect::<Result<Vec<_>, _>>()?
             };
-            let runs = ids.iter().map(|w| store.find(w, None)).collect::<Result<Vec<_>, _>>()?;
             let mut text = Vec::new();
             fastware_history::run::write_lines(&runs, &mut text)?;
             match &a.output {
@@ -185,7 +185,7 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
                     f.write_all(&text)
                         .map_err(|e| fastware_report::output::write_error(&p.display().to_string(), &e))?;
                     f.commit()?;
-                    crate::note(&format!("wrote {} run(s) to {}", ids.len(), p.display()));
+                    crate::note(&format!("wrote {} run(s) to {}", runs.len(), p.display()));
                     Ok(())
                 }
             }
@@ -210,6 +210,9 @@ fn read_export(path: &Path) -> Result<Vec<Run>, Error> {
     let shown = path.display().to_string();
     if path == Path::new("-") {
         return fastware_history::run::read_lines(std::io::stdin().lock(), "stdin");
+    }
+    if path.is_dir() {
+        return Err(Error::input(&shown, None, "a directory, not runs exported by fastware"));
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
     fastware_history::run::read_lines(std::io::BufReader::new(file), &shown)
@@ -243,7 +246,7 @@ fn show_result(run: &Run, top: Option<usize>, out: &mut dyn Write) -> CmdResult 
 }
 
 /// Two runs compared by their kind's comparison.
-fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult {
+fn diff(base: &Run, new: &Run, store: fastware_history::Store, o: &OutputArgs, out: &mut dyn Write) -> CmdResult {
     if base.info.kind != new.info.kind {
         return Err(Error::bad_input(format!(
             "run {} is a {} result and run {} a {}: runs diff compares two runs of one kind",
@@ -265,7 +268,7 @@ fn diff(base: &Run, new: &Run, o: &OutputArgs, out: &mut dyn Write) -> CmdResult
             let read = |r: &Run| fastware_bench::saved::parse(&r.result, Path::new(&label(r)));
             let (a, b) = (read(base)?, read(new)?);
             let ids = [base.info.id, new.info.id];
-            let past = history::past_bench_noise(None, &|r| ids.contains(&r.id));
+            let past = history::past_noise_in(Ok(store), &|r| ids.contains(&r.id));
             let opts = fastware_bench::Options { past, ..fastware_bench::Options::default() };
             let c = fastware_bench::compare(&a, &b, &opts)?;
             let report = fastware_bench::ComparisonReport::new(&c, &a, &b, &opts, o.top.unwrap_or(0));
@@ -322,7 +325,7 @@ fn trend(a: &TrendArgs, out: &mut dyn Write) -> CmdResult {
     let runs = store.list(&Filter { command: Some(command.into()), ..Filter::default() })?;
     let mut kept = Vec::new();
     for info in &runs {
-        let run = store.find(&info.id.to_string(), None)?;
+        let run = store.get(info.id)?;
         if metric_of(&run, &a.metric)?.is_some() {
             kept.push(run);
             if a.last.is_some_and(|n| kept.len() >= n) {

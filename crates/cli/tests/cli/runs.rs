@@ -145,6 +145,7 @@ fn two_builds(store: Option<&str>) {
     error_of(&run_in(&dir, &["runs", "list", "--since", "soon"]), 2, &["--since soon"]);
     std::fs::write(dir.join("bad.jsonl"), "{\"schema\": 3}\n").expect("write");
     error_of(&run_in(&dir, &["runs", "import", "bad.jsonl"]), 2, &["not a run exported by fastware", "bad.jsonl:1"]);
+    error_of(&run_in(&dir, &["runs", "import", "target"]), 2, &["a directory"]);
     assert_eq!(stdout(&run_in(&dir, &["runs", "rm", "first"])).trim(), "removed 1 run(s)");
     assert_eq!(ids(&dir, &[]), [2]);
 }
