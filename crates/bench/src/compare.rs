@@ -1,8 +1,12 @@
 //! Two sets of results compared, benchmark by benchmark, with a verdict
 //! that takes noise into account: from the raw samples when both sides have
 //! them (a bootstrap confidence interval of the ratio, and Welch's t-test for
-//! means or the Mann–Whitney U test for medians), else from the summaries and their spreads; and a change smaller than the
-//! noise threshold is no change, whatever the test says.
+//! means or the Mann–Whitney U test for medians; between runs when each side
+//! has several), else from the summaries and their spreads. The tests'
+//! p-values are adjusted for the number of benchmarks (Benjamini–Hochberg),
+//! so that an A/A comparison of 300 benchmarks is as quiet as one of three;
+//! and a change smaller than the noise threshold is no change, whatever the
+//! test says.
 
 use rayon::prelude::*;
 
@@ -99,6 +103,9 @@ pub struct Row {
     pub ratio_ci: Option<(f64, f64)>,
     /// The significance test (samples only).
     pub test: Option<Test>,
+    /// The test's p adjusted for the number of benchmarks tested
+    /// (Benjamini–Hochberg): the verdict rests on it.
+    pub q: Option<f64>,
     pub samples: Option<(usize, usize)>,
     /// Runs on each side, and each side's run-to-run spread (the standard
     /// deviation of its runs' statistics over their mean), when compared between runs.
@@ -154,6 +161,17 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
             first(new)
         )));
     }
+    // the tested rows' verdicts rest on p adjusted for how many were tested
+    let tested: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].test.is_some()).collect();
+    let p: Vec<f64> = tested.iter().filter_map(|&i| rows[i].test.map(|t| t.p())).collect();
+    for (&i, q) in tested.iter().zip(stats::benjamini_hochberg(&p)) {
+        rows[i].q = Some(q);
+    }
+    for r in &mut rows {
+        if r.basis != Basis::Summaries {
+            (r.verdict, r.reason) = judge(r, tested.len(), o);
+        }
+    }
     // a change within the benchmark's own past run-to-run changes is none
     for r in &mut rows {
         let Some((t, n)) = o.past.as_ref().and_then(|p| p.thresholds.get(&r.name)) else { continue };
@@ -187,9 +205,8 @@ fn run_statistics(runs: &[&[f64]], median: bool) -> (Vec<f64>, f64) {
     (per, spread)
 }
 
-/// Several runs a side: the interval from the hierarchical bootstrap,
-/// Welch's t-test on the runs' statistics, and a change called only when it
-/// exceeds `--noise` and both sides' run-to-run spread.
+/// Several runs a side: the interval from the hierarchical bootstrap and
+/// Welch's t-test on the runs' statistics (the verdict: [`judge`]).
 fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
     let all = |runs: &[&[f64]]| runs.concat();
     let (sb, sn) = (all(rb), all(rn));
@@ -199,13 +216,6 @@ fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
     let (per_n, spread_n) = run_statistics(rn, o.median);
     let test = stats::welch(&per_b, &per_n).map(Test::Welch);
     let ci = stats::hierarchical_ratio(rb, rn, o.median, o.confidence, o.resamples, o.seed);
-    let change = new / base - 1.0;
-    let between = spread_b.max(spread_n);
-    let (verdict, reason) = if change.abs() >= o.noise && change.abs() <= between {
-        (Verdict::NoChange, format!("within the run-to-run spread ({:.1}%)", between * 100.0))
-    } else {
-        decide(change, test.map(|t| t.p()), ci, o, " between runs")
-    };
     Row {
         name: b.name.clone(),
         base,
@@ -213,37 +223,55 @@ fn from_runs(b: &Benchmark, rb: &[&[f64]], rn: &[&[f64]], o: &Options) -> Row {
         statistic: if o.median { "median".into() } else { "mean".into() },
         base_spread: Some(stats::std_dev(&sb)),
         new_spread: Some(stats::std_dev(&sn)),
-        verdict,
+        verdict: Verdict::NoChange,
         basis: Basis::Runs,
         ratio_ci: Some(ci),
         test,
+        q: None,
         samples: Some((sb.len(), sn.len())),
         runs: Some(((rb.len(), spread_b), (rn.len(), spread_n))),
-        reason,
+        reason: String::new(),
     }
 }
 
-/// The verdict from samples or runs: a change under `--noise` is none; else
-/// the test's p and the interval of the ratio must both say it is real.
-/// `after_p` says what the p-value is of (" between runs").
-fn decide(change: f64, p: Option<f64>, ci: (f64, f64), o: &Options, after_p: &str) -> (Verdict, String) {
-    let rejects = p.is_some_and(|p| p < 1.0 - o.confidence);
-    let excludes_one = ci.0 > 1.0 || ci.1 < 1.0;
+/// The verdict from samples or runs, once every benchmark's p is known
+/// (`tested` of them): a change under `--noise` is none; between runs, a
+/// change within either side's run-to-run spread is none; else the adjusted
+/// p (q) and the interval of the ratio must both say it is real.
+fn judge(r: &Row, tested: usize, o: &Options) -> (Verdict, String) {
+    let change = r.change();
     if change.abs() < o.noise {
         return (Verdict::NoChange, format!("within the {:.0}% noise threshold", o.noise * 100.0));
     }
+    if let Some(((_, spread_b), (_, spread_n))) = r.runs {
+        let between = spread_b.max(spread_n);
+        if change.abs() <= between {
+            return (Verdict::NoChange, format!("within the run-to-run spread ({:.1}%)", between * 100.0));
+        }
+    }
+    let after_p = if r.basis == Basis::Runs { " between runs" } else { "" };
+    let evidence = |precise: bool| {
+        let (p, q) = (r.test.map(|t| t.p()).unwrap_or(1.0), r.q.unwrap_or(1.0));
+        let f = |x: f64| if precise { format!("{x:.2e}") } else { format!("{x:.3}") };
+        if tested > 1 {
+            format!("q = {} (p = {}{after_p}, adjusted for {tested} benchmarks)", f(q), f(p))
+        } else {
+            format!("p = {}{after_p}", f(p))
+        }
+    };
+    let rejects = r.q.is_some_and(|q| q < 1.0 - o.confidence);
+    let excludes_one = r.ratio_ci.is_some_and(|(lo, hi)| lo > 1.0 || hi < 1.0);
     if !(rejects && excludes_one) {
         let mut why = Vec::new();
         if !rejects {
-            why.push(p.map_or(format!("no test (no variance{after_p})"), |p| format!("p = {p:.3}{after_p}")));
+            why.push(if r.test.is_some() { evidence(false) } else { format!("no test (no variance{after_p})") });
         }
         if !excludes_one {
             why.push(format!("the {:.0}% CI of the ratio includes 1", o.confidence * 100.0));
         }
         return (Verdict::NoChange, format!("not significant ({})", why.join(", ")));
     }
-    let v = if change > 0.0 { Verdict::Regressed } else { Verdict::Improved };
-    (v, format!("p = {:.2e}{after_p}", p.unwrap_or(0.0)))
+    (if change > 0.0 { Verdict::Regressed } else { Verdict::Improved }, evidence(true))
 }
 
 fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
@@ -253,8 +281,6 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
         (stats::mean(sb), stats::mean(sn), stats::welch(sb, sn).map(Test::Welch))
     };
     let ci = stats::ratio_interval(sb, sn, o.median, o.confidence, o.resamples, o.seed);
-    let change = new / base - 1.0;
-    let (verdict, reason) = decide(change, test.map(|t| t.p()), ci, o, "");
     Row {
         name: b.name.clone(),
         base,
@@ -262,13 +288,14 @@ fn from_samples(b: &Benchmark, sb: &[f64], sn: &[f64], o: &Options) -> Row {
         statistic: if o.median { "median".into() } else { "mean".into() },
         base_spread: Some(stats::std_dev(sb)),
         new_spread: Some(stats::std_dev(sn)),
-        verdict,
+        verdict: Verdict::NoChange,
         basis: Basis::Samples,
         ratio_ci: Some(ci),
         test,
+        q: None,
         samples: Some((sb.len(), sn.len())),
         runs: None,
-        reason,
+        reason: String::new(),
     }
 }
 
@@ -316,6 +343,7 @@ fn from_summaries(b: &Benchmark, n: &Benchmark, o: &Options) -> Row {
         basis: Basis::Summaries,
         ratio_ci: None,
         test: None,
+        q: None,
         samples: None,
         runs: None,
         reason,
@@ -522,5 +550,51 @@ mod tests {
         assert!(rate(changed_single) > 0.5, "within one run most A/A pairs look changed: {}", rate(changed_single));
         assert!(rate(false_alarms) <= 0.05, "between runs, false alarms at or under 5%: {}", rate(false_alarms));
         assert!(rate(found) > 0.5, "a true 5% change is found in most trials: {}", rate(found));
+    }
+
+    /// A suite of ten unchanged benchmarks, three runs a side (the same
+    /// run-level noise): each benchmark's own test calls some benchmark
+    /// changed in about a third of the trials; with the p-values adjusted for
+    /// the ten, an A/A comparison calls anything changed at most at the
+    /// nominal 5%, over several seeds. A true doubling of one of them is
+    /// still called in every trial.
+    #[test]
+    fn a_suite_compared_a_a_stays_quiet() {
+        let side = |rng: &mut fastrand::Rng, slow: f64| Results {
+            source: Source::Saved { from: Box::new(Source::Criterion { baseline: "base".into() }) },
+            measure: Measure::Iteration,
+            benchmarks: (0..10)
+                .map(|k| {
+                    let mean = if k == 0 { 1000.0 * slow } else { 1000.0 };
+                    Benchmark { name: format!("b{k}"), ..runs(rng, 3, 10, mean, 0.03, 0.01) }
+                })
+                .collect(),
+            path: "x".into(),
+            meta: None,
+        };
+        let o = Options { resamples: 200, ..Options::default() };
+        for seed in 1..=3 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let trials = 200;
+            let (mut unadjusted, mut called) = (0, 0);
+            for _ in 0..trials {
+                let (a, b) = (side(&mut rng, 1.0), side(&mut rng, 1.0));
+                let c = compare(&a, &b, &o).expect("compare");
+                let alone = |r: &Row| r.change().abs() >= o.noise && r.test.is_some_and(|t| t.p() < 0.05);
+                unadjusted += usize::from(c.rows.iter().any(alone));
+                called += usize::from(c.rows.iter().any(|r| r.verdict != Verdict::NoChange));
+            }
+            let rate = |n: usize| n as f64 / trials as f64;
+            eprintln!(
+                "seed {seed}: any of 10 called changed, each alone {:.1}%, adjusted {:.1}%",
+                rate(unadjusted) * 100.0,
+                rate(called) * 100.0
+            );
+            assert!(rate(unadjusted) > 0.15, "each benchmark's own test: {}", rate(unadjusted));
+            assert!(rate(called) <= 0.05, "adjusted, A/A false alarms at or under 5%: {}", rate(called));
+            let (a, b) = (side(&mut rng, 1.0), side(&mut rng, 2.0));
+            let c = compare(&a, &b, &o).expect("compare");
+            assert_eq!(c.rows.iter().find(|r| r.name == "b0").map(|r| r.verdict), Some(Verdict::Regressed));
+        }
     }
 }

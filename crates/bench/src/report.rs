@@ -59,6 +59,10 @@ pub struct RowReport {
     pub ratio_ci: Option<[f64; 2]>,
     pub test: Option<String>,
     pub p: Option<f64>,
+    /// p adjusted for the number of benchmarks tested (Benjamini–Hochberg):
+    /// the verdict rests on it.
+    #[serde(default)]
+    pub q: Option<f64>,
     pub t: Option<f64>,
     pub df: Option<f64>,
     pub u: Option<f64>,
@@ -103,6 +107,7 @@ impl RowReport {
             ratio_ci: r.ratio_ci.map(|(lo, hi)| [lo, hi]),
             test: r.test.map(|t| t.name().into()),
             p: r.test.map(|t| t.p()),
+            q: r.q,
             t: welch.map(|w| w.t),
             df: welch.map(|w| w.df),
             u: mann_whitney.map(|m| m.u),
@@ -238,8 +243,14 @@ impl Render for ComparisonReport {
         } else {
             "from samples where both sides have them, else from summaries".to_string()
         };
+        let tested = self.benchmarks.iter().filter(|r| r.q.is_some()).count();
+        let adjusted = if tested > 1 {
+            format!("; p adjusted for the {tested} benchmarks tested (Benjamini–Hochberg)")
+        } else {
+            String::new()
+        };
         out.line(format_args!(
-            "{} regressed, {} improved, {} no change — {basis}",
+            "{} regressed, {} improved, {} no change — {basis}{adjusted}",
             self.regressed, self.improved, self.no_change
         ))?;
         if let Some(h) = &self.history {

@@ -1,7 +1,8 @@
 //! The statistics of a comparison: mean, median, standard deviation,
 //! Welch's t-test (unequal variances; the t distribution from statrs), the
 //! Mann–Whitney U test (for medians), and a bootstrap confidence interval for
-//! the ratio of two statistics.
+//! the ratio of two statistics; and the Benjamini–Hochberg adjustment of
+//! many benchmarks' p-values.
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -177,6 +178,25 @@ pub fn bootstrap_ratio(a: &[f64], b: &[f64], median: bool, confidence: f64, resa
     (at(tail), at(1.0 - tail))
 }
 
+/// Benjamini–Hochberg adjusted p-values ("q-values"), in the order given:
+/// calling every benchmark with q < α changed keeps the expected share of
+/// false alarms among the changes called at α — and, when nothing changed
+/// (an A/A comparison), the chance of calling any change at all at α,
+/// however many benchmarks there are. q_(i) = min over j ≥ i of p_(j)·m/j,
+/// capped at 1, with the p-values sorted ascending.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut q = vec![1.0; m];
+    let mut smallest = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        smallest = smallest.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = smallest;
+    }
+    q
+}
+
 /// The samples of each run, given how many each run gave.
 pub fn split_runs<'a>(samples: &'a [f64], sizes: &[usize]) -> Vec<&'a [f64]> {
     let mut out = Vec::with_capacity(sizes.len());
@@ -231,6 +251,20 @@ pub fn hierarchical_ratio(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// By hand: sorted p·m/rank, then the smallest from each rank up.
+    #[test]
+    fn benjamini_hochberg_by_hand() {
+        // sorted: 0.005·4/1 = 0.02, 0.01·4/2 = 0.02, 0.03·4/3 = 0.04, 0.04·4/4 = 0.04
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.005]);
+        let expected = [0.02, 0.04, 0.04, 0.02];
+        assert!(q.iter().zip(expected).all(|(a, b)| (a - b).abs() < 1e-12), "{q:?}");
+        // 0.02·3/1 = 0.06 is lowered to 0.021·3/2 = 0.0315: q never falls with p
+        let q = benjamini_hochberg(&[0.02, 0.021, 0.9]);
+        assert!(q.iter().zip([0.0315, 0.0315, 0.9]).all(|(a, b)| (a - b).abs() < 1e-12), "{q:?}");
+        assert_eq!(benjamini_hochberg(&[0.3]), vec![0.3]);
+        assert!(benjamini_hochberg(&[]).is_empty());
+    }
 
     #[test]
     fn by_hand() {

@@ -65,9 +65,23 @@ fn criterion_baselines_agree_with_scipy_and_critcmp() {
             .expect("json");
         assert!(close(ns(ours, "base_us"), est["mean"]["point_estimate"].as_f64().expect("m"), 1e-9));
     }
+    // q: scipy's p-values adjusted for the three benchmarks by hand (Benjamini–Hochberg:
+    // sorted, p·m/rank, the smallest from each rank up)
+    let names = ["checksum/4k", "parse/200", "xorshift/1000"];
+    let mut by_p: Vec<(f64, &str)> =
+        names.iter().map(|n| (r["criterion"][n]["p"].as_f64().expect("scipy p"), *n)).collect();
+    by_p.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut smallest = 1.0f64;
+    for (rank, (p, name)) in by_p.iter().enumerate().rev() {
+        smallest = smallest.min(p * 3.0 / (rank + 1) as f64);
+        let q = row(&v, name)["q"].as_f64().expect("q");
+        assert!(close(q, smallest, 1e-6), "{name} q: {q} vs {smallest}");
+    }
     assert_eq!(row(&v, "checksum/4k")["verdict"], "regressed");
     assert_eq!(row(&v, "parse/200")["verdict"], "regressed");
     assert_eq!(row(&v, "xorshift/1000")["verdict"], "no change", "the unchanged function");
+    let text = stdout(&run(&["bench", "compare", &data("criterion@base"), &data("criterion@slow")]));
+    assert!(text.contains("p adjusted for the 3 benchmarks tested (Benjamini–Hochberg)"), "{text}");
     // medians, and the Mann–Whitney U test on the same samples
     let m = compare(&data("criterion@base"), &data("criterion@slow"), &["--median"]);
     for name in ["checksum/4k", "parse/200", "xorshift/1000"] {
