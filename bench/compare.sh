@@ -80,7 +80,7 @@ for noise in 2 5; do
     for stat in "" --median; do
         "$fw" bench compare "$crate/target/criterion@base" "$crate/target/criterion@again" --noise "$noise" $stat \
             --format json | jq -r --arg s "${stat:-mean}" --arg n "$noise" \
-            '"noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
+            '"noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); p < 0.05 alone (unadjusted): \([.benchmarks[] | select(.p != null and .p < 0.05 and (.change | fabs) >= ($n | tonumber) / 100)] | length); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
     done
 done
 
@@ -96,7 +96,7 @@ for pair in "aa1 aa2" "aa1 slow3"; do
     for noise in 2 5; do
         for stat in "" --median; do
             (cd "$crate" && "$fw" bench compare $pair --noise "$noise" $stat --format json) | jq -r --arg p "$pair" --arg s "${stat:-mean}" --arg n "$noise" \
-                '"\($p), noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
+                '"\($p), noise \($n)%, \($s): \(.regressed + .improved) changed (\(.regressed) regressed, \(.improved) improved); p < 0.05 alone (unadjusted): \([.benchmarks[] | select(.p != null and .p < 0.05 and (.change | fabs) >= ($n | tonumber) / 100)] | length); largest |change| \([.benchmarks[].change | fabs] | max * 1000 | round / 10)%"'
         done
     done
 done

@@ -12,20 +12,13 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use common::bench_row as row;
 use common::*;
 use serde_json::Value;
 
 /// criterion, quickly: the fixture's `crit` benchmarks, short measurements.
 const QUICK: [&str; 8] = ["--bench", "crit", "--", "--warm-up-time", "0.2", "--measurement-time", "0.5", "--noplot"];
 
-fn row<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["benchmarks"]
-        .as_array()
-        .expect("benchmarks")
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {v}"))
-}
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git")

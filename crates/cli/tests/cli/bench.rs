@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::common::bench_row as row;
 use super::common::*;
 use serde_json::Value;
 
@@ -20,14 +21,6 @@ fn compare(base: &str, new: &str, extra: &[&str]) -> Value {
     json(&run(&args))
 }
 
-fn row<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["benchmarks"]
-        .as_array()
-        .expect("benchmarks")
-        .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {v}"))
-}
 
 fn reference() -> Value {
     let text =

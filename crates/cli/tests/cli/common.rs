@@ -34,6 +34,16 @@ pub fn run_json(args: &[&str]) -> Value {
     json(&run(args))
 }
 
+/// The row of benchmark `name` in a `bench compare` or `bench ab` JSON.
+pub fn bench_row<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["benchmarks"]
+        .as_array()
+        .expect("benchmarks")
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {v}"))
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
