@@ -19,7 +19,6 @@ use serde_json::Value;
 /// criterion, quickly: the fixture's `crit` benchmarks, short measurements.
 const QUICK: [&str; 8] = ["--bench", "crit", "--", "--warm-up-time", "0.2", "--measurement-time", "0.5", "--noplot"];
 
-
 fn git(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git")
         .args(["-c", "user.name=fastware", "-c", "user.email=fastware@localhost"])

@@ -21,7 +21,6 @@ fn compare(base: &str, new: &str, extra: &[&str]) -> Value {
     json(&run(&args))
 }
 
-
 fn reference() -> Value {
     let text =
         std::fs::read_to_string(fastware_testkit::workspace_root().join(data("reference.json"))).expect("reference");
