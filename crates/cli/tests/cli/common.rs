@@ -44,6 +44,17 @@ pub fn bench_row<'a>(v: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} in {v}"))
 }
 
+/// A committed fixture of `tests/fixtures/bench/`, by absolute path.
+pub fn bench_data(rel: &str) -> String {
+    fastware_testkit::fixture("bench").join(rel).display().to_string()
+}
+
+/// A copy of the fixture crate `benchy`, built and benchmarked by the test
+/// that asks: one per test, as tests run at the same time.
+pub fn benchy(name: &str) -> PathBuf {
+    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), name)
+}
+
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }

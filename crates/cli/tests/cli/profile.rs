@@ -397,11 +397,6 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
     assert!(o.status.success() && tmp.join("diff.svg").is_file(), "{}", stderr(&o));
 }
 
-/// A copy of the criterion fixture crate.
-fn benchy(name: &str) -> PathBuf {
-    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), name)
-}
-
 #[test]
 fn a_criterion_benchmark_end_to_end_with_perf_and_callgrind() {
     let project = benchy("profile-bench");
