@@ -703,3 +703,20 @@ fn unwind_module(file: &ModuleFile, m: &Mapping) -> Option<Module<Vec<u8>>> {
     };
     Some(Module::new(file.path.clone(), m.start..m.end, base, info))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The fuzzer's perf.data whose command-line section claims 1.9 billion
+    /// strings (`tests/fixtures/fuzz/README.md`): the command line is left
+    /// out, read straight from the file (the whole read also needs the
+    /// profiled program on disk, which only the machine that fuzzed has).
+    #[test]
+    fn a_command_line_count_past_its_section_is_left_out() {
+        let path = fastware_testkit::fixture("fuzz").join("perf-data-9c0920e1");
+        let file = std::fs::File::open(&path).expect("fixture");
+        let reader = super::PerfFileReader::parse_file(std::io::BufReader::new(file)).expect("a perf.data file");
+        let section = reader.perf_file.feature_section_data(linux_perf_data::Feature::CMDLINE).expect("a section");
+        assert!(u32::from_le_bytes(section[..4].try_into().expect("4 bytes")) as usize > section.len() / 4);
+        assert_eq!(super::command_line(&reader.perf_file), None);
+    }
+}
