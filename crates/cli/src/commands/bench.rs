@@ -94,7 +94,14 @@ BASE and NEW are each:
 Verdicts: with raw samples on both sides (criterion, hyperfine, saved), a bootstrap confidence
 interval of the ratio new/base and Welch's t-test (Mann–Whitney U with --median) must both
 say the change is real; with summaries only (libtest), the ± spreads must not overlap. A
-change under --noise is no change.
+change under --noise is no change. The tests' p-values are adjusted for the number of
+benchmarks compared (Benjamini–Hochberg), so at --confidence 0.95 an unchanged suite is
+called changed at most 5% of the time. With several runs a side (bench cargo --repeat N), the
+comparison is between runs (a hierarchical bootstrap, Welch's test on the runs' figures), and
+a change must also exceed each side's run-to-run spread; one run a side cannot see run-to-run
+noise. Past bench runs of the project on this machine, kept in the history, give each
+benchmark a threshold of its own (Q3 + 1.5·IQR of its past run-to-run changes);
+--no-history leaves them out.
 
 Examples:
   fastware bench compare base new --fail-on-regression 5
