@@ -101,7 +101,15 @@ impl TextParser<'_> {
             let root = Path::Crate(CrateRef { name, disambiguator: 0 });
             self.generics(root)?
         };
+        // every segment nests the path one box deeper, and everything that
+        // walks a path (drop, hash, rendering) recurses through the boxes:
+        // so each segment counts toward the depth bound, and a symbol of
+        // 20,000 segments is refused here (shown as rustc-demangle's text)
+        // rather than overflowing a thread's stack later
+        let mut segments = 0;
         while self.eat("::") {
+            self.enter()?;
+            segments += 1;
             if self.peek() == Some(b'<') {
                 path = self.impl_segment(path)?;
                 continue;
@@ -110,7 +118,7 @@ impl TextParser<'_> {
             path = self.nested(path, name);
             path = self.generics(path)?;
         }
-        self.depth -= 1;
+        self.depth -= 1 + segments;
         Some(path)
     }
 
