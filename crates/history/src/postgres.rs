@@ -6,8 +6,8 @@
 use ::postgres::{Client, NoTls};
 use fastware_report::Error;
 
-use crate::run::{NewRun, RunInfo};
-use crate::store::{Backend, Filter, SCHEMA_VERSION};
+use crate::run::RunInfo;
+use crate::store::{Backend, Filter, Row, SCHEMA_VERSION};
 
 const MIGRATIONS: &[&str] = &[
     // 1: runs
@@ -26,7 +26,15 @@ const MIGRATIONS: &[&str] = &[
         result_bytes BIGINT NOT NULL
     );
     CREATE INDEX runs_by_command ON runs (command, recorded_ms);",
+    // 2: each run's uid (filled in by `fill_uids`, then indexed: UID_INDEX);
+    // names unique among one project's runs of one command, not store-wide
+    "ALTER TABLE runs ADD COLUMN uid TEXT;
+    ALTER TABLE runs DROP CONSTRAINT runs_name_key;
+    CREATE UNIQUE INDEX runs_by_name ON runs (project, command, name);",
 ];
+
+/// Made once every run has its uid (migration 2).
+const UID_INDEX: &str = "CREATE UNIQUE INDEX runs_by_uid ON runs (uid)";
 
 /// An arbitrary constant naming fastware's migration lock.
 const MIGRATION_LOCK: i64 = 0x6661_7374_7761_7265;
@@ -49,7 +57,7 @@ pub(crate) fn without_password(url: &str) -> String {
     }
 }
 
-const COLUMNS: &str = "id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, result_bytes";
+const COLUMNS: &str = "id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, result_bytes, uid";
 
 fn info(r: &::postgres::Row) -> RunInfo {
     RunInfo {
@@ -63,6 +71,7 @@ fn info(r: &::postgres::Row) -> RunInfo {
         git_dirty: r.get(7),
         branch: r.get(8),
         result_bytes: r.get(9),
+        uid: r.get(10),
     }
 }
 
@@ -100,6 +109,10 @@ impl Postgres {
         }
         for (k, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.batch_execute(m).map_err(err)?;
+            if k == 1 {
+                fill_uids(&mut tx).map_err(err)?;
+                tx.batch_execute(UID_INDEX).map_err(err)?;
+            }
             tx.execute(
                 "INSERT INTO fastware_meta (key, value) VALUES ('schema_version', $1)
                  ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -116,38 +129,61 @@ fn reason(e: &::postgres::Error) -> String {
     e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string())
 }
 
+/// Gives every run of a store from before schema 2 its uid.
+fn fill_uids(tx: &mut ::postgres::Transaction<'_>) -> Result<(), ::postgres::Error> {
+    let rows = tx.query("SELECT id, command, context, result FROM runs WHERE uid IS NULL", &[])?;
+    for r in rows {
+        let (id, command, context, result): (i64, String, String, Vec<u8>) = (r.get(0), r.get(1), r.get(2), r.get(3));
+        let uid = crate::store::uid_of_stored(&command, &context, &result);
+        tx.execute("UPDATE runs SET uid = $1 WHERE id = $2", &[&uid, &id])?;
+    }
+    Ok(())
+}
+
 impl Backend for Postgres {
-    fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error> {
-        let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
-        let c = &run.context;
-        let kind = run.kind();
+    fn insert(&mut self, rows: &[Row<'_>]) -> Result<Vec<(i64, bool)>, Error> {
         let shown = self.shown.clone();
         let err = |e: ::postgres::Error| Error::failed(format!("run history: {} ({shown})", reason(&e)));
         let mut tx = self.client.transaction().map_err(err)?;
-        if let Some(name) = &run.name {
-            tx.execute("UPDATE runs SET name = NULL WHERE name = $1", &[name]).map_err(err)?;
+        let mut written = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kept = tx.query_opt("SELECT id FROM runs WHERE uid = $1", &[&row.uid]).map_err(err)?;
+            if let Some(r) = kept {
+                written.push((r.get(0), false));
+                continue;
+            }
+            let (run, c) = (row.run, &row.run.context);
+            if let Some(name) = &run.name {
+                tx.execute(
+                    "UPDATE runs SET name = NULL WHERE name = $1 AND project = $2 AND command = $3",
+                    &[name, &c.project, &run.command],
+                )
+                .map_err(err)?;
+            }
+            let inserted = tx
+                .query_one(
+                    "INSERT INTO runs (uid, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    &[
+                        &row.uid,
+                        &run.name,
+                        &run.command,
+                        &run.kind(),
+                        &c.recorded_ms,
+                        &c.project,
+                        &c.git_commit,
+                        &c.git_dirty,
+                        &c.branch,
+                        &row.context,
+                        &row.result,
+                        &row.result_bytes,
+                    ],
+                )
+                .map_err(err)?;
+            written.push((inserted.get(0), true));
         }
-        let row = tx
-            .query_one(
-                "INSERT INTO runs (name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-                &[
-                    &run.name,
-                    &run.command,
-                    &kind,
-                    &c.recorded_ms,
-                    &c.project,
-                    &c.git_commit,
-                    &c.git_dirty,
-                    &c.branch,
-                    &context,
-                    &result,
-                    &result_bytes,
-                ],
-            )
-            .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(row.get(0))
+        Ok(written)
     }
 
     fn list(&mut self, f: &Filter) -> Result<Vec<RunInfo>, Error> {
@@ -155,7 +191,7 @@ impl Backend for Postgres {
             "SELECT {COLUMNS} FROM runs
              WHERE ($1::TEXT IS NULL OR command = $1) AND ($2::TEXT IS NULL OR kind = $2)
                AND ($3::TEXT IS NULL OR branch = $3) AND ($4::BIGINT IS NULL OR recorded_ms >= $4)
-             ORDER BY id DESC LIMIT $5"
+             ORDER BY recorded_ms DESC, id DESC LIMIT $5"
         );
         let limit: Option<i64> = (f.limit > 0).then_some(f.limit as i64);
         let rows = self
@@ -170,15 +206,18 @@ impl Backend for Postgres {
         Ok(r.is_some())
     }
 
-    fn by_name(&mut self, name: &str) -> Result<Option<i64>, Error> {
-        let r = self.client.query_opt("SELECT id FROM runs WHERE name = $1", &[&name]).map_err(|e| self.error(e))?;
-        Ok(r.map(|r| r.get(0)))
+    fn by_name(&mut self, name: &str) -> Result<Vec<(i64, String)>, Error> {
+        let rows = self
+            .client
+            .query("SELECT id, command FROM runs WHERE name = $1 ORDER BY recorded_ms DESC, id DESC", &[&name])
+            .map_err(|e| self.error(e))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     fn get(&mut self, id: i64) -> Result<(RunInfo, String, Vec<u8>), Error> {
         let sql = format!("SELECT {COLUMNS}, context, result FROM runs WHERE id = $1");
         let r = self.client.query_one(&sql, &[&id]).map_err(|e| self.error(e))?;
-        Ok((info(&r), r.get(10), r.get(11)))
+        Ok((info(&r), r.get(11), r.get(12)))
     }
 
     fn remove(&mut self, ids: &[i64]) -> Result<usize, Error> {

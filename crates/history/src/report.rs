@@ -13,13 +13,21 @@ use crate::run::{Run, RunInfo};
 pub struct RunList {
     pub schema: String,
     pub store: String,
-    /// Newest first.
+    /// Newest first, the first `--top` of them.
     pub runs: Vec<RunInfo>,
+    /// How many runs matched, listed or not.
+    #[serde(default)]
+    pub rows_total: usize,
 }
 
 impl RunList {
-    pub fn new(store: &str, runs: Vec<RunInfo>) -> RunList {
-        RunList { schema: "fastware/runs/1".into(), store: store.into(), runs }
+    /// The first `top` of `runs` (0: all).
+    pub fn new(store: &str, mut runs: Vec<RunInfo>, top: usize) -> RunList {
+        let rows_total = runs.len();
+        if top > 0 {
+            runs.truncate(top);
+        }
+        RunList { schema: "fastware/runs/1".into(), store: store.into(), runs, rows_total }
     }
 
     fn table(&self) -> Table {
@@ -62,8 +70,9 @@ impl Render for RunList {
         if self.runs.is_empty() {
             return out.line(format_args!("no runs kept in {}", self.store));
         }
-        out.line(format_args!("{} run(s) in {}", self.runs.len(), self.store))?;
-        out.table(&self.table())
+        out.line(format_args!("{} run(s) in {}", self.rows_total.max(self.runs.len()), self.store))?;
+        out.table(&self.table())?;
+        out.more(self.runs.len(), self.rows_total)
     }
 
     fn csv(&self) -> Result<Table, Error> {

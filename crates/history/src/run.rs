@@ -15,6 +15,9 @@ pub struct NewRun {
     pub context: Context,
     /// The typed result, serialised; its `schema` field names its kind.
     pub result: serde_json::Value,
+    /// Its identity when it has one already (an imported run); else one is
+    /// made from what it holds.
+    pub uid: Option<String>,
 }
 
 impl NewRun {
@@ -26,7 +29,7 @@ impl NewRun {
         result: &impl Serialize,
     ) -> Result<NewRun, fastware_report::Error> {
         let result = serde_json::to_value(result).map_err(|e| fastware_report::Error::failed(e.to_string()))?;
-        Ok(NewRun { command: command.into(), name: name.map(str::to_string), context, result })
+        Ok(NewRun { command: command.into(), name: name.map(str::to_string), context, result, uid: None })
     }
 
     /// The result's kind: its `schema` field (`fastware/build/1`), else the command.
@@ -56,6 +59,10 @@ pub struct RunInfo {
     pub branch: Option<String>,
     /// The result's size as JSON, before compression.
     pub result_bytes: i64,
+    /// The run's identity, kept across export and import (absent from
+    /// exports of fastware before schema 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 /// A whole kept run: its row, what it ran on, and its result.

@@ -8,8 +8,8 @@ use std::time::Duration;
 use fastware_report::Error;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use crate::run::{NewRun, RunInfo};
-use crate::store::{Backend, Filter, SCHEMA_VERSION};
+use crate::run::RunInfo;
+use crate::store::{Backend, Filter, Row, SCHEMA_VERSION};
 
 const MIGRATIONS: &[&str] = &[
     // 1: runs
@@ -28,14 +28,42 @@ const MIGRATIONS: &[&str] = &[
         result_bytes INTEGER NOT NULL
     );
     CREATE INDEX runs_by_command ON runs (command, recorded_ms);",
+    // 2: each run's uid (filled in by `fill_uids`, then indexed: UID_INDEX);
+    // names unique among one project's runs of one command, not store-wide
+    "CREATE TABLE runs_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uid TEXT,
+        name TEXT,
+        command TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        project TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER NOT NULL,
+        branch TEXT,
+        context TEXT NOT NULL,
+        result BLOB NOT NULL,
+        result_bytes INTEGER NOT NULL
+    );
+    INSERT INTO runs_v2 (id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
+        SELECT id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes FROM runs;
+    UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))
+        WHERE name = 'runs_v2';
+    DROP TABLE runs;
+    ALTER TABLE runs_v2 RENAME TO runs;
+    CREATE INDEX runs_by_command ON runs (command, recorded_ms);
+    CREATE UNIQUE INDEX runs_by_name ON runs (project, command, name);",
 ];
+
+/// Made once every run has its uid (migration 2).
+const UID_INDEX: &str = "CREATE UNIQUE INDEX runs_by_uid ON runs (uid)";
 
 pub(crate) struct Sqlite {
     conn: Connection,
     path: PathBuf,
 }
 
-const COLUMNS: &str = "id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, result_bytes";
+const COLUMNS: &str = "id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, result_bytes, uid";
 
 fn info(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
     Ok(RunInfo {
@@ -49,6 +77,7 @@ fn info(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
         git_dirty: row.get::<_, i64>(7)? != 0,
         branch: row.get(8)?,
         result_bytes: row.get(9)?,
+        uid: row.get(10)?,
     })
 }
 
@@ -92,6 +121,10 @@ impl Sqlite {
         }
         for (k, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(m).map_err(err)?;
+            if k == 1 {
+                fill_uids(&tx).map_err(err)?;
+                tx.execute_batch(UID_INDEX).map_err(err)?;
+            }
             tx.execute(
                 "INSERT OR REPLACE INTO fastware_meta (key, value) VALUES ('schema_version', ?1)",
                 params![(k + 1).to_string()],
@@ -102,37 +135,66 @@ impl Sqlite {
     }
 }
 
+/// Gives every run of a store from before schema 2 its uid.
+fn fill_uids(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows: Vec<(i64, String, String, Vec<u8>)> = {
+        let mut st = tx.prepare("SELECT id, command, context, result FROM runs WHERE uid IS NULL")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, command, context, result) in rows {
+        let uid = crate::store::uid_of_stored(&command, &context, &result);
+        tx.execute("UPDATE runs SET uid = ?1 WHERE id = ?2", params![uid, id])?;
+    }
+    Ok(())
+}
+
 impl Backend for Sqlite {
-    fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error> {
+    fn insert(&mut self, rows: &[Row<'_>]) -> Result<Vec<(i64, bool)>, Error> {
         let path = self.path.clone();
         let err = |e| db_error(&path, e);
-        let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
-        let c = &run.context;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-        if let Some(name) = &run.name {
-            tx.execute("UPDATE runs SET name = NULL WHERE name = ?1", params![name]).map_err(err)?;
+        let mut written = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kept: Option<i64> = tx
+                .query_row("SELECT id FROM runs WHERE uid = ?1", params![row.uid], |r| r.get(0))
+                .optional()
+                .map_err(err)?;
+            if let Some(id) = kept {
+                written.push((id, false));
+                continue;
+            }
+            let (run, c) = (row.run, &row.run.context);
+            if let Some(name) = &run.name {
+                tx.execute(
+                    "UPDATE runs SET name = NULL WHERE name = ?1 AND project = ?2 AND command = ?3",
+                    params![name, c.project, run.command],
+                )
+                .map_err(err)?;
+            }
+            tx.execute(
+                "INSERT INTO runs (uid, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    row.uid,
+                    run.name,
+                    run.command,
+                    run.kind(),
+                    c.recorded_ms,
+                    c.project,
+                    c.git_commit,
+                    c.git_dirty as i64,
+                    c.branch,
+                    row.context,
+                    row.result,
+                    row.result_bytes
+                ],
+            )
+            .map_err(err)?;
+            written.push((tx.last_insert_rowid(), true));
         }
-        tx.execute(
-            "INSERT INTO runs (name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                run.name,
-                run.command,
-                run.kind(),
-                c.recorded_ms,
-                c.project,
-                c.git_commit,
-                c.git_dirty as i64,
-                c.branch,
-                context,
-                result,
-                result_bytes
-            ],
-        )
-        .map_err(err)?;
-        let id = tx.last_insert_rowid();
         tx.commit().map_err(err)?;
-        Ok(id)
+        Ok(written)
     }
 
     fn list(&mut self, f: &Filter) -> Result<Vec<RunInfo>, Error> {
@@ -140,7 +202,7 @@ impl Backend for Sqlite {
             "SELECT {COLUMNS} FROM runs
              WHERE (?1 IS NULL OR command = ?1) AND (?2 IS NULL OR kind = ?2)
                AND (?3 IS NULL OR branch = ?3) AND (?4 IS NULL OR recorded_ms >= ?4)
-             ORDER BY id DESC LIMIT ?5"
+             ORDER BY recorded_ms DESC, id DESC LIMIT ?5"
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
         let limit = if f.limit == 0 { -1 } else { f.limit as i64 };
@@ -157,17 +219,19 @@ impl Backend for Sqlite {
             .map_err(|e| self.error(e))
     }
 
-    fn by_name(&mut self, name: &str) -> Result<Option<i64>, Error> {
-        self.conn
-            .query_row("SELECT id FROM runs WHERE name = ?1", params![name], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.error(e))
+    fn by_name(&mut self, name: &str) -> Result<Vec<(i64, String)>, Error> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, command FROM runs WHERE name = ?1 ORDER BY recorded_ms DESC, id DESC")
+            .map_err(|e| self.error(e))?;
+        let rows = st.query_map(params![name], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.error(e))
     }
 
     fn get(&mut self, id: i64) -> Result<(RunInfo, String, Vec<u8>), Error> {
         let sql = format!("SELECT {COLUMNS}, context, result FROM runs WHERE id = ?1");
         self.conn
-            .query_row(&sql, params![id], |r| Ok((info(r)?, r.get::<_, String>(10)?, r.get::<_, Vec<u8>>(11)?)))
+            .query_row(&sql, params![id], |r| Ok((info(r)?, r.get::<_, String>(11)?, r.get::<_, Vec<u8>>(12)?)))
             .map_err(|e| self.error(e))
     }
 

@@ -15,17 +15,66 @@ use crate::run::{NewRun, Run, RunInfo};
 /// What a kind of database does for the store; both keep the same tables
 /// (`fastware_meta` with the schema version, `runs`).
 pub(crate) trait Backend {
-    fn insert(&mut self, run: &NewRun, result: &[u8], result_bytes: i64) -> Result<i64, Error>;
+    /// Writes `rows` in one transaction, all or none. A row whose `uid` the
+    /// store already keeps is not written again: its id comes back with
+    /// `false` (not new).
+    fn insert(&mut self, rows: &[Row<'_>]) -> Result<Vec<(i64, bool)>, Error>;
     fn list(&mut self, filter: &Filter) -> Result<Vec<RunInfo>, Error>;
     fn exists(&mut self, id: i64) -> Result<bool, Error>;
-    fn by_name(&mut self, name: &str) -> Result<Option<i64>, Error>;
+    /// The runs named `name`: their ids and commands, newest first.
+    fn by_name(&mut self, name: &str) -> Result<Vec<(i64, String)>, Error>;
     /// The row, its context as JSON text, its compressed result.
     fn get(&mut self, id: i64) -> Result<(RunInfo, String, Vec<u8>), Error>;
     fn remove(&mut self, ids: &[i64]) -> Result<usize, Error>;
 }
 
+/// A run as written: the run, its identity, its context as JSON text and
+/// its result compressed.
+pub(crate) struct Row<'a> {
+    pub run: &'a NewRun,
+    pub uid: String,
+    pub context: String,
+    pub result: Vec<u8>,
+    /// The result's size as JSON, before compression.
+    pub result_bytes: i64,
+}
+
+impl Row<'_> {
+    fn of(run: &NewRun) -> Result<Row<'_>, Error> {
+        let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
+        let json = serde_json::to_vec(&run.result).map_err(|e| Error::failed(e.to_string()))?;
+        let uid = run.uid.clone().unwrap_or_else(|| uid_of(&run.command, &context, &json));
+        Ok(Row { run, uid, context, result: compress(&json)?, result_bytes: json.len() as i64 })
+    }
+}
+
+/// A run's identity: a digest of what it holds — the command, the context
+/// (which has the time it was recorded, the machine and the command line)
+/// and the result. It is kept with the run and carried by `runs export`, so
+/// an import of a run the store already holds is recognised and skipped.
+/// Exports written before runs had one get the same digest of the same line.
+pub(crate) fn uid_of(command: &str, context_json: &str, result_json: &[u8]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [command.as_bytes(), context_json.as_bytes(), result_json] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// [`uid_of`] a run kept before schema 2: its result decompressed (a
+/// result that does not decompress is digested as it is stored).
+pub(crate) fn uid_of_stored(command: &str, context_json: &str, blob: &[u8]) -> String {
+    match decompress(blob) {
+        Ok(json) => uid_of(command, context_json, &json),
+        Err(_) => uid_of(command, context_json, blob),
+    }
+}
+
 /// The schema this build writes and reads; a store with a newer one is refused.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+/// 2: runs have a `uid`; a name is unique among one project's runs of one command.
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// The refusal of a store whose schema is newer than this build's.
 pub(crate) fn newer_schema(location: &str, version: i64) -> Error {
@@ -66,6 +115,19 @@ pub fn default_location(target_dir: &Path) -> PathBuf {
     target_dir.join("fastware").join("history.sqlite")
 }
 
+/// Marks a SQLite store's files (the database, its WAL, shared-memory and
+/// journal files) as inputs of this run, so that no output replaces them,
+/// `--force` or not. Nothing for a PostgreSQL URL.
+pub fn protect(location: &str) {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return;
+    }
+    let path = location.strip_prefix("sqlite:").unwrap_or(location);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        fastware_report::output::protect(Path::new(&format!("{path}{suffix}")));
+    }
+}
+
 impl Store {
     /// Opens (creating when missing) the store at `location`: a SQLite file path.
     pub fn open(location: &str) -> Result<Store, Error> {
@@ -75,6 +137,7 @@ impl Store {
             return Ok(Store { backend: Box::new(backend), location: shown });
         }
         let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
+        protect(location);
         Ok(Store { backend: Box::new(crate::sqlite::Sqlite::open(path)?), location: path.display().to_string() })
     }
 
@@ -85,8 +148,8 @@ impl Store {
 
     /// Records a run; returns its id.
     pub fn record(&mut self, run: &NewRun) -> Result<i64, Error> {
-        let result = compress(&serde_json::to_vec(&run.result).map_err(|e| Error::failed(e.to_string()))?)?;
-        self.backend.insert(run, &result, serde_json::to_string(&run.result).map_or(0, |s| s.len() as i64))
+        let row = Row::of(run)?;
+        Ok(self.backend.insert(std::slice::from_ref(&row))?[0].0)
     }
 
     /// Runs, newest first.
@@ -136,10 +199,22 @@ impl Store {
                 return Ok(id);
             }
         }
-        self.backend.by_name(which)?.ok_or_else(|| {
-            Error::bad_input(format!("no run `{which}` in {}", self.location))
-                .with_hint("fastware runs list shows the runs kept, with their ids and names")
-        })
+        let named = self.backend.by_name(which)?;
+        let mut of_command = named.iter().filter(|(_, c)| command.is_none_or(|want| want == c));
+        match (of_command.next(), of_command.next()) {
+            (Some((id, _)), None) => Ok(*id),
+            (Some(_), Some(_)) => {
+                let commands: Vec<&str> = named.iter().map(|(_, c)| c.as_str()).collect();
+                Err(Error::bad_input(format!(
+                    "`{which}` names runs of several commands ({}) in {}",
+                    commands.join(", "),
+                    self.location
+                ))
+                .with_hint("say which with --command, e.g. --command bench"))
+            }
+            (None, _) => Err(Error::bad_input(format!("no run `{which}`{} in {}", of(command), self.location))
+                .with_hint("fastware runs list shows the runs kept, with their ids and names")),
+        }
     }
 
     /// Removes runs (ids, names, `last`…); returns how many went.
@@ -149,20 +224,34 @@ impl Store {
     }
 
     /// Adds runs exported from a store (their ids are new here; names move
-    /// to them as for a recorded run). Each run is its own transaction.
-    pub fn import(&mut self, runs: &[Run]) -> Result<Vec<i64>, Error> {
-        runs.iter()
-            .map(|r| {
-                let new = NewRun {
-                    command: r.info.command.clone(),
-                    name: r.info.name.clone(),
-                    context: r.context.clone(),
-                    result: r.result.clone(),
-                };
-                self.record(&new)
+    /// to them as for a recorded run), all in one transaction: an import
+    /// stopped half-way keeps none. A run the store already holds (the same
+    /// `uid`: imported before, or exported from here) is skipped.
+    pub fn import(&mut self, runs: &[Run]) -> Result<Imported, Error> {
+        let new: Vec<NewRun> = runs
+            .iter()
+            .map(|r| NewRun {
+                command: r.info.command.clone(),
+                name: r.info.name.clone(),
+                context: r.context.clone(),
+                result: r.result.clone(),
+                uid: r.info.uid.clone().filter(|u| !u.is_empty()),
             })
-            .collect()
+            .collect();
+        let rows = new.iter().map(Row::of).collect::<Result<Vec<_>, _>>()?;
+        let written = self.backend.insert(&rows)?;
+        let added = written.iter().filter(|(_, new)| *new).map(|(id, _)| *id).collect::<Vec<_>>();
+        Ok(Imported { skipped: written.len() - added.len(), added })
     }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The ids of the runs added.
+    pub added: Vec<i64>,
+    /// Runs the store already held, not added again.
+    pub skipped: usize,
 }
 
 fn of(command: Option<&str>) -> String {

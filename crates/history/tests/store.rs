@@ -18,7 +18,7 @@ fn result(name: &str) -> Value {
 
 fn new_run(command: &str, name: Option<&str>, result: Value) -> NewRun {
     let context = Context::capture(&fastware_testkit::workspace_root(), vec!["fastware".into(), command.into()]);
-    NewRun { command: command.into(), name: name.map(str::to_string), context, result }
+    NewRun { command: command.into(), name: name.map(str::to_string), context, result, uid: None }
 }
 
 fn store_path(test: &str) -> PathBuf {

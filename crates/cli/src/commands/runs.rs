@@ -147,7 +147,7 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
             let mut store = history::open()?;
             let filter = Filter { command: a.command, branch: a.branch, since_ms, ..Filter::default() };
             let runs = store.list(&filter)?;
-            let list = RunList::new(store.location(), runs);
+            let list = RunList::new(store.location(), runs, a.output.top.unwrap_or(25));
             fastware_report::emit(&list, a.output.format, out)
         }
         RunsSub::Show(a) => {
@@ -193,8 +193,12 @@ pub fn run(cmd: RunsCmd, out: &mut dyn Write) -> CmdResult {
         RunsSub::Import(a) => {
             let runs = read_export(&a.file)?;
             let mut store = history::open()?;
-            let ids = store.import(&runs)?;
-            writeln!(out, "imported {} run(s) into {}", ids.len(), store.location())?;
+            let done = store.import(&runs)?;
+            let skipped = match done.skipped {
+                0 => String::new(),
+                n => format!("; {n} already kept there, not added again"),
+            };
+            writeln!(out, "imported {} run(s) into {}{skipped}", done.added.len(), store.location())?;
             Ok(())
         }
         RunsSub::Rm(a) => {
@@ -214,7 +218,7 @@ fn read_export(path: &Path) -> Result<Vec<Run>, Error> {
     if path.is_dir() {
         return Err(Error::input(&shown, None, "a directory, not runs exported by fastware"));
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    let file = fastware_report::input::open(path)?;
     fastware_history::run::read_lines(std::io::BufReader::new(file), &shown)
 }
 
@@ -318,8 +322,10 @@ fn trend(a: &TrendArgs, out: &mut dyn Write) -> CmdResult {
             .with_hint("build.wall, build.span, build.unit:NAME, bench:NAME"));
     };
     if let Some(svg) = &a.svg {
-        // checked before the store is read, not after
-        OutputFile::create(svg, &[], a.force)?;
+        // checked before the store is read, not after (and not opened: a
+        // FIFO's reader would see its end); never the store itself
+        history::protect_store()?;
+        OutputFile::check(svg, &[], a.force)?;
     }
     let mut store = history::open()?;
     let runs = store.list(&Filter { command: Some(command.into()), ..Filter::default() })?;

@@ -170,22 +170,42 @@ fn a_damaged_store_does_not_stop_the_command() {
     error_of(&run_in(&dir, &["runs", "list"]), 2, &["damaged run history"]);
 }
 
-/// `runs import` of many runs killed with SIGKILL while it writes: each run
-/// is its own transaction, so the store holds whole runs only, every one of
-/// which reads back.
+/// `runs import` of many runs killed with SIGKILL while it writes: the file
+/// is one transaction, so the store holds none of it (not the first few
+/// hundred); the retry adds every run once, and another import of the same
+/// file adds nothing (issue 27, item 3: 888 of 6,000 were kept, then the
+/// retry made 6,888).
 #[test]
-fn an_import_killed_mid_way_leaves_whole_runs() {
+fn an_import_killed_mid_way_keeps_nothing_and_the_retry_adds_each_run_once() {
     killed_import(None);
     if let Some(url) = fastware_testkit::postgres_database("runs-kill") {
         killed_import(Some(&url));
     }
 }
 
+fn run_count(dir: &Path, store: Option<&str>) -> usize {
+    json(&run_with(dir, store, &["runs", "list", "--top", "0", "--format", "json"]))["runs"]
+        .as_array()
+        .expect("runs")
+        .len()
+}
+
 fn killed_import(store: Option<&str>) {
+    const MANY: i64 = 3000;
     let dir = tracee(if store.is_some() { "runs-kill-pg" } else { "runs-kill" });
-    run_with(&dir, None, &["build", "--format", "json"]);
-    let one = stdout(&run_with(&dir, None, &["runs", "export"]));
-    let many: String = std::iter::repeat_n(one.as_str(), 3000).collect();
+    run_with(&dir, store, &["build", "--format", "json"]);
+    let one = stdout(&run_with(&dir, store, &["runs", "export"]));
+    let first: Value = serde_json::from_str(one.lines().next().expect("line")).expect("json");
+    // 3,000 distinct runs: the build's run recorded at 3,000 other times,
+    // without the identity the export gave it (as exports before it had)
+    let mut many = String::new();
+    for k in 1..=MANY {
+        let mut r = first.clone();
+        r.as_object_mut().expect("run").remove("uid");
+        r["context"]["recorded_ms"] = Value::from(r["context"]["recorded_ms"].as_i64().expect("ms") - k);
+        many.push_str(&serde_json::to_string(&r).expect("json"));
+        many.push('\n');
+    }
     std::fs::write(dir.join("many.jsonl"), many).expect("write");
     let mut child = command_in(&dir);
     if let Some(s) = store {
@@ -197,35 +217,54 @@ fn killed_import(store: Option<&str>) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn");
-    // kill it once it has written some runs: SQLite's write-ahead log has
-    // grown, PostgreSQL's table holds rows
+    // kill it once it is writing: SQLite's write-ahead log has grown (the
+    // transaction's pages spill into it), PostgreSQL has a write transaction open
     let wal = dir.join("target/fastware/history.sqlite-wal");
-    for _ in 0..1000 {
-        let started = match store {
-            None => std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > 64 * 1024,
+    let wal_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let mut writing = false;
+    for _ in 0..2000 {
+        writing = match store {
+            None => std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) > wal_before + 256 * 1024,
             Some(url) => std::process::Command::new("psql")
-                .args(["-tA", url, "-c", "SELECT count(*) FROM runs"])
+                .args([
+                    "-tA",
+                    url,
+                    "-c",
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()",
+                ])
                 .output()
-                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().is_ok_and(|n| n > 20)),
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().is_ok_and(|n| n > 0)),
         };
-        if started {
+        if writing {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+    assert!(writing, "the import was seen writing");
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("wait");
     assert!(!status.success(), "killed before it finished");
-    let n = json(&run_with(&dir, store, &["runs", "list", "--format", "json"]))["runs"].as_array().expect("runs").len();
-    assert!(n > 1 && n < 3001, "{n} runs");
+    assert_eq!(run_count(&dir, store), 1, "nothing of the killed import is kept");
+    // the retry adds them all, once
+    let o = run_with(&dir, store, &["runs", "import", "many.jsonl"]);
+    assert!(stdout(&o).contains(&format!("imported {MANY} run(s)")), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(run_count(&dir, store), MANY as usize + 1);
+    // and again: nothing new, each run counted as already kept
+    let o = run_with(&dir, store, &["runs", "import", "many.jsonl"]);
+    assert!(stdout(&o).contains("imported 0 run(s)"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(&format!("{MANY} already kept there")), "{}", stdout(&o));
+    assert_eq!(run_count(&dir, store), MANY as usize + 1);
     // every run reads back whole: export walks them all
     let o = run_with(&dir, store, &["runs", "export"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let lines = stdout(&o).lines().count();
-    assert_eq!(lines, n);
-    let first: Value = serde_json::from_str(one.lines().next().expect("line")).expect("json");
+    assert_eq!(stdout(&o).lines().count(), MANY as usize + 1);
     for line in stdout(&o).lines() {
         let r: Value = serde_json::from_str(line).expect("a whole run");
         assert_eq!(r["result"], first["result"]);
     }
+    // an export imported into the store it came from adds nothing either
+    std::fs::write(dir.join("all.jsonl"), stdout(&o)).expect("write");
+    let o = run_with(&dir, store, &["runs", "import", "all.jsonl"]);
+    assert!(stdout(&o).contains("imported 0 run(s)"), "{}", stdout(&o));
+    assert_eq!(run_count(&dir, store), MANY as usize + 1);
 }
