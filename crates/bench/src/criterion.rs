@@ -112,7 +112,7 @@ fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Resu
 
 fn json_file(path: &Path) -> Result<Value, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+    let text = fastware_report::input::read_to_string(path)?;
     serde_json::from_str(&text)
         .map_err(|e| fastware_report::json::parse_error(&shown, &text, &e, "not criterion's JSON"))
 }

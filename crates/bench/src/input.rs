@@ -33,7 +33,7 @@ pub fn read(path: &Path, baseline: Option<&str>, force: Option<Format>) -> Resul
         })?;
         return crate::criterion::read(&root, baseline.unwrap_or("new"));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
+    let bytes = fastware_report::input::read(path)?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim().is_empty() {
         return Err(Error::input(&shown, None, "empty file: no benchmark results"));

@@ -144,7 +144,7 @@ impl Binary {
             return Err(Error::input(&shown, None, "a directory, not an executable, library or object file")
                 .with_hint("give the file, e.g. target/release/NAME"));
         }
-        let data = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
+        let data = fastware_report::input::read(path)?;
         Binary::parse(path, &data)
     }
 

@@ -25,7 +25,7 @@ impl SavedBuilds {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| Error::failed(format!("cannot create {}: {e}", self.dir.display())))?;
         let dest = self.dir.join(name);
-        let data = std::fs::read(file).map_err(|e| Error::io(&file.display().to_string(), &e))?;
+        let data = fastware_report::input::read(file)?;
         let mut f = OutputFile::create_owned(&dest)?;
         f.write_all(&data).map_err(|e| fastware_report::output::write_error(&dest.display().to_string(), &e))?;
         f.commit()?;

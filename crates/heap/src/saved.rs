@@ -43,7 +43,7 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
         return Err(Error::input(&shown, None, "a directory, not a heap profile")
             .with_hint("give a dhat.out.<pid> or dhat-heap.json file"));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(&shown, &e))?;
+    let bytes = fastware_report::input::read(path)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input(&shown, None, "empty file: no heap profile"));
     }

@@ -48,6 +48,6 @@ pub fn read(path: &Path) -> Result<SavedLines, Error> {
     if path.is_dir() {
         return Err(Error::input(&shown, None, "a directory, not a saved llvm-lines run"));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+    let text = fastware_report::input::read_to_string(path)?;
     fastware_report::json::read(&text, SCHEMA, &shown)
 }

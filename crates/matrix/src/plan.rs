@@ -192,7 +192,7 @@ impl Plan {
 
     pub fn read(path: &std::path::Path) -> Result<Plan, Error> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+        let text = fastware_report::input::read_to_string(path)?;
         let p: Plan = fastware_report::json::read(&text, SCHEMA, &shown)?;
         if p.clone().sealed().id != p.id {
             return Err(Error::input(

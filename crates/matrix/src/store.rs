@@ -61,7 +61,7 @@ pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), Error> {
 /// writing it) is skipped.
 pub fn read(path: &Path) -> Result<Vec<CellRun>, Error> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+    let text = fastware_report::input::read_to_string(path)?;
     let mut out = Vec::new();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     for (i, l) in lines.iter().enumerate() {

@@ -95,7 +95,7 @@ struct Context {
 /// `None` for the first, normally `Ir`).
 pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    let file = fastware_report::input::open(path)?;
     let err = |line: usize, m: String| Error::input(&shown, Some(line as u64), format!("damaged callgrind.out: {m}"));
     let mut names = Names::default();
     let mut positions: Vec<bool> = vec![false]; // true: an address column

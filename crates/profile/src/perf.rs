@@ -309,7 +309,7 @@ fn callchain_fits(record: &linux_perf_data::linux_perf_event_reader::RawEventRec
 
 pub fn read(path: &Path) -> Result<Profile, Error> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(&shown, &e))?;
+    let file = fastware_report::input::open(path)?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(bad(path, "empty file: no perf data").with_hint("was `perf record` stopped before it wrote?"));
     }

@@ -110,7 +110,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
             .with_hint("save it to a file first, e.g. zstd -dc perf.data.zst > perf.data"));
     }
     let mut head = [0u8; 64];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).map_err(|e| Error::io(&shown, &e))?;
+    let n = fastware_report::input::open(path)?.read(&mut head).map_err(|e| Error::io(&shown, &e))?;
     let head = &head[..n];
     if n == 0 {
         return Err(Error::input(&shown, None, "empty file: no profile data"));
@@ -119,7 +119,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         return crate::perf::read(path);
     }
     if head.starts_with(b"{") {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(&shown, &e))?;
+        let text = fastware_report::input::read_to_string(path)?;
         return load(&text, path);
     }
     let text = String::from_utf8_lossy(head);

@@ -5,6 +5,7 @@
 pub mod cells;
 pub mod error;
 pub mod html;
+pub mod input;
 pub mod json;
 pub mod output;
 pub mod parse;

@@ -13,8 +13,15 @@
 //!   last bytes carry fastware's generator mark, see [`MARKS`]). Inside a
 //!   cargo project, files cargo reads (`Cargo.toml`, `Cargo.lock`, `*.rs`,
 //!   `.cargo/`, toolchain files) and files git tracks are never written,
-//!   new or not. `force` lifts all three rules; an input is never
-//!   overwritten, forced or not.
+//!   new or not, and nothing inside a `.git` directory.
+//! - Nothing this process read as an input is ever written: the inputs a
+//!   command names, every file opened through [`crate::input`] (saved
+//!   results found by name, a matrix plan) and the run history's store
+//!   ([`protect`]).
+//!
+//! `force` lifts one rule only: an existing file fastware did not write may
+//! be replaced. Inputs, the store, files cargo reads and files git tracks
+//! stay out of reach, forced or not.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -34,6 +41,26 @@ pub const SVG_MARK: &str = "<!-- generator: fastware -->";
 
 /// Temporary files being written, removed by [`remove_temporaries`].
 static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Files this process reads (inputs, the store): never an output's target.
+static PROTECTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Marks `path` as an input of this run: no output may replace it, with
+/// `--force` or without. Called for every input file read (see
+/// [`crate::input`]) and for the run history's store.
+pub fn protect(path: &Path) {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path));
+    let mut list = PROTECTED.lock().unwrap_or_else(|e| e.into_inner());
+    if !list.contains(&key) {
+        list.push(key);
+    }
+}
+
+/// True when `target` is a file this process read as an input.
+fn protected(target: &Path) -> bool {
+    let key = std::fs::canonicalize(target).unwrap_or_else(|_| absolute(target));
+    PROTECTED.lock().unwrap_or_else(|e| e.into_inner()).contains(&key)
+}
 
 /// Removes every temporary output file still being written. For signal
 /// handlers: the process is about to end without unwinding.
@@ -77,27 +104,55 @@ impl std::fmt::Debug for OutputFile {
 }
 
 impl OutputFile {
-    /// Starts writing `target`, which the user named. Refuses to write over
-    /// any of `inputs`, and (unless `force`) over a file of the user's.
+    /// Starts writing `target`, which the user named: [`check`](Self::check)
+    /// and then, for a device, FIFO or standard output, open it.
     pub fn create(target: &Path, inputs: &[PathBuf], force: bool) -> Result<OutputFile, Error> {
+        let target = Self::check(target, inputs, force)?;
         let name = target.display().to_string();
-        if inputs.iter().any(|i| same_file(i, target)) {
-            return Err(
-                Error::input(&name, None, "the output would overwrite an input").with_hint("choose another -o path")
-            );
+        if let Some(stream) = open_stream(&target).map_err(|e| write_error(&name, &e))? {
+            return Ok(OutputFile { target, sink: Sink::Stream(stream), keep_permissions: None, written: 0 });
         }
-        if let Some(stream) = open_stream(target).map_err(|e| write_error(&name, &e))? {
-            return Ok(OutputFile {
-                target: target.to_path_buf(),
-                sink: Sink::Stream(stream),
-                keep_permissions: None,
-                written: 0,
-            });
+        Self::regular(&target)
+    }
+
+    /// Checks that `target` may be written, without opening or creating
+    /// anything (a FIFO checked here is not opened, so its reader sees no
+    /// end of file): refuses `inputs`, every file this process read
+    /// ([`protect`]), files cargo reads and git tracks, a symlink to
+    /// nothing, and (unless `force`) an existing file of the user's.
+    /// Returns the path to write: a symlink's file, or `target`.
+    pub fn check(target: &Path, inputs: &[PathBuf], force: bool) -> Result<PathBuf, Error> {
+        let name = target.display().to_string();
+        if is_stdout(target) || target == Path::new("/dev/stderr") {
+            return Ok(target.to_path_buf());
         }
-        if !force {
-            refuse_users_file(target)?;
+        if inputs.iter().any(|i| same_file(i, target)) || protected(target) {
+            return Err(Error::input(&name, None, "the output would overwrite an input of this command")
+                .with_hint("choose another output path (--force never lets an output replace an input)"));
         }
-        Self::regular(target)
+        let resolved = match std::fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(target) {
+                Ok(to) => to,
+                Err(_) => {
+                    return Err(Error::input(&name, None, "a symlink to a file that does not exist")
+                        .with_hint("name the file to write itself, not a dangling link"))
+                }
+            },
+            _ => target.to_path_buf(),
+        };
+        if resolved != target && (inputs.iter().any(|i| same_file(i, &resolved)) || protected(&resolved)) {
+            return Err(Error::input(&name, None, "the output would overwrite an input of this command")
+                .with_hint("choose another output path (--force never lets an output replace an input)"));
+        }
+        if is_stream(&resolved) {
+            return Ok(resolved);
+        }
+        refuse_users_file(&resolved, force)?;
+        if std::fs::metadata(&resolved).is_ok_and(|m| m.is_dir()) {
+            return Err(Error::input(&name, None, "the output path is a directory")
+                .with_hint("give a file name, e.g. -o out.json"));
+        }
+        Ok(resolved)
     }
 
     /// Starts writing `target` inside fastware's own directory
@@ -215,52 +270,64 @@ impl Drop for OutputFile {
     }
 }
 
-/// `-` and `/dev/stdout` are standard output; an existing path that is not
-/// a regular file or a directory (a device, FIFO or socket, also through a
-/// symlink such as `/dev/fd/N`), or a file under `/proc` or `/sys`, is opened
-/// for writing as it is. `None`: a regular file (or a new one).
+/// True for a path written as a stream: an existing device, FIFO or socket
+/// (also through a symlink such as `/dev/fd/N`), or a file under `/proc` or
+/// `/sys`.
+fn is_stream(target: &Path) -> bool {
+    let special = std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    special || (target.is_absolute() && (target.starts_with("/proc") || target.starts_with("/sys")))
+}
+
+/// `-` and `/dev/stdout` are standard output, `/dev/stderr` standard error;
+/// a [stream](is_stream) is opened for writing as it is. `None`: a regular
+/// file (or a new one).
 fn open_stream(target: &Path) -> io::Result<Option<BufWriter<Box<dyn Write + Send>>>> {
     let stream = |w: Box<dyn Write + Send>| Ok(Some(BufWriter::with_capacity(1 << 16, w)));
-    if target.as_os_str() == "-" || target == Path::new("/dev/stdout") {
+    if is_stdout(target) {
         return stream(Box::new(io::stdout()));
     }
     if target == Path::new("/dev/stderr") {
         return stream(Box::new(io::stderr()));
     }
-    let special = match std::fs::metadata(target) {
-        Ok(m) => !m.is_file() && !m.is_dir(),
-        Err(_) => false,
-    };
-    let kernel = target.is_absolute() && (target.starts_with("/proc") || target.starts_with("/sys"));
-    if special || kernel {
+    if is_stream(target) {
         let f = std::fs::OpenOptions::new().write(true).open(target)?;
         return stream(Box::new(f));
     }
     Ok(None)
 }
 
-/// Fails when `target` is a file of the user's (see the module's rules).
-fn refuse_users_file(target: &Path) -> Result<(), Error> {
+/// Fails when `target` is a file cargo reads or git tracks (always), or,
+/// unless `force`, an existing file fastware did not write.
+fn refuse_users_file(target: &Path, force: bool) -> Result<(), Error> {
     let name = target.display().to_string();
-    let refuse = |why: String| {
-        Err(Error::input(&name, None, why)
-            .with_hint("fastware never writes over your files: choose another path, or add --force"))
+    let never = |why: &str| {
+        Err(Error::input(&name, None, why.to_string())
+            .with_hint("fastware never writes over your project's files: choose another path"))
     };
     let abs = absolute(target);
     if let Some(root) = project_root(&abs) {
         if cargo_reads(&abs, &root) {
-            return refuse("a file of the cargo project (cargo reads it)".into());
+            return never("a file of the cargo project (cargo reads it)");
         }
+    }
+    if in_git_dir(&abs) {
+        return never("a file inside a .git directory");
     }
     if abs.is_file() {
         if git_tracks(&abs) {
-            return refuse("a file tracked by git".into());
+            return never("a file tracked by git");
         }
-        if !marked(&abs) {
-            return refuse("the file exists and was not written by fastware".into());
+        if !force && !marked(&abs) {
+            return Err(Error::input(&name, None, "the file exists and was not written by fastware")
+                .with_hint("choose another path, or add --force to replace it"));
         }
     }
     Ok(())
+}
+
+/// True when `path` lies inside a `.git` directory (a repository's own files).
+fn in_git_dir(path: &Path) -> bool {
+    path.ancestors().skip(1).any(|d| d.file_name().is_some_and(|n| n == ".git") && d.is_dir())
 }
 
 /// `path` made absolute against the current directory (without resolving
@@ -337,8 +404,12 @@ fn marked(path: &Path) -> bool {
     [head, tail].iter().any(|part| MARKS.iter().any(|m| part.windows(m.len()).any(|w| w == *m)))
 }
 
-/// "cannot write" for an output path: a failed run, not bad input.
+/// "cannot write" for an output path: a failed run, not bad input — but a
+/// closed pipe (`-o - | head`) is normal use, which ends quietly.
 pub fn write_error(path: &str, e: &io::Error) -> Error {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return Error::from(io::Error::from(io::ErrorKind::BrokenPipe));
+    }
     Error::failed(format!("cannot write: {}", io_message(e))).at(path)
 }
 

@@ -10,7 +10,6 @@
 //! is held once, not read whole and then copied stream by stream.
 
 use std::cell::Cell;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -81,7 +80,7 @@ impl<T: Read + Seek> ReadSeek for T {}
 /// Opens and validates a profile.
 pub fn open(path: &Path) -> Result<Profile, Error> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| Error::io(&name, &e))?;
+    let file = fastware_report::input::open(path)?;
     let meta = file.metadata().map_err(|e| Error::io(&name, &e))?;
     // a FIFO or `/dev/fd/N` (`<(zstd -dc p.zst)`) is read once, into memory:
     // the pages are found by seeking

@@ -52,11 +52,11 @@ impl TraceInput {
     pub fn open(&self) -> Result<Box<dyn Read + Send>, Error> {
         match &self.path {
             Some(p) if self.stream => {
-                let f = File::open(p).map_err(|e| Error::io(&self.display(), &e))?;
+                let f = fastware_report::input::open(p)?;
                 Ok(sniffed(f, &self.display())?.0)
             }
             Some(p) => {
-                let raw = Box::new(File::open(p).map_err(|e| Error::io(&self.display(), &e))?);
+                let raw = Box::new(fastware_report::input::open(p)?);
                 decompress(raw, self.compression, &self.display())
             }
             None => Ok(open_stdin()?.0),
@@ -66,7 +66,7 @@ impl TraceInput {
     /// A reader of the raw file from `offset` (uncompressed files only).
     pub fn open_at(&self, offset: u64) -> Result<File, Error> {
         let path = self.path.as_ref().ok_or_else(|| Error::input("-", None, "standard input cannot be read twice"))?;
-        let mut f = File::open(path).map_err(|e| Error::io(&self.display(), &e))?;
+        let mut f = fastware_report::input::open(path)?;
         f.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&self.display(), &e))?;
         Ok(f)
     }
@@ -192,7 +192,7 @@ fn file_input(path: PathBuf) -> Result<TraceInput, Error> {
             stream: true,
         });
     }
-    let mut f = File::open(&path).map_err(|e| Error::io(&name, &e))?;
+    let mut f = fastware_report::input::open(&path)?;
     let size = meta.len();
     let mut head = [0u8; 4];
     let mut n = 0;

@@ -53,6 +53,13 @@ pub fn open() -> Result<Store, Error> {
     Store::open(&location(None)?)
 }
 
+/// Marks the store's files as inputs of this run (no output may replace
+/// them), before anything is written; see [`fastware_history::store::protect`].
+pub fn protect_store() -> Result<(), Error> {
+    fastware_history::store::protect(&location(None)?);
+    Ok(())
+}
+
 /// Keeps a run of `command` with its typed `result`, named `name` when
 /// given, unless `--no-history`; returns its id. Failing to keep it is a
 /// warning, not an error.

@@ -128,8 +128,9 @@ pub fn run(cmd: MatrixCmd, out: &mut dyn Write) -> CmdResult {
         return super::matrix_findings::run(&cmd, out);
     }
     if let Some(svg) = &cmd.svg {
-        // checked before hours of builds, not after
-        fastware_report::OutputFile::create(svg, &[], false)?;
+        // checked before hours of builds, not after (and not opened: a
+        // FIFO's reader would see its end)
+        fastware_report::OutputFile::check(svg, &[], false)?;
     }
     let (report, failure) = match super::matrix_run::execute(&cmd)? {
         Executed::Done => return Ok(()),

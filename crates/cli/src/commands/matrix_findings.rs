@@ -16,7 +16,7 @@ use crate::{CmdResult, Error};
 pub fn run(cmd: &MatrixCmd, out: &mut dyn Write) -> CmdResult {
     let build = match cmd.from_findings.as_deref() {
         Some(path) if !path.is_empty() => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+            let text = fastware_report::input::read_to_string(std::path::Path::new(path))?;
             fastware_report::json::read::<BuildReport>(&text, "fastware/build/1", path)?
         }
         _ => new_build(cmd)?,

@@ -49,6 +49,9 @@ pub fn execute(cmd: &MatrixCmd) -> Result<Executed, Error> {
     let note = |m: &str| crate::note(m);
     if let Some(k) = cmd.cell {
         let path = cmd.output_file.clone().unwrap_or_else(|| PathBuf::from(format!("cell-{k}.jsonl")));
+        // checked before the cell's builds, not after them; the plan just
+        // read is an input, which no output replaces
+        fastware_report::OutputFile::check(&path, &[], false)?;
         let runs = fastware_matrix::run::one(&project, &plan, &selection, k, &path, &note)?;
         return Ok(Executed::Report(Box::new(MatrixReport::new(&plan, &runs, measure)), None));
     }
@@ -110,9 +113,7 @@ fn make_plan(cmd: &MatrixCmd, project: &fastware_cargo::project::Project) -> Res
         axes.push(axis::parse_toolchain(t)?);
     }
     let cells = match &cmd.cells {
-        Some(f) => {
-            plan::listed(&axes, &std::fs::read_to_string(f).map_err(|e| Error::io(&f.display().to_string(), &e))?)?
-        }
+        Some(f) => plan::listed(&axes, &fastware_report::input::read_to_string(f)?)?,
         None => plan::cross(&axes),
     };
     let baseline = match &cmd.baseline {

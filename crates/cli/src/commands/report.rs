@@ -49,8 +49,10 @@ fn section(run: &Run) -> Result<String, Error> {
 }
 
 pub fn run(cmd: ReportCmd, out: &mut dyn Write) -> CmdResult {
-    // the page's path is checked before the store is read
-    OutputFile::create(&cmd.output, &[], cmd.force)?;
+    // the page's path is checked before the store is read (not opened: a
+    // FIFO's reader would see its end), and may never be the store itself
+    history::protect_store()?;
+    OutputFile::check(&cmd.output, &[], cmd.force)?;
     let mut store = history::open()?;
     let mut runs = if cmd.runs.is_empty() {
         let infos = store.list(&Filter { limit: cmd.last as usize, ..Filter::default() })?;

@@ -257,7 +257,8 @@ fn bad_projects_and_arguments() {
     ] {
         let o = command_in(&project).args(["build", "--html", path]).output().expect("run");
         assert_eq!(o.status.code(), Some(2), "{path}: {}", stderr(&o));
-        assert!(stderr(&o).contains(why) && stderr(&o).contains("--force"), "{path}: {}", stderr(&o));
+        // --force is no way round this rule, so the hint does not offer it (issue 27, item 1)
+        assert!(stderr(&o).contains(why) && !stderr(&o).contains("--force"), "{path}: {}", stderr(&o));
     }
     std::fs::write(project.join("notes.html"), b"<p>mine</p>").expect("write");
     let o = command_in(&project).args(["build", "--html", "notes.html"]).output().expect("run");

@@ -10,6 +10,7 @@ mod common;
 mod heap;
 mod llvm_lines;
 mod matrix;
+mod outputs;
 mod pgo;
 mod profile;
 mod results;
