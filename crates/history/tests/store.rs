@@ -185,3 +185,42 @@ fn a_newer_or_absent_server_is_refused_clearly() {
     let e = Store::open(&url).expect_err("newer");
     assert!(e.to_string().contains("schema version 99"), "{e}");
 }
+
+/// A store fastware of schema 1 wrote (`tests/fixtures/history`, made by
+/// `make-history-fixtures.sh` with the release before run uids) opens
+/// with this one: its runs and names are there, each run has a uid, and its
+/// own export (without uids) imported into it adds nothing — the uids the
+/// migration gave are the ones an import of the same runs computes.
+#[test]
+fn a_schema_1_store_is_migrated_and_its_export_is_recognised() {
+    let dir = fastware_testkit::temp_dir("history-v1");
+    let db = dir.join("v1.sqlite");
+    std::fs::copy(fastware_testkit::fixture("history/v1.sqlite"), &db).expect("copy");
+    let export = fastware_testkit::fixture("history/v1-export.jsonl");
+    let lines = std::fs::read_to_string(&export).expect("export");
+    assert!(!lines.contains("\"uid\""), "an export of schema 1 has no uids");
+    let runs = fastware_history::run::read_lines(lines.as_bytes(), "v1-export.jsonl").expect("runs");
+    assert_eq!(runs.len(), 2);
+
+    let mut store = open(&db);
+    let listed = store.list(&Filter::default()).expect("list");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|r| r.uid.as_deref().is_some_and(|u| u.len() == 32)), "{listed:?}");
+    assert_eq!(store.find("before", None).expect("named").info.id, runs[1].info.id);
+    for r in &runs {
+        assert_eq!(store.get(r.info.id).expect("run").result, r.result);
+    }
+    let done = store.import(&runs).expect("import");
+    assert_eq!((done.added.len(), done.skipped), (0, 2), "the runs are the store's own");
+    drop(store);
+
+    // into other stores: added once, then recognised
+    for at in locations("history-v1-import") {
+        let mut other = Store::open(&at).expect("open");
+        let done = other.import(&runs).expect("import");
+        assert_eq!((done.added.len(), done.skipped), (2, 0), "{at}");
+        let done = other.import(&runs).expect("import");
+        assert_eq!((done.added.len(), done.skipped), (0, 2), "{at}");
+        assert_eq!(other.find("before", Some("build")).expect("named").result, runs[1].result, "{at}");
+    }
+}
