@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use fastware_report::json::FracMicros;
+use fastware_report::json::FineDuration;
 use fastware_report::{cells, Column, Render, Table, Text};
 
 use crate::results::{Benchmark, Results};
@@ -25,7 +25,7 @@ pub struct NoiseRow {
     pub name: String,
     pub runs: usize,
     /// The median of its runs' figures.
-    pub typical_us: FracMicros,
+    pub typical_us: FineDuration,
     /// Standard deviation of the runs' figures over their mean.
     pub spread: f64,
     /// The largest |b/a − 1| over every pair of its runs.
@@ -95,7 +95,7 @@ impl NoiseReport {
                 Some(NoiseRow {
                     name: name.to_string(),
                     runs: figures.len(),
-                    typical_us: FracMicros(typical),
+                    typical_us: FineDuration(typical),
                     spread: stats::std_dev(&figures) / stats::mean(&figures),
                     largest_change,
                     too_noisy,

@@ -55,6 +55,17 @@ impl PastNoise {
         PastNoise { runs, thresholds }
     }
 
+    /// From past runs' saved results, oldest first.
+    pub fn from_runs(runs: &[crate::saved::SavedResults]) -> PastNoise {
+        let mut series: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for r in runs {
+            for b in &r.benchmarks {
+                series.entry(b.name.clone()).or_default().push(b.estimate_us.0);
+            }
+        }
+        PastNoise::from_series(runs.len(), &series)
+    }
+
     /// The sentence a report says about it.
     pub fn describe(&self) -> String {
         if self.thresholds.is_empty() {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use fastware_report::json::FracMicros;
+use fastware_report::json::FineDuration;
 use fastware_report::units::precise_duration;
 use fastware_report::{cells, Column, Render, Table, Text};
 
@@ -44,10 +44,10 @@ impl SideInfo {
 pub struct RowReport {
     pub name: String,
     pub statistic: String,
-    pub base_us: FracMicros,
-    pub new_us: FracMicros,
-    pub base_spread_us: Option<FracMicros>,
-    pub new_spread_us: Option<FracMicros>,
+    pub base_us: FineDuration,
+    pub new_us: FineDuration,
+    pub base_spread_us: Option<FineDuration>,
+    pub new_spread_us: Option<FineDuration>,
     /// new / base − 1.
     pub change: f64,
     /// base / new.
@@ -91,10 +91,10 @@ impl RowReport {
         RowReport {
             name: r.name.clone(),
             statistic: r.statistic.clone(),
-            base_us: FracMicros(r.base),
-            new_us: FracMicros(r.new),
-            base_spread_us: r.base_spread.map(FracMicros),
-            new_spread_us: r.new_spread.map(FracMicros),
+            base_us: FineDuration(r.base),
+            new_us: FineDuration(r.new),
+            base_spread_us: r.base_spread.map(FineDuration),
+            new_spread_us: r.new_spread.map(FineDuration),
             change: r.change(),
             speedup: r.speedup(),
             verdict: r.verdict.name().into(),
@@ -190,7 +190,7 @@ impl ComparisonReport {
         ]);
         let change_text = |c: f64| format!("{:+.1}%", c * 100.0);
         for r in rows {
-            let spread = |x: Option<FracMicros>| x.map_or("?".to_string(), |x| format!("±{}", precise_duration(x.0)));
+            let spread = |x: Option<FineDuration>| x.map_or("?".to_string(), |x| format!("±{}", precise_duration(x.0)));
             let ci = match r.ratio_ci {
                 Some([lo, hi]) => {
                     (format!("{} … {}", change_text(lo - 1.0), change_text(hi - 1.0)), format!("{lo};{hi}"))
@@ -321,7 +321,7 @@ impl RunReport {
     }
 
     /// Where the bench binaries are, and where the results went.
-    pub fn footer(&self, out: &mut Text<'_>, saved_name: Option<&str>) -> std::io::Result<()> {
+    pub fn footer(&self, out: &mut Text<'_>) -> std::io::Result<()> {
         let binaries = self.0.meta.as_ref().map(|m| m.binaries.as_slice()).unwrap_or_default();
         if !binaries.is_empty() {
             out.line("bench binaries (point a profiler at these; their names change with every build):")?;
@@ -330,7 +330,7 @@ impl RunReport {
             }
         }
         match &self.0.saved_to {
-            Some(p) => out.line(format_args!("saved as `{}`: {p}", saved_name.unwrap_or_default())),
+            Some(p) => out.line(format_args!("saved: {p}")),
             None => out.line("not saved (add --save NAME to compare with later)"),
         }
     }
@@ -345,11 +345,40 @@ impl Render for RunReport {
         };
         out.line(format_args!("{} from {source}", fastware_report::units::counted(n, "benchmark")))?;
         out.table(&self.table())?;
-        let name = self.0.saved_to.as_deref().and_then(|p| std::path::Path::new(p).file_stem()?.to_str());
-        self.footer(out, name)
+        self.footer(out)
     }
 
     fn csv(&self) -> fastware_report::Result<Table> {
         Ok(self.table())
+    }
+}
+
+impl fastware_report::Kind for SavedResults {
+    const SCHEMA: &'static str = crate::saved::SCHEMA;
+    const COMMAND: &'static str = "bench";
+    const METRICS: &'static str = "NAME (a benchmark's estimate)";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        RunReport(self.clone()).text(out)
+    }
+
+    fn metric(&self, name: &str) -> Option<fastware_report::Metric> {
+        let b = self.benchmarks.iter().find(|b| b.name == name)?;
+        Some(fastware_report::Metric::Nanos(b.estimate_us.0))
+    }
+
+    /// `bench compare` of the two runs' results, with the noise thresholds
+    /// their command's past runs on this machine set.
+    fn diff(
+        base: &Self,
+        new: &Self,
+        ctx: &fastware_report::DiffContext<'_, Self>,
+    ) -> Result<Option<Box<dyn fastware_report::DynRender>>, fastware_report::Error> {
+        let a = base.results(std::path::Path::new(&ctx.base_label))?;
+        let b = new.results(std::path::Path::new(&ctx.new_label))?;
+        let past = (ctx.past)().map(|past| crate::past::PastNoise::from_runs(&past));
+        let opts = crate::Options { past, ..Default::default() };
+        let c = crate::compare(&a, &b, &opts)?;
+        fastware_report::compared(ComparisonReport::new(&c, &a, &b, &opts, ctx.top.unwrap_or(0)))
     }
 }

@@ -154,7 +154,7 @@ pub struct Meta {
 pub struct BenchBinary {
     pub target: String,
     pub path: PathBuf,
-    /// FNV-1a of its bytes: tells builds apart.
+    /// A digest of its bytes (SHA-256, 16 hex digits; FNV-1a before): tells builds apart.
     pub hash: Option<String>,
     pub fresh: bool,
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use fastware_report::json::FracMicros;
+use fastware_report::json::FineDuration;
 use fastware_report::Error;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,11 +20,11 @@ pub const SCHEMA: &str = "fastware/bench-results/1";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedBenchmark {
     pub name: String,
-    pub estimate_us: FracMicros,
+    pub estimate_us: FineDuration,
     /// `mean` or `median`.
     pub statistic: String,
-    pub spread_us: Option<FracMicros>,
-    pub samples_us: Option<Vec<FracMicros>>,
+    pub spread_us: Option<FineDuration>,
+    pub samples_us: Option<Vec<FineDuration>>,
     /// Samples per run, when `samples_us` holds several runs (`--repeat`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_sizes: Option<Vec<usize>>,
@@ -68,10 +68,10 @@ impl SavedResults {
                 .iter()
                 .map(|b| SavedBenchmark {
                     name: b.name.clone(),
-                    estimate_us: FracMicros(b.estimate),
+                    estimate_us: FineDuration(b.estimate),
                     statistic: b.statistic.into(),
-                    spread_us: b.spread.map(FracMicros),
-                    samples_us: b.samples.as_ref().map(|s| s.iter().copied().map(FracMicros).collect()),
+                    spread_us: b.spread.map(FineDuration),
+                    samples_us: b.samples.as_ref().map(|s| s.iter().copied().map(FineDuration).collect()),
                     run_sizes: b.runs.clone(),
                 })
                 .collect(),

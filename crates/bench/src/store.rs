@@ -16,12 +16,30 @@ use crate::saved::SavedResults;
 pub struct Store {
     dir: PathBuf,
     criterion: PathBuf,
+    /// Names kept elsewhere (the run history), for hints.
+    kept: Vec<String>,
 }
 
 impl Store {
     /// The store of the project whose target directory is `target_dir`.
     pub fn new(target_dir: &Path) -> Store {
-        Store { dir: target_dir.join("fastware").join("bench"), criterion: target_dir.join("criterion") }
+        Store {
+            dir: target_dir.join("fastware").join("bench"),
+            criterion: target_dir.join("criterion"),
+            kept: Vec::new(),
+        }
+    }
+
+    /// The same store, knowing the names of results kept elsewhere (the run
+    /// history), for the hint that lists what there is to compare.
+    pub fn with_names(mut self, names: Vec<String>) -> Store {
+        self.kept = names;
+        self
+    }
+
+    /// The target directory of the project whose store this is.
+    pub fn target_dir(&self) -> PathBuf {
+        self.criterion.parent().map(Path::to_path_buf).unwrap_or_default()
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -84,8 +102,10 @@ impl Store {
             .flatten()
             .flatten()
             .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+            .chain(self.kept.iter().cloned())
             .collect();
         names.sort();
+        names.dedup();
         names
     }
 

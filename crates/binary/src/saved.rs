@@ -49,3 +49,48 @@ impl SavedBuilds {
             .with_hint("save one with `fastware diff --save NAME`, or give a file")
     }
 }
+
+/// A build kept with `fastware diff --save NAME`: the copy (a file, kept
+/// beside the history) and what it was. The history keeps this record under
+/// the name; `diff NAME` finds the copy through it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SavedBuild {
+    pub schema: String,
+    pub name: String,
+    /// What was saved: "bin inliner (release profile)", or a file's path.
+    pub origin: String,
+    /// The copy.
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+/// The `schema` of a [`SavedBuild`].
+pub const SCHEMA: &str = "fastware/saved-build/1";
+
+impl SavedBuild {
+    pub fn new(name: &str, origin: &str, path: &Path) -> SavedBuild {
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        SavedBuild { schema: SCHEMA.into(), name: name.into(), origin: origin.into(), path: path.to_path_buf(), bytes }
+    }
+}
+
+impl fastware_report::Render for SavedBuild {
+    fn text(&self, out: &mut fastware_report::Text<'_>) -> std::io::Result<()> {
+        out.line(format_args!(
+            "saved {} as `{}` ({}, {})",
+            self.origin,
+            self.name,
+            self.path.display(),
+            fastware_report::units::bytes(self.bytes)
+        ))
+    }
+}
+
+impl fastware_report::Kind for SavedBuild {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "diff";
+
+    fn show(&self, _top: Option<usize>, out: &mut fastware_report::Text<'_>) -> std::io::Result<()> {
+        fastware_report::Render::text(self, out)
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use fastware_report::units::duration;
-use fastware_report::{cells, Column, Error, Micros, Render, Table, Text};
+use fastware_report::{cells, Column, Duration, Error, Render, Table, Text};
 
 use crate::report::{BuildReport, UnitReport};
 
@@ -17,7 +17,7 @@ pub struct BuildSide {
     /// How the user named it (a run's id or name, a file).
     pub label: String,
     pub profile: String,
-    pub wall_us: Micros,
+    pub wall_us: Duration,
     pub units_built: usize,
 }
 
@@ -25,15 +25,15 @@ pub struct BuildSide {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UnitChange {
     pub unit: String,
-    pub base_us: Option<Micros>,
-    pub new_us: Option<Micros>,
+    pub base_us: Option<Duration>,
+    pub new_us: Option<Duration>,
     /// new − base; a unit built on one side only counts its whole time.
-    pub change_us: Micros,
+    pub change_us: Duration,
     /// new / base − 1, when built in both.
     pub change: Option<f64>,
-    pub frontend_change_us: Option<Micros>,
-    pub codegen_change_us: Option<Micros>,
-    pub link_change_us: Option<Micros>,
+    pub frontend_change_us: Option<Duration>,
+    pub codegen_change_us: Option<Duration>,
+    pub link_change_us: Option<Duration>,
 }
 
 /// `fastware/build-diff/1`.
@@ -42,7 +42,7 @@ pub struct BuildDiff {
     pub schema: String,
     pub base: BuildSide,
     pub new: BuildSide,
-    pub wall_change_us: Micros,
+    pub wall_change_us: Duration,
     /// Largest change first (by its size).
     pub units: Vec<UnitChange>,
     /// `rule: subject` of findings only the new build has.
@@ -63,8 +63,8 @@ fn side(label: &str, r: &BuildReport) -> BuildSide {
     }
 }
 
-fn delta(a: Option<Micros>, b: Option<Micros>) -> Option<Micros> {
-    Some(Micros(b?.0 - a?.0))
+fn delta(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    Some(Duration(b?.0 - a?.0))
 }
 
 fn findings(r: &BuildReport) -> Vec<String> {
@@ -88,7 +88,7 @@ impl BuildDiff {
             .map(|name| {
                 let (x, y) = (a.get(name), b.get(name));
                 let (xd, yd) = (x.map(|u| u.duration_us), y.map(|u| u.duration_us));
-                let change_us = Micros(yd.map_or(0, |d| d.0) - xd.map_or(0, |d| d.0));
+                let change_us = Duration(yd.map_or(0, |d| d.0) - xd.map_or(0, |d| d.0));
                 UnitChange {
                     unit: name.clone(),
                     base_us: xd,
@@ -110,7 +110,7 @@ impl BuildDiff {
             schema: "fastware/build-diff/1".into(),
             base: side(base_label, base),
             new: side(new_label, new),
-            wall_change_us: Micros(new.build.wall_us.0 - base.build.wall_us.0),
+            wall_change_us: Duration(new.build.wall_us.0 - base.build.wall_us.0),
             units,
             findings_new: fb.iter().filter(|f| !fa.contains(f)).cloned().collect(),
             findings_gone: fa.iter().filter(|f| !fb.contains(f)).cloned().collect(),
@@ -129,11 +129,11 @@ impl BuildDiff {
             Column::right("link", "link_change_us"),
             Column::left("unit", "unit"),
         ]);
-        let opt = |m: Option<Micros>| match m {
+        let opt = |m: Option<Duration>| match m {
             Some(m) => cells::time(m.0),
             None => ("—".into(), String::new()),
         };
-        let change = |m: Option<Micros>| match m {
+        let change = |m: Option<Duration>| match m {
             Some(m) => cells::time_change(m.0),
             None => ("".into(), String::new()),
         };

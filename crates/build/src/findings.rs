@@ -5,12 +5,13 @@
 
 use crate::diagnosis::{CrateDeep, Diagnosis, UnitRow};
 use crate::phases::Phase;
+use fastware_cargo::experiment::{Experiment, SetAxis};
 
 /// The unit a cited number is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measure {
     /// A time in microseconds.
-    Micros,
+    Duration,
     /// A share, 0..1.
     Share,
     Count,
@@ -42,9 +43,9 @@ pub struct Finding {
     /// The same rule on other crates or units, smaller first-cited figure
     /// first: one finding per rule, a row per subject.
     pub also: Vec<Finding>,
-    /// The arguments of the `fastware matrix` run that tests the change
-    /// (empty when the change is not a setting).
-    pub experiment: Vec<String>,
+    /// The `fastware matrix` experiment that tests the change (none when
+    /// the change is not a setting).
+    pub experiment: Option<Experiment>,
 }
 
 impl Finding {
@@ -77,12 +78,12 @@ fn grouped(all: Vec<Finding>) -> Vec<Finding> {
 
 /// A time of `ns` nanoseconds, cited in microseconds as the report has it.
 fn secs(what: &str, ns: i64, pointer: String) -> Evidence {
-    Evidence { what: what.into(), value: ns as f64 / 1e3, measure: Measure::Micros, pointer }
+    Evidence { what: what.into(), value: ns as f64 / 1e3, measure: Measure::Duration, pointer }
 }
 
 /// A time of `s` seconds, cited in microseconds as the report has it.
 fn seconds(what: &str, s: f64, pointer: String) -> Evidence {
-    secs(what, fastware_report::Micros::from_secs(s).ns(), pointer)
+    secs(what, fastware_report::Duration::from_secs(s).ns(), pointer)
 }
 
 fn share(what: &str, part: f64, whole: f64, pointer: String) -> Evidence {
@@ -163,7 +164,8 @@ fn lto(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         .and_then(|(_, u)| u.settings.as_ref()?.lto.clone())
         .unwrap_or_else(|| "thin-local (default)".into());
     let values = if setting == "thin" { "off" } else { "off,thin" };
-    let experiment = vec!["--set".to_string(), format!("profile.{}.lto={values}", d.profile)];
+    let experiment =
+        Some(Experiment::set(format!("profile.{}.lto", d.profile), &values.split(',').collect::<Vec<_>>()));
     Some(Finding {
         rule: "lto",
         subject: c.crate_name.clone(),
@@ -205,7 +207,7 @@ fn debuginfo(d: &Diagnosis, i: usize, c: &CrateDeep) -> Option<Finding> {
         ),
         also: Vec::new(),
                 why: "full debug info makes LLVM track every variable through optimisation and write much larger objects for the linker (seed 002: debug = \"full\" added 30–50% to the build)".into(),
-        experiment: vec!["--set".into(), format!("profile.{}.debug=line-tables-only,none", d.profile)],
+        experiment: Some(Experiment::set(format!("profile.{}.debug", d.profile), &["line-tables-only", "none"])),
     })
 }
 
@@ -259,12 +261,13 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
         change: "optimise dependencies fully and the final crate less: `[profile.release] opt-level = 1` with `[profile.release.package.\"*\"] opt-level = 3`".into(),
         also: Vec::new(),
                 why: "code is optimised in the crate that instantiates it, and the final crate, last on the critical path, instantiates most of it; dependencies are cached between builds, the final crate is rebuilt every time (seed 002: the final crate at opt-level 1 with dependencies at 3)".into(),
-        experiment: vec![
-            "--set".into(),
-            format!("profile.{}.opt-level=1,2", d.profile),
-            "--set".into(),
-            format!("profile.{}.package.\"*\".opt-level=3", d.profile),
-        ],
+        experiment: Some(Experiment {
+            sets: vec![
+                SetAxis { key: format!("profile.{}.opt-level", d.profile), values: vec!["1".into(), "2".into()] },
+                SetAxis { key: format!("profile.{}.package.\"*\".opt-level", d.profile), values: vec!["3".into()] },
+            ],
+            ..Experiment::default()
+        }),
     })
 }
 
@@ -314,7 +317,7 @@ fn heavy_functions(i: usize, c: &CrateDeep) -> Option<Finding> {
         evidence,
         change: advice.join("; "),
         also: Vec::new(),
-        experiment: Vec::new(),
+        experiment: None,
         why: "LLVM's time grows faster than linearly with a function's size after inlining, and every instantiation of a generic is optimised again; a large async fn is one large state machine (seed 002: boxing the awaited futures cut one function from 5.3 s to 2.1 s)".into(),
     })
 }
@@ -337,7 +340,7 @@ fn drop_glue(i: usize, c: &CrateDeep) -> Option<Finding> {
         ],
         change: "find the types with `fastware trace <trace> --by instance --filter drop_in_place`; box large rarely-used fields, keep fewer values alive across `.await`s, and avoid many distinct instantiations of types that own heap data".into(),
         also: Vec::new(),
-        experiment: Vec::new(),
+        experiment: None,
         why: "rustc generates drop code for every concrete type, and an async fn's state machine needs drop code for every state (seed 002: 84% of the time spent on `core`'s code was drop_in_place)".into(),
     })
 }
@@ -362,7 +365,7 @@ fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
             "the obligation is {arg}: hide the deeply nested type behind a box (`Box<dyn Trait>`, `Pin<Box<dyn Future + Send>>`, a combinator library's `.boxed()`) at the points where it is built up"
         ),
         also: Vec::new(),
-        experiment: Vec::new(),
+        experiment: None,
         why: "proving a bound like `Send` on a type nested dozens of levels deep makes the trait solver walk the whole type, for every place that asks (seed 004: one obligation took 40 s; `.boxed()` cut the hot build from 71 s to 14 s)".into(),
     })
 }
@@ -387,7 +390,10 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
         change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
         also: Vec::new(),
                 why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
-        experiment: vec!["--linker".into(), "default,lld,mold".into()],
+        experiment: Some(Experiment {
+            linkers: ["default", "lld", "mold"].map(str::to_string).to_vec(),
+            ..Experiment::default()
+        }),
     })
 }
 
@@ -408,7 +414,7 @@ fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
         ],
         change: format!("split {} into crates that can compile in parallel; at least move the binary's `main` into a thin bin over a lib, so a change to the bin does not rebuild the lib", u.package),
         also: Vec::new(),
-        experiment: Vec::new(),
+        experiment: None,
         why: "the crate is on the critical path with nothing to run beside it, so one core works and the others wait (seed 004: a lib + bin split made hot builds of the bin 20% faster)".into(),
     })
 }
@@ -441,12 +447,11 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
         change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
         also: Vec::new(),
                 why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
-        experiment: vec![
-            "--set".into(),
-            format!("profile.{}.incremental=true", d.profile),
-            "--hot".into(),
-            d.hot.as_ref().map(|h| h.file.display().to_string()).unwrap_or_default(),
-        ],
+        experiment: Some(Experiment {
+            hot: true,
+            hot_file: d.hot.as_ref().map(|h| h.file.clone()),
+            ..Experiment::set(format!("profile.{}.incremental", d.profile), &["true"])
+        }),
     })
 }
 

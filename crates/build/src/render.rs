@@ -6,11 +6,11 @@ use std::io;
 
 use fastware_report::html::{escape, page, table, with_code};
 use fastware_report::units::{counted, duration};
-use fastware_report::{cells, Column, Micros, Render, Table, Text};
+use fastware_report::{cells, Column, Duration, Render, Table, Text};
 
 use crate::report::{BuildReport, EvidenceReport, UnitReport};
 
-fn secs(v: Option<Micros>) -> (String, String) {
+fn secs(v: Option<Duration>) -> (String, String) {
     match v {
         Some(x) => cells::time(x.ns()),
         None => ("-".into(), String::new()),
@@ -84,157 +84,188 @@ fn unit_table(d: &BuildReport, top: usize) -> Table {
 
 impl Render for BuildReport {
     fn text(&self, out: &mut Text<'_>) -> io::Result<()> {
-        let d = self;
-        let b = &d.build;
-        let status = if b.interrupted {
-            "interrupted"
-        } else if b.success {
-            "finished"
-        } else {
-            "FAILED"
-        };
-        out.line(format_args!(
-            "{} {} build of {}: {} in {:.2} s wall; {} built, {} fresh; {} jobs, {:.2} units running on average",
-            if d.hot.is_some() { "hot" } else { "cold" },
-            d.profile,
-            d.project.display(),
-            status,
-            b.wall_us.secs(),
-            counted(b.units_built, "unit"),
-            b.units_fresh,
-            b.jobs.map_or("?".into(), |j| j.to_string()),
-            b.parallelism
-        ))?;
-        if let Some(h) = &d.hot {
-            out.line(format_args!(
-                "marked {} as changed (without touching it) after a {:.2} s warm-up build; rebuilt:",
-                h.file.display(),
-                h.warmup_wall_us.secs()
-            ))?;
-            for u in d.units.iter().filter(|u| u.freshness == "dirty") {
-                out.line(format_args!(
-                    "  {:.2} s  {}: {}",
-                    u.duration_us.secs(),
-                    u.unit,
-                    u.reason.as_deref().unwrap_or("dependency rebuilt")
-                ))?;
-            }
-        }
-        if !b.errors.is_empty() {
-            out.blank()?;
-            out.line("cargo's errors:")?;
-            for l in &b.errors {
-                out.line(format_args!("  {l}"))?;
-            }
-        }
-        if !d.critical_path.is_empty() {
-            out.blank()?;
-            out.line(format_args!(
-                "Critical path: the chain of units that set the wall time ({:.2} s)",
-                b.span_us.secs()
-            ))?;
-            out.table(&path_table(d))?;
-        }
-        if d.built().next().is_some() {
-            out.blank()?;
-            out.line("Slowest units (cargo's sections; * on the critical path; alone: time no other unit ran)")?;
-            out.table(&unit_table(d, d.top))?;
-        }
-        for c in &d.deep {
-            out.blank()?;
-            out.line(format_args!(
-                "{}: {} of rustc time (sum over its threads), busy {}",
-                c.crate_name,
-                duration(c.total_us.ns()),
-                duration(c.busy_us.ns())
-            ))?;
-            let phases: Vec<String> = c
-                .phases
-                .0
-                .iter()
-                .filter(|(_, t, _)| t.ns() > 0)
-                .take(6)
-                .map(|(p, t, _)| {
-                    format!(
-                        "{} {} ({})",
-                        p.name(),
-                        duration(t.ns()),
-                        fastware_report::units::percent(t.ns(), c.busy_us.ns())
-                    )
-                })
-                .collect();
-            out.line(format_args!("  phases: {}", phases.join(", ")))?;
-            let labels: Vec<String> =
-                c.top_labels.iter().take(5).map(|l| format!("{} {}", l.label, duration(l.self_time_us.ns()))).collect();
-            out.line(format_args!("  top queries (self time): {}", labels.join(", ")))?;
-            for e in c.longest.iter().take(3) {
-                let arg = e
-                    .args
-                    .first()
-                    .map(|a| {
-                        fastware_selfprof::longest::abbreviate(fastware_selfprof::longest::readable_arg(a), 3, 100)
-                    })
-                    .unwrap_or_default();
-                let line = format!("  longest: {} {} {}", duration(e.duration_us.ns()), e.label, arg);
-                out.line(line.trim_end())?;
-            }
-            if let Some(l) = &c.llvm {
-                out.line(format_args!(
-                    "  LLVM: busy {} (summed over threads), {} on functions",
-                    duration(l.busy_us.ns()),
-                    duration(l.function_us.ns())
-                ))?;
-                for f in l.top_functions.iter().take(3) {
-                    out.line(format_args!(
-                        "    {} {}  {}",
-                        duration(f.llvm_time_us.ns()),
-                        fastware_report::units::percent(f.llvm_time_us.ns(), l.function_us.ns()),
-                        f.function
-                    ))?;
-                }
-                out.line(format_args!(
-                    "    drop glue {} ({} of function time)",
-                    duration(l.drop_glue_us.ns()),
-                    fastware_report::units::percent(l.drop_glue_us.ns(), l.function_us.ns())
-                ))?;
-                let here: Vec<String> = l
-                    .crates_optimised_here
-                    .iter()
-                    .take(5)
-                    .map(|g| format!("{} {}", g.crate_name, duration(g.llvm_time_us.ns())))
-                    .collect();
-                out.line(format_args!("    code optimised here, by defining crate: {}", here.join(", ")))?;
-            }
-        }
-        out.blank()?;
-        if d.findings.is_empty() {
-            out.line("No findings: no rule's measured threshold was reached.")?;
-        } else {
-            out.line("Findings")?;
-        }
-        for (n, f) in d.findings.iter().enumerate() {
-            out.line(format_args!("{}. [{}] {}", n + 1, f.rule, f.title))?;
-            let ev: Vec<String> = f.evidence.iter().map(evidence_text).collect();
-            out.line(format_args!("   measured: {}", ev.join("; ")))?;
-            for a in &f.also {
-                let ev: Vec<String> = a.evidence.iter().map(evidence_text).collect();
-                out.line(format_args!("   also: {}: {}", a.title, ev.join("; ")))?;
-            }
-            out.line(format_args!("   try: {}", f.change))?;
-            if let Some(c) = f.experiment_command() {
-                out.line(format_args!("   test it: {c}"))?;
-            }
-            out.line(format_args!("   why: {}", f.why))?;
-        }
-        for n in &d.notes {
-            out.line(format_args!("note: {n}"))?;
-        }
-        Ok(())
+        write_text(self, self.top, out)
     }
 
     fn csv(&self) -> fastware_report::Result<Table> {
         Err(fastware_report::Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"))
     }
+}
+
+impl fastware_report::Kind for BuildReport {
+    const SCHEMA: &'static str = crate::report::SCHEMA;
+    const COMMAND: &'static str = "build";
+    const METRICS: &'static str = "wall, span, unit:NAME (a unit's or package's time)";
+
+    fn show(&self, top: Option<usize>, out: &mut Text<'_>) -> io::Result<()> {
+        write_text(self, top.unwrap_or(15), out)
+    }
+
+    fn metric(&self, name: &str) -> Option<fastware_report::Metric> {
+        self.metric(name).map(|d| fastware_report::Metric::Nanos(d.ns() as f64))
+    }
+
+    fn section(&self) -> Option<String> {
+        Some(body(self, 0))
+    }
+
+    fn diff(
+        base: &Self,
+        new: &Self,
+        ctx: &fastware_report::DiffContext<'_, Self>,
+    ) -> Result<Option<Box<dyn fastware_report::DynRender>>, fastware_report::Error> {
+        fastware_report::compared(crate::diff::BuildDiff::new(
+            &ctx.base_label,
+            base,
+            &ctx.new_label,
+            new,
+            ctx.top.unwrap_or(25),
+        ))
+    }
+}
+
+/// The build's text report, with `top` rows in the units table (0: all).
+pub fn write_text(d: &BuildReport, top: usize, out: &mut Text<'_>) -> io::Result<()> {
+    let b = &d.build;
+    let status = if b.interrupted {
+        "interrupted"
+    } else if b.success {
+        "finished"
+    } else {
+        "FAILED"
+    };
+    out.line(format_args!(
+        "{} {} build of {}: {} in {:.2} s wall; {} built, {} fresh; {} jobs, {:.2} units running on average",
+        if d.hot.is_some() { "hot" } else { "cold" },
+        d.profile,
+        d.project.display(),
+        status,
+        b.wall_us.secs(),
+        counted(b.units_built, "unit"),
+        b.units_fresh,
+        b.jobs.map_or("?".into(), |j| j.to_string()),
+        b.parallelism
+    ))?;
+    if let Some(h) = &d.hot {
+        out.line(format_args!(
+            "marked {} as changed (without touching it) after a {:.2} s warm-up build; rebuilt:",
+            h.file.display(),
+            h.warmup_wall_us.secs()
+        ))?;
+        for u in d.units.iter().filter(|u| u.freshness == "dirty") {
+            out.line(format_args!(
+                "  {:.2} s  {}: {}",
+                u.duration_us.secs(),
+                u.unit,
+                u.reason.as_deref().unwrap_or("dependency rebuilt")
+            ))?;
+        }
+    }
+    if !b.errors.is_empty() {
+        out.blank()?;
+        out.line("cargo's errors:")?;
+        for l in &b.errors {
+            out.line(format_args!("  {l}"))?;
+        }
+    }
+    if !d.critical_path.is_empty() {
+        out.blank()?;
+        out.line(format_args!("Critical path: the chain of units that set the wall time ({:.2} s)", b.span_us.secs()))?;
+        out.table(&path_table(d))?;
+    }
+    if d.built().next().is_some() {
+        out.blank()?;
+        out.line("Slowest units (cargo's sections; * on the critical path; alone: time no other unit ran)")?;
+        out.table(&unit_table(d, top))?;
+    }
+    for c in &d.deep {
+        out.blank()?;
+        out.line(format_args!(
+            "{}: {} of rustc time (sum over its threads), busy {}",
+            c.crate_name,
+            duration(c.total_us.ns()),
+            duration(c.busy_us.ns())
+        ))?;
+        let phases: Vec<String> = c
+            .phases
+            .0
+            .iter()
+            .filter(|(_, t, _)| t.ns() > 0)
+            .take(6)
+            .map(|(p, t, _)| {
+                format!(
+                    "{} {} ({})",
+                    p.name(),
+                    duration(t.ns()),
+                    fastware_report::units::percent(t.ns(), c.busy_us.ns())
+                )
+            })
+            .collect();
+        out.line(format_args!("  phases: {}", phases.join(", ")))?;
+        let labels: Vec<String> =
+            c.top_labels.iter().take(5).map(|l| format!("{} {}", l.label, duration(l.self_time_us.ns()))).collect();
+        out.line(format_args!("  top queries (self time): {}", labels.join(", ")))?;
+        for e in c.longest.iter().take(3) {
+            let arg = e
+                .args
+                .first()
+                .map(|a| fastware_selfprof::longest::abbreviate(fastware_selfprof::longest::readable_arg(a), 3, 100))
+                .unwrap_or_default();
+            let line = format!("  longest: {} {} {}", duration(e.duration_us.ns()), e.label, arg);
+            out.line(line.trim_end())?;
+        }
+        if let Some(l) = &c.llvm {
+            out.line(format_args!(
+                "  LLVM: busy {} (summed over threads), {} on functions",
+                duration(l.busy_us.ns()),
+                duration(l.function_us.ns())
+            ))?;
+            for f in l.top_functions.iter().take(3) {
+                out.line(format_args!(
+                    "    {} {}  {}",
+                    duration(f.llvm_time_us.ns()),
+                    fastware_report::units::percent(f.llvm_time_us.ns(), l.function_us.ns()),
+                    f.function
+                ))?;
+            }
+            out.line(format_args!(
+                "    drop glue {} ({} of function time)",
+                duration(l.drop_glue_us.ns()),
+                fastware_report::units::percent(l.drop_glue_us.ns(), l.function_us.ns())
+            ))?;
+            let here: Vec<String> = l
+                .crates_optimised_here
+                .iter()
+                .take(5)
+                .map(|g| format!("{} {}", g.crate_name, duration(g.llvm_time_us.ns())))
+                .collect();
+            out.line(format_args!("    code optimised here, by defining crate: {}", here.join(", ")))?;
+        }
+    }
+    out.blank()?;
+    if d.findings.is_empty() {
+        out.line("No findings: no rule's measured threshold was reached.")?;
+    } else {
+        out.line("Findings")?;
+    }
+    for (n, f) in d.findings.iter().enumerate() {
+        out.line(format_args!("{}. [{}] {}", n + 1, f.rule, f.title))?;
+        let ev: Vec<String> = f.evidence.iter().map(evidence_text).collect();
+        out.line(format_args!("   measured: {}", ev.join("; ")))?;
+        for a in &f.also {
+            let ev: Vec<String> = a.evidence.iter().map(evidence_text).collect();
+            out.line(format_args!("   also: {}: {}", a.title, ev.join("; ")))?;
+        }
+        out.line(format_args!("   try: {}", f.change))?;
+        if let Some(c) = f.experiment_command() {
+            out.line(format_args!("   test it: {c}"))?;
+        }
+        out.line(format_args!("   why: {}", f.why))?;
+    }
+    for n in &d.notes {
+        out.line(format_args!("note: {n}"))?;
+    }
+    Ok(())
 }
 
 fn evidence_text(e: &EvidenceReport) -> String {
@@ -252,7 +283,7 @@ fn timeline(d: &BuildReport) -> String {
         v.sort_by_key(|u| u.start_us);
         v
     };
-    let secs = |m: Option<Micros>| m.map(Micros::secs);
+    let secs = |m: Option<Duration>| m.map(Duration::secs);
     let span = units.iter().filter_map(|u| secs(u.end_us)).fold(0.0f64, f64::max).max(0.001);
     let (label_w, width, row) = (260.0, 900.0, 18.0);
     let height = row * units.len() as f64 + 30.0;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use fastware_report::json::share;
-use fastware_report::Micros;
+use fastware_report::Duration;
 
 use crate::diagnosis::{CrateDeep, Diagnosis, Settings, UnitRow};
 use crate::findings::{Finding, Measure};
@@ -18,8 +18,8 @@ pub const SCHEMA: &str = "fastware/build/1";
 pub struct BuildFigures {
     pub success: bool,
     pub interrupted: bool,
-    pub wall_us: Micros,
-    pub span_us: Micros,
+    pub wall_us: Duration,
+    pub span_us: Duration,
     /// Units running at once, on average.
     pub parallelism: f64,
     pub jobs: Option<u64>,
@@ -41,8 +41,8 @@ pub struct Rebuilt {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HotFigures {
     pub file: std::path::PathBuf,
-    pub warmup_wall_us: Micros,
-    pub rebuild_wall_us: Micros,
+    pub warmup_wall_us: Duration,
+    pub rebuild_wall_us: Duration,
     pub rebuilt: Vec<Rebuilt>,
 }
 
@@ -50,10 +50,10 @@ pub struct HotFigures {
 pub struct PathRow {
     pub index: usize,
     pub unit: String,
-    pub start_us: Micros,
-    pub end_us: Micros,
-    pub on_path_us: Micros,
-    pub waited_us: Micros,
+    pub start_us: Duration,
+    pub end_us: Duration,
+    pub on_path_us: Duration,
+    pub waited_us: Duration,
     pub until_rmeta: bool,
 }
 
@@ -68,15 +68,15 @@ pub struct UnitReport {
     /// `new`, `fresh`, `dirty`, `unknown`.
     pub freshness: String,
     pub reason: Option<String>,
-    pub start_us: Option<Micros>,
-    pub end_us: Option<Micros>,
-    pub duration_us: Micros,
-    pub frontend_us: Option<Micros>,
-    pub codegen_us: Option<Micros>,
-    pub link_us: Option<Micros>,
+    pub start_us: Option<Duration>,
+    pub end_us: Option<Duration>,
+    pub duration_us: Duration,
+    pub frontend_us: Option<Duration>,
+    pub codegen_us: Option<Duration>,
+    pub link_us: Option<Duration>,
     pub codegen_share: Option<f64>,
     pub link_share: Option<f64>,
-    pub alone_us: Micros,
+    pub alone_us: Duration,
     pub alone_share: Option<f64>,
     pub on_critical_path: bool,
     /// rustc's codegen settings, from its command line.
@@ -85,7 +85,7 @@ pub struct UnitReport {
 
 impl UnitReport {
     fn of(u: &UnitRow, span: f64) -> UnitReport {
-        let s = |x: f64| Micros::from_secs(x);
+        let s = |x: f64| Duration::from_secs(x);
         UnitReport {
             index: u.index,
             unit: u.label.clone(),
@@ -119,11 +119,11 @@ impl UnitReport {
 /// rustc's self time per phase, largest first; written as a map of
 /// `<phase>_us` and `<phase>_share` (of the crate's busy time).
 #[derive(Debug, Clone, Default)]
-pub struct Phases(pub Vec<(Phase, Micros, Option<f64>)>);
+pub struct Phases(pub Vec<(Phase, Duration, Option<f64>)>);
 
 impl Phases {
-    pub fn time(&self, p: Phase) -> Micros {
-        self.0.iter().find(|(q, ..)| *q == p).map_or(Micros(0), |(_, t, _)| *t)
+    pub fn time(&self, p: Phase) -> Duration {
+        self.0.iter().find(|(q, ..)| *q == p).map_or(Duration(0), |(_, t, _)| *t)
     }
 }
 
@@ -132,7 +132,7 @@ impl Serialize for Phases {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(self.0.len() * 2))?;
         for p in Phase::ALL {
-            let (t, sh) = self.0.iter().find(|(q, ..)| *q == p).map_or((Micros(0), None), |(_, t, s)| (*t, *s));
+            let (t, sh) = self.0.iter().find(|(q, ..)| *q == p).map_or((Duration(0), None), |(_, t, s)| (*t, *s));
             m.serialize_entry(&format!("{}_us", p.key()), &t)?;
             m.serialize_entry(&format!("{}_share", p.key()), &sh)?;
         }
@@ -143,11 +143,11 @@ impl Serialize for Phases {
 impl<'de> Deserialize<'de> for Phases {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Phases, D::Error> {
         let m: std::collections::HashMap<String, Option<f64>> = Deserialize::deserialize(d)?;
-        let mut v: Vec<(Phase, Micros, Option<f64>)> = Phase::ALL
+        let mut v: Vec<(Phase, Duration, Option<f64>)> = Phase::ALL
             .iter()
             .map(|&p| {
                 let t = m.get(&format!("{}_us", p.key())).copied().flatten().unwrap_or(0.0);
-                (p, Micros((t * 1000.0).round() as i64), m.get(&format!("{}_share", p.key())).copied().flatten())
+                (p, Duration((t * 1000.0).round() as i64), m.get(&format!("{}_share", p.key())).copied().flatten())
             })
             .collect();
         v.sort_by_key(|(_, t, _)| std::cmp::Reverse(*t));
@@ -158,21 +158,21 @@ impl<'de> Deserialize<'de> for Phases {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelTime {
     pub label: String,
-    pub self_time_us: Micros,
+    pub self_time_us: Duration,
     pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LongQuery {
     pub label: String,
-    pub duration_us: Micros,
+    pub duration_us: Duration,
     pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FunctionTime {
     pub function: String,
-    pub llvm_time_us: Micros,
+    pub llvm_time_us: Duration,
     /// Of the crate's LLVM time on functions.
     pub share: Option<f64>,
     pub instances: u64,
@@ -181,29 +181,29 @@ pub struct FunctionTime {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PassTime {
     pub pass: String,
-    pub self_time_us: Micros,
+    pub self_time_us: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CrateTime {
     #[serde(rename = "crate")]
     pub crate_name: String,
-    pub llvm_time_us: Micros,
+    pub llvm_time_us: Duration,
 }
 
 /// What LLVM's time trace says about one crate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LlvmReport {
     pub trace: std::path::PathBuf,
-    pub busy_us: Micros,
-    pub function_us: Micros,
+    pub busy_us: Duration,
+    pub function_us: Duration,
     pub top_functions: Vec<FunctionTime>,
     /// The share of the top few functions together.
     pub top_share: Option<f64>,
     pub closure_heavy: Vec<String>,
-    pub drop_glue_us: Micros,
+    pub drop_glue_us: Duration,
     pub drop_glue_share: Option<f64>,
-    pub debuginfo_us: Micros,
+    pub debuginfo_us: Duration,
     pub debuginfo_share: Option<f64>,
     pub debug_passes: Vec<PassTime>,
     pub crates_optimised_here: Vec<CrateTime>,
@@ -215,10 +215,10 @@ pub struct DeepReport {
     #[serde(rename = "crate")]
     pub crate_name: String,
     pub profile: Option<std::path::PathBuf>,
-    pub total_us: Micros,
-    pub busy_us: Micros,
+    pub total_us: Duration,
+    pub busy_us: Duration,
     pub phases: Phases,
-    pub llvm_phases_us: Micros,
+    pub llvm_phases_us: Duration,
     pub llvm_phases_share: Option<f64>,
     pub top_labels: Vec<LabelTime>,
     pub longest: Vec<LongQuery>,
@@ -232,21 +232,21 @@ impl DeepReport {
         let llvm_phases = c.phase_ns(Phase::LlvmOptimize) + c.phase_ns(Phase::LlvmCodegen) + c.phase_ns(Phase::Lto);
         let long = |e: &fastware_selfprof::longest::LongEvent| LongQuery {
             label: e.label.clone(),
-            duration_us: Micros(e.dur_ns),
+            duration_us: Duration(e.dur_ns),
             args: e.args.clone(),
         };
         DeepReport {
             crate_name: c.crate_name.clone(),
             profile: c.profile.clone(),
-            total_us: Micros(c.total_ns),
-            busy_us: Micros(c.busy_ns),
-            phases: Phases(c.phases.iter().map(|(p, t)| (*p, Micros(*t), share(*t as f64, busy))).collect()),
-            llvm_phases_us: Micros(llvm_phases),
+            total_us: Duration(c.total_ns),
+            busy_us: Duration(c.busy_ns),
+            phases: Phases(c.phases.iter().map(|(p, t)| (*p, Duration(*t), share(*t as f64, busy))).collect()),
+            llvm_phases_us: Duration(llvm_phases),
             llvm_phases_share: share(llvm_phases as f64, busy),
             top_labels: c
                 .top_labels
                 .iter()
-                .map(|(l, f)| LabelTime { label: l.clone(), self_time_us: Micros(f.self_ns), count: f.count })
+                .map(|(l, f)| LabelTime { label: l.clone(), self_time_us: Duration(f.self_ns), count: f.count })
                 .collect(),
             longest: c.longest.iter().map(long).collect(),
             longest_trait: c.longest_trait.as_ref().map(long),
@@ -256,33 +256,33 @@ impl DeepReport {
                     l.top_functions.iter().take(crate::findings::limits::FEW_FUNCTIONS).map(|f| f.llvm_ns).sum();
                 LlvmReport {
                     trace: l.trace.clone(),
-                    busy_us: Micros(l.busy_ns),
-                    function_us: Micros(l.function_ns),
+                    busy_us: Duration(l.busy_ns),
+                    function_us: Duration(l.function_ns),
                     top_functions: l
                         .top_functions
                         .iter()
                         .map(|f| FunctionTime {
                             function: f.key.clone(),
-                            llvm_time_us: Micros(f.llvm_ns),
+                            llvm_time_us: Duration(f.llvm_ns),
                             share: share(f.llvm_ns as f64, fns),
                             instances: f.instances,
                         })
                         .collect(),
                     top_share: share(top as f64, fns),
                     closure_heavy: l.closure_heavy.clone(),
-                    drop_glue_us: Micros(l.drop_glue_ns),
+                    drop_glue_us: Duration(l.drop_glue_ns),
                     drop_glue_share: share(l.drop_glue_ns as f64, fns),
-                    debuginfo_us: Micros(l.debuginfo_ns()),
+                    debuginfo_us: Duration(l.debuginfo_ns()),
                     debuginfo_share: share(l.debuginfo_ns() as f64, l.busy_ns as f64),
                     debug_passes: l
                         .debug_passes
                         .iter()
-                        .map(|(p, t)| PassTime { pass: p.clone(), self_time_us: Micros(*t) })
+                        .map(|(p, t)| PassTime { pass: p.clone(), self_time_us: Duration(*t) })
                         .collect(),
                     crates_optimised_here: l
                         .defining_crates
                         .iter()
-                        .map(|g| CrateTime { crate_name: g.key.clone(), llvm_time_us: Micros(g.llvm_ns) })
+                        .map(|g| CrateTime { crate_name: g.key.clone(), llvm_time_us: Duration(g.llvm_ns) })
                         .collect(),
                 }
             }),
@@ -313,19 +313,21 @@ pub struct FindingReport {
     pub why: String,
     #[serde(default)]
     pub also: Vec<AlsoReport>,
-    /// The arguments of the `fastware matrix` run that tests the change.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub experiment: Vec<String>,
+    /// The `fastware matrix` experiment that tests the change (results of
+    /// earlier versions hold its arguments instead; both read).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "fastware_cargo::experiment::deserialize_experiment"
+    )]
+    pub experiment: Option<fastware_cargo::experiment::Experiment>,
 }
 
 impl FindingReport {
     /// The command that tests the change: `fastware matrix --set …`.
     pub fn experiment_command(&self) -> Option<String> {
-        if self.experiment.is_empty() {
-            return None;
-        }
-        let quoted: Vec<String> = self
-            .experiment
+        let args = self.experiment.as_ref()?.args();
+        let quoted: Vec<String> = args
             .iter()
             .map(|a| {
                 if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_.=,/+:".contains(c)) {
@@ -354,7 +356,7 @@ fn evidence(f: &Finding) -> Vec<EvidenceReport> {
             what: e.what.clone(),
             value: e.value,
             measure: match e.measure {
-                Measure::Micros => "microseconds",
+                Measure::Duration => "microseconds",
                 Measure::Share => "share",
                 Measure::Count => "count",
             }
@@ -406,7 +408,7 @@ pub struct BuildReport {
 
 impl BuildReport {
     pub fn new(d: &Diagnosis, top: usize) -> BuildReport {
-        let s = Micros::from_secs;
+        let s = Duration::from_secs;
         BuildReport {
             schema: SCHEMA.into(),
             project: d.workspace_root.clone(),
@@ -462,16 +464,16 @@ impl BuildReport {
         self.units.iter().filter(|u| u.built())
     }
 
-    /// A figure of the build by name, in seconds (for `runs trend`):
-    /// `wall`, `span`, or `unit:NAME` — the time of the built unit whose
-    /// label or package is NAME.
-    pub fn metric(&self, name: &str) -> Option<f64> {
+    /// A figure of the build by name (for `runs trend`): `wall`, `span`,
+    /// or `unit:NAME` — the time of the built unit whose label or package
+    /// is NAME.
+    pub fn metric(&self, name: &str) -> Option<Duration> {
         match name {
-            "wall" => Some(self.build.wall_us.secs()),
-            "span" => Some(self.build.span_us.secs()),
+            "wall" => Some(self.build.wall_us),
+            "span" => Some(self.build.span_us),
             _ => {
                 let unit = name.strip_prefix("unit:")?;
-                self.built().find(|u| u.unit == unit || u.package == unit).map(|u| u.duration_us.secs())
+                self.built().find(|u| u.unit == unit || u.package == unit).map(|u| u.duration_us)
             }
         }
     }

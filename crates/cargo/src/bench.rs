@@ -133,13 +133,10 @@ pub fn rustc_version(dir: &Path) -> Option<String> {
     o.status.success().then(|| String::from_utf8_lossy(&o.stdout).trim().to_string())
 }
 
-/// FNV-1a of a file's bytes, as hex: tells bench binaries apart across builds.
+/// The SHA-256 of a file's bytes (its first 16 hex digits): tells bench
+/// binaries apart across builds.
 pub fn file_hash(path: &Path) -> Option<String> {
+    use sha2::Digest;
     let data = std::fs::read(path).ok()?;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in &data {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    Some(format!("{h:016x}"))
+    Some(sha2::Sha256::digest(&data)[..8].iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -145,3 +145,99 @@ pub fn main_artifact(project: &Project, t: &Timed) -> Option<PathBuf> {
         ours.iter().flat_map(|a| &a.filenames).find(|f| f.extension().is_some_and(|e| e != "rmeta")).cloned()
     })
 }
+
+/// A build-settings experiment, as a `fastware build` finding proposes it
+/// and `fastware matrix` runs it: the values of cargo config keys to try,
+/// the linkers to try, and whether the hot rebuild is what is measured.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Experiment {
+    /// Cargo config keys and the values to try, one axis each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<SetAxis>,
+    /// Linkers to try (`default`, `lld`, `mold`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linkers: Vec<String>,
+    /// The rebuild after a change is what is measured…
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hot: bool,
+    /// …after this file is marked changed (`None`: the build had no hot rebuild to repeat).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hot_file: Option<PathBuf>,
+}
+
+/// One `--set KEY=V1,V2` axis.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SetAxis {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl Experiment {
+    /// An experiment on one config key.
+    pub fn set(key: String, values: &[&str]) -> Experiment {
+        Experiment {
+            sets: vec![SetAxis { key, values: values.iter().map(|v| v.to_string()).collect() }],
+            ..Default::default()
+        }
+    }
+
+    /// The `fastware matrix` arguments that run it (shown as "test it").
+    pub fn args(&self) -> Vec<String> {
+        let mut a = Vec::new();
+        for s in &self.sets {
+            a.extend(["--set".to_string(), format!("{}={}", s.key, s.values.join(","))]);
+        }
+        if !self.linkers.is_empty() {
+            a.extend(["--linker".to_string(), self.linkers.join(",")]);
+        }
+        if self.hot {
+            a.push("--hot".into());
+            a.push(self.hot_file.as_ref().map(|f| f.display().to_string()).unwrap_or_default());
+        }
+        a
+    }
+
+    /// The experiment of the arguments an earlier fastware wrote into a
+    /// finding (`["--set", "KEY=V1,V2", "--linker", "a,b", "--hot", "FILE"]`).
+    pub fn from_args(args: &[String]) -> Option<Experiment> {
+        let mut e = Experiment::default();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next()?;
+            match flag.as_str() {
+                "--set" => {
+                    let (key, values) = value.split_once('=')?;
+                    e.sets.push(SetAxis { key: key.into(), values: values.split(',').map(str::to_string).collect() });
+                }
+                "--linker" => e.linkers = value.split(',').map(str::to_string).collect(),
+                "--hot" => {
+                    e.hot = true;
+                    e.hot_file = (!value.is_empty()).then(|| PathBuf::from(value));
+                }
+                _ => return None,
+            }
+        }
+        Some(e)
+    }
+}
+
+/// Reads a finding's experiment: the typed value, or the list of `fastware
+/// matrix` arguments earlier versions wrote (results kept from before read).
+pub fn deserialize_experiment<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Experiment>, D::Error> {
+    use serde::Deserialize as _;
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Typed(Experiment),
+        Args(Vec<String>),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::Typed(e)) => Some(e),
+        Some(Either::Args(a)) if a.is_empty() => None,
+        Some(Either::Args(a)) => Some(
+            Experiment::from_args(&a)
+                .ok_or_else(|| serde::de::Error::custom(format!("an experiment that does not read: {a:?}")))?,
+        ),
+    })
+}

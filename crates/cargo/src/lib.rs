@@ -17,4 +17,4 @@ pub mod run;
 pub mod wrapped;
 pub mod wrapper;
 
-pub use fastware_report::{Error, ErrorKind};
+pub use fastware_core::{Error, ErrorKind};

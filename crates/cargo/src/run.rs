@@ -10,10 +10,10 @@
 //! changed by making cargo's dependency-info record of it (in fastware's
 //! directory) older than the file, instead of touching the file.
 
+use fastware_runner::process::Running;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -211,22 +211,10 @@ pub struct BuildResult {
     pub notes: Vec<String>,
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static CHILD: AtomicU32 = AtomicU32::new(0);
-
-/// Asks a running build to stop (from a Ctrl-C handler): cargo and the
-/// compilers it runs get SIGINT, and the build returns as interrupted.
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-    let pid = CHILD.load(Ordering::SeqCst);
-    if pid != 0 {
-        // cargo runs in its own process group (see `spawn`): signal all of it
-        let _ = Command::new("kill").args(["-INT", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
-    }
-}
-
+/// True once the run was interrupted (Ctrl-C): every cargo fastware
+/// started got SIGINT (see `fastware_runner::process`).
 pub fn was_interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    fastware_runner::Cancel.is_cancelled()
 }
 
 fn cargo_home() -> PathBuf {
@@ -430,7 +418,7 @@ fn cargo_run(
 ) -> Result<CargoRun, Error> {
     let logs_before = list_logs();
     let started = Instant::now();
-    let mut child = spawn(cargo_command(project, opts, target_dir, profiles_dir, *analysis), &opts.cargo)?;
+    let mut child = spawn_group(cargo_command(project, opts, target_dir, profiles_dir, *analysis), &opts.cargo)?;
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
     let state = Arc::new(Mutex::new(Progress { phase: phase.to_string(), ..Progress::default() }));
     let out_state = Arc::clone(&state);
@@ -477,7 +465,7 @@ fn cargo_run(
         }
         (invocations, lines)
     });
-    let status = wait(&mut child)?;
+    let status = wait_child(&mut child)?;
     let wall = started.elapsed().as_secs_f64();
     let (artifacts, success) = out_thread.join().unwrap_or_default();
     let (invocations, stderr_lines) = err_thread.join().unwrap_or_default();
@@ -567,46 +555,21 @@ pub fn user_build_with_lock_copy(cmd: &mut Command, project: &Project) -> Result
 }
 
 /// A TOML basic string.
+/// `s` as a TOML string, for `cargo --config KEY=VALUE`.
 fn toml_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    use toml_writer::ToTomlValue;
+    toml_writer::TomlStringBuilder::new(s).as_basic().to_toml_value()
 }
 
-/// Starts `cmd` in its own process group (so that [`interrupt`] reaches it
-/// and every compiler it runs).
-pub(crate) fn spawn_group(mut cmd: Command, cargo: &str) -> Result<Child, Error> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
-    spawn(cmd, cargo)
+/// Starts `cmd` in its own process group, registered so that an
+/// interrupt reaches it and every compiler it runs.
+pub(crate) fn spawn_group(cmd: Command, cargo: &str) -> Result<Running, Error> {
+    fastware_runner::process::spawn(cmd, cargo)
 }
 
 /// Waits for a child started with [`spawn_group`]; true on success.
-pub(crate) fn wait_child(child: &mut Child) -> Result<bool, Error> {
-    wait(child)
-}
-
-fn spawn(mut cmd: Command, cargo: &str) -> Result<Child, Error> {
-    let child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
-    CHILD.store(child.id(), Ordering::SeqCst);
-    Ok(child)
-}
-
-/// Waits for cargo; true on success.
-fn wait(child: &mut Child) -> Result<bool, Error> {
-    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
-    CHILD.store(0, Ordering::SeqCst);
-    Ok(status.success())
+pub(crate) fn wait_child(child: &mut Running) -> Result<bool, Error> {
+    Ok(child.wait()?.success())
 }
 
 fn list_logs() -> Vec<PathBuf> {

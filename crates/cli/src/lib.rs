@@ -1,20 +1,19 @@
-//! The `fastware` command line: parses arguments, calls the library crates,
-//! renders their results. Exit status: 0 success (also when stdout closes
+//! The `fastware` command line: parses arguments into the application's
+//! argument types, calls one function of `fastware_app` per command, and
+//! prints what comes back. Exit status: 0 success (also when stdout closes
 //! early, as with `| head`), 1 a failed run, 2 bad arguments or bad input.
 
-mod commands;
+mod show;
 mod signals;
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use fastware_report::Format;
+use clap::{Parser, Subcommand};
+use fastware_app::{Ctx, HistoryConfig};
 
-pub use fastware_report::Error;
-
-pub type CmdResult = Result<(), Error>;
+pub use fastware_app::Error;
 
 const ABOUT: &str = "Why is my Rust slow — at build time and at run time — and what do I change?";
 
@@ -50,60 +49,43 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Build the project once, measured, and say why it is slow and what to change
-    Build(commands::build::BuildCmd),
+    Build(fastware_app::build::BuildCmd),
     /// Where LLVM spent its time: per function, crate, pass, module, file (-Zllvm-time-trace output)
-    Trace(commands::trace::TraceCmd),
+    Trace(fastware_app::trace::TraceCmd),
     /// Where rustc spent its time: queries, trait solving, codegen, LTO (-Zself-profile output)
     #[command(name = "self-profile")]
-    SelfProfile(commands::selfprof::SelfProfileCmd),
+    SelfProfile(fastware_app::selfprof::SelfProfileCmd),
     /// The machine code of a function, from the real artifact (calls named, source lines, inlining)
-    Asm(commands::asm::AsmCmd),
+    Asm(fastware_app::asm::AsmCmd),
     /// Was a function inlined? Its copies, call sites and inlined places, in one verdict
-    Inline(commands::inline::InlineCmd),
+    Inline(fastware_app::inline::InlineCmd),
     /// Code size by function, crate, generic set (with instantiation counts) or section
-    Size(commands::size::SizeCmd),
+    Size(fastware_app::size::SizeCmd),
     /// Two builds compared: functions added, removed, changed; one function's instructions side by side
-    Diff(commands::diff::DiffCmd),
+    Diff(fastware_app::diff::DiffCmd),
     /// Did it get faster? Benchmark results compared with real statistics; `cargo bench`, saved
-    Bench(commands::bench::BenchCmd),
+    Bench(fastware_app::bench::BenchCmd),
     /// Where the running program spends its time: perf samples or callgrind counts, by function
-    Profile(Box<commands::profile::ProfileCmd>),
+    Profile(Box<fastware_app::profile::ProfileCmd>),
     /// Where the program allocates, how long the memory lives, and what to change (valgrind's DHAT)
-    Heap(Box<commands::heap::HeapCmd>),
+    Heap(Box<fastware_app::heap::HeapCmd>),
     /// Build-configuration experiments, measured: cargo config values, RUSTFLAGS, linkers, cell by cell
-    Matrix(Box<commands::matrix::MatrixCmd>),
+    Matrix(Box<fastware_app::matrix::MatrixCmd>),
     /// Lines of LLVM IR and copies per function (monomorphisation bloat), every crate, with LLVM time
     #[command(name = "llvm-lines")]
-    LlvmLines(Box<commands::llvm_lines::LlvmLinesCmd>),
+    LlvmLines(Box<fastware_app::llvm_lines::LlvmLinesCmd>),
     /// Profile-guided optimisation in one command: instrumented build, workload, merge, optimised build, measured
-    Pgo(commands::pgo::PgoCmd),
+    Pgo(fastware_app::pgo::PgoCmd),
     /// The runs kept in the history: list, show, diff two, trend, export, import, remove
-    Runs(commands::runs::RunsCmd),
+    Runs(fastware_app::runs::RunsCmd),
     /// One self-contained HTML page of kept runs: each run's view, and trends
-    Report(commands::report::ReportCmd),
-}
-
-/// `--format` and `--top`, shared by every reporting command.
-#[derive(Args, Debug, Clone)]
-pub struct OutputArgs {
-    /// Output format
-    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Rows per table (0 = all) [default: 10 per section in a summary, 25 for one table]
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
-}
-
-impl OutputArgs {
-    pub fn format(&self) -> Format {
-        self.format
-    }
+    Report(fastware_app::report::ReportCmd),
 }
 
 /// Runs fastware with these arguments. `as_cargo` when started as
 /// `cargo-fastware` (cargo passes `fastware` as the first argument).
 pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
-    // started by cargo as the rustc wrapper of `fastware build --deep`
+    // started by cargo as the rustc wrapper of fastware's instrumented builds
     if fastware_cargo::wrapper::is_wrapper_invocation(&args) {
         return ExitCode::from(fastware_cargo::wrapper::run_wrapper(&args).clamp(0, 255) as u8);
     }
@@ -123,7 +105,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let _ = write!(io::stderr().lock(), "{}", one_line(&e));
+            let _ = write!(io::stderr().lock(), "{}", show::one_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -134,100 +116,42 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    commands::history::configure(commands::history::Config {
+    let history = HistoryConfig {
         off: cli.no_history,
         store: cli.store.clone().or_else(|| std::env::var("FASTWARE_STORE").ok().filter(|s| !s.is_empty())),
-    });
+    };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = match cli.command {
-        Command::Build(c) => commands::build::run(c, &mut out),
-        Command::Trace(c) => commands::trace::run(c, &mut out),
-        Command::SelfProfile(c) => commands::selfprof::run(c, &mut out),
-        Command::Asm(c) => commands::asm::run(c, &mut out),
-        Command::Inline(c) => commands::inline::run(c, &mut out),
-        Command::Size(c) => commands::size::run(c, &mut out),
-        Command::Diff(c) => commands::diff::run(c, &mut out),
-        Command::Bench(c) => commands::bench::run(c, &mut out),
-        Command::Profile(c) => commands::profile::run(*c, &mut out),
-        Command::Heap(c) => commands::heap::run(*c, &mut out),
-        Command::Matrix(c) => commands::matrix::run(*c, &mut out),
-        Command::LlvmLines(c) => commands::llvm_lines::run(*c, &mut out),
-        Command::Pgo(c) => commands::pgo::run(c, &mut out),
-        Command::Runs(c) => commands::runs::run(c, &mut out),
-        Command::Report(c) => commands::report::run(c, &mut out),
-    };
+    let result = Ctx::from_env(history).and_then(|ctx| dispatch(&ctx, cli.command, &mut out));
     let result = result.and_then(|()| out.flush().map_err(Error::from));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.status() == 0 => ExitCode::SUCCESS,
-        Err(e) => {
-            let mut err = io::stderr().lock();
-            let _ = writeln!(err, "error: {e}");
-            if let Some(h) = &e.hint {
-                let _ = writeln!(err, "hint: {h}");
+    show::exit(result)
+}
+
+/// One call per command; what it returns is shown.
+fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<(), Error> {
+    use fastware_app as app;
+    match command {
+        Command::Build(c) => show::done(app::build::run(ctx, &c)?, out),
+        Command::Trace(c) => match &c.sub {
+            Some(app::trace::TraceSub::Slim(s)) => {
+                show::done(app::Done::wrote(app::trace::slim_trace(ctx, s)?, s.format, &s.output), out)
             }
-            ExitCode::from(e.status())
-        }
+            None => show::done(app::Done::new(app::trace::summary(ctx, &c.args)?, c.args.output.format), out),
+        },
+        Command::SelfProfile(c) => show::done(app::selfprof::run(ctx, &c)?, out),
+        Command::Asm(c) => show::done(app::asm::run(ctx, &c)?, out),
+        Command::Inline(c) => show::done(app::inline::run(ctx, &c)?, out),
+        Command::Size(c) => show::done(app::size::run(ctx, &c)?, out),
+        Command::Diff(c) => show::done(app::diff::run(ctx, &c)?, out),
+        Command::Bench(c) => show::done(app::bench::run(ctx, &c)?, out),
+        Command::Profile(c) => show::done(app::profile::run(ctx, &c)?, out),
+        Command::Heap(c) => show::done(app::heap::run(ctx, &c)?, out),
+        Command::Matrix(c) => show::done(app::matrix::run(ctx, &c)?, out),
+        Command::LlvmLines(c) => show::done(app::llvm_lines::run(ctx, &c)?, out),
+        Command::Pgo(c) => show::done(app::pgo::run(ctx, &c)?, out),
+        Command::Runs(c) => show::done(app::runs::run(ctx, &c)?, out),
+        Command::Report(c) => show::done(app::report::run(ctx, &c)?, out),
     }
-}
-
-/// Says what an output file holds (`report`, in `format`): on stdout, or on
-/// stderr when the output itself went to stdout (`-o -`).
-pub fn wrote(
-    out: &mut dyn Write,
-    target: &std::path::Path,
-    report: &impl fastware_report::Render,
-    format: Format,
-) -> CmdResult {
-    if fastware_report::output::is_stdout(target) {
-        let mut text = Vec::new();
-        fastware_report::emit(report, format, &mut text)?;
-        match format {
-            Format::Table => String::from_utf8_lossy(&text).lines().for_each(note),
-            _ => io::stderr().lock().write_all(&text)?,
-        }
-        Ok(())
-    } else {
-        fastware_report::emit(report, format, out)
-    }
-}
-
-/// clap's error as the one line every fastware error is, and a hint: clap's
-/// own tip when it has one (a similar argument, a value to quote), else where
-/// the usage is.
-fn one_line(e: &clap::Error) -> String {
-    let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("error: bad arguments");
-    let first = if first.starts_with("error:") { first.to_string() } else { format!("error: {first}") };
-    let tip = text.lines().map(str::trim).find_map(|l| {
-        l.strip_prefix("tip: ")
-            .map(str::to_string)
-            .or_else(|| Some(l.strip_prefix('[')?.strip_suffix(']')?.to_string()))
-    });
-    let hint = match tip {
-        Some(t) => t,
-        None => "see --help for the usage and examples".to_string(),
-    };
-    format!("{first}\nhint: {hint}\n")
-}
-
-/// Writes a note to stderr (never fails the command).
-pub fn note(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "note: {text}");
-}
-
-/// A spinner on stderr with `message`, when stderr is a terminal (else
-/// nothing: logs and pipes get no progress noise).
-pub fn spinner(message: &str) -> Option<indicatif::ProgressBar> {
-    if !fastware_report::stderr_is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message(message.to_string());
-    Some(bar)
 }
 
 #[cfg(test)]

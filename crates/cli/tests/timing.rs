@@ -113,9 +113,9 @@ fn bench_ab_a_a_is_quiet_and_a_slowdown_is_regressed() {
     // interleaved: base 1, new 1, base 2, new 2, …, by the recorded start times
     for save in ["aa", "ab"] {
         let started = |side: &str| -> Vec<u64> {
-            let f = project.join(format!("target/fastware/bench/{save}-{side}.json"));
-            let saved: Value = serde_json::from_str(&std::fs::read_to_string(&f).expect("saved side")).expect("json");
-            saved["meta"]["runs_started_ms"]
+            // the side kept in the history under its name
+            let kept = json(&run_in(&project, &["runs", "show", &format!("{save}-{side}"), "--format", "json"]));
+            kept["result"]["meta"]["runs_started_ms"]
                 .as_array()
                 .expect("starts")
                 .iter()
@@ -154,7 +154,10 @@ fn cargo_bench_save_then_compare_by_name() {
         .iter()
         .any(|b| b["target"] == "crit" && b["path"].as_str().is_some_and(|p| Path::new(p).is_file())));
     assert!(base["meta"]["rustc"].as_str().is_some_and(|r| r.starts_with("rustc ")));
-    assert!(project.join("target/fastware/bench/base.json").is_file());
+    // kept in the history under its name (the one store of results), with the bench binaries copied
+    let kept = json(&run_in(&project, &["runs", "show", "base", "--format", "json"]));
+    assert_eq!(kept["result"]["benchmarks"], base["benchmarks"]);
+    assert!(project.join("target/fastware/bench/bin/base").is_dir());
     let slow = run("slow", &["--features", "slow"]);
     assert_ne!(binaries[0]["hash"], slow["meta"]["binaries"][0]["hash"], "a new bench binary");
     // saved names, found from the project
@@ -181,8 +184,7 @@ fn cargo_bench_save_then_compare_by_name() {
     // a saved file against criterion's own directory (the same run's samples): with the
     // baseline named, a bare directory (baseline `new`), and `new` as a name in the project
     for crit in ["target/criterion@new", "target/criterion", "new"] {
-        let v =
-            json(&run_in(&project, &["bench", "compare", "target/fastware/bench/slow.json", crit, "--format", "json"]));
+        let v = json(&run_in(&project, &["bench", "compare", "slow", crit, "--format", "json"]));
         assert_eq!((&v["new"]["source"], &v["new"]["baseline"]), (&"criterion".into(), &"new".into()), "{crit}");
         assert_eq!((&v["base"]["source"], &v["base"]["saved"]), (&"criterion".into(), &true.into()));
         // the same samples: equal up to the order they are summed in
@@ -198,7 +200,8 @@ fn cargo_bench_save_then_compare_by_name() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("bench binaries") && text.contains("target/release/deps/crit-"), "{text}");
     assert!(text.contains("not saved"));
-    assert!(text.contains("bench/slow.json (saved results") && text.contains("target/criterion (criterion"), "{text}");
+    // (the base is the name the results are kept under in the history)
+    assert!(text.contains("base: slow (saved results") && text.contains("target/criterion (criterion"), "{text}");
     // against `slow`, the unchanged code is faster: checksum and parse do half the work
     let improved = text.lines().filter(|l| l.contains(" improved ")).count();
     assert!(text.lines().any(|l| l.contains("improved") && l.ends_with("checksum/4k")), "{text}");

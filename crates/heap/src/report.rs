@@ -14,6 +14,9 @@ use fastware_report::{cells, Column, Error, Render, Table, Text};
 use crate::frames;
 use crate::model::{Figures, HeapProfile, Meta, Point};
 
+/// The `schema` of a kept `heap` result.
+pub const SCHEMA: &str = "fastware/heap/1";
+
 /// What the rows are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -301,7 +304,7 @@ impl HeapReport {
             None => Vec::new(),
         };
         HeapReport {
-            schema: "fastware/heap/1".into(),
+            schema: SCHEMA.into(),
             header: Header::of(p),
             by,
             sort,
@@ -412,6 +415,15 @@ impl Render for HeapReport {
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.table())
+    }
+}
+
+impl fastware_report::Kind for HeapReport {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "heap";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.text(out)
     }
 }
 

@@ -1,7 +1,9 @@
-//! Heap profiles kept by name (`--save NAME`) in
-//! `<target-dir>/fastware/heap/NAME.json`, as the model itself (schema
-//! `fastware/heap-data/1`); and reading any heap profile file — DHAT JSON or
-//! a saved one — told by content.
+//! A heap profile as the run history keeps it ([`SavedHeap`], schema
+//! `fastware/heap-data/1`): the model itself, not a view, so that it can be
+//! shown or compared any way later. Earlier versions saved the same JSON to
+//! `<target-dir>/fastware/heap/NAME.json` ([`path`]), still read. And
+//! reading any heap profile file — DHAT JSON or a saved one — told by
+//! content.
 
 use std::path::{Path, PathBuf};
 
@@ -12,11 +14,54 @@ use crate::model::HeapProfile;
 
 pub const SCHEMA: &str = "fastware/heap-data/1";
 
-#[derive(Serialize, Deserialize)]
-struct Saved {
+/// A heap profile as kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedHeap {
     schema: String,
     #[serde(flatten)]
     profile: HeapProfile,
+}
+
+impl From<&HeapProfile> for SavedHeap {
+    fn from(p: &HeapProfile) -> SavedHeap {
+        SavedHeap { schema: SCHEMA.into(), profile: p.clone() }
+    }
+}
+
+impl SavedHeap {
+    /// The model again; `shown` names it in the error when it is damaged.
+    pub fn profile(&self, shown: &str) -> Result<HeapProfile, Error> {
+        let n = self.profile.frames.len();
+        if self.profile.points.iter().flat_map(|p| &p.frames).any(|&f| f as usize >= n) {
+            return Err(Error::input(shown, None, "damaged saved heap profile: a frame out of range"));
+        }
+        Ok(self.profile.clone())
+    }
+}
+
+impl fastware_report::Kind for SavedHeap {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "heap";
+
+    fn show(&self, top: Option<usize>, out: &mut fastware_report::Text<'_>) -> std::io::Result<()> {
+        use crate::report::{By, HeapReport, Sort};
+        let r = HeapReport::new(&self.profile, By::Site, Sort::Bytes, None, top.unwrap_or(20));
+        fastware_report::Render::text(&r, out)
+    }
+
+    fn diff(
+        base: &Self,
+        new: &Self,
+        ctx: &fastware_report::DiffContext<'_, Self>,
+    ) -> Result<Option<Box<dyn fastware_report::DynRender>>, fastware_report::Error> {
+        let (a, b) = (base.profile(&ctx.base_label)?, new.profile(&ctx.new_label)?);
+        fastware_report::compared(crate::report::DiffReport::new(
+            &a,
+            &b,
+            crate::report::By::Site,
+            ctx.top.unwrap_or(25),
+        ))
+    }
 }
 
 /// Where `--save NAME` keeps a heap profile of the project whose target
@@ -30,8 +75,8 @@ pub fn save(p: &HeapProfile, path: &Path) -> Result<(), Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut f = OutputFile::create_owned(path)?;
-    let s = Saved { schema: SCHEMA.into(), profile: p.clone() };
-    serde_json::to_writer(&mut f, &s).map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    serde_json::to_writer(&mut f, &SavedHeap::from(p))
+        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
     f.commit()?;
     Ok(())
 }
@@ -55,12 +100,8 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
         return Ok(HeapProfile::from_dhat(f));
     }
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
-        let s: Saved = fastware_report::json::read(text, SCHEMA, &shown)?;
-        let n = s.profile.frames.len();
-        if s.profile.points.iter().flat_map(|p| &p.frames).any(|&f| f as usize >= n) {
-            return Err(Error::input(&shown, None, "damaged saved heap profile: a frame out of range"));
-        }
-        return Ok(s.profile);
+        let s: SavedHeap = fastware_report::json::read(text, SCHEMA, &shown)?;
+        return s.profile(&shown);
     }
     Err(Error::input(
         &shown,

@@ -106,23 +106,14 @@ pub fn header(run: &Run, out: &mut Text<'_>) -> std::io::Result<()> {
 
 /// Unix milliseconds as `YYYY-MM-DD HH:MM:SS` in UTC.
 pub fn utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // days since 1970-01-01 to a civil date (Howard Hinnant's algorithm)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        Err(_) => format!("{ms} ms (out of range)"),
+    }
 }
 
 /// `--since`: an age (`7d`, `12h`, `30m`) before now, or a UTC date
-/// (`2026-12-01`), as Unix milliseconds.
+/// (`2026-12-01`, a real one: not `2026-02-30`), as Unix milliseconds.
 pub fn parse_since(text: &str) -> Result<i64, Error> {
     let bad = || Error::bad_input(format!("--since {text}: neither an age (7d, 12h, 30m) nor a date (2026-12-01)"));
     let t = text.trim();
@@ -135,21 +126,10 @@ pub fn parse_since(text: &str) -> Result<i64, Error> {
         };
         return n.checked_mul(ms).map(|age| crate::context::now_ms() - age).ok_or_else(bad);
     }
-    let mut parts = t.splitn(3, '-').map(|p| p.parse::<i64>());
-    let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad());
-    }
-    // a civil date to days since 1970-01-01 (Howard Hinnant's algorithm)
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Ok((era * 146_097 + doe - 719_468) * 86_400_000)
+    let date: jiff::civil::Date = jiff::civil::Date::strptime("%Y-%m-%d", t).map_err(|_| bad())?;
+    let midnight =
+        jiff::tz::TimeZone::UTC.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())?;
+    Ok(midnight.as_millisecond())
 }
 
 #[cfg(test)]
@@ -161,6 +141,8 @@ mod tests {
             assert_eq!(super::parse_since(day).expect("date"), ms, "{day}");
         }
         assert!(super::parse_since("2026-13-01").is_err());
+        assert!(super::parse_since("2026-02-30").is_err(), "no such day");
+        assert!(super::parse_since("2024-02-29").is_ok(), "a leap day");
         assert!(super::parse_since("soon").is_err());
         let week = super::parse_since("7d").expect("age");
         assert!((crate::context::now_ms() - week - 7 * 86_400_000).abs() < 60_000);

@@ -164,6 +164,15 @@ impl Store {
         self.get(id)
     }
 
+    /// The newest run of `command` named `name`, if there is one.
+    pub fn find_named(&mut self, name: &str, command: &str) -> Result<Option<Run>, Error> {
+        let named = self.backend.by_name(name)?;
+        match named.iter().find(|(_, c)| c == command) {
+            Some((id, _)) => Ok(Some(self.get(*id)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The run with id `id` (one listed: [`Store::list`]).
     pub fn get(&mut self, id: i64) -> Result<Run, Error> {
         let (info, context, blob) = self.backend.get(id)?;

@@ -18,26 +18,41 @@ pub struct TrendPoint {
     pub name: Option<String>,
     pub recorded_ms: i64,
     pub git_commit: Option<String>,
-    /// Seconds.
-    pub value_s: f64,
+    /// In the trend's `unit`: microseconds, or a count.
+    pub value: f64,
 }
 
-/// `fastware/trend/1`.
+/// What a trend's values are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    /// Durations, in microseconds.
+    Us,
+    /// Counts (instructions, bytes, lines).
+    Count,
+}
+
+/// `fastware/trend/2`: a metric's value in each run that has it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trend {
     pub schema: String,
     pub metric: String,
+    pub unit: Unit,
     /// Oldest first.
     pub points: Vec<TrendPoint>,
 }
 
-fn ns(s: f64) -> i64 {
-    (s * 1e9).round() as i64
-}
-
 impl Trend {
-    pub fn new(metric: &str, points: Vec<TrendPoint>) -> Trend {
-        Trend { schema: "fastware/trend/1".into(), metric: metric.into(), points }
+    pub fn new(metric: &str, unit: Unit, points: Vec<TrendPoint>) -> Trend {
+        Trend { schema: "fastware/trend/2".into(), metric: metric.into(), unit, points }
+    }
+
+    /// A value as the table and chart show it.
+    fn shown(&self, v: f64) -> String {
+        match self.unit {
+            Unit::Us => duration((v * 1e3).round() as i64),
+            Unit::Count => fastware_report::units::count(v.round().max(0.0) as u64),
+        }
     }
 
     fn table(&self) -> Table {
@@ -45,7 +60,7 @@ impl Trend {
             Column::right("run", "id"),
             Column::left("recorded (UTC)", "recorded"),
             Column::left("commit", "git_commit"),
-            Column::right(&self.metric, "value_us"),
+            Column::right(&self.metric, if self.unit == Unit::Us { "value_us" } else { "value" }),
             Column::right("change", "change"),
             Column::left("name", "name"),
         ]);
@@ -53,7 +68,7 @@ impl Trend {
         for p in &self.points {
             let change = match before {
                 Some(b) if b > 0.0 => {
-                    let c = p.value_s / b - 1.0;
+                    let c = p.value / b - 1.0;
                     (format!("{:+.1}%", c * 100.0), format!("{c:.6}"))
                 }
                 _ => (String::new(), String::new()),
@@ -62,11 +77,11 @@ impl Trend {
                 (p.id.to_string(), p.id.to_string()),
                 (utc(p.recorded_ms), utc(p.recorded_ms)),
                 cells::text(p.git_commit.as_deref().map_or("", |c| &c[..c.len().min(10)])),
-                cells::time(ns(p.value_s)),
+                (self.shown(p.value), p.value.to_string()),
                 change,
                 cells::text(p.name.as_deref().unwrap_or("")),
             ]);
-            before = Some(p.value_s);
+            before = Some(p.value);
         }
         t
     }
@@ -74,7 +89,7 @@ impl Trend {
     /// The line chart: the value against the runs, oldest on the left.
     pub fn svg(&self) -> String {
         let (w, h, left, right, top, bottom) = (720.0, 320.0, 80.0, 20.0, 40.0, 60.0);
-        let values: Vec<f64> = self.points.iter().map(|p| p.value_s).collect();
+        let values: Vec<f64> = self.points.iter().map(|p| p.value).collect();
         let hi = values.iter().copied().fold(0.0f64, f64::max).max(1e-9) * 1.1;
         let n = values.len().max(2) as f64 - 1.0;
         let x = |k: usize| left + (w - left - right) * k as f64 / n;
@@ -99,7 +114,7 @@ impl Trend {
                 w - right,
                 left - 6.0,
                 y(v) + 4.0,
-                html::escape(&duration(ns(v))),
+                html::escape(&self.shown(v)),
                 y = y(v)
             );
         }
@@ -110,9 +125,9 @@ impl Trend {
                 s,
                 r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#1f6feb"><title>run {}: {}</title></circle><text x="{:.1}" y="{}" text-anchor="middle">{}</text>"##,
                 x(k),
-                y(p.value_s),
+                y(p.value),
                 p.id,
-                html::escape(&duration(ns(p.value_s))),
+                html::escape(&self.shown(p.value)),
                 x(k),
                 h - bottom + 18.0,
                 p.id

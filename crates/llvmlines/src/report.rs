@@ -7,10 +7,13 @@ use std::collections::HashMap;
 
 use fastware_report::cells::{self, Cell};
 use fastware_report::units::{count, duration};
-use fastware_report::{Column, Error, Micros, Render, Table, Text};
+use fastware_report::{Column, Duration, Error, Render, Table, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::lines::{self, By, CrateIr, Group, Sort};
+
+/// The `schema` of a kept `llvm-lines` result.
+pub const SCHEMA: &str = "fastware/llvm-lines/1";
 
 /// LLVM time to join, from traces of the same crates.
 #[derive(Debug, Clone, Default)]
@@ -35,7 +38,7 @@ pub struct CrateTotal {
     pub file: String,
     pub lines: u64,
     pub copies: u64,
-    pub llvm_time: Option<Micros>,
+    pub llvm_time: Option<Duration>,
 }
 
 /// One row.
@@ -50,7 +53,7 @@ pub struct Row {
     pub share: Option<f64>,
     /// The crates whose IR holds its copies.
     pub crates: Vec<String>,
-    pub llvm_time: Option<Micros>,
+    pub llvm_time: Option<Duration>,
     pub ms_per_1000_lines: Option<f64>,
 }
 
@@ -59,9 +62,9 @@ pub struct Row {
 pub struct TraceInfo {
     pub source: String,
     pub files: usize,
-    pub llvm_time: Micros,
+    pub llvm_time: Duration,
     /// The LLVM time of the rows' functions that the IR names too.
-    pub matched_time: Micros,
+    pub matched_time: Duration,
 }
 
 /// How to build the rows.
@@ -120,7 +123,7 @@ impl LlvmLinesReport {
                     file: u.file.clone(),
                     lines: t.lines,
                     copies: t.copies,
-                    llvm_time: times.map(|t| Micros(t.by_crate.get(&u.crate_name).copied().unwrap_or(0))),
+                    llvm_time: times.map(|t| Duration(t.by_crate.get(&u.crate_name).copied().unwrap_or(0))),
                 }
             })
             .collect();
@@ -139,14 +142,14 @@ impl LlvmLinesReport {
                     lines: g.counts.lines,
                     copies: g.counts.copies,
                     instances: g.instances,
-                    llvm_time: ns.map(Micros),
+                    llvm_time: ns.map(Duration),
                     ms_per_1000_lines: ns.and_then(|ns| ms_per_1000(ns, g.counts.lines)),
                     crates: g.crates,
                     key: g.key,
                 }
             })
             .collect();
-        let time = |r: &Row| r.llvm_time.map_or(0, Micros::ns);
+        let time = |r: &Row| r.llvm_time.map_or(0, Duration::ns);
         match view.sort {
             Sort::Lines => {}
             Sort::Copies => {
@@ -167,7 +170,7 @@ impl LlvmLinesReport {
             notes.push("a function whose generic arguments name types of several crates is counted in each".into());
         }
         LlvmLinesReport {
-            schema: "fastware/llvm-lines/1".into(),
+            schema: SCHEMA.into(),
             by: view.by,
             sort: view.sort,
             profile: profile.to_string(),
@@ -181,8 +184,8 @@ impl LlvmLinesReport {
             trace: times.map(|t| TraceInfo {
                 source: t.source.clone(),
                 files: t.files,
-                llvm_time: Micros(t.total_ns),
-                matched_time: Micros(matched),
+                llvm_time: Duration(t.total_ns),
+                matched_time: Duration(matched),
             }),
             rows_total: rows.len(),
             rows: cells::take(&rows, view.top).to_vec(),
@@ -297,5 +300,14 @@ impl Render for LlvmLinesReport {
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.table())
+    }
+}
+
+impl fastware_report::Kind for LlvmLinesReport {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "llvm-lines";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.text(out)
     }
 }

@@ -144,6 +144,28 @@ pub fn parse_toolchain(text: &str) -> Result<Axis, Error> {
     Ok(Axis { name: "toolchain".into(), kind: AxisKind::Toolchain, values: v })
 }
 
+/// The axes of a finding's experiment (`fastware_cargo::experiment`), as
+/// `--set` and `--linker` would give them; linkers that are not installed
+/// are left out, and when fewer than two remain there is nothing to
+/// compare: `Err` says why.
+pub fn of_experiment(e: &fastware_cargo::experiment::Experiment) -> Result<Result<Vec<Axis>, String>, Error> {
+    let mut axes = Vec::new();
+    for s in &e.sets {
+        axes.push(parse_set(&format!("{}={}", s.key, s.values.join(",")))?);
+    }
+    if !e.linkers.is_empty() {
+        let have: Vec<&str> = e.linkers.iter().map(String::as_str).filter(|l| parse_linker(l).is_ok()).collect();
+        if have.len() < 2 {
+            return Ok(Err("no other linker is installed (apt-get install lld mold)".to_string()));
+        }
+        axes.push(parse_linker(&have.join(","))?);
+    }
+    if e.hot && e.hot_file.is_none() {
+        return Ok(Err("the build had no hot rebuild to repeat (run `fastware build --hot` for the findings)".into()));
+    }
+    Ok(Ok(axes))
+}
+
 /// A value as TOML for `cargo --config KEY=VALUE`: numbers, booleans,
 /// arrays, tables and quoted strings as given, anything else quoted.
 pub fn toml_value(v: &str) -> String {
@@ -155,7 +177,8 @@ pub fn toml_value(v: &str) -> String {
     if plain {
         v.to_string()
     } else {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+        use toml_writer::ToTomlValue;
+        toml_writer::TomlStringBuilder::new(v).as_basic().to_toml_value()
     }
 }
 

@@ -128,7 +128,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
 }
 
 fn escape(t: &str) -> String {
-    t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace(|c: char| c.is_control(), "")
+    fastware_report::html::escape(&t.replace(|c: char| c.is_control(), ""))
 }
 
 #[cfg(test)]

@@ -31,6 +31,31 @@ pub struct Tested {
 }
 
 impl Tested {
+    /// A finding about to be tested (`command`: the matrix run that tests it).
+    pub fn new(
+        rule: String,
+        subject: String,
+        title: String,
+        cited: Option<(String, f64)>,
+        command: Option<String>,
+    ) -> Tested {
+        Tested {
+            rule,
+            subject,
+            title,
+            cited,
+            command: command.unwrap_or_default(),
+            skipped: None,
+            measure: None,
+            baseline: None,
+            best_cell: None,
+            best: None,
+            saving: None,
+            verdict: String::new(),
+            matrix: None,
+        }
+    }
+
     /// Reads the saving off the experiment's report.
     pub fn measured(mut self, m: MatrixReport) -> Tested {
         let figure = |c: &crate::report::CellSummary| match m.measure {
@@ -75,7 +100,14 @@ pub struct FindingsReport {
     pub findings: Vec<Tested>,
 }
 
+/// The `schema` of a [`FindingsReport`].
+pub const SCHEMA: &str = "fastware/matrix-findings/1";
+
 impl FindingsReport {
+    pub fn new(project: &str, findings: Vec<Tested>) -> FindingsReport {
+        FindingsReport { schema: SCHEMA.into(), project: project.into(), findings }
+    }
+
     fn table(&self) -> Table {
         let mut t = Table::new(vec![
             Column::left("finding", "rule"),

@@ -14,11 +14,12 @@ use crate::axis::{linker_flag, toml_value, Axis, AxisKind};
 pub const SCHEMA: &str = "fastware/matrix-plan/1";
 
 /// What a timed build covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "kebab-case")]
 pub enum Scope {
     /// Everything, from an empty target directory
+    #[default]
     All,
     /// The workspace members only: dependencies are built first, untimed
     Final,

@@ -13,6 +13,9 @@ use crate::axis::Axis;
 use crate::measure::CellRun;
 use crate::plan::{Machine, Plan, Scope};
 
+/// The `schema` of a kept `matrix` result.
+pub const SCHEMA: &str = "fastware/matrix/1";
+
 /// Seconds for people: `12.34 s`, `1.2 ms`.
 pub fn time(s: f64) -> String {
     if s >= 1.0 {
@@ -227,7 +230,7 @@ impl MatrixReport {
             }
         });
         MatrixReport {
-            schema: "fastware/matrix/1".into(),
+            schema: SCHEMA.into(),
             plan: plan.id.clone(),
             project: plan.project.clone(),
             profile: plan.profile.clone(),
@@ -360,5 +363,14 @@ impl Render for MatrixReport {
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.list())
+    }
+}
+
+impl fastware_report::Kind for MatrixReport {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "matrix";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.text(out)
     }
 }

@@ -272,7 +272,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let mut training = req.train.clone();
     training.extend(req.bench.iter().map(bench_label));
     Ok(PgoReport {
-        schema: "fastware/pgo/1".into(),
+        schema: crate::report::SCHEMA.into(),
         project: project.workspace_root.display().to_string(),
         workload: workload.or_else(|| req.bench.as_ref().map(bench_label)).unwrap_or_default(),
         training,

@@ -10,6 +10,9 @@ use fastware_bench::{stats, ComparisonReport};
 use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
+/// The `schema` of a kept `pgo` result.
+pub const SCHEMA: &str = "fastware/pgo/1";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub name: String,
@@ -158,5 +161,14 @@ impl Render for PgoReport {
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.steps_table())
+    }
+}
+
+impl fastware_report::Kind for PgoReport {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "pgo";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.text(out)
     }
 }

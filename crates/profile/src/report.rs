@@ -13,6 +13,9 @@ use fastware_report::{cells, Column, Error, OutputFile, Render, Table, Text};
 use crate::model::{Meta, Profile};
 use crate::views::{by_total, grouped, By, Neighbour, Row};
 
+/// The `schema` of a kept `profile` result.
+pub const SCHEMA: &str = "fastware/profile/1";
+
 /// What was profiled, for headers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Header {
@@ -139,7 +142,7 @@ impl ProfileReport {
         let by_total: Vec<FunctionRow> =
             cells::take(&totals, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
         ProfileReport {
-            schema: "fastware/profile/1".into(),
+            schema: SCHEMA.into(),
             header: Header::of(p),
             by,
             by_self,
@@ -187,6 +190,15 @@ impl Render for ProfileReport {
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(function_table(&self.by_self, "function"))
+    }
+}
+
+impl fastware_report::Kind for ProfileReport {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "profile";
+
+    fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        self.text(out)
     }
 }
 

@@ -1,8 +1,10 @@
-//! Profiles kept by name (`--save NAME`) in `<target-dir>/fastware/profiles/`,
-//! as the model itself (schema `fastware/profile-data/1`): a saved profile
-//! reads back without the binaries it was recorded from, so the build before
-//! a change can be compared with the build after it. And reading any
-//! profile file: perf.data, callgrind.out, or a saved one, told by content.
+//! A profile as the run history keeps it ([`SavedProfile`], schema
+//! `fastware/profile-data/1`): the model itself, not a view, so that a kept
+//! profile reads back without the binaries it was recorded from and can be
+//! shown or compared any way later. Earlier versions saved the same JSON
+//! to `<target-dir>/fastware/profiles/NAME.json` ([`path`]), still read.
+//! And reading any profile file: perf.data, callgrind.out, or a saved one,
+//! told by content.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -15,8 +17,9 @@ use crate::model::{Function, Meta, Profile, Stack};
 
 pub const SCHEMA: &str = "fastware/profile-data/1";
 
+/// A profile as kept: the [`Profile`] model in a form JSON holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Saved {
+pub struct SavedProfile {
     schema: String,
     meta: Meta,
     functions: Vec<Function>,
@@ -39,54 +42,96 @@ fn nested(v: Vec<(u32, Vec<(u64, u64)>)>) -> BTreeMap<u32, BTreeMap<u64, u64>> {
     v.into_iter().map(|(f, a)| (f, a.into_iter().collect())).collect()
 }
 
+impl From<&Profile> for SavedProfile {
+    fn from(p: &Profile) -> SavedProfile {
+        SavedProfile {
+            schema: SCHEMA.into(),
+            meta: p.meta.clone(),
+            functions: p.functions.clone(),
+            self_cost: p.self_cost.clone(),
+            total_cost: p.total_cost.clone(),
+            edges: p.edges.iter().map(|(&(a, b), &c)| (a, b, c)).collect(),
+            addresses: flat(&p.addresses),
+            calls_at: flat(&p.calls_at),
+            stacks: p.stacks.clone(),
+            total: p.total,
+        }
+    }
+}
+
+impl SavedProfile {
+    /// The model again; `shown` names it in the error when it is damaged.
+    pub fn profile(&self, shown: &str) -> Result<Profile, Error> {
+        let s = self.clone();
+        let n = s.functions.len();
+        let bad = s.self_cost.len() != n
+            || s.total_cost.len() != n
+            || s.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
+            || s.stacks.iter().flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
+        if bad {
+            return Err(Error::input(shown, None, "damaged saved profile: a function id out of range"));
+        }
+        Ok(Profile {
+            meta: s.meta,
+            functions: s.functions,
+            self_cost: s.self_cost,
+            total_cost: s.total_cost,
+            edges: s.edges.into_iter().map(|(a, b, c)| ((a, b), c)).collect(),
+            addresses: nested(s.addresses),
+            calls_at: nested(s.calls_at),
+            stacks: s.stacks,
+            total: s.total,
+        })
+    }
+}
+
 /// Writes `p` to `path` (in fastware's directory).
 pub fn save(p: &Profile, path: &Path) -> Result<(), Error> {
-    let s = Saved {
-        schema: SCHEMA.into(),
-        meta: p.meta.clone(),
-        functions: p.functions.clone(),
-        self_cost: p.self_cost.clone(),
-        total_cost: p.total_cost.clone(),
-        edges: p.edges.iter().map(|(&(a, b), &c)| (a, b, c)).collect(),
-        addresses: flat(&p.addresses),
-        calls_at: flat(&p.calls_at),
-        stacks: p.stacks.clone(),
-        total: p.total,
-    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut f = OutputFile::create_owned(path)?;
-    serde_json::to_writer(&mut f, &s).map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    serde_json::to_writer(&mut f, &SavedProfile::from(p))
+        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
     f.commit()?;
     Ok(())
 }
 
 fn load(text: &str, path: &Path) -> Result<Profile, Error> {
-    let s: Saved = fastware_report::json::read(text, SCHEMA, &path.display().to_string())?;
-    let n = s.functions.len();
-    let bad = s.self_cost.len() != n
-        || s.total_cost.len() != n
-        || s.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
-        || s.stacks.iter().flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
-    if bad {
-        return Err(Error::input(
-            &path.display().to_string(),
-            None,
-            "damaged saved profile: a function id out of range",
-        ));
+    let shown = path.display().to_string();
+    let s: SavedProfile = fastware_report::json::read(text, SCHEMA, &shown)?;
+    s.profile(&shown)
+}
+
+impl fastware_report::Kind for SavedProfile {
+    const SCHEMA: &'static str = SCHEMA;
+    const COMMAND: &'static str = "profile";
+
+    fn show(&self, top: Option<usize>, out: &mut fastware_report::Text<'_>) -> std::io::Result<()> {
+        match self.profile("the kept profile") {
+            Ok(p) => fastware_report::Render::text(
+                &crate::report::ProfileReport::new(&p, crate::views::By::Function, top.unwrap_or(20)),
+                out,
+            ),
+            Err(e) => out.line(format_args!("error: {e}")),
+        }
     }
-    Ok(Profile {
-        meta: s.meta,
-        functions: s.functions,
-        self_cost: s.self_cost,
-        total_cost: s.total_cost,
-        edges: s.edges.into_iter().map(|(a, b, c)| ((a, b), c)).collect(),
-        addresses: nested(s.addresses),
-        calls_at: nested(s.calls_at),
-        stacks: s.stacks,
-        total: s.total,
-    })
+
+    fn diff(
+        base: &Self,
+        new: &Self,
+        ctx: &fastware_report::DiffContext<'_, Self>,
+    ) -> Result<Option<Box<dyn fastware_report::DynRender>>, fastware_report::Error> {
+        let (mut a, mut b) = (base.profile(&ctx.base_label)?, new.profile(&ctx.new_label)?);
+        a.meta.file.clone_from(&ctx.base_label);
+        b.meta.file.clone_from(&ctx.new_label);
+        fastware_report::compared(crate::report::ProfileDiffReport::new(
+            &a,
+            &b,
+            crate::views::By::Function,
+            ctx.top.unwrap_or(25),
+        ))
+    }
 }
 
 /// Where `--save NAME` keeps a profile of the project whose target

@@ -3,19 +3,17 @@
 //! of them look and behave alike.
 
 pub mod cells;
-pub mod error;
 pub mod html;
-pub mod input;
-pub mod json;
-pub mod output;
+pub mod kind;
 pub mod parse;
 pub mod table;
 pub mod text;
 pub mod units;
 
-pub use error::{Error, ErrorKind, Result};
-pub use json::Micros;
-pub use output::OutputFile;
+// what every library shares, re-exported for the ones that render
+pub use fastware_core::{error, input, json, output};
+pub use fastware_core::{Duration, Error, ErrorKind, FineDuration, OutputFile, Result};
+pub use kind::{compared, emit_dyn, DiffContext, DynRender, Kind, Metric};
 pub use table::{Align, Column, Table};
 pub use text::Text;
 

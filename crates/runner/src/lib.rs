@@ -3,12 +3,15 @@
 //! Debian package has it), starting it in its own process group so that an
 //! interrupt reaches the tool and the program, and what became of the run.
 
+pub mod process;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use fastware_report::Error;
+pub use process::Cancel;
+
+use fastware_core::Error;
 
 /// A measuring tool and where to get it.
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +48,12 @@ fn is_executable(p: &Path) -> bool {
 }
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The exit status of the tool (which passes on the program's), when it exited.
     pub status: Option<i32>,
+    /// The signal that ended it, when one did (`SIGSEGV`).
+    pub signal: Option<String>,
     /// Stopped by [`interrupt`].
     pub interrupted: bool,
     pub wall: Duration,
@@ -60,36 +65,20 @@ impl Outcome {
     }
 }
 
-static CHILD: AtomicU32 = AtomicU32::new(0);
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
 /// Runs `cmd` (the tool with the program) to the end. Its output passes
-/// through; it runs in its own process group.
-pub fn run(mut cmd: Command) -> Result<Outcome, Error> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
+/// through; it runs in its own process group, which an interrupt reaches
+/// ([`process`]).
+pub fn run(cmd: Command) -> Result<Outcome, Error> {
     let name = cmd.get_program().to_string_lossy().into_owned();
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {name}: {e}")))?;
-    CHILD.store(child.id(), Ordering::SeqCst);
-    let status = child.wait().map_err(|e| Error::failed(format!("waiting for {name}: {e}")))?;
-    CHILD.store(0, Ordering::SeqCst);
-    Ok(Outcome { status: status.code(), interrupted: INTERRUPTED.load(Ordering::SeqCst), wall: started.elapsed() })
-}
-
-/// Asks the running tool and program to stop (from a signal handler): the
-/// tool's process group gets SIGINT, and the run returns as interrupted —
-/// perf and valgrind still write what they recorded.
-pub fn interrupt() {
-    INTERRUPTED.store(true, Ordering::SeqCst);
-    let pid = CHILD.load(Ordering::SeqCst);
-    #[cfg(unix)]
-    if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
-        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::INT);
-    }
+    let mut child = process::spawn(cmd, &name)?;
+    let status = child.wait()?;
+    Ok(Outcome {
+        status: status.code(),
+        signal: process::signal_name(&status),
+        interrupted: Cancel.is_cancelled(),
+        wall: started.elapsed(),
+    })
 }
 
 /// perf cannot sample an unprivileged user's program at
@@ -126,10 +115,12 @@ impl Outcome {
         if self.interrupted {
             Some(Error::interrupted("interrupted: the program was stopped; what was recorded is reported"))
         } else if self.status != Some(0) {
-            Some(Error::failed(format!(
-                "the program exited with status {} (what was recorded is reported)",
-                self.status.map_or("none (a signal)".into(), |s| s.to_string())
-            )))
+            let how = match (&self.status, &self.signal) {
+                (Some(s), _) => format!("exited with status {s}"),
+                (None, Some(sig)) => format!("was killed by {sig}"),
+                (None, None) => "ended without a status".to_string(),
+            };
+            Some(Error::failed(format!("the program {how} (what was recorded is reported)")))
         } else {
             None
         }

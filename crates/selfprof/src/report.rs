@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use fastware_report::cells::{self, take};
 use fastware_report::json::share;
 use fastware_report::units::{bytes, count, duration, micros_text};
-use fastware_report::{Column, Error, Micros, Render, Table, Text};
+use fastware_report::{Column, Duration, Error, Render, Table, Text};
 
 use crate::chrome::ChromeStats;
 use crate::diff::{percent_change, Diff, LabelDelta};
@@ -30,38 +30,38 @@ pub struct Inputs {
     pub profiles: usize,
     pub events: u64,
     pub threads: u64,
-    pub total_time_us: Micros,
-    pub busy_time_us: Micros,
+    pub total_time_us: Duration,
+    pub busy_time_us: Duration,
 }
 
 /// One label's figures.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LabelRow {
     pub label: String,
-    pub self_time_us: Micros,
+    pub self_time_us: Duration,
     pub share_of_total: Option<f64>,
-    pub time_us: Micros,
+    pub time_us: Duration,
     pub count: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
-    pub blocked_time_us: Micros,
-    pub incremental_load_time_us: Micros,
-    pub incremental_hashing_time_us: Micros,
+    pub blocked_time_us: Duration,
+    pub incremental_load_time_us: Duration,
+    pub incremental_hashing_time_us: Duration,
 }
 
 impl LabelRow {
     fn of(label: &str, f: &LabelFigures, total: i64) -> LabelRow {
         LabelRow {
             label: label.to_string(),
-            self_time_us: Micros(f.self_ns),
+            self_time_us: Duration(f.self_ns),
             share_of_total: share(f.self_ns as f64, total as f64),
-            time_us: Micros(f.total_ns),
+            time_us: Duration(f.total_ns),
             count: f.count,
             cache_hits: f.cache_hits,
             cache_misses: f.cache_misses,
-            blocked_time_us: Micros(f.blocked_ns),
-            incremental_load_time_us: Micros(f.incr_load_ns),
-            incremental_hashing_time_us: Micros(f.incr_hash_ns),
+            blocked_time_us: Duration(f.blocked_ns),
+            incremental_load_time_us: Duration(f.incr_load_ns),
+            incremental_hashing_time_us: Duration(f.incr_hash_ns),
         }
     }
 }
@@ -76,7 +76,7 @@ pub struct ArtifactRow {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TopLabel {
     pub label: String,
-    pub self_time_us: Micros,
+    pub self_time_us: Duration,
 }
 
 /// A crate's total and its three largest labels.
@@ -84,9 +84,9 @@ pub struct TopLabel {
 pub struct CrateRow {
     #[serde(rename = "crate")]
     pub crate_name: String,
-    pub total_time_us: Micros,
+    pub total_time_us: Duration,
     pub share_of_total: Option<f64>,
-    pub busy_time_us: Micros,
+    pub busy_time_us: Duration,
     pub events: u64,
     pub top_labels: Vec<TopLabel>,
 }
@@ -116,16 +116,16 @@ impl SummaryReport {
             .iter()
             .map(|p| CrateRow {
                 crate_name: p.crate_name.clone(),
-                total_time_us: Micros(p.total_ns),
+                total_time_us: Duration(p.total_ns),
                 share_of_total: share(p.total_ns as f64, s.total_ns as f64),
-                busy_time_us: Micros(p.busy_ns),
+                busy_time_us: Duration(p.busy_ns),
                 events: p.events,
                 top_labels: p
                     .labels
                     .iter()
                     .filter(|(l, _)| keep(l))
                     .take(3)
-                    .map(|(l, f)| TopLabel { label: l.clone(), self_time_us: Micros(f.self_ns) })
+                    .map(|(l, f)| TopLabel { label: l.clone(), self_time_us: Duration(f.self_ns) })
                     .collect(),
             })
             .collect();
@@ -145,8 +145,8 @@ impl SummaryReport {
                 profiles: s.profiles.len(),
                 events: s.events,
                 threads: s.profiles.iter().map(|p| p.threads).sum(),
-                total_time_us: Micros(s.total_ns),
-                busy_time_us: Micros(s.busy_ns),
+                total_time_us: Duration(s.total_ns),
+                busy_time_us: Duration(s.busy_ns),
             },
             labels: labels_out,
             artifact_sizes: artifacts,
@@ -262,8 +262,8 @@ impl Render for SummaryReport {
 /// One side of a label's change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Side {
-    pub self_time_us: Micros,
-    pub time_us: Micros,
+    pub self_time_us: Duration,
+    pub time_us: Duration,
     pub count: u64,
 }
 
@@ -272,9 +272,9 @@ pub struct LabelChange {
     pub label: String,
     pub base: Side,
     pub new: Side,
-    pub self_change_us: Micros,
+    pub self_change_us: Duration,
     pub self_change_percent: Option<f64>,
-    pub time_change_us: Micros,
+    pub time_change_us: Duration,
     pub count_change: i64,
 }
 
@@ -282,9 +282,9 @@ pub struct LabelChange {
 pub struct CrateChange {
     #[serde(rename = "crate")]
     pub crate_name: String,
-    pub base_total_us: Option<Micros>,
-    pub new_total_us: Option<Micros>,
-    pub change_us: Micros,
+    pub base_total_us: Option<Duration>,
+    pub new_total_us: Option<Duration>,
+    pub change_us: Duration,
 }
 
 /// `fastware self-profile diff` (schema `fastware/self-profile-diff/1`).
@@ -292,8 +292,8 @@ pub struct CrateChange {
 pub struct DiffReport {
     pub schema: String,
     pub by: By,
-    pub base_total_time_us: Micros,
-    pub new_total_time_us: Micros,
+    pub base_total_time_us: Duration,
+    pub new_total_time_us: Duration,
     pub threshold_percent: f64,
     /// Labels whose self time changed by at least the threshold, largest change first.
     pub labels: Vec<LabelChange>,
@@ -314,13 +314,16 @@ impl DiffReport {
                 larger > 0 && (l.self_delta().abs() as f64) * 100.0 >= threshold * larger as f64 && l.self_delta() != 0
             })
             .collect();
-        let side =
-            |f: &LabelFigures| Side { self_time_us: Micros(f.self_ns), time_us: Micros(f.total_ns), count: f.count };
+        let side = |f: &LabelFigures| Side {
+            self_time_us: Duration(f.self_ns),
+            time_us: Duration(f.total_ns),
+            count: f.count,
+        };
         DiffReport {
             schema: "fastware/self-profile-diff/1".into(),
             by,
-            base_total_time_us: Micros(d.base_total_ns),
-            new_total_time_us: Micros(d.new_total_ns),
+            base_total_time_us: Duration(d.base_total_ns),
+            new_total_time_us: Duration(d.new_total_ns),
             threshold_percent: threshold,
             labels: take(&shown, top)
                 .iter()
@@ -328,9 +331,9 @@ impl DiffReport {
                     label: l.label.clone(),
                     base: side(&l.base),
                     new: side(&l.new),
-                    self_change_us: Micros(l.self_delta()),
+                    self_change_us: Duration(l.self_delta()),
                     self_change_percent: percent_change(l.base.self_ns, l.self_delta()),
-                    time_change_us: Micros(l.total_delta()),
+                    time_change_us: Duration(l.total_delta()),
                     count_change: l.count_delta(),
                 })
                 .collect(),
@@ -338,9 +341,9 @@ impl DiffReport {
                 .iter()
                 .map(|c| CrateChange {
                     crate_name: c.crate_name.clone(),
-                    base_total_us: c.base_ns.map(Micros),
-                    new_total_us: c.new_ns.map(Micros),
-                    change_us: Micros(c.delta()),
+                    base_total_us: c.base_ns.map(Duration),
+                    new_total_us: c.new_ns.map(Duration),
+                    change_us: Duration(c.delta()),
                 })
                 .collect(),
             labels_changed: shown.len(),
@@ -381,10 +384,11 @@ impl DiffReport {
             Column::left("crate", "crate"),
         ]);
         for c in &self.crates {
-            let side = |v: Option<Micros>| v.map_or_else(|| ("-".to_string(), String::new()), |m| cells::time(m.ns()));
+            let side =
+                |v: Option<Duration>| v.map_or_else(|| ("-".to_string(), String::new()), |m| cells::time(m.ns()));
             t.row(vec![
                 cells::time_change(c.change_us.ns()),
-                cells::change_percent(c.base_total_us.map_or(0, Micros::ns), c.change_us.ns()),
+                cells::change_percent(c.base_total_us.map_or(0, Duration::ns), c.change_us.ns()),
                 side(c.base_total_us),
                 side(c.new_total_us),
                 cells::text(&c.crate_name),
@@ -442,8 +446,8 @@ impl Render for DiffReport {
 pub struct LongRow {
     pub label: String,
     pub kind: String,
-    pub duration_us: Micros,
-    pub start_us: Micros,
+    pub duration_us: Duration,
+    pub start_us: Duration,
     pub thread: u32,
     #[serde(rename = "crate")]
     pub crate_name: String,
@@ -475,8 +479,8 @@ impl LongestReport {
                 .map(|e| LongRow {
                     label: e.label.clone(),
                     kind: e.kind.name().to_string(),
-                    duration_us: Micros(e.dur_ns),
-                    start_us: Micros(e.start_ns),
+                    duration_us: Duration(e.dur_ns),
+                    start_us: Duration(e.start_ns),
                     thread: e.thread,
                     crate_name: e.crate_name.clone(),
                     profile: e.path.clone(),

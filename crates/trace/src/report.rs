@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use fastware_report::cells;
 use fastware_report::json::share;
 use fastware_report::units::{count, duration, micros_text, percent};
-use fastware_report::{Column, Error, Micros, Render, Table, Text};
+use fastware_report::{Column, Duration, Error, Render, Table, Text};
 
 use crate::slim::SlimStats;
 use crate::summary::{GroupRow, Groupings, TraceSummary};
@@ -69,10 +69,10 @@ pub struct Inputs {
     pub metadata_events: u64,
     pub llvm_total_events: u64,
     pub threads: u64,
-    pub span_us: Micros,
-    pub busy_us: Micros,
-    pub function_time_us: Micros,
-    pub module_level_time_us: Micros,
+    pub span_us: Duration,
+    pub busy_us: Duration,
+    pub function_time_us: Duration,
+    pub module_level_time_us: Duration,
     pub out_of_order_threads: u64,
     pub truncated: Vec<Truncated>,
 }
@@ -90,13 +90,13 @@ pub struct Truncated {
 pub struct EventTotal {
     pub name: String,
     pub count: u64,
-    pub time_us: Micros,
+    pub time_us: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Filter {
     pub regex: String,
-    pub llvm_time_us: Micros,
+    pub llvm_time_us: Duration,
 }
 
 /// Figures of a group of functions; the key is named after the view.
@@ -106,9 +106,9 @@ macro_rules! group_row {
         pub struct $name {
             #[serde(rename = $json)]
             pub $key: String,
-            pub llvm_time_us: Micros,
+            pub llvm_time_us: Duration,
             pub share_of_busy: Option<f64>,
-            pub event_time_us: Micros,
+            pub event_time_us: Duration,
             pub event_count: u64,
             pub instances: u64,
         }
@@ -117,9 +117,9 @@ macro_rules! group_row {
             fn of(r: &GroupRow, busy_ns: i64) -> $name {
                 $name {
                     $key: r.key.clone(),
-                    llvm_time_us: Micros(r.llvm_ns),
+                    llvm_time_us: Duration(r.llvm_ns),
                     share_of_busy: share(r.llvm_ns as f64, busy_ns as f64),
-                    event_time_us: Micros(r.event_ns),
+                    event_time_us: Duration(r.event_ns),
                     event_count: r.event_count,
                     instances: r.instances,
                 }
@@ -147,16 +147,16 @@ group_row!(CrateRow, crate_name, "crate");
 pub struct PassRow {
     pub pass: String,
     pub event: String,
-    pub self_time_us: Micros,
+    pub self_time_us: Duration,
     pub share_of_busy: Option<f64>,
-    pub total_time_us: Micros,
+    pub total_time_us: Duration,
     pub count: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LlvmTotalRow {
     pub name: String,
-    pub time_us: Micros,
+    pub time_us: Duration,
     pub count: u64,
 }
 
@@ -165,10 +165,10 @@ pub struct ModuleRow {
     pub module: String,
     #[serde(rename = "crate")]
     pub crate_name: Option<String>,
-    pub busy_us: Micros,
+    pub busy_us: Duration,
     pub share_of_busy: Option<f64>,
     /// Busy time per phase (`opt`, `lto` …).
-    pub phases: std::collections::BTreeMap<String, Micros>,
+    pub phases: std::collections::BTreeMap<String, Duration>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,9 +178,9 @@ pub struct FileRow {
     pub crate_name: Option<String>,
     pub events: u64,
     pub threads: u64,
-    pub busy_us: Micros,
-    pub span_us: Micros,
-    pub event_time_us: Micros,
+    pub busy_us: Duration,
+    pub span_us: Duration,
+    pub event_time_us: Duration,
     pub bytes: u64,
 }
 
@@ -215,7 +215,7 @@ pub struct TraceReport {
     pub files: Option<Vec<FileRow>>,
     /// With the functions: drop glue's share of function time.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub drop_glue_time_us: Option<Micros>,
+    pub drop_glue_time_us: Option<Duration>,
     /// Rows each view had before `--top` (the lists hold the top rows).
     pub rows_total: std::collections::BTreeMap<String, usize>,
 }
@@ -248,10 +248,10 @@ impl TraceReport {
                 metadata_events: s.counts.metadata,
                 llvm_total_events: s.counts.llvm_totals,
                 threads: s.threads,
-                span_us: Micros(s.span_ns),
-                busy_us: Micros(busy),
-                function_time_us: Micros(busy - s.unattributed_ns),
-                module_level_time_us: Micros(s.unattributed_ns),
+                span_us: Duration(s.span_ns),
+                busy_us: Duration(busy),
+                function_time_us: Duration(busy - s.unattributed_ns),
+                module_level_time_us: Duration(s.unattributed_ns),
                 out_of_order_threads: s.out_of_order_threads,
                 truncated: s
                     .truncated
@@ -259,10 +259,10 @@ impl TraceReport {
                     .map(|t| Truncated { path: t.path.clone(), at_byte: t.at, last_event_end: t.last_event_end })
                     .collect(),
             },
-            event: EventTotal { name: s.event.clone(), count: s.event_count, time_us: Micros(s.event_ns) },
+            event: EventTotal { name: s.event.clone(), count: s.event_count, time_us: Duration(s.event_ns) },
             filter: filter
                 .zip(s.filtered_llvm_ns)
-                .map(|(f, kept)| Filter { regex: f.into(), llvm_time_us: Micros(kept) }),
+                .map(|(f, kept)| Filter { regex: f.into(), llvm_time_us: Duration(kept) }),
             functions: None,
             instances: None,
             crates: None,
@@ -279,7 +279,7 @@ impl TraceReport {
             let (key, total) = match v {
                 View::Function => {
                     r.functions = Some(top_of(&s.functions, top).iter().map(|g| FunctionRow::of(g, busy)).collect());
-                    r.drop_glue_time_us = Some(Micros(s.drop_glue_ns));
+                    r.drop_glue_time_us = Some(Duration(s.drop_glue_ns));
                     ("functions", s.functions.len())
                 }
                 View::Instance => {
@@ -305,9 +305,9 @@ impl TraceReport {
                             .map(|p| PassRow {
                                 pass: p.pass.clone(),
                                 event: p.event.clone(),
-                                self_time_us: Micros(p.self_ns),
+                                self_time_us: Duration(p.self_ns),
                                 share_of_busy: share(p.self_ns as f64, busy as f64),
-                                total_time_us: Micros(p.total_ns),
+                                total_time_us: Duration(p.total_ns),
                                 count: p.count,
                             })
                             .collect(),
@@ -315,7 +315,7 @@ impl TraceReport {
                     r.llvm_totals = Some(
                         s.llvm_totals
                             .iter()
-                            .map(|t| LlvmTotalRow { name: t.name.clone(), time_us: Micros(t.dur_ns), count: t.count })
+                            .map(|t| LlvmTotalRow { name: t.name.clone(), time_us: Duration(t.dur_ns), count: t.count })
                             .collect(),
                     );
                     ("passes", s.passes.len())
@@ -327,9 +327,9 @@ impl TraceReport {
                             .map(|m| ModuleRow {
                                 module: m.module.clone(),
                                 crate_name: m.crate_name.clone(),
-                                busy_us: Micros(m.busy_ns),
+                                busy_us: Duration(m.busy_ns),
                                 share_of_busy: share(m.busy_ns as f64, busy as f64),
-                                phases: m.phases.iter().map(|(p, d)| (p.clone(), Micros(*d))).collect(),
+                                phases: m.phases.iter().map(|(p, d)| (p.clone(), Duration(*d))).collect(),
                             })
                             .collect(),
                     );
@@ -344,9 +344,9 @@ impl TraceReport {
                                 crate_name: f.crate_name.clone(),
                                 events: f.events,
                                 threads: f.threads,
-                                busy_us: Micros(f.busy_ns),
-                                span_us: Micros(f.span_ns),
-                                event_time_us: Micros(f.event_ns),
+                                busy_us: Duration(f.busy_ns),
+                                span_us: Duration(f.span_ns),
+                                event_time_us: Duration(f.event_ns),
                                 bytes: f.bytes,
                             })
                             .collect(),

@@ -99,9 +99,18 @@ fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
         v["findings"].as_array().expect("f").iter().find(|f| f["rule"] == "trait-obligation").expect("finding");
     assert!(trait_finding["change"].as_str().expect("change").contains("TraitPredicate(<Map<Or<"), "{trait_finding}");
     // the findings that suggest a setting name the matrix run that tests it (the profile's own keys)
+    // (the experiment is a typed value: its config keys and values, as `--set KEY=V1,V2` gives them)
     for f in v["findings"].as_array().expect("f") {
-        let args: Vec<&str> =
-            f["experiment"].as_array().map_or(Vec::new(), |a| a.iter().filter_map(Value::as_str).collect());
+        let args: Vec<String> = f["experiment"]["sets"].as_array().map_or(Vec::new(), |sets| {
+            sets.iter()
+                .flat_map(|s| {
+                    let values: Vec<&str> =
+                        s["values"].as_array().expect("values").iter().filter_map(Value::as_str).collect();
+                    ["--set".to_string(), format!("{}={}", s["key"].as_str().expect("key"), values.join(","))]
+                })
+                .collect()
+        });
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         match f["rule"].as_str().expect("rule") {
             "lto" => assert_eq!(args, ["--set", "profile.release.lto=off"], "{f}"),
             "debuginfo" => assert_eq!(args, ["--set", "profile.release.debug=line-tables-only,none"], "{f}"),

@@ -160,3 +160,28 @@ pub fn screenshot(page: &Path, png: &Path) -> bool {
         .expect("run chromium");
     o.status.success() && png.is_file()
 }
+
+/// Equal JSON, numbers to 1e-12 (times read back from microseconds are
+/// held in nanoseconds, which can move a fraction's last digit).
+pub fn same(a: &Value, b: &Value, at: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().expect("number"), y.as_f64().expect("number"));
+            assert!((x - y).abs() <= 1e-12 * x.abs().max(y.abs()), "{at}: {x} vs {y}");
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}: lengths");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                same(p, q, &format!("{at}/{i}"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(x), keys(y), "{at}: fields");
+            for (k, p) in x {
+                same(p, &y[k], &format!("{at}/{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}

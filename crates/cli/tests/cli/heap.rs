@@ -208,9 +208,20 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("/churn-") && stderr(&o).contains("--bench"), "{}", stderr(&o));
     assert_eq!(u(&row(&json(&o), "allocs::per_iteration")["blocks"]), c["ITERATIONS"]);
-    // a run under valgrind is kept in the history, as printed
+    // a run under valgrind is kept in the history: the whole profile, which
+    // shown the same way gives what was printed
     let kept = json(&run_in(&project, &["runs", "show", "last", "--command", "heap", "--format", "json"]));
-    assert_eq!(kept["result"], json(&o));
+    assert_eq!(kept["result"]["schema"], "fastware/heap-data/1");
+    let model: fastware_heap::saved::SavedHeap = serde_json::from_value(kept["result"].clone()).expect("the model");
+    let profile = model.profile("kept").expect("reads");
+    let again = fastware_heap::report::HeapReport::new(
+        &profile,
+        fastware_heap::report::By::Function,
+        fastware_heap::report::Sort::Bytes,
+        None,
+        20,
+    );
+    same(&serde_json::to_value(&again).expect("json"), &json(&o), "the kept heap profile");
 
     // the program failing: the report, then exit 1
     let o = run_in(&project, &["heap", "--format", "json", "--", "fail"]);

@@ -100,7 +100,7 @@ fn two_builds(store: Option<&str>) {
         .as_array()
         .expect("points")
         .iter()
-        .map(|p| (p["value_s"].as_f64().expect("s") * 1e9).round() as i64)
+        .map(|p| (p["value"].as_f64().expect("µs") * 1e3).round() as i64)
         .collect();
     assert_eq!(walls, [ns(&a["build"]["wall_us"]), ns(&b["build"]["wall_us"])]);
     let chart = std::fs::read_to_string(&svg).expect("svg");
@@ -110,7 +110,7 @@ fn two_builds(store: Option<&str>) {
     );
     let unit = json(&run_in(&dir, &["runs", "trend", "build.unit:tracee-types", "--last", "1", "--format", "json"]));
     assert_eq!(unit["points"].as_array().map(Vec::len), Some(1));
-    assert_eq!((unit["points"][0]["value_s"].as_f64().expect("s") * 1e9).round() as i64, ub["tracee-types"]);
+    assert_eq!((unit["points"][0]["value"].as_f64().expect("µs") * 1e3).round() as i64, ub["tracee-types"]);
     error_of(&run_in(&dir, &["runs", "trend", "nope"]), 2, &["unknown metric `nope`"]);
     // one page of the runs: each run's section, the trend, no fetches, no console errors
     let page = dir.join("report.html");

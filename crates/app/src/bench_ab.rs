@@ -1,0 +1,193 @@
+//! `fastware bench ab BASE NEW`: two git revisions of the project, each
+//! unpacked under `<target-dir>/fastware/revisions/` (the user's tree and
+//! `.git` untouched) and built in a target directory of its own — or bench
+//! binaries saved with `bench cargo --save NAME` (`saved:NAME`) — then
+//! benchmarked interleaved — base, new, base, new … — so that drift in the
+//! machine hits both alike, and compared between runs.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use fastware_bench::saved::SavedResults;
+use fastware_bench::{ComparisonReport, Options, Results, Store};
+use fastware_cargo::bench::BenchBinary;
+use fastware_cargo::revision::{unpack, Revision};
+
+use crate::bench_cargo::{meta_of, results_of, unix_ms};
+use crate::{Ctx, Done, Error, OutputArgs};
+
+const AB_EXAMPLES: &str = "\
+Examples:
+  fastware bench ab main HEAD                        3 interleaved runs a side, compared between runs
+  fastware bench ab HEAD~1 HEAD --repeat 5 -- --bench parsing -- --measurement-time 2
+  fastware bench ab HEAD HEAD                        an A/A check: how noisy is this machine?
+  fastware bench ab saved:before HEAD -- --bench crit -- --measurement-time 2
+
+BASE and NEW are git revisions (commits, branches, tags) of the repository holding the
+project (uncommitted changes are not part of either), or saved:NAME, the bench binaries
+`fastware bench cargo --save NAME` kept (run as cargo bench runs them, with the arguments
+after the second --). Arguments after -- go to cargo bench.";
+
+#[derive(Args, Debug)]
+#[command(after_help = AB_EXAMPLES)]
+pub struct AbArgs {
+    /// The revision before (or saved:NAME)
+    #[arg(value_name = "BASE")]
+    base: String,
+    /// The revision after (or saved:NAME)
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// Runs a side (at least 2: the comparison is between runs)
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    repeat: u32,
+    /// Changes smaller than this are "no change" (a percentage: 2 or 2%)
+    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = fastware_report::parse::percent)]
+    noise: f64,
+    /// Keep both sides in the history as NAME-base and NAME-new
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    cargo: crate::args::CargoBenchArgs,
+}
+
+/// Where a side's bench binaries come from.
+enum Source {
+    /// A git revision, unpacked, with its project and its own target directory.
+    Revision { rev: Revision, project: fastware_cargo::project::Project },
+    /// Copies of the bench binaries saved with `bench cargo --save NAME`.
+    Saved { binaries: Vec<BenchBinary>, commit: Option<String> },
+}
+
+/// One side: its source, where it builds or writes, and its runs.
+struct Side {
+    label: String,
+    source: Source,
+    /// The revision's target directory, or where a saved side's criterion writes.
+    target: PathBuf,
+    runs: Vec<Results>,
+    started: Vec<u64>,
+    last: Option<fastware_cargo::bench::BenchRun>,
+}
+
+impl Side {
+    fn new(label: String, source: Source, target: PathBuf) -> Side {
+        Side { label, source, target, runs: Vec::new(), started: Vec::new(), last: None }
+    }
+}
+
+/// A side named `saved:NAME`: the bench binaries `bench cargo --save NAME` kept.
+fn saved_side(ctx: &Ctx, user: &fastware_cargo::project::Project, name: &str) -> Result<Side, Error> {
+    let store = Store::new(&user.target_dir);
+    let copies = store.saved_binaries(name);
+    if copies.is_empty() {
+        return Err(Error::bad_input(format!("`saved:{name}`: no bench binaries were saved as `{name}`"))
+            .with_hint("save them with `fastware bench cargo --save NAME` (results and binaries are kept)"));
+    }
+    let binaries = copies
+        .into_iter()
+        .map(|path| {
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            let target = file.rsplit_once('-').map_or(file.clone(), |(t, _)| t.to_string());
+            BenchBinary { target, path, fresh: true }
+        })
+        .collect();
+    let kept = crate::saved::find::<SavedResults>(ctx, &user.target_dir, name, None).ok().flatten();
+    let commit = match kept {
+        Some(r) => r.meta.and_then(|m| m.git_commit),
+        None => store.read(name, None).ok().flatten().and_then(|r| r.meta.and_then(|m| m.git_commit)),
+    };
+    ctx.note(&format!("saved:{name} runs the bench binaries kept in {}", store.binaries_dir(name).display()));
+    let target = user.fastware_dir().join("ab").join(format!("saved-{name}"));
+    Ok(Side::new(format!("saved:{name}"), Source::Saved { binaries, commit }, target))
+}
+
+pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<ComparisonReport>, Error> {
+    if let Some(name) = &a.save {
+        crate::saved::check_name(&format!("{name}-base"))?;
+    }
+    let cargo = ctx.tools.cargo();
+    let manifest = a.cargo.manifest_path.as_deref().map(|m| ctx.path(m));
+    let user = fastware_cargo::project::locate(&cargo, manifest.as_deref(), &ctx.cwd)?;
+    let dir = manifest.as_deref().and_then(|m| m.parent()).map_or(ctx.cwd.clone(), PathBuf::from);
+    let store = user.fastware_dir().join("revisions");
+    let mut sides = Vec::new();
+    for arg in [&a.base, &a.new] {
+        if let Some(name) = arg.strip_prefix("saved:") {
+            sides.push(saved_side(ctx, &user, name)?);
+            continue;
+        }
+        let rev = unpack(&dir, arg, &store)?;
+        let manifest = rev.project_dir.join("Cargo.toml");
+        let project = fastware_cargo::project::locate(&cargo, Some(&manifest), &rev.project_dir)?;
+        let target = user.fastware_dir().join("ab").join(format!("target-{}", &rev.commit[..12]));
+        ctx.note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
+        sides.push(Side::new(rev.name.clone(), Source::Revision { rev, project }, target));
+    }
+    // build both first, so that no run pays for a build
+    let at = a.cargo.cargo_args.iter().position(|x| x == "--").unwrap_or(a.cargo.cargo_args.len());
+    let harness_args = a.cargo.cargo_args.get(at + 1..).unwrap_or_default().to_vec();
+    let mut build_args = a.cargo.cargo_args[..at].to_vec();
+    build_args.push("--no-run".into());
+    for s in &sides {
+        let Source::Revision { rev, project } = &s.source else { continue };
+        let b =
+            fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(&s.target))?;
+        if !b.success {
+            return Err(Error::failed(format!("cargo bench failed to build {} (its errors are above)", rev.name)));
+        }
+    }
+    for k in 1..=a.repeat {
+        for s in sides.iter_mut() {
+            ctx.note(&format!("run {k} of {}: {}", a.repeat, s.label));
+            let r = match &s.source {
+                Source::Revision { rev, project } => fastware_cargo::bench::run_bench(
+                    &cargo,
+                    project,
+                    &rev.project_dir,
+                    None,
+                    &a.cargo.cargo_args,
+                    Some(&s.target),
+                )?,
+                Source::Saved { binaries, .. } => {
+                    fastware_cargo::bench::run_binaries(binaries, &harness_args, &user.workspace_root, &s.target, &[])?
+                }
+            };
+            if !r.success {
+                return Err(Error::failed(format!("the benchmarks failed on {} (their errors are above)", s.label)));
+            }
+            s.runs.push(results_of(&r, &s.target, &a.cargo.cargo_args)?);
+            s.started.push(unix_ms(r.started));
+            s.last = Some(r);
+        }
+    }
+    let mut results = Vec::new();
+    let mut kept = Vec::new();
+    for (s, label) in sides.iter_mut().zip(["base", "new"]) {
+        let mut r = Results::of_runs(std::mem::take(&mut s.runs)).expect("runs");
+        if let Some(last) = &s.last {
+            let (dir, commit) = match &s.source {
+                Source::Revision { rev, .. } => (rev.project_dir.clone(), Some(rev.commit.clone())),
+                Source::Saved { commit, .. } => (user.workspace_root.clone(), commit.clone()),
+            };
+            let mut meta = meta_of(last, &dir, &a.cargo.cargo_args, s.started.clone());
+            meta.git_commit = commit;
+            r.meta = Some(meta);
+        }
+        let side = SavedResults::new(&r);
+        match &a.save {
+            Some(name) => {
+                let name = format!("{name}-{label}");
+                kept.push(crate::saved::keep(ctx, &user.workspace_root, &user.target_dir, &name, &side)?);
+            }
+            None => kept.extend(crate::history::record(ctx, &user.workspace_root, &user.target_dir, None, &side)),
+        }
+        results.push(r);
+    }
+    let past = crate::history::past_bench_noise(ctx, Some(&user.target_dir), &|r| kept.contains(&r.id));
+    let o = Options { noise: a.noise, past, ..Options::default() };
+    let c = fastware_bench::compare(&results[0], &results[1], &o)?;
+    let report = ComparisonReport::new(&c, &results[0], &results[1], &o, a.output.top.unwrap_or(0));
+    Ok(Done::new(report, a.output.format))
+}

@@ -1,0 +1,105 @@
+//! `--save NAME`: a run named in the history, the one store of results.
+//! Each command that saves keeps its whole model there (the profile, the
+//! heap profile, the IR counts, the benchmark results — not a view cut to
+//! `--top`); views apply when it is shown or compared. Large files (saved
+//! binaries) stay files that the kept record points to.
+//!
+//! Names saved by fastware before the history was the store (files under
+//! `<target-dir>/fastware/<kind>/NAME.json`) are still read: [`find`] falls
+//! back to them.
+
+use std::path::{Path, PathBuf};
+
+use fastware_history::Store;
+use fastware_report::Kind;
+
+use crate::{history, Ctx, Error};
+
+/// Names `--save` refuses: the words that address runs (`last`, `last~N`),
+/// numbers (run ids), and anything with a slash, a leading dot or a control
+/// character.
+pub fn check_name(name: &str) -> Result<(), Error> {
+    let why = if name.is_empty() {
+        Some("an empty name")
+    } else if name == "last" || name.starts_with("last~") {
+        Some("`last` and `last~N` name the newest runs")
+    } else if name.bytes().all(|b| b.is_ascii_digit()) {
+        Some("a number names a run by its id")
+    } else if name.contains('/') || name.starts_with('.') {
+        Some("a name without slashes or a leading dot, like `before`")
+    } else if name.chars().any(char::is_control) {
+        Some("a name without control characters")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(Error::bad_input(format!("--save {}: {why}", name.escape_debug()))
+            .with_hint("give a name like `before` or `fix-1`")),
+        None => Ok(()),
+    }
+}
+
+/// Keeps `result` in the history as `name`; unlike a run kept in passing, a
+/// run the user named must be kept, or the command fails.
+pub fn keep<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: &str, result: &K) -> Result<i64, Error> {
+    check_name(name)?;
+    if ctx.history.off {
+        return Err(Error::bad_input("--save keeps the run in the history, and --no-history keeps nothing")
+            .with_hint("leave out one of them"));
+    }
+    let id = history::record_or_fail(ctx, project, target_dir, Some(name), result)?;
+    ctx.note(&format!("saved as `{name}` (run {id} in the history)"));
+    Ok(id)
+}
+
+/// Where an earlier fastware saved a result as a file, and how to read it.
+pub type Legacy<'a, K> = (PathBuf, &'a dyn Fn(&Path) -> Result<K, Error>);
+
+/// The result of kind `K` saved as `name` for the project whose target
+/// directory is `target_dir`: in the history, else in the file an earlier
+/// fastware saved it to (`legacy`, read by `read_legacy`). `None` when
+/// neither has it.
+pub fn find<K: Kind>(
+    ctx: &Ctx,
+    target_dir: &Path,
+    name: &str,
+    legacy: Option<Legacy<'_, K>>,
+) -> Result<Option<K>, Error> {
+    if let Some(run) = find_run(ctx, target_dir, name, K::COMMAND)? {
+        if run.info.kind == K::SCHEMA {
+            return Ok(Some(run.result_as::<K>()?));
+        }
+        return Err(Error::bad_input(format!("`{name}` is a {} run, not a {} result", run.info.kind, K::SCHEMA)));
+    }
+    match legacy {
+        Some((path, read)) if path.is_file() => Ok(Some(read(&path)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The run of `command` named `name` in the project's store, when the
+/// store exists (a lookup never creates one).
+fn find_run(ctx: &Ctx, target_dir: &Path, name: &str, command: &str) -> Result<Option<fastware_history::Run>, Error> {
+    let at = history::location(ctx, Some(target_dir))?;
+    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    if !is_url && !Path::new(&at).is_file() {
+        return Ok(None);
+    }
+    let mut store = Store::open(&at)?;
+    store.find_named(name, command)
+}
+
+/// The names of the runs of kind `K` kept for the project (for hints);
+/// none without a store.
+pub fn names<K: Kind>(ctx: &Ctx, target_dir: &Path) -> Vec<String> {
+    let Ok(at) = history::location(ctx, Some(target_dir)) else { return Vec::new() };
+    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    if !is_url && !Path::new(&at).is_file() {
+        return Vec::new();
+    }
+    let filter = fastware_history::Filter { kind: Some(K::SCHEMA.into()), ..Default::default() };
+    match Store::open(&at).and_then(|mut s| s.list(&filter)) {
+        Ok(runs) => runs.into_iter().filter_map(|r| r.name).collect(),
+        Err(_) => Vec::new(),
+    }
+}
