@@ -14,6 +14,9 @@ use fastware_report::{DiffContext, DynRender, Kind, Metric, Text};
 
 use crate::{Ctx, Error};
 
+/// Two runs compared, by their kind's comparison.
+pub type Compared = Result<Box<dyn DynRender>, Error>;
+
 /// A registered kind, its type erased.
 pub trait Registered: Sync {
     fn schema(&self) -> &'static str;
@@ -120,14 +123,7 @@ impl<K: Kind> Registered for Entry<K> {
         Ok(fastware_report::html::preformatted(&String::from_utf8_lossy(&text)))
     }
 
-    fn diff(
-        &self,
-        ctx: &Ctx,
-        base: &Run,
-        new: &Run,
-        store: Store,
-        top: Option<usize>,
-    ) -> Result<Box<dyn DynRender>, Error> {
+    fn diff(&self, ctx: &Ctx, base: &Run, new: &Run, store: Store, top: Option<usize>) -> Compared {
         let (a, b) = (typed::<K>(base)?, typed::<K>(new)?);
         let ids = [base.info.id, new.info.id];
         let store = std::cell::RefCell::new(Some(store));

@@ -8,7 +8,7 @@ use fastware_cargo::critical::{critical_path, time_alone};
 use fastware_cargo::invocation::Invocation;
 use fastware_cargo::log::{BuildLog, Freshness, Source, Unit};
 use fastware_cargo::run::BuildResult;
-use fastware_report::Error;
+use fastware_report::{Duration, Error};
 use fastware_selfprof::longest::LongEvent;
 use fastware_selfprof::LabelFigures;
 use fastware_trace::GroupRow;
@@ -30,16 +30,16 @@ pub struct UnitRow {
     pub freshness: String,
     /// For rebuilt units, cargo's reason.
     pub reason: Option<String>,
-    /// Seconds since the build started.
-    pub start: Option<f64>,
-    pub end: Option<f64>,
-    pub duration: f64,
-    /// Sections cargo measured (seconds): before codegen, codegen, link.
-    pub frontend: Option<f64>,
-    pub codegen: Option<f64>,
-    pub link: Option<f64>,
-    /// Seconds it was the only unit running.
-    pub alone: f64,
+    /// Since the build started.
+    pub start: Option<Duration>,
+    pub end: Option<Duration>,
+    pub duration: Duration,
+    /// Sections cargo measured: before codegen, codegen, link.
+    pub frontend: Option<Duration>,
+    pub codegen: Option<Duration>,
+    pub link: Option<Duration>,
+    /// How long it was the only unit running.
+    pub alone: Duration,
     pub on_critical_path: bool,
     pub settings: Option<Settings>,
 }
@@ -49,10 +49,10 @@ pub struct UnitRow {
 pub struct PathStep {
     pub index: usize,
     pub label: String,
-    pub start: f64,
-    pub end: f64,
+    pub start: Duration,
+    pub end: Duration,
     pub until_rmeta: bool,
-    pub waited: f64,
+    pub waited: Duration,
 }
 
 /// What rustc's profilers say about one crate (`--deep`).
@@ -110,10 +110,10 @@ pub struct Diagnosis {
     pub success: bool,
     pub interrupted: bool,
     pub errors: Vec<String>,
-    /// Seconds, measured around cargo.
-    pub wall: f64,
-    /// Seconds from the first unit's start to the last unit's end.
-    pub span: f64,
+    /// Measured around cargo.
+    pub wall: Duration,
+    /// From the first unit's start to the last unit's end.
+    pub span: Duration,
     pub jobs: Option<u64>,
     /// Sum of unit durations / span: how many units ran at once, on average.
     pub parallelism: f64,
@@ -133,8 +133,8 @@ pub struct Diagnosis {
 #[derive(Debug, Clone)]
 pub struct Hot {
     pub file: PathBuf,
-    /// Seconds of the build before the change.
-    pub warmup_wall: f64,
+    /// The build before the change.
+    pub warmup_wall: Duration,
 }
 
 impl Diagnosis {
@@ -179,10 +179,12 @@ fn units(log: &BuildLog, invocations: &[Invocation], on_path: &[usize]) -> Vec<U
                 Freshness::Dirty(r) => ("dirty", Some(r.clone())),
                 Freshness::Unknown => ("unknown", None),
             };
-            let section = |n: &str| u.section(n).map(|s| s.end - s.start);
+            // cargo's log says seconds: they become durations here, once
+            let secs = Duration::from_secs;
+            let section = |n: &str| u.section(n).map(|s| secs(s.end - s.start));
             let frontend = match (u.section("frontend"), u.section("codegen"), u.start) {
-                (Some(f), _, _) => Some(f.end - f.start),
-                (None, Some(c), Some(s)) => Some(c.start - s),
+                (Some(f), _, _) => Some(secs(f.end - f.start)),
+                (None, Some(c), Some(s)) => Some(secs(c.start - s)),
                 _ => None,
             };
             UnitRow {
@@ -194,21 +196,19 @@ fn units(log: &BuildLog, invocations: &[Invocation], on_path: &[usize]) -> Vec<U
                 mode: u.mode.clone(),
                 freshness: freshness.to_string(),
                 reason,
-                start: u.start,
-                end: u.finish,
-                duration: u.duration().unwrap_or(0.0),
+                start: u.start.map(secs),
+                end: u.finish.map(secs),
+                duration: secs(u.duration().unwrap_or(0.0)),
                 frontend,
                 codegen: section("codegen"),
                 link: section("link"),
-                alone: time_alone(log, u),
+                alone: secs(time_alone(log, u)),
                 on_critical_path: on_path.contains(&u.index),
                 settings: if u.start.is_some() { settings_of(u, invocations) } else { None },
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.duration.partial_cmp(&a.duration).unwrap_or(std::cmp::Ordering::Equal).then(a.index.cmp(&b.index))
-    });
+    rows.sort_by(|a, b| b.duration.cmp(&a.duration).then(a.index.cmp(&b.index)));
     rows
 }
 
@@ -323,14 +323,14 @@ pub fn diagnose(result: &BuildResult, workspace_root: &Path, profile: &str) -> R
         success: run.success,
         interrupted: run.interrupted,
         errors: run.errors.clone(),
-        wall: run.wall,
+        wall: Duration::from_secs(run.wall),
         notes: result.notes.clone(),
         log_path: run.log_path.clone(),
         target_dir: result.target_dir.clone(),
         ..Diagnosis::default()
     };
     if let (Some(file), Some(w)) = (&result.hot_file, &result.warmup) {
-        d.hot = Some(Hot { file: file.clone(), warmup_wall: w.wall });
+        d.hot = Some(Hot { file: file.clone(), warmup_wall: Duration::from_secs(w.wall) });
     }
     let Some(log) = &run.log else {
         d.notes.push("cargo left no record of this build".into());
@@ -341,7 +341,7 @@ pub fn diagnose(result: &BuildResult, workspace_root: &Path, profile: &str) -> R
         Source::TimingsHtml => "timings".into(),
     };
     d.jobs = log.jobs;
-    d.span = log.span();
+    d.span = Duration::from_secs(log.span());
     let path = critical_path(log);
     let on_path: Vec<usize> = path.iter().flat_map(|p| p.steps.iter().map(|s| s.unit)).collect();
     d.units = units(log, &run.invocations, &on_path);
@@ -353,10 +353,10 @@ pub fn diagnose(result: &BuildResult, workspace_root: &Path, profile: &str) -> R
             .map(|s| PathStep {
                 index: s.unit,
                 label: d.unit(s.unit).map(|u| u.label.clone()).unwrap_or_default(),
-                start: s.start,
-                end: s.end,
+                start: Duration::from_secs(s.start),
+                end: Duration::from_secs(s.end),
                 until_rmeta: s.until_rmeta,
-                waited: s.waited,
+                waited: Duration::from_secs(s.waited),
             })
             .collect();
     }

@@ -6,6 +6,7 @@
 use crate::diagnosis::{CrateDeep, Diagnosis, UnitRow};
 use crate::phases::Phase;
 use fastware_cargo::experiment::{Experiment, SetAxis};
+use fastware_report::Duration;
 
 /// The unit a cited number is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,9 +82,9 @@ fn secs(what: &str, ns: i64, pointer: String) -> Evidence {
     Evidence { what: what.into(), value: ns as f64 / 1e3, measure: Measure::Duration, pointer }
 }
 
-/// A time of `s` seconds, cited in microseconds as the report has it.
-fn seconds(what: &str, s: f64, pointer: String) -> Evidence {
-    secs(what, fastware_report::Duration::from_secs(s).ns(), pointer)
+/// A duration, cited in microseconds as the report has it.
+fn time(what: &str, d: Duration, pointer: String) -> Evidence {
+    secs(what, d.ns(), pointer)
 }
 
 fn share(what: &str, part: f64, whole: f64, pointer: String) -> Evidence {
@@ -218,7 +219,7 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
     let last = d.critical_path.last()?;
     let (ui, u) = d.units.iter().enumerate().find(|(_, u)| u.index == last.index)?;
     let s = u.settings.as_ref()?;
-    if s.opt_level.as_deref() != Some("3") || u.duration < limits::FINAL_SECONDS {
+    if s.opt_level.as_deref() != Some("3") || u.duration.secs() < limits::FINAL_SECONDS {
         return None;
     }
     let name = u.target.replace('-', "_");
@@ -238,21 +239,26 @@ fn final_opt_level(d: &Diagnosis) -> Option<Finding> {
                     format!("/deep/{ci}/llvm_phases_share"),
                 ),
             ];
-            (t as f64, c.busy_ns as f64, ev)
+            (t as f64 / 1e9, c.busy_ns as f64 / 1e9, ev)
         }
         None => {
             let c = u.codegen?;
             let ev = vec![
-                seconds("codegen section (cargo)", c, format!("/units/{ui}/codegen_us")),
-                share("its share of the unit's time", c, u.duration, format!("/units/{ui}/codegen_share")),
+                time("codegen section (cargo)", c, format!("/units/{ui}/codegen_us")),
+                share(
+                    "its share of the unit's time",
+                    c.secs(),
+                    u.duration.secs(),
+                    format!("/units/{ui}/codegen_share"),
+                ),
             ];
-            (c, u.duration, ev)
+            (c.secs(), u.duration.secs(), ev)
         }
     };
     if llvm < limits::FINAL_LLVM_SHARE * whole {
         return None;
     }
-    evidence.insert(0, seconds("unit time", u.duration, format!("/units/{ui}/duration_us")));
+    evidence.insert(0, time("unit time", u.duration, format!("/units/{ui}/duration_us")));
     Some(Finding {
         rule: "opt-level",
         subject: u.label.clone(),
@@ -374,7 +380,7 @@ fn trait_obligation(i: usize, c: &CrateDeep) -> Option<Finding> {
 /// and [`limits::LINK_SECONDS`].
 fn link(i: usize, u: &UnitRow) -> Option<Finding> {
     let l = u.link?;
-    if l < limits::LINK_SECONDS || l < limits::LINK_SHARE * u.duration {
+    if l.secs() < limits::LINK_SECONDS || l.secs() < limits::LINK_SHARE * u.duration.secs() {
         return None;
     }
     let linker = u
@@ -385,8 +391,8 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
     Some(Finding {
         rule: "link",
         subject: u.label.clone(),
-        title: format!("linking {} takes {:.2} s", u.label, l),
-        evidence: vec![seconds("link section (cargo)", l, format!("/units/{i}/link_us")), share("share of the unit's time", l, u.duration, format!("/units/{i}/link_share"))],
+        title: format!("linking {} takes {:.2} s", u.label, l.secs()),
+        evidence: vec![time("link section (cargo)", l, format!("/units/{i}/link_us")), share("share of the unit's time", l.secs(), u.duration.secs(), format!("/units/{i}/link_share"))],
         change: format!("the linker is {linker}: try lld (`-C link-arg=-fuse-ld=lld`) or mold (`mold -run cargo build`), e.g. in `.cargo/config.toml` under `[target.<triple>] rustflags`"),
         also: Vec::new(),
                 why: "GNU ld is single-threaded and slow on large binaries; lld and mold link the same objects several times faster (seed 004: lld saved 4.7 s of a 7.8 s hot build)".into(),
@@ -400,16 +406,17 @@ fn link(i: usize, u: &UnitRow) -> Option<Finding> {
 /// A unit ran alone for at least [`limits::ALONE_SHARE`] of the build and
 /// [`limits::ALONE_SECONDS`].
 fn alone(d: &Diagnosis, i: usize, u: &UnitRow) -> Option<Finding> {
-    if u.alone < limits::ALONE_SECONDS || u.alone < limits::ALONE_SHARE * d.span || !u.on_critical_path {
+    let (alone, span) = (u.alone.secs(), d.span.secs());
+    if alone < limits::ALONE_SECONDS || alone < limits::ALONE_SHARE * span || !u.on_critical_path {
         return None;
     }
     Some(Finding {
         rule: "alone-on-critical-path",
         subject: u.label.clone(),
-        title: format!("{} runs alone for {:.1} s of the {:.1} s build", u.label, u.alone, d.span),
+        title: format!("{} runs alone for {alone:.1} s of the {span:.1} s build", u.label),
         evidence: vec![
-            seconds("time it was the only unit running", u.alone, format!("/units/{i}/alone_us")),
-            share("share of the build's span", u.alone, d.span, format!("/units/{i}/alone_share")),
+            time("time it was the only unit running", u.alone, format!("/units/{i}/alone_us")),
+            share("share of the build's span", alone, span, format!("/units/{i}/alone_share")),
             Evidence { what: "average units running at once".into(), value: (d.parallelism * 100.0).round() / 100.0, measure: Measure::Count, pointer: "/build/parallelism".into() },
         ],
         change: format!("split {} into crates that can compile in parallel; at least move the binary's `main` into a thin bin over a lib, so a change to the bin does not rebuild the lib", u.package),
@@ -435,15 +442,15 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
             u.settings.as_ref().is_some_and(|s| !s.incremental && s.opt_level.as_deref().is_some_and(|o| o != "0"))
         })
         .collect();
-    if optimised_without_incr.is_empty() || d.wall < limits::HOT_SECONDS {
+    if optimised_without_incr.is_empty() || d.wall.secs() < limits::HOT_SECONDS {
         return None;
     }
     let (i, u) = optimised_without_incr[0];
     Some(Finding {
         rule: "incremental",
         subject: u.label.clone(),
-        title: format!("a hot {} rebuild takes {:.1} s without incremental compilation", d.profile, d.wall),
-        evidence: vec![seconds("hot rebuild, wall time", d.wall, "/build/wall_us".into()), seconds("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_us"))],
+        title: format!("a hot {} rebuild takes {:.1} s without incremental compilation", d.profile, d.wall.secs()),
+        evidence: vec![time("hot rebuild, wall time", d.wall, "/build/wall_us".into()), time("its slowest rebuilt unit", u.duration, format!("/units/{i}/duration_us"))],
         change: format!("set `incremental = true` in `[profile.{}]` for local builds (and `CARGO_INCREMENTAL=0` in CI, where builds start cold)", d.profile),
         also: Vec::new(),
                 why: "release profiles turn incremental compilation off, so a one-line change recompiles and re-optimises the whole crate (seed 004: a hot release build went from 71 s to 20 s with incremental = true)".into(),
@@ -470,6 +477,10 @@ mod tests {
 
     const S: i64 = 1_000_000_000;
 
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs(s)
+    }
+
     fn unit(index: usize, duration: f64) -> UnitRow {
         UnitRow {
             index,
@@ -480,13 +491,13 @@ mod tests {
             mode: "build".into(),
             freshness: "new".into(),
             reason: None,
-            start: Some(0.0),
-            end: Some(duration),
-            duration,
+            start: Some(Duration::ZERO),
+            end: Some(secs(duration)),
+            duration: secs(duration),
             frontend: None,
             codegen: None,
             link: None,
-            alone: 0.0,
+            alone: Duration::ZERO,
             on_critical_path: false,
             settings: Some(Settings { opt_level: Some("3".into()), ..Settings::default() }),
         }
@@ -520,7 +531,7 @@ mod tests {
     }
 
     fn diagnosis(units: Vec<UnitRow>, deep: Vec<CrateDeep>) -> Diagnosis {
-        Diagnosis { profile: "release".into(), span: 10.0, units, deep, ..Diagnosis::default() }
+        Diagnosis { profile: "release".into(), span: secs(10.0), units, deep, ..Diagnosis::default() }
     }
 
     fn fired(d: &Diagnosis, rule: &str) -> bool {
@@ -625,16 +636,16 @@ mod tests {
     fn final_opt_level() {
         let at = |opt: &str, duration: f64, codegen: f64| {
             let mut u = unit(0, duration);
-            u.codegen = Some(codegen);
+            u.codegen = Some(secs(codegen));
             u.settings = Some(Settings { opt_level: Some(opt.into()), ..Settings::default() });
             let mut d = diagnosis(vec![u], vec![]);
             d.critical_path = vec![PathStep {
                 index: 0,
                 label: "app0".into(),
-                start: 0.0,
-                end: duration,
+                start: Duration::ZERO,
+                end: secs(duration),
                 until_rmeta: false,
-                waited: 0.0,
+                waited: Duration::ZERO,
             }];
             d
         };
@@ -648,7 +659,7 @@ mod tests {
     fn link() {
         let at = |duration: f64, link: f64| {
             let mut u = unit(0, duration);
-            u.link = Some(link);
+            u.link = Some(secs(link));
             diagnosis(vec![u], vec![])
         };
         assert!(fired(&at(5.0, 1.5), "link"));
@@ -660,7 +671,7 @@ mod tests {
     fn alone_on_the_critical_path() {
         let at = |alone: f64, on_path: bool| {
             let mut u = unit(0, 10.0);
-            u.alone = alone;
+            u.alone = secs(alone);
             u.on_critical_path = on_path;
             diagnosis(vec![u], vec![])
         };
@@ -676,8 +687,8 @@ mod tests {
             u.freshness = "dirty".into();
             u.settings = Some(Settings { opt_level: Some("3".into()), incremental, ..Settings::default() });
             let mut d = diagnosis(vec![u], vec![]);
-            d.wall = wall;
-            d.hot = hot.then(|| Hot { file: "src/main.rs".into(), warmup_wall: 30.0 });
+            d.wall = secs(wall);
+            d.hot = hot.then(|| Hot { file: "src/main.rs".into(), warmup_wall: secs(30.0) });
             d
         };
         assert!(fired(&at(5.0, false, true), "incremental"));

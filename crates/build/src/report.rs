@@ -84,8 +84,8 @@ pub struct UnitReport {
 }
 
 impl UnitReport {
-    fn of(u: &UnitRow, span: f64) -> UnitReport {
-        let s = |x: f64| Duration::from_secs(x);
+    fn of(u: &UnitRow, span: Duration) -> UnitReport {
+        let part = |d: Duration, of: Duration| share(d.secs(), of.secs());
         UnitReport {
             index: u.index,
             unit: u.label.clone(),
@@ -95,16 +95,16 @@ impl UnitReport {
             mode: u.mode.clone(),
             freshness: u.freshness.clone(),
             reason: u.reason.clone(),
-            start_us: u.start.map(s),
-            end_us: u.end.map(s),
-            duration_us: s(u.duration),
-            frontend_us: u.frontend.map(s),
-            codegen_us: u.codegen.map(s),
-            link_us: u.link.map(s),
-            codegen_share: u.codegen.and_then(|c| share(c, u.duration)),
-            link_share: u.link.and_then(|l| share(l, u.duration)),
-            alone_us: s(u.alone),
-            alone_share: share(u.alone, span),
+            start_us: u.start,
+            end_us: u.end,
+            duration_us: u.duration,
+            frontend_us: u.frontend,
+            codegen_us: u.codegen,
+            link_us: u.link,
+            codegen_share: u.codegen.and_then(|c| part(c, u.duration)),
+            link_share: u.link.and_then(|l| part(l, u.duration)),
+            alone_us: u.alone,
+            alone_share: part(u.alone, span),
             on_critical_path: u.on_critical_path,
             settings: u.settings.clone(),
         }
@@ -408,7 +408,6 @@ pub struct BuildReport {
 
 impl BuildReport {
     pub fn new(d: &Diagnosis, top: usize) -> BuildReport {
-        let s = Duration::from_secs;
         BuildReport {
             schema: SCHEMA.into(),
             project: d.workspace_root.clone(),
@@ -417,8 +416,8 @@ impl BuildReport {
             build: BuildFigures {
                 success: d.success,
                 interrupted: d.interrupted,
-                wall_us: s(d.wall),
-                span_us: s(d.span),
+                wall_us: d.wall,
+                span_us: d.span,
                 parallelism: (d.parallelism * 100.0).round() / 100.0,
                 jobs: d.jobs,
                 units_total: d.units.len(),
@@ -430,8 +429,8 @@ impl BuildReport {
             },
             hot: d.hot.as_ref().map(|h| HotFigures {
                 file: h.file.clone(),
-                warmup_wall_us: s(h.warmup_wall),
-                rebuild_wall_us: s(d.wall),
+                warmup_wall_us: h.warmup_wall,
+                rebuild_wall_us: d.wall,
                 rebuilt: d
                     .units
                     .iter()
@@ -445,10 +444,10 @@ impl BuildReport {
                 .map(|p| PathRow {
                     index: p.index,
                     unit: p.label.clone(),
-                    start_us: s(p.start),
-                    end_us: s(p.end),
-                    on_path_us: s(p.end - p.start),
-                    waited_us: s(p.waited),
+                    start_us: p.start,
+                    end_us: p.end,
+                    on_path_us: p.end - p.start,
+                    waited_us: p.waited,
                     until_rmeta: p.until_rmeta,
                 })
                 .collect(),

@@ -11,48 +11,46 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBeha
 use crate::run::RunInfo;
 use crate::store::{Backend, Filter, Row, SCHEMA_VERSION};
 
+/// The columns of `runs` after the name, the same in every schema so far.
+macro_rules! run_columns {
+    () => {
+        "command TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        recorded_ms INTEGER NOT NULL,
+        project TEXT NOT NULL,
+        git_commit TEXT,
+        git_dirty INTEGER NOT NULL,
+        branch TEXT,
+        context TEXT NOT NULL,
+        result BLOB NOT NULL,
+        result_bytes INTEGER NOT NULL"
+    };
+}
+
 const MIGRATIONS: &[&str] = &[
     // 1: runs
-    "CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT UNIQUE,
-        command TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        recorded_ms INTEGER NOT NULL,
-        project TEXT NOT NULL,
-        git_commit TEXT,
-        git_dirty INTEGER NOT NULL,
-        branch TEXT,
-        context TEXT NOT NULL,
-        result BLOB NOT NULL,
-        result_bytes INTEGER NOT NULL
-    );
-    CREATE INDEX runs_by_command ON runs (command, recorded_ms);",
+    concat!(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, ",
+        run_columns!(),
+        ");
+        CREATE INDEX runs_by_command ON runs (command, recorded_ms);"
+    ),
     // 2: each run's uid (filled in by `fill_uids`, then indexed: UID_INDEX);
     // names unique among one project's runs of one command, not store-wide
-    "CREATE TABLE runs_v2 (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        uid TEXT,
-        name TEXT,
-        command TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        recorded_ms INTEGER NOT NULL,
-        project TEXT NOT NULL,
-        git_commit TEXT,
-        git_dirty INTEGER NOT NULL,
-        branch TEXT,
-        context TEXT NOT NULL,
-        result BLOB NOT NULL,
-        result_bytes INTEGER NOT NULL
-    );
-    INSERT INTO runs_v2 (id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
-        SELECT id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes FROM runs;
-    UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))
-        WHERE name = 'runs_v2';
-    DROP TABLE runs;
-    ALTER TABLE runs_v2 RENAME TO runs;
-    CREATE INDEX runs_by_command ON runs (command, recorded_ms);
-    CREATE UNIQUE INDEX runs_by_name ON runs (project, command, name);",
+    // (SQLite drops a column's UNIQUE only by making the table anew)
+    concat!(
+        "CREATE TABLE runs_v2 (id INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT, name TEXT, ",
+        run_columns!(),
+        ");
+        INSERT INTO runs_v2 (id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes)
+            SELECT id, name, command, kind, recorded_ms, project, git_commit, git_dirty, branch, context, result, result_bytes FROM runs;
+        UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'runs'), 0))
+            WHERE name = 'runs_v2';
+        DROP TABLE runs;
+        ALTER TABLE runs_v2 RENAME TO runs;
+        CREATE INDEX runs_by_command ON runs (command, recorded_ms);
+        CREATE UNIQUE INDEX runs_by_name ON runs (project, command, name);"
+    ),
 ];
 
 /// Made once every run has its uid (migration 2).
