@@ -104,3 +104,125 @@ pub struct CargoBenchArgs {
     #[arg(last = true, value_name = "CARGO_BENCH_ARGS")]
     pub cargo_args: Vec<String>,
 }
+
+/// Counting with callgrind instead of timing (`--instructions`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CountArgs {
+    /// Count each benchmark's instructions, data reads and writes per iteration with callgrind:
+    /// exact, the same on every run whatever the machine is doing
+    #[arg(long)]
+    pub instructions: bool,
+    /// With --instructions: also show L1 and last-level cache misses and estimated cycles
+    #[arg(long, requires = "instructions")]
+    pub cache_sim: bool,
+    /// With --instructions: the iterations counted of each benchmark
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "instructions",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub iterations: u64,
+    /// With --instructions: the machine code of the function matching REGEX in each benchmark
+    /// that ran it, with the instructions each line executed
+    #[arg(long, value_name = "REGEX", requires = "instructions", value_parser = fastware_report::parse::regex)]
+    pub annotate: Option<regex::Regex>,
+}
+
+impl CargoBenchArgs {
+    /// The arguments for cargo (before a second `--`), and the harness's
+    /// filter: cargo's own `BENCHNAME` (`cargo bench NAME`), else the
+    /// harness's first argument that is not an option (`-- -- NAME`).
+    pub fn split(&self) -> (Vec<String>, Option<String>) {
+        // cargo bench's options that take a value: the value is no BENCHNAME
+        const VALUED: &[&str] = &[
+            "-p",
+            "--package",
+            "--exclude",
+            "--bench",
+            "--bin",
+            "--example",
+            "--test",
+            "-F",
+            "--features",
+            "--profile",
+            "--target",
+            "--target-dir",
+            "--manifest-path",
+            "-j",
+            "--jobs",
+            "--message-format",
+            "--color",
+            "--config",
+            "-Z",
+            "--lockfile-path",
+        ];
+        let at = self.cargo_args.iter().position(|x| x == "--").unwrap_or(self.cargo_args.len());
+        let mut cargo = Vec::new();
+        let mut filter = None;
+        let mut value_next = false;
+        for a in &self.cargo_args[..at] {
+            if !value_next && !a.starts_with('-') && filter.is_none() {
+                filter = Some(a.clone());
+                continue;
+            }
+            value_next = !value_next && VALUED.contains(&a.as_str());
+            cargo.push(a.clone());
+        }
+        // criterion's and libtest's options that take a value (`--option value`)
+        const HARNESS_VALUED: &[&str] = &[
+            "--warm-up-time",
+            "--measurement-time",
+            "--sample-size",
+            "--save-baseline",
+            "--baseline",
+            "--baseline-lenient",
+            "--load-baseline",
+            "--noise-threshold",
+            "--confidence-level",
+            "--significance-level",
+            "--nresamples",
+            "--profile-time",
+            "--output-format",
+            "--plotting-backend",
+            "--color",
+            "--format",
+            "--skip",
+            "--test-threads",
+            "--logfile",
+            "--shuffle-seed",
+            "-Z",
+        ];
+        let mut harness = None;
+        let mut value_next = false;
+        for a in self.cargo_args.get(at + 1..).unwrap_or_default() {
+            if !value_next && !a.starts_with('-') {
+                harness = Some(a.clone());
+                break;
+            }
+            value_next = !value_next && HARNESS_VALUED.contains(&a.as_str());
+        }
+        (cargo, filter.or(harness))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CargoBenchArgs;
+
+    fn split(args: &[&str]) -> (Vec<String>, Option<String>) {
+        let a = CargoBenchArgs { manifest_path: None, cargo_args: args.iter().map(|s| s.to_string()).collect() };
+        a.split()
+    }
+
+    #[test]
+    fn the_filter_is_cargos_benchname_or_the_harnesss_first_word() {
+        assert_eq!(split(&["fold/"]), (vec![], Some("fold/".into())));
+        assert_eq!(
+            split(&["-p", "core", "--bench", "count", "mix"]),
+            (["-p", "core", "--bench", "count"].map(String::from).to_vec(), Some("mix".into()))
+        );
+        assert_eq!(
+            split(&["--bench", "count", "--", "--exact", "nops/1000"]),
+            (["--bench", "count"].map(String::from).to_vec(), Some("nops/1000".into()))
+        );
+        assert_eq!(split(&["--release", "--", "--list"]), (vec!["--release".to_string()], None));
+        assert_eq!(split(&["--", "--warm-up-time", "0.1", "--measurement-time", "1", "mix"]).1, Some("mix".into()));
+    }
+}

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use fastware_bench::input::Format as InputFormat;
+use fastware_bench::instructions::{self, CountComparison, InstructionRun};
 use fastware_bench::noise::NoiseReport;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::{ComparisonReport, Options, Results, Store, Verdict};
@@ -118,9 +119,10 @@ pub struct CompareArgs {
     /// Confidence level of intervals and tests, between 0.5 and 1
     #[arg(long, value_name = "LEVEL", default_value = "0.95", value_parser = fastware_report::parse::confidence)]
     confidence: f64,
-    /// Changes smaller than this are "no change" (a percentage: 2 or 2%)
-    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = fastware_report::parse::percent)]
-    noise: f64,
+    /// Changes smaller than this are "no change" (a percentage: 2 or 2%) [default: 2% for times,
+    /// 0.1% for instruction counts]
+    #[arg(long, value_name = "PCT", value_parser = fastware_report::parse::percent)]
+    noise: Option<f64>,
     /// Compare medians instead of means, with the Mann–Whitney U test (when samples are kept)
     #[arg(long)]
     median: bool,
@@ -144,6 +146,7 @@ one_of! {
     /// What `bench` shows.
     pub enum BenchView {
         Comparison(ComparisonReport),
+        Counts(CountComparison),
         Cargo(CargoView),
         Noise(NoiseReport),
     }
@@ -151,9 +154,9 @@ one_of! {
 
 pub fn run(ctx: &Ctx, a: &BenchCmd) -> Result<Done<BenchView>, Error> {
     Ok(match &a.command {
-        BenchSub::Compare(c) => compare_cmd(ctx, c)?.map(BenchView::Comparison),
+        BenchSub::Compare(c) => compare_cmd(ctx, c)?,
         BenchSub::Cargo(c) => crate::bench_cargo::run(ctx, c)?.map(BenchView::Cargo),
-        BenchSub::Ab(c) => crate::bench_ab::run(ctx, c)?.map(BenchView::Comparison),
+        BenchSub::Ab(c) => crate::bench_ab::run(ctx, c)?,
         BenchSub::Noise(c) => Done::new(BenchView::Noise(noise_cmd(ctx, c)?), c.output.format),
     })
 }
@@ -189,9 +192,66 @@ pub fn side(ctx: &Ctx, arg: &OsStr, format: Option<InputFormat>, store: Option<&
     fastware_bench::store::read_side(arg, format, store)
 }
 
-fn compare_cmd(ctx: &Ctx, a: &CompareArgs) -> Result<Done<ComparisonReport>, Error> {
-    let mut opts = Options { confidence: a.confidence, noise: a.noise, median: a.median, ..Options::default() };
+/// Counts kept by name (`bench cargo --instructions --save NAME`) in the
+/// project whose target directory is `target_dir`, or a file of them.
+pub fn counted_side(ctx: &Ctx, target_dir: &Path, arg: &str) -> Result<InstructionRun, Error> {
+    let p = Path::new(arg);
+    if p.is_file() {
+        let text = fastware_report::input::read_to_string(p)?;
+        return fastware_report::json::read(&text, instructions::SCHEMA, arg);
+    }
+    crate::saved::find::<InstructionRun>(ctx, target_dir, arg, None)?.ok_or_else(|| {
+        Error::bad_input(format!("{arg}: no such file, and no instruction counts kept under that name"))
+            .with_hint("keep some with `fastware bench cargo --instructions --save NAME`")
+    })
+}
+
+/// Whether `arg` names instruction counts: a file of them, or a run kept
+/// under that name that holds them.
+fn names_counts(ctx: &Ctx, target_dir: Option<&Path>, arg: &OsStr) -> bool {
+    let p = Path::new(arg);
+    if p.is_file() {
+        let mut head = [0u8; 512];
+        let n = std::fs::File::open(p).and_then(|mut f| std::io::Read::read(&mut f, &mut head)).unwrap_or(0);
+        return String::from_utf8_lossy(&head[..n]).contains(instructions::SCHEMA);
+    }
+    match (target_dir, arg.to_str()) {
+        (Some(t), Some(name)) if !p.exists() => {
+            crate::saved::kind_of(ctx, t, name, "bench").as_deref() == Some(instructions::SCHEMA)
+        }
+        _ => false,
+    }
+}
+
+fn compare_cmd(ctx: &Ctx, a: &CompareArgs) -> Result<Done<BenchView>, Error> {
     let target = project(ctx, a.manifest_path.as_deref());
+    let target_dir = target.as_ref().map(|p| p.target_dir.clone());
+    let counts = [&a.base, &a.new].map(|s| names_counts(ctx, target_dir.as_deref(), s));
+    if counts[0] || counts[1] {
+        if counts != [true, true] {
+            return Err(Error::bad_input(
+                "one side holds instruction counts and the other times: compare like with like",
+            )
+            .with_hint("keep both with `fastware bench cargo --instructions --save NAME`"));
+        }
+        let dir = target_dir.unwrap_or_default();
+        let side = |s: &OsStr| counted_side(ctx, &dir, &s.to_string_lossy());
+        let (base, new) = (side(&a.base)?, side(&a.new)?);
+        let noise = a.noise.unwrap_or(instructions::DEFAULT_NOISE);
+        let c = CountComparison::new(&a.base.to_string_lossy(), &base, &a.new.to_string_lossy(), &new, noise);
+        let failure = regressions(a.fail_on_regression, |limit| c.regressed_beyond(limit));
+        return Ok(Done::new(BenchView::Counts(c), a.output.format).failing(failure));
+    }
+    Ok(times_compared(ctx, a, target)?.map(BenchView::Comparison))
+}
+
+fn times_compared(
+    ctx: &Ctx,
+    a: &CompareArgs,
+    target: Option<fastware_cargo::project::Project>,
+) -> Result<Done<ComparisonReport>, Error> {
+    let noise = a.noise.unwrap_or(0.02);
+    let mut opts = Options { confidence: a.confidence, noise, median: a.median, ..Options::default() };
     let store = target.as_ref().map(|p| store_of(ctx, &p.target_dir));
     let sides = [a.base.to_string_lossy().into_owned(), a.new.to_string_lossy().into_owned()];
     opts.past = crate::history::past_bench_noise(ctx, target.as_ref().map(|p| p.target_dir.as_path()), &|r| {
@@ -205,17 +265,27 @@ fn compare_cmd(ctx: &Ctx, a: &CompareArgs) -> Result<Done<ComparisonReport>, Err
     }
     let c = fastware_bench::compare(&base, &new, &opts)?;
     let report = ComparisonReport::new(&c, &base, &new, &opts, a.output.top.unwrap_or(0));
-    let failure = a.fail_on_regression.and_then(|limit| {
-        let bad: Vec<String> = report
-            .benchmarks
-            .iter()
-            .filter(|r| r.verdict == Verdict::Regressed.name() && r.change > limit)
-            .map(|r| format!("{} (+{:.1}%)", r.name, r.change * 100.0))
-            .collect();
-        (!bad.is_empty()).then(|| {
-            let n = fastware_report::units::counted(bad.len(), "benchmark");
-            Error::failed(format!("{n} regressed by more than {}%: {}", limit * 100.0, bad.join(", ")))
-        })
-    });
+    let failure = regressions(a.fail_on_regression, |limit| timed_regressions(&report, limit));
     Ok(Done::new(report, a.output.format).failing(failure))
+}
+
+/// The benchmarks a timed comparison called regressed by more than `limit`.
+pub(crate) fn timed_regressions(report: &ComparisonReport, limit: f64) -> Vec<String> {
+    report
+        .benchmarks
+        .iter()
+        .filter(|r| r.verdict == Verdict::Regressed.name() && r.change > limit)
+        .map(|r| format!("{} (+{:.1}%)", r.name, r.change * 100.0))
+        .collect()
+}
+
+/// `--fail-on-regression LIMIT`: the failure naming the benchmarks `bad`
+/// finds regressed beyond it, when there are any.
+pub(crate) fn regressions(limit: Option<f64>, bad: impl FnOnce(f64) -> Vec<String>) -> Option<Error> {
+    let limit = limit?;
+    let bad = bad(limit);
+    (!bad.is_empty()).then(|| {
+        let n = fastware_report::units::counted(bad.len(), "benchmark");
+        Error::failed(format!("{n} regressed by more than {}%: {}", limit * 100.0, bad.join(", ")))
+    })
 }

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use fastware_bench::instructions::CountComparison;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::{ComparisonReport, Options, Results, Store};
 use fastware_cargo::bench::BenchBinary;
@@ -22,6 +23,7 @@ Examples:
   fastware bench ab HEAD~1 HEAD --repeat 5 -- --bench parsing -- --measurement-time 2
   fastware bench ab HEAD HEAD                        an A/A check: how noisy is this machine?
   fastware bench ab saved:before HEAD -- --bench crit -- --measurement-time 2
+  fastware bench ab main HEAD --instructions --fail-on-regression 1   exact counts, for CI
 
 BASE and NEW are git revisions (commits, branches, tags) of the repository holding the
 project (uncommitted changes are not part of either), or saved:NAME, the bench binaries
@@ -40,9 +42,15 @@ pub struct AbArgs {
     /// Runs a side (at least 2: the comparison is between runs)
     #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(2..=1000))]
     repeat: u32,
-    /// Changes smaller than this are "no change" (a percentage: 2 or 2%)
-    #[arg(long, value_name = "PCT", default_value = "2%", value_parser = fastware_report::parse::percent)]
-    noise: f64,
+    /// Changes smaller than this are "no change" (a percentage: 2 or 2%) [default: 2% for times,
+    /// 0.1% for instruction counts]
+    #[arg(long, value_name = "PCT", value_parser = fastware_report::parse::percent)]
+    noise: Option<f64>,
+    /// Exit with status 1 when a benchmark regressed by more than PCT (for CI)
+    #[arg(long, value_name = "PCT", value_parser = fastware_report::parse::percent)]
+    fail_on_regression: Option<f64>,
+    #[command(flatten)]
+    count: crate::args::CountArgs,
     /// Keep both sides in the history as NAME-base and NAME-new
     #[arg(long, value_name = "NAME")]
     save: Option<String>,
@@ -103,7 +111,7 @@ fn saved_side(ctx: &Ctx, user: &fastware_cargo::project::Project, name: &str) ->
     Ok(Side::new(format!("saved:{name}"), Source::Saved { binaries, commit }, target))
 }
 
-pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<ComparisonReport>, Error> {
+pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error> {
     if let Some(name) = &a.save {
         crate::saved::check_name(&format!("{name}-base"))?;
     }
@@ -111,6 +119,9 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<ComparisonReport>, Error> {
     let manifest = a.cargo.manifest_path.as_deref().map(|m| ctx.path(m));
     let user = fastware_cargo::project::locate(&cargo, manifest.as_deref(), &ctx.cwd)?;
     let dir = manifest.as_deref().and_then(|m| m.parent()).map_or(ctx.cwd.clone(), PathBuf::from);
+    if a.count.instructions {
+        return counted(ctx, a, &user, &dir).map(|d| d.map(crate::bench::BenchView::Counts));
+    }
     let store = user.fastware_dir().join("revisions");
     let mut sides = Vec::new();
     for arg in [&a.base, &a.new] {
@@ -176,18 +187,88 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<ComparisonReport>, Error> {
             r.meta = Some(meta);
         }
         let side = SavedResults::new(&r);
+        let commit = r.meta.as_ref().and_then(|m| m.git_commit.clone());
+        let (root, target, commit) = (&user.workspace_root, &user.target_dir, commit.as_deref());
         match &a.save {
             Some(name) => {
                 let name = format!("{name}-{label}");
-                kept.push(crate::saved::keep(ctx, &user.workspace_root, &user.target_dir, &name, &side)?);
+                kept.push(crate::saved::keep_at(ctx, root, target, &name, &side, commit)?);
             }
-            None => kept.extend(crate::history::record(ctx, &user.workspace_root, &user.target_dir, None, &side)),
+            None => kept.extend(crate::history::record_at(ctx, root, target, None, &side, commit)),
         }
         results.push(r);
     }
     let past = crate::history::past_bench_noise(ctx, Some(&user.target_dir), &|r| kept.contains(&r.id));
-    let o = Options { noise: a.noise, past, ..Options::default() };
+    let o = Options { noise: a.noise.unwrap_or(0.02), past, ..Options::default() };
     let c = fastware_bench::compare(&results[0], &results[1], &o)?;
     let report = ComparisonReport::new(&c, &results[0], &results[1], &o, a.output.top.unwrap_or(0));
-    Ok(Done::new(report, a.output.format))
+    let failure =
+        crate::bench::regressions(a.fail_on_regression, |limit| crate::bench::timed_regressions(&report, limit));
+    Ok(Done::new(crate::bench::BenchView::Comparison(report), a.output.format).failing(failure))
+}
+
+/// `bench ab --instructions`: each revision built and counted apart (counts
+/// do not drift, so nothing needs interleaving), then compared exactly.
+fn counted(
+    ctx: &Ctx,
+    a: &AbArgs,
+    user: &fastware_cargo::project::Project,
+    dir: &std::path::Path,
+) -> Result<Done<CountComparison>, Error> {
+    let store = user.fastware_dir().join("revisions");
+    let (cargo_args, filter) = a.cargo.split();
+    let mut runs = Vec::new();
+    for (arg, label) in [(&a.base, "base"), (&a.new, "new")] {
+        if arg.starts_with("saved:") {
+            return Err(Error::bad_input(format!("`{arg}`: saved bench binaries are timed, not counted")).with_hint(
+                "compare counts of two revisions, or two runs kept with `bench cargo --instructions --save NAME`",
+            ));
+        }
+        let rev = unpack(dir, arg, &store)?;
+        let project = fastware_cargo::project::locate(
+            &ctx.tools.cargo(),
+            Some(&rev.project_dir.join("Cargo.toml")),
+            &rev.project_dir,
+        )?;
+        ctx.note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
+        let counting = crate::bench_instructions::Counting {
+            cargo_args: cargo_args.clone(),
+            filter: filter.clone(),
+            commands: Vec::new(),
+            iterations: a.count.iterations,
+            cache_sim: a.count.cache_sim,
+            dir: user.fastware_dir().join("ab").join(format!("instructions-{}", &rev.commit[..12])),
+        };
+        let mut run = crate::bench_instructions::count(ctx, &project, &counting)?;
+        run.meta = Some(fastware_bench::Meta {
+            created_unix: unix_ms(std::time::SystemTime::now()) / 1000,
+            git_commit: Some(rev.commit.clone()),
+            rustc: fastware_cargo::bench::rustc_version(&rev.project_dir),
+            cargo_args: a.cargo.cargo_args.clone(),
+            binaries: Vec::new(),
+            runs_started_ms: Vec::new(),
+        });
+        let (root, target, commit) = (&user.workspace_root, &user.target_dir, Some(rev.commit.as_str()));
+        match &a.save {
+            Some(name) => {
+                crate::saved::keep_at(ctx, root, target, &format!("{name}-{label}"), &run, commit)?;
+            }
+            None => {
+                crate::history::record_at(ctx, root, target, None, &run, commit);
+            }
+        }
+        runs.push((rev.name.clone(), run));
+    }
+    let noise = a.noise.unwrap_or(fastware_bench::instructions::DEFAULT_NOISE);
+    let c = CountComparison::new(&runs[0].0, &runs[0].1, &runs[1].0, &runs[1].1, noise);
+    let failed: usize = runs.iter().map(|(_, r)| r.failed.len()).sum();
+    let failure = if failed > 0 {
+        Some(Error::failed(format!(
+            "{} could not be counted on a side",
+            fastware_report::units::counted(failed, "benchmark")
+        )))
+    } else {
+        crate::bench::regressions(a.fail_on_regression, |limit| c.regressed_beyond(limit))
+    };
+    Ok(Done::new(c, a.output.format).failing(failure))
 }

@@ -47,10 +47,23 @@ pub fn protect_store(ctx: &Ctx) -> Result<(), Error> {
 /// `--no-history`; returns its id. Failing to keep it is a warning, not an
 /// error.
 pub fn record<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: Option<&str>, result: &K) -> Option<i64> {
+    record_at(ctx, project, target_dir, name, result, None)
+}
+
+/// [`record`] of a run measured at git revision `commit` (a side of `bench
+/// ab`), rather than at the working tree's.
+pub fn record_at<K: Kind>(
+    ctx: &Ctx,
+    project: &Path,
+    target_dir: &Path,
+    name: Option<&str>,
+    result: &K,
+    commit: Option<&str>,
+) -> Option<i64> {
     if ctx.history.off {
         return None;
     }
-    match record_or_fail(ctx, project, target_dir, name, result) {
+    match record_or_fail_at(ctx, project, target_dir, name, result, commit) {
         Ok(id) => Some(id),
         Err(e) => {
             let hint = e.hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default();
@@ -68,8 +81,28 @@ pub fn record_or_fail<K: Kind>(
     name: Option<&str>,
     result: &K,
 ) -> Result<i64, Error> {
+    record_or_fail_at(ctx, project, target_dir, name, result, None)
+}
+
+/// [`record_or_fail`] of a run measured at git revision `commit`.
+pub fn record_or_fail_at<K: Kind>(
+    ctx: &Ctx,
+    project: &Path,
+    target_dir: &Path,
+    name: Option<&str>,
+    result: &K,
+    commit: Option<&str>,
+) -> Result<i64, Error> {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    let run = NewRun::of(K::COMMAND, name, Context::capture(project, argv), result)?;
+    let mut context = Context::capture(project, argv);
+    if let Some(c) = commit {
+        // the revision measured (unpacked from git: clean, whatever the
+        // working tree is), or the commit saved bench binaries were built at
+        let (commit, dirty) = c.strip_suffix("-dirty").map_or((c, false), |c| (c, true));
+        context.git_commit = Some(commit.to_string());
+        context.git_dirty = dirty;
+    }
+    let run = NewRun::of(K::COMMAND, name, context, result)?;
     let mut store = Store::open(&location(ctx, Some(target_dir))?)?;
     let id = store.record(&run)?;
     ctx.status(&format!("kept as run {id} in {} (fastware runs show {id})", store.location()));

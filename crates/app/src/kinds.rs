@@ -52,6 +52,7 @@ impl<K> Entry<K> {
 static KINDS: &[&dyn Registered] = &[
     &Entry::<fastware_build::BuildReport>::NEW,
     &Entry::<fastware_bench::saved::SavedResults>::NEW,
+    &Entry::<fastware_bench::instructions::InstructionRun>::NEW,
     &Entry::<fastware_pgo::report::PgoReport>::NEW,
     &Entry::<fastware_matrix::report::MatrixReport>::NEW,
     &Entry::<fastware_llvmlines::saved::SavedLines>::NEW,
@@ -74,9 +75,14 @@ pub fn of(run: &Run) -> Option<&'static dyn Registered> {
     KINDS.iter().copied().find(|k| k.schema() == run.info.kind)
 }
 
-/// The kind whose runs `command` makes (`build`, `bench` …).
+/// The kind whose runs `command` makes now (`build`, `bench` …).
 pub fn of_command(command: &str) -> Option<&'static dyn Registered> {
     KINDS.iter().copied().find(|k| k.command() == command)
+}
+
+/// Every kind whose runs `command` makes or made.
+pub fn all_of_command(command: &str) -> impl Iterator<Item = &'static dyn Registered> + '_ {
+    KINDS.iter().copied().filter(move |k| k.command() == command)
 }
 
 /// A run's result as its kind's type, or an error naming the run.

@@ -16,6 +16,7 @@ pub mod asm;
 pub mod bench;
 pub mod bench_ab;
 pub mod bench_cargo;
+pub mod bench_instructions;
 pub mod build;
 pub mod context;
 pub mod diff;

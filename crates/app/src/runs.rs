@@ -332,13 +332,16 @@ fn diff(
     Ok(Compared(kind.diff(ctx, base, new, store, top)?))
 }
 
-/// `COMMAND.NAME` (or the older `bench:NAME`): the kind whose runs have the
-/// metric, and the metric's name in it.
-pub fn metric_of(metric: &str) -> Result<(&'static dyn kinds::Registered, String), Error> {
+/// `COMMAND.NAME` (or `COMMAND:NAME`, as `bench:NAME`): the command whose
+/// runs have the metric, and the metric's name in their kinds.
+pub fn metric_of(metric: &str) -> Result<(String, String), Error> {
     let split = metric.find(['.', ':']).map(|i| (&metric[..i], &metric[i + 1..]));
-    let kind = split.and_then(|(command, _)| kinds::of_command(command));
-    match (kind, split) {
-        (Some(k), Some((_, name))) if !k.metrics().is_empty() && !name.is_empty() => Ok((k, name.to_string())),
+    match split {
+        Some((command, name))
+            if !name.is_empty() && kinds::all_of_command(command).any(|k| !k.metrics().is_empty()) =>
+        {
+            Ok((command.to_string(), name.to_string()))
+        }
         _ => {
             let known: Vec<String> = kinds::all()
                 .iter()
@@ -351,13 +354,21 @@ pub fn metric_of(metric: &str) -> Result<(&'static dyn kinds::Registered, String
     }
 }
 
+/// The value of metric `name` in `run`, by its kind (`None`: it has none).
+fn value_in(run: &Run, name: &str) -> Result<Option<Metric>, Error> {
+    match kinds::of(run) {
+        Some(k) => k.metric(run, name),
+        None => Ok(None),
+    }
+}
+
 /// The trend of `metric` over `runs` (in their order; runs without it are left out).
 pub fn trend_of(runs: &[Run], metric: &str) -> Result<Trend, Error> {
-    let (kind, name) = metric_of(metric)?;
+    let (command, name) = metric_of(metric)?;
     let mut points = Vec::new();
     let mut unit = Unit::Us;
-    for run in runs.iter().filter(|r| r.info.kind == kind.schema()) {
-        let Some(m) = kind.metric(run, &name)? else { continue };
+    for run in runs.iter().filter(|r| r.info.command == command) {
+        let Some(m) = value_in(run, &name)? else { continue };
         let value = match m {
             Metric::Nanos(ns) => ns / 1e3,
             Metric::Count(n) => {
@@ -378,7 +389,7 @@ pub fn trend_of(runs: &[Run], metric: &str) -> Result<Trend, Error> {
 }
 
 fn trend(ctx: &Ctx, a: &TrendArgs) -> Result<Trend, Error> {
-    let (kind, _) = metric_of(&a.metric)?;
+    let (command, name) = metric_of(&a.metric)?;
     if let Some(svg) = &a.svg {
         // checked before the store is read, not after (and not opened: a
         // FIFO's reader would see its end); never the store itself
@@ -386,11 +397,11 @@ fn trend(ctx: &Ctx, a: &TrendArgs) -> Result<Trend, Error> {
         OutputFile::check(svg, &[], a.force)?;
     }
     let mut store = history::open(ctx)?;
-    let runs = store.list(&Filter { kind: Some(kind.schema().into()), ..Filter::default() })?;
+    let runs = store.list(&Filter { command: Some(command), ..Filter::default() })?;
     let mut kept = Vec::new();
     for info in &runs {
         let run = store.get(info.id)?;
-        if kind.metric(&run, &metric_of(&a.metric)?.1)?.is_some() {
+        if value_in(&run, &name)?.is_some() {
             kept.push(run);
             if a.last.is_some_and(|n| kept.len() >= n) {
                 break;

@@ -42,12 +42,24 @@ pub fn check_name(name: &str) -> Result<(), Error> {
 /// Keeps `result` in the history as `name`; unlike a run kept in passing, a
 /// run the user named must be kept, or the command fails.
 pub fn keep<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: &str, result: &K) -> Result<i64, Error> {
+    keep_at(ctx, project, target_dir, name, result, None)
+}
+
+/// [`keep`] of a run measured at git revision `commit` (a side of `bench ab`).
+pub fn keep_at<K: Kind>(
+    ctx: &Ctx,
+    project: &Path,
+    target_dir: &Path,
+    name: &str,
+    result: &K,
+    commit: Option<&str>,
+) -> Result<i64, Error> {
     check_name(name)?;
     if ctx.history.off {
         return Err(Error::bad_input("--save keeps the run in the history, and --no-history keeps nothing")
             .with_hint("leave out one of them"));
     }
-    let id = history::record_or_fail(ctx, project, target_dir, Some(name), result)?;
+    let id = history::record_or_fail_at(ctx, project, target_dir, Some(name), result, commit)?;
     ctx.note(&format!("saved as `{name}` (run {id} in the history)"));
     Ok(id)
 }
@@ -102,4 +114,10 @@ pub fn names<K: Kind>(ctx: &Ctx, target_dir: &Path) -> Vec<String> {
         Ok(runs) => runs.into_iter().filter_map(|r| r.name).collect(),
         Err(_) => Vec::new(),
     }
+}
+
+/// The kind (schema) of the run of `command` named `name`, when the
+/// project's store has one.
+pub fn kind_of(ctx: &Ctx, target_dir: &Path, name: &str, command: &str) -> Option<String> {
+    find_run(ctx, target_dir, name, command).ok().flatten().map(|r| r.info.kind)
 }

@@ -18,6 +18,7 @@ pub mod compare;
 pub mod criterion;
 pub mod hyperfine;
 pub mod input;
+pub mod instructions;
 pub mod libtest;
 pub mod noise;
 pub mod past;

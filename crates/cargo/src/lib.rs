@@ -7,6 +7,7 @@
 
 pub mod artifact;
 pub mod bench;
+pub mod counted;
 pub mod critical;
 pub mod experiment;
 pub mod invocation;

@@ -5,8 +5,10 @@
 //! shift that puts the costed addresses of the file's functions inside
 //! their symbols).
 
+use std::collections::HashMap;
 use std::path::Path;
 
+use fastware_binary::binary::Sym;
 use fastware_binary::listing::Labels;
 use fastware_binary::{Binary, Syntax};
 use fastware_report::Error;
@@ -50,15 +52,25 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
     let func = &p.functions[f];
     let module = func.module.clone().unwrap_or_default();
     let b = Binary::open(Path::new(&module))?;
-    let sym = match &func.raw {
-        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
-        None => b.functions.iter().map(|&i| &b.symbols[i]).find(|s| fastware_symbols::demangle(&s.raw) == func.name),
-    }
-    .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
     let empty = Default::default();
     let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
     let calls = p.calls_at.get(&(f as u32)).unwrap_or(&empty);
     let shift = if p.meta.tool == "callgrind" { load_offset(p, &b, &module).unwrap_or(0) } else { 0 };
+    let sym = match &func.raw {
+        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
+        // a name without its hash (callgrind's) may be several instances of
+        // one generic function: the one the recorded addresses fall in
+        None => b
+            .functions
+            .iter()
+            .map(|&i| &b.symbols[i])
+            .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
+            .max_by_key(|s| {
+                let (from, to) = (s.address + shift, s.address + shift + s.size.max(1));
+                (costs.range(from..to).map(|(_, c)| *c).sum::<u64>(), std::cmp::Reverse(s.address))
+            }),
+    }
+    .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
     let debug = b.debug().ok().flatten();
     let listing = b.listing(sym, Syntax::Intel, Labels::Addresses, debug.as_ref());
     let base = listing.address - listing.shown_address;
@@ -94,14 +106,25 @@ fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     // (lowest, highest) offset that keeps each function's costs in its symbol
     let (mut lo, mut hi) = (0u64, u64::MAX);
     let mut any = false;
+    // by demangled name; a name several instances of a generic function
+    // share (callgrind's names have no hash) says nothing of where it is
+    let mut by_name: HashMap<String, Option<&Sym>> = HashMap::new();
+    for s in b.functions.iter().map(|&i| &b.symbols[i]) {
+        by_name
+            .entry(fastware_symbols::demangle(&s.raw))
+            .and_modify(|known| {
+                if known.is_some_and(|k| k.address != s.address) {
+                    *known = None;
+                }
+            })
+            .or_insert(Some(s));
+    }
     for (&f, costs) in &p.addresses {
         let func = &p.functions[f as usize];
         if func.module.as_deref() != Some(module) || costs.is_empty() {
             continue;
         }
-        let Some(sym) =
-            b.functions.iter().map(|&i| &b.symbols[i]).find(|s| fastware_symbols::demangle(&s.raw) == func.name)
-        else {
+        let Some(Some(sym)) = by_name.get(&func.name) else {
             continue;
         };
         let (first, last) = (*costs.keys().next()?, *costs.keys().next_back()?);

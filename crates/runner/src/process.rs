@@ -123,21 +123,51 @@ pub fn spawn(mut cmd: Command, name: &str) -> Result<Running, Error> {
 pub fn signal_name(status: &ExitStatus) -> Option<String> {
     #[cfg(unix)]
     {
+        use rustix::process::Signal;
         use std::os::unix::process::ExitStatusExt;
         let sig = status.signal()?;
-        // rustix names them as the constants (`Signal::ABORT`); the usual spelling is C's
-        let name = match rustix::process::Signal::from_named_raw(sig) {
-            Some(s) => format!("{s:?}")
-                .replace("Signal::", "SIG")
-                .replace("SIGABORT", "SIGABRT")
-                .replace("SIGALARM", "SIGALRM"),
+        let known = [
+            (Signal::HUP, "SIGHUP"),
+            (Signal::INT, "SIGINT"),
+            (Signal::QUIT, "SIGQUIT"),
+            (Signal::ILL, "SIGILL"),
+            (Signal::TRAP, "SIGTRAP"),
+            (Signal::ABORT, "SIGABRT"),
+            (Signal::BUS, "SIGBUS"),
+            (Signal::FPE, "SIGFPE"),
+            (Signal::KILL, "SIGKILL"),
+            (Signal::USR1, "SIGUSR1"),
+            (Signal::SEGV, "SIGSEGV"),
+            (Signal::USR2, "SIGUSR2"),
+            (Signal::PIPE, "SIGPIPE"),
+            (Signal::ALARM, "SIGALRM"),
+            (Signal::TERM, "SIGTERM"),
+            (Signal::XCPU, "SIGXCPU"),
+            (Signal::XFSZ, "SIGXFSZ"),
+            (Signal::SYS, "SIGSYS"),
+        ];
+        Some(match known.iter().find(|(s, _)| s.as_raw() == sig) {
+            Some((_, name)) => name.to_string(),
             None => format!("signal {sig}"),
-        };
-        Some(name)
+        })
     }
     #[cfg(not(unix))]
     {
         let _ = status;
         None
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #[test]
+    fn a_signal_is_named_as_c_spells_it() {
+        for (sig, name) in [("INT", "SIGINT"), ("SEGV", "SIGSEGV"), ("ABRT", "SIGABRT"), ("ALRM", "SIGALRM")] {
+            let status =
+                std::process::Command::new("sh").args(["-c", &format!("kill -{sig} $$")]).status().expect("sh runs");
+            assert_eq!(super::signal_name(&status).as_deref(), Some(name));
+        }
+        let ok = std::process::Command::new("true").status().expect("true runs");
+        assert_eq!(super::signal_name(&ok), None);
     }
 }

@@ -8,6 +8,7 @@ mod binary;
 mod build;
 mod common;
 mod heap;
+mod instructions;
 mod llvm_lines;
 mod matrix;
 mod outputs;
