@@ -54,6 +54,7 @@ static KINDS: &[&dyn Registered] = &[
     &Entry::<fastware_bench::saved::SavedResults>::NEW,
     &Entry::<fastware_bench::instructions::InstructionRun>::NEW,
     &Entry::<fastware_pgo::report::PgoReport>::NEW,
+    &Entry::<fastware_explain::Explanation>::NEW,
     &Entry::<fastware_matrix::report::MatrixReport>::NEW,
     &Entry::<fastware_llvmlines::saved::SavedLines>::NEW,
     &Entry::<fastware_heap::saved::SavedHeap>::NEW,

@@ -30,6 +30,7 @@ Examples:
   fastware bench compare before after          did it get faster? (criterion, libtest, hyperfine)
   fastware llvm-lines --all-crates --with-trace   which generic functions bloat the IR, and what LLVM spends on them
   fastware profile --bench parse               where a benchmark spends its time (perf; --callgrind)
+  fastware explain HEAD~1 HEAD --run 'app in.txt'   why HEAD runs slower: the functions, the code, the cause
   fastware runs diff last~1 last --command build   every measuring run is kept: compare any two
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
@@ -65,6 +66,8 @@ enum Command {
     Diff(fastware_app::diff::DiffCmd),
     /// Did it get faster? Benchmark results compared with real statistics; `cargo bench`, saved
     Bench(fastware_app::bench::BenchCmd),
+    /// Why the program got slower between two builds: counts matched through inlining, the code that changed, findings
+    Explain(Box<fastware_app::explain::ExplainArgs>),
     /// Where the running program spends its time: perf samples or callgrind counts, by function
     Profile(Box<fastware_app::profile::ProfileCmd>),
     /// Where the program allocates, how long the memory lives, and what to change (valgrind's DHAT)
@@ -144,6 +147,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<(), Erro
         Command::Size(c) => show::done(app::size::run(ctx, &c)?, out),
         Command::Diff(c) => show::done(app::diff::run(ctx, &c)?, out),
         Command::Bench(c) => show::done(app::bench::run(ctx, &c)?, out),
+        Command::Explain(c) => show::done(app::explain::run(ctx, &c)?, out),
         Command::Profile(c) => show::done(app::profile::run(ctx, &c)?, out),
         Command::Heap(c) => show::done(app::heap::run(ctx, &c)?, out),
         Command::Matrix(c) => show::done(app::matrix::run(ctx, &c)?, out),

@@ -101,7 +101,7 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
 
 /// Where valgrind put the file: the page-aligned offset of run addresses
 /// from file addresses that fits the costed functions of `module`.
-fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
+pub fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     const PAGE: u64 = 0x1000;
     // (lowest, highest) offset that keeps each function's costs in its symbol
     let (mut lo, mut hi) = (0u64, u64::MAX);

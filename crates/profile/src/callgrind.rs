@@ -87,6 +87,8 @@ struct Context {
     function: Option<u32>,
     /// After `calls=`: the callee, whose cost the next cost line is.
     call_to: Option<u32>,
+    /// After `calls=`: how many calls the next cost line is of.
+    call_count: u64,
     callee: Option<String>,
     callee_object: Option<String>,
 }
@@ -114,6 +116,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     // read time on a 58 MB file)
     let mut addresses_raw: Vec<Vec<(u64, u64)>> = Vec::new();
     let mut calls_at_raw: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut call_counts: BTreeMap<(u32, u64, u32), u64> = BTreeMap::new();
     let mut meta = Meta {
         tool: "callgrind".into(),
         unit: "instructions".into(),
@@ -187,6 +190,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                 // a recursive call: its cost is already inside the outer call's
                 Some(callee) if callee == f => {}
                 Some(callee) => {
+                    *call_counts.entry((f, address.unwrap_or(0), callee)).or_default() += ctx.call_count;
                     *edges.entry((f, callee)).or_default() += cost;
                     *called.entry(callee).or_default() += cost;
                     calls_from[f as usize] += cost;
@@ -255,6 +259,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                 let object = ctx.callee_object.take().unwrap_or_else(|| ctx.object.clone());
                 ctx.call_to = Some(function_id(&object, &callee, &mut functions, &mut self_cost, &mut calls_from));
                 // the call's own positions (count, target) are not costs
+                ctx.call_count = value.split_ascii_whitespace().next().and_then(|c| number(c).ok()).unwrap_or(0);
             }
             "jump" | "jcnd" => {}
             "jfi" | "jfn" => {
@@ -290,7 +295,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let addresses = summed(addresses_raw);
     let calls_at = summed(calls_at_raw);
     let total = self_cost.iter().sum();
-    Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, stacks: None, total })
+    Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, call_counts, stacks: None, total })
 }
 
 /// The list of function `f`.

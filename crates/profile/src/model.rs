@@ -89,6 +89,9 @@ pub struct Profile {
     /// Per function: the inclusive cost of the calls made at each
     /// instruction (callgrind).
     pub calls_at: BTreeMap<u32, BTreeMap<u64, u64>>,
+    /// How many calls (caller, the call's instruction, callee) made
+    /// (callgrind; the address is 0 when the file has none).
+    pub call_counts: BTreeMap<(u32, u64, u32), u64>,
     /// The stacks (sampling profilers only).
     pub stacks: Option<Vec<Stack>>,
     /// The cost of everything.

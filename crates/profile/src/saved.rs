@@ -79,6 +79,8 @@ impl SavedProfile {
             edges: s.edges.into_iter().map(|(a, b, c)| ((a, b), c)).collect(),
             addresses: nested(s.addresses),
             calls_at: nested(s.calls_at),
+            // saved profiles keep costs, not how many calls were made
+            call_counts: Default::default(),
             stacks: s.stacks,
             total: s.total,
         })

@@ -7,6 +7,7 @@ mod bench;
 mod binary;
 mod build;
 mod common;
+mod explain;
 mod heap;
 mod instructions;
 mod llvm_lines;

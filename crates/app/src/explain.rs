@@ -1,0 +1,339 @@
+//! `fastware explain BASE NEW --run 'CMD ARGS'`: each side built (a git
+//! revision, unpacked as `bench ab` does), or read (a file, a build saved
+//! with `diff --save`); the workload timed on both, interleaved; run once
+//! a side under callgrind; then `fastware_explain` matches the counts
+//! function by function and names the causes it has evidence for.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use clap::Args;
+use fastware_bench::{Benchmark, Measure, Results, Source};
+use fastware_cargo::artifact::{ArtifactOptions, Which};
+use fastware_cargo::project::Project;
+use fastware_explain::report::TimeChange;
+use fastware_explain::{Explanation, Side};
+use fastware_runner::VALGRIND;
+
+use crate::args::SelectionArgs;
+use crate::{Ctx, Done, Error, OutputArgs};
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware explain HEAD~1 HEAD --run 'ray 512'        why HEAD runs `ray 512` slower than HEAD~1
+  fastware explain main HEAD --run 'app input.txt' --bin app --runs 10
+  fastware explain before HEAD --run 'app input.txt'  `before` saved with `fastware diff --save before`
+  fastware explain old/app new/app --run 'app -q'     two files, no build
+
+BASE and NEW are git revisions (each unpacked with `git archive` under
+<target-dir>/fastware/revisions/ and built apart: your working tree and .git are not
+touched), builds saved with `fastware diff --save NAME`, or executable files. In --run, CMD
+is replaced by each side's program. The workload is timed --runs times a side, interleaved,
+then run once a side under valgrind's callgrind (20-100x slower than natively).";
+
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct ExplainArgs {
+    /// The build before: a git revision, a build saved with `diff --save`, or a file
+    #[arg(value_name = "BASE")]
+    base: String,
+    /// The build after (as BASE)
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// The workload, quoted: the program's name (each side runs its own build of it) and its
+    /// arguments
+    #[arg(long, value_name = "'CMD ARGS'")]
+    run: String,
+    /// Timed runs a side, interleaved, for the wall time (0: none)
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    runs: u32,
+    /// The binary to build for a revision [default: CMD when a binary target has that name,
+    /// else the package's binary]
+    #[arg(long, value_name = "NAME")]
+    bin: Option<String>,
+    /// Build revisions apart with line tables and symbols (debug = "line-tables-only",
+    /// strip = false), to match functions through inlining
+    #[arg(long)]
+    debuginfo: bool,
+    #[command(flatten)]
+    selection: SelectionArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// A side's program, once built or found.
+struct Program {
+    label: String,
+    commit: Option<String>,
+    path: PathBuf,
+}
+
+pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
+    let words = shlex::split(&a.run).filter(|w| !w.is_empty()).ok_or_else(|| {
+        Error::bad_input(format!("--run `{}`: not a command line", a.run)).with_hint("quote it: --run 'prog arg'")
+    })?;
+    let valgrind = ctx.tools.find(&VALGRIND)?;
+    let project = a.selection.project(ctx).ok();
+    let dir = match &project {
+        Some(p) => p.fastware_dir().join("explain"),
+        None => std::env::temp_dir().join(format!("fastware-explain-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+    ctx.cancel.listen();
+    let base = program(ctx, a, project.as_ref(), &a.base, &words[0])?;
+    let new = program(ctx, a, project.as_ref(), &a.new, &words[0])?;
+    for p in [&base, &new] {
+        has_symbols(p)?;
+    }
+    let args = &words[1..];
+    // the workload must run on both sides before anything is measured
+    let mut native = Vec::new();
+    for p in [&base, &new] {
+        native.push(check_run(ctx, p, args)?);
+    }
+    let time = if a.runs > 0 { Some(timed(ctx, a.runs, [&base, &new], args)?) } else { None };
+    let slowest = native.iter().copied().fold(0.0f64, f64::max);
+    ctx.note(&format!(
+        "running the workload under callgrind on both sides: about {} each (a native run takes {}; valgrind runs programs 20-100x slower)",
+        fastware_report::units::precise_duration(slowest * 50.0 * 1e9),
+        fastware_report::units::precise_duration(slowest * 1e9)
+    ));
+    if slowest * 50.0 > 600.0 {
+        ctx.warn("that is long: a smaller input that runs the same code (a tenth of the data, fewer iterations) explains the same change in a tenth of the time");
+    }
+    let sides: Vec<Side> = [&base, &new]
+        .iter()
+        .zip(["base", "new"])
+        .map(|(p, label)| Side {
+            label: p.label.clone(),
+            commit: p.commit.clone(),
+            binary: p.path.clone(),
+            recording: dir.join(format!("{label}.callgrind")),
+        })
+        .collect();
+    let bar = ctx.spinner("running the workload under callgrind (both sides at once)");
+    let recorded: Vec<Result<(), Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = sides
+            .iter()
+            .map(|side| {
+                let valgrind = &valgrind;
+                s.spawn(move || record(valgrind, side, args))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::failed("callgrind run panicked")))).collect()
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if ctx.cancel.is_cancelled() {
+        return Err(Error::interrupted("interrupted: nothing was compared"));
+    }
+    for r in recorded {
+        r?;
+    }
+    let bar = ctx.spinner("matching functions and reading the machine code");
+    let command =
+        std::iter::once(words[0].as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");
+    let started = Instant::now();
+    let explained = fastware_explain::explain(&sides[0], &sides[1], &command, a.output.top.unwrap_or(15));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    ctx.note(&format!("compared the recordings and the machine code in {:.2} s", started.elapsed().as_secs_f64()));
+    let mut explained = explained?;
+    explained.time = time;
+    if let Some(p) = &project {
+        crate::history::record(ctx, &p.workspace_root, &p.target_dir, None, &explained);
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(Done::new(explained, a.output.format))
+}
+
+/// A side: a file, a build saved with `diff --save`, or a git revision built.
+fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, cmd: &str) -> Result<Program, Error> {
+    let target_dir = project.map(|p| p.target_dir.as_path());
+    if let Some(path) = crate::diff::resolve(ctx, target_dir, std::ffi::OsStr::new(arg))? {
+        let path = ctx.path(&path);
+        return Ok(Program { label: arg.to_string(), commit: None, path });
+    }
+    let Some(project) = project else {
+        return Err(Error::bad_input(format!("`{arg}`: no such file, and no cargo project here to find it in"))
+            .with_hint("give two files, or run in the project (git revisions and saved builds are looked up there)"));
+    };
+    let store = project.fastware_dir().join("revisions");
+    let rev = fastware_cargo::revision::unpack(&project.workspace_root, arg, &store).map_err(|e| {
+        if e.message.contains("no such git revision") {
+            Error::bad_input(format!("`{arg}`: no such file, saved build or git revision"))
+                .with_hint("give a commit, branch or tag, a file, or a name saved with `fastware diff --save`")
+        } else {
+            e
+        }
+    })?;
+    let manifest = rev.project_dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(Error::bad_input(format!(
+            "`{arg}` ({}) has no {}",
+            &rev.commit[..12],
+            "Cargo.toml where the project is"
+        ))
+        .with_hint("the project did not exist at that revision"));
+    }
+    let rev_project = fastware_cargo::project::locate(&ctx.tools.cargo(), Some(&manifest), &rev.project_dir)?;
+    let bin_name = Path::new(cmd).file_name().and_then(|n| n.to_str()).unwrap_or(cmd);
+    let which = match &a.bin {
+        Some(b) => Which::Bin(b.clone()),
+        None if rev_project
+            .members
+            .iter()
+            .flat_map(|m| &m.targets)
+            .any(|t| t.name == bin_name && t.kinds.iter().any(|k| k == "bin")) =>
+        {
+            Which::Bin(bin_name.to_string())
+        }
+        None => Which::Default,
+    };
+    ctx.note(&format!("{arg}: commit {} (unpacked in {}); building it", &rev.commit[..12], rev.project_dir.display()));
+    let opts = ArtifactOptions {
+        cargo: ctx.tools.cargo(),
+        manifest_path: Some(manifest),
+        selection: a.selection.selection(),
+        which,
+        profile: a.selection.profile(),
+        debuginfo: a.debuginfo,
+        frame_pointers: false,
+    };
+    let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
+        .map_err(|e| Error::failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
+    let label = if rev.commit.starts_with(arg) {
+        rev.commit[..12].to_string()
+    } else {
+        format!("{arg} ({})", &rev.commit[..12])
+    };
+    Ok(Program { label, commit: Some(rev.commit), path: built.path })
+}
+
+/// Fails, before anything runs, when a side's file cannot be matched by name.
+fn has_symbols(p: &Program) -> Result<(), Error> {
+    let b = fastware_binary::Binary::open(&p.path)?;
+    if b.has_symtab && !b.functions.is_empty() {
+        return Ok(());
+    }
+    Err(Error::bad_input(format!("{} ({}) has no symbol table: it is stripped", p.path.display(), p.label))
+        .with_hint("build it with `strip = false` in its cargo profile (and `debug = \"line-tables-only\"` to match inlined functions)"))
+}
+
+/// Runs the workload once natively; fails with its status and last words.
+/// Returns its wall time in seconds.
+fn check_run(ctx: &Ctx, p: &Program, args: &[String]) -> Result<f64, Error> {
+    let started = Instant::now();
+    let out = Command::new(&p.path)
+        .args(args)
+        .current_dir(&ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| Error::failed(format!("cannot run {} ({}): {e}", p.path.display(), p.label)))?;
+    let took = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+        let how = match (out.status.code(), fastware_runner::process::signal_name(&out.status)) {
+            (Some(c), _) => format!("exited with status {c}"),
+            (None, Some(s)) => format!("was killed by {s}"),
+            _ => "failed".into(),
+        };
+        let said = if last.is_empty() { String::new() } else { format!(": {last}") };
+        return Err(Error::failed(format!("the workload {how} on {}{said}", p.label)));
+    }
+    Ok(took)
+}
+
+/// The workload run `n` times a side, interleaved (base, new, base …);
+/// the wall times compared between the sides.
+fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<TimeChange, Error> {
+    let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    let bar = ctx.spinner(&format!("timing the workload, {n} runs a side"));
+    for _ in 0..n {
+        for (k, p) in sides.iter().enumerate() {
+            if ctx.cancel.is_cancelled() {
+                return Err(Error::interrupted("interrupted while timing the workload"));
+            }
+            let started = Instant::now();
+            let status = Command::new(&p.path)
+                .args(args)
+                .current_dir(&ctx.cwd)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|e| Error::failed(format!("cannot run {}: {e}", p.path.display())))?;
+            if !status.success() {
+                return Err(Error::failed(format!("the workload failed on {} during the timed runs", p.label)));
+            }
+            times[k].push(started.elapsed().as_secs_f64() * 1e9);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let results = |k: usize| {
+        let samples = times[k].clone();
+        Results {
+            source: Source::Hyperfine,
+            measure: Measure::Run,
+            benchmarks: vec![Benchmark {
+                name: "workload".into(),
+                estimate: fastware_bench::stats::mean(&samples),
+                statistic: "mean",
+                spread: None,
+                samples: Some(samples),
+                runs: None,
+            }],
+            path: PathBuf::from(sides[k].label.clone()),
+            meta: None,
+        }
+    };
+    let (b, nw) = (results(0), results(1));
+    let c = fastware_bench::compare(&b, &nw, &fastware_bench::Options::default())?;
+    let row = c.rows.first().ok_or_else(|| Error::failed("no timing to compare"))?;
+    Ok(TimeChange {
+        runs: n as usize,
+        base_us: row.base / 1e3,
+        new_us: row.new / 1e3,
+        change: row.change(),
+        low: row.ratio_ci.map(|(l, _)| l - 1.0),
+        high: row.ratio_ci.map(|(_, h)| h - 1.0),
+        verdict: row.verdict.name().to_string(),
+    })
+}
+
+/// One callgrind run of the workload on a side.
+fn record(valgrind: &Path, side: &Side, args: &[String]) -> Result<(), Error> {
+    let mut cmd = Command::new(valgrind);
+    cmd.args(["--tool=callgrind", "--dump-instr=yes", "--cache-sim=yes"])
+        .arg(format!("--callgrind-out-file={}", side.recording.display()))
+        .arg(&side.binary)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = fastware_runner::process::spawn(cmd, "valgrind")?;
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    let status = child.wait()?;
+    if status.success() {
+        return Ok(());
+    }
+    let last = err.lines().rev().map(|l| l.split_once("== ").map_or(l, |(_, r)| r).trim()).find(|l| !l.is_empty());
+    Err(Error::failed(format!(
+        "the workload failed under callgrind on {}{}",
+        side.label,
+        last.map(|l| format!(": {l}")).unwrap_or_default()
+    )))
+}
