@@ -244,37 +244,25 @@ fn run_job(valgrind: &Path, _cache_sim: bool, job: &Job) -> Result<(), Error> {
         .arg(&job.program)
         .args(&job.args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .stdout(Stdio::null());
     match job.iterations {
         Some(n) => cmd.env(ITERATIONS_ENV, n.to_string()),
         None => cmd.env_remove(ITERATIONS_ENV),
     };
-    let mut child = fastware_runner::process::spawn(cmd, "valgrind")?;
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut err);
-    }
-    let status = child.wait()?;
+    let (status, err) = fastware_runner::process::run_capturing_stderr(cmd, "valgrind")?;
     if status.success() {
         return Ok(());
     }
-    let how = match (status.code(), fastware_runner::process::signal_name(&status)) {
-        (Some(c), _) => format!("exited with status {c}"),
-        (None, Some(sig)) => format!("was killed by {sig}"),
-        (None, None) => "failed".to_string(),
-    };
-    Err(Error::failed(format!("{how}{}", why(&err))))
+    Err(Error::failed(format!("{}{}", fastware_runner::process::ended(&status), why(&err))))
 }
 
 /// What valgrind said when the program could not run: an instruction it
 /// does not know, or the program's last line.
-fn why(stderr: &str) -> String {
+pub(crate) fn why(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().map(|l| l.split_once("== ").map_or(l, |(_, r)| r).trim()).collect();
     if let Some(l) = lines.iter().find(|l| l.contains("unhandled instruction bytes")) {
         return format!(
-            ": valgrind cannot run an instruction of it ({l}); counted without this benchmark (AVX-512 and newer instructions are not known to valgrind 3.19)"
+            ": valgrind cannot run an instruction of it ({l}): AVX-512 and newer instructions are not known to valgrind 3.19"
         );
     }
     match lines.iter().rev().find(|l| !l.is_empty()) {

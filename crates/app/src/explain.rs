@@ -224,27 +224,23 @@ fn has_symbols(p: &Program) -> Result<(), Error> {
         .with_hint("build it with `strip = false` in its cargo profile (and `debug = \"line-tables-only\"` to match inlined functions)"))
 }
 
+/// The workload on a side, natively, in the user's directory, its output
+/// out of the way.
+fn workload(ctx: &Ctx, p: &Program, args: &[String]) -> Command {
+    let mut cmd = Command::new(&p.path);
+    cmd.args(args).current_dir(&ctx.cwd).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd
+}
+
 /// Runs the workload once natively; fails with its status and last words.
 /// Returns its wall time in seconds.
 fn check_run(ctx: &Ctx, p: &Program, args: &[String]) -> Result<f64, Error> {
     let started = Instant::now();
-    let out = Command::new(&p.path)
-        .args(args)
-        .current_dir(&ctx.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| Error::failed(format!("cannot run {} ({}): {e}", p.path.display(), p.label)))?;
+    let (status, err) = fastware_runner::process::run_capturing_stderr(workload(ctx, p, args), &p.label)?;
     let took = started.elapsed().as_secs_f64();
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+    if !status.success() {
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-        let how = match (out.status.code(), fastware_runner::process::signal_name(&out.status)) {
-            (Some(c), _) => format!("exited with status {c}"),
-            (None, Some(s)) => format!("was killed by {s}"),
-            _ => "failed".into(),
-        };
+        let how = fastware_runner::process::ended(&status);
         let said = if last.is_empty() { String::new() } else { format!(": {last}") };
         return Err(Error::failed(format!("the workload {how} on {}{said}", p.label)));
     }
@@ -262,12 +258,7 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
                 return Err(Error::interrupted("interrupted while timing the workload"));
             }
             let started = Instant::now();
-            let status = Command::new(&p.path)
-                .args(args)
-                .current_dir(&ctx.cwd)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
+            let status = workload(ctx, p, args)
                 .status()
                 .map_err(|e| Error::failed(format!("cannot run {}: {e}", p.path.display())))?;
             if !status.success() {
@@ -318,22 +309,15 @@ fn record(valgrind: &Path, side: &Side, args: &[String]) -> Result<(), Error> {
         .arg(&side.binary)
         .args(args)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = fastware_runner::process::spawn(cmd, "valgrind")?;
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut err);
-    }
-    let status = child.wait()?;
+        .stdout(Stdio::null());
+    let (status, err) = fastware_runner::process::run_capturing_stderr(cmd, "valgrind")?;
     if status.success() {
         return Ok(());
     }
-    let last = err.lines().rev().map(|l| l.split_once("== ").map_or(l, |(_, r)| r).trim()).find(|l| !l.is_empty());
     Err(Error::failed(format!(
-        "the workload failed under callgrind on {}{}",
+        "the workload {} under callgrind on {}{}",
+        fastware_runner::process::ended(&status),
         side.label,
-        last.map(|l| format!(": {l}")).unwrap_or_default()
+        crate::bench_instructions::why(&err)
     )))
 }

@@ -73,18 +73,7 @@ pub fn record_at<K: Kind>(
     }
 }
 
-/// [`record`], failing when the run cannot be kept.
-pub fn record_or_fail<K: Kind>(
-    ctx: &Ctx,
-    project: &Path,
-    target_dir: &Path,
-    name: Option<&str>,
-    result: &K,
-) -> Result<i64, Error> {
-    record_or_fail_at(ctx, project, target_dir, name, result, None)
-}
-
-/// [`record_or_fail`] of a run measured at git revision `commit`.
+/// [`record_at`], failing when the run cannot be kept.
 pub fn record_or_fail_at<K: Kind>(
     ctx: &Ctx,
     project: &Path,

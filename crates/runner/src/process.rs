@@ -119,6 +119,29 @@ pub fn spawn(mut cmd: Command, name: &str) -> Result<Running, Error> {
     Ok(Running { child, pid })
 }
 
+/// Runs `cmd` to its end, started as [`spawn`] starts it (so that Ctrl-C
+/// reaches it), with its stderr captured: its status and what it wrote.
+pub fn run_capturing_stderr(mut cmd: Command, name: &str) -> Result<(ExitStatus, String), Error> {
+    cmd.stderr(std::process::Stdio::piped());
+    let mut child = spawn(cmd, name)?;
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    Ok((child.wait()?, err))
+}
+
+/// How a process that failed ended, in words: `exited with status 2`,
+/// `was killed by SIGSEGV`.
+pub fn ended(status: &ExitStatus) -> String {
+    match (status.code(), signal_name(status)) {
+        (Some(c), _) => format!("exited with status {c}"),
+        (None, Some(sig)) => format!("was killed by {sig}"),
+        (None, None) => "failed".to_string(),
+    }
+}
+
 /// The name of the signal `status` ended by, when it did (`SIGKILL`).
 pub fn signal_name(status: &ExitStatus) -> Option<String> {
     #[cfg(unix)]
