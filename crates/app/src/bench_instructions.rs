@@ -291,7 +291,7 @@ fn read_job(job: &Job) -> Result<Counted, Error> {
     let mut totals: Vec<(String, u64)> = Vec::new();
     let mut functions: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
     for f in &files {
-        for (e, v) in header_totals(f)? {
+        for (e, v) in fastware_profile::callgrind::totals(f)? {
             match totals.iter_mut().find(|(n, _)| *n == e) {
                 Some(t) => t.1 += v,
                 None => totals.push((e, v)),
@@ -350,21 +350,4 @@ fn marked_iterations(dump: &Path) -> Option<u64> {
     let head = String::from_utf8_lossy(&text[..text.len().min(4096)]).into_owned();
     let line = head.lines().find(|l| l.starts_with("desc: Trigger:"))?;
     line.split(DUMP_MARK).nth(1)?.trim().parse().ok()
-}
-
-/// callgrind's totals of a dump, by event (`events:` and `summary:` or `totals:`).
-fn header_totals(dump: &Path) -> Result<Vec<(String, u64)>, Error> {
-    let shown = dump.display().to_string();
-    let text = fastware_report::input::read_to_string(dump)?;
-    let mut events: Vec<String> = Vec::new();
-    let mut totals: Option<Vec<u64>> = None;
-    for line in text.lines() {
-        if let Some(e) = line.strip_prefix("events:") {
-            events = e.split_whitespace().map(str::to_string).collect();
-        } else if let Some(t) = line.strip_prefix("summary:").or_else(|| line.strip_prefix("totals:")) {
-            totals = Some(t.split_whitespace().filter_map(|v| v.parse().ok()).collect());
-        }
-    }
-    let totals = totals.ok_or_else(|| Error::input(&shown, None, "a callgrind dump without totals"))?;
-    Ok(events.into_iter().zip(totals).collect())
 }

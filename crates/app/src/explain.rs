@@ -25,6 +25,7 @@ Examples:
   fastware explain main HEAD --run 'app input.txt' --bin app --runs 10
   fastware explain before HEAD --run 'app input.txt'  `before` saved with `fastware diff --save before`
   fastware explain old/app new/app --run 'app -q'     two files, no build
+  fastware explain main HEAD --bench parsing json     a bench target's benchmarks matching `json`
 
 BASE and NEW are git revisions (each unpacked with `git archive` under
 <target-dir>/fastware/revisions/ and built apart: your working tree and .git are not
@@ -43,8 +44,16 @@ pub struct ExplainArgs {
     new: String,
     /// The workload, quoted: the program's name (each side runs its own build of it) and its
     /// arguments
-    #[arg(long, value_name = "'CMD ARGS'")]
-    run: String,
+    #[arg(long, value_name = "'CMD ARGS'", required_unless_present = "bench", conflicts_with = "bench")]
+    run: Option<String>,
+    /// The workload is the bench target NAME, run as `cargo bench` runs it (`--bench [FILTER]`;
+    /// a criterion benchmark with --profile-time 1); a side may then be a name kept with
+    /// `bench cargo --save`
+    #[arg(long, value_names = ["NAME", "FILTER"], num_args = 1..=2)]
+    bench: Option<Vec<String>>,
+    /// Also compare L1 and last-level cache misses and the estimated cycles
+    #[arg(long)]
+    cache_sim: bool,
     /// Timed runs a side, interleaved, for the wall time (0: none)
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1000))]
     runs: u32,
@@ -69,30 +78,64 @@ struct Program {
     path: PathBuf,
 }
 
+/// What runs on each side: a program's command line, or a bench target.
+enum Workload {
+    Run(Vec<String>),
+    Bench { name: String, filter: Option<String> },
+}
+
 pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
-    let words = shlex::split(&a.run).filter(|w| !w.is_empty()).ok_or_else(|| {
-        Error::bad_input(format!("--run `{}`: not a command line", a.run)).with_hint("quote it: --run 'prog arg'")
-    })?;
+    let workload = match (&a.run, &a.bench) {
+        (Some(r), _) => Workload::Run(shlex::split(r).filter(|w| !w.is_empty()).ok_or_else(|| {
+            Error::bad_input(format!("--run `{r}`: not a command line")).with_hint("quote it: --run 'prog arg'")
+        })?),
+        (None, Some(b)) => Workload::Bench { name: b[0].clone(), filter: b.get(1).cloned() },
+        (None, None) => return Err(Error::bad_input("give the workload: --run 'CMD ARGS' or --bench NAME [FILTER]")),
+    };
     let valgrind = ctx.tools.find(&VALGRIND)?;
     let project = a.selection.project(ctx).ok();
-    let dir = match &project {
-        Some(p) => p.fastware_dir().join("explain"),
-        None => std::env::temp_dir().join(format!("fastware-explain-{}", std::process::id())),
+    let (dir, _scratch) = match &project {
+        Some(p) => {
+            let dir = p.fastware_dir().join("explain");
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+            (dir, None)
+        }
+        // outside a project the recordings are read, then removed
+        None => {
+            let s = fastware_runner::ScratchDir::new("explain")?;
+            (s.0.clone(), Some(s))
+        }
     };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
     ctx.cancel.listen();
-    let base = program(ctx, a, project.as_ref(), &a.base, &words[0])?;
-    let new = program(ctx, a, project.as_ref(), &a.new, &words[0])?;
+    let base = program(ctx, a, project.as_ref(), &a.base, &workload)?;
+    let new = program(ctx, a, project.as_ref(), &a.new, &workload)?;
     for p in [&base, &new] {
         has_symbols(p)?;
     }
-    let args = &words[1..];
+    let (shown_program, args) = match &workload {
+        Workload::Run(words) => (words[0].clone(), words[1..].to_vec()),
+        // each benchmark's routine run once (the harness's test mode):
+        // the same work on both sides, which timed runs would not be (a
+        // harness runs as many iterations as fit in its time)
+        Workload::Bench { name, filter } => {
+            let mut args = vec!["--bench".to_string()];
+            args.extend(filter.clone());
+            args.push("--test".into());
+            if a.runs > 0 {
+                ctx.note("a benchmark is counted, not timed, here: its harness measures time per iteration itself (`fastware bench ab BASE NEW` compares those)");
+            }
+            (format!("bench {name}"), args)
+        }
+    };
+    let runs = if matches!(workload, Workload::Bench { .. }) { 0 } else { a.runs };
+    let args = &args[..];
     // the workload must run on both sides before anything is measured
     let mut native = Vec::new();
     for p in [&base, &new] {
         native.push(check_run(ctx, p, args)?);
     }
-    let time = if a.runs > 0 { Some(timed(ctx, a.runs, [&base, &new], args)?) } else { None };
+    let time = if runs > 0 { Some(timed(ctx, runs, [&base, &new], args)?) } else { None };
     let slowest = native.iter().copied().fold(0.0f64, f64::max);
     ctx.note(&format!(
         "running the workload under callgrind on both sides: about {} each (a native run takes {}; valgrind runs programs 20-100x slower)",
@@ -134,9 +177,9 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
     }
     let bar = ctx.spinner("matching functions and reading the machine code");
     let command =
-        std::iter::once(words[0].as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");
+        std::iter::once(shown_program.as_str()).chain(args.iter().map(String::as_str)).collect::<Vec<_>>().join(" ");
     let started = Instant::now();
-    let explained = fastware_explain::explain(&sides[0], &sides[1], &command, a.output.top.unwrap_or(15));
+    let explained = fastware_explain::explain(&sides[0], &sides[1], &command, a.output.top.unwrap_or(15), a.cache_sim);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -145,15 +188,26 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
     explained.time = time;
     if let Some(p) = &project {
         crate::history::record(ctx, &p.workspace_root, &p.target_dir, None, &explained);
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(Done::new(explained, a.output.format))
 }
 
-/// A side: a file, a build saved with `diff --save`, or a git revision built.
-fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, cmd: &str) -> Result<Program, Error> {
+/// A side: a file, a build saved with `diff --save` (or, for a bench
+/// target, the bench binaries kept with `bench cargo --save`), or a git
+/// revision built.
+fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, w: &Workload) -> Result<Program, Error> {
     let target_dir = project.map(|p| p.target_dir.as_path());
+    if let (Workload::Bench { name, .. }, Some(t), false) = (w, target_dir, Path::new(arg).exists()) {
+        let kept = fastware_bench::store::Store::new(t).saved_binaries(arg);
+        let target_of = |p: &Path| p.file_name().and_then(|f| f.to_str()?.rsplit_once('-').map(|(t, _)| t.to_string()));
+        if let Some(path) = kept.iter().find(|p| target_of(p).as_deref() == Some(name.as_str())) {
+            return Ok(Program {
+                label: format!("{arg} (kept by bench cargo --save)"),
+                commit: None,
+                path: path.clone(),
+            });
+        }
+    }
     if let Some(path) = crate::diff::resolve(ctx, target_dir, std::ffi::OsStr::new(arg))? {
         let path = ctx.path(&path);
         return Ok(Program { label: arg.to_string(), commit: None, path });
@@ -181,18 +235,24 @@ fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, cmd
         .with_hint("the project did not exist at that revision"));
     }
     let rev_project = fastware_cargo::project::locate(&ctx.tools.cargo(), Some(&manifest), &rev.project_dir)?;
+    let cmd = match w {
+        Workload::Run(words) => words[0].as_str(),
+        Workload::Bench { name, .. } => name.as_str(),
+    };
     let bin_name = Path::new(cmd).file_name().and_then(|n| n.to_str()).unwrap_or(cmd);
-    let which = match &a.bin {
-        Some(b) => Which::Bin(b.clone()),
-        None if rev_project
-            .members
-            .iter()
-            .flat_map(|m| &m.targets)
-            .any(|t| t.name == bin_name && t.kinds.iter().any(|k| k == "bin")) =>
+    let which = match (&a.bin, w) {
+        (_, Workload::Bench { name, .. }) => Which::Bench(name.clone()),
+        (Some(b), _) => Which::Bin(b.clone()),
+        (None, _)
+            if rev_project
+                .members
+                .iter()
+                .flat_map(|m| &m.targets)
+                .any(|t| t.name == bin_name && t.kinds.iter().any(|k| k == "bin")) =>
         {
             Which::Bin(bin_name.to_string())
         }
-        None => Which::Default,
+        (None, _) => Which::Default,
     };
     ctx.note(&format!("{arg}: commit {} (unpacked in {}); building it", &rev.commit[..12], rev.project_dir.display()));
     let opts = ArtifactOptions {

@@ -367,7 +367,18 @@ pub(crate) fn sides(base: &Side, new: &Side, command: &str) -> Result<Sides, Err
 }
 
 /// Runs the whole analysis: see [`crate::report::Explanation`].
-pub fn explain(base: &Side, new: &Side, command: &str, top: usize) -> Result<crate::Explanation, Error> {
+/// `cache_sim`: add the cache simulation's totals (the recordings have them).
+pub fn explain(
+    base: &Side,
+    new: &Side,
+    command: &str,
+    top: usize,
+    cache_sim: bool,
+) -> Result<crate::Explanation, Error> {
     let s = sides(base, new, command)?;
-    Ok(crate::report::Explanation::of(&s, top))
+    let mut e = crate::report::Explanation::of(&s, top);
+    if cache_sim {
+        e.cache = Some(crate::report::Cache::of(&base.recording, &new.recording)?);
+    }
+    Ok(e)
 }

@@ -38,6 +38,32 @@ impl Change {
     }
 }
 
+/// The cache simulation's figures (callgrind `--cache-sim=yes`): L1 and
+/// last-level misses (instructions and data), and the estimated cycles
+/// (L1 hits + 5 × last-level hits + 35 × last-level misses).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cache {
+    pub l1_misses: Change,
+    pub ll_misses: Change,
+    pub estimated_cycles: Change,
+}
+
+impl Cache {
+    /// From both recordings' totals.
+    pub fn of(base: &std::path::Path, new: &std::path::Path) -> Result<Cache, Error> {
+        let counts = |p: &std::path::Path| -> Result<fastware_bench::instructions::Counts, Error> {
+            Ok(fastware_bench::instructions::Counts::from_events(&fastware_profile::callgrind::totals(p)?, 1))
+        };
+        let (b, n) = (counts(base)?, counts(new)?);
+        let c = |x: f64, y: f64| Change::of(x.round() as u64, y.round() as u64);
+        Ok(Cache {
+            l1_misses: c(b.l1_misses, n.l1_misses),
+            ll_misses: c(b.ll_misses, n.ll_misses),
+            estimated_cycles: c(b.estimated_cycles, n.estimated_cycles),
+        })
+    }
+}
+
 /// The wall time of the timed runs, compared (filled in by the command).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeChange {
@@ -105,6 +131,9 @@ pub struct Explanation {
     pub instructions: Change,
     pub reads: Change,
     pub writes: Change,
+    /// With `--cache-sim`: the whole program's cache misses and estimated cycles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<Cache>,
     /// Every function whose counts differ, largest change first.
     pub functions: Vec<FunctionRow>,
     pub rows_total: usize,
@@ -239,6 +268,7 @@ impl Explanation {
             instructions: Change::of(bt.instructions, nt.instructions),
             reads: Change::of(bt.reads, nt.reads),
             writes: Change::of(bt.writes, nt.writes),
+            cache: None,
             functions: rows,
             rows_total,
             details,
@@ -261,6 +291,11 @@ impl Explanation {
         parts.push(format!("instructions {}", relative(&self.instructions)));
         parts.push(format!("reads {}", relative(&self.reads)));
         parts.push(format!("writes {}", relative(&self.writes)));
+        if let Some(c) = &self.cache {
+            parts.push(format!("L1 misses {}", relative(&c.l1_misses)));
+            parts.push(format!("LL misses {}", relative(&c.ll_misses)));
+            parts.push(format!("est. cycles {}", relative(&c.estimated_cycles)));
+        }
         parts.join(" · ")
     }
 }
@@ -411,6 +446,48 @@ impl Kind for Explanation {
 
     fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> io::Result<()> {
         Render::text(self, out)
+    }
+
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{escape, table};
+        let mut t = fastware_report::Table::new(vec![
+            fastware_report::Column::right("change", "instructions_change"),
+            fastware_report::Column::right("share", "share"),
+            fastware_report::Column::left("base", "base"),
+            fastware_report::Column::left("new", "new"),
+            fastware_report::Column::left("function", "function"),
+        ]);
+        for r in &self.functions {
+            t.row(vec![
+                (signed(r.instructions_change), String::new()),
+                (r.share.map_or_else(|| "-".into(), |s| format!("{:.0}%", s * 100.0)), String::new()),
+                (where_(&r.base), String::new()),
+                (where_(&r.new), String::new()),
+                (r.function.clone(), String::new()),
+            ]);
+        }
+        let mut html = format!(
+            "<p>{} → {}, <code>{}</code></p><p><strong>{}</strong></p>{}",
+            escape(&self.base.label),
+            escape(&self.new.label),
+            escape(&self.command),
+            escape(&self.headline()),
+            table(&t)
+        );
+        if !self.findings.is_empty() {
+            html.push_str("<ol>");
+            for f in &self.findings {
+                html.push_str(&format!(
+                    "<li><strong>{}</strong><br>{}<br>try: {}<br>test it: <code>{}</code></li>",
+                    escape(&f.title),
+                    f.evidence.iter().map(|e| escape(e)).collect::<Vec<_>>().join("<br>"),
+                    escape(&f.suggestion),
+                    escape(&f.test)
+                ));
+            }
+            html.push_str("</ol>");
+        }
+        Some(html)
     }
 
     fn metric(&self, name: &str) -> Option<Metric> {

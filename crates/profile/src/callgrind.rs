@@ -298,6 +298,30 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, call_counts, stacks: None, total })
 }
 
+/// A recording's totals by event: its `totals:` line (the sum of its cost
+/// lines; callgrind writes it last), else the header's `summary:`, which
+/// can differ from the sum by an instruction or two (the dump's own work).
+pub fn totals(path: &Path) -> Result<Vec<(String, u64)>, Error> {
+    let shown = path.display().to_string();
+    let file = fastware_report::input::open(path)?;
+    let mut events: Vec<String> = Vec::new();
+    let (mut summary, mut totals): (Option<Vec<u64>>, Option<Vec<u64>>) = (None, None);
+    let figures = |t: &str| Some(t.split_whitespace().filter_map(|v| v.parse().ok()).collect());
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.map_err(|e| Error::io(&shown, &e))?;
+        if let Some(e) = line.strip_prefix("events:") {
+            events = e.split_whitespace().map(str::to_string).collect();
+        } else if let Some(t) = line.strip_prefix("summary:") {
+            summary = figures(t);
+        } else if let Some(t) = line.strip_prefix("totals:") {
+            totals = figures(t);
+        }
+    }
+    let totals =
+        totals.or(summary).ok_or_else(|| Error::input(&shown, None, "a callgrind recording without totals"))?;
+    Ok(events.into_iter().zip(totals).collect())
+}
+
 /// The list of function `f`.
 fn raw_at(v: &mut Vec<Vec<(u64, u64)>>, f: u32) -> &mut Vec<(u64, u64)> {
     let i = f as usize;

@@ -123,7 +123,8 @@ fn repository() -> (PathBuf, [String; 5]) {
 }
 
 fn explain(dir: &Path, base: &str, new: &str) -> Value {
-    let o = run_in(dir, &["explain", base, new, "--run", "raytrace 256", "--runs", "3", "--format", "json"]);
+    let o =
+        run_in(dir, &["explain", base, new, "--run", "raytrace 256", "--runs", "3", "--cache-sim", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     json(&o)
 }
@@ -139,6 +140,12 @@ fn totals_agree(v: &Value, base: &Raw, new: &Raw) {
         assert_eq!(v[field]["base"].as_u64(), Some(base.total(event)), "{field}");
         assert_eq!(v[field]["new"].as_u64(), Some(new.total(event)), "{field}");
     }
+    // --cache-sim: L1 misses are instruction and data misses, read and write
+    let l1 = |r: &Raw| ["I1mr", "D1mr", "D1mw"].iter().map(|e| r.total(e)).sum::<u64>();
+    let ll = |r: &Raw| ["ILmr", "DLmr", "DLmw"].iter().map(|e| r.total(e)).sum::<u64>();
+    assert_eq!(v["cache"]["l1_misses"]["base"].as_u64(), Some(l1(base)));
+    assert_eq!(v["cache"]["l1_misses"]["new"].as_u64(), Some(l1(new)));
+    assert_eq!(v["cache"]["ll_misses"]["new"].as_u64(), Some(ll(new)));
 }
 
 #[test]

@@ -238,6 +238,13 @@ fn a_longer_loop_is_called_regressed_by_its_count_while_a_build_loads_the_machin
     let d = json(&run_in(&dir, &["runs", "diff", "ab-base", "ab-new", "--format", "json"]));
     assert_eq!(d["regressed"].as_u64(), Some(1), "runs diff of two counts: {d}");
 
+    // explain with a bench target as the workload: the routine once a side
+    let e = json(&run_in(&dir, &["explain", "HEAD~1", "HEAD", "--bench", "count", "mix/loop", "--format", "json"]));
+    assert_eq!(e["command"], "bench count --bench mix/loop --test", "{e}");
+    let (b, n) = (e["instructions"]["base"].as_u64().expect("base"), e["instructions"]["new"].as_u64().expect("new"));
+    assert!(n > b, "20% more loop iterations run more instructions: {b} → {n}");
+    assert!(e["time"].is_null(), "a benchmark is counted, not timed: {e}");
+
     assert_eq!((aa["regressed"].as_u64(), aa["improved"].as_u64()), (Some(0), Some(0)), "A/A: {aa}");
     let rows = v["benchmarks"].as_array().expect("rows");
     for r in rows {
