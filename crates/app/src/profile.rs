@@ -75,6 +75,9 @@ pub struct ViewArgs {
     annotate: Option<Regex>,
     #[command(flatten)]
     shape: ShapeArgs,
+    /// Keep the frames every stack passes through (program entry, runtime start, thread start, executors) in "by total"
+    #[arg(long)]
+    all_frames: bool,
 }
 
 /// Which stacks, and how cut.
@@ -166,13 +169,20 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
         Some(Sub::Diff(a)) => Ok(Done::new(V::Diff(crate::profile_diff::run(ctx, a)?), a.output.format)),
         None => {
             let (p, failed) = load(ctx, &cmd.source)?;
-            Ok(Done::new(show(&p, &cmd.view, &cmd.output)?, cmd.output.format).failing(failed))
+            // the workspace's crates are the user's code (when there is a project here)
+            let crates = cmd
+                .source
+                .artifact
+                .project(ctx)
+                .map(|pr| pr.members.iter().flat_map(|m| m.targets.iter().map(|t| t.name.replace('-', "_"))).collect())
+                .unwrap_or_default();
+            Ok(Done::new(show(&p, &cmd.view, &cmd.output, crates)?, cmd.output.format).failing(failed))
         }
     }
 }
 
 /// The view asked for of `p`.
-fn show(p: &Profile, v: &ViewArgs, o: &OutputArgs) -> Result<ProfileView, Error> {
+fn show(p: &Profile, v: &ViewArgs, o: &OutputArgs, crates: Vec<String>) -> Result<ProfileView, Error> {
     let p = views::reshape(p, &v.shape.shape())?;
     let top = o.top.unwrap_or(20);
     if let Some(re) = &v.annotate {
@@ -184,5 +194,6 @@ fn show(p: &Profile, v: &ViewArgs, o: &OutputArgs) -> Result<ProfileView, Error>
             return Ok(ProfileView::Calls(CallsReport::new(&p, callees, &row, &n, top)));
         }
     }
-    Ok(ProfileView::Top(ProfileReport::new(&p, v.by, top)))
+    let cx = fastware_profile::report::Context { crates, all_frames: v.all_frames };
+    Ok(ProfileView::Top(ProfileReport::with(&p, v.by, top, &cx)))
 }

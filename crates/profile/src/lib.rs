@@ -7,10 +7,12 @@
 
 pub mod annotate;
 pub mod callgrind;
+pub mod findings;
 pub mod model;
 pub mod perf;
 pub mod report;
 pub mod saved;
+pub mod usercode;
 pub mod views;
 
 pub use model::Profile;

@@ -10,7 +10,9 @@ use fastware_report::json::share;
 use fastware_report::units::{count, duration};
 use fastware_report::{cells, Column, Error, OutputFile, Render, Table, Text};
 
+use crate::findings::Findings;
 use crate::model::{Meta, Profile};
+use crate::usercode::UserCode;
 use crate::views::{by_total, grouped, By, Neighbour, Row};
 
 /// The `schema` of a kept `profile` result.
@@ -117,17 +119,34 @@ fn function_table(rows: &[FunctionRow], title: &str) -> Table {
     t
 }
 
-/// `fastware profile` (schema `fastware/profile/1`): the top functions by
-/// self cost and by total cost.
+/// What `profile`'s top view is told beyond the profile.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The workspace's crates (empty: the crate of the binary's `main`).
+    pub crates: Vec<String>,
+    /// Keep the frames every stack passes through in "by total".
+    pub all_frames: bool,
+}
+
+/// `fastware profile` (schema `fastware/profile/1`): the user's own code,
+/// the top functions by self cost and by total cost, and the findings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileReport {
     pub schema: String,
     pub header: Header,
     pub by: By,
+    /// The hottest functions of the user's crates, with their hot lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_code: Option<UserCode>,
     pub by_self: Vec<FunctionRow>,
     pub by_total: Vec<FunctionRow>,
     /// Functions (or groups) in the profile.
     pub rows_total: usize,
+    /// Frames every stack passes through left out of `by_total` (`--all-frames` keeps them).
+    #[serde(default)]
+    pub left_out: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings: Option<Findings>,
     /// Where `--save` kept the profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_to: Option<String>,
@@ -135,19 +154,38 @@ pub struct ProfileReport {
 
 impl ProfileReport {
     pub fn new(p: &Profile, by: By, top: usize) -> ProfileReport {
+        ProfileReport::with(p, by, top, &Context::default())
+    }
+
+    pub fn with(p: &Profile, by: By, top: usize, cx: &Context) -> ProfileReport {
         let rows = grouped(p, by);
         let n = rows.len();
         let by_self: Vec<FunctionRow> = cells::take(&rows, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
-        let totals = by_total(rows);
+        let mut totals = by_total(rows);
+        let mut left_out = Vec::new();
+        if !cx.all_frames && by != By::Crate {
+            totals.retain(|r| {
+                let scaffolding = crate::usercode::is_scaffolding(&r.key, r.total_cost as f64 / p.total.max(1) as f64);
+                if scaffolding {
+                    left_out.push(r.key.clone());
+                }
+                !scaffolding
+            });
+        }
         let by_total: Vec<FunctionRow> =
             cells::take(&totals, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
+        let crates = crate::usercode::user_crates(p, &cx.crates);
+        let user_code = crate::usercode::summary(p, &crates, 5);
         ProfileReport {
             schema: SCHEMA.into(),
             header: Header::of(p),
             by,
+            user_code: (!user_code.functions.is_empty()).then_some(user_code),
             by_self,
             by_total,
             rows_total: n,
+            left_out,
+            findings: Some(crate::findings::find(p, &crates)),
             saved_to: None,
         }
     }
@@ -161,11 +199,56 @@ impl ProfileReport {
     }
 }
 
+/// The user-code summary as text.
+fn write_user_code(u: &UserCode, unit: &str, out: &mut Text<'_>) -> std::io::Result<()> {
+    out.blank()?;
+    out.line(format!("Your code ({}): {:.1}% of all {unit} in its own code", u.crates.join(", "), u.share * 100.0))?;
+    for f in &u.functions {
+        out.line(format_args!("  {:>5.1}%  {}", f.self_share * 100.0, f.function))?;
+        for l in &f.lines {
+            out.line(format_args!("           {}:{}  {:.1}%", l.file, l.line, l.share * 100.0))?;
+        }
+        if !f.spends_in.is_empty() {
+            let s: Vec<String> =
+                f.spends_in.iter().map(|c| format!("{} {:.1}%", c.function, c.share * 100.0)).collect();
+            out.line(format_args!("           calls: {}", s.join(", ")))?;
+        }
+    }
+    if let Some(n) = &u.lines_note {
+        out.line(format_args!("  ({n})"))?;
+    }
+    Ok(())
+}
+
+/// The findings as text, numbered.
+pub fn write_findings(f: &Findings, out: &mut Text<'_>) -> std::io::Result<()> {
+    if let Some(n) = &f.note {
+        out.blank()?;
+        out.line(format_args!("no findings: {n}"))?;
+        return Ok(());
+    }
+    if f.findings.is_empty() {
+        return Ok(());
+    }
+    out.blank()?;
+    out.line("Findings")?;
+    for (i, x) in f.findings.iter().enumerate() {
+        out.line(format_args!("{}. [{}] {}", i + 1, x.rule, x.title))?;
+        out.line(format_args!("   try: {}", x.change))?;
+        out.line(format_args!("   why: {}", x.why))?;
+        out.line(format_args!("   {}", x.test))?;
+    }
+    Ok(())
+}
+
 impl Render for ProfileReport {
     fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
         self.header.write(out)?;
         let unit = &self.header.meta.unit;
         let noun = self.noun();
+        if let Some(u) = &self.user_code {
+            write_user_code(u, unit, out)?;
+        }
         out.section(
             format!("By self {unit} (the {noun}'s own code; % of all {unit})"),
             &function_table(&self.by_self, noun),
@@ -176,11 +259,18 @@ impl Render for ProfileReport {
         } else {
             "each stack counts it once"
         };
+        let left = match self.left_out.len() {
+            0 => String::new(),
+            n => format!("; {n} frames every stack passes through left out: --all-frames keeps them"),
+        };
         out.section(
-            format!("By total {unit} (the {noun} and what it calls; {how})"),
+            format!("By total {unit} (the {noun} and what it calls; {how}{left})"),
             &function_table(&self.by_total, noun),
-            self.rows_total,
+            self.rows_total - self.left_out.len(),
         )?;
+        if let Some(f) = &self.findings {
+            write_findings(f, out)?;
+        }
         if let Some(s) = &self.saved_to {
             out.blank()?;
             out.line(format_args!("saved: {s}"))?;

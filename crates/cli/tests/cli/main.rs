@@ -8,6 +8,7 @@ mod binary;
 mod build;
 mod common;
 mod explain;
+mod findings;
 mod heap;
 mod instructions;
 mod llvm_lines;
