@@ -6,6 +6,7 @@
 //! advice, and diffs.
 
 pub mod dhat;
+pub mod findings;
 pub mod frames;
 pub mod model;
 pub mod report;

@@ -48,7 +48,7 @@ pub enum Sort {
 }
 
 /// The key of a point for `by`, and its function and crate.
-fn key(p: &HeapProfile, point: &Point, by: By) -> (String, String, Option<String>) {
+pub(crate) fn key(p: &HeapProfile, point: &Point, by: By) -> (String, String, Option<String>) {
     let Some(u) = point.user else {
         // no frame of the user's: named by the first real function past the
         // allocator (the standard library's, or C's)
@@ -281,6 +281,9 @@ pub struct HeapReport {
     pub rows_total: usize,
     /// The short-lived sites with the most blocks, with what to change.
     pub advice: Vec<Advice>,
+    /// What to change, numbered (`short-lived`, `realloc-growth`, `peak-site`, `leak`).
+    #[serde(default)]
+    pub findings: Vec<fastware_report::finding::Finding>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved_to: Option<String>,
     /// Show each row's stack in the text.
@@ -293,9 +296,9 @@ impl HeapReport {
     pub fn new(p: &HeapProfile, by: By, sort: Sort, short_lived: Option<f64>, top: usize) -> HeapReport {
         let threshold = short_lived.or(p.meta.short_lived.map(|t| t as f64)).filter(|_| p.meta.lifetimes);
         let all = rows(p, by, sort, threshold);
+        let sites = if by == By::Site { all.clone() } else { rows(p, By::Site, Sort::Bytes, threshold) };
         let advice = match threshold {
             Some(t) => {
-                let sites = if by == By::Site { all.clone() } else { rows(p, By::Site, Sort::ShortLived, threshold) };
                 // a handful of blocks is not what costs: advice from ten on
                 let mut short: Vec<&Row> = sites.iter().filter(|r| r.short_lived && r.figures.blocks >= 10).collect();
                 short.sort_by_key(|r| std::cmp::Reverse(r.figures.blocks));
@@ -303,6 +306,7 @@ impl HeapReport {
             }
             None => Vec::new(),
         };
+        let findings = crate::findings::find(p, &sites, &advice);
         HeapReport {
             schema: SCHEMA.into(),
             header: Header::of(p),
@@ -312,6 +316,7 @@ impl HeapReport {
             rows_total: all.len(),
             rows: cells::take(&all, top).to_vec(),
             advice,
+            findings,
             saved_to: None,
             show_stacks: false,
         }
@@ -399,11 +404,15 @@ impl Render for HeapReport {
         } else {
             out.section(format!("{what} by {order}"), &self.table(), self.rows_total)?;
         }
-        if !self.advice.is_empty() {
+        fastware_report::finding::write(&self.findings, out)?;
+        // the first short-lived site is a finding; the others follow
+        let short_finding = self.findings.iter().any(|f| f.rule == "short-lived");
+        let rest = &self.advice[usize::from(short_finding).min(self.advice.len())..];
+        if !rest.is_empty() {
             out.blank()?;
-            out.line("Short-lived allocations")?;
-            for (i, a) in self.advice.iter().enumerate() {
-                out.line(format_args!("{}. {}", i + 1, a.text))?;
+            out.line(if short_finding { "Other short-lived sites" } else { "Short-lived allocations" })?;
+            for a in rest {
+                out.line(format_args!("- {}", a.text))?;
             }
         }
         if let Some(s) = &self.saved_to {

@@ -58,33 +58,7 @@ pub mod thresholds {
     pub const PGO_EACH: f64 = 0.01;
 }
 
-/// One number a finding rests on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub what: String,
-    pub value: f64,
-    /// `share`, `calls`, `bytes`.
-    pub unit: String,
-    /// Where the same number is in the JSON report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pointer: Option<String>,
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// `debug-build`, `not-inlined`, `allocator`, `hashing`, `memcpy`, `drop`,
-    /// `formatting`, `io`, `locking`, `bounds-check`, `pgo`.
-    pub rule: String,
-    pub title: String,
-    pub evidence: Vec<Evidence>,
-    /// What to change.
-    #[serde(rename = "try")]
-    pub change: String,
-    pub why: String,
-    /// How to test the change.
-    pub test: String,
-}
+pub use fastware_report::finding::{Evidence, Finding};
 
 /// The cost under one family of functions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -220,25 +220,13 @@ fn write_user_code(u: &UserCode, unit: &str, out: &mut Text<'_>) -> std::io::Res
     Ok(())
 }
 
-/// The findings as text, numbered.
-pub fn write_findings(f: &Findings, out: &mut Text<'_>) -> std::io::Result<()> {
+/// The findings as text: why there are none, or each numbered.
+fn write_findings(f: &Findings, out: &mut Text<'_>) -> std::io::Result<()> {
     if let Some(n) = &f.note {
         out.blank()?;
-        out.line(format_args!("no findings: {n}"))?;
-        return Ok(());
+        return out.line(format_args!("no findings: {n}"));
     }
-    if f.findings.is_empty() {
-        return Ok(());
-    }
-    out.blank()?;
-    out.line("Findings")?;
-    for (i, x) in f.findings.iter().enumerate() {
-        out.line(format_args!("{}. [{}] {}", i + 1, x.rule, x.title))?;
-        out.line(format_args!("   try: {}", x.change))?;
-        out.line(format_args!("   why: {}", x.why))?;
-        out.line(format_args!("   {}", x.test))?;
-    }
-    Ok(())
+    fastware_report::finding::write(&f.findings, out)
 }
 
 impl Render for ProfileReport {

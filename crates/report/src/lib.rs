@@ -3,6 +3,7 @@
 //! of them look and behave alike.
 
 pub mod cells;
+pub mod finding;
 pub mod html;
 pub mod kind;
 pub mod parse;

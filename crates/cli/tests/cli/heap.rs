@@ -193,7 +193,7 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     assert!(text.contains(&format!("{} blocks of {} B", count(c["ITERATIONS"]), c["VEC_LEN"] * 8)), "{text}");
     assert!(text.contains("Vec::with_capacity") && text.contains("clear()"), "{text}");
     let shown = stdout(&run_in(&project, &["heap", s(&file), "--sort", "short-lived"]));
-    assert!(shown.contains("Short-lived allocations\n1. allocs::per_iteration"), "{shown}");
+    assert!(shown.contains("Findings\n1. [short-lived] allocs::per_iteration"), "{shown}");
 
     // after reusing the buffer: the blocks drop to one
     run(&["--save", "after", "--", "reuse"]);
@@ -316,4 +316,77 @@ fn copy_mode_files_read() {
     check_totals(&v, &file);
     let text = stdout(&run(&["heap", s(&file)]));
     assert!(text.contains("copied:"), "{text}");
+}
+
+/// The committed DHAT file's findings against the test's own walk of it:
+/// per program point, the first frame in the fixture's crate is its site;
+/// a frame before it that reallocates makes its blocks reallocations.
+#[test]
+fn heap_findings_equal_the_dhat_files_own_records() {
+    let file = fastware_testkit::fixture("heap").join("allocs.dhat.json");
+    let o = run(&["heap", s(&file), "--format", "json", "--no-history"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let finding = |rule: &str| -> Value {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule}: {:#}", v["findings"]))
+    };
+    let d: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("file")).expect("json");
+    let ftbl: Vec<&str> = d["ftbl"].as_array().expect("ftbl").iter().map(|f| f.as_str().expect("frame")).collect();
+    // (site line, reallocations, peak bytes, bytes at exit) per user site
+    let mut sites: HashMap<String, (u64, u64, u64)> = HashMap::new();
+    let mut peak = 0;
+    for pp in d["pps"].as_array().expect("pps") {
+        let fs: Vec<&str> =
+            pp["fs"].as_array().expect("fs").iter().map(|f| ftbl[f.as_u64().expect("index") as usize]).collect();
+        peak += pp["gb"].as_u64().unwrap_or(0);
+        // the fixture's own source files are `lib.rs` and `main.rs` in DHAT's frames
+        let at = |f: &str| f.rsplit('(').next().unwrap_or("").to_string();
+        let Some(user) = fs.iter().position(|f| at(f).starts_with("lib.rs:") || at(f).starts_with("main.rs:")) else {
+            continue;
+        };
+        // a site: the frame without its address (function and place)
+        let site = fs[user].split_once(": ").map_or(fs[user], |(_, t)| t).to_string();
+        let e = sites.entry(site).or_default();
+        if fs[..user].iter().any(|f| f.contains("realloc") || f.contains("finish_grow") || f.contains("grow_one")) {
+            e.0 += pp["tbk"].as_u64().expect("blocks");
+        }
+        e.1 += pp["gb"].as_u64().unwrap_or(0);
+        e.2 += pp["eb"].as_u64().unwrap_or(0);
+    }
+    // realloc-growth: the site with the most reallocations
+    let (site, grown) =
+        sites.iter().map(|(k, v)| (k.clone(), v.0)).max_by_key(|(k, n)| (*n, k.clone())).expect("sites");
+    let f = finding("realloc-growth");
+    assert_eq!(f["evidence"][0]["value"].as_f64(), Some(grown as f64), "{f}");
+    let place = site.rsplit('(').next().unwrap_or("").trim_end_matches(')');
+    assert!(f["title"].as_str().is_some_and(|t| t.contains(&format!("({place})"))), "{f} at {site}");
+    // peak-site: lib.rs:49 (the peak's closure) holds PEAK_BLOCKS x PEAK_BYTES
+    let c = constants();
+    let held = sites.values().map(|v| v.1).max().expect("a peak");
+    assert_eq!(held, c["PEAK_BLOCKS"] * c["PEAK_BYTES"]);
+    let f = finding("peak-site");
+    assert_eq!(f["evidence"][0]["value"].as_f64(), Some(held as f64));
+    assert!((f["evidence"][1]["value"].as_f64().expect("share") - held as f64 / peak as f64).abs() < 1e-12);
+    // leak: LEAK_BYTES at allocs::leak, the only user site with bytes at exit
+    let leaked: Vec<u64> = sites.values().map(|v| v.2).filter(|&b| b > 0).collect();
+    assert_eq!(leaked, vec![c["LEAK_BYTES"]]);
+    assert_eq!(finding("leak")["evidence"][0]["value"].as_f64(), Some(c["LEAK_BYTES"] as f64));
+    // short-lived: ITERATIONS blocks at per_iteration, as the advice has them
+    let f = finding("short-lived");
+    assert_eq!(f["evidence"][0]["value"].as_f64(), Some(c["ITERATIONS"] as f64));
+    assert_eq!(f["evidence"][0]["pointer"], "/advice/0/blocks");
+    assert_eq!(v["advice"][0]["blocks"].as_u64(), Some(c["ITERATIONS"]));
+
+    // the reuse variant: no short-lived site, no growth finding invented
+    let reuse = fastware_testkit::fixture("heap").join("allocs-reuse.dhat.json");
+    let v = json(&run(&["heap", s(&reuse), "--format", "json", "--no-history"]));
+    let rules: Vec<&str> =
+        v["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(!rules.contains(&"short-lived"), "{rules:?}");
 }
