@@ -56,21 +56,8 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
     let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
     let calls = p.calls_at.get(&(f as u32)).unwrap_or(&empty);
     let shift = if p.meta.tool == "callgrind" { load_offset(p, &b, &module).unwrap_or(0) } else { 0 };
-    let sym = match &func.raw {
-        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
-        // a name without its hash (callgrind's) may be several instances of
-        // one generic function: the one the recorded addresses fall in
-        None => b
-            .functions
-            .iter()
-            .map(|&i| &b.symbols[i])
-            .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
-            .max_by_key(|s| {
-                let (from, to) = (s.address + shift, s.address + shift + s.size.max(1));
-                (costs.range(from..to).map(|(_, c)| *c).sum::<u64>(), std::cmp::Reverse(s.address))
-            }),
-    }
-    .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
+    let sym = symbol_of(p, f, &b, shift)
+        .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
     let debug = b.debug().ok().flatten();
     let listing = b.listing(sym, Syntax::Intel, Labels::Addresses, debug.as_ref());
     let base = listing.address - listing.shown_address;
@@ -97,6 +84,52 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
         .collect();
     let elsewhere = costs.values().sum::<u64>() - covered;
     Ok(AnnotateReport::new(p, &func.name, listing.shown_address, lines, elsewhere))
+}
+
+/// The symbol of out-of-line function `f` in `b` (loaded `shift` bytes
+/// from its file addresses): by its symbol name; for a name without its
+/// hash (callgrind's), which several instances of one generic function may
+/// share, the instance the recorded addresses fall in.
+pub fn symbol_of<'b>(p: &Profile, f: usize, b: &'b Binary, shift: u64) -> Option<&'b Sym> {
+    let func = &p.functions[f];
+    let empty = Default::default();
+    let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
+    match &func.raw {
+        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
+        None => b
+            .functions
+            .iter()
+            .map(|&i| &b.symbols[i])
+            .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
+            .max_by_key(|s| {
+                let (from, to) = (s.address + shift, s.address + shift + s.size.max(1));
+                (costs.range(from..to).map(|(_, c)| *c).sum::<u64>(), std::cmp::Reverse(s.address))
+            }),
+    }
+}
+
+/// The files of a profile's functions, each opened once, with where the
+/// run had it loaded (see [`load_offset`]; 0 for perf, whose addresses are
+/// the file's).
+#[derive(Default)]
+pub struct Modules {
+    files: HashMap<String, Option<(Binary, u64)>>,
+}
+
+impl Modules {
+    /// Opens `module` unless it was (a file that cannot be read stays unread).
+    pub fn load(&mut self, p: &Profile, module: &str) {
+        self.files.entry(module.to_string()).or_insert_with(|| {
+            let b = Binary::open(Path::new(module)).ok()?;
+            let shift = if p.meta.tool == "callgrind" { load_offset(p, &b, module).unwrap_or(0) } else { 0 };
+            Some((b, shift))
+        });
+    }
+
+    /// A file [`Modules::load`] opened, and its load offset.
+    pub fn get(&self, module: &str) -> Option<(&Binary, u64)> {
+        self.files.get(module)?.as_ref().map(|(b, s)| (b, *s))
+    }
 }
 
 /// Where valgrind put the file: the page-aligned offset of run addresses

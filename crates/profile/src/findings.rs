@@ -12,13 +12,14 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use fastware_binary::{Binary, Flow};
+use fastware_binary::Flow;
 use fastware_report::units::count;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::annotate::{symbol_of, Modules};
 use crate::model::Profile;
-use crate::usercode::user_mask;
+use crate::usercode::{own_cost, User};
 use crate::views::{key, By};
 
 /// The thresholds of every rule, in one place (the README's table shows them).
@@ -209,22 +210,8 @@ fn names(list: &[(String, u64)], n: usize) -> String {
     list.iter().take(n).map(|(f, _)| format!("`{f}`")).collect::<Vec<_>>().join(", ")
 }
 
-/// The functions of `p` out of line in a file, each once: (id, symbol).
-fn symbol_of<'b>(p: &Profile, f: usize, b: &'b Binary) -> Option<&'b fastware_binary::binary::Sym> {
-    let func = &p.functions[f];
-    match &func.raw {
-        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
-        None => b
-            .functions
-            .iter()
-            .map(|&i| &b.symbols[i])
-            .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
-            .max_by_key(|s| s.size),
-    }
-}
-
-/// The findings of `p`; `crates` are the user's.
-pub fn find(p: &Profile, crates: &[String]) -> Findings {
+/// The findings of `p`; the machine code is read through `modules`.
+pub fn find(p: &Profile, user: &User, modules: &mut Modules) -> Findings {
     use thresholds as t;
     let mut out = Findings::default();
     for (name, re) in FAMILIES.iter() {
@@ -247,7 +234,7 @@ pub fn find(p: &Profile, crates: &[String]) -> Findings {
     };
     let test_profile = "test it: `fastware profile --save before`, change, `fastware profile --save after`, `fastware profile diff before after` (or `fastware explain BASE NEW` between commits)";
     let mut found = Vec::new();
-    let user = user_mask(p, crates);
+    let user = &user.mask;
 
     // debug-build
     let helpers = share(p, &DEBUG_HELPERS);
@@ -400,10 +387,6 @@ pub fn find(p: &Profile, crates: &[String]) -> Findings {
     }
 
     // not-inlined and bounds-check need the machine code
-    let mut binaries: HashMap<String, Option<Binary>> = HashMap::new();
-    fn open<'a>(binaries: &'a mut HashMap<String, Option<Binary>>, m: &str) -> Option<&'a Binary> {
-        binaries.entry(m.to_string()).or_insert_with(|| Binary::open(Path::new(m)).ok()).as_ref()
-    }
     let in_family: Vec<bool> = p
         .functions
         .iter()
@@ -423,9 +406,10 @@ pub fn find(p: &Profile, crates: &[String]) -> Findings {
         if (cost as f64) < t::NOT_INLINED_SHARE * p.total as f64 {
             continue;
         }
-        let Some(m) = p.functions[ce].module.clone() else { continue };
-        let Some(b) = open(&mut binaries, &m) else { continue };
-        if let Some(sym) = symbol_of(p, ce, b).filter(|s| s.size > 0 && s.size <= t::SMALL_BYTES) {
+        let Some(m) = p.functions[ce].module.as_deref() else { continue };
+        modules.load(p, m);
+        let Some((b, shift)) = modules.get(m) else { continue };
+        if let Some(sym) = symbol_of(p, ce, b, shift).filter(|s| s.size > 0 && s.size <= t::SMALL_BYTES) {
             small.push((calls, cost, ci, ce, sym.size));
         }
     }
@@ -460,12 +444,13 @@ pub fn find(p: &Profile, crates: &[String]) -> Findings {
     let mut hot: Vec<usize> = (0..p.functions.len())
         .filter(|&f| !p.functions[f].inlined && p.functions[f].module.is_some() && user[f])
         .collect();
-    let own = |f: usize| p.addresses.get(&(f as u32)).map_or(0, |a| a.values().sum::<u64>()).max(p.self_cost[f]);
+    let own = |f: usize| own_cost(p, f);
     hot.sort_by_key(|&f| std::cmp::Reverse(own(f)));
     if let Some(&f) = hot.first().filter(|&&f| own(f) as f64 >= t::HOT_FUNCTION * p.total as f64) {
-        let m = p.functions[f].module.clone().expect("filtered");
-        if let Some(b) = open(&mut binaries, &m) {
-            if let Some(sym) = symbol_of(p, f, b) {
+        let m = p.functions[f].module.as_deref().expect("filtered");
+        modules.load(p, m);
+        if let Some((b, shift)) = modules.get(m) {
+            if let Some(sym) = symbol_of(p, f, b, shift) {
                 let listing =
                     b.listing(sym, fastware_binary::Syntax::Intel, fastware_binary::listing::Labels::Addresses, None);
                 let checks = listing

@@ -174,8 +174,10 @@ impl ProfileReport {
         }
         let by_total: Vec<FunctionRow> =
             cells::take(&totals, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
-        let crates = crate::usercode::user_crates(p, &cx.crates);
-        let user_code = crate::usercode::summary(p, &crates, 5);
+        let user = crate::usercode::User::of(p, &cx.crates);
+        // the files are read once for the hot lines and the findings' machine code
+        let mut modules = crate::annotate::Modules::default();
+        let user_code = crate::usercode::summary(p, &user, &mut modules, 5);
         ProfileReport {
             schema: SCHEMA.into(),
             header: Header::of(p),
@@ -185,7 +187,7 @@ impl ProfileReport {
             by_total,
             rows_total: n,
             left_out,
-            findings: Some(crate::findings::find(p, &crates)),
+            findings: Some(crate::findings::find(p, &user, &mut modules)),
             saved_to: None,
         }
     }

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::LazyLock;
 
-use fastware_binary::Binary;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::annotate::Modules;
 use crate::model::Profile;
 use crate::views::{key, By};
 
@@ -52,41 +52,46 @@ pub fn is_scaffolding(name: &str, share: f64) -> bool {
     SCAFFOLDING.is_match(name) && (!name.starts_with("0x") || share >= 0.9)
 }
 
-/// The crates the user's code is in: those given (the workspace's, when
-/// profiled in a project) that the profile has, else the crate of the
-/// binary's `main`.
-pub fn user_crates(p: &Profile, given: &[String]) -> Vec<String> {
-    let have: std::collections::HashSet<String> = p.functions.iter().map(|f| key(f, By::Crate)).collect();
-    let present: Vec<String> = given.iter().filter(|c| have.contains(*c)).cloned().collect();
-    if !present.is_empty() {
-        return present;
-    }
-    let mut out: Vec<String> = Vec::new();
-    for f in &p.functions {
-        if let Some(c) = f.name.strip_suffix("::main").filter(|c| !c.contains("::") && !c.contains(['<', ' '])) {
-            if !matches!(c, "std" | "core" | "alloc") && !out.iter().any(|o| o == c) {
-                out.push(c.to_string());
+/// The user's code in a profile: its crates, and per function whether it
+/// is defined in one of them.
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    pub crates: Vec<String>,
+    pub mask: Vec<bool>,
+}
+
+impl User {
+    /// The crates given (the workspace's, when profiled in a project) that
+    /// the profile has, else the crate of the binary's `main`.
+    pub fn of(p: &Profile, given: &[String]) -> User {
+        let keys: Vec<String> = p.functions.iter().map(|f| key(f, By::Crate)).collect();
+        let mut crates: Vec<String> = given.iter().filter(|c| keys.contains(c)).cloned().collect();
+        if crates.is_empty() {
+            for f in &p.functions {
+                if let Some(c) = f.name.strip_suffix("::main").filter(|c| !c.contains("::") && !c.contains(['<', ' ']))
+                {
+                    if !matches!(c, "std" | "core" | "alloc") && !crates.iter().any(|o| o == c) {
+                        crates.push(c.to_string());
+                    }
+                }
+            }
+            if let Some(bin) = p.meta.binary.as_deref().and_then(|b| Path::new(b).file_name()?.to_str()) {
+                let c = bin.replace('-', "_");
+                if !crates.contains(&c) {
+                    crates.push(c);
+                }
             }
         }
+        let mask = keys.iter().map(|k| crates.contains(k)).collect();
+        User { crates, mask }
     }
-    if let Some(bin) = p.meta.binary.as_deref().and_then(|b| Path::new(b).file_name()?.to_str()) {
-        let c = bin.replace('-', "_");
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    out
 }
 
-/// Whether function `f` of `p` is defined in one of `crates`.
-pub fn in_crates(p: &Profile, f: usize, crates: &[String]) -> bool {
-    let c = key(&p.functions[f], By::Crate);
-    crates.contains(&c)
-}
-
-/// Per function of `p`: whether it is defined in one of `crates`.
-pub fn user_mask(p: &Profile, crates: &[String]) -> Vec<bool> {
-    (0..p.functions.len()).map(|f| in_crates(p, f, crates)).collect()
+/// Function `f`'s own cost with the code inlined into it: the costs at its
+/// addresses (perf puts an inlined leaf's samples there too), at least its
+/// self cost.
+pub fn own_cost(p: &Profile, f: usize) -> u64 {
+    p.addresses.get(&(f as u32)).map_or(0, |a| a.values().sum::<u64>()).max(p.self_cost[f])
 }
 
 /// A source line and what it cost.
@@ -141,18 +146,18 @@ fn is_user_source(file: &str) -> bool {
         || file.contains("/lib/rustlib/"))
 }
 
-/// The summary of the `top` hottest functions of `crates`.
-pub fn summary(p: &Profile, crates: &[String], top: usize) -> UserCode {
+/// The summary of the `top` hottest functions of the user's code; the
+/// files for the hot lines are opened through `modules` (once each).
+pub fn summary(p: &Profile, user: &User, modules: &mut Modules, top: usize) -> UserCode {
     let all = p.total.max(1) as f64;
     // the user's out-of-line functions, grouped by function key
     let mut groups: BTreeMap<String, (u64, Vec<usize>)> = BTreeMap::new();
     let mut user_total = 0u64;
-    let user = user_mask(p, crates);
     for (f, func) in p.functions.iter().enumerate() {
-        if func.inlined || !user[f] {
+        if func.inlined || !user.mask[f] {
             continue;
         }
-        let own = p.addresses.get(&(f as u32)).map_or(0, |a| a.values().sum::<u64>()).max(p.self_cost[f]);
+        let own = own_cost(p, f);
         user_total += own;
         let g = groups.entry(key(func, By::Function)).or_default();
         g.0 += own;
@@ -164,53 +169,58 @@ pub fn summary(p: &Profile, crates: &[String], top: usize) -> UserCode {
     let floor = (p.total / 200).max(1);
     let keep = ranked.iter().skip(1).take_while(|(_, (c, _))| *c >= floor).count() + 1;
     ranked.truncate(top.min(keep));
-    let mut binaries: HashMap<String, Option<Binary>> = HashMap::new();
+    // the hot lines: each file's line tables read once
+    let mut by_line: HashMap<(usize, String, u32), u64> = HashMap::new();
     let mut lines_note = None;
+    let mut by_module: BTreeMap<&str, Vec<(usize, usize)>> = BTreeMap::new();
+    for (g, (_, (_, ids))) in ranked.iter().enumerate() {
+        for &f in ids {
+            if let Some(m) = p.functions[f].module.as_deref() {
+                by_module.entry(m).or_default().push((g, f));
+            }
+        }
+    }
+    for (module, fs) in &by_module {
+        modules.load(p, module);
+        let Some((b, shift)) = modules.get(module) else { continue };
+        let Some(debug) = b.debug().ok().flatten() else {
+            lines_note = Some(format!(
+                "{module} has no line tables: set `debug = \"line-tables-only\"` in [profile.release] to see the hot lines"
+            ));
+            continue;
+        };
+        for &(g, f) in fs {
+            for (&at, &c) in p.addresses.get(&(f as u32)).into_iter().flatten() {
+                let frames = debug.frames(at.wrapping_sub(shift));
+                let place = frames
+                    .iter()
+                    .filter_map(|x| x.location.as_ref())
+                    .find(|l| is_user_source(&l.file))
+                    .or_else(|| frames.last().and_then(|x| x.location.as_ref()));
+                if let Some(l) = place {
+                    *by_line.entry((g, l.file.clone(), l.line)).or_default() += c;
+                }
+            }
+        }
+    }
+    let mut lines: Vec<Vec<HotLine>> = vec![Vec::new(); ranked.len()];
+    for ((g, file, line), cost) in by_line {
+        lines[g].push(HotLine { file, line, cost, share: cost as f64 / all });
+    }
     let functions = ranked
         .into_iter()
-        .map(|(name, (cost, ids))| {
-            let mut by_line: HashMap<(String, u32), u64> = HashMap::new();
+        .zip(lines)
+        .map(|((name, (cost, ids)), mut lines)| {
+            lines.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.file.cmp(&b.file)).then(a.line.cmp(&b.line)));
+            lines.truncate(3);
             let mut spends: HashMap<String, u64> = HashMap::new();
             for &f in &ids {
-                for (&(caller, callee), &c) in p.edges.range((f as u32, 0)..=(f as u32, u32::MAX)) {
-                    debug_assert_eq!(caller, f as u32);
-                    if !user[callee as usize] && !p.functions[callee as usize].inlined {
+                for (&(_, callee), &c) in p.edges.range((f as u32, 0)..=(f as u32, u32::MAX)) {
+                    if !user.mask[callee as usize] && !p.functions[callee as usize].inlined {
                         *spends.entry(key(&p.functions[callee as usize], By::Function)).or_default() += c;
                     }
                 }
-                let Some(module) = p.functions[f].module.clone() else { continue };
-                let Some(costs) = p.addresses.get(&(f as u32)) else { continue };
-                let b = binaries.entry(module.clone()).or_insert_with(|| Binary::open(Path::new(&module)).ok());
-                let Some(b) = b.as_ref() else { continue };
-                let Some(debug) = b.debug().ok().flatten() else {
-                    lines_note = Some(format!(
-                        "{module} has no line tables: set `debug = \"line-tables-only\"` in [profile.release] to see the hot lines"
-                    ));
-                    continue;
-                };
-                let shift = if p.meta.tool == "callgrind" {
-                    crate::annotate::load_offset(p, b, &module).unwrap_or(0)
-                } else {
-                    0
-                };
-                for (&at, &c) in costs {
-                    let frames = debug.frames(at.wrapping_sub(shift));
-                    let place = frames
-                        .iter()
-                        .filter_map(|x| x.location.as_ref())
-                        .find(|l| is_user_source(&l.file))
-                        .or_else(|| frames.last().and_then(|x| x.location.as_ref()));
-                    if let Some(l) = place {
-                        *by_line.entry((l.file.clone(), l.line)).or_default() += c;
-                    }
-                }
             }
-            let mut lines: Vec<HotLine> = by_line
-                .into_iter()
-                .map(|((file, line), cost)| HotLine { file, line, cost, share: cost as f64 / all })
-                .collect();
-            lines.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.file.cmp(&b.file)).then(a.line.cmp(&b.line)));
-            lines.truncate(3);
             let mut spends_in: Vec<Callee> = spends
                 .into_iter()
                 .map(|(function, cost)| Callee { function, cost, share: cost as f64 / all })
@@ -221,7 +231,7 @@ pub fn summary(p: &Profile, crates: &[String], top: usize) -> UserCode {
             UserFunction { function: name, self_cost: cost, self_share: cost as f64 / all, lines, spends_in }
         })
         .collect();
-    UserCode { crates: crates.to_vec(), share: user_total as f64 / all, functions, lines_note }
+    UserCode { crates: user.crates.clone(), share: user_total as f64 / all, functions, lines_note }
 }
 
 #[cfg(test)]
