@@ -113,7 +113,7 @@ fn saved_side(ctx: &Ctx, user: &fastware_cargo::project::Project, name: &str) ->
 
 pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error> {
     if let Some(name) = &a.save {
-        crate::saved::check_name(&format!("{name}-base"))?;
+        crate::saved::check(ctx, &format!("{name}-base"))?;
     }
     let cargo = ctx.tools.cargo();
     let manifest = a.cargo.manifest_path.as_deref().map(|m| ctx.path(m));

@@ -95,7 +95,7 @@ impl Render for CargoView {
 
 pub fn run(ctx: &Ctx, a: &CargoArgs) -> Result<Done<CargoView>, Error> {
     if let Some(name) = &a.save {
-        crate::saved::check_name(name)?;
+        crate::saved::check(ctx, name)?;
     }
     let cargo = ctx.tools.cargo();
     let manifest = a.cargo.manifest_path.as_deref().map(|m| ctx.path(m));

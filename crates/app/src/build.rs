@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
         return Err(Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"));
     }
     if let Some(name) = &a.save {
-        crate::saved::check_name(name)?;
+        crate::saved::check(ctx, name)?;
     }
     let cargo = ctx.tools.cargo();
     let cwd = ctx.cwd.clone();

@@ -139,7 +139,7 @@ pub fn resolve(ctx: &Ctx, target_dir: Option<&Path>, text: &OsStr) -> Result<Opt
 }
 
 fn save(ctx: &Ctx, a: &DiffCmd, name: &str) -> Result<SavedBuild, Error> {
-    crate::saved::check_name(name)?;
+    crate::saved::check(ctx, name)?;
     let loaded = a.artifact.load(ctx)?;
     let project = match &loaded.project {
         Some(p) => p.clone(),

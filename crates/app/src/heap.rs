@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, cmd: &HeapCmd) -> Result<Done<HeapView>, Error> {
         return Ok(Done::new(HeapView::Diff(report), a.output.format));
     }
     if let Some(name) = &cmd.save {
-        crate::saved::check_name(name)?;
+        crate::saved::check(ctx, name)?;
     }
     let (p, failed, project) = load(ctx, cmd)?;
     let mut report =

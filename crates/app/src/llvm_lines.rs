@@ -142,7 +142,7 @@ pub fn run(ctx: &Ctx, cmd: &LlvmLinesCmd) -> Result<Done<LlvmLinesView>, Error> 
         return Ok(Done::new(LlvmLinesView::Diff(diff(ctx, a)?), a.output.format));
     }
     if let Some(name) = &cmd.save {
-        crate::saved::check_name(name)?;
+        crate::saved::check(ctx, name)?;
     }
     if cmd.view.sort == Sort::Time && cmd.with_trace.is_none() {
         return Err(Error::bad_input("--sort time needs LLVM times").with_hint("add --with-trace"));

@@ -48,7 +48,7 @@ pub struct SourceArgs {
 /// files are kept only when `--save` names them.
 pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error> {
     if let Some(name) = &a.save {
-        crate::saved::check_name(name)?;
+        crate::saved::check(ctx, name)?;
     }
     if !a.files.is_empty() {
         let mut profiles = Vec::new();

@@ -39,6 +39,17 @@ pub fn check_name(name: &str) -> Result<(), Error> {
     }
 }
 
+/// What `--save NAME` needs, checked before anything runs: a usable name,
+/// and a history to keep it in.
+pub fn check(ctx: &Ctx, name: &str) -> Result<(), Error> {
+    check_name(name)?;
+    if ctx.history.off {
+        return Err(Error::bad_input("--save keeps the run in the history, and --no-history keeps nothing")
+            .with_hint("leave out one of them"));
+    }
+    Ok(())
+}
+
 /// Keeps `result` in the history as `name`; unlike a run kept in passing, a
 /// run the user named must be kept, or the command fails.
 pub fn keep<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: &str, result: &K) -> Result<i64, Error> {
@@ -54,11 +65,7 @@ pub fn keep_at<K: Kind>(
     result: &K,
     commit: Option<&str>,
 ) -> Result<i64, Error> {
-    check_name(name)?;
-    if ctx.history.off {
-        return Err(Error::bad_input("--save keeps the run in the history, and --no-history keeps nothing")
-            .with_hint("leave out one of them"));
-    }
+    check(ctx, name)?;
     let id = history::record_or_fail_at(ctx, project, target_dir, Some(name), result, commit)?;
     ctx.note(&format!("saved as `{name}` (run {id} in the history)"));
     Ok(id)

@@ -205,6 +205,11 @@ fn fail_on_regression_and_bad_inputs() {
     bad(&["bench", "compare", &data("criterion@base"), &data("libtest/base.txt")], "no benchmark in common");
     bad(&["bench", "compare", &data("hyperfine/base.json"), &data("libtest/base.txt")], "mismatched units");
     bad(&["bench", "compare", "Cargo.toml", &b], "no benchmark results recognised");
+    // --save with --no-history is refused before anything is built or run
+    // (here outside a project: the refusal comes before looking for one)
+    let o = run_in(&dir, &["bench", "cargo", "--save", "kept", "--no-history"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--no-history keeps nothing"), "{}", stderr(&o));
     bad(&["bench", "compare", "no-such-results", &b], "no such file");
     bad(&["bench", "compare", &b, &s, "--noise", "lots"], "--noise");
     // impossible times: libtest NaN and negative figures (at the line's byte), hyperfine
