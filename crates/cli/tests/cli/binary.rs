@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use super::common::*;
 use serde_json::Value;
@@ -585,6 +585,25 @@ fn wrong_kinds_of_paths_are_named() {
     assert!(err.contains("a directory") && !err.contains("no such file"), "{err}");
     let o = run(&["diff", "/dev/null", "x"]);
     assert!(stderr(&o).contains("empty file") && !stderr(&o).contains("no such file"), "{}", stderr(&o));
+    // a FIFO nothing writes to: read as empty, not waited on forever (the
+    // shared input reader; a binary, a result file and a trace alike)
+    let fifo = dir.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()), "mkfifo");
+    for args in [vec!["diff", s(&fifo), "x"], vec!["bench", "compare", s(&fifo), s(&fifo)], vec!["trace", s(&fifo)]] {
+        let mut child = fastware().args(&args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("fastware");
+        // a guard against a hang, not a measure of speed: a minute is ages
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait").is_none() {
+            if started.elapsed().as_secs() > 60 {
+                let _ = child.kill();
+                panic!("{args:?} waited on a FIFO with no writer");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let o = child.wait_with_output().expect("output");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("empty file"), "{args:?}: {}", stderr(&o));
+    }
 }
 
 /// A path that is not UTF-8 is still a path: every command that takes a
