@@ -182,7 +182,7 @@ impl ProfileReport {
             schema: SCHEMA.into(),
             header: Header::of(p),
             by,
-            user_code: (!user_code.functions.is_empty()).then_some(user_code),
+            user_code: (!user_code.functions.is_empty() || user_code.note.is_some()).then_some(user_code),
             by_self,
             by_total,
             rows_total: n,
@@ -204,6 +204,9 @@ impl ProfileReport {
 /// The user-code summary as text.
 fn write_user_code(u: &UserCode, unit: &str, out: &mut Text<'_>) -> std::io::Result<()> {
     out.blank()?;
+    if let Some(n) = &u.note {
+        return out.line(format_args!("Your code: not found — {n}"));
+    }
     out.line(format!("Your code ({}): {:.1}% of all {unit} in its own code", u.crates.join(", "), u.share * 100.0))?;
     for f in &u.functions {
         out.line(format_args!("  {:>5.1}%  {}", f.self_share * 100.0, f.function))?;

@@ -135,6 +135,10 @@ pub struct UserCode {
     /// Why hot lines are missing, when they are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines_note: Option<String>,
+    /// Why the user's functions cannot be named, when they cannot (a
+    /// stripped binary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Whether a source file is the user's (not the standard library's nor a
@@ -207,7 +211,7 @@ pub fn summary(p: &Profile, user: &User, modules: &mut Modules, top: usize) -> U
     for ((g, file, line), cost) in by_line {
         lines[g].push(HotLine { file, line, cost, share: cost as f64 / all });
     }
-    let functions = ranked
+    let functions: Vec<UserFunction> = ranked
         .into_iter()
         .zip(lines)
         .map(|((name, (cost, ids)), mut lines)| {
@@ -231,7 +235,21 @@ pub fn summary(p: &Profile, user: &User, modules: &mut Modules, top: usize) -> U
             UserFunction { function: name, self_cost: cost, self_share: cost as f64 / all, lines, spends_in }
         })
         .collect();
-    UserCode { crates: user.crates.clone(), share: user_total as f64 / all, functions, lines_note }
+    // none of the user's functions named: say why when the binary has no symbols
+    let note = if functions.is_empty() {
+        p.meta.binary.as_deref().and_then(|bin| {
+            modules.load(p, bin);
+            let (b, _) = modules.get(bin)?;
+            (!b.has_symtab).then(|| {
+                format!(
+                    "{bin} has no symbol table (stripped): its functions show as addresses; set `strip = false` (or `strip = \"debuginfo\"`) in [profile.release] and profile again"
+                )
+            })
+        })
+    } else {
+        None
+    };
+    UserCode { crates: user.crates.clone(), share: user_total as f64 / all, functions, lines_note, note }
 }
 
 #[cfg(test)]

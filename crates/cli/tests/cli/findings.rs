@@ -267,6 +267,25 @@ fn each_pattern_is_found_with_the_files_own_figures_and_clean_code_has_none() {
     assert_eq!(all["left_out"], serde_json::json!([]));
     assert!(all["by_total"][0]["total_share"].as_f64().is_some_and(|s| s > 0.99), "{}", all["by_total"][0]);
 
+    // without line tables: the hot lines' note says how to get them, the
+    // findings that need no lines still come; stripped: the summary says why
+    // the user's code cannot be named
+    let dir = fastware_testkit::temp_dir("findings-stripped");
+    let (nodebug, stripped) = (dir.join("slowpaths-nodebug"), dir.join("slowpaths-stripped"));
+    let tool = |cmd: &str, args: &[&std::ffi::OsStr]| {
+        assert!(Command::new(cmd).args(args).status().is_ok_and(|st| st.success()), "{cmd}");
+    };
+    tool("objcopy", &["--strip-debug".as_ref(), bin.as_os_str(), nodebug.as_os_str()]);
+    tool("strip", &["-o".as_ref(), stripped.as_os_str(), bin.as_os_str()]);
+    let v = profile(&callgrind(&nodebug, "tiny"));
+    let u = &v["user_code"];
+    assert_eq!(u["functions"][0]["function"], "slowpaths::main", "{u}");
+    assert_eq!(u["functions"][0]["lines"], serde_json::json!([]), "{u}");
+    assert!(u["lines_note"].as_str().is_some_and(|n| n.contains("debug = \"line-tables-only\"")), "{u}");
+    assert!(rules(&v).contains(&"not-inlined".to_string()), "{:?}", rules(&v));
+    let v = profile(&callgrind(&stripped, "tiny"));
+    assert!(v["user_code"]["note"].as_str().is_some_and(|n| n.contains("no symbol table")), "{}", v["user_code"]);
+
     // debug-build: fires on the dev profile's build, not on the release one's
     let dev = callgrind(&slowpaths(false), "tiny");
     let v = profile(&dev);
