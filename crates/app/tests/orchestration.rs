@@ -23,7 +23,7 @@ fn parse<A: Args + FromArgMatches>(argv: &[&str]) -> A {
 
 /// A copy of the tracee fixture project (only its metadata is used: nothing
 /// is built), and a context in it with a store of its own.
-fn context(name: &str) -> (PathBuf, Ctx, Arc<Mutex<Vec<String>>>) {
+fn context(name: &str) -> (fastware_testkit::Project, Ctx, Arc<Mutex<Vec<String>>>) {
     let dir = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), name);
     let store = dir.join("history.sqlite").display().to_string();
     let (ctx, notes) = Ctx::collecting(&dir, Some(store));

@@ -140,10 +140,43 @@ pub fn self_profiles(name: &str, events: Option<&str>, args: &[&str]) -> PathBuf
 
 /// Copies a project (sources only, no `target/`) into a fresh directory, so
 /// a test can build it as a user's project without sharing state.
-pub fn copy_project(src: &Path, name: &str) -> PathBuf {
+pub fn copy_project(src: &Path, name: &str) -> Project {
     let dest = temp_dir(name);
     copy_tree(src, &dest);
-    dest
+    Project(dest)
+}
+
+/// A copied project: removed with its builds when the test that made it
+/// passes (a whole suite's builds filled a CI disk), kept when it fails so
+/// that it can be looked at.
+#[derive(Debug)]
+pub struct Project(PathBuf);
+
+impl std::ops::Deref for Project {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Project {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Project {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 fn copy_tree(src: &Path, dest: &Path) {

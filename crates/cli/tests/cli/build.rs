@@ -2,7 +2,7 @@
 //! projects (the bundled example, tracee, a broken workspace).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     ONE_BUILD_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn example_copy(name: &str) -> PathBuf {
+fn example_copy(name: &str) -> fastware_testkit::Project {
     fastware_testkit::copy_project(&fastware_testkit::workspace_root().join("examples/slow-build"), name)
 }
 

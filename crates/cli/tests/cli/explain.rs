@@ -7,7 +7,7 @@
 //! `objdump -d`, and the pixel count by hand (256 × 256 = 65,536 calls).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
@@ -99,7 +99,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 /// The fixture in a scratch repository: one commit per variant; returns
 /// the directory and the commits (base, noinline, boxed, more, broken).
-fn repository() -> (PathBuf, [String; 5]) {
+fn repository() -> (fastware_testkit::Project, [String; 5]) {
     let dir = fastware_testkit::copy_project(&fastware_testkit::fixture("raytrace"), "explain");
     std::fs::write(dir.join(".gitignore"), "target/\n").expect("write");
     git(&dir, &["init", "-q"]);

@@ -6,7 +6,7 @@
 //! test prints SKIPPED and why.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -27,7 +27,7 @@ fn constants() -> HashMap<String, u64> {
         .collect()
 }
 
-fn allocs(name: &str) -> PathBuf {
+fn allocs(name: &str) -> fastware_testkit::Project {
     fastware_testkit::copy_project(&fastware_testkit::fixture("allocs"), name)
 }
 

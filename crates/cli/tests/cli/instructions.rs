@@ -6,14 +6,14 @@
 //! loads the machine, benchmarks that measure nothing flagged, and the
 //! failures (an instruction valgrind does not know, no valgrind).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
 use super::common::*;
 
-fn counted(name: &str) -> PathBuf {
+fn counted(name: &str) -> fastware_testkit::Project {
     fastware_testkit::copy_project(&fastware_testkit::fixture("counted"), name)
 }
 

@@ -12,7 +12,7 @@ use crate::common::*;
 use fastware_testkit::llvm_reference::compute;
 use serde_json::Value;
 
-fn example_copy(name: &str) -> PathBuf {
+fn example_copy(name: &str) -> fastware_testkit::Project {
     fastware_testkit::copy_project(&fastware_testkit::workspace_root().join("examples/slow-build"), name)
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::common::*;
 
-fn project(name: &str) -> PathBuf {
+fn project(name: &str) -> fastware_testkit::Project {
     let p = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), name);
     let _ = std::fs::remove_dir_all(p.join("target"));
     p

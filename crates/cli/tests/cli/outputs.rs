@@ -32,7 +32,7 @@ fn bounded(mut c: Command, limit: Duration) -> Output {
 
 /// A copy of the tracee fixture in a git repository of its own (so that
 /// `.git/HEAD` and tracked files exist), with one build kept in its history.
-fn project(name: &str) -> PathBuf {
+fn project(name: &str) -> fastware_testkit::Project {
     let dir = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), name);
     let git = |args: &[&str]| {
         let ok = Command::new("git")

@@ -24,7 +24,7 @@ fn profdata() -> Option<PathBuf> {
     None
 }
 
-fn project(name: &str) -> PathBuf {
+fn project(name: &str) -> fastware_testkit::Project {
     let p = fastware_testkit::copy_project(&fastware_testkit::fixture("dispatch"), name);
     let _ = std::fs::remove_dir_all(p.join("target"));
     p

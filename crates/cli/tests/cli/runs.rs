@@ -8,14 +8,14 @@
 //! partial run).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use super::common::*;
 
-fn tracee(name: &str) -> PathBuf {
+fn tracee(name: &str) -> fastware_testkit::Project {
     fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), name)
 }
 
