@@ -130,7 +130,10 @@ one_of! {
 pub fn run(ctx: &Ctx, cmd: &MatrixCmd) -> Result<Done<MatrixView>, Error> {
     if let Some(Sub::Merge(m)) = &cmd.sub {
         let plan = Plan::read(&m.plan)?;
-        let runs = store::merge(&plan, &m.results)?;
+        let (runs, repeats) = store::merge(&plan, &m.results)?;
+        if repeats > 0 {
+            ctx.note(&format!("left out {repeats} repeated measurement(s) of the same cell and rep"));
+        }
         let report = MatrixReport::new(&plan, &runs, m.sort.unwrap_or(default_measure(&plan)));
         return Ok(Done::new(MatrixView::Matrix(report), m.output.format));
     }

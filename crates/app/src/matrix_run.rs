@@ -35,6 +35,7 @@ pub fn axes_of(cmd: &MatrixCmd) -> Result<Vec<Axis>, Error> {
     if let Some(t) = &cmd.toolchain {
         axes.push(axis::parse_toolchain(t)?);
     }
+    axis::check_distinct(&axes)?;
     Ok(axes)
 }
 
@@ -76,11 +77,17 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
         return Ok(Executed::Report(Box::new(MatrixReport::new(&plan, &runs, measure)), None));
     }
     let results = store::results_path(&project.fastware_dir(), &plan);
+    let _lock = store::lock(&project.fastware_dir(), &plan)?;
     let mut kept: Vec<CellRun> = Vec::new();
     if cmd.resume {
         if results.is_file() {
-            kept = store::read(&results)?;
+            let read = store::read(&results)?.into_iter().map(|r| (results.clone(), r)).collect();
+            let repeats;
+            (kept, repeats) = store::checked(&plan, read)?;
             ctx.note(&format!("resuming: {} measurement(s) kept from before", kept.len()));
+            if repeats > 0 {
+                ctx.note(&format!("left out {repeats} repeated measurement(s) of the same cell and rep"));
+            }
         } else {
             ctx.note("--resume: no earlier run of this plan; starting");
         }

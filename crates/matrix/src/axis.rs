@@ -63,6 +63,23 @@ pub fn parse_set(text: &str) -> Result<Axis, Error> {
     Ok(Axis { name: key.to_string(), kind: AxisKind::Config { key: key.to_string() }, values: values(vals, "--set")? })
 }
 
+/// Refuses a cargo config key given as two axes (`--set K=1,2 --set K=3`):
+/// cargo would take one of them for every cell while the cells are labelled
+/// with the other.
+pub fn check_distinct(axes: &[Axis]) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for a in axes {
+        if let AxisKind::Config { key } = &a.kind {
+            let plain: String = key.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
+            if !seen.insert(plain) {
+                return Err(Error::bad_input(format!("--set: `{key}` given twice"))
+                    .with_hint("give every value of a key in one --set, e.g. --set profile.release.opt-level=1,2,3"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `--rustflags 'TEMPLATE'`: one `{a,b,…}` group gives one cell per value;
 /// without one, the flags are one value.
 pub fn parse_rustflags(text: &str) -> Result<Axis, Error> {

@@ -117,6 +117,10 @@ pub struct MatrixReport {
     pub planned: usize,
     pub cells: Vec<CellSummary>,
     pub grid: Option<Grid>,
+    /// Axes none of whose values changed the flags rustc got for the
+    /// workspace members (a mistyped key cargo ignored): no verdict for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_effect: Vec<String>,
 }
 
 fn samples(runs: &[&CellRun], m: Measure) -> Vec<f64> {
@@ -162,6 +166,43 @@ fn verdict(a: &[f64], b: &[f64], m: Measure) -> (Option<f64>, String) {
     (Some(change), v)
 }
 
+/// Whether rustc's flags for the workspace members tell the values of
+/// `axis` apart: a `profile.*` key, RUSTFLAGS or the linker always reach
+/// them (a toolchain, `build.*` keys and settings of dependencies or build
+/// scripts do not, and are not judged). `None`: not judged, or no flags
+/// recorded (results of an older fastware).
+fn changes_flags(axis: &Axis, plan: &Plan, cells: &[CellSummary]) -> Option<bool> {
+    use crate::axis::AxisKind;
+    let judged = match &axis.kind {
+        AxisKind::Config { key } => {
+            key.starts_with("profile.") && !key.contains(".package.") && !key.contains(".build-override.")
+        }
+        AxisKind::Rustflags | AxisKind::Linker => true,
+        AxisKind::Toolchain => false,
+    };
+    let ok: Vec<&CellSummary> = cells.iter().filter(|c| c.build_s.is_some() && !c.rustc_flags.is_empty()).collect();
+    if !judged || ok.len() < 2 {
+        return None;
+    }
+    let others = |c: &CellSummary| -> Vec<(String, String)> {
+        let cell = &plan.cells[c.id];
+        cell.settings.iter().filter(|(k, _)| *k != axis.name).cloned().collect()
+    };
+    // cells alike in every other axis: do their flags differ along this one?
+    let mut compared = false;
+    for (i, a) in ok.iter().enumerate() {
+        for b in &ok[i + 1..] {
+            if others(a) == others(b) && plan.cells[a.id].settings != plan.cells[b.id].settings {
+                compared = true;
+                if a.rustc_flags != b.rustc_flags {
+                    return Some(true);
+                }
+            }
+        }
+    }
+    compared.then_some(false)
+}
+
 impl MatrixReport {
     pub fn new(plan: &Plan, runs: &[CellRun], measure: Measure) -> MatrixReport {
         let mut machines: Vec<Machine> = Vec::new();
@@ -204,6 +245,26 @@ impl MatrixReport {
                 }
             })
             .collect();
+        let no_effect: Vec<String> = plan
+            .axes
+            .iter()
+            .filter(|a| changes_flags(a, plan, &cells) == Some(false))
+            .map(|a| a.name.clone())
+            .collect();
+        if !no_effect.is_empty() {
+            let base_settings = &plan.cells[plan.baseline].settings;
+            for c in cells.iter_mut().filter(|c| c.id != plan.baseline) {
+                let differs_only_there = plan.cells[c.id]
+                    .settings
+                    .iter()
+                    .zip(base_settings)
+                    .all(|(s, b)| s == b || no_effect.contains(&s.0));
+                if differs_only_there && c.build_s.is_some() {
+                    c.change = None;
+                    c.verdict = "no verdict: rustc got the baseline's flags".into();
+                }
+            }
+        }
         let key = |c: &CellSummary| -> Option<f64> {
             match measure {
                 Measure::Build => c.build_s.map(|f| f.median),
@@ -212,7 +273,11 @@ impl MatrixReport {
                 Measure::Run => c.run_s.map(|f| f.median),
             }
         };
-        if let Some(best) = cells.iter().filter_map(|c| key(c).map(|k| (k, c.id))).min_by(|a, b| a.0.total_cmp(&b.0)) {
+        // a cell whose settings did not reach rustc is not ranked against the others
+        let ranked = |c: &&CellSummary| c.id == plan.baseline || c.change.is_some();
+        if let Some(best) =
+            cells.iter().filter(ranked).filter_map(|c| key(c).map(|k| (k, c.id))).min_by(|a, b| a.0.total_cmp(&b.0))
+        {
             cells[best.1].best = true;
         }
         let grid = (plan.axes.len() == 2).then(|| {
@@ -244,6 +309,7 @@ impl MatrixReport {
             planned: plan.cells.len() * plan.reps,
             cells,
             grid,
+            no_effect,
         }
     }
 
@@ -331,6 +397,12 @@ impl Render for MatrixReport {
         ))?;
         if self.machines.len() > 1 {
             out.line("note: measured on more than one machine: times of different machines are not comparable")?;
+        }
+        for a in &self.no_effect {
+            out.line(format_args!(
+                "warning: `{a}` changed none of rustc's flags for the workspace's crates: cargo ignored it \
+                 (a mistyped key?) — no verdict for it"
+            ))?;
         }
         let base = &self.cells[self.baseline];
         out.line(format_args!("baseline: {} — {}", base.name, self.time_size(base)))?;

@@ -77,28 +77,85 @@ pub fn read(path: &Path) -> Result<Vec<CellRun>, Error> {
     Ok(out)
 }
 
-/// The results of several files, all of `plan`: another plan's are refused.
-pub fn merge(plan: &Plan, files: &[PathBuf]) -> Result<Vec<CellRun>, Error> {
-    let mut all = Vec::new();
-    for f in files {
-        for r in read(f)? {
-            if r.plan != plan.id {
-                return Err(Error::input(
-                    &f.display().to_string(),
-                    None,
-                    format!("a result of another plan ({}; this plan is {})", r.plan, plan.id),
-                )
-                .with_hint("merge the results of one plan"));
-            }
-            if r.cell >= plan.cells.len() {
-                return Err(Error::input(
-                    &f.display().to_string(),
-                    None,
-                    format!("cell {} is not in the plan", r.cell),
-                ));
-            }
-            all.push(r);
+/// Checks that `run` is a measurement of `plan` that could have been made
+/// (its cell and rep in the plan, no negative or non-finite time).
+fn check(plan: &Plan, run: &CellRun) -> Result<(), String> {
+    if run.plan != plan.id {
+        return Err(format!("a result of another plan ({}; this plan is {})", run.plan, plan.id));
+    }
+    if run.cell >= plan.cells.len() {
+        return Err(format!("cell {} is not in the plan (it has {})", run.cell, plan.cells.len()));
+    }
+    if run.rep >= plan.reps {
+        return Err(format!("cell {}: rep {} is not in the plan (it has {} reps)", run.cell, run.rep, plan.reps));
+    }
+    let times = run.build_s.iter().chain(&run.hot_s).chain(&run.run_s);
+    if let Some(t) = times.into_iter().find(|t| !t.is_finite() || **t < 0.0) {
+        return Err(format!("cell {} rep {}: a time of {t} s", run.cell, run.rep));
+    }
+    Ok(())
+}
+
+/// The measurements of `plan` among `runs`, one per (cell, rep): a repeat
+/// (a file merged twice, two runs of one plan at once) is left out and
+/// counted. A measurement that is not of this plan is refused (`from`: the
+/// file it came from).
+pub fn checked(plan: &Plan, runs: Vec<(PathBuf, CellRun)>) -> Result<(Vec<CellRun>, usize), Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut repeats = 0;
+    for (from, r) in runs {
+        check(plan, &r).map_err(|why| {
+            Error::input(&from.display().to_string(), None, why).with_hint("merge the results of one plan")
+        })?;
+        if seen.insert((r.cell, r.rep)) {
+            out.push(r);
+        } else {
+            repeats += 1;
         }
     }
-    Ok(all)
+    Ok((out, repeats))
+}
+
+/// The results of several files, all of `plan`, one per (cell, rep) (and
+/// how many repeats were left out). A file with no result is refused.
+pub fn merge(plan: &Plan, files: &[PathBuf]) -> Result<(Vec<CellRun>, usize), Error> {
+    let mut all = Vec::new();
+    for f in files {
+        let runs = read(f)?;
+        if runs.is_empty() {
+            return Err(Error::input(&f.display().to_string(), None, "no matrix result in it")
+                .with_hint("give results.jsonl files or the files `fastware matrix --cell K` wrote"));
+        }
+        all.extend(runs.into_iter().map(|r| (f.clone(), r)));
+    }
+    checked(plan, all)
+}
+
+/// Holds the plan's results directory for one run at a time: a second
+/// `matrix` (or `--resume`) of the same plan is refused while one runs,
+/// instead of measuring the same cells twice. Released when dropped.
+#[derive(Debug)]
+pub struct Lock(#[allow(dead_code)] std::fs::File);
+
+pub fn lock(fastware_dir: &Path, plan: &Plan) -> Result<Lock, Error> {
+    let d = dir(fastware_dir, plan);
+    std::fs::create_dir_all(&d).map_err(|e| Error::failed(format!("cannot create {}: {e}", d.display())))?;
+    let path = d.join("lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::failed(format!("cannot open {}: {e}", path.display())))?;
+    match f.try_lock() {
+        Ok(()) => Ok(Lock(f)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::bad_input(format!(
+            "another fastware matrix is running plan {} (it holds {})",
+            plan.id,
+            path.display()
+        ))
+        .with_hint("wait for it to finish, then run with --resume to fill in what is missing")),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::failed(format!("cannot lock {}: {e}", path.display()))),
+    }
 }

@@ -143,6 +143,21 @@ fn bad_axes_and_failing_cells() {
     run_error(&o, 2, "expected KEY=V1,V2");
     let o = run_in(&dir, &["matrix"]);
     run_error(&o, 2, "no axis");
+    // one key as two axes: cargo would build every cell with one of them
+    let o = run_in(&dir, &["matrix", "--set", "profile.release.opt-level=1,2", "--set", "profile.release.opt-level=3"]);
+    run_error(&o, 2, "`profile.release.opt-level` given twice");
+    // a mistyped key: cargo ignores it, rustc gets the same flags in every
+    // cell, and no cell is called faster or slower for it
+    let o = run_in(&dir, &["matrix", "--set", "profile.relase.opt-level=1,3", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v = json_of(&o);
+    assert_eq!(v["no_effect"], serde_json::json!(["profile.relase.opt-level"]), "{v:#}");
+    let (one, three) = (cell(&v, "opt-level=1"), cell(&v, "opt-level=3"));
+    assert_eq!(one["rustc_flags"], three["rustc_flags"]);
+    assert!(three["verdict"].as_str().is_some_and(|s| s.starts_with("no verdict")), "{three:#}");
+    assert!(three["change"].is_null() && three["best"] == false, "{three:#}");
+    let o = run_in(&dir, &["matrix", "--set", "profile.relase.opt-level=1,3"]);
+    assert!(stdout(&o).contains("warning: `profile.relase.opt-level` changed none of rustc's flags"), "{}", stdout(&o));
     let o = run_in(&dir, &["matrix", "--linker", "default,nosuchld"]);
     run_error(&o, 1, "ld");
     let o = run_in(&dir, &["matrix", "--toolchain", "no-such-toolchain"]);
@@ -213,6 +228,23 @@ fn a_plan_runs_cell_by_cell_and_merges() {
     assert!(run_in(&dir, &["matrix", "--plan", s(&other), "--cell", "1", "-o", s(&foreign)]).status.success());
     let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&foreign)]);
     run_error(&o, 2, "another plan");
+    // one file given twice: each (cell, rep) counted once, the repeat said
+    let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&files[0]), "--format", "json"]);
+    assert_eq!(json_of(&o)["done"].as_u64(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("left out 1 repeated measurement"), "{}", stderr(&o));
+    // measurements that could not be of this plan, and files with none
+    let line: Value = serde_json::from_str(std::fs::read_to_string(&files[1]).expect("cell").trim()).expect("json");
+    let bad = dir.join("bad.jsonl");
+    for (field, value, needle) in [("rep", Value::from(77), "rep 77"), ("build_s", Value::from(-1.5), "-1.5 s")] {
+        let mut l = line.clone();
+        l[field] = value;
+        std::fs::write(&bad, format!("{l}\n")).expect("write");
+        let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&bad)]);
+        run_error(&o, 2, needle);
+    }
+    std::fs::write(&bad, "").expect("write");
+    run_error(&run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&bad)]), 2, "no matrix result");
+    run_error(&run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&plan)]), 2, "not a matrix result");
 }
 
 #[test]
@@ -230,6 +262,11 @@ fn ctrl_c_keeps_what_finished_and_resume_goes_on() {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // the same plan again while it runs: refused, nothing measured twice
+    let mut again = args.to_vec();
+    again.push("--resume");
+    let o = run_in(&dir, &again);
+    run_error(&o, 2, "another fastware matrix is running plan");
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let out = child.wait_with_output().expect("wait");
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
