@@ -36,6 +36,23 @@ pub fn open(ctx: &Ctx) -> Result<Store, Error> {
     Store::open(&location(ctx, None)?)
 }
 
+/// Opens the store to read it, creating nothing: a `--store` that does not
+/// exist is an error; a project's history not yet started reads as empty.
+pub fn open_read(ctx: &Ctx) -> Result<Store, Error> {
+    let at = location(ctx, None)?;
+    let path = std::path::Path::new(at.strip_prefix("sqlite:").unwrap_or(&at));
+    let url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    if ctx.history.store.is_none() && !url && !path.exists() {
+        return Store::empty(&at);
+    }
+    if !url && std::fs::symlink_metadata(path).is_err() {
+        return Err(Error::bad_input(format!("no run history at {at}: nothing was recorded there")).with_hint(
+            "check the path; a command that records (build, profile, bench …) with --store FILE starts one",
+        ));
+    }
+    Store::open_read(&at)
+}
+
 /// Marks the store's files as inputs of this run (no output may replace
 /// them), before anything is written; see [`fastware_history::store::protect`].
 pub fn protect_store(ctx: &Ctx) -> Result<(), Error> {

@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> Result<Done<Written>, Error> {
     // FIFO's reader would see its end), and may never be the store itself
     history::protect_store(ctx)?;
     OutputFile::check(&cmd.output, &[], cmd.force)?;
-    let mut store = history::open(ctx)?;
+    let mut store = history::open_read(ctx)?;
     let mut runs = if cmd.runs.is_empty() {
         let infos = store.list(&Filter { limit: cmd.last as usize, ..Filter::default() })?;
         infos.iter().map(|i| store.get(i.id)).collect::<Result<Vec<_>, _>>()?

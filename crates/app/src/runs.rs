@@ -232,27 +232,27 @@ pub fn run(ctx: &Ctx, cmd: &RunsCmd) -> Result<Done<RunsView>, Error> {
     Ok(match &cmd.command {
         RunsSub::List(a) => {
             let since_ms = a.since.as_deref().map(fastware_history::report::parse_since).transpose()?;
-            let mut store = history::open(ctx)?;
+            let mut store = history::open_read(ctx)?;
             let filter = Filter { command: a.command.clone(), branch: a.branch.clone(), since_ms, ..Filter::default() };
             let runs = store.list(&filter)?;
             let list = RunList::new(store.location(), runs, a.output.top.unwrap_or(25));
             Done::new(V::List(list), a.output.format)
         }
         RunsSub::Show(a) => {
-            let run = history::open(ctx)?.find(&a.run, a.command.as_deref())?;
+            let run = history::open_read(ctx)?.find(&a.run, a.command.as_deref())?;
             if a.output.format == Format::Csv {
                 return Err(Error::bad_input("runs show writes text or JSON").with_hint("use --format json"));
             }
             Done::new(V::Show(Shown { run, top: a.output.top }), a.output.format)
         }
         RunsSub::Diff(a) => {
-            let mut store = history::open(ctx)?;
+            let mut store = history::open_read(ctx)?;
             let (base, new) = (store.find(&a.base, a.command.as_deref())?, store.find(&a.new, a.command.as_deref())?);
             Done::new(V::Diff(diff(ctx, &base, &new, store, a.output.top)?), a.output.format)
         }
         RunsSub::Trend(a) => Done::new(V::Trend(trend(ctx, a)?), a.output.format),
         RunsSub::Export(a) => {
-            let mut store = history::open(ctx)?;
+            let mut store = history::open_read(ctx)?;
             let runs = if a.runs.is_empty() {
                 let infos = store.list(&Filter::default())?;
                 infos.iter().rev().map(|r| store.get(r.id)).collect::<Result<Vec<_>, _>>()?
@@ -396,7 +396,7 @@ fn trend(ctx: &Ctx, a: &TrendArgs) -> Result<Trend, Error> {
         history::protect_store(ctx)?;
         OutputFile::check(svg, &[], a.force)?;
     }
-    let mut store = history::open(ctx)?;
+    let mut store = history::open_read(ctx)?;
     let runs = store.list(&Filter { command: Some(command), ..Filter::default() })?;
     let mut kept = Vec::new();
     for info in &runs {

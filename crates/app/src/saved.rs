@@ -104,7 +104,7 @@ fn find_run(ctx: &Ctx, target_dir: &Path, name: &str, command: &str) -> Result<O
     if !is_url && !Path::new(&at).is_file() {
         return Ok(None);
     }
-    let mut store = Store::open(&at)?;
+    let mut store = Store::open_read(&at)?;
     store.find_named(name, command)
 }
 
@@ -117,7 +117,7 @@ pub fn names<K: Kind>(ctx: &Ctx, target_dir: &Path) -> Vec<String> {
         return Vec::new();
     }
     let filter = fastware_history::Filter { kind: Some(K::SCHEMA.into()), ..Default::default() };
-    match Store::open(&at).and_then(|mut s| s.list(&filter)) {
+    match Store::open_read(&at).and_then(|mut s| s.list(&filter)) {
         Ok(runs) => runs.into_iter().filter_map(|r| r.name).collect(),
         Err(_) => Vec::new(),
     }

@@ -90,10 +90,96 @@ impl Sqlite {
         let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
         let mut s = Sqlite { conn, path: path.to_path_buf() };
         s.conn.busy_timeout(Duration::from_secs(60)).map_err(|e| s.error(e))?;
+        // another program's database is left exactly as it is (not even
+        // switched to WAL)
+        s.refuse_foreign()?;
         s.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| s.error(e))?;
         s.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| s.error(e))?;
         s.migrate()?;
         Ok(s)
+    }
+
+    pub(crate) fn in_memory() -> Result<Sqlite, Error> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| db_error(&path, e))?;
+        let mut s = Sqlite { conn, path };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    /// Opens an existing store for reading: nothing is created (no
+    /// directory, no file, no journal next to a device), and a store in a
+    /// directory this user cannot write is read as it is. A store of an
+    /// older schema is brought up to date when it can be written.
+    pub(crate) fn open_read(path: &Path) -> Result<Sqlite, Error> {
+        use rusqlite::OpenFlags;
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() { "a directory" } else { "a device or pipe" };
+            return Err(Error::input(&shown, None, format!("{what}, not a run history file")));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let opened = |conn: Connection| -> Result<(Sqlite, Option<i64>), rusqlite::Error> {
+            let s = Sqlite { conn, path: path.to_path_buf() };
+            s.conn.busy_timeout(Duration::from_secs(60))?;
+            let version = s.version()?;
+            Ok((s, version))
+        };
+        let (s, version) = match Connection::open_with_flags(path, flags).and_then(opened) {
+            Ok(x) => x,
+            // WAL needs its shared-memory file: in a directory this user
+            // cannot write, read the file as it stands
+            Err(e) if matches!(e.sqlite_error_code(), Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly)) => {
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                Connection::open_with_flags(uri, flags).and_then(opened).map_err(|e| db_error(path, e))?
+            }
+            Err(e) => return Err(db_error(path, e)),
+        };
+        match version {
+            Some(v) if v == SCHEMA_VERSION => Ok(s),
+            Some(v) if v > SCHEMA_VERSION => Err(crate::store::newer_schema(&shown, v)),
+            // an older fastware's store: made current, as any command that records would
+            Some(_) => {
+                drop(s);
+                Sqlite::open(path)
+            }
+            None => Err(foreign(path, None)),
+        }
+    }
+
+    /// Refuses a database with tables and no `fastware_meta`: not a store.
+    fn refuse_foreign(&self) -> Result<(), Error> {
+        if self.version().map_err(|e| self.error(e))?.is_some() {
+            return Ok(());
+        }
+        let table: Option<String> = self
+            .conn
+            .query_row("SELECT name FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(e))?;
+        match table {
+            None => Ok(()),
+            Some(t) => Err(foreign(&self.path, Some(&t))),
+        }
+    }
+
+    /// The schema version, or `None` for a database fastware never wrote
+    /// (no `fastware_meta`, tables of its own or none).
+    fn version(&self) -> Result<Option<i64>, rusqlite::Error> {
+        let has_meta: bool = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'fastware_meta'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_meta {
+            return Ok(None);
+        }
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM fastware_meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .optional()?;
+        Ok(Some(v.and_then(|v| v.parse().ok()).unwrap_or(0)))
     }
 
     fn error(&self, e: rusqlite::Error) -> Error {
@@ -262,6 +348,41 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
         Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
             Error::failed(format!("cannot write the run history: {e} ({shown})"))
         }
-        _ => Error::failed(format!("run history: {e} ({shown})")),
+        // SQLite's own message, on one line (an error in a statement
+        // carries the statement's text)
+        _ => Error::failed(format!("run history: {} ({shown})", one_line(&e.to_string()))),
     }
+}
+
+/// The error for an SQLite file fastware did not write (`table`: one of its own).
+fn foreign(path: &Path, table: Option<&str>) -> Error {
+    let what = match table {
+        Some(t) => format!("not a fastware run history: an SQLite database with tables of its own (`{t}`)"),
+        None => "not a fastware run history: an SQLite database without its tables".to_string(),
+    };
+    Error::input(&path.display().to_string(), None, what)
+        .with_hint("give another file with --store FILE; fastware leaves this one as it is")
+}
+
+fn one_line(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    match first.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &first[..i]),
+        None => first.to_string(),
+    }
+}
+
+/// `path` for an SQLite `file:` URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for c in abs.display().to_string().chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3f"),
+            '#' => out.push_str("%23"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -141,6 +141,23 @@ impl Store {
         Ok(Store { backend: Box::new(crate::sqlite::Sqlite::open(path)?), location: path.display().to_string() })
     }
 
+    /// Opens the store at `location` to read it: an SQLite file must exist
+    /// (nothing is created); see [`Store::open`].
+    pub fn open_read(location: &str) -> Result<Store, Error> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            return Store::open(location);
+        }
+        let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
+        protect(location);
+        Ok(Store { backend: Box::new(crate::sqlite::Sqlite::open_read(path)?), location: path.display().to_string() })
+    }
+
+    /// An empty store in memory: what reading a project's history shows
+    /// before anything was recorded there.
+    pub fn empty(location: &str) -> Result<Store, Error> {
+        Ok(Store { backend: Box::new(crate::sqlite::Sqlite::in_memory()?), location: location.to_string() })
+    }
+
     /// Where it is, as the user would name it.
     pub fn location(&self) -> &str {
         &self.location

@@ -170,6 +170,64 @@ fn a_damaged_store_does_not_stop_the_command() {
     error_of(&run_in(&dir, &["runs", "list"]), 2, &["damaged run history"]);
 }
 
+/// Reading the history (`runs list`, `show`, `trend`, `export`, `report`)
+/// creates nothing: not a mistyped `--store`'s directories, not a journal
+/// beside a device; a store in a directory the user cannot write is read;
+/// an SQLite file of another program is refused in one line.
+#[test]
+fn reading_the_history_creates_nothing() {
+    let tmp = fastware_testkit::temp_dir("runs-read-only");
+    let typo = tmp.join("typo/dir/x.sqlite");
+    for args in [
+        vec!["runs", "list"],
+        vec!["runs", "show", "last"],
+        vec!["runs", "export"],
+        vec!["runs", "trend", "build.wall"],
+    ] {
+        let mut a = vec!["--store", s(&typo)];
+        a.extend(args);
+        expect_error(&a, 2, &["no run history at", s(&typo)]);
+        assert!(!tmp.join("typo").exists(), "{a:?} made the directories");
+    }
+    expect_error(&["--store", "/dev/null", "runs", "list"], 2, &["a device or pipe, not a run history file"]);
+    assert!(!Path::new("/dev/null-journal").exists() && !Path::new("/dev/null-wal").exists());
+    // a project whose history has not started: nothing listed, nothing made
+    let dir = tracee("runs-read-only-project");
+    let o = run_in(&dir, &["runs", "list", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&o)["runs"].as_array().map(Vec::len), Some(0));
+    assert!(!dir.join("target/fastware").exists());
+    // another program's SQLite file
+    let foreign = tmp.join("other.sqlite");
+    let conn = rusqlite::Connection::open(&foreign).expect("sqlite");
+    conn.execute_batch("CREATE TABLE runs (id INTEGER, name TEXT); INSERT INTO runs VALUES (1, 'x');").expect("table");
+    drop(conn);
+    let before = std::fs::read(&foreign).expect("read");
+    // read, and opened to write (where an older store would be upgraded)
+    for args in [&["runs", "list"][..], &["runs", "rm", "1"]] {
+        let mut a = vec!["--store", s(&foreign)];
+        a.extend(args);
+        let err = expect_error(&a, 2, &["not a fastware run history"]);
+        assert_eq!(err.trim_end().lines().count(), 2, "one error line and its hint: {err}");
+    }
+    assert_eq!(std::fs::read(&foreign).expect("read"), before, "the file is left as it was");
+    // a kept store in a directory that cannot be written (as root, which
+    // writes anyway, this only checks that it is listed)
+    let ro = tmp.join("ro");
+    std::fs::create_dir_all(&ro).expect("dir");
+    let store = ro.join("h.sqlite");
+    let o = run_in(&dir, &["--store", s(&store), "build", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let _ = std::fs::remove_file(ro.join("h.sqlite-wal"));
+    let _ = std::fs::remove_file(ro.join("h.sqlite-shm"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let o = run(&["--store", s(&store), "runs", "list", "--format", "json"]);
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&o)["runs"].as_array().map(Vec::len), Some(1));
+}
+
 /// `runs import` of many runs killed with SIGKILL while it writes: the file
 /// is one transaction, so the store holds none of it (not the first few
 /// hundred); the retry adds every run once, and another import of the same
