@@ -126,6 +126,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     };
     let mut seen_header = false;
     let mut any_cost = false;
+    let (mut summary_sum, mut totals_sum): (Option<u64>, Option<u64>) = (None, None);
     let mut function_id = |object: &str,
                            name: &str,
                            functions: &mut Vec<Function>,
@@ -218,7 +219,13 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                     return Err(err(n, format!("format version {value}: fastware reads version 1")));
                 }
             }
-            "creator" | "pid" | "desc" | "summary" | "totals" | "event" => seen_header = true,
+            "summary" | "totals" => {
+                seen_header = true;
+                let v = value.split_ascii_whitespace().nth(column).and_then(|c| number(c).ok()).unwrap_or(0);
+                let sum = if key == "summary" { &mut summary_sum } else { &mut totals_sum };
+                *sum = Some(sum.unwrap_or(0) + v);
+            }
+            "creator" | "pid" | "desc" | "event" => seen_header = true,
             "cmd" => meta.command = Some(value.to_string()),
             "thread" => meta.threads.push(format!("thread {value}")),
             "part" => {}
@@ -290,11 +297,32 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     for (f, c) in functions.iter().zip(&self_cost) {
         *object_cost.entry(f.module.as_deref().unwrap_or("")).or_default() += c;
     }
-    meta.binary =
-        object_cost.into_iter().filter(|(o, _)| !o.is_empty()).max_by_key(|&(_, c)| c).map(|(o, _)| o.to_string());
+    let objects: Vec<(&str, u64)> = object_cost.into_iter().collect();
+    meta.binary = crate::model::main_object(&objects, meta.command.as_deref()).map(str::to_string);
     let addresses = summed(addresses_raw);
     let calls_at = summed(calls_at_raw);
-    let total = self_cost.iter().sum();
+    let total: u64 = self_cost.iter().sum();
+    // a cut file (`head -c`, a full disk) holds part of the costs: its
+    // `totals:` line is missing and the header's `summary:` says how much
+    // there was (the two can differ by an instruction or two)
+    if let Some(expected) = totals_sum.or(summary_sum) {
+        let off = total.abs_diff(expected);
+        if off > 2 && off as f64 > expected as f64 * 1e-6 {
+            let what = if totals_sum.is_some() { "`totals:` line" } else { "`summary:` line (and no `totals:`)" };
+            return Err(Error::input(
+                &shown,
+                None,
+                format!(
+                    "the cost lines add up to {} {ev}, the file's {what} says {} {ev} ({:.1}%): truncated or damaged",
+                    fastware_report::units::count(total),
+                    fastware_report::units::count(expected),
+                    total as f64 / expected.max(1) as f64 * 100.0,
+                    ev = meta.event,
+                ),
+            )
+            .with_hint("record it again; a copy cut short cannot be profiled"));
+        }
+    }
     Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, call_counts, stacks: None, total })
 }
 

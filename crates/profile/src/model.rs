@@ -251,3 +251,34 @@ pub fn merge(mut profiles: Vec<Profile>) -> Result<Profile, fastware_report::Err
     }
     Ok(out)
 }
+
+/// The program a profile is of, among the objects its costs fall in
+/// (`(path, cost)`): the one named by the command line, else the costliest
+/// that is not a shared library or the kernel — a C program that spends
+/// most of its time in libc is still the program, not `libc.so.6`.
+pub fn main_object<'a>(objects: &[(&'a str, u64)], command: Option<&str>) -> Option<&'a str> {
+    let file_name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let costliest = |keep: &dyn Fn(&str) -> bool| {
+        objects.iter().filter(|(p, _)| !p.is_empty() && keep(p)).max_by_key(|(p, c)| (*c, *p)).map(|(p, _)| *p)
+    };
+    let program = command.and_then(|c| c.split_whitespace().next()).map(file_name);
+    if let Some(found) = program.and_then(|prog| costliest(&|p: &str| file_name(p) == prog)) {
+        return Some(found);
+    }
+    let library = |p: &str| p.starts_with('[') || file_name(p).contains(".so");
+    costliest(&|p: &str| !library(p)).or_else(|| costliest(&|_| true))
+}
+
+#[cfg(test)]
+mod main_object_tests {
+    use super::main_object;
+
+    #[test]
+    fn the_program_not_the_library_it_spends_its_time_in() {
+        let objects = [("/usr/lib/x86_64-linux-gnu/libc.so.6", 900), ("/tmp/spin", 100), ("[kernel]", 50)];
+        assert_eq!(main_object(&objects, Some("./spin 10")), Some("/tmp/spin"));
+        assert_eq!(main_object(&objects, None), Some("/tmp/spin"));
+        assert_eq!(main_object(&objects, Some("perf record")), Some("/tmp/spin"));
+        assert_eq!(main_object(&objects[..1], None), Some("/usr/lib/x86_64-linux-gnu/libc.so.6"));
+    }
+}

@@ -89,6 +89,42 @@ pub fn has_frame_pointers(b: &Binary) -> bool {
     all > 0 && with * 10 >= all * 6
 }
 
+/// The share of the samples whose stack reaches back to where a thread
+/// starts (`_start`, `__libc_start_main`, `start_thread`, `clone`): near 1
+/// when the stacks were walked right. Frame-pointer stacks through code
+/// built without frame pointers stop early or wander (`[unknown]` callers),
+/// whatever the binary's other functions do. `None` without stacks.
+pub fn rooted_share(p: &Profile) -> Option<f64> {
+    let stacks = p.stacks.as_ref()?;
+    let total: u64 = stacks.iter().map(|s| s.weight).sum();
+    if total == 0 {
+        return None;
+    }
+    // the C runtime's frames (named, or `[libc.so.6]` without symbols) or
+    // the program's `main`, which only the C runtime calls
+    let entry = |f: u32| {
+        let f = &p.functions[f as usize];
+        let name = f.name.split('@').next().unwrap_or("");
+        // a frame without a symbol is named after its file: `[libc.so.6]`
+        let file = f.module_name().or_else(|| name.strip_prefix('[')?.strip_suffix(']')).unwrap_or("");
+        let c_runtime = file.starts_with("libc.so") || file.starts_with("ld-linux");
+        c_runtime
+            || matches!(
+                name,
+                "main"
+                    | "_start"
+                    | "_dl_start_user"
+                    | "__libc_start_main"
+                    | "__libc_start_call_main"
+                    | "start_thread"
+                    | "clone"
+                    | "clone3"
+            )
+    };
+    let rooted: u64 = stacks.iter().filter(|s| s.frames.first().is_some_and(|&f| entry(f))).map(|s| s.weight).sum();
+    Some(rooted as f64 / total as f64)
+}
+
 const PERF_CONTEXT_KERNEL: u64 = (-128i64) as u64;
 const PERF_CONTEXT_USER: u64 = (-512i64) as u64;
 const PERF_CONTEXT_MAX: u64 = (-4095i64) as u64;
@@ -404,7 +440,9 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         return Err(bad(path, format!("the profiled binaries are not those on disk: {}", wrong.join(", ")))
             .with_hint("profile again after building, or keep the binaries the profile was recorded with"));
     }
-    let main = reading.modules.iter().max_by_key(|m| m.samples);
+    let objects: Vec<(&str, u64)> = reading.modules.iter().map(|m| (m.path.as_str(), m.samples)).collect();
+    let main_path = crate::model::main_object(&objects, command.as_deref());
+    let main = reading.modules.iter().find(|m| Some(m.path.as_str()) == main_path);
     let meta = Meta {
         tool: "perf".into(),
         event,

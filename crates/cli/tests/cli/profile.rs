@@ -78,6 +78,55 @@ fn row<'a>(v: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
     rows(v, list).iter().find(|r| r["function"] == name)
 }
 
+/// `--file ./echo` runs that file, not the `echo` on PATH, under callgrind
+/// and under DHAT (issue 27, item 6: symbols were read from one, the other run).
+#[test]
+fn a_relative_file_is_the_program_that_runs() {
+    if !valgrind_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-relative");
+    std::fs::copy(hotspots(false), tmp.join("echo")).expect("copy");
+    let o =
+        run_in(&tmp, &["profile", "--callgrind", "--file", "./echo", "--format", "json", "--no-history", "--", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let binary = v["header"]["binary"].as_str().expect("binary");
+    assert!(Path::new(binary).starts_with(&tmp) && binary.ends_with("echo"), "{binary}");
+    assert!(rows(&v, "by_self").iter().any(|r| r["function"] == "hotspots::heavy"), "{v:#}");
+    let o = run_in(&tmp, &["heap", "--file", "./echo", "--format", "json", "--no-history", "--", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("{}", tmp.join("./echo").display())), "{}", stderr(&o));
+}
+
+/// Frame-pointer stacks through code built without frame pointers stop at
+/// the leaf (perf script shows one frame): `rooted_share`, which makes
+/// `profile` record again with DWARF stacks (issue 27, item 11), tells them
+/// from stacks walked right, checked here against perf script's own stacks.
+#[test]
+fn broken_frame_pointer_stacks_are_told_apart() {
+    if !perf_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-rooted");
+    for (fp, graph, broken) in [(true, "fp", false), (false, "dwarf", false), (false, "fp", true)] {
+        let data = tmp.join(format!("{fp}-{graph}.data"));
+        perf_record(&data, graph, &hotspots(fp), &["10"]);
+        // the reference: perf script's stacks, and how many have more than one frame
+        let script = Command::new("perf").args(["script", "-i", s(&data)]).output().expect("perf script");
+        let text = String::from_utf8_lossy(&script.stdout);
+        let stacks: Vec<usize> = text.split("\n\n").map(|b| b.lines().skip(1).count()).filter(|&n| n > 0).collect();
+        let deep = stacks.iter().filter(|&&n| n > 1).count() as f64 / stacks.len() as f64;
+        let p = fastware_profile::saved::read(&data, None).expect("read");
+        let rooted = fastware_profile::perf::rooted_share(&p).expect("stacks");
+        if broken {
+            assert!(deep < 0.2 && rooted < 0.2, "{fp} {graph}: deep {deep}, rooted {rooted}");
+        } else {
+            assert!(deep > 0.8 && rooted > 0.8, "{fp} {graph}: deep {deep}, rooted {rooted}");
+        }
+    }
+}
+
 #[test]
 fn perf_self_and_total_equal_perf_reports() {
     if !perf_works() {
@@ -388,6 +437,13 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(&svg).expect("svg");
     assert!(text.contains("hotspots::heavy") && text.contains("generator: fastware"));
+    // as CSV: one row of what was written (the format checked before the
+    // file is written, not after); the stacks are folded's lines
+    let o = run(&["profile", "flamegraph", s(&large), "-o", s(&svg), "--force", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let folded = stdout(&run(&["profile", "folded", s(&large)])).lines().count();
+    let size = std::fs::metadata(&svg).expect("svg").len();
+    assert_eq!(stdout(&o), format!("output,bytes,stacks\n{},{size},{folded}\n", s(&svg)));
     // diff: heavy's work tripled with the rounds, its share stayed about the same
     let d = run_json(&["profile", "diff", s(&small), s(&large), "--top", "0", "--format", "json"]);
     let heavy = row(&d, "rows", "hotspots::heavy").expect("heavy");
@@ -462,6 +518,13 @@ fn bad_inputs_and_failed_runs() {
         let o = run(&["profile", s(&cut)]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).starts_with("error: ") && stderr(&o).contains(s(&cut)), "{}", stderr(&o));
+        // cut among the cost lines: what was read does not add up to the
+        // header's summary (read here from the file itself)
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let summary = text.lines().find_map(|l| l.strip_prefix("summary: ")).expect("summary line").trim();
+        let summary = fastware_report::units::count(summary.parse().expect("number"));
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+        expect_error(&["profile", s(&cut)], 2, &["truncated or damaged", &format!("says {summary} Ir"), s(&cut)]);
     }
     if !perf_works() {
         return;
