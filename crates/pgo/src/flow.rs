@@ -216,10 +216,33 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let tool = crate::profdata::merge(&raw, &merged)?;
     steps.push(Step { name: "merge".into(), seconds: t0.elapsed().as_secs_f64(), detail: tool.display().to_string() });
     let coverage = crate::profdata::coverage(&tool, &merged);
+    // an llvm-profdata that "succeeds" but writes nothing usable would give
+    // an optimised build with no PGO in it, compared as if it had
+    if coverage.is_none_or(|(_, counted)| counted == 0) {
+        return Err(Error::failed(format!(
+            "the merged profile holds no counts of the training run: {} wrote an empty or unreadable {}",
+            tool.display(),
+            merged.display()
+        ))
+        .with_hint(
+            "PGO cannot happen with it: use the llvm-profdata of rustc's LLVM (rustup component add llvm-tools)",
+        ));
+    }
 
     let flags = format!("-Cprofile-use={} -Cllvm-args=-pgo-warn-missing-function", merged.display());
     let opt = build(project, req, &root.join("optimized"), Some(flags), "optimised build", note)?;
     steps.push(Step { name: "optimised build".into(), seconds: opt.timed.wall_s, detail: opt.shown() });
+    // rustc read the profile, or PGO did not happen ("invalid instrumentation
+    // profile data (bad magic)", "could not read profile"): no comparison
+    let unread =
+        ["invalid instrumentation profile", "bad magic", "could not read profile", "unsupported instrumentation"];
+    if let Some(w) = opt.timed.warnings.iter().find(|w| unread.iter().any(|u| w.to_lowercase().contains(u))) {
+        return Err(Error::failed(format!(
+            "rustc could not use the merged profile, so the optimised build has no PGO: {}",
+            w.lines().next().unwrap_or(w).trim()
+        ))
+        .with_hint("use the llvm-profdata of rustc's LLVM (rustup component add llvm-tools)"));
+    }
     let missing: Vec<String> = opt.timed.warnings.iter().filter(|w| w.contains("no profile data")).cloned().collect();
     let profile_use = opt
         .timed

@@ -104,6 +104,22 @@ fn bad_pgo_inputs() {
         .output()
         .expect("run");
     run_error(&o, 1, "llvm-profdata is not installed");
+    // an llvm-profdata that says it merged but wrote nothing usable (an
+    // empty file, then junk): refused before any optimised build
+    for junk in ["", "junk"] {
+        let tool = dir.join("llvm-profdata-standin");
+        let script = format!("#!/bin/sh\n[ \"$1\" = merge ] && printf '{junk}' > \"$3\"\nexit 0\n");
+        std::fs::write(&tool, script).expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let o = command_in(&dir)
+            .args(["pgo", "--run", "target/release/dispatch 10"])
+            .env("FASTWARE_LLVM_PROFDATA", &tool)
+            .output()
+            .expect("run");
+        run_error(&o, 1, "the merged profile holds no counts of the training run");
+        assert!(!stderr(&o).contains("optimised build"), "{}", stderr(&o));
+    }
     let old = PathBuf::from("/usr/bin/llvm-profdata-14");
     if old.is_file() {
         let o = command_in(&dir)
