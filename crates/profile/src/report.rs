@@ -647,6 +647,10 @@ impl Render for FlamegraphReport {
             count(self.stacks as u64)
         ))
     }
+
+    fn csv(&self) -> Result<Table, Error> {
+        Ok(fastware_report::table::written(&self.output, self.bytes, &[("stacks", self.stacks as u64)]))
+    }
 }
 
 /// Draws `lines` (collapsed stacks, `stack weight`, or `stack base new`

@@ -202,3 +202,16 @@ mod tests {
         assert_eq!(String::from_utf8(out).expect("utf8"), "time_us,function\n1200,a::b\n30,\"x,y\"\n");
     }
 }
+
+/// The one-row table of a command whose result is a file it wrote
+/// (`--format csv` of `flamegraph`, `chrome` …): the file, its size, and
+/// counts named by `counts` (CSV name, value).
+pub fn written(output: &str, bytes: u64, counts: &[(&str, u64)]) -> Table {
+    let mut cols = vec![Column::left("output", "output"), Column::right("bytes", "bytes")];
+    cols.extend(counts.iter().map(|(name, _)| Column::right(name, name)));
+    let mut t = Table::new(cols);
+    let mut row = vec![crate::cells::text(output), crate::cells::bytes(bytes)];
+    row.extend(counts.iter().map(|(_, n)| crate::cells::count(*n)));
+    t.row(row);
+    t
+}

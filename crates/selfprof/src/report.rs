@@ -588,4 +588,16 @@ impl Render for WrittenReport {
             _ => out.line(format_args!("wrote {} ({})", self.output, bytes(self.bytes))),
         }
     }
+
+    fn csv(&self) -> Result<Table, Error> {
+        let counts: Vec<(&str, u64)> = [
+            ("profiles", self.profiles.map(|p| p as u64)),
+            ("events_in", self.events_in),
+            ("events_out", self.events_out),
+        ]
+        .into_iter()
+        .filter_map(|(name, n)| n.map(|n| (name, n)))
+        .collect();
+        Ok(fastware_report::table::written(&self.output, self.bytes, &counts))
+    }
 }

@@ -256,6 +256,10 @@ fn folded_flamegraph_and_chrome() {
             && text.trim_end().ends_with("</svg>")
     );
 
+    let o = run(&["self-profile", "flamegraph", s(&dir), "-o", s(&svg), "--force", "--format", "csv"]);
+    let size = std::fs::metadata(&svg).expect("svg").len();
+    assert_eq!(stdout(&o), format!("output,bytes\n{},{size}\n", s(&svg)), "{}", stderr(&o));
+
     let trace = tmp.join("rustc.json");
     let o = run(&["self-profile", "chrome", s(&dir), "-o", s(&trace), "--min-dur", "200us", "--collapse-threads"]);
     assert!(o.status.success(), "{}", stderr(&o));
