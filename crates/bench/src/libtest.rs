@@ -77,8 +77,29 @@ fn bench_line_name(line: &str) -> Option<String> {
     if let Some((name, _)) = line.trim_start().strip_prefix("test ").and_then(|r| r.split_once(" ... bench:")) {
         return Some(name.trim().to_string());
     }
-    let v: Value = serde_json::from_str(line.trim()).ok().filter(|_| line.contains("\"bench\""))?;
-    (v["type"] == "bench").then(|| v["name"].as_str().unwrap_or("?").to_string())
+    let t = line.trim();
+    if !t.starts_with('{') || !t.contains("\"bench\"") {
+        return None;
+    }
+    match serde_json::from_str::<Value>(t) {
+        Ok(v) => (v["type"] == "bench").then(|| v["name"].as_str().unwrap_or("?").to_string()),
+        // not JSON (libtest writes `NaN` for a median it could not take):
+        // a benchmark's line all the same when it says so
+        Err(_) => {
+            let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if !compact.contains("\"type\":\"bench\"") {
+                return None;
+            }
+            Some(string_field(t, "name").unwrap_or_else(|| "?".to_string()))
+        }
+    }
+}
+
+/// The string value of `"key": "value"` in a line that is not valid JSON.
+fn string_field(line: &str, key: &str) -> Option<String> {
+    let at = line.find(&format!("\"{key}\""))? + key.len() + 2;
+    let rest = line[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
 }
 
 /// `{ "type": "bench", "name": "parse", "median": 1234.5, "deviation": 78.9 }`

@@ -91,7 +91,10 @@ impl Benchmark {
     /// (a `NaN` or negative figure would read as "improved"). `path` and
     /// `offset` place the error.
     pub fn checked(self, path: &str, offset: Option<u64>) -> Result<Benchmark, Error> {
-        let ok = |v: f64| v.is_finite() && v >= 0.0;
+        // nanoseconds: none below a femtosecond but zero (a benchmark the
+        // optimiser emptied), none above a century — a figure outside makes
+        // every ratio infinite or a hundred digits long
+        let ok = |v: f64| v.is_finite() && (v == 0.0 || (1e-6..=3.2e18).contains(&v));
         let first_bad = self.samples.iter().flatten().position(|v| !ok(*v));
         if let Some(r) = &self.runs {
             let n = self.samples.as_ref().map_or(0, Vec::len);
@@ -110,8 +113,9 @@ impl Benchmark {
         } else {
             return Ok(self);
         };
-        Err(Error::input(path, offset, format!("benchmark `{}` has an impossible time: {what}", self.name))
-            .with_hint("times are finite and not negative; was the file edited or damaged?"))
+        Err(Error::input(path, offset, format!("benchmark `{}` has an impossible time: {what}", self.name)).with_hint(
+            "times are finite, not negative, and between a femtosecond and a century; was the file edited or damaged?",
+        ))
     }
 }
 

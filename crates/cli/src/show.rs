@@ -40,7 +40,7 @@ pub fn exit(result: Result<(), Error>) -> ExitCode {
         Err(e) if e.status() == 0 => ExitCode::SUCCESS,
         Err(e) => {
             let mut err = io::stderr().lock();
-            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(err, "error: {}", cut(&e.to_string()));
             if let Some(h) = &e.hint {
                 let _ = writeln!(err, "hint: {h}");
             }
@@ -54,9 +54,31 @@ pub fn exit(result: Result<(), Error>) -> ExitCode {
 /// the usage is.
 pub fn one_line(e: &clap::Error) -> String {
     let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("error: bad arguments");
-    let first = if first.starts_with("error:") { first.to_string() } else { format!("error: {first}") };
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap prints the whole help: say what is missing instead
+        let subcommands: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| !l.trim().is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|c| *c != "help")
+            .collect();
+        return format!(
+            "error: a subcommand is missing: {}\nhint: see --help for what each does, with examples\n",
+            subcommands.join(", ")
+        );
+    }
+    let mut lines = text.lines();
+    let first = lines.next().map(str::trim).unwrap_or("error: bad arguments");
+    let mut first = if first.starts_with("error:") { first.to_string() } else { format!("error: {first}") };
+    if first.ends_with(':') {
+        // "the following required arguments were not provided:" and the
+        // list under it, on the one line
+        let listed: Vec<&str> = lines.map(str::trim).take_while(|l| !l.is_empty()).collect();
+        first = format!("{first} {}", listed.join(", "));
+    }
+    let first = cut(&first);
     let tip = text.lines().map(str::trim).find_map(|l| {
         l.strip_prefix("tip: ")
             .map(str::to_string)
@@ -67,4 +89,18 @@ pub fn one_line(e: &clap::Error) -> String {
         None => "see --help for the usage and examples".to_string(),
     };
     format!("{first}\nhint: {hint}\n")
+}
+
+/// An error line of a sane length: an input echoed whole (a 100,000-character
+/// `--regex`) is cut in the middle.
+fn cut(line: &str) -> String {
+    const HEAD: usize = 240;
+    const TAIL: usize = 80;
+    let chars = line.chars().count();
+    if chars <= HEAD + TAIL + 40 {
+        return line.to_string();
+    }
+    let head: String = line.chars().take(HEAD).collect();
+    let tail: String = line.chars().skip(chars - TAIL).collect();
+    format!("{head}… ({} characters left out) …{tail}", chars - HEAD - TAIL)
 }

@@ -76,38 +76,85 @@ fn decompress(raw: Box<dyn Read + Send>, c: Compression, name: &str) -> Result<B
     Ok(match c {
         Compression::None => raw,
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw))),
-        Compression::Zstd => Box::new(ZstdChecked {
-            inner: ruzstd::decoding::StreamingDecoder::new(io::BufReader::with_capacity(1 << 20, raw))
+        Compression::Zstd => Box::new(
+            ZstdChecked::new(io::BufReader::with_capacity(1 << 20, raw))
                 .map_err(|e| Error::input(name, Some(0), format!("corrupt zstd data: {e}")))?,
-            checked: false,
-        }),
+        ),
     })
 }
 
 /// A zstd stream whose frame checksum (when the frame has one) is compared
-/// with the data's at the end: ruzstd computes it but leaves the check to
-/// its caller.
-struct ZstdChecked<R: Read> {
-    inner: ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>,
-    checked: bool,
+/// with the data's at the end of each frame (ruzstd computes it but leaves
+/// the check to its caller); frames that follow are read as `zstd -dc`
+/// reads them, skippable frames skipped, and anything else after the data
+/// refused.
+struct ZstdChecked<R: io::BufRead> {
+    inner: Option<ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>>,
 }
 
-impl<R: Read> Read for ZstdChecked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() && !self.checked {
-            self.checked = true;
-            let d = &self.inner.decoder;
-            if let (Some(stored), Some(computed)) = (d.get_checksum_from_data(), d.get_calculated_checksum()) {
-                if stored != computed {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("damaged zstd data: checksum {stored:08x} stored, {computed:08x} computed"),
-                    ));
+impl<R: io::BufRead> ZstdChecked<R> {
+    fn new(source: R) -> Result<Self, ruzstd::decoding::errors::FrameDecoderError> {
+        Ok(ZstdChecked { inner: Some(ruzstd::decoding::StreamingDecoder::new(source)?) })
+    }
+
+    /// At the end of a frame: checks its checksum, then goes on to the next
+    /// frame. False at the end of the data.
+    fn next_frame(&mut self) -> io::Result<bool> {
+        let bad = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
+        let Some(mut inner) = self.inner.take() else { return Ok(false) };
+        let d = &inner.decoder;
+        if let (Some(stored), Some(computed)) = (d.get_checksum_from_data(), d.get_calculated_checksum()) {
+            if stored != computed {
+                return Err(bad(format!("damaged zstd data: checksum {stored:08x} stored, {computed:08x} computed")));
+            }
+        }
+        loop {
+            let src = inner.get_mut();
+            let head = src.fill_buf()?;
+            match head {
+                [] => return Ok(false),
+                [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+                    let (src, dec) = inner.into_parts();
+                    let next = ruzstd::decoding::StreamingDecoder::new_with_decoder(src, dec)
+                        .map_err(|e| bad(format!("corrupt zstd data in a later frame: {e}")))?;
+                    self.inner = Some(next);
+                    return Ok(true);
+                }
+                // a skippable frame: magic 0x184D2A5?, then its length
+                [m, 0x2a, 0x4d, 0x18, ..] if m & 0xf0 == 0x50 => {
+                    let mut header = [0u8; 8];
+                    src.read_exact(&mut header)?;
+                    let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
+                    let skipped = io::copy(&mut src.take(len), &mut io::sink())?;
+                    if skipped < len {
+                        return Err(bad("a skippable zstd frame cut short".into()));
+                    }
+                }
+                _ => {
+                    return Err(bad(
+                        "bytes after the end of the zstd data that are not zstd: damaged or appended to".into()
+                    ))
                 }
             }
         }
-        Ok(n)
+    }
+}
+
+impl<R: io::BufRead> Read for ZstdChecked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let Some(inner) = self.inner.as_mut() else { return Ok(0) };
+            let n = inner.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            if !self.next_frame()? {
+                return Ok(0);
+            }
+        }
     }
 }
 

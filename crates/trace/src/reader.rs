@@ -76,6 +76,9 @@ enum State {
     Value,
     /// In the event array, after an event: expecting `,` or `]`.
     Comma,
+    /// A piece read from inside the array, after its `]`: the end of an
+    /// array document, or the rest of an object's keys (`,` or `}`).
+    AfterArray,
     Done,
 }
 
@@ -172,9 +175,10 @@ impl<R: Read> Reader<R> {
                 Ok(Some(end)) => {
                     self.outcome.end = end;
                     if stop.is_none() && end == End::Finished {
-                        // read to the end, so that a compressed input's
-                        // checksum (gzip's CRC, zstd's) is checked
-                        std::io::copy(&mut self.src, &mut std::io::sink()).map_err(ReadError::Io)?;
+                        // read to the end: nothing but whitespace may follow
+                        // the document, and a compressed input's checksum
+                        // (gzip's CRC, zstd's) is checked there
+                        self.trailing()?;
                     }
                     return Ok(self.outcome);
                 }
@@ -185,6 +189,21 @@ impl<R: Read> Reader<R> {
                     }
                 }
                 Err(Scan::Invalid(i, what)) => return Err(self.invalid(i, what)),
+            }
+        }
+    }
+
+    /// Reads what follows the document: whitespace only.
+    fn trailing(&mut self) -> Result<(), ReadError> {
+        loop {
+            let rest = &self.buf[self.pos..self.len];
+            let ws = json::skip_ws(rest, 0);
+            if ws < rest.len() {
+                return Err(ReadError::Syntax("data after the end of the JSON document", self.offset(self.pos + ws)));
+            }
+            self.pos = self.len;
+            if !self.refill()? {
+                return Ok(());
             }
         }
     }
@@ -203,7 +222,7 @@ impl<R: Read> Reader<R> {
         match self.state {
             State::Start if self.len == 0 && self.base == 0 => Err(ReadError::Empty),
             State::Start => Err(ReadError::Empty),
-            State::Done => Ok(self.outcome),
+            State::Done | State::AfterArray => Ok(self.outcome),
             State::Value | State::Comma if only_ws && self.outcome.layout != Some(Layout::Object) => {
                 Ok(Outcome { end: End::OpenArray, ..self.outcome })
             }
@@ -279,13 +298,33 @@ impl<R: Read> Reader<R> {
             },
             State::Value | State::Comma if b == b']' => {
                 self.pos = i + 1;
-                if self.outcome.layout == Some(Layout::Object) {
-                    self.state = State::Keys { first: false, seen_events: true };
-                    return Ok(None);
+                match self.outcome.layout {
+                    Some(Layout::Object) => {
+                        self.state = State::Keys { first: false, seen_events: true };
+                        return Ok(None);
+                    }
+                    Some(Layout::Array) => {
+                        self.state = State::Done;
+                        return Ok(Some(End::Finished));
+                    }
+                    None => {
+                        self.state = State::AfterArray;
+                        return Ok(None);
+                    }
                 }
-                self.state = State::Done;
-                return Ok(Some(End::Finished));
             }
+            State::AfterArray => match b {
+                b'}' => {
+                    self.state = State::Done;
+                    self.pos = i + 1;
+                    return Ok(Some(End::Finished));
+                }
+                b',' => {
+                    self.pos = i + 1;
+                    self.state = State::Keys { first: true, seen_events: true };
+                }
+                _ => return Err(Scan::Invalid(i, "data after the end of the JSON document")),
+            },
             State::Value => {
                 if b != b'{' {
                     return Err(Scan::Invalid(i, "array element is not an event object"));

@@ -229,9 +229,24 @@ fn fail_on_regression_and_bad_inputs() {
             &format!("{name}.txt:{line})"),
         );
     }
+    // libtest's JSON lines print a median it could not take as `NaN`, which
+    // is not JSON: the line is still a benchmark's, refused by name
+    let jsonl = std::fs::read_to_string(data("libtest/base.jsonl")).expect("jsonl");
+    let line = jsonl.lines().find(|l| l.contains("\"bench\"")).expect("a bench line");
+    let first: Value = serde_json::from_str(line).expect("json");
+    let median = line.split("\"median\": ").nth(1).and_then(|r| r.split(',').next()).expect("median");
+    let p = dir.join("nan.jsonl");
+    std::fs::write(&p, jsonl.replacen(&format!("\"median\": {median},"), "\"median\": NaN,", 1)).expect("write");
+    let name = first["name"].as_str().expect("name");
+    bad(
+        &["bench", "compare", &data("libtest/base.jsonl"), p.to_str().expect("utf-8")],
+        &format!("libtest line of `{name}` without a readable time"),
+    );
     let hyperfine: Value =
         serde_json::from_str(&std::fs::read_to_string(data("hyperfine/base.json")).expect("h")).expect("json");
     for (name, path, value, says) in [
+        ("tiny", "/results/0/mean", 1e-300.into(), "its mean is"),
+        ("huge", "/results/0/times/2", 1.7e308.into(), "sample 2 is"),
         ("null", "/results/0/times/3", Value::Null, "results[0].times[3] is null"),
         ("neg", "/results/0/times/3", (-0.01).into(), "sample 3 is -10.0 ms"),
         ("mean", "/results/0/mean", (-1.0).into(), "its mean is -1.00 s"),

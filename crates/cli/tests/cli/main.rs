@@ -20,3 +20,4 @@ mod results;
 mod runs;
 mod selfprof;
 mod trace;
+mod usage;

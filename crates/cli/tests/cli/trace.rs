@@ -294,6 +294,18 @@ fn bad_inputs_get_one_clear_error_each() {
     assert_eq!(v["inputs"]["truncated"][0]["at_byte"], cut as u64);
     assert!(v["inputs"]["events"].as_u64().expect("events") > 1000, "the events before the cut are reported");
 
+    // a second document after the trace (two traces in one file), or junk
+    let end = trace.iter().rposition(|b| !b.is_ascii_whitespace()).expect("the trace") + 1;
+    for (name, tail) in [("two", &trace[..]), ("junk", &b"appended"[..])] {
+        let p = tmp.join(format!("{name}.llvm_timings.json"));
+        std::fs::write(&p, [&trace[..end], b"\n", tail].concat()).expect("write");
+        expect_error(
+            &["trace", s(&p)],
+            2,
+            &["data after the end of the JSON document", &format!("{}:{})", s(&p), end + 1)],
+        );
+    }
+
     // JSON that is not a trace: a real cargo fingerprint file
     let target = fastware_testkit::tracee_traces();
     let fingerprint = walk_find(target.parent().expect("release").join(".fingerprint").as_path(), ".json")
@@ -586,6 +598,19 @@ fn damaged_compressed_traces_are_refused() {
     let bad_zst = tmp.join("bad.json.zst");
     std::fs::write(&bad_zst, &bytes).expect("write");
     expect_error(&["trace", s(&bad_zst)], 2, &["damaged zstd data", "bad.json.zst"]);
+    // junk after the frame is refused; a second frame (as `cat a.zst b.zst`
+    // makes, and `zstd -dc` reads) is read: here an empty one, made by ruzstd
+    let good = std::fs::read(&zst).expect("zst");
+    let junk = tmp.join("junk.json.zst");
+    std::fs::write(&junk, [&good[..], b"appended by mistake"].concat()).expect("write");
+    expect_error(&["trace", s(&junk)], 2, &["not zstd", "junk.json.zst"]);
+    let empty = ruzstd::encoding::compress_to_vec(&b""[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let two = tmp.join("two.json.zst");
+    std::fs::write(&two, [&good[..], &empty[..]].concat()).expect("write");
+    let one = run(&["trace", s(&zst), "--format", "json"]);
+    let both = run(&["trace", s(&two), "--format", "json"]);
+    assert!(both.status.success(), "{}", stderr(&both));
+    assert_eq!(json(&one)["inputs"], json(&both)["inputs"]);
 
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&plain).expect("gzip");
