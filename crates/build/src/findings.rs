@@ -125,6 +125,10 @@ pub mod limits {
     pub const ALONE_SECONDS: f64 = 3.0;
     /// A hot rebuild without incremental compilation, seconds.
     pub const HOT_SECONDS: f64 = 2.0;
+    /// The critical path's first unit queued (all jobs busy) for this share
+    /// of the build's span, and seconds.
+    pub const QUEUED_SHARE: f64 = 0.2;
+    pub const QUEUED_SECONDS: f64 = 5.0;
 }
 
 /// Runs every rule.
@@ -143,6 +147,7 @@ pub fn findings(d: &Diagnosis) -> Vec<Finding> {
         out.extend(alone(d, i, u));
     }
     out.extend(incremental(d));
+    out.extend(throughput(d));
     grouped(out)
 }
 
@@ -462,6 +467,36 @@ fn incremental(d: &Diagnosis) -> Option<Finding> {
     })
 }
 
+/// The critical path does not reach back to the build's start: its first
+/// unit, ready from the start, queued for at least
+/// [`limits::QUEUED_SHARE`] of the span while every job was busy with other
+/// units. No chain sets the build's time; the total work does.
+fn throughput(d: &Diagnosis) -> Option<Finding> {
+    let first = d.critical_path.first()?;
+    let (waited, span) = (first.waited.secs(), d.span.secs());
+    if waited < limits::QUEUED_SECONDS || waited < limits::QUEUED_SHARE * span {
+        return None;
+    }
+    let jobs = d.jobs.map_or("every".to_string(), |j| format!("all {j}"));
+    Some(Finding {
+        rule: "throughput",
+        subject: first.label.clone(),
+        title: format!(
+            "the build is bound by throughput: its critical path starts with {} {waited:.1} s into the {span:.1} s build, queued while {jobs} jobs were busy",
+            first.label
+        ),
+        evidence: vec![
+            time("time the path's first unit waited for a job, ready from the start", first.waited, "/critical_path/0/waited_us".into()),
+            time("the build's span", d.span, "/build/span_us".into()),
+            Evidence { what: "average units running at once".into(), value: (d.parallelism * 100.0).round() / 100.0, measure: Measure::Count, pointer: "/build/parallelism".into() },
+        ],
+        change: "less work, not a shorter chain: fewer or lighter dependencies (`cargo tree --duplicates`, `default-features = false` and only the features you use), dependencies shared with other projects pre-built (a CI cache); more jobs only where cores sit idle".into(),
+        also: Vec::new(),
+        experiment: None,
+        why: "every job was busy until the path's first unit could start, so shortening the chain changes nothing: the build's time is its total work divided by the cores".into(),
+    })
+}
+
 fn pct(part: i64, whole: i64) -> String {
     fastware_report::units::percent(part, whole)
 }
@@ -695,5 +730,25 @@ mod tests {
         assert!(!fired(&at(5.0, true, true), "incremental"), "incremental already on");
         assert!(!fired(&at(5.0, false, false), "incremental"), "not a hot build");
         assert!(!fired(&at(1.0, false, true), "incremental"), "below the seconds");
+    }
+
+    #[test]
+    fn throughput() {
+        let at = |waited: f64, span: f64| {
+            let mut d = diagnosis(vec![unit(0, span)], vec![]);
+            d.span = secs(span);
+            d.critical_path = vec![PathStep {
+                index: 0,
+                label: "fast_qr".into(),
+                start: secs(waited),
+                end: secs(span),
+                until_rmeta: false,
+                waited: secs(waited),
+            }];
+            d
+        };
+        assert!(fired(&at(99.9, 164.0), "throughput"), "the issue's build: queued 99.9 s of 164 s");
+        assert!(!fired(&at(6.0, 60.0), "throughput"), "below the share");
+        assert!(!fired(&at(4.0, 10.0), "throughput"), "below the seconds");
     }
 }

@@ -19,7 +19,8 @@ pub struct Step {
     pub end: f64,
     pub until_rmeta: bool,
     /// Seconds between its inputs being ready and it starting (waiting for a
-    /// free job slot).
+    /// free job slot); for the path's first unit, whose dependencies were
+    /// all ready before the build (none built in it), from the build's start.
     pub waited: f64,
 }
 
@@ -63,6 +64,7 @@ pub fn critical_path(log: &BuildLog) -> Option<CriticalPath> {
     let last = log.built().max_by(|a, b| {
         a.finish.partial_cmp(&b.finish).unwrap_or(std::cmp::Ordering::Equal).then(a.index.cmp(&b.index))
     })?;
+    let build_start = log.built().filter_map(|u| u.start).fold(f64::INFINITY, f64::min);
     let mut steps = Vec::new();
     let (mut cur, mut end, mut until_rmeta) = (last, last.finish?, false);
     loop {
@@ -75,7 +77,7 @@ pub fn critical_path(log: &BuildLog) -> Option<CriticalPath> {
             .filter_map(|d| ready_for(d, cur).map(|r| (d, r)))
             .filter(|(_, r)| *r <= start + EPSILON)
             .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
-        let waited = gate.map_or(0.0, |(_, r)| (start - r).max(0.0));
+        let waited = gate.map_or((start - build_start).max(0.0), |(_, r)| (start - r).max(0.0));
         steps.push(Step { unit: cur.index, start, end, until_rmeta, waited });
         match gate {
             Some((d, r)) => {

@@ -48,10 +48,14 @@ fn check_critical_path(v: &Value) {
     let log = v["build"]["log"].as_str().expect("log path");
     let text = std::fs::read_to_string(log).expect("build log");
     let mut finish: HashMap<u64, f64> = HashMap::new();
+    let mut started: HashMap<u64, f64> = HashMap::new();
     let mut unblocked_by: HashMap<u64, u64> = HashMap::new();
     for line in text.lines() {
         let e: Value = serde_json::from_str(line).expect("log line");
         let (Some(i), reason) = (e["index"].as_u64(), e["reason"].as_str().unwrap_or("")) else { continue };
+        if reason == "unit-started" {
+            started.insert(i, e["elapsed"].as_f64().expect("elapsed"));
+        }
         if reason == "unit-finished" {
             finish.insert(i, e["elapsed"].as_f64().expect("elapsed"));
         }
@@ -70,6 +74,12 @@ fn check_critical_path(v: &Value) {
     let ours: Vec<u64> =
         v["critical_path"].as_array().expect("path").iter().map(|s| s["index"].as_u64().expect("index")).collect();
     assert_eq!(ours, chain, "critical path");
+    // the path's first unit had nothing to wait for but a free job: its
+    // wait counts from the build's first start (issue 27, item 18)
+    let build_start = started.values().copied().fold(f64::INFINITY, f64::min);
+    let waited = (started[&chain[0]] - build_start) * 1e6;
+    let shown = v["critical_path"][0]["waited_us"].as_f64().expect("waited");
+    assert!((shown - waited).abs() <= 1.0, "first unit waited {shown} µs, the log says {waited}");
 }
 
 #[test]
