@@ -61,8 +61,8 @@ pub struct MatrixCmd {
     #[arg(long, value_name = "CMD")]
     pub(crate) run: Option<String>,
     /// Runs of --run per measurement
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub(crate) runs: usize,
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub(crate) runs: u64,
     /// Measurements per cell, interleaved (A B C A B C)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub(crate) reps: u64,
@@ -134,7 +134,9 @@ pub fn run(ctx: &Ctx, cmd: &MatrixCmd) -> Result<Done<MatrixView>, Error> {
         if repeats > 0 {
             ctx.note(&format!("left out {repeats} repeated measurement(s) of the same cell and rep"));
         }
-        let report = MatrixReport::new(&plan, &runs, m.sort.unwrap_or(default_measure(&plan)));
+        let measure = m.sort.unwrap_or(default_measure(&plan));
+        crate::matrix_run::check_measure(measure, &plan)?;
+        let report = MatrixReport::new(&plan, &runs, measure);
         return Ok(Done::new(MatrixView::Matrix(report), m.output.format));
     }
     if cmd.from_findings.is_some() {

@@ -66,6 +66,7 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
     }
     let selection = cmd.selection.selection();
     let measure = cmd.sort.unwrap_or(default_measure(&plan));
+    check_measure(measure, &plan)?;
     ctx.cancel.listen();
     let note = |m: &str| ctx.note(m);
     if let Some(k) = cmd.cell {
@@ -113,6 +114,19 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
         None
     };
     Ok(Executed::Report(Box::new(report), failure))
+}
+
+/// A measure the plan makes: `--sort run` needs `--run`, `--sort hot` `--hot`.
+pub fn check_measure(measure: Measure, plan: &Plan) -> Result<(), Error> {
+    match measure {
+        Measure::Run if plan.run.is_none() => {
+            Err(Error::bad_input("--sort run: the plan times no command").with_hint("add --run 'CMD ARGS'"))
+        }
+        Measure::Hot if plan.hot.is_none() => {
+            Err(Error::bad_input("--sort hot: the plan times no hot rebuild").with_hint("add --hot FILE"))
+        }
+        _ => Ok(()),
+    }
 }
 
 pub fn default_measure(plan: &Plan) -> Measure {
@@ -163,7 +177,7 @@ fn make_plan(
         scope: cmd.scope,
         hot,
         run: cmd.run.clone(),
-        runs: cmd.runs.max(1),
+        runs: cmd.runs as usize,
         reps: cmd.reps as usize,
         axes,
         cells,
