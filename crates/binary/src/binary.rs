@@ -133,6 +133,9 @@ pub struct Binary {
     pub build_id: Option<String>,
     /// Index in `symbols` by raw name (the first, when a name repeats).
     pub by_name: HashMap<String, usize>,
+    /// The separate debug file the symbols were read from, for a stripped
+    /// file that has one.
+    pub debug_file: Option<PathBuf>,
 }
 
 impl Binary {
@@ -176,6 +179,7 @@ impl Binary {
             by_name: HashMap::new(),
             segments: Vec::new(),
             build_id: None,
+            debug_file: None,
         };
         if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
             b.kind = Kind::Archive;
@@ -237,6 +241,39 @@ impl Binary {
         Ok(b)
     }
 
+    /// The full symbol table of a stripped library or program from its
+    /// separate debug file, as gdb and perf find it: by build id under
+    /// `/usr/lib/debug/.build-id/`, else by `.gnu_debuglink` beside the
+    /// file, in its `.debug/`, or under `/usr/lib/debug/` (Debian's
+    /// `libc6-dbg` names libc's `__memmove_avx_unaligned_erms`, `_int_malloc`
+    /// …, where `.dynsym` has only the exported names). Nothing when none is
+    /// found or its build id differs.
+    fn add_separate_debug_symbols(&mut self, file: &object::File) {
+        let Some(path) = separate_debug_file(&self.path, file, self.build_id.as_deref()) else { return };
+        let Ok(data) = std::fs::read(&path) else { return };
+        let Ok(debug) = object::File::parse(&*data) else { return };
+        let want = self.build_id.as_deref();
+        let have: Option<String> =
+            debug.build_id().ok().flatten().map(|id| id.iter().map(|b| format!("{b:02x}")).collect());
+        if want.is_some() && have.is_some() && want != have.as_deref() {
+            return;
+        }
+        let Some(table) = debug.symbol_table() else { return };
+        // its sections are the same as the file's, by name (their data stripped out)
+        let by_name: HashMap<&str, usize> =
+            self.sections.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let section_of = |i: object::SectionIndex| {
+            let name = debug.section_by_index(i).ok()?.name().ok()?.to_string();
+            by_name.get(name.as_str()).copied()
+        };
+        let symbols: Vec<Sym> = table.symbols().filter_map(|sym| defined(&sym, section_of, 0)).collect();
+        if !symbols.is_empty() {
+            self.symbols = symbols;
+            self.has_symtab = true;
+            self.debug_file = Some(path);
+        }
+    }
+
     fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
         self.arch = Arch::from_object(file.architecture()).map_err(|e| Error::input(shown, None, e.message))?;
         self.big_endian = !file.is_little_endian();
@@ -286,6 +323,9 @@ impl Binary {
                     self.symbols.push(s);
                 }
             }
+        }
+        if !self.has_symtab {
+            self.add_separate_debug_symbols(file);
         }
         // what each GOT slot holds: dynamic relocations first, else the slot's bytes
         if let Some(relocs) = file.dynamic_relocations() {
@@ -580,6 +620,24 @@ fn defined(sym: &object::Symbol, section: impl Fn(object::SectionIndex) -> Optio
         global: sym.is_global(),
         section: sym.section_index().and_then(section),
     })
+}
+
+/// Where the separate debug file of `path` is, if it has one here.
+fn separate_debug_file(path: &Path, file: &object::File, build_id: Option<&str>) -> Option<PathBuf> {
+    let root = Path::new("/usr/lib/debug");
+    if let Some(id) = build_id.filter(|id| id.len() > 2) {
+        let p = root.join(".build-id").join(&id[..2]).join(format!("{}.debug", &id[2..]));
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let (name, _crc) = file.gnu_debuglink().ok().flatten()?;
+    let name = Path::new(std::str::from_utf8(name).ok()?);
+    let dir = path.parent()?;
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    [dir.join(name), dir.join(".debug").join(name), root.join(dir.strip_prefix("/").unwrap_or(&dir)).join(name)]
+        .into_iter()
+        .find(|p| p.is_file() && p != path)
 }
 
 /// Other formats, told by their magic numbers, to say what a file is.

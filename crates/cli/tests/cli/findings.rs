@@ -320,6 +320,26 @@ fn a_perf_profile_names_the_users_code_and_too_few_samples_judge_nothing() {
         out
     };
     let release = slowpaths(true);
+    // time in libc: named from its separate debug file (libc6-dbg), as perf
+    // report names it, not `[libc.so.6]`
+    if Path::new("/usr/lib/debug/.build-id").is_dir() {
+        let data = record(&release, &["copy", "300"], "copy.data");
+        let v = profile(&data);
+        let ours = v["by_self"][0]["function"].as_str().expect("top function").to_string();
+        let report = Command::new("perf")
+            .args(["report", "-i", s(&data), "--stdio", "--no-children", "--sort", "symbol", "-g", "none"])
+            .output()
+            .expect("perf report");
+        let text = String::from_utf8_lossy(&report.stdout);
+        let theirs = text
+            .lines()
+            .find_map(|l| l.split_once("[.] ").and_then(|(_, n)| n.split_whitespace().next()).map(str::to_string))
+            .expect("perf report's top symbol");
+        assert_eq!(ours, theirs, "{text}");
+        assert!(ours.contains("mem") && !ours.starts_with('['), "{ours}");
+    } else {
+        eprintln!("SKIPPED libc's names: no separate debug files (apt-get install libc6-dbg)");
+    }
     let v = profile(&record(&release, &["clean", "100"], "clean.data"));
     let top = &v["user_code"]["functions"][0];
     assert_eq!(top["function"], "slowpaths::clean", "{}", v["user_code"]);
