@@ -127,6 +127,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let mut seen_header = false;
     let mut any_cost = false;
     let (mut summary_sum, mut totals_sum): (Option<u64>, Option<u64>) = (None, None);
+    let mut cut_at: Option<usize> = None;
     let mut function_id = |object: &str,
                            name: &str,
                            functions: &mut Vec<Function>,
@@ -157,6 +158,11 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         n += 1;
         if buf.last() == Some(&b'\n') {
             buf.pop();
+        } else {
+            // callgrind ends every line: a last line without its end is a
+            // file cut short, judged by its totals below
+            cut_at = Some(n);
+            break;
         }
         let line = String::from_utf8_lossy(&buf);
         let line = line.trim_end_matches('\r');
@@ -302,6 +308,10 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let addresses = summed(addresses_raw);
     let calls_at = summed(calls_at_raw);
     let total: u64 = self_cost.iter().sum();
+    if let (Some(line), None, None) = (cut_at, totals_sum, summary_sum) {
+        return Err(Error::input(&shown, Some(line as u64), "the file ends inside a line: truncated or damaged")
+            .with_hint("record it again; a copy cut short cannot be profiled"));
+    }
     // a cut file (`head -c`, a full disk) holds part of the costs: its
     // `totals:` line is missing and the header's `summary:` says how much
     // there was (the two can differ by an instruction or two)

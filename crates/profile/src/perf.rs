@@ -383,6 +383,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         thread_ids: HashMap::new(),
         stacks: HashMap::new(),
         cache: CacheX86_64::new(),
+        kernel_text: None,
     };
     let mut lost = 0u64;
     let (mut first_ts, mut last_ts) = (u64::MAX, 0u64);
@@ -476,9 +477,9 @@ enum Place {
     Unknown,
 }
 
-/// A sample before its addresses are named: thread, whether it was in the
-/// kernel, and its user addresses, innermost first.
-type RawStack = (u32, bool, Vec<Place>);
+/// A sample before its addresses are named: thread, its kernel addresses
+/// and its user addresses, innermost first.
+type RawStack = (u32, Vec<u64>, Vec<Place>);
 
 struct Reading {
     modules: Vec<ModuleFile>,
@@ -490,6 +491,8 @@ struct Reading {
     thread_ids: HashMap<String, u32>,
     stacks: HashMap<RawStack, u64>,
     cache: CacheX86_64,
+    /// The kernel's `_text` address when recorded (its MMAP record).
+    kernel_text: Option<u64>,
 }
 
 impl Reading {
@@ -497,6 +500,12 @@ impl Reading {
         // a mapping reaching past the address space is damage in the record:
         // it is left out (its samples stay unresolved) rather than wrapped
         let Some(end) = start.checked_add(len) else { return };
+        if path.starts_with("[kernel.kallsyms]") {
+            // where the kernel's text was when recorded: its names from
+            // /proc/kallsyms hold only for that boot
+            self.kernel_text = Some(page_offset);
+            return;
+        }
         if path.starts_with('[') && path != "[vdso]" {
             return;
         }
@@ -533,7 +542,7 @@ impl Reading {
         let thread = self.thread(name);
         // user addresses to look up (a return address less one: the call), innermost first
         let mut user: Vec<u64> = Vec::new();
-        let mut kernel = false;
+        let mut kernel: Vec<u64> = Vec::new();
         if let Some(chain) = &s.callchain {
             let mut ctx = PERF_CONTEXT_USER;
             for i in 0..chain.len() {
@@ -543,7 +552,9 @@ impl Reading {
                     continue;
                 }
                 match ctx {
-                    PERF_CONTEXT_KERNEL => kernel = true,
+                    // the leaf as it is, return addresses less one: the call
+                    PERF_CONTEXT_KERNEL if kernel.is_empty() => kernel.push(a),
+                    PERF_CONTEXT_KERNEL => kernel.push(a.saturating_sub(1)),
                     PERF_CONTEXT_USER if user.is_empty() => user.push(a),
                     PERF_CONTEXT_USER => user.push(a.saturating_sub(1)),
                     _ => {}
@@ -551,7 +562,7 @@ impl Reading {
             }
         } else if let Some(ip) = s.ip {
             if s.cpu_mode == CpuMode::Kernel {
-                kernel = true;
+                kernel.push(ip);
             } else {
                 user.push(ip);
             }
@@ -564,7 +575,7 @@ impl Reading {
             }
         }
         let places: Vec<Place> = user.iter().map(|&a| self.place(pid, a)).collect();
-        if !kernel && places.is_empty() {
+        if kernel.is_empty() && places.is_empty() {
             return;
         }
         *self.stacks.entry((thread, kernel, places)).or_default() += 1;
@@ -634,17 +645,36 @@ impl Reading {
         let mut named: HashMap<Place, Named> = HashMap::new();
         let mut stacks: Vec<(RawStack, u64)> = self.stacks.into_iter().collect();
         stacks.sort();
+        let any_kernel = stacks.iter().any(|((_, k, _), _)| !k.is_empty());
+        let kallsyms = if any_kernel { self.kernel_text.and_then(Kallsyms::of_this_boot) } else { None };
+        let mut kernel_names: HashMap<u64, u32> = HashMap::new();
         for ((thread, kernel, places), weight) in stacks {
             let mut frames: Vec<u32> = Vec::new(); // innermost first
             let mut leaf = None;
-            if kernel {
-                frames.push(builder.function(Function {
+            match &kallsyms {
+                // each kernel frame by name, as perf report gives them
+                Some(k) => {
+                    for &a in &kernel {
+                        let id = *kernel_names.entry(a).or_insert_with(|| {
+                            builder.function(Function {
+                                name: k.name(a).unwrap_or("[kernel]").to_string(),
+                                raw: None,
+                                inlined: false,
+                                module: Some("[kernel]".into()),
+                            })
+                        });
+                        frames.push(id);
+                    }
+                }
+                None if !kernel.is_empty() => frames.push(builder.function(Function {
                     name: "[kernel]".into(),
                     raw: None,
                     inlined: false,
                     module: Some("[kernel]".into()),
-                }));
+                })),
+                None => {}
             }
+            let kernel = !kernel.is_empty();
             for (k, place) in places.iter().enumerate() {
                 let (ids, symbol) = named
                     .entry(*place)
@@ -695,6 +725,44 @@ impl Reading {
             builder.sample(thread, frames, weight, leaf);
         }
         builder.finish(meta)
+    }
+}
+
+/// The kernel's symbols, from `/proc/kallsyms`: only when the recording is
+/// of this boot (the kernel's text where it was then) and the addresses
+/// are shown (root, or `kernel.kptr_restrict` 0).
+struct Kallsyms {
+    /// (address, name), sorted.
+    symbols: Vec<(u64, String)>,
+}
+
+impl Kallsyms {
+    fn of_this_boot(text_when_recorded: u64) -> Option<Kallsyms> {
+        let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
+        let mut symbols: Vec<(u64, String)> = Vec::new();
+        let mut text_now = None;
+        for line in text.lines() {
+            let mut f = line.split_ascii_whitespace();
+            let (Some(a), Some(kind), Some(name)) = (f.next(), f.next(), f.next()) else { continue };
+            let Ok(a) = u64::from_str_radix(a, 16) else { continue };
+            if name == "_text" {
+                text_now = Some(a);
+            }
+            if a != 0 && matches!(kind, "T" | "t" | "W" | "w") {
+                symbols.push((a, name.to_string()));
+            }
+        }
+        if text_now != Some(text_when_recorded) || symbols.is_empty() {
+            return None;
+        }
+        symbols.sort_unstable();
+        Some(Kallsyms { symbols })
+    }
+
+    /// The function holding `address` (the nearest symbol at or before it).
+    fn name(&self, address: u64) -> Option<&str> {
+        let i = self.symbols.partition_point(|(a, _)| *a <= address);
+        i.checked_sub(1).map(|i| self.symbols[i].1.as_str())
     }
 }
 

@@ -78,6 +78,53 @@ fn row<'a>(v: &'a Value, list: &str, name: &str) -> Option<&'a Value> {
     rows(v, list).iter().find(|r| r["function"] == name)
 }
 
+/// Time in the kernel is named by function from /proc/kallsyms (the
+/// recording is of this boot), as perf report names it, not one `[kernel]`
+/// row: `dd` reading /dev/zero spends nearly all its time there.
+#[test]
+fn kernel_frames_are_named_as_perf_report_names_them() {
+    if !perf_works() {
+        return;
+    }
+    let kallsyms = std::fs::read_to_string("/proc/kallsyms").unwrap_or_default();
+    if !kallsyms.lines().any(|l| l.ends_with(" _text") && !l.starts_with("0000000000000000")) {
+        eprintln!("SKIPPED kernel names: /proc/kallsyms hides the addresses here (kernel.kptr_restrict)");
+        return;
+    }
+    let data = fastware_testkit::temp_dir("profile-kernel").join("dd.data");
+    let st = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "999", "-g", "-o", s(&data), "--"])
+        .args(["dd", "if=/dev/zero", "of=/dev/null", "bs=1M", "count=3000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+    let o = Command::new("perf")
+        .args(["report", "-i", s(&data), "--stdio", "--no-children", "--sort", "symbol", "-g", "none"])
+        .output()
+        .expect("perf report");
+    // `    97.24%  [k] read_zero   -   -`
+    let theirs: HashMap<String, f64> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (pct, rest) = l.trim().split_once("%  [k] ")?;
+            Some((rest.split_whitespace().next()?.to_string(), pct.parse().ok()?))
+        })
+        .collect();
+    let v = run_json(&["profile", s(&data), "--top", "0", "--format", "json", "--no-history"]);
+    let total = v["header"]["total"].as_u64().expect("total") as f64;
+    let mut checked = 0;
+    for (name, pct) in &theirs {
+        let r = row(&v, "by_self", name).unwrap_or_else(|| panic!("{name} ({pct}%) not named"));
+        let ours = (r["self"].as_u64().expect("self") as f64 / total * 10_000.0).round() / 100.0;
+        assert_eq!(ours, *pct, "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 1 && theirs.values().sum::<f64>() > 50.0, "{theirs:?}");
+    assert!(row(&v, "by_self", "[kernel]").is_none(), "a [kernel] row left");
+}
+
 /// `--file ./echo` runs that file, not the `echo` on PATH, under callgrind
 /// and under DHAT (issue 27, item 6: symbols were read from one, the other run).
 #[test]
