@@ -122,8 +122,9 @@ static FAMILIES: LazyLock<Vec<(&'static str, Regex)>> = LazyLock::new(|| {
             "locking",
             family(concat!(
                 r"pthread_mutex_(?:lock|unlock|trylock)|__pthread_mutex_(?:lock|unlock).*|__lll_lock_wait.*|__lll_lock_wake.*",
-                r"|std::sys::sync::(?:mutex|rwlock|condvar)::.*|std::sys::pal::unix::futex::.*|std::sys::pal::unix::locks::.*",
-                r"|std::sync::(?:mutex|poison|rwlock)::.*|parking_lot::.*|parking_lot_core::.*|lock_api::.*"
+                // DWARF names a method `<std::sys::sync::mutex::futex::Mutex>::spin`
+                r"|<?std::sys::sync::(?:mutex|rwlock|condvar)::.*|<?std::sys::pal::unix::futex::.*|<?std::sys::pal::unix::locks::.*",
+                r"|<?std::sync::(?:mutex|poison|rwlock)::.*|<?parking_lot::.*|<?parking_lot_core::.*|<?lock_api::.*"
             )),
         ),
     ]

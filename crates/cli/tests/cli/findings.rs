@@ -194,6 +194,19 @@ fn each_pattern_is_found_with_the_files_own_figures_and_clean_code_has_none() {
     assert_eq!(f["evidence"][1]["value"].as_f64(), Some(writes as f64));
     assert!(writes >= 5_000, "{writes}");
 
+    // pgo: twelve functions of the same work, none above 10%: the largest
+    // share and how many pass 1%, from the test's own sums over the file
+    let file = callgrind(&bin, "flat");
+    let (v, raw) = (profile(&file), Raw::read(&file));
+    let f = finding(&v, "pgo");
+    let total = raw.total() as f64;
+    let largest = raw.own.values().copied().max().expect("costs") as f64 / total;
+    let above = raw.own.values().filter(|&&c| c as f64 >= 0.01 * total).count();
+    assert!(largest < 0.10 && above >= 12, "{largest} {above}");
+    assert!((f["evidence"][0]["value"].as_f64().expect("share") - largest).abs() < 1e-9, "{f}");
+    assert_eq!(f["evidence"][1]["value"].as_f64(), Some(above as f64), "{f}");
+    assert!(f["test"].as_str().is_some_and(|t| t.contains("fastware pgo")), "{f}");
+
     // not-inlined: tiny is called 1,000,000 times (by hand), its size is nm's
     let file = callgrind(&bin, "tiny");
     let (v, raw) = (profile(&file), Raw::read(&file));
@@ -340,6 +353,24 @@ fn a_perf_profile_names_the_users_code_and_too_few_samples_judge_nothing() {
     } else {
         eprintln!("SKIPPED libc's names: no separate debug files (apt-get install libc6-dbg)");
     }
+    // locking: two threads on one Mutex, sampled for real on two cores; the
+    // share under lock code is at least the inclusive share perf report
+    // gives the contended path's own symbol
+    let data = record(&release, &["lock", "200"], "lock.data");
+    let v = profile(&data);
+    let f = finding(&v, "locking");
+    let share = v["findings"]["shares"]["locking"]["share"].as_f64().expect("share");
+    assert_eq!(f["evidence"][0]["value"].as_f64(), Some(share), "{f}");
+    let report = Command::new("perf")
+        .args(["report", "-i", s(&data), "--stdio", "--children", "--sort", "symbol", "-g", "none"])
+        .output()
+        .expect("perf report");
+    let contended = String::from_utf8_lossy(&report.stdout)
+        .lines()
+        .find(|l| l.contains(">::lock_contended") && !l.contains("(inlined)"))
+        .and_then(|l| l.split_whitespace().next()?.trim_end_matches('%').parse::<f64>().ok())
+        .expect("perf report's lock_contended");
+    assert!(share * 100.0 >= contended - 0.01 && share >= 0.05, "ours {share}, perf's lock_contended {contended}%");
     let v = profile(&record(&release, &["clean", "100"], "clean.data"));
     let top = &v["user_code"]["functions"][0];
     assert_eq!(top["function"], "slowpaths::clean", "{}", v["user_code"]);
