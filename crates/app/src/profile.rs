@@ -78,6 +78,9 @@ pub struct ViewArgs {
     /// Keep the frames every stack passes through (program entry, runtime start, thread start, executors) in "by total"
     #[arg(long)]
     all_frames: bool,
+    /// Rank inlined functions as rows of their own (by default each function lists the code inlined into it beneath it)
+    #[arg(long)]
+    inlined_rows: bool,
 }
 
 /// Which stacks, and how cut.
@@ -194,6 +197,6 @@ fn show(p: &Profile, v: &ViewArgs, o: &OutputArgs, crates: Vec<String>) -> Resul
             return Ok(ProfileView::Calls(CallsReport::new(&p, callees, &row, &n, top)));
         }
     }
-    let cx = fastware_profile::report::Context { crates, all_frames: v.all_frames };
+    let cx = fastware_profile::report::Context { crates, all_frames: v.all_frames, inlined_rows: v.inlined_rows };
     Ok(ProfileView::Top(ProfileReport::with(&p, v.by, top, &cx)))
 }

@@ -301,3 +301,46 @@ fn repeated_runs_are_compared_between_runs() {
     let single = stdout(&run(&["bench", "compare", &data("criterion@base"), &data("criterion@slow")]));
     assert!(single.contains("one run a side cannot show run-to-run noise"), "{single}");
 }
+
+/// `locking` on a perf profile of two threads taking one `Mutex` (the
+/// slowpaths fixture's `lock` mode): the threads contend only when both run
+/// at once, on two free cores — so here, alone, not beside the main binary's
+/// parallel tests. The share under lock code is at least perf report's
+/// inclusive share of the contended path's own symbol.
+#[test]
+fn two_threads_on_one_mutex_give_the_locking_finding() {
+    let _alone = alone();
+    let probe = fastware_testkit::temp_dir("timing-lock").join("probe.data");
+    if !can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&probe), "--", "true"]) {
+        eprintln!("SKIPPED locking: perf cannot record here");
+        return;
+    }
+    let bin = fastware_testkit::cargo_build_stable("slowpaths", "", &["--release"]).join("release/slowpaths");
+    let data = fastware_testkit::temp_dir("timing-lock").join("lock.data");
+    let st = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "999", "--call-graph", "dwarf", "-o", s(&data), "--"])
+        .arg(&bin)
+        .args(["lock", "200"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+    let o = run(&["profile", s(&data), "--format", "json", "--no-history"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let found = v["findings"]["findings"].as_array().expect("findings");
+    let f = found.iter().find(|f| f["rule"] == "locking").unwrap_or_else(|| panic!("no locking: {}", v["findings"]));
+    let share = v["findings"]["shares"]["locking"]["share"].as_f64().expect("share");
+    assert_eq!(f["evidence"][0]["value"].as_f64(), Some(share), "{f}");
+    let report = Command::new("perf")
+        .args(["report", "-i", s(&data), "--stdio", "--children", "--sort", "symbol", "-g", "none"])
+        .output()
+        .expect("perf report");
+    let contended = String::from_utf8_lossy(&report.stdout)
+        .lines()
+        .find(|l| l.contains(">::lock_contended") && !l.contains("(inlined)"))
+        .and_then(|l| l.split_whitespace().next()?.trim_end_matches('%').parse::<f64>().ok())
+        .expect("perf report's lock_contended");
+    assert!(share * 100.0 >= contended - 0.01 && share >= 0.05, "ours {share}, perf's lock_contended {contended}%");
+}

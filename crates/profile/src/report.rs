@@ -77,7 +77,23 @@ pub struct FunctionRow {
     /// Only ever seen inlined into other functions (DWARF's inlined frames).
     #[serde(default)]
     pub inlined: bool,
+    /// The functions inlined into this one where its samples fell, most
+    /// first (a part of its self cost): shown beneath it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inlined_leaves: Vec<Leaf>,
 }
+
+/// Code inlined into a function, and the samples that fell in it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Leaf {
+    pub function: String,
+    #[serde(rename = "self")]
+    pub self_cost: u64,
+    pub self_share: Option<f64>,
+}
+
+/// How many inlined leaves a row shows beneath it.
+const LEAVES: usize = 3;
 
 impl FunctionRow {
     fn of(r: &Row, all: u64) -> FunctionRow {
@@ -88,8 +104,34 @@ impl FunctionRow {
             total_cost: r.total_cost,
             total_share: share(r.total_cost as f64, all as f64),
             inlined: r.inlined,
+            inlined_leaves: Vec::new(),
         }
     }
+}
+
+/// Per outer function (its key): the inlined functions the samples' leaves
+/// were in, with their cost, most first.
+fn inlined_leaves(p: &Profile, by: By) -> std::collections::HashMap<String, Vec<(String, u64)>> {
+    use std::collections::HashMap;
+    let mut cost: HashMap<(String, String), u64> = HashMap::new();
+    for s in p.stacks.iter().flatten() {
+        let Some(&leaf) = s.frames.last() else { continue };
+        let lf = &p.functions[leaf as usize];
+        if !lf.inlined {
+            continue;
+        }
+        let Some(&outer) = s.frames.iter().rev().find(|&&f| !p.functions[f as usize].inlined) else { continue };
+        let outer = crate::views::key(&p.functions[outer as usize], by);
+        *cost.entry((outer, format!("{} [inlined]", crate::views::key(lf, by)))).or_default() += s.weight;
+    }
+    let mut out: HashMap<String, Vec<(String, u64)>> = HashMap::new();
+    for ((outer, leaf), c) in cost {
+        out.entry(outer).or_default().push((leaf, c));
+    }
+    for v in out.values_mut() {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    out
 }
 
 fn pct(s: Option<f64>) -> (String, String) {
@@ -100,6 +142,12 @@ fn pct(s: Option<f64>) -> (String, String) {
 }
 
 fn function_table(rows: &[FunctionRow], title: &str) -> Table {
+    table_of(rows, title, false)
+}
+
+/// The table, with each row's inlined leaves beneath it when `leaves`
+/// (text only: CSV keeps one row per function).
+fn table_of(rows: &[FunctionRow], title: &str, leaves: bool) -> Table {
     let mut t = Table::new(vec![
         Column::right("self", "self"),
         Column::right("self %", "self_share"),
@@ -115,6 +163,15 @@ fn function_table(rows: &[FunctionRow], title: &str) -> Table {
             pct(r.total_share),
             cells::text(&if r.inlined { format!("{} [inlined]", r.function) } else { r.function.clone() }),
         ]);
+        for l in r.inlined_leaves.iter().filter(|_| leaves) {
+            t.row(vec![
+                cells::count(l.self_cost),
+                pct(l.self_share),
+                cells::text(""),
+                cells::text(""),
+                cells::text(&format!("  ↳ {}", l.function)),
+            ]);
+        }
     }
     t
 }
@@ -126,6 +183,9 @@ pub struct Context {
     pub crates: Vec<String>,
     /// Keep the frames every stack passes through in "by total".
     pub all_frames: bool,
+    /// Rows for inlined functions (else each function's inlined leaves
+    /// beneath it, as perf report --no-inline ranks the functions).
+    pub inlined_rows: bool,
 }
 
 /// `fastware profile` (schema `fastware/profile/1`): the user's own code,
@@ -158,9 +218,38 @@ impl ProfileReport {
     }
 
     pub fn with(p: &Profile, by: By, top: usize, cx: &Context) -> ProfileReport {
-        let rows = grouped(p, by);
+        // the tables rank real (outer) functions, as perf report does; the
+        // inlined code their samples fell in is listed beneath each
+        let folded = !cx.inlined_rows && by != By::Crate && p.functions.iter().any(|f| f.inlined);
+        let outer = if folded {
+            let shape = crate::views::Shape { no_inline: true, ..Default::default() };
+            crate::views::reshape(p, &shape).ok()
+        } else {
+            None
+        };
+        let leaves = if outer.is_some() { inlined_leaves(p, by) } else { Default::default() };
+        let rows = grouped(outer.as_ref().unwrap_or(p), by);
         let n = rows.len();
-        let by_self: Vec<FunctionRow> = cells::take(&rows, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
+        let by_self: Vec<FunctionRow> = cells::take(&rows, top)
+            .iter()
+            .map(|r| {
+                let mut row = FunctionRow::of(r, p.total);
+                row.inlined_leaves = leaves
+                    .get(&r.key)
+                    .map(|l| {
+                        l.iter()
+                            .take(LEAVES)
+                            .map(|(f, c)| Leaf {
+                                function: f.clone(),
+                                self_cost: *c,
+                                self_share: share(*c as f64, p.total as f64),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                row
+            })
+            .collect();
         let mut totals = by_total(rows);
         let mut left_out = Vec::new();
         if !cx.all_frames && by != By::Crate {
@@ -242,9 +331,14 @@ impl Render for ProfileReport {
         if let Some(u) = &self.user_code {
             write_user_code(u, unit, out)?;
         }
+        let inlined = if self.by_self.iter().any(|r| !r.inlined_leaves.is_empty()) {
+            "; ↳ code inlined into it, --inlined-rows ranks it apart"
+        } else {
+            ""
+        };
         out.section(
-            format!("By self {unit} (the {noun}'s own code; % of all {unit})"),
-            &function_table(&self.by_self, noun),
+            format!("By self {unit} (the {noun}'s own code; % of all {unit}{inlined})"),
+            &table_of(&self.by_self, noun, true),
             self.rows_total,
         )?;
         let how = if self.header.meta.tool == "callgrind" {

@@ -431,6 +431,27 @@ fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
         let o = run(&["profile", "folded", s(&data)]);
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stdout(&o).lines().any(|l| l.contains("hotspots::mix;helper [inlined]")), "{}", stdout(&o));
+        // the top table ranks the real functions, as perf report does, with
+        // the code inlined into each beneath it; no bare inlined row
+        let v = run_json(&["profile", s(&data), "--top", "0", "--format", "json", "--no-history"]);
+        assert!(rows(&v, "by_self").iter().all(|r| r["inlined"] == false), "{v:#}");
+        let mix = row(&v, "by_self", "hotspots::mix").expect("mix");
+        let leaves = mix["inlined_leaves"].as_array().expect("leaves");
+        assert!(leaves.iter().any(|l| l["function"] == "helper [inlined]"), "{mix:#}");
+        let leaf_sum: u64 = leaves.iter().map(|l| l["self"].as_u64().expect("self")).sum();
+        assert!(leaf_sum <= mix["self"].as_u64().expect("self"), "{mix:#}");
+        let total = v["header"]["total"].as_u64().expect("total") as f64;
+        let theirs = perf_report(&data);
+        for r in rows(&v, "by_self") {
+            let name = r["function"].as_str().expect("name");
+            if let Some(&(self_pct, _)) = theirs.get(name) {
+                let ours = (r["self"].as_u64().expect("self") as f64 / total * 10_000.0).round() / 100.0;
+                assert_eq!(ours, self_pct, "{name}");
+            }
+        }
+        assert!(theirs.contains_key("hotspots::mix"));
+        let o = run(&["profile", s(&data), "--inlined-rows", "--top", "0", "--format", "json", "--no-history"]);
+        assert!(rows(&json(&o), "by_self").iter().any(|r| r["inlined"] == true), "--inlined-rows keeps them");
     }
 }
 
