@@ -71,6 +71,9 @@ pub struct Meta {
     pub threads: Vec<String>,
     /// The profile file read.
     pub file: String,
+    /// What the reading could not do (kernel frames left unnamed …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A whole profile.

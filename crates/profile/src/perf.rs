@@ -457,6 +457,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         lost,
         threads: Vec::new(),
         file: shown,
+        notes: Vec::new(),
     };
     Ok(reading.finish(meta))
 }
@@ -632,7 +633,7 @@ impl Reading {
     }
 
     /// Names every place of every stack: the profile.
-    fn finish(self, meta: Meta) -> Profile {
+    fn finish(self, mut meta: Meta) -> Profile {
         let mut symbolizers: Vec<Option<Symbolizer>> =
             self.modules.iter().map(|m| m.binary.as_ref().map(Symbolizer::new)).collect();
         let short = |m: &ModuleFile| m.path.rsplit('/').next().unwrap_or(&m.path).to_string();
@@ -647,6 +648,11 @@ impl Reading {
         stacks.sort();
         let any_kernel = stacks.iter().any(|((_, k, _), _)| !k.is_empty());
         let kallsyms = if any_kernel { self.kernel_text.and_then(Kallsyms::of_this_boot) } else { None };
+        if any_kernel && kallsyms.is_none() {
+            meta.notes.push(
+                "the kernel's functions are one [kernel] row: /proc/kallsyms here is not of the boot the profile was recorded in, or hides its addresses (read it as root, or set kernel.kptr_restrict=0)".into(),
+            );
+        }
         let mut kernel_names: HashMap<u64, u32> = HashMap::new();
         for ((thread, kernel, places), weight) in stacks {
             let mut frames: Vec<u32> = Vec::new(); // innermost first
@@ -737,8 +743,11 @@ struct Kallsyms {
 }
 
 impl Kallsyms {
+    /// `/proc/kallsyms`, or the copy `FASTWARE_KALLSYMS` names (that of the
+    /// machine and boot a profile read here was recorded on).
     fn of_this_boot(text_when_recorded: u64) -> Option<Kallsyms> {
-        let text = std::fs::read_to_string("/proc/kallsyms").ok()?;
+        let path = std::env::var_os("FASTWARE_KALLSYMS").unwrap_or_else(|| "/proc/kallsyms".into());
+        let text = std::fs::read_to_string(path).ok()?;
         let mut symbols: Vec<(u64, String)> = Vec::new();
         let mut text_now = None;
         for line in text.lines() {

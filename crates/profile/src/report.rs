@@ -60,6 +60,9 @@ impl Header {
         if let Some(c) = &m.commit {
             out.line(format_args!("commit: {c}"))?;
         }
+        for n in &m.notes {
+            out.line(format_args!("note: {n}"))?;
+        }
         Ok(())
     }
 }

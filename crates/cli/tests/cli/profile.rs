@@ -123,6 +123,19 @@ fn kernel_frames_are_named_as_perf_report_names_them() {
     }
     assert!(checked >= 1 && theirs.values().sum::<f64>() > 50.0, "{theirs:?}");
     assert!(row(&v, "by_self", "[kernel]").is_none(), "a [kernel] row left");
+    assert!(v["header"]["notes"].is_null(), "{}", v["header"]);
+    // the symbols of another boot (here: a copy without `_text`) name nothing, and say so
+    let other = fastware_testkit::temp_dir("profile-kernel-other").join("kallsyms");
+    std::fs::write(&other, kallsyms.lines().filter(|l| !l.ends_with(" _text")).collect::<Vec<_>>().join("\n"))
+        .expect("write");
+    let o = fastware()
+        .args(["profile", s(&data), "--format", "json", "--no-history"])
+        .env("FASTWARE_KALLSYMS", &other)
+        .output()
+        .expect("run");
+    let v = json(&o);
+    assert!(row(&v, "by_self", "[kernel]").is_some(), "{v:#}");
+    assert!(v["header"]["notes"][0].as_str().is_some_and(|n| n.contains("/proc/kallsyms")), "{}", v["header"]);
 }
 
 /// `--file ./echo` runs that file, not the `echo` on PATH, under callgrind
