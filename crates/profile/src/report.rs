@@ -81,9 +81,13 @@ pub struct FunctionRow {
     #[serde(default)]
     pub inlined: bool,
     /// The functions inlined into this one where its samples fell, most
-    /// first (a part of its self cost): shown beneath it.
+    /// first (a part of its self cost): the first few shown beneath it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined_leaves: Vec<Leaf>,
+    /// For an inlined function ranked as a row (`--inlined-rows`): the
+    /// function its samples fell in most, and how many others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inlined_into: Option<(String, usize)>,
 }
 
 /// Code inlined into a function, and the samples that fell in it.
@@ -95,7 +99,7 @@ pub struct Leaf {
     pub self_share: Option<f64>,
 }
 
-/// How many inlined leaves a row shows beneath it.
+/// How many inlined leaves a row shows beneath it in the text (the JSON has all).
 const LEAVES: usize = 3;
 
 impl FunctionRow {
@@ -108,6 +112,7 @@ impl FunctionRow {
             total_share: share(r.total_cost as f64, all as f64),
             inlined: r.inlined,
             inlined_leaves: Vec::new(),
+            inlined_into: None,
         }
     }
 }
@@ -164,9 +169,14 @@ fn table_of(rows: &[FunctionRow], title: &str, leaves: bool) -> Table {
             pct(r.self_share),
             cells::count(r.total_cost),
             pct(r.total_share),
-            cells::text(&if r.inlined { format!("{} [inlined]", r.function) } else { r.function.clone() }),
+            cells::text(&match (&r.inlined_into, r.inlined) {
+                (Some((outer, 0)), _) => format!("{} [inlined into {outer}]", r.function),
+                (Some((outer, n)), _) => format!("{} [inlined into {outer} and {n} more]", r.function),
+                (None, true) => format!("{} [inlined]", r.function),
+                (None, false) => r.function.clone(),
+            }),
         ]);
-        for l in r.inlined_leaves.iter().filter(|_| leaves) {
+        for l in r.inlined_leaves.iter().filter(|_| leaves).take(LEAVES) {
             t.row(vec![
                 cells::count(l.self_cost),
                 pct(l.self_share),
@@ -230,18 +240,38 @@ impl ProfileReport {
         } else {
             None
         };
-        let leaves = if outer.is_some() { inlined_leaves(p, by) } else { Default::default() };
+        let any_inlined = by != By::Crate && p.functions.iter().any(|f| f.inlined);
+        let leaves = if any_inlined { inlined_leaves(p, by) } else { Default::default() };
+        // with inlined functions as rows: each with the function it is in
+        let mut into: std::collections::HashMap<String, (String, u64, usize)> = Default::default();
+        if outer.is_none() {
+            for (o, ls) in &leaves {
+                for (leaf, c) in ls {
+                    let key = leaf.trim_end_matches(" [inlined]").to_string();
+                    let e = into.entry(key).or_insert((o.clone(), 0, 0));
+                    e.2 += 1;
+                    if *c > e.1 || (*c == e.1 && *o < e.0) {
+                        (e.0, e.1) = (o.clone(), *c);
+                    }
+                }
+            }
+        }
         let rows = grouped(outer.as_ref().unwrap_or(p), by);
         let n = rows.len();
         let by_self: Vec<FunctionRow> = cells::take(&rows, top)
             .iter()
             .map(|r| {
                 let mut row = FunctionRow::of(r, p.total);
+                if r.inlined {
+                    row.inlined_into = into.get(&r.key).map(|(o, _, n)| (o.clone(), n - 1));
+                }
+                if outer.is_none() {
+                    return row;
+                }
                 row.inlined_leaves = leaves
                     .get(&r.key)
                     .map(|l| {
                         l.iter()
-                            .take(LEAVES)
                             .map(|(f, c)| Leaf {
                                 function: f.clone(),
                                 self_cost: *c,
