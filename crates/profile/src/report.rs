@@ -117,6 +117,36 @@ impl FunctionRow {
     }
 }
 
+/// Per inlined function (its key): the outer function its samples were in
+/// most, and how many others it was inlined into — every inlined frame of
+/// the stacks, not only leaves.
+fn inlined_into(p: &Profile, by: By) -> std::collections::HashMap<String, (String, usize)> {
+    use std::collections::HashMap;
+    let mut cost: HashMap<String, HashMap<String, u64>> = HashMap::new();
+    for s in p.stacks.iter().flatten() {
+        let mut outer: Option<u32> = None;
+        // root first: the last real function above each inlined frame
+        for &f in &s.frames {
+            let func = &p.functions[f as usize];
+            if !func.inlined {
+                outer = Some(f);
+                continue;
+            }
+            if let Some(o) = outer {
+                let o = crate::views::key(&p.functions[o as usize], by);
+                *cost.entry(crate::views::key(func, by)).or_default().entry(o).or_default() += s.weight;
+            }
+        }
+    }
+    cost.into_iter()
+        .filter_map(|(inl, outers)| {
+            let n = outers.len();
+            let best = outers.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))?;
+            Some((inl, (best.0, n - 1)))
+        })
+        .collect()
+}
+
 /// Per outer function (its key): the inlined functions the samples' leaves
 /// were in, with their cost, most first.
 fn inlined_leaves(p: &Profile, by: By) -> std::collections::HashMap<String, Vec<(String, u64)>> {
@@ -243,19 +273,7 @@ impl ProfileReport {
         let any_inlined = by != By::Crate && p.functions.iter().any(|f| f.inlined);
         let leaves = if any_inlined { inlined_leaves(p, by) } else { Default::default() };
         // with inlined functions as rows: each with the function it is in
-        let mut into: std::collections::HashMap<String, (String, u64, usize)> = Default::default();
-        if outer.is_none() {
-            for (o, ls) in &leaves {
-                for (leaf, c) in ls {
-                    let key = leaf.trim_end_matches(" [inlined]").to_string();
-                    let e = into.entry(key).or_insert((o.clone(), 0, 0));
-                    e.2 += 1;
-                    if *c > e.1 || (*c == e.1 && *o < e.0) {
-                        (e.0, e.1) = (o.clone(), *c);
-                    }
-                }
-            }
-        }
+        let into = if outer.is_none() && any_inlined { inlined_into(p, by) } else { Default::default() };
         let rows = grouped(outer.as_ref().unwrap_or(p), by);
         let n = rows.len();
         let by_self: Vec<FunctionRow> = cells::take(&rows, top)
@@ -263,7 +281,7 @@ impl ProfileReport {
             .map(|r| {
                 let mut row = FunctionRow::of(r, p.total);
                 if r.inlined {
-                    row.inlined_into = into.get(&r.key).map(|(o, _, n)| (o.clone(), n - 1));
+                    row.inlined_into = into.get(&r.key).cloned();
                 }
                 if outer.is_none() {
                     return row;
@@ -294,8 +312,16 @@ impl ProfileReport {
                 !scaffolding
             });
         }
-        let by_total: Vec<FunctionRow> =
-            cells::take(&totals, top).iter().map(|r| FunctionRow::of(r, p.total)).collect();
+        let by_total: Vec<FunctionRow> = cells::take(&totals, top)
+            .iter()
+            .map(|r| {
+                let mut row = FunctionRow::of(r, p.total);
+                if r.inlined {
+                    row.inlined_into = into.get(&r.key).cloned();
+                }
+                row
+            })
+            .collect();
         let user = crate::usercode::User::of(p, &cx.crates);
         // the files are read once for the hot lines and the findings' machine code
         let mut modules = crate::annotate::Modules::default();
