@@ -78,5 +78,14 @@ pub fn unpack(project_dir: &Path, rev: &str, store: &Path) -> Result<Revision, E
             })
             .map_err(|e| Error::failed(format!("cannot keep the unpacked {rev} in {}: {e}", dest.display())))?;
     }
-    Ok(Revision { name: rev.to_string(), commit, project_dir: dest.join(relative) })
+    let project = dest.join(&relative);
+    if !project.join("Cargo.toml").is_file() {
+        let at = if relative.as_os_str().is_empty() { ".".to_string() } else { relative.display().to_string() };
+        return Err(Error::bad_input(format!(
+            "`{rev}` ({}) has no Cargo.toml at {at}: the project is not in that revision",
+            &commit[..commit.len().min(12)]
+        ))
+        .with_hint("give a revision made after the project was added (git log -- Cargo.toml)"));
+    }
+    Ok(Revision { name: rev.to_string(), commit, project_dir: project })
 }
