@@ -189,7 +189,11 @@ pub fn side(ctx: &Ctx, arg: &OsStr, format: Option<InputFormat>, store: Option<&
             return saved.results(Path::new(name));
         }
     }
-    fastware_bench::store::read_side(arg, format, store)
+    let r = fastware_bench::store::read_side(arg, format, store)?;
+    for w in &r.warnings {
+        ctx.warn(w);
+    }
+    Ok(r)
 }
 
 /// Counts kept by name (`bench cargo --instructions --save NAME`) in the

@@ -345,6 +345,7 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
             }],
             path: PathBuf::from(sides[k].label.clone()),
             meta: None,
+            warnings: Vec::new(),
         }
     };
     let (b, nw) = (results(0), results(1));

@@ -107,6 +107,7 @@ fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Resu
         benchmarks,
         path: root.to_path_buf(),
         meta: None,
+        warnings: Vec::new(),
     })
 }
 

@@ -41,5 +41,12 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
     if benchmarks.is_empty() {
         return Err(Error::input(&shown, None, "hyperfine export without results"));
     }
-    Ok(Results { source: Source::Hyperfine, measure: Measure::Run, benchmarks, path: path.to_path_buf(), meta: None })
+    Ok(Results {
+        source: Source::Hyperfine,
+        measure: Measure::Run,
+        benchmarks,
+        path: path.to_path_buf(),
+        meta: None,
+        warnings: Vec::new(),
+    })
 }

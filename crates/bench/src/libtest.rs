@@ -46,12 +46,25 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, Error> {
             "no libtest benchmark results (`test NAME ... bench: N ns/iter (+/- M)`)",
         ));
     }
+    // libtest ends each test binary's run with `test result:`; a file that
+    // started a run (`running N tests`) and has no result after it was cut
+    let last_run = text.rfind("\nrunning ").or_else(|| text.starts_with("running ").then_some(0));
+    let mut warnings = Vec::new();
+    if let Some(at) = last_run {
+        if !text[at..].contains("test result:") {
+            warnings.push(format!(
+                "{shown}: the output ends before libtest's `test result:` line: cut short? {} benchmark(s) read",
+                benchmarks.len()
+            ));
+        }
+    }
     Ok(Results {
         source: Source::Libtest,
         measure: Measure::Iteration,
         benchmarks,
         path: path.to_path_buf(),
         meta: None,
+        warnings,
     })
 }
 

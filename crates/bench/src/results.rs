@@ -136,6 +136,8 @@ pub struct Results {
     pub path: PathBuf,
     /// What was saved with the results (`bench cargo`): commit, rustc, binaries.
     pub meta: Option<Meta>,
+    /// What the reading noticed and the user should know (output cut short …).
+    pub warnings: Vec<String>,
 }
 
 /// What a run of `fastware bench cargo` was measured on.

@@ -108,6 +108,7 @@ impl SavedResults {
             benchmarks,
             path: path.to_path_buf(),
             meta: self.meta.clone(),
+            warnings: Vec::new(),
         })
     }
 }
@@ -178,5 +179,6 @@ fn parse_version_1(v: &Value, path: &Path) -> Result<Results, Error> {
         benchmarks,
         path: path.to_path_buf(),
         meta,
+        warnings: Vec::new(),
     })
 }

@@ -229,6 +229,16 @@ fn fail_on_regression_and_bad_inputs() {
             &format!("{name}.txt:{line})"),
         );
     }
+    // a libtest output cut short (no `test result:` after `running`): read, and said
+    let cut = dir.join("cut.txt");
+    let upto = libtest.find("test parse_200").expect("the second line");
+    std::fs::write(&cut, &libtest[..upto]).expect("write");
+    let o =
+        run_in(&dir, &["bench", "compare", &data("libtest/base.txt"), cut.to_str().expect("utf-8"), "--no-history"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning: ") && stderr(&o).contains("ends before libtest's `test result:` line"));
+    let o = run_in(&dir, &["bench", "compare", &data("libtest/base.txt"), &data("libtest/slow.txt"), "--no-history"]);
+    assert!(!stderr(&o).contains("test result:"), "a whole output is not called cut: {}", stderr(&o));
     // libtest's JSON lines print a median it could not take as `NaN`, which
     // is not JSON: the line is still a benchmark's, refused by name
     let jsonl = std::fs::read_to_string(data("libtest/base.jsonl")).expect("jsonl");
