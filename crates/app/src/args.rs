@@ -88,10 +88,10 @@ impl SelectionArgs {
 pub struct Sides {
     /// The one before: a file, or a name saved with --save
     #[arg(value_name = "BASE")]
-    pub base: String,
+    pub base: std::ffi::OsString,
     /// The one after
     #[arg(value_name = "NEW")]
-    pub new: String,
+    pub new: std::ffi::OsString,
 }
 
 /// What `cargo bench` is run on and given (`bench cargo`, `bench ab`).

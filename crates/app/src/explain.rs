@@ -38,10 +38,10 @@ then run once a side under valgrind's callgrind (20-100x slower than natively)."
 pub struct ExplainArgs {
     /// The build before: a git revision, a build saved with `diff --save`, or a file
     #[arg(value_name = "BASE")]
-    base: String,
+    base: std::ffi::OsString,
     /// The build after (as BASE)
     #[arg(value_name = "NEW")]
-    new: String,
+    new: std::ffi::OsString,
     /// The workload, quoted: the program's name (each side runs its own build of it) and its
     /// arguments
     #[arg(long, value_name = "'CMD ARGS'", required_unless_present = "bench", conflicts_with = "bench")]
@@ -195,7 +195,16 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
 /// A side: a file, a build saved with `diff --save` (or, for a bench
 /// target, the bench binaries kept with `bench cargo --save`), or a git
 /// revision built.
-fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, w: &Workload) -> Result<Program, Error> {
+fn program(
+    ctx: &Ctx,
+    a: &ExplainArgs,
+    project: Option<&Project>,
+    raw: &std::ffi::OsStr,
+    w: &Workload,
+) -> Result<Program, Error> {
+    // a file's path may be any bytes; names and revisions are text
+    let text = raw.to_string_lossy();
+    let arg: &str = &text;
     let target_dir = project.map(|p| p.target_dir.as_path());
     if let (Workload::Bench { name, .. }, Some(t), false) = (w, target_dir, Path::new(arg).exists()) {
         let kept = fastware_bench::store::Store::new(t).saved_binaries(arg);
@@ -208,7 +217,7 @@ fn program(ctx: &Ctx, a: &ExplainArgs, project: Option<&Project>, arg: &str, w: 
             });
         }
     }
-    if let Some(path) = crate::diff::resolve(ctx, target_dir, std::ffi::OsStr::new(arg))? {
+    if let Some(path) = crate::diff::resolve(ctx, target_dir, raw)? {
         let path = ctx.path(&path);
         return Ok(Program { label: arg.to_string(), commit: None, path });
     }

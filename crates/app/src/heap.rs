@@ -32,7 +32,7 @@ pub struct HeapCmd {
     sub: Option<Sub>,
     /// DHAT files to read instead of running anything (dhat.out.<pid>, dhat-heap.json), or names saved with --save
     #[arg(value_name = "FILE")]
-    files: Vec<String>,
+    files: Vec<std::ffi::OsString>,
     #[command(flatten)]
     artifact: ArtifactArgs,
     /// Keep the heap profile in the history as NAME, to compare later (fastware heap diff NAME …)
@@ -165,11 +165,15 @@ fn read(ctx: &Ctx, path: &Path) -> Result<HeapProfile, Error> {
 }
 
 /// A DHAT file, or a heap profile saved with `--save` in the project here.
-fn named(ctx: &Ctx, text: &str, artifact: &ArtifactArgs) -> Result<HeapProfile, Error> {
-    let p = Path::new(text);
+fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs) -> Result<HeapProfile, Error> {
+    let p = Path::new(arg);
     if p.exists() {
         return read(ctx, p);
     }
+    // a name is text; other bytes can only be a path
+    let Some(text) = arg.to_str() else {
+        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+    };
     if let Ok(project) = artifact.project(ctx) {
         let legacy = saved::path(&project.target_dir, text);
         let old = |f: &Path| -> Result<SavedHeap, Error> { Ok(SavedHeap::from(&saved::read(f)?)) };

@@ -109,10 +109,10 @@ pub enum Sub {
 pub struct DiffArgs {
     /// The run before: a name saved with --save, or its file
     #[arg(value_name = "BEFORE")]
-    before: String,
+    before: std::ffi::OsString,
     /// The run after
     #[arg(value_name = "AFTER")]
-    after: String,
+    after: std::ffi::OsString,
     #[command(flatten)]
     view: ViewArgs,
     /// The project's Cargo.toml (where the saved names are)
@@ -174,8 +174,9 @@ pub fn run(ctx: &Ctx, cmd: &LlvmLinesCmd) -> Result<Done<LlvmLinesView>, Error> 
 
 /// A saved run: its file, or its name (in the history, else the file an
 /// earlier fastware saved it to).
-fn named(ctx: &Ctx, a: &DiffArgs, text: &str) -> Result<SavedLines, Error> {
-    let as_path = PathBuf::from(text);
+fn named(ctx: &Ctx, a: &DiffArgs, arg: &std::ffi::OsStr) -> Result<SavedLines, Error> {
+    let as_path = PathBuf::from(arg);
+    let text = &*arg.to_string_lossy();
     if as_path.is_file() {
         return saved::read(&as_path);
     }
@@ -196,8 +197,8 @@ fn diff(ctx: &Ctx, a: &DiffArgs) -> Result<LlvmLinesDiff, Error> {
     let before = named(ctx, a, &a.before)?;
     let after = named(ctx, a, &a.after)?;
     Ok(SavedLines::diff(
-        (&a.before, &before),
-        (&a.after, &after),
+        (&a.before.to_string_lossy(), &before),
+        (&a.after.to_string_lossy(), &after),
         a.view.by,
         a.view.filter.as_ref(),
         a.output.top.unwrap_or(25),

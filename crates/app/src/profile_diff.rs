@@ -36,8 +36,9 @@ pub fn run(ctx: &Ctx, a: &DiffArgs) -> Result<ProfileDiffReport, Error> {
     let mut base = named(ctx, base_name, &a.artifact, None)?;
     let mut new = named(ctx, new_name, &a.artifact, None)?;
     // the sides as the user named them
-    base.meta.file.clone_from(base_name);
-    new.meta.file.clone_from(new_name);
+    let (base_name, new_name) = (base_name.to_string_lossy().into_owned(), new_name.to_string_lossy().into_owned());
+    base.meta.file.clone_from(&base_name);
+    new.meta.file.clone_from(&new_name);
     if base.meta.unit != new.meta.unit {
         return Err(Error::bad_input(format!(
             "one profile counts {}, the other {}: compare profiles of one kind",

@@ -19,7 +19,7 @@ use crate::{Ctx, Error};
 pub struct SourceArgs {
     /// Profiles to read instead of running anything: perf.data, callgrind.out, or names saved with --save
     #[arg(value_name = "FILE")]
-    pub files: Vec<String>,
+    pub files: Vec<std::ffi::OsString>,
     #[command(flatten)]
     pub artifact: ArtifactArgs,
     /// Count instructions exactly with valgrind's callgrind, instead of sampling with perf
@@ -126,11 +126,15 @@ fn read(ctx: &Ctx, path: &Path, event: Option<&str>) -> Result<Profile, Error> {
 }
 
 /// A profile file, or a name saved with `--save` in the project here.
-pub fn named(ctx: &Ctx, text: &str, artifact: &ArtifactArgs, event: Option<&str>) -> Result<Profile, Error> {
-    let p = Path::new(text);
+pub fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs, event: Option<&str>) -> Result<Profile, Error> {
+    let p = Path::new(arg);
     if p.exists() {
         return read(ctx, p, event);
     }
+    // a name is text; other bytes can only be a path
+    let Some(text) = arg.to_str() else {
+        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+    };
     if let Ok(project) = artifact.project(ctx) {
         let legacy = saved::path(&project.target_dir, text);
         let old = |f: &Path| -> Result<SavedProfile, Error> {

@@ -633,4 +633,23 @@ fn paths_that_are_not_utf8_are_read() {
     // a missing one is named, bytes shown as the system shows them
     let o = fastware().args(["bench", "compare"]).arg(dir.join("nope.txt")).arg(&slow).output().expect("run");
     run_error(&o, 2, "nope.txt: no such file");
+    // profiles read from such paths (once refused by the argument parser, while
+    // `-o` took any bytes; explain's files are taken: its workload is what fails
+    // here, as the fixture wants arguments), and a missing one named
+    let cg = dir.join("p.callgrind.out");
+    std::fs::copy(fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out"), &cg).expect("copy");
+    let c = cg.as_os_str();
+    for args in [
+        vec!["profile".as_ref(), c, "--no-history".as_ref()],
+        vec!["profile".as_ref(), "diff".as_ref(), c, c],
+        vec!["explain".as_ref(), b, b, "--run".as_ref(), "inliner".as_ref(), "--no-history".as_ref()],
+    ] {
+        let o = fastware().args(&args).output().expect("run");
+        assert!(!stderr(&o).contains("invalid UTF-8") && !stderr(&o).contains("no such"), "{args:?}: {}", stderr(&o));
+        if args[0] != "explain" {
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        }
+    }
+    let o = fastware().arg("heap").arg(dir.join("nope.json")).output().expect("run");
+    run_error(&o, 2, "nope.json: no such file");
 }
