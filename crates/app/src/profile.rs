@@ -48,6 +48,11 @@ pub enum Sub {
         after_help = "Examples:\n  fastware profile flamegraph -o cpu.svg\n  fastware profile flamegraph perf.data -o cpu.svg --hide 'tokio::runtime'"
     )]
     Flamegraph(FlameArgs),
+    /// Write the profile for a profile viewer: speedscope's JSON (open it at speedscope.app or with `speedscope FILE`)
+    #[command(
+        after_help = "Examples:\n  fastware profile export --speedscope cpu.speedscope.json\n  fastware profile export perf.data --speedscope cpu.json --per-thread"
+    )]
+    Export(ExportArgs),
     /// Print collapsed stacks ("root;…;leaf count") for other flamegraph tools
     #[command(after_help = "Examples:\n  fastware profile folded perf.data | inferno-flamegraph > cpu.svg")]
     Folded(FoldedArgs),
@@ -129,6 +134,23 @@ pub struct FlameArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    shape: ShapeArgs,
+    /// Where to write speedscope's JSON
+    #[arg(long, value_name = "FILE.json")]
+    speedscope: PathBuf,
+    /// Replace an existing file that fastware did not write
+    #[arg(long)]
+    force: bool,
+    /// How to say what was written: a line, or JSON
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
 pub struct FoldedArgs {
     #[command(flatten)]
     source: SourceArgs,
@@ -143,6 +165,7 @@ one_of! {
         Calls(CallsReport),
         Annotate(AnnotateReport),
         Flamegraph(FlamegraphReport),
+        Exported(fastware_profile::export::ExportReport),
         Folded(Lines),
         Diff(ProfileDiffReport),
     }
@@ -160,6 +183,15 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
             let r = fastware_profile::report::flamegraph(&lines, &a.output, &title, &p.meta.unit, a.force)?;
             Ok(Done::wrote(V::Flamegraph(r), a.format, &a.output).failing(failed))
+        }
+        Some(Sub::Export(a)) => {
+            // checked before the program runs, not after
+            fastware_report::OutputFile::check(&a.speedscope, &[], a.force)?;
+            let (p, failed) = load(ctx, &a.source)?;
+            let p = views::reshape(&p, &a.shape.shape())?;
+            let name = p.meta.command.clone().unwrap_or_else(|| p.meta.file.clone());
+            let r = fastware_profile::export::write_speedscope(&p, &a.speedscope, &name, a.force)?;
+            Ok(Done::wrote(V::Exported(r), a.format, &a.speedscope).failing(failed))
         }
         Some(Sub::Folded(a)) => {
             let (p, failed) = load(ctx, &a.source)?;

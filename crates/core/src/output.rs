@@ -33,8 +33,13 @@ use crate::error::{io_message, Error};
 /// What fastware writes into its outputs so that it can tell them from the
 /// user's files: a JSON trace's `"otherData":{"generator":"fastware …"}`,
 /// the HTML page's generator meta tag, the SVG's comment.
-pub const MARKS: [&[u8]; 3] =
-    [b"\"generator\":\"fastware", b"<meta name=\"generator\" content=\"fastware", b"<!-- generator: fastware"];
+pub const MARKS: [&[u8]; 4] = [
+    b"\"generator\":\"fastware",
+    b"<meta name=\"generator\" content=\"fastware",
+    b"<!-- generator: fastware",
+    // a speedscope file's own field for the program that wrote it
+    b"\"exporter\":\"fastware",
+];
 
 /// The comment that marks an SVG as fastware's (after the XML declaration).
 pub const SVG_MARK: &str = "<!-- generator: fastware -->";

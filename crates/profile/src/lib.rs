@@ -7,6 +7,7 @@
 
 pub mod annotate;
 pub mod callgrind;
+pub mod export;
 pub mod findings;
 pub mod model;
 pub mod perf;

@@ -472,6 +472,75 @@ fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
     }
 }
 
+/// `profile export --speedscope`: speedscope's file format, valid against
+/// the schema speedscope itself publishes (its npm package), the weights
+/// adding up to perf script's sample count, fastware's own file replaced
+/// without --force and the user's not, and a callgrind profile (no stacks)
+/// refused.
+#[test]
+fn a_profile_exports_to_speedscope() {
+    if !perf_works() {
+        return;
+    }
+    let tmp = fastware_testkit::temp_dir("profile-speedscope");
+    let data = tmp.join("perf.data");
+    perf_record(&data, "fp", &hotspots(true), &["10"]);
+    let out = tmp.join("cpu.speedscope.json");
+    let o = run(&["profile", "export", s(&data), "--speedscope", s(&out), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = json(&o);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("export")).expect("json");
+    assert_eq!(v["$schema"], "https://www.speedscope.app/file-format-schema.json");
+    let frames = v["shared"]["frames"].as_array().expect("frames");
+    let script = Command::new("perf").args(["script", "-i", s(&data), "-F", "period"]).output().expect("perf script");
+    let samples = String::from_utf8_lossy(&script.stdout).lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    let mut weights = 0;
+    for p in v["profiles"].as_array().expect("profiles") {
+        assert_eq!(p["type"], "sampled");
+        let w: Vec<u64> = p["weights"].as_array().expect("weights").iter().map(|x| x.as_u64().expect("w")).collect();
+        let stacks = p["samples"].as_array().expect("samples");
+        assert_eq!(w.len(), stacks.len());
+        assert_eq!(p["endValue"].as_u64(), Some(w.iter().sum()));
+        for st in stacks {
+            assert!(st.as_array().expect("stack").iter().all(|i| (i.as_u64().expect("index") as usize) < frames.len()));
+        }
+        weights += w.iter().sum::<u64>();
+    }
+    assert_eq!(weights, samples, "the weights add up to perf script's samples");
+    assert_eq!(said["samples"].as_u64(), Some(samples));
+    assert!(frames.iter().any(|f| f["name"] == "hotspots::heavy"));
+    // speedscope's own schema, when python's jsonschema and npm are here
+    let schema_dir = tmp.join("speedscope");
+    std::fs::create_dir_all(&schema_dir).expect("dir");
+    let packed = Command::new("npm")
+        .args(["pack", "speedscope@1.25.0", "--silent"])
+        .current_dir(&schema_dir)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let untar = packed
+        && Command::new("sh")
+            .args(["-c", "tar xzf speedscope-*.tgz package/dist/release/file-format-schema.json"])
+            .current_dir(&schema_dir)
+            .status()
+            .is_ok_and(|s| s.success());
+    let has_jsonschema = Command::new("python3").args(["-c", "import jsonschema"]).status().is_ok_and(|s| s.success());
+    if untar && has_jsonschema {
+        let schema = schema_dir.join("package/dist/release/file-format-schema.json");
+        let check = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))";
+        let o = Command::new("python3").args(["-c", check, s(&out), s(&schema)]).output().expect("python3");
+        assert!(o.status.success(), "not valid speedscope: {}", String::from_utf8_lossy(&o.stderr));
+    } else {
+        eprintln!("SKIPPED speedscope's schema check: needs npm (speedscope's package) and python3's jsonschema");
+    }
+    // its own file again: replaced; a file of the user's: refused
+    assert!(run(&["profile", "export", s(&data), "--speedscope", s(&out)]).status.success());
+    let mine = tmp.join("mine.json");
+    std::fs::write(&mine, "{}").expect("write");
+    expect_error(&["profile", "export", s(&data), "--speedscope", s(&mine)], 2, &["--force"]);
+    let cg = fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out");
+    expect_error(&["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
+}
+
 #[test]
 fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
     if !perf_works() {
