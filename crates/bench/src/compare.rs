@@ -381,6 +381,7 @@ mod tests {
             }],
             path: "x".into(),
             meta: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -467,6 +468,7 @@ mod tests {
             }],
             path: "x".into(),
             meta: None,
+            warnings: Vec::new(),
         };
         let o = Options::default();
         let r = &compare(&one(1000.0, 20.0), &one(1100.0, 30.0), &o).expect("c").rows[0];
@@ -505,6 +507,7 @@ mod tests {
             benchmarks: vec![x],
             path: "x".into(),
             meta: None,
+            warnings: Vec::new(),
         };
         let o = Options { resamples: 1000, ..Options::default() };
         compare(&side(a), &side(b), &o).expect("compare").rows[0].verdict
@@ -571,6 +574,7 @@ mod tests {
                 .collect(),
             path: "x".into(),
             meta: None,
+            warnings: Vec::new(),
         };
         let o = Options { resamples: 200, ..Options::default() };
         for seed in 1..=3 {

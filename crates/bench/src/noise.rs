@@ -187,6 +187,7 @@ mod tests {
             }],
             path: "x".into(),
             meta: None,
+            warnings: Vec::new(),
         }
     }
 
