@@ -41,7 +41,7 @@ pub fn open(ctx: &Ctx) -> Result<Store, Error> {
 pub fn open_read(ctx: &Ctx) -> Result<Store, Error> {
     let at = location(ctx, None)?;
     let path = std::path::Path::new(at.strip_prefix("sqlite:").unwrap_or(&at));
-    let url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    let url = fastware_history::store::is_url(&at);
     if ctx.history.store.is_none() && !url && !path.exists() {
         return Store::empty(&at);
     }
@@ -128,7 +128,7 @@ pub fn past_results<K: Kind>(ctx: &Ctx, target_dir: Option<&Path>, skip: &dyn Fn
         return None;
     }
     let at = location(ctx, target_dir).ok()?;
-    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    let is_url = fastware_history::store::is_url(&at);
     if !is_url && !Path::new(&at).is_file() {
         return None;
     }

@@ -100,7 +100,7 @@ pub fn find<K: Kind>(
 /// store exists (a lookup never creates one).
 fn find_run(ctx: &Ctx, target_dir: &Path, name: &str, command: &str) -> Result<Option<fastware_history::Run>, Error> {
     let at = history::location(ctx, Some(target_dir))?;
-    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    let is_url = fastware_history::store::is_url(&at);
     if !is_url && !Path::new(&at).is_file() {
         return Ok(None);
     }
@@ -112,7 +112,7 @@ fn find_run(ctx: &Ctx, target_dir: &Path, name: &str, command: &str) -> Result<O
 /// none without a store.
 pub fn names<K: Kind>(ctx: &Ctx, target_dir: &Path) -> Vec<String> {
     let Ok(at) = history::location(ctx, Some(target_dir)) else { return Vec::new() };
-    let is_url = at.starts_with("postgres://") || at.starts_with("postgresql://");
+    let is_url = fastware_history::store::is_url(&at);
     if !is_url && !Path::new(&at).is_file() {
         return Vec::new();
     }

@@ -115,11 +115,16 @@ pub fn default_location(target_dir: &Path) -> PathBuf {
     target_dir.join("fastware").join("history.sqlite")
 }
 
+/// True when `location` names a PostgreSQL server, not an SQLite file.
+pub fn is_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
 /// Marks a SQLite store's files (the database, its WAL, shared-memory and
 /// journal files) as inputs of this run, so that no output replaces them,
 /// `--force` or not. Nothing for a PostgreSQL URL.
 pub fn protect(location: &str) {
-    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+    if is_url(location) {
         return;
     }
     let path = location.strip_prefix("sqlite:").unwrap_or(location);
@@ -131,7 +136,7 @@ pub fn protect(location: &str) {
 impl Store {
     /// Opens (creating when missing) the store at `location`: a SQLite file path.
     pub fn open(location: &str) -> Result<Store, Error> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        if is_url(location) {
             let shown = crate::postgres::without_password(location);
             let backend = crate::postgres::Postgres::open(location, &shown)?;
             return Ok(Store { backend: Box::new(backend), location: shown });
@@ -144,7 +149,7 @@ impl Store {
     /// Opens the store at `location` to read it: an SQLite file must exist
     /// (nothing is created); see [`Store::open`].
     pub fn open_read(location: &str) -> Result<Store, Error> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        if is_url(location) {
             return Store::open(location);
         }
         let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
