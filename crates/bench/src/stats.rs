@@ -155,10 +155,7 @@ fn mixed_ratio(a: &[f64], b: &[f64], median: bool, confidence: f64, resamples: u
             }
         })
         .collect();
-    ratios.sort_by(f64::total_cmp);
-    let tail = (1.0 - confidence) / 2.0;
-    let at = |q: f64| ratios[((q * resamples as f64) as usize).min(resamples - 1)];
-    (at(tail), at(1.0 - tail))
+    percentile_interval(&mut ratios, confidence)
 }
 
 /// The statistic and its standard error: the mean and s/√n, or the median
@@ -207,10 +204,7 @@ pub fn bootstrap_ratio(a: &[f64], b: &[f64], median: bool, confidence: f64, resa
             }
         })
         .collect();
-    ratios.sort_by(f64::total_cmp);
-    let tail = (1.0 - confidence) / 2.0;
-    let at = |q: f64| ratios[((q * resamples as f64) as usize).min(resamples - 1)];
-    (at(tail), at(1.0 - tail))
+    percentile_interval(&mut ratios, confidence)
 }
 
 /// Benjamini–Hochberg adjusted p-values ("q-values"), in the order given:
@@ -277,9 +271,15 @@ pub fn hierarchical_ratio(
             stat(&mut rb) / stat(&mut ra)
         })
         .collect();
+    percentile_interval(&mut ratios, confidence)
+}
+
+/// The central `confidence` interval of resampled ratios (sorted here).
+fn percentile_interval(ratios: &mut [f64], confidence: f64) -> (f64, f64) {
     ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
     let tail = (1.0 - confidence) / 2.0;
-    let at = |q: f64| ratios[((q * resamples as f64) as usize).min(resamples - 1)];
+    let at = |q: f64| ratios[((q * n as f64) as usize).min(n - 1)];
     (at(tail), at(1.0 - tail))
 }
 
