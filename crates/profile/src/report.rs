@@ -261,44 +261,37 @@ impl ProfileReport {
     }
 
     pub fn with(p: &Profile, by: By, top: usize, cx: &Context) -> ProfileReport {
-        // the tables rank real (outer) functions, as perf report does; the
-        // inlined code their samples fell in is listed beneath each
-        let folded = !cx.inlined_rows && by != By::Crate && p.functions.iter().any(|f| f.inlined);
-        let outer = if folded {
-            let shape = crate::views::Shape { no_inline: true, ..Default::default() };
-            crate::views::reshape(p, &shape).ok()
-        } else {
-            None
-        };
+        // the tables rank real (outer) functions, as perf report does, with
+        // the inlined code their samples fell in beneath each; with
+        // --inlined-rows, inlined functions are rows named with their outer one
         let any_inlined = by != By::Crate && p.functions.iter().any(|f| f.inlined);
-        let leaves = if any_inlined { inlined_leaves(p, by) } else { Default::default() };
-        // with inlined functions as rows: each with the function it is in
-        let into = if outer.is_none() && any_inlined { inlined_into(p, by) } else { Default::default() };
+        let outer = (any_inlined && !cx.inlined_rows)
+            .then(|| crate::views::reshape(p, &crate::views::Shape { no_inline: true, ..Default::default() }).ok())
+            .flatten();
+        let leaves = if outer.is_some() { inlined_leaves(p, by) } else { Default::default() };
+        let into = if any_inlined && outer.is_none() { inlined_into(p, by) } else { Default::default() };
+        let row_of = |r: &Row| {
+            let mut row = FunctionRow::of(r, p.total);
+            if r.inlined {
+                row.inlined_into = into.get(&r.key).cloned();
+            }
+            row
+        };
         let rows = grouped(outer.as_ref().unwrap_or(p), by);
         let n = rows.len();
         let by_self: Vec<FunctionRow> = cells::take(&rows, top)
             .iter()
-            .map(|r| {
-                let mut row = FunctionRow::of(r, p.total);
-                if r.inlined {
-                    row.inlined_into = into.get(&r.key).cloned();
-                }
-                if outer.is_none() {
-                    return row;
-                }
-                row.inlined_leaves = leaves
-                    .get(&r.key)
-                    .map(|l| {
-                        l.iter()
-                            .map(|(f, c)| Leaf {
-                                function: f.clone(),
-                                self_cost: *c,
-                                self_share: share(*c as f64, p.total as f64),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                row
+            .map(|r| FunctionRow {
+                inlined_leaves: leaves.get(&r.key).map_or_else(Vec::new, |l| {
+                    l.iter()
+                        .map(|(f, c)| Leaf {
+                            function: f.clone(),
+                            self_cost: *c,
+                            self_share: share(*c as f64, p.total as f64),
+                        })
+                        .collect()
+                }),
+                ..row_of(r)
             })
             .collect();
         let mut totals = by_total(rows);
@@ -312,16 +305,7 @@ impl ProfileReport {
                 !scaffolding
             });
         }
-        let by_total: Vec<FunctionRow> = cells::take(&totals, top)
-            .iter()
-            .map(|r| {
-                let mut row = FunctionRow::of(r, p.total);
-                if r.inlined {
-                    row.inlined_into = into.get(&r.key).cloned();
-                }
-                row
-            })
-            .collect();
+        let by_total: Vec<FunctionRow> = cells::take(&totals, top).iter().map(row_of).collect();
         let user = crate::usercode::User::of(p, &cx.crates);
         // the files are read once for the hot lines and the findings' machine code
         let mut modules = crate::annotate::Modules::default();
