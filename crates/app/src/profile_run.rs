@@ -80,14 +80,14 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
     let mut failed = run.record(ctx, cmd, &output, if a.callgrind { "valgrind" } else { "perf record" })?;
     let mut p = read(ctx, &output, a.event.as_deref())?;
     // the binary's functions said frame pointers; the code the samples fell
-    // in may not have them: judged from the stacks, DWARF when they broke
-    let rooted = perf::rooted_share(&p);
-    if !a.callgrind && p.meta.unwinding == CallGraph::FramePointers.name() && rooted.is_some_and(|r| r < 0.5) {
+    // in may not have them: judged from the stacks, DWARF when they broke (a
+    // run that failed or was stopped keeps what it recorded)
+    let fp = !a.callgrind && p.meta.unwinding == CallGraph::FramePointers.name() && failed.is_none();
+    if let Some(rooted) = perf::rooted_share(&p).filter(|r| fp && *r < 0.5) {
         ctx.note(&format!(
             "only {:.0}% of the stacks reached the program's entry with frame pointers (the sampled code has none): recording again with DWARF stacks",
-            rooted.unwrap_or(0.0) * 100.0
+            rooted * 100.0
         ));
-        let tool = ctx.tools.find(&PERF)?;
         let cmd = perf::record_command(&tool, &output, a.freq, CallGraph::Dwarf, &run.program, &run.args);
         failed = run.record(ctx, cmd, &output, "perf record")?;
         p = read(ctx, &output, a.event.as_deref())?;

@@ -649,9 +649,13 @@ impl Reading {
         let any_kernel = stacks.iter().any(|((_, k, _), _)| !k.is_empty());
         let kallsyms = if any_kernel { self.kernel_text.and_then(Kallsyms::of_this_boot) } else { None };
         if any_kernel && kallsyms.is_none() {
-            meta.notes.push(
-                "the kernel's functions are one [kernel] row: /proc/kallsyms here is not of the boot the profile was recorded in, or hides its addresses (read it as root, or set kernel.kptr_restrict=0)".into(),
-            );
+            meta.notes.push(match std::env::var_os("FASTWARE_KALLSYMS") {
+                Some(f) => format!(
+                    "the kernel's functions are one [kernel] row: FASTWARE_KALLSYMS ({}) cannot be read or is not of the boot the profile was recorded in",
+                    Path::new(&f).display()
+                ),
+                None => "the kernel's functions are one [kernel] row: /proc/kallsyms here is not of the boot the profile was recorded in, or hides its addresses (read it as root, or set kernel.kptr_restrict=0)".into(),
+            });
         }
         let mut kernel_names: HashMap<u64, u32> = HashMap::new();
         for ((thread, kernel, places), weight) in stacks {

@@ -135,7 +135,17 @@ fn kernel_frames_are_named_as_perf_report_names_them() {
         .expect("run");
     let v = json(&o);
     assert!(row(&v, "by_self", "[kernel]").is_some(), "{v:#}");
-    assert!(v["header"]["notes"][0].as_str().is_some_and(|n| n.contains("/proc/kallsyms")), "{}", v["header"]);
+    assert!(v["header"]["notes"][0].as_str().is_some_and(|n| n.contains("FASTWARE_KALLSYMS")), "{}", v["header"]);
+    // a directory or an empty file in its place: the same, no panic
+    for bad in [other.parent().expect("dir").to_path_buf(), other.with_file_name("empty")] {
+        let _ = std::fs::write(other.with_file_name("empty"), b"");
+        let o = fastware()
+            .args(["profile", s(&data), "--format", "json", "--no-history"])
+            .env("FASTWARE_KALLSYMS", &bad)
+            .output()
+            .expect("run");
+        assert!(o.status.success() && row(&json(&o), "by_self", "[kernel]").is_some(), "{}", stderr(&o));
+    }
 }
 
 /// `--file ./echo` runs that file, not the `echo` on PATH, under callgrind
