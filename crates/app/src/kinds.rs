@@ -20,6 +20,9 @@ pub type Compared = Result<Box<dyn DynRender>, Error>;
 /// A registered kind, its type erased.
 pub trait Registered: Sync {
     fn schema(&self) -> &'static str;
+    /// Whether a kept run of `schema` is of this kind (its current or an
+    /// earlier version).
+    fn reads(&self, schema: &str) -> bool;
     fn command(&self) -> &'static str;
     /// What its metrics are called (for `runs trend`'s help and errors).
     fn metrics(&self) -> &'static str;
@@ -73,7 +76,7 @@ pub fn all() -> &'static [&'static dyn Registered] {
 
 /// The kind of a kept run, by its schema.
 pub fn of(run: &Run) -> Option<&'static dyn Registered> {
-    KINDS.iter().copied().find(|k| k.schema() == run.info.kind)
+    KINDS.iter().copied().find(|k| k.reads(&run.info.kind))
 }
 
 /// The kind whose runs `command` makes now (`build`, `bench` …).
@@ -102,6 +105,10 @@ pub fn label(run: &Run) -> String {
 impl<K: Kind> Registered for Entry<K> {
     fn schema(&self) -> &'static str {
         K::SCHEMA
+    }
+
+    fn reads(&self, schema: &str) -> bool {
+        K::reads(schema)
     }
 
     fn command(&self) -> &'static str {
@@ -159,5 +166,32 @@ mod tests {
         }
         let current = <fastware_profile::saved::SavedProfile as fastware_report::Kind>::SCHEMA;
         assert_eq!(super::of_command("profile").map(|k| k.schema()), Some(current));
+    }
+
+    /// Runs an earlier fastware kept (`matrix/1`, `pgo/1`: times in seconds)
+    /// are found as their kind and shown, from a real store.
+    #[test]
+    fn earlier_versions_are_read_as_their_kind() {
+        use fastware_history::context::Context;
+        use fastware_history::{NewRun, Store};
+        let dir = fastware_testkit::temp_dir("app-kinds-earlier");
+        let mut store = Store::open(&dir.join("h.sqlite").display().to_string()).expect("store");
+        for (kind, command) in [("matrix", "matrix"), ("pgo", "pgo")] {
+            let file = fastware_testkit::fixture("results").join(format!("earlier/{kind}-1.json"));
+            let result: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(file).expect("fixture")).expect("json");
+            let context = Context::capture(&dir, vec!["fastware".into()]);
+            let id = store.record(&NewRun::of(command, None, context, &result).expect("run")).expect("record");
+            let run = store.get(id).expect("get");
+            assert_eq!(run.info.kind, format!("fastware/{kind}/1"));
+            let k = super::of(&run).expect("registered");
+            assert_eq!(k.schema(), format!("fastware/{kind}/2"));
+            let mut out = Vec::new();
+            k.show(&run, None, &mut fastware_report::Text::new(&mut out, None, false)).expect("shown");
+            let printed =
+                std::fs::read_to_string(fastware_testkit::fixture("results").join(format!("earlier/{kind}-1.txt")))
+                    .expect("text");
+            assert_eq!(String::from_utf8(out).expect("utf-8").trim_end(), printed.trim_end());
+        }
     }
 }

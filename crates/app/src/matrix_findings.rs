@@ -49,7 +49,7 @@ fn test(
     f: &FindingReport,
     e: &fastware_cargo::experiment::Experiment,
 ) -> Result<Tested, Error> {
-    let cited = f.evidence.iter().find(|e| e.measure == "microseconds").map(|e| (e.what.clone(), e.value / 1e6));
+    let cited = f.evidence.iter().find(|e| e.measure == "microseconds").map(|e| (e.what.clone(), e.value));
     let mut t = Tested::new(f.rule.clone(), f.subject.clone(), f.title.clone(), cited, f.experiment_command());
     let axes = match axis::of_experiment(e)? {
         Ok(axes) => axes,

@@ -85,7 +85,7 @@ pub fn find<K: Kind>(
     legacy: Option<Legacy<'_, K>>,
 ) -> Result<Option<K>, Error> {
     if let Some(run) = find_run(ctx, target_dir, name, K::COMMAND)? {
-        if run.info.kind == K::SCHEMA {
+        if K::reads(&run.info.kind) {
             return Ok(Some(run.result_as::<K>()?));
         }
         return Err(Error::bad_input(format!("`{name}` is a {} run, not a {} result", run.info.kind, K::SCHEMA)));

@@ -103,6 +103,35 @@ impl<'de> Deserialize<'de> for FineDuration {
     }
 }
 
+/// Upgrades a value an earlier fastware wrote in seconds: field `from` of
+/// `obj` (a number, a list of numbers, or a figure's `median`, `min` and
+/// `max`) becomes field `to` in microseconds. Nothing when `from` is absent.
+pub fn seconds_to_micros(obj: &mut serde_json::Map<String, serde_json::Value>, from: &str, to: &str) {
+    use serde_json::Value;
+    fn scale(v: &mut Value) {
+        match v {
+            Value::Number(n) => {
+                if let Some(us) = n.as_f64().and_then(|s| serde_json::Number::from_f64(s * 1e6)) {
+                    *n = us;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(scale),
+            Value::Object(figure) => {
+                for k in ["median", "min", "max"] {
+                    if let Some(x) = figure.get_mut(k) {
+                        scale(x);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(mut v) = obj.remove(from) {
+        scale(&mut v);
+        obj.insert(to.into(), v);
+    }
+}
+
 /// `part / whole` rounded to 4 decimals; `None` when `whole` is 0.
 pub fn share(part: f64, whole: f64) -> Option<f64> {
     (whole != 0.0).then(|| (part / whole * 10_000.0).round() / 10_000.0)
@@ -182,6 +211,17 @@ mod tests {
         let e = serde_json::from_str::<serde_json::Value>("[1, 2").expect_err("eof");
         let err = parse_error("f.json", "[1, 2", &e, "not JSON");
         assert_eq!((err.offset, err.message.as_str()), (Some(5), "not JSON (truncated): EOF while parsing a list"));
+    }
+
+    #[test]
+    fn seconds_become_micros() {
+        let mut v = serde_json::json!({"a_s": 1.5, "b_s": [0.25, 2], "c_s": {"median": 0.5, "min": 0.25, "max": 1, "n": 3}, "d_s": null});
+        let obj = v.as_object_mut().expect("object");
+        for (from, to) in [("a_s", "a_us"), ("b_s", "b_us"), ("c_s", "c_us"), ("d_s", "d_us"), ("e_s", "e_us")] {
+            seconds_to_micros(obj, from, to);
+        }
+        let want = serde_json::json!({"a_us": 1.5e6, "b_us": [2.5e5, 2e6], "c_us": {"median": 5e5, "min": 2.5e5, "max": 1e6, "n": 3}, "d_us": null});
+        assert_eq!(v, want);
     }
 
     #[test]

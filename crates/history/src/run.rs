@@ -84,8 +84,8 @@ impl Run {
     }
 
     /// The result as its own type, or an error naming the run and its kind.
-    pub fn result_as<T: serde::de::DeserializeOwned>(&self) -> Result<T, fastware_report::Error> {
-        serde_json::from_value(self.result.clone()).map_err(|e| {
+    pub fn result_as<K: fastware_report::Kind>(&self) -> Result<K, fastware_report::Error> {
+        K::from_kept(&self.info.kind, self.result.clone()).map_err(|e| {
             fastware_report::Error::failed(format!(
                 "run {}'s {} result does not read with this fastware: {e}",
                 self.info.id, self.info.kind

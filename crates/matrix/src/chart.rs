@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use fastware_report::json::Duration;
+
 use crate::report::{MatrixReport, Measure};
 
 /// The number a value sweeps: the last number in it (`…threshold=225` → 225).
@@ -19,8 +21,8 @@ fn number(v: &str) -> Option<f64> {
     v[start..end].parse().ok()
 }
 
-/// One point of a sweep: (value, time in s, size in bytes).
-pub type Point = (f64, Option<f64>, Option<u64>);
+/// One point of a sweep: (value, time, size in bytes).
+pub type Point = (f64, Option<Duration>, Option<u64>);
 
 /// The points of a one-axis numeric sweep, by value; `None` when the plan
 /// is not one.
@@ -31,12 +33,7 @@ pub fn sweep(r: &MatrixReport) -> Option<Vec<Point>> {
     let mut points = Vec::new();
     for c in r.cells.iter().filter(|c| c.id != r.baseline || !c.settings.is_empty()) {
         let (_, v) = c.settings.first()?;
-        let time = match r.measure {
-            Measure::Hot => c.hot_s,
-            Measure::Run => c.run_s,
-            _ => c.build_s,
-        };
-        points.push((number(v)?, time.map(|f| f.median), c.size));
+        points.push((number(v)?, c.time(r.measure).map(|f| f.median), c.size));
     }
     let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
     xs.sort_by(f64::total_cmp);
@@ -53,7 +50,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
     let (w, h, left, right, top, bottom) = (720.0, 360.0, 70.0, 80.0, 40.0, 50.0);
     let (x0, x1) = (points[0].0, points[points.len() - 1].0);
     let px = |x: f64| left + (x - x0) / (x1 - x0).max(f64::EPSILON) * (w - left - right);
-    let times: Vec<f64> = points.iter().filter_map(|p| p.1).collect();
+    let times: Vec<f64> = points.iter().filter_map(|p| p.1.map(|t| t.ns() as f64)).collect();
     let sizes: Vec<f64> = points.iter().filter_map(|p| p.2.map(|s| s as f64)).collect();
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max).max(f64::EPSILON) * 1.1;
     let (tmax, smax) = (max(&times), max(&sizes));
@@ -87,7 +84,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
         s,
         r#"<text x="{left}" y="{}" text-anchor="end" dx="-6">{}</text>"#,
         top + 4.0,
-        crate::report::time(tmax)
+        crate::report::time(Duration::from_nanos(tmax as i64))
     );
     let _ = writeln!(
         s,
@@ -103,7 +100,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
                 s,
                 r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#1f77b4"><title>{x}: {}</title></circle>"##,
                 px(*x),
-                py(*t, tmax),
+                py(t.ns() as f64, tmax),
                 crate::report::time(*t)
             );
         }
@@ -121,7 +118,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
         let p: Vec<String> = pts.iter().map(|(x, v)| format!("{:.1},{:.1}", px(*x), py(*v, m))).collect();
         format!("<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n", p.join(" "))
     };
-    s.push_str(&line(points.iter().filter_map(|p| p.1.map(|t| (p.0, t))).collect(), tmax, "#1f77b4"));
+    s.push_str(&line(points.iter().filter_map(|p| p.1.map(|t| (p.0, t.ns() as f64))).collect(), tmax, "#1f77b4"));
     s.push_str(&line(points.iter().filter_map(|p| p.2.map(|z| (p.0, z as f64))).collect(), smax, "#ff7f0e"));
     s.push_str("</svg>\n");
     s

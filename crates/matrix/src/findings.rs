@@ -1,6 +1,6 @@
 //! `fastware matrix --from-findings`: each `fastware build` finding that
 //! suggests a setting, with the matrix that tested it and what it measured
-//! next to the figure the finding cited (schema `fastware/matrix-findings/1`).
+//! next to the figure the finding cited (schema `fastware/matrix-findings/2`).
 
 use serde::{Deserialize, Serialize};
 
@@ -8,19 +8,38 @@ use fastware_report::{cells, Column, Error, Render, Table, Text};
 
 use crate::report::{MatrixReport, Measure};
 
+/// A figure of `measure` for people: `1.23 s` (from microseconds), or bytes.
+fn amount(measure: Option<Measure>, v: f64, signed: bool) -> String {
+    match measure {
+        Some(Measure::Size) => {
+            let sign = if signed && v >= 0.0 {
+                "+"
+            } else if v < 0.0 {
+                "-"
+            } else {
+                ""
+            };
+            format!("{sign}{}", fastware_report::units::bytes(v.abs() as u64))
+        }
+        _ if signed => format!("{:+.2} s", v / 1e6),
+        _ => format!("{:.2} s", v / 1e6),
+    }
+}
+
 /// One finding and its experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tested {
     pub rule: String,
     pub subject: String,
     pub title: String,
-    /// The figure the finding cited first, and what it is.
+    /// The figure the finding cited first (microseconds), and what it is.
     pub cited: Option<(String, f64)>,
     pub command: String,
     /// Why the experiment was not run (a linker missing, no hot file).
     pub skipped: Option<String>,
     pub measure: Option<Measure>,
-    /// The baseline's figure and the best other cell's, seconds (bytes for size).
+    /// The baseline's figure and the best other cell's, microseconds (bytes
+    /// for `measure` size).
     pub baseline: Option<f64>,
     pub best_cell: Option<String>,
     pub best: Option<f64>,
@@ -58,12 +77,9 @@ impl Tested {
 
     /// Reads the saving off the experiment's report.
     pub fn measured(mut self, m: MatrixReport) -> Tested {
-        let figure = |c: &crate::report::CellSummary| match m.measure {
-            Measure::Build => c.build_s.map(|f| f.median),
-            Measure::Hot => c.hot_s.map(|f| f.median),
-            Measure::Size => c.size.map(|s| s as f64),
-            Measure::Run => c.run_s.map(|f| f.median),
-        };
+        // microseconds, or bytes for the size
+        let scale = if m.measure == Measure::Size { 1.0 } else { 1e-3 };
+        let figure = |c: &crate::report::CellSummary| c.figure(m.measure).map(|f| f * scale);
         let base = m.cells.get(m.baseline).and_then(figure);
         let best = m
             .cells
@@ -79,11 +95,19 @@ impl Tested {
             self.saving = Some(b - f);
             let pct = if b > 0.0 { (b - f) / b * 100.0 } else { 0.0 };
             self.verdict = match c.verdict.as_str() {
-                "faster" | "smaller" => format!("pays: {} saves {:.2} s ({pct:.0}%)", c.name, b - f),
-                v if v.starts_with("one rep") && f < b => {
-                    format!("{} saved {:.2} s ({pct:.0}%) in one rep (--reps 3 to judge)", c.name, b - f)
+                "faster" | "smaller" => {
+                    format!("pays: {} saves {} ({pct:.0}%)", c.name, amount(Some(m.measure), b - f, false))
                 }
-                v => format!("did not pay: the best cell, {}, changed {:+.2} s ({v})", c.name, f - b),
+                v if v.starts_with("one rep") && f < b => format!(
+                    "{} saved {} ({pct:.0}%) in one rep (--reps 3 to judge)",
+                    c.name,
+                    amount(Some(m.measure), b - f, false)
+                ),
+                v => format!(
+                    "did not pay: the best cell, {}, changed {} ({v})",
+                    c.name,
+                    amount(Some(m.measure), f - b, true)
+                ),
             };
         } else {
             self.verdict = "no measurement: every cell failed".into();
@@ -101,7 +125,7 @@ pub struct FindingsReport {
 }
 
 /// The `schema` of a [`FindingsReport`].
-pub const SCHEMA: &str = "fastware/matrix-findings/1";
+pub const SCHEMA: &str = "fastware/matrix-findings/2";
 
 impl FindingsReport {
     pub fn new(project: &str, findings: Vec<Tested>) -> FindingsReport {
@@ -111,22 +135,22 @@ impl FindingsReport {
     fn table(&self) -> Table {
         let mut t = Table::new(vec![
             Column::left("finding", "rule"),
-            Column::right("cited", "cited_s"),
+            Column::right("cited", "cited_us"),
             Column::right("baseline", "baseline"),
             Column::right("best", "best"),
             Column::right("saving", "saving"),
             Column::left("verdict", "verdict"),
         ]);
-        let s = |v: Option<f64>| v.map_or(("-".into(), String::new()), |x| (format!("{x:.2} s"), format!("{x:.6}")));
+        let s = |m: Option<Measure>, v: Option<f64>| {
+            v.map_or(("-".into(), String::new()), |x| (amount(m, x, false), format!("{x}")))
+        };
         for f in &self.findings {
             t.row(vec![
                 cells::text(&format!("{} ({})", f.rule, f.subject)),
-                f.cited
-                    .as_ref()
-                    .map_or(("-".into(), String::new()), |c| (format!("{:.2} s", c.1), format!("{:.6}", c.1))),
-                s(f.baseline),
-                s(f.best),
-                s(f.saving),
+                s(None, f.cited.as_ref().map(|c| c.1)),
+                s(f.measure, f.baseline),
+                s(f.measure, f.best),
+                s(f.measure, f.saving),
                 cells::text(f.skipped.as_deref().map_or(f.verdict.as_str(), |x| x)),
             ]);
         }
@@ -143,7 +167,7 @@ impl Render for FindingsReport {
         for (n, f) in self.findings.iter().enumerate() {
             out.line(format_args!("{}. [{}] {}", n + 1, f.rule, f.title))?;
             if let Some((what, v)) = &f.cited {
-                out.line(format_args!("   cited: {what}: {v:.2} s"))?;
+                out.line(format_args!("   cited: {what}: {}", amount(None, *v, false)))?;
             }
             out.line(format_args!("   tested: {}", f.command))?;
             match &f.skipped {
@@ -155,9 +179,8 @@ impl Render for FindingsReport {
                             Some(Measure::Run) => "run",
                             _ => "build",
                         };
-                        out.line(format_args!(
-                            "   measured: {what} {b:.2} s with your settings, {best:.2} s with {name}"
-                        ))?;
+                        let (b, best) = (amount(f.measure, b, false), amount(f.measure, best, false));
+                        out.line(format_args!("   measured: {what} {b} with your settings, {best} with {name}"))?;
                     }
                     out.line(format_args!("   {}", f.verdict))?;
                 }

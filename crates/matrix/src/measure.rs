@@ -12,9 +12,38 @@ use serde::{Deserialize, Serialize};
 use fastware_cargo::experiment::{self, CellSpec};
 use fastware_cargo::project::Project;
 use fastware_cargo::run::{Profile, Selection};
+use fastware_report::json::Duration;
 use fastware_report::Error;
 
 use crate::plan::{Cell, Machine, Plan, Scope};
+
+/// The fields an earlier fastware wrote in seconds, and their names now.
+const SECONDS: [(&str, &str); 3] = [("build_s", "build_us"), ("hot_s", "hot_us"), ("run_s", "run_us")];
+
+/// Reads one measurement as a results file holds it, of this or of an
+/// earlier fastware (times in seconds).
+pub fn from_line(line: &str) -> Result<CellRun, serde_json::Error> {
+    let mut v: serde_json::Value = serde_json::from_str(line)?;
+    if let Some(obj) = v.as_object_mut() {
+        for (from, to) in SECONDS {
+            fastware_report::json::seconds_to_micros(obj, from, to);
+        }
+    }
+    serde_json::from_value(v)
+}
+
+/// Upgrades a `fastware/matrix/1` result (times in seconds) to this version's.
+pub(crate) fn upgrade_report(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(cells) = v.get_mut("cells").and_then(|c| c.as_array_mut()) {
+        for obj in cells.iter_mut().filter_map(|c| c.as_object_mut()) {
+            for (from, to) in SECONDS {
+                fastware_report::json::seconds_to_micros(obj, from, to);
+            }
+        }
+    }
+    v["schema"] = crate::report::SCHEMA.into();
+    v
+}
 
 /// One measurement of one cell.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,15 +58,15 @@ pub struct CellRun {
     pub success: bool,
     /// Why the cell failed: cargo's first error lines, or the run's.
     pub error: Option<String>,
-    /// The timed build, seconds.
-    pub build_s: Option<f64>,
-    pub hot_s: Option<f64>,
+    /// The timed build and the hot rebuild (microseconds on the wire).
+    pub build_us: Option<Duration>,
+    pub hot_us: Option<Duration>,
     pub artifact: Option<String>,
     /// `stat` of the artifact, and of a stripped copy.
     pub size: Option<u64>,
     pub stripped_size: Option<u64>,
     /// The `--run` command's wall time, per run.
-    pub run_s: Vec<f64>,
+    pub run_us: Vec<Duration>,
     /// The `-C` flags rustc got for the workspace members (cargo's verbose
     /// log): what the cell's settings became.
     pub rustc_flags: Vec<String>,
@@ -92,12 +121,12 @@ pub fn measure(
         machine: Machine::this(),
         success: true,
         error: None,
-        build_s: None,
-        hot_s: None,
+        build_us: None,
+        hot_us: None,
         artifact: None,
         size: None,
         stripped_size: None,
-        run_s: Vec::new(),
+        run_us: Vec::new(),
         rustc_flags: Vec::new(),
     };
     // cold: from an empty target directory of the cell's own
@@ -124,7 +153,7 @@ pub fn measure(
         failed(&mut run, "the build failed", &built.errors);
         return Ok(Some(run));
     }
-    run.build_s = Some(built.wall_s);
+    run.build_us = Some(Duration::from_secs(built.wall_s));
     let members: Vec<String> = project.members.iter().map(|p| p.name.replace('-', "_")).collect();
     let mut flags: Vec<String> = built
         .invocations
@@ -156,12 +185,12 @@ pub fn measure(
             failed(&mut run, "the hot rebuild failed", &again.errors);
             return Ok(Some(run));
         }
-        run.hot_s = Some(again.wall_s);
+        run.hot_us = Some(Duration::from_secs(again.wall_s));
     }
     if let (Some(cmd), Some(a)) = (&plan.run, &artifact) {
         for _ in 0..plan.runs.max(1) {
             match fastware_runner::timed_workload(cmd, a, &project.workspace_root, &[])? {
-                Ok(s) => run.run_s.push(s),
+                Ok(s) => run.run_us.push(Duration::from_secs(s)),
                 Err(e) => {
                     run.success = false;
                     run.error = Some(format!("the --run command failed: {e}"));

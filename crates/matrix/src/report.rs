@@ -1,4 +1,4 @@
-//! What `fastware matrix` reports (schema `fastware/matrix/1`): per cell
+//! What `fastware matrix` reports (schema `fastware/matrix/2`): per cell
 //! the median and spread of each measure over its reps, the change against
 //! the baseline cell with a verdict that weighs the measured spread; with
 //! two axes, the seed's two-axis table ("Time / Size" per cell).
@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use fastware_bench::stats;
+use fastware_report::json::Duration;
 use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
@@ -14,14 +15,14 @@ use crate::measure::CellRun;
 use crate::plan::{Machine, Plan, Scope};
 
 /// The `schema` of a kept `matrix` result.
-pub const SCHEMA: &str = "fastware/matrix/1";
+pub const SCHEMA: &str = "fastware/matrix/2";
 
-/// Seconds for people: `12.34 s`, `1.2 ms`.
-pub fn time(s: f64) -> String {
-    if s >= 1.0 {
-        format!("{s:.2} s")
+/// A time for people: `12.34 s`, `1.2 ms`.
+pub fn time(d: Duration) -> String {
+    if d.secs() >= 1.0 {
+        format!("{:.2} s", d.secs())
     } else {
-        fastware_report::units::duration((s * 1e9) as i64)
+        fastware_report::units::duration(d.ns())
     }
 }
 
@@ -40,32 +41,45 @@ pub enum Measure {
     Run,
 }
 
-/// Median and range of one measure over a cell's reps.
+/// Median and range of one time over a cell's reps (microseconds on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
+    pub median: Duration,
+    pub min: Duration,
+    pub max: Duration,
     pub n: usize,
 }
 
 impl Figure {
+    /// Of times in nanoseconds.
     fn of(v: &[f64]) -> Option<Figure> {
-        if v.is_empty() {
-            return None;
-        }
-        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Some(Figure { median: stats::median(v), min, max, n: v.len() })
+        let (median, min, max) = median_range(v)?;
+        let d = |ns: f64| Duration::from_nanos(ns.round() as i64);
+        Some(Figure { median: d(median), min: d(min), max: d(max), n: v.len() })
     }
 
     /// The range as a share of the median.
     fn spread(&self) -> f64 {
-        if self.median > 0.0 {
-            (self.max - self.min) / self.median
-        } else {
-            0.0
-        }
+        spread(self.median.ns() as f64, self.min.ns() as f64, self.max.ns() as f64)
+    }
+}
+
+/// Median, least and greatest of `v`; `None` when it is empty.
+fn median_range(v: &[f64]) -> Option<(f64, f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((stats::median(v), min, max))
+}
+
+/// `max − min` as a share of `median`.
+fn spread(median: f64, min: f64, max: f64) -> f64 {
+    if median > 0.0 {
+        (max - min) / median
+    } else {
+        0.0
     }
 }
 
@@ -77,11 +91,12 @@ pub struct CellSummary {
     /// Reps measured (failed ones included).
     pub reps: usize,
     pub failed: Option<String>,
-    pub build_s: Option<Figure>,
-    pub hot_s: Option<Figure>,
+    /// The timed build, its hot rebuild, the `--run` command (microseconds).
+    pub build_us: Option<Figure>,
+    pub hot_us: Option<Figure>,
     pub size: Option<u64>,
     pub stripped_size: Option<u64>,
-    pub run_s: Option<Figure>,
+    pub run_us: Option<Figure>,
     /// The chosen measure's change against the baseline (0.1 = 10% more).
     pub change: Option<f64>,
     pub verdict: String,
@@ -89,6 +104,25 @@ pub struct CellSummary {
     pub best: bool,
     /// The `-C` flags rustc got for the workspace members.
     pub rustc_flags: Vec<String>,
+}
+
+impl CellSummary {
+    /// The figure of time `m` (`--measure size` gives the build's).
+    pub fn time(&self, m: Measure) -> Option<Figure> {
+        match m {
+            Measure::Hot => self.hot_us,
+            Measure::Run => self.run_us,
+            Measure::Build | Measure::Size => self.build_us,
+        }
+    }
+
+    /// The cell's median of measure `m`: nanoseconds, or bytes for the size.
+    pub fn figure(&self, m: Measure) -> Option<f64> {
+        match m {
+            Measure::Size => self.size.map(|s| s as f64),
+            _ => self.time(m).map(|f| f.median.ns() as f64),
+        }
+    }
 }
 
 /// The two-axis layout: rows are the first axis's values, columns the second's.
@@ -123,22 +157,24 @@ pub struct MatrixReport {
     pub no_effect: Vec<String>,
 }
 
+/// The reps' figures of measure `m`: nanoseconds, or bytes for the size.
 fn samples(runs: &[&CellRun], m: Measure) -> Vec<f64> {
+    let ns = |d: Duration| d.ns() as f64;
     match m {
-        Measure::Build => runs.iter().filter_map(|r| r.build_s).collect(),
-        Measure::Hot => runs.iter().filter_map(|r| r.hot_s).collect(),
+        Measure::Build => runs.iter().filter_map(|r| r.build_us).map(ns).collect(),
+        Measure::Hot => runs.iter().filter_map(|r| r.hot_us).map(ns).collect(),
         Measure::Size => runs.iter().filter_map(|r| r.size.map(|s| s as f64)).collect(),
-        Measure::Run => runs.iter().flat_map(|r| r.run_s.iter().copied()).collect(),
+        Measure::Run => runs.iter().flat_map(|r| r.run_us.iter().copied()).map(ns).collect(),
     }
 }
 
 /// The change of `b` against `a` and what it means, the spread weighed.
 fn verdict(a: &[f64], b: &[f64], m: Measure) -> (Option<f64>, String) {
-    let (Some(fa), Some(fb)) = (Figure::of(a), Figure::of(b)) else { return (None, "-".into()) };
-    if fa.median == 0.0 {
+    let (Some(fa), Some(fb)) = (median_range(a), median_range(b)) else { return (None, "-".into()) };
+    if fa.0 == 0.0 {
         return (None, "-".into());
     }
-    let change = fb.median / fa.median - 1.0;
+    let change = fb.0 / fa.0 - 1.0;
     let (better, worse) = if m == Measure::Size { ("smaller", "larger") } else { ("faster", "slower") };
     if m == Measure::Size {
         // a build's size does not vary between reps
@@ -151,10 +187,10 @@ fn verdict(a: &[f64], b: &[f64], m: Measure) -> (Option<f64>, String) {
         };
         return (Some(change), v);
     }
-    if fa.n < 2 || fb.n < 2 {
+    if a.len() < 2 || b.len() < 2 {
         return (Some(change), "one rep: no verdict (--reps 3)".into());
     }
-    let spread = fa.spread().max(fb.spread());
+    let spread = spread(fa.0, fa.1, fa.2).max(spread(fb.0, fb.1, fb.2));
     let (lo, hi) = stats::bootstrap_ratio(a, b, true, 0.95, 2000, 0x5eed);
     let v = if hi < 1.0 && -change > spread {
         better.to_string()
@@ -180,7 +216,7 @@ fn changes_flags(axis: &Axis, plan: &Plan, cells: &[CellSummary]) -> Option<bool
         AxisKind::Rustflags | AxisKind::Linker => true,
         AxisKind::Toolchain => false,
     };
-    let ok: Vec<&CellSummary> = cells.iter().filter(|c| c.build_s.is_some() && !c.rustc_flags.is_empty()).collect();
+    let ok: Vec<&CellSummary> = cells.iter().filter(|c| c.build_us.is_some() && !c.rustc_flags.is_empty()).collect();
     if !judged || ok.len() < 2 {
         return None;
     }
@@ -233,11 +269,11 @@ impl MatrixReport {
                     settings: c.settings.clone(),
                     reps: all.len(),
                     failed,
-                    build_s: Figure::of(&samples(&ok, Measure::Build)),
-                    hot_s: Figure::of(&samples(&ok, Measure::Hot)),
+                    build_us: Figure::of(&samples(&ok, Measure::Build)),
+                    hot_us: Figure::of(&samples(&ok, Measure::Hot)),
                     size: ok.last().and_then(|r| r.size),
                     stripped_size: ok.last().and_then(|r| r.stripped_size),
-                    run_s: Figure::of(&samples(&ok, Measure::Run)),
+                    run_us: Figure::of(&samples(&ok, Measure::Run)),
                     change,
                     verdict,
                     best: false,
@@ -259,20 +295,13 @@ impl MatrixReport {
                     .iter()
                     .zip(base_settings)
                     .all(|(s, b)| s == b || no_effect.contains(&s.0));
-                if differs_only_there && c.build_s.is_some() {
+                if differs_only_there && c.build_us.is_some() {
                     c.change = None;
                     c.verdict = "no verdict: rustc got the baseline's flags".into();
                 }
             }
         }
-        let key = |c: &CellSummary| -> Option<f64> {
-            match measure {
-                Measure::Build => c.build_s.map(|f| f.median),
-                Measure::Hot => c.hot_s.map(|f| f.median),
-                Measure::Size => c.size.map(|s| s as f64),
-                Measure::Run => c.run_s.map(|f| f.median),
-            }
-        };
+        let key = |c: &CellSummary| c.figure(measure);
         // a cell whose settings did not reach rustc is not ranked against the others
         let ranked = |c: &&CellSummary| c.id == plan.baseline || c.change.is_some();
         if let Some(best) =
@@ -323,55 +352,44 @@ impl MatrixReport {
 
     /// "Time / Size" of a cell, as the seed's table has it.
     fn time_size(&self, c: &CellSummary) -> String {
-        if c.failed.is_some() && c.build_s.is_none() {
+        if c.failed.is_some() && c.build_us.is_none() {
             return "failed".into();
         }
-        let time = match self.measure {
-            Measure::Hot => c.hot_s,
-            Measure::Run => c.run_s,
-            _ => c.build_s,
-        };
-        let t = time.map_or("-".into(), |f| self::time(f.median));
+        let t = c.time(self.measure).map_or("-".into(), |f| self::time(f.median));
         let s = c.size.map_or("-".into(), bytes);
         format!("{t} / {s}{}", if c.best { " *" } else { "" })
     }
 
     fn list(&self) -> Table {
         let mut t = Table::new(vec![
-            Column::right("build", "build_s"),
-            Column::right("hot", "hot_s"),
+            Column::right("build", "build_us"),
+            Column::right("hot", "hot_us"),
             Column::right("size", "size"),
             Column::right("stripped", "stripped_size"),
-            Column::right("run", "run_s"),
+            Column::right("run", "run_us"),
             Column::right("change", "change"),
             Column::left("verdict", "verdict"),
             Column::left("cell", "cell"),
         ]);
         let mut order: Vec<&CellSummary> = self.cells.iter().collect();
-        let key = |c: &CellSummary| -> f64 {
-            let v = match self.measure {
-                Measure::Build => c.build_s.map(|f| f.median),
-                Measure::Hot => c.hot_s.map(|f| f.median),
-                Measure::Size => c.size.map(|s| s as f64),
-                Measure::Run => c.run_s.map(|f| f.median),
-            };
-            v.unwrap_or(f64::INFINITY)
-        };
+        let key = |c: &CellSummary| c.figure(self.measure).unwrap_or(f64::INFINITY);
         order.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.id.cmp(&b.id)));
         let opt = |v: Option<u64>| v.map_or(("-".into(), String::new()), cells::bytes);
-        let fig = |f: Option<Figure>| (Self::secs(f), f.map_or(String::new(), |f| format!("{:.6}", f.median)));
+        let fig = |f: Option<Figure>| {
+            (Self::secs(f), f.map_or(String::new(), |f| fastware_report::units::micros_text(f.median.ns())))
+        };
         for c in order {
             let name = if c.best { format!("{} *", c.name) } else { c.name.clone() };
             let verdict = match &c.failed {
-                Some(e) if c.build_s.is_none() => format!("failed: {e}"),
+                Some(e) if c.build_us.is_none() => format!("failed: {e}"),
                 _ => c.verdict.clone(),
             };
             t.row(vec![
-                fig(c.build_s),
-                fig(c.hot_s),
+                fig(c.build_us),
+                fig(c.hot_us),
                 opt(c.size),
                 opt(c.stripped_size),
-                fig(c.run_s),
+                fig(c.run_us),
                 c.change.map_or(("-".into(), String::new()), |x| (format!("{:+.1}%", x * 100.0), format!("{x:.4}"))),
                 cells::text(&verdict),
                 (name, c.name.clone()),
@@ -441,6 +459,12 @@ impl Render for MatrixReport {
 impl fastware_report::Kind for MatrixReport {
     const SCHEMA: &'static str = SCHEMA;
     const COMMAND: &'static str = "matrix";
+    const EARLIER: &'static [&'static str] = &["fastware/matrix/1"];
+
+    fn from_kept(schema: &str, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let value = if schema == SCHEMA { value } else { crate::measure::upgrade_report(value) };
+        serde_json::from_value(value)
+    }
 
     fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
         self.text(out)

@@ -51,7 +51,7 @@ pub fn all(
             let left = planned - runs.len() - 1;
             let per = started.elapsed().as_secs_f64() / done_now as f64;
             let eta = if left > 0 { format!(", about {:.0} s to go", per * left as f64) } else { String::new() };
-            let what = match (&r.error, r.build_s) {
+            let what = match (&r.error, r.build_us) {
                 (Some(e), _) => format!("failed: {e}"),
                 (None, Some(b)) => format!(
                     "{}{}",

@@ -65,7 +65,7 @@ pub fn read(path: &Path) -> Result<Vec<CellRun>, Error> {
     let mut out = Vec::new();
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     for (i, l) in lines.iter().enumerate() {
-        match serde_json::from_str::<CellRun>(l) {
+        match crate::measure::from_line(l) {
             Ok(r) => out.push(r),
             Err(_) if i + 1 == lines.len() && !l.trim_end().ends_with('}') => {}
             Err(e) => {
@@ -89,9 +89,9 @@ fn check(plan: &Plan, run: &CellRun) -> Result<(), String> {
     if run.rep >= plan.reps {
         return Err(format!("cell {}: rep {} is not in the plan (it has {} reps)", run.cell, run.rep, plan.reps));
     }
-    let times = run.build_s.iter().chain(&run.hot_s).chain(&run.run_s);
-    if let Some(t) = times.into_iter().find(|t| !t.is_finite() || **t < 0.0) {
-        return Err(format!("cell {} rep {}: a time of {t} s", run.cell, run.rep));
+    let times = run.build_us.iter().chain(&run.hot_us).chain(&run.run_us);
+    if let Some(t) = times.into_iter().find(|t| t.ns() < 0) {
+        return Err(format!("cell {} rep {}: a time of {} µs", run.cell, run.rep, t.micros()));
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use fastware_bench::{ComparisonReport, Options, Results};
 use fastware_cargo::experiment::{self, CellSpec, Timed};
 use fastware_cargo::project::Project;
 use fastware_cargo::run::Selection;
+use fastware_report::json::Duration;
 use fastware_report::Error;
 
 use crate::report::{Comparison, PgoReport, Step};
@@ -183,7 +184,11 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         "instrumented build",
         note,
     )?;
-    steps.push(Step { name: "instrumented build".into(), seconds: inst.timed.wall_s, detail: inst.shown() });
+    steps.push(Step {
+        name: "instrumented build".into(),
+        wall_us: Duration::from_secs(inst.timed.wall_s),
+        detail: inst.shown(),
+    });
 
     let profile_env = [("LLVM_PROFILE_FILE", raw_dir.join("%p-%m.profraw").display().to_string())];
     for w in &req.train {
@@ -191,13 +196,13 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         let exe = inst.executable.as_deref().expect("an executable for commands");
         let t = fastware_runner::timed_workload(w, exe, &project.workspace_root, &profile_env)?
             .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
-        steps.push(Step { name: "training run".into(), seconds: t, detail: w.clone() });
+        steps.push(Step { name: "training run".into(), wall_us: Duration::from_secs(t), detail: w.clone() });
     }
     if let (Some(w), Some(bin)) = (&req.bench, &inst.bench) {
         note(&format!("training run: {}", bench_label(w)));
         let out = root.join("bench-runs").join("instrumented");
         let (t, _) = bench_run(bin, w, project, (&out, 1), &profile_env, "training run")?;
-        steps.push(Step { name: "training run".into(), seconds: t, detail: bench_label(w) });
+        steps.push(Step { name: "training run".into(), wall_us: Duration::from_secs(t), detail: bench_label(w) });
     }
     let raw: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
         .map_err(|e| Error::failed(format!("cannot read {}: {e}", raw_dir.display())))?
@@ -214,7 +219,11 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     note(&format!("merging {} raw profile(s) with llvm-profdata", raw.len()));
     let t0 = Instant::now();
     let tool = crate::profdata::merge(&raw, &merged)?;
-    steps.push(Step { name: "merge".into(), seconds: t0.elapsed().as_secs_f64(), detail: tool.display().to_string() });
+    steps.push(Step {
+        name: "merge".into(),
+        wall_us: Duration::from_std(t0.elapsed()),
+        detail: tool.display().to_string(),
+    });
     let coverage = crate::profdata::coverage(&tool, &merged);
     // an llvm-profdata that "succeeds" but writes nothing usable would give
     // an optimised build with no PGO in it, compared as if it had
@@ -231,7 +240,11 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
 
     let flags = format!("-Cprofile-use={} -Cllvm-args=-pgo-warn-missing-function", merged.display());
     let opt = build(project, req, &root.join("optimized"), Some(flags), "optimised build", note)?;
-    steps.push(Step { name: "optimised build".into(), seconds: opt.timed.wall_s, detail: opt.shown() });
+    steps.push(Step {
+        name: "optimised build".into(),
+        wall_us: Duration::from_secs(opt.timed.wall_s),
+        detail: opt.shown(),
+    });
     // rustc read the profile, or PGO did not happen ("invalid instrumentation
     // profile data (bad magic)", "could not read profile"): no comparison
     let unread =
@@ -251,7 +264,11 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         .any(|i| i.args.iter().any(|a| a.starts_with("profile-use=") || a.starts_with("-Cprofile-use=")));
 
     let base = build(project, req, &root.join("baseline"), None, "baseline release build", note)?;
-    steps.push(Step { name: "baseline build".into(), seconds: base.timed.wall_s, detail: base.shown() });
+    steps.push(Step {
+        name: "baseline build".into(),
+        wall_us: Duration::from_secs(base.timed.wall_s),
+        detail: base.shown(),
+    });
 
     let workload = req.compare.clone().or_else(|| req.train.first().cloned());
     let comparison = match (&workload, &base.executable, &opt.executable) {
@@ -262,7 +279,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
                 for (bin, side) in [(base_bin, &mut a), (opt_bin, &mut b)] {
                     let t = fastware_runner::timed_workload(workload, bin, &project.workspace_root, &[])?
                         .map_err(|e| Error::failed(format!("the comparison run failed: {e}")))?;
-                    side.push(t);
+                    side.push(Duration::from_secs(t));
                 }
             }
             Some(Comparison::new(a, b))
@@ -313,7 +330,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         optimized_binary: shown(&opt_main),
         baseline_size: size(&base_main),
         optimized_size: size(&opt_main),
-        total_seconds: started.elapsed().as_secs_f64(),
+        total_us: Duration::from_std(started.elapsed()),
     })
 }
 

@@ -1,4 +1,4 @@
-//! What `fastware pgo` reports (schema `fastware/pgo/1`): each step and its
+//! What `fastware pgo` reports (schema `fastware/pgo/2`): each step and its
 //! time, the profile's coverage, and the optimised binary against the
 //! baseline — for a command, medians and the change with its bootstrap
 //! interval; for a benchmark target, each benchmark compared between runs
@@ -7,16 +7,18 @@
 use serde::{Deserialize, Serialize};
 
 use fastware_bench::{stats, ComparisonReport};
+use fastware_report::json::Duration;
 use fastware_report::units::bytes;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
 /// The `schema` of a kept `pgo` result.
-pub const SCHEMA: &str = "fastware/pgo/1";
+pub const SCHEMA: &str = "fastware/pgo/2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub name: String,
-    pub seconds: f64,
+    /// Its wall time (microseconds on the wire).
+    pub wall_us: Duration,
     /// The artifact built, the command run, the tool used.
     pub detail: String,
 }
@@ -24,11 +26,11 @@ pub struct Step {
 /// The comparison runs and what they say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// Wall seconds per run, in the order they ran (interleaved).
-    pub baseline_s: Vec<f64>,
-    pub optimized_s: Vec<f64>,
-    pub baseline_median_s: f64,
-    pub optimized_median_s: f64,
+    /// Wall time per run, in the order they ran (interleaved; microseconds).
+    pub baseline_us: Vec<Duration>,
+    pub optimized_us: Vec<Duration>,
+    pub baseline_median_us: Duration,
+    pub optimized_median_us: Duration,
     /// optimized / baseline − 1 of the medians (−0.1: 10% faster).
     pub change: f64,
     /// The 95% bootstrap interval of the ratio of medians, minus 1.
@@ -38,10 +40,12 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    pub fn new(a: Vec<f64>, b: Vec<f64>) -> Comparison {
-        let (ma, mb) = (stats::median(&a), stats::median(&b));
+    pub fn new(a: Vec<Duration>, b: Vec<Duration>) -> Comparison {
+        let ns = |v: &[Duration]| -> Vec<f64> { v.iter().map(|d| d.ns() as f64).collect() };
+        let (fa, fb) = (ns(&a), ns(&b));
+        let (ma, mb) = (stats::median(&fa), stats::median(&fb));
         let (lo, hi) = if a.len() >= 2 && b.len() >= 2 {
-            stats::bootstrap_ratio(&a, &b, true, 0.95, 10_000, 0x960)
+            stats::bootstrap_ratio(&fa, &fb, true, 0.95, 10_000, 0x960)
         } else {
             (f64::NAN, f64::NAN)
         };
@@ -56,10 +60,10 @@ impl Comparison {
             "no change (the interval holds 1)".to_string()
         };
         Comparison {
-            baseline_s: a,
-            optimized_s: b,
-            baseline_median_s: ma,
-            optimized_median_s: mb,
+            baseline_us: a,
+            optimized_us: b,
+            baseline_median_us: Duration::from_nanos(ma.round() as i64),
+            optimized_median_us: Duration::from_nanos(mb.round() as i64),
             change,
             ci_low: lo - 1.0,
             ci_high: hi - 1.0,
@@ -95,19 +99,42 @@ pub struct PgoReport {
     pub optimized_binary: String,
     pub baseline_size: u64,
     pub optimized_size: u64,
-    pub total_seconds: f64,
+    /// The whole run's wall time (microseconds on the wire).
+    pub total_us: Duration,
+}
+
+/// Upgrades a `fastware/pgo/1` result (times in seconds) to this version's.
+fn upgrade(v: &mut serde_json::Value) {
+    use fastware_report::json::seconds_to_micros;
+    if let Some(obj) = v.as_object_mut() {
+        seconds_to_micros(obj, "total_seconds", "total_us");
+        obj.insert("schema".into(), SCHEMA.into());
+    }
+    for step in v["steps"].as_array_mut().into_iter().flatten().filter_map(|s| s.as_object_mut()) {
+        seconds_to_micros(step, "seconds", "wall_us");
+    }
+    if let Some(c) = v.get_mut("comparison").and_then(|c| c.as_object_mut()) {
+        for (from, to) in [
+            ("baseline_s", "baseline_us"),
+            ("optimized_s", "optimized_us"),
+            ("baseline_median_s", "baseline_median_us"),
+            ("optimized_median_s", "optimized_median_us"),
+        ] {
+            seconds_to_micros(c, from, to);
+        }
+    }
 }
 
 impl PgoReport {
     fn steps_table(&self) -> Table {
         let mut t = Table::new(vec![
-            Column::right("time", "seconds"),
+            Column::right("time", "wall_us"),
             Column::left("step", "step"),
             Column::left("", "detail"),
         ]);
         for s in &self.steps {
             t.row(vec![
-                (format!("{:.2} s", s.seconds), format!("{:.6}", s.seconds)),
+                (format!("{:.2} s", s.wall_us.secs()), fastware_report::units::micros_text(s.wall_us.ns())),
                 cells::text(&s.name),
                 cells::text(&s.detail),
             ]);
@@ -118,7 +145,7 @@ impl PgoReport {
 
 impl Render for PgoReport {
     fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
-        out.line(format_args!("pgo of {}: {:.1} s in all", self.project, self.total_seconds))?;
+        out.line(format_args!("pgo of {}: {:.1} s in all", self.project, self.total_us.secs()))?;
         out.section("Steps", &self.steps_table(), self.steps.len())?;
         out.blank()?;
         out.line(format_args!(
@@ -139,11 +166,11 @@ impl Render for PgoReport {
         }
         out.blank()?;
         if let Some(c) = &self.comparison {
-            out.line(format_args!("on `{}` ({} runs each, interleaved):", self.workload, c.baseline_s.len()))?;
+            out.line(format_args!("on `{}` ({} runs each, interleaved):", self.workload, c.baseline_us.len()))?;
             out.line(format_args!(
                 "  release {:.3} s, PGO {:.3} s (medians): {:+.1}% [{:+.1}%, {:+.1}%] — {}",
-                c.baseline_median_s,
-                c.optimized_median_s,
+                c.baseline_median_us.secs(),
+                c.optimized_median_us.secs(),
                 c.change * 100.0,
                 c.ci_low * 100.0,
                 c.ci_high * 100.0,
@@ -167,6 +194,14 @@ impl Render for PgoReport {
 impl fastware_report::Kind for PgoReport {
     const SCHEMA: &'static str = SCHEMA;
     const COMMAND: &'static str = "pgo";
+    const EARLIER: &'static [&'static str] = &["fastware/pgo/1"];
+
+    fn from_kept(schema: &str, mut value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        if schema != SCHEMA {
+            upgrade(&mut value);
+        }
+        serde_json::from_value(value)
+    }
 
     fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
         self.text(out)

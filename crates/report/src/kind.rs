@@ -25,6 +25,27 @@ pub trait Kind: Serialize + DeserializeOwned + 'static {
     /// What the metrics of [`Kind::metric`] are called, for help and errors
     /// (`wall, span, unit:NAME`); empty when the kind has none.
     const METRICS: &'static str = "";
+    /// Schemas of earlier versions of this kind that it still reads (kept
+    /// runs of an older fastware), upgraded by [`Kind::from_kept`].
+    const EARLIER: &'static [&'static str] = &[];
+
+    /// Reads a kept result whose schema is [`Kind::SCHEMA`] or one of
+    /// [`Kind::EARLIER`] (a kind whose format changed overrides this to
+    /// upgrade the earlier value).
+    fn from_kept(_schema: &str, value: serde_json::Value) -> Result<Self, serde_json::Error>
+    where
+        Self: Sized,
+    {
+        serde_json::from_value(value)
+    }
+
+    /// Whether a kept run of `schema` reads as this kind.
+    fn reads(schema: &str) -> bool
+    where
+        Self: Sized,
+    {
+        schema == Self::SCHEMA || Self::EARLIER.contains(&schema)
+    }
 
     /// The result as its command prints it, with `top` rows per table
     /// (`None`: the command's default).

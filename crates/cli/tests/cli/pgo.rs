@@ -76,10 +76,10 @@ fn the_whole_flow_on_the_fixture() {
     assert_eq!(v["profile_use_seen"], true);
     assert!(v["functions_with_counts"].as_u64() > Some(0));
     let c = &v["comparison"];
-    let (a, b) = (floats(&c["baseline_s"]), floats(&c["optimized_s"]));
+    let (a, b) = (floats(&c["baseline_us"]), floats(&c["optimized_us"]));
     assert_eq!((a.len(), b.len()), (3, 3));
-    assert_eq!(c["baseline_median_s"].as_f64(), Some(median(&a)));
-    assert_eq!(c["optimized_median_s"].as_f64(), Some(median(&b)));
+    assert_eq!(c["baseline_median_us"].as_f64(), Some(median(&a)));
+    assert_eq!(c["optimized_median_us"].as_f64(), Some(median(&b)));
     for bin in ["baseline_binary", "optimized_binary"] {
         let p = v[bin].as_str().expect("binary");
         assert!(p.contains("target/fastware/pgo/"), "{p}");

@@ -78,8 +78,86 @@ fn profile_matrix_and_pgo_results() {
     check::<ProfileReport>("profile", "fastware/profile/1");
     check::<CallsReport>("profile-calls", "fastware/profile-calls/1");
     check::<ProfileDiffReport>("profile-diff", "fastware/profile-diff/1");
-    check::<fastware_matrix::report::MatrixReport>("matrix", "fastware/matrix/1");
-    check::<fastware_pgo::report::PgoReport>("pgo", "fastware/pgo/1");
+    check::<fastware_matrix::report::MatrixReport>("matrix", "fastware/matrix/2");
+    check::<fastware_pgo::report::PgoReport>("pgo", "fastware/pgo/2");
+}
+
+/// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
+/// in seconds, written by that version) reads with this one as its kind's
+/// current type: the text is what that version printed for it
+/// (`<kind>-1.txt`), and every time is the earlier one in microseconds.
+fn check_earlier<K: fastware_report::Kind + Render>(kind: &str, times: &[(&str, &str)]) -> Value {
+    let dir = fastware_testkit::fixture("results").join("earlier");
+    let text = std::fs::read_to_string(dir.join(format!("{kind}-1.json"))).expect("earlier result");
+    let old: Value = serde_json::from_str(&text).expect("json");
+    let schema = old["schema"].as_str().expect("schema");
+    assert!(K::reads(schema) && schema != K::SCHEMA, "{schema}");
+    let r = K::from_kept(schema, old.clone()).expect("reads");
+    let mut out = Vec::new();
+    r.text(&mut Text::new(&mut out, None, false)).expect("text");
+    let printed = std::fs::read_to_string(dir.join(format!("{kind}-1.txt"))).expect("earlier text");
+    assert_eq!(String::from_utf8(out).expect("utf-8").trim_end(), printed.trim_end());
+    let new = serde_json::to_value(&r).expect("serialise");
+    assert_eq!(new["schema"], K::SCHEMA);
+    // every number in seconds, at its place, against the new one in µs
+    fn walk(old: &Value, new: &Value, times: &[(&str, &str)], seen: &mut usize) {
+        match (old, new) {
+            (Value::Object(o), Value::Object(n)) => {
+                for (k, v) in o {
+                    match times.iter().find(|(from, _)| from == k) {
+                        Some((_, to)) => seconds_match(v, &n[*to], seen),
+                        None if k == "schema" => {}
+                        None => walk(v, &n[k], times, seen),
+                    }
+                }
+            }
+            (Value::Array(o), Value::Array(n)) => {
+                assert_eq!(o.len(), n.len());
+                o.iter().zip(n).for_each(|(o, n)| walk(o, n, times, seen));
+            }
+            (o, n) => assert_eq!(o, n),
+        }
+    }
+    fn seconds_match(old: &Value, new: &Value, seen: &mut usize) {
+        match (old, new) {
+            (Value::Number(s), Value::Number(us)) => {
+                let (s, us) = (s.as_f64().expect("s"), us.as_f64().expect("us"));
+                // held to the nanosecond: within half a nanosecond, in µs
+                assert!((s * 1e6 - us).abs() <= 5e-4 + s * 1e-9, "{s} s against {us} µs");
+                *seen += 1;
+            }
+            (Value::Array(o), Value::Array(n)) => o.iter().zip(n).for_each(|(o, n)| seconds_match(o, n, seen)),
+            (Value::Object(o), Value::Object(n)) => {
+                for (k, v) in o {
+                    if k == "n" {
+                        assert_eq!(v, &n[k]);
+                    } else {
+                        seconds_match(v, &n[k], seen);
+                    }
+                }
+            }
+            (o, n) => assert_eq!(o, n),
+        }
+    }
+    let mut seen = 0;
+    walk(&old, &new, times, &mut seen);
+    assert!(seen > 10, "{kind}: {seen} times compared");
+    new
+}
+
+#[test]
+fn earlier_matrix_and_pgo_results_read_in_microseconds() {
+    let matrix = [("build_s", "build_us"), ("hot_s", "hot_us"), ("run_s", "run_us")];
+    check_earlier::<fastware_matrix::report::MatrixReport>("matrix", &matrix);
+    let pgo = [
+        ("seconds", "wall_us"),
+        ("total_seconds", "total_us"),
+        ("baseline_s", "baseline_us"),
+        ("optimized_s", "optimized_us"),
+        ("baseline_median_s", "baseline_median_us"),
+        ("optimized_median_s", "optimized_median_us"),
+    ];
+    check_earlier::<fastware_pgo::report::PgoReport>("pgo", &pgo);
 }
 
 #[test]
