@@ -1,8 +1,15 @@
-//! The one error type of every fastware library: what went wrong, whether
-//! it is the input's fault (exit 2) or the run's (exit 1), where (a file and
-//! a byte, when known), and a hint. Printed as `<what> (<file>:<byte>)`.
+//! The error every fastware library returns, as the edge prints it: what
+//! went wrong, whether it is the input's fault (exit 2) or the run's (exit
+//! 1), where (a file and a byte, when known), and a hint. Printed as
+//! `<what> (<file>:<byte>)`.
+//!
+//! A library states *what* went wrong as its own typed error (a
+//! `#[non_exhaustive]` enum implementing [`Typed`]: its fault, message and
+//! hint); `Error::from` keeps that value, so callers and tests match the
+//! kind ([`Error::typed`]) rather than the text.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Whose fault a failure is; the CLI maps it to an exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +24,26 @@ pub enum ErrorKind {
     OutputClosed,
 }
 
+/// A library's typed error: a value callers and tests can match, that
+/// says whose fault it is and, where there is one, a line of advice. Its
+/// `Display` is the message.
+pub trait Typed: std::error::Error + Send + Sync + 'static {
+    /// Bad input (exit 2) or a failed run (exit 1).
+    fn fault(&self) -> ErrorKind;
+    fn hint(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: Typed> From<E> for Error {
+    fn from(e: E) -> Error {
+        let mut err = Error::new(e.fault(), e.to_string());
+        err.hint = e.hint();
+        err.typed = Some(Arc::new(e));
+        err
+    }
+}
+
 /// A failure, with the input it concerns when there is one.
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -29,13 +56,26 @@ pub struct Error {
     pub offset: Option<u64>,
     /// One line of advice, when there is one.
     pub hint: Option<String>,
+    /// The library's typed error it was made from, when it was.
+    typed: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), path: None, offset: None, hint: None }
+        Error { kind, message: message.into(), path: None, offset: None, hint: None, typed: None }
+    }
+
+    /// The library's typed error this was made from, when it is an `E`.
+    pub fn typed<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.typed.as_deref().and_then(|e| e.downcast_ref::<E>())
+    }
+
+    /// The same error, at byte `offset` of its input.
+    pub fn at_byte(mut self, offset: Option<u64>) -> Error {
+        self.offset = offset;
+        self
     }
 
     /// Bad input: `path` at byte `offset`.

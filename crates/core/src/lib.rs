@@ -12,6 +12,6 @@ pub mod input;
 pub mod json;
 pub mod output;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, Typed};
 pub use json::{Duration, FineDuration};
 pub use output::OutputFile;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use fastware_report::Error;
 
+use crate::TraceError;
+
 /// File name endings a directory scan picks up.
 pub const TRACE_SUFFIXES: &[&str] = &[".llvm_timings.json", ".llvm_timings.json.gz", ".llvm_timings.json.zst"];
 
@@ -65,7 +67,7 @@ impl TraceInput {
 
     /// A reader of the raw file from `offset` (uncompressed files only).
     pub fn open_at(&self, offset: u64) -> Result<File, Error> {
-        let path = self.path.as_ref().ok_or_else(|| Error::input("-", None, "standard input cannot be read twice"))?;
+        let path = self.path.as_ref().ok_or_else(|| Error::from(TraceError::StdinReread).at("-"))?;
         let mut f = fastware_report::input::open(path)?;
         f.seek(SeekFrom::Start(offset)).map_err(|e| Error::io(&self.display(), &e))?;
         Ok(f)
@@ -76,10 +78,9 @@ fn decompress(raw: Box<dyn Read + Send>, c: Compression, name: &str) -> Result<B
     Ok(match c {
         Compression::None => raw,
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, raw))),
-        Compression::Zstd => Box::new(
-            ZstdChecked::new(io::BufReader::with_capacity(1 << 20, raw))
-                .map_err(|e| Error::input(name, Some(0), format!("corrupt zstd data: {e}")))?,
-        ),
+        Compression::Zstd => Box::new(ZstdChecked::new(io::BufReader::with_capacity(1 << 20, raw)).map_err(|e| {
+            Error::from(TraceError::Compressed { format: "zstd", why: e.to_string() }).at(name).at_byte(Some(0))
+        })?),
     })
 }
 
@@ -186,7 +187,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
     for p in paths {
         if p.as_os_str() == "-" {
             if stdin_seen {
-                return Err(Error::input("-", None, "standard input given twice"));
+                return Err(Error::from(TraceError::StdinTwice).at("-"));
             }
             stdin_seen = true;
             out.push(TraceInput {
@@ -203,14 +204,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
             let mut found = Vec::new();
             walk(p, &mut found).map_err(|e| Error::io(&p.display().to_string(), &e))?;
             if found.is_empty() {
-                return Err(Error::input(
-                    &p.display().to_string(),
-                    None,
-                    "no *.llvm_timings.json files in this directory",
-                )
-                .with_hint(
-                    "build with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zllvm-time-trace; traces land in target/<profile>/deps/",
-                ));
+                return Err(Error::from(TraceError::NoTraces).at(&p.display().to_string()));
             }
             found.sort();
             for f in found {
@@ -221,7 +215,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<TraceInput>, Error> {
         }
     }
     if out.is_empty() {
-        return Err(Error::input("-", None, "no input given"));
+        return Err(Error::from(TraceError::NoInput).at("-"));
     }
     Ok(out)
 }

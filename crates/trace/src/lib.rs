@@ -12,6 +12,7 @@
 //! - [`report`]: the result of `fastware trace` as a value, rendered as
 //!   text, CSV and JSON.
 
+pub mod error;
 pub mod event;
 pub mod input;
 pub mod json;
@@ -22,6 +23,7 @@ pub mod report;
 pub mod slim;
 pub mod summary;
 
+pub use error::TraceError;
 pub use fastware_report::Error;
 pub use report::{SlimReport, TraceReport, View};
 pub use summary::{summarize, GroupRow, Groupings, LlvmTotal, ModuleRow, PassRow, TraceQuery, TraceSummary};

@@ -22,6 +22,7 @@ use std::io::ErrorKind;
 
 use crate::input::{Compression, TraceInput};
 use crate::reader::{End, EventSink, Outcome, ReadError, Reader};
+use crate::TraceError;
 
 /// Size of the pieces a large file is read in.
 pub const CHUNK: u64 = 48 << 20;
@@ -370,45 +371,33 @@ fn finish<A: Analysis>(
     analysis.finish(input, state, &FileOutcome { outcome, truncated_at })
 }
 
-/// Turns a reader error into a message about the input.
+/// Turns a reader error into what is wrong with the input ([`TraceError`]),
+/// at its file and byte.
 pub fn read_error(input: &TraceInput, e: ReadError) -> Error {
     let path = input.display();
-    match e {
+    let (e, at) = match e {
         ReadError::Io(e) => match input.compression {
             // a decoder's error means the compressed data is bad, not the machine
             Compression::Gzip | Compression::Zstd
                 if !matches!(e.kind(), ErrorKind::NotFound | ErrorKind::PermissionDenied) =>
             {
-                let kind = if input.compression == Compression::Gzip { "gzip" } else { "zstd" };
-                Error::input(
-                    &path,
-                    None,
-                    format!("corrupt or truncated {kind} data: {}", fastware_report::error::io_message(&e)),
-                )
+                let format = if input.compression == Compression::Gzip { "gzip" } else { "zstd" };
+                let why = fastware_report::error::io_message(&e);
+                (TraceError::Compressed { format, why }, None)
             }
-            _ => Error::io(&path, &e),
+            _ => return Error::io(&path, &e),
         },
-        ReadError::Empty => Error::input(&path, None, "empty file: no trace events")
-            .with_hint("a trace is written when rustc finishes; was the build interrupted?"),
-        ReadError::NotJson(b, at) => {
-            let what = if b.is_ascii_graphic() { format!("'{}'", b as char) } else { format!("byte 0x{b:02x}") };
-            Error::input(&path, Some(at), format!("not a JSON trace: starts with {what}"))
-                .with_hint("expected a Chrome Trace Event file, e.g. from RUSTFLAGS=-Zllvm-time-trace (gzip and zstd are read too)")
-        }
+        ReadError::Empty => (TraceError::Empty, None),
+        ReadError::NotJson(first, at) => (TraceError::NotJson { first }, Some(at)),
         ReadError::Syntax(
             what @ ("no traceEvents array" | "array element is not an event object" | "traceEvents is not an array"),
             at,
-        ) => Error::input(&path, Some(at), format!("not a Chrome trace: {what}")),
-        ReadError::Syntax(what, at) => Error::input(&path, Some(at), format!("invalid trace JSON: {what}")),
-        ReadError::Truncated { at, outcome } => Error::input(
-            &path,
-            Some(at),
-            format!(
-                "truncated trace: input ends inside the document (last complete event ends at byte {})",
-                outcome.last_event_end
-            ),
-        )
-        .with_hint("rustc was probably stopped mid-build; --allow-truncated reports the events before that point"),
-        ReadError::TooLarge(at) => Error::input(&path, Some(at), "a single JSON value is larger than 1 GiB"),
-    }
+        ) => (TraceError::NotChromeTrace { what }, Some(at)),
+        ReadError::Syntax(what, at) => (TraceError::Syntax { what }, Some(at)),
+        ReadError::Truncated { at, outcome } => {
+            (TraceError::Truncated { last_event_end: outcome.last_event_end }, Some(at))
+        }
+        ReadError::TooLarge(at) => (TraceError::TooLarge, Some(at)),
+    };
+    Error::from(e).at(&path).at_byte(at)
 }
