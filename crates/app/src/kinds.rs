@@ -63,6 +63,7 @@ static KINDS: &[&dyn Registered] = &[
     &Entry::<fastware_heap::saved::SavedHeap>::NEW,
     &Entry::<fastware_profile::saved::SavedProfile>::NEW,
     &Entry::<fastware_binary::saved::SavedBuild>::NEW,
+    &Entry::<fastware_tasks::TasksReport>::NEW,
     // runs of earlier versions, which kept a view of these three
     &Entry::<fastware_llvmlines::report::LlvmLinesReport>::NEW,
     &Entry::<fastware_heap::report::HeapReport>::NEW,

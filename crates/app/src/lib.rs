@@ -39,6 +39,7 @@ pub mod runs;
 pub mod saved;
 pub mod selfprof;
 pub mod size;
+pub mod tasks;
 pub mod trace;
 pub mod under_tool;
 

@@ -31,6 +31,7 @@ Examples:
   fastware llvm-lines --all-crates --with-trace   which generic functions bloat the IR, and what LLVM spends on them
   fastware profile --bench parse               where a benchmark spends its time (perf; --callgrind)
   fastware explain HEAD~1 HEAD --run 'app in.txt'   why HEAD runs slower: the functions, the code, the cause
+  fastware tasks rec.jsonl                     where an async program's time goes, per task (console-subscriber)
   fastware runs diff last~1 last --command build   every measuring run is kept: compare any two
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
@@ -72,6 +73,8 @@ enum Command {
     Profile(Box<fastware_app::profile::ProfileCmd>),
     /// Where the program allocates, how long the memory lives, and what to change (valgrind's DHAT)
     Heap(Box<fastware_app::heap::HeapCmd>),
+    /// Where an async program's time goes, per task: busy, scheduled, idle, polls, wakes; findings (console-subscriber recordings)
+    Tasks(fastware_app::tasks::TasksCmd),
     /// Build-configuration experiments, measured: cargo config values, RUSTFLAGS, linkers, cell by cell
     Matrix(Box<fastware_app::matrix::MatrixCmd>),
     /// Lines of LLVM IR and copies per function (monomorphisation bloat), every crate, with LLVM time
@@ -148,6 +151,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<(), Erro
         Command::Diff(c) => show::done(app::diff::run(ctx, &c)?, out),
         Command::Bench(c) => show::done(app::bench::run(ctx, &c)?, out),
         Command::Explain(c) => show::done(app::explain::run(ctx, &c)?, out),
+        Command::Tasks(c) => show::done(app::tasks::run(ctx, &c)?, out),
         Command::Profile(c) => show::done(app::profile::run(ctx, &c)?, out),
         Command::Heap(c) => show::done(app::heap::run(ctx, &c)?, out),
         Command::Matrix(c) => show::done(app::matrix::run(ctx, &c)?, out),

@@ -42,7 +42,11 @@ fn bad_inputs_are_told_apart_by_kind() {
     let tmp = fastware_testkit::temp_dir("trace-errors");
     let mut said = Vec::new();
     let mut say = |name: &str, e: &Error| {
-        said.push(format!("{name}: {}{}", e.message, e.hint.as_ref().map_or(String::new(), |h| format!("\n  hint: {h}"))))
+        said.push(format!(
+            "{name}: {}{}",
+            e.message,
+            e.hint.as_ref().map_or(String::new(), |h| format!("\n  hint: {h}"))
+        ))
     };
 
     // cut mid-event, as when rustc is killed

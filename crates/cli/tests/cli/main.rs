@@ -19,5 +19,6 @@ mod profile;
 mod results;
 mod runs;
 mod selfprof;
+mod tasks;
 mod trace;
 mod usage;

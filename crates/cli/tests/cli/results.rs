@@ -164,6 +164,7 @@ fn earlier_matrix_and_pgo_results_read_in_microseconds() {
 fn heap_results() {
     check::<fastware_heap::report::HeapReport>("heap", "fastware/heap/1");
     check::<fastware_heap::report::DiffReport>("heap-diff", "fastware/heap-diff/1");
+    check::<fastware_tasks::TasksReport>("tasks", "fastware/tasks/1");
 }
 
 /// The JSON of commands on committed inputs equals the committed results:
@@ -178,6 +179,7 @@ fn commands_on_committed_inputs_write_the_committed_results() {
         ("self-profile-diff", vec!["self-profile", "diff", profile, profile, "--format", "json"]),
         ("self-profile-longest", vec!["self-profile", "longest", profile, "--top", "3", "--format", "json"]),
         ("heap", vec!["heap", "tests/fixtures/heap/allocs.dhat.json", "--format", "json"]),
+        ("tasks", vec!["tasks", "tests/fixtures/tasks/asyncy.console.jsonl", "--format", "json"]),
         ("profile", vec!["profile", "tests/fixtures/profiles/hotspots-1.callgrind.out", "--format", "json"]),
         (
             "profile-calls",

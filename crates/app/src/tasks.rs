@@ -1,0 +1,62 @@
+//! `fastware tasks`: where an async program's time goes, per task, from a
+//! console-subscriber recording, with findings.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use fastware_tasks::{By, TasksReport, Thresholds};
+
+use crate::{Ctx, Done, Error, OutputArgs};
+
+const EXAMPLES: &str = "\
+Examples:
+  fastware tasks rec.jsonl                     every task: busy, scheduled, idle, polls, wakes; findings
+  fastware tasks rec.jsonl --by location       per spawn location (the task's name without one)
+  fastware tasks rec.jsonl --blocking-poll 1   polls over 1 ms are blocking
+  fastware tasks rec.jsonl --save before       keep it in the project's history (runs show before)
+
+Record with console-subscriber, built with RUSTFLAGS=\"--cfg tokio_unstable\":
+  console_subscriber::ConsoleLayer::builder().recording_path(\"rec.jsonl\").init();";
+
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct TasksCmd {
+    /// A recording written by console-subscriber's recording_path
+    #[arg(value_name = "RECORDING")]
+    recording: PathBuf,
+    /// Rows: one per task, or per spawn location
+    #[arg(long, value_enum, default_value = "task")]
+    by: By,
+    /// A poll longer than this many milliseconds blocks its worker thread
+    #[arg(long, value_name = "MS", default_value_t = 10.0)]
+    blocking_poll: f64,
+    /// Keep the result in the project's history as NAME
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
+    if !cmd.blocking_poll.is_finite() || cmd.blocking_poll <= 0.0 {
+        return Err(Error::bad_input(format!("--blocking-poll {}: a time in milliseconds above 0", cmd.blocking_poll))
+            .with_hint("e.g. --blocking-poll 10"));
+    }
+    if let Some(name) = &cmd.save {
+        crate::saved::check(ctx, name)?;
+    }
+    let path = ctx.path(&cmd.recording);
+    let recording = fastware_tasks::read(&path)?;
+    let th = Thresholds { blocking_poll: (cmd.blocking_poll * 1e6).round() as i64, ..Thresholds::default() };
+    let top = cmd.output.top.unwrap_or(25);
+    let report = TasksReport::new(&cmd.recording.display().to_string(), &recording, cmd.by, top, &th);
+    if let Some(name) = &cmd.save {
+        let project = crate::args::SelectionArgs::default().project(ctx).map_err(|e| {
+            Error::bad_input(format!("--save keeps the result in a cargo project's history: {}", e.message))
+                .with_hint("run it in the project, or give --store FILE")
+        })?;
+        let id = crate::saved::keep(ctx, &project.workspace_root, &project.target_dir, name, &report)?;
+        ctx.note(&format!("kept as run {id} `{name}`"));
+    }
+    Ok(Done::new(report, cmd.output.format))
+}

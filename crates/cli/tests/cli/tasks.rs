@@ -1,0 +1,226 @@
+//! `fastware tasks` on a real console-subscriber recording
+//! (`tests/fixtures/tasks/asyncy.console.jsonl`, made by
+//! `tests/fixtures/tasks-make-recording.sh` from `tests/fixtures/asyncy`):
+//! every task's figures equal a raw parse of the recording written here,
+//! and each task the program was built to misbehave is found.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::common::*;
+
+fn recording() -> PathBuf {
+    fastware_testkit::fixture("tasks").join("asyncy.console.jsonl")
+}
+
+/// A task as the raw lines say: (task.id, name, polls as (start, end) ns, wakes, self-wakes).
+#[derive(Debug, Default)]
+struct Raw {
+    name: String,
+    kind: String,
+    polls: Vec<(i64, i64)>,
+    wakes: u64,
+    self_wakes: u64,
+    wake_times: Vec<i64>,
+}
+
+/// Each spawned span between its Spawn and Close, by task.id; the last
+/// enter/exit before Close with no wake since the poll before it is tracing
+/// dropping the future, not a poll.
+fn raw_tasks() -> HashMap<u64, Raw> {
+    let text = std::fs::read_to_string(recording()).expect("recording");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(r#"{"v":1}"#));
+    let time = |at: &Value| {
+        at["secs_since_epoch"].as_i64().expect("s") * 1_000_000_000 + at["nanos_since_epoch"].as_i64().expect("ns")
+    };
+    let mut live: HashMap<u64, u64> = HashMap::new();
+    let mut open: HashMap<u64, i64> = HashMap::new();
+    let mut tasks: HashMap<u64, Raw> = HashMap::new();
+    for l in lines {
+        let v: Value = serde_json::from_str(l).expect("event");
+        let (tag, e) = v.as_object().expect("object").iter().next().expect("one key");
+        let span = e["id"].as_u64().expect("id");
+        let at = time(&e["at"]);
+        match tag.as_str() {
+            "Spawn" => {
+                let field = |n: &str| {
+                    e["fields"].as_array().expect("fields").iter().find(|f| f["name"] == n).map(|f| f["value"].clone())
+                };
+                let id = field("task.id").and_then(|v| v.as_u64()).expect("task.id");
+                let name = field("task.name").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                let kind = field("kind").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                live.insert(span, id);
+                tasks.insert(id, Raw { name, kind, ..Raw::default() });
+            }
+            "Enter" => {
+                if let Some(id) = live.get(&span) {
+                    open.insert(*id, at);
+                }
+            }
+            "Exit" => {
+                if let Some(id) = live.get(&span) {
+                    let start = open.remove(id).expect("entered");
+                    tasks.get_mut(id).expect("task").polls.push((start, at));
+                }
+            }
+            "Waker" => {
+                if let Some(id) = live.get(&span) {
+                    let t = tasks.get_mut(id).expect("task");
+                    if let Some(w) = e["op"].get("Wake").or_else(|| e["op"].get("WakeByRef")) {
+                        t.wakes += 1;
+                        t.wake_times.push(at);
+                        if w["self_wake"] == true {
+                            t.self_wakes += 1;
+                        }
+                    }
+                }
+            }
+            "Close" => {
+                if let Some(id) = live.remove(&span) {
+                    let t = tasks.get_mut(&id).expect("task");
+                    let n = t.polls.len();
+                    if n >= 2 {
+                        let (prev_end, start) = (t.polls[n - 2].1, t.polls[n - 1].0);
+                        if !t.wake_times.iter().any(|&w| w >= prev_end && w <= start) {
+                            t.polls.pop();
+                        }
+                    }
+                }
+            }
+            other => panic!("unknown event {other}"),
+        }
+    }
+    tasks
+}
+
+fn us(ns: i64) -> f64 {
+    ns as f64 / 1000.0
+}
+
+#[test]
+fn every_task_agrees_with_a_raw_parse_and_each_misbehaviour_is_found() {
+    let v = run_json(&["tasks", s(&recording()), "--format", "json", "--top", "0", "--no-history"]);
+    assert_eq!(v["schema"], "fastware/tasks/1");
+    let raw = raw_tasks();
+    let tasks = v["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), raw.len());
+    for t in tasks {
+        let id = t["task_id"].as_u64().expect("task id");
+        let r = &raw[&id];
+        let busy: i64 = r.polls.iter().map(|(s, e)| e - s).sum();
+        let longest = r.polls.iter().map(|(s, e)| e - s).max().unwrap_or(0);
+        assert_eq!(t["polls"].as_u64(), Some(r.polls.len() as u64), "task {id}");
+        assert_eq!(ns(&t["busy_us"]), busy, "task {id}");
+        assert_eq!(ns(&t["longest_poll_us"]), longest, "task {id}");
+        assert_eq!((t["wakes"].as_u64(), t["self_wakes"].as_u64()), (Some(r.wakes), Some(r.self_wakes)), "task {id}");
+        assert_eq!(t["name"].as_str().unwrap_or_default(), r.name);
+        assert_eq!(t["kind"].as_str().unwrap_or_default(), r.kind);
+    }
+    // the rows: every task, most busy first
+    let rows = v["rows"].as_array().expect("rows");
+    assert_eq!((rows.len(), v["rows_total"].as_u64()), (raw.len(), Some(raw.len() as u64)));
+    assert!(rows.windows(2).all(|w| ns(&w[0]["busy_us"]) >= ns(&w[1]["busy_us"])));
+
+    let by_name = |n: &str| raw.values().filter(|r| r.name == n).collect::<Vec<_>>();
+    let finding = |rule: &str, about: &str| -> Value {
+        v["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == rule && f["title"].as_str().expect("title").contains(about))
+            .unwrap_or_else(|| panic!("no {rule} about {about}: {}", v["findings"]))
+            .clone()
+    };
+    let evidence = |f: &Value, what: &str| -> f64 {
+        f["evidence"].as_array().expect("evidence").iter().find(|e| e["what"] == what).expect(what)["value"]
+            .as_f64()
+            .expect("value")
+    };
+    // blocker: std::thread::sleep(25 ms) in 6 polls (by construction)
+    let blocker = &by_name("blocker")[0];
+    let f = finding("blocking-poll", "`blocker`");
+    assert_eq!(evidence(&f, "polls over the threshold"), 6.0);
+    assert_eq!(blocker.polls.iter().filter(|(s, e)| e - s > 25_000_000).count(), 6);
+    let longest = blocker.polls.iter().map(|(s, e)| e - s).max().expect("polls");
+    assert!((evidence(&f, "longest poll") - longest as f64 / 1e6).abs() < 1e-9);
+    // spinner: woke itself from its poll 1,999 times, polled 2,000
+    let spinner = &by_name("spinner")[0];
+    assert_eq!((spinner.polls.len(), spinner.self_wakes), (2000, 1999));
+    let f = finding("self-wake", "`spinner`");
+    assert_eq!(evidence(&f, "self-wakes"), 1999.0);
+    // lost: polled once, Pending, never woken, dropped when the runtime ended
+    let lost = &by_name("lost")[0];
+    assert_eq!((lost.polls.len(), lost.wakes), (1, 0));
+    finding("lost-waker", "`lost`");
+    // 400 tasks `short`, each polled once
+    let shorts = by_name("short");
+    assert_eq!(shorts.len(), 400);
+    assert_eq!(evidence(&finding("many-short-tasks", "400 tasks `short`"), "tasks"), 400.0);
+    // the ticker's timer wakes waited behind the blocker on the one worker
+    assert!(finding("scheduled-delay", "`ticker`")["title"].as_str().expect("title").contains("`blocker`"));
+    // no finding about a task that behaved, nor about the runtime's own blocking and block_on tasks
+    for f in v["findings"].as_array().expect("findings") {
+        let title = f["title"].as_str().expect("title");
+        assert!(!title.starts_with("task "), "{title}");
+    }
+
+    // by location (the name here: the recording has no locations): sums of the raw tasks
+    let v = run_json(&["tasks", s(&recording()), "--by", "location", "--format", "json", "--no-history"]);
+    let row = v["rows"].as_array().expect("rows").iter().find(|r| r["key"] == "short").expect("short").clone();
+    assert_eq!(row["tasks"].as_u64(), Some(400));
+    let busy: i64 = shorts.iter().flat_map(|r| r.polls.iter().map(|(s, e)| e - s)).sum();
+    assert!((row["busy_us"].as_f64().expect("busy") - us(busy)).abs() < 1e-6);
+}
+
+#[test]
+fn text_csv_save_and_bad_recordings() {
+    let rec = recording();
+    let o = run(&["tasks", s(&rec), "--no-history", "--top", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("406 tasks over") && text.contains("… 403 more"), "{text}");
+    assert!(text.contains("[blocking-poll] `blocker`") && text.contains("[lost-waker] `lost`"), "{text}");
+    let o = run(&["tasks", s(&rec), "--no-history", "--format", "csv", "--top", "0"]);
+    let csv = stdout(&o);
+    assert!(csv.starts_with("busy_us,scheduled_us,idle_us,lifetime_us,polls,longest_poll_us,wakes,self_wakes,key\n"));
+    assert_eq!(csv.lines().count(), 407);
+
+    // --save keeps it in a project's history, shown by runs show
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "tasks-save");
+    let store = project.join("h.sqlite");
+    let o = run_in(&project, &["tasks", s(&rec), "--save", "before", "--store", s(&store), "--top", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = stdout(&run_in(&project, &["runs", "show", "before", "--store", s(&store), "--top", "2"]));
+    assert!(shown.contains("Tasks, most busy first") && shown.contains("… 404 more"), "{shown}");
+    let trend = run_in(&project, &["runs", "trend", "tasks.blocking", "--store", s(&store), "--format", "json"]);
+    assert!(trend.status.success(), "{}", stderr(&trend));
+
+    let tmp = fastware_testkit::temp_dir("tasks-bad");
+    let text = std::fs::read_to_string(&rec).expect("recording");
+    let empty = tmp.join("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    expect_error(&["tasks", s(&empty)], 2, &["empty file", s(&empty)]);
+    // a JSON file of another tool: a committed trace
+    let trace = fastware_testkit::fixture("results").join("trace.json");
+    expect_error(&["tasks", s(&trace)], 2, &["not a console-subscriber recording", "recording_path"]);
+    // a later format version
+    let v2 = tmp.join("v2.jsonl");
+    std::fs::write(&v2, text.replacen(r#"{"v":1}"#, r#"{"v":2}"#, 1)).expect("write");
+    expect_error(&["tasks", s(&v2)], 2, &["format version 2", "reads version 1"]);
+    // a damaged line in the middle, and a last line cut as a killed program leaves it
+    let lines: Vec<&str> = text.lines().collect();
+    let mut damaged = lines.clone();
+    damaged[100] = &lines[100][..lines[100].len() / 2];
+    let bad = tmp.join("damaged.jsonl");
+    std::fs::write(&bad, damaged.join("\n") + "\n").expect("write");
+    expect_error(&["tasks", s(&bad)], 2, &["line 101: not a recording event"]);
+    let cut = tmp.join("cut.jsonl");
+    std::fs::write(&cut, &text[..text.len() - 30]).expect("write");
+    let o = run(&["tasks", s(&cut), "--no-history"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("the last line was cut"), "{}", stdout(&o));
+    expect_error(&["tasks", s(&rec), "--blocking-poll", "0"], 2, &["--blocking-poll 0"]);
+}

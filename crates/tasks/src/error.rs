@@ -1,0 +1,40 @@
+//! What can be wrong with a recording, as values (all bad input: exit 2).
+
+use fastware_report::{ErrorKind, Typed};
+
+/// Why a console-subscriber recording could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    #[error("empty file: no recording header")]
+    Empty,
+    /// The first line is not console-subscriber's `{"v":N}` header.
+    #[error("not a console-subscriber recording: the first line is not its {{\"v\":N}} header")]
+    NoHeader,
+    /// A format version this fastware does not read.
+    #[error("a console-subscriber recording of format version {version}: this fastware reads version 1")]
+    UnknownVersion { version: u64 },
+    /// A line that is not one of the recording's events.
+    #[error("line {line}: not a recording event: {why}")]
+    BadLine { line: u64, why: String },
+}
+
+impl Typed for TaskError {
+    fn fault(&self) -> ErrorKind {
+        ErrorKind::BadInput
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            TaskError::Empty | TaskError::NoHeader => Some(
+                "record with console-subscriber: ConsoleLayer::builder().recording_path(\"rec.jsonl\").init(), \
+                 built with RUSTFLAGS=\"--cfg tokio_unstable\""
+                    .into(),
+            ),
+            TaskError::UnknownVersion { .. } => {
+                Some("console-subscriber 0.1 to 0.5 write version 1; a newer format needs a newer fastware".into())
+            }
+            TaskError::BadLine { .. } => None,
+        }
+    }
+}
