@@ -14,6 +14,9 @@ pub enum TaskError {
     /// A format version this fastware does not read.
     #[error("a console-subscriber recording of format version {version}: this fastware reads version 1")]
     UnknownVersion { version: u64 },
+    /// A recording without a single task: tokio emitted no task events.
+    #[error("no task in this recording ({events} events): tokio recorded no task spans")]
+    NoTasks { events: u64 },
     /// A line that is not one of the recording's events.
     #[error("line {line}: not a recording event: {why}")]
     BadLine { line: u64, why: String },
@@ -26,7 +29,12 @@ impl Typed for TaskError {
 
     fn hint(&self) -> Option<String> {
         match self {
-            TaskError::Empty | TaskError::NoHeader => Some(
+            TaskError::Empty => Some(
+                "console-subscriber writes nothing until tokio reports a task: build with \
+                 RUSTFLAGS=\"--cfg tokio_unstable\" and tokio's `tracing` feature"
+                    .into(),
+            ),
+            TaskError::NoHeader => Some(
                 "record with console-subscriber: ConsoleLayer::builder().recording_path(\"rec.jsonl\").init(), \
                  built with RUSTFLAGS=\"--cfg tokio_unstable\""
                     .into(),
@@ -34,6 +42,11 @@ impl Typed for TaskError {
             TaskError::UnknownVersion { .. } => {
                 Some("console-subscriber 0.1 to 0.5 write version 1; a newer format needs a newer fastware".into())
             }
+            TaskError::NoTasks { .. } => Some(
+                "build with RUSTFLAGS=\"--cfg tokio_unstable\" and tokio's `tracing` feature (without them tokio \
+                 emits no task events)"
+                    .into(),
+            ),
             TaskError::BadLine { .. } => None,
         }
     }

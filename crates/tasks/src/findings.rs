@@ -51,24 +51,6 @@ fn ms(ns: i64) -> f64 {
     ns as f64 / 1e6
 }
 
-/// The task whose polls overlap `intervals` the most, and by how much (ns).
-fn ran_meanwhile<'a>(r: &'a Recording, me: usize, intervals: &[(i64, i64)]) -> Option<(&'a Task, i64)> {
-    r.tasks
-        .iter()
-        .enumerate()
-        .filter(|(i, t)| *i != me && t.on_workers())
-        .map(|(_, t)| {
-            let overlap: i64 = t
-                .polls
-                .iter()
-                .flat_map(|&(s, e)| intervals.iter().map(move |&(a, b)| (e.min(b) - s.max(a)).max(0)))
-                .sum();
-            (t, overlap)
-        })
-        .filter(|(_, o)| *o > 0)
-        .max_by_key(|(_, o)| *o)
-}
-
 /// The tasks that ran on the workers, by place, in spawn order.
 fn by_place(r: &Recording) -> Vec<(String, Vec<usize>)> {
     let mut places: Vec<(String, Vec<usize>)> = Vec::new();
@@ -82,48 +64,89 @@ fn by_place(r: &Recording) -> Vec<(String, Vec<usize>)> {
     places
 }
 
-/// `scheduled-delay`, per place (a name or location): its tasks waited for
-/// a worker far longer than they ran, and what ran on the workers meanwhile.
-fn scheduled_delays(r: &Recording, figures: &[Figures]) -> Vec<Finding> {
-    let mut out = Vec::new();
+/// Intervals merged where they overlap, sorted.
+fn union(mut v: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+    v.sort_unstable();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// `scheduled-delay`: the places (names or locations) whose tasks waited
+/// for a worker far longer than they ran — one finding for the runtime,
+/// naming the task that ran on the workers while they waited.
+fn scheduled_delay(r: &Recording, figures: &[Figures]) -> Option<Finding> {
+    let mut delayed: Vec<(String, Vec<usize>)> = Vec::new();
     for (p, members) in by_place(r) {
         let scheduled: i64 = members.iter().map(|&i| figures[i].scheduled).sum();
         let busy: i64 = members.iter().map(|&i| figures[i].busy).sum();
         let mut each: Vec<i64> = members.iter().map(|&i| figures[i].scheduled).collect();
         each.sort_unstable();
-        let median = each[each.len() / 2];
-        if median <= 1_000_000 || scheduled <= 2 * busy {
-            continue;
+        if each[each.len() / 2] > 1_000_000 && scheduled > 2 * busy {
+            delayed.push((p, members));
         }
-        // what ran on the workers while the first of them waited
-        let first = members[0];
-        let meanwhile = ran_meanwhile(r, first, &scheduled_intervals(&r.tasks[first]))
-            .map_or(String::new(), |(o, d)| {
-                format!("; while {} waited, {} ran for {}", label(&r.tasks[first]), label(o), duration(d))
-            });
-        let pointer = |field: &str| (members.len() == 1).then(|| format!("/tasks/{first}/{field}"));
-        let who = if members.len() == 1 { label(&r.tasks[first]) } else { format!("{} tasks `{p}`", members.len()) };
-        out.push(Finding {
-            rule: "scheduled-delay".into(),
-            title: format!(
-                "{who} waited {} for a worker (median {} each) against {} polled{meanwhile}",
-                duration(scheduled),
-                duration(median),
-                duration(busy)
-            ),
-            evidence: vec![
-                Evidence::new("tasks", members.len() as f64, "tasks", None),
-                Evidence::new("scheduled", ms(scheduled), "ms", pointer("scheduled_us")),
-                Evidence::new("busy", ms(busy), "ms", pointer("busy_us")),
-            ],
-            change: "free the workers: move blocking or long CPU work off them (spawn_blocking, rayon), or add \
-                     worker threads"
-                .into(),
-            why: "a woken task waits until a worker is free: the delay is latency every request pays".into(),
-            test: "record again: scheduled time should fall towards the busy time".into(),
-        });
     }
-    out
+    if delayed.is_empty() {
+        return None;
+    }
+    let members: Vec<usize> = delayed.iter().flat_map(|(_, m)| m.iter().copied()).collect();
+    let scheduled: i64 = members.iter().map(|&i| figures[i].scheduled).sum();
+    let busy: i64 = members.iter().map(|&i| figures[i].busy).sum();
+    let mut each: Vec<i64> = members.iter().map(|&i| figures[i].scheduled).collect();
+    each.sort_unstable();
+    let median = each[each.len() / 2];
+    // while any of them waited: who ran on the workers, and for what share
+    let waits = union(members.iter().flat_map(|&i| scheduled_intervals(&r.tasks[i])).collect());
+    let waited: i64 = waits.iter().map(|(s, e)| e - s).sum();
+    let culprit = r
+        .tasks
+        .iter()
+        .filter(|t| t.on_workers())
+        .map(|t| {
+            let ran: i64 =
+                t.polls.iter().flat_map(|&(s, e)| waits.iter().map(move |&(a, b)| (e.min(b) - s.max(a)).max(0))).sum();
+            (t, ran)
+        })
+        .filter(|(_, ran)| *ran > 0)
+        .max_by_key(|(_, ran)| *ran);
+    let places: Vec<String> = delayed
+        .iter()
+        .map(|(p, m)| if m.len() == 1 { format!("`{p}`") } else { format!("{} × `{p}`", m.len()) })
+        .collect();
+    let share = |ran: i64| if waited > 0 { ran as f64 / waited as f64 } else { 0.0 };
+    let meanwhile =
+        culprit.map_or(String::new(), |(t, ran)| format!("; {} ran {:.0}% of that time", label(t), share(ran) * 100.0));
+    let mut evidence = vec![
+        Evidence::new("tasks delayed", members.len() as f64, "tasks", None),
+        Evidence::new("scheduled", ms(scheduled), "ms", None),
+        Evidence::new("busy", ms(busy), "ms", None),
+        Evidence::new("time any of them waited", ms(waited), "ms", None),
+    ];
+    if let Some((_, ran)) = culprit {
+        evidence.push(Evidence::new("share of that time the culprit ran", share(ran), "share", None));
+    }
+    Some(Finding {
+        rule: "scheduled-delay".into(),
+        title: format!(
+            "{} tasks ({}) waited {} for a worker (median {} each) against {} polled{meanwhile}",
+            members.len(),
+            places.join(", "),
+            duration(scheduled),
+            duration(median),
+            duration(busy)
+        ),
+        evidence,
+        change: "free the workers: move blocking or long CPU work off them (spawn_blocking, rayon), or add worker \
+                 threads"
+            .into(),
+        why: "a woken task waits until a worker is free: the delay is latency every request pays".into(),
+        test: "record again: scheduled time should fall towards the busy time".into(),
+    })
 }
 
 pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds) -> Vec<Finding> {
@@ -215,7 +238,7 @@ pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds) -> Vec<Find
             });
         }
     }
-    out.extend(scheduled_delays(r, figures));
+    out.extend(scheduled_delay(r, figures));
     // many short tasks from one place
     for (p, members) in by_place(r) {
         let mut busy: Vec<i64> = members.iter().map(|&i| figures[i].busy).collect();

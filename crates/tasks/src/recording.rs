@@ -54,12 +54,18 @@ struct Header {
     v: u64,
 }
 
+/// A wake this soon after the task's own poll returned is the task's own,
+/// deferred by the runtime (ns).
+pub const DEFERRED_WAKE_NS: i64 = 20_000;
+
 /// One wake of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wake {
     /// Nanoseconds from the recording's start.
     pub at: i64,
-    /// Woken from inside its own poll (`yield_now`, a busy loop through the executor).
+    /// Woken by itself: from inside its own poll (console-subscriber's
+    /// flag), or within [`DEFERRED_WAKE_NS`] after it returned (tokio's
+    /// deferred wake of `yield_now`).
     pub self_wake: bool,
 }
 
@@ -220,18 +226,28 @@ pub fn parse(text: &str) -> Result<Recording, TaskError> {
             Event::Waker { id, op, .. } => {
                 if let Some(&i) = live.get(&id) {
                     let task = &mut tasks[i];
+                    // tokio defers a wake made inside a poll (yield_now) to
+                    // just after it returns: outside the span, so console
+                    // does not flag it; a wake that soon after is the task's own
+                    let just_polled = !open.contains_key(&i)
+                        && task.polls.last().is_some_and(|&(_, end)| t - end <= DEFERRED_WAKE_NS);
                     match op {
                         WakeOp::Wake { self_wake } => {
-                            task.wakes.push(Wake { at: t, self_wake });
+                            task.wakes.push(Wake { at: t, self_wake: self_wake || just_polled });
                             task.waker_drops += 1;
                         }
-                        WakeOp::WakeByRef { self_wake } => task.wakes.push(Wake { at: t, self_wake }),
+                        WakeOp::WakeByRef { self_wake } => {
+                            task.wakes.push(Wake { at: t, self_wake: self_wake || just_polled })
+                        }
                         WakeOp::Clone => task.waker_clones += 1,
                         WakeOp::Drop => task.waker_drops += 1,
                     }
                 }
             }
         }
+    }
+    if tasks.is_empty() {
+        return Err(TaskError::NoTasks { events });
     }
     Ok(Recording {
         version: header.v,

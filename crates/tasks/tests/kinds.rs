@@ -17,6 +17,13 @@ fn bad_recordings_by_kind() {
     let half = &lines[10][..lines[10].len() / 2];
     lines[10] = half;
     assert!(matches!(parse(&lines.join("\n")), Err(TaskError::BadLine { line: 11, .. })));
+    // the program built without tokio_unstable: console-subscriber wrote nothing
+    let none =
+        std::fs::read_to_string(fastware_testkit::fixture("tasks").join("no-tasks.console.jsonl")).expect("fixture");
+    assert_eq!(parse(&none), Err(TaskError::Empty));
+    // events, but no task spawned among them
+    let no_spawn: Vec<&str> = text.lines().filter(|l| !l.starts_with(r#"{"Spawn""#)).collect();
+    assert!(matches!(parse(&no_spawn.join("\n")), Err(TaskError::NoTasks { events }) if events > 0));
     // a torn last line is left out, and said
     let cut = parse(&text[..text.len() - 30]).expect("reads");
     assert!(cut.torn && cut.events == ok.events - 1, "{} {}", cut.events, ok.events);
