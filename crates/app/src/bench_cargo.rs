@@ -91,6 +91,15 @@ impl Render for CargoView {
             CargoView::Compared { comparison, .. } => comparison.csv(),
         }
     }
+
+    fn markdown(&self) -> fastware_report::Result<String> {
+        match self {
+            CargoView::Run(r) => r.markdown(),
+            CargoView::Counted(r) => r.markdown(),
+            CargoView::CountsCompared(r) => r.markdown(),
+            CargoView::Compared { comparison, .. } => comparison.markdown(),
+        }
+    }
 }
 
 pub fn run(ctx: &Ctx, a: &CargoArgs) -> Result<Done<CargoView>, Error> {

@@ -124,6 +124,9 @@ macro_rules! one_of {
             fn csv(&self) -> fastware_report::Result<fastware_report::Table> {
                 match self { $($name::$variant(r) => fastware_report::Render::csv(r)),+ }
             }
+            fn markdown(&self) -> fastware_report::Result<String> {
+                match self { $($name::$variant(r) => fastware_report::Render::markdown(r)),+ }
+            }
         }
     };
 }

@@ -200,6 +200,9 @@ impl Render for Compared {
     fn csv(&self) -> Result<Table, Error> {
         self.0.csv()
     }
+    fn markdown(&self) -> Result<String, Error> {
+        self.0.markdown()
+    }
 }
 
 /// What an import or a removal did: one line, or JSON.

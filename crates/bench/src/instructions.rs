@@ -570,6 +570,45 @@ impl Render for CountComparison {
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.table())
     }
+
+    fn markdown(&self) -> Result<String, Error> {
+        use fastware_report::markdown::{self, cell, code, Compared};
+        let timed = self.benchmarks.iter().any(|r| r.time.is_some());
+        let pct = |c: f64| format!("{:+.2}%", c * 100.0);
+        let rows = self
+            .benchmarks
+            .iter()
+            .map(|r| {
+                let mut cells = vec![
+                    code(&r.name),
+                    figure(r.base.instructions).0,
+                    figure(r.new.instructions).0,
+                    pct(r.change),
+                    pct(r.reads_change),
+                    pct(r.writes_change),
+                ];
+                if timed {
+                    cells.push(cell(&r.time.as_ref().map_or_else(|| "-".to_string(), TimeChange::shown)));
+                }
+                Compared { verdict: r.verdict.clone(), change: r.change, cells }
+            })
+            .collect();
+        let mut header = vec!["benchmark", "base:", "new:", "instructions:", "reads:", "writes:"];
+        if timed {
+            header.push("time (between runs)");
+        }
+        let note = format!(
+            "instructions per iteration, counted exactly under valgrind (base: {} — new: {}); a change within {:.2}% is no change",
+            cell(&self.base),
+            cell(&self.new),
+            self.noise * 100.0
+        );
+        let headline = format!(
+            "fastware bench --instructions: {} regressed, {} improved, {} no change",
+            self.regressed, self.improved, self.no_change
+        );
+        Ok(markdown::comparison(&headline, &header, rows, &[note]))
+    }
 }
 
 impl fastware_report::Kind for InstructionRun {

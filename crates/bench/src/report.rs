@@ -148,6 +148,21 @@ pub struct ComparisonReport {
     pub top: usize,
 }
 
+fn change_text(c: f64) -> String {
+    format!("{:+.1}%", c * 100.0)
+}
+
+impl RowReport {
+    /// The interval of the change from samples, else the spreads that decided.
+    fn interval(&self) -> String {
+        let spread = |x: Option<FineDuration>| x.map_or("?".to_string(), |x| format!("±{}", precise_duration(x.0)));
+        match self.ratio_ci {
+            Some([lo, hi]) => format!("{} … {}", change_text(lo - 1.0), change_text(hi - 1.0)),
+            None => format!("{}, {}", spread(self.base_spread_us), spread(self.new_spread_us)),
+        }
+    }
+}
+
 impl ComparisonReport {
     pub fn new(c: &Comparison, base: &Results, new: &Results, o: &Options, top: usize) -> ComparisonReport {
         let count = |v: Verdict| c.rows.iter().filter(|r| r.verdict == v).count();
@@ -188,15 +203,8 @@ impl ComparisonReport {
             Column::left("verdict", "verdict"),
             Column::left("benchmark", "name"),
         ]);
-        let change_text = |c: f64| format!("{:+.1}%", c * 100.0);
         for r in rows {
-            let spread = |x: Option<FineDuration>| x.map_or("?".to_string(), |x| format!("±{}", precise_duration(x.0)));
-            let ci = match r.ratio_ci {
-                Some([lo, hi]) => {
-                    (format!("{} … {}", change_text(lo - 1.0), change_text(hi - 1.0)), format!("{lo};{hi}"))
-                }
-                None => (format!("{}, {}", spread(r.base_spread_us), spread(r.new_spread_us)), String::new()),
-            };
+            let ci = (r.interval(), r.ratio_ci.map_or(String::new(), |[lo, hi]| format!("{lo};{hi}")));
             t.row(vec![
                 (precise_duration(r.base_us.0), (r.base_us.0 / 1000.0).to_string()),
                 (precise_duration(r.new_us.0), (r.new_us.0 / 1000.0).to_string()),
@@ -288,6 +296,42 @@ impl Render for ComparisonReport {
 
     fn csv(&self) -> fastware_report::Result<Table> {
         Ok(self.table(0))
+    }
+
+    fn markdown(&self) -> fastware_report::Result<String> {
+        use fastware_report::markdown::{self, cell, code, Compared};
+        let rows = self
+            .benchmarks
+            .iter()
+            .map(|r| Compared {
+                verdict: r.verdict.clone(),
+                change: r.change,
+                cells: vec![
+                    code(&r.name),
+                    precise_duration(r.base_us.0),
+                    precise_duration(r.new_us.0),
+                    change_text(r.change),
+                    cell(&r.interval()),
+                ],
+            })
+            .collect();
+        let mut notes = vec![format!(
+            "base: {} — new: {} — {:.0}% intervals; a change under {:.0}% is no change",
+            cell(&format!("{} ({})", self.base.path.display(), self.base.description)),
+            cell(&format!("{} ({})", self.new.path.display(), self.new.description)),
+            self.confidence * 100.0,
+            self.noise * 100.0
+        )];
+        for (what, names) in [("only in base", &self.only_in_base), ("only in new", &self.only_in_new)] {
+            if !names.is_empty() {
+                notes.push(format!("{what}: {}", names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")));
+            }
+        }
+        let headline = format!(
+            "fastware bench: {} regressed, {} improved, {} no change",
+            self.regressed, self.improved, self.no_change
+        );
+        Ok(markdown::comparison(&headline, &["benchmark", "base:", "new:", "change:", "interval"], rows, &notes))
     }
 }
 

@@ -90,6 +90,67 @@ impl Render for BuildReport {
     fn csv(&self) -> fastware_report::Result<Table> {
         Err(fastware_report::Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"))
     }
+
+    /// The build's headline and its findings, each with the matrix run that tests it.
+    fn markdown(&self) -> fastware_report::Result<String> {
+        use fastware_report::markdown::{cell, code, finding, findings, prose};
+        let b = &self.build;
+        let mut s = format!(
+            "### fastware build: {} {} build, {:.2} s wall ({}); {} built, {:.2} units running on average\n\n",
+            if self.hot.is_some() { "hot" } else { "cold" },
+            cell(&self.profile),
+            b.wall_us.secs(),
+            if b.interrupted {
+                "interrupted"
+            } else if b.success {
+                "finished"
+            } else {
+                "**failed**"
+            },
+            counted(b.units_built, "unit"),
+            b.parallelism
+        );
+        if let Some(last) = self.critical_path.last() {
+            s.push_str(&format!(
+                "critical path: {:.2} s, {} units, ending in {}\n\n",
+                b.span_us.secs(),
+                self.critical_path.len(),
+                code(&last.unit)
+            ));
+        }
+        let items: Vec<String> = self
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let figure = |e: &crate::report::EvidenceReport| match e.measure.as_str() {
+                    "microseconds" => fastware_report::units::duration((e.value * 1000.0).round() as i64),
+                    "share" => format!("{:.1}%", e.value * 100.0),
+                    _ => format!("{}", e.value),
+                };
+                let mut more: Vec<String> =
+                    f.evidence.iter().map(|e| format!("- {}: {}", prose(&e.what), figure(e))).collect();
+                more.push(String::new());
+                more.push(format!("why: {}", prose(&f.why)));
+                if !f.also.is_empty() {
+                    more.push(format!(
+                        "also: {}",
+                        f.also.iter().map(|a| code(&a.subject)).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                if let Some(c) = f.experiment_command() {
+                    more.push(String::new());
+                    more.push(format!("test it: {}", code(&c)));
+                }
+                finding(i + 1, &f.rule, &f.title, &f.change, &more.join("\n"))
+            })
+            .collect();
+        if items.is_empty() {
+            s.push_str("No finding.\n");
+        }
+        s.push_str(&findings(&items));
+        Ok(s)
+    }
 }
 
 impl fastware_report::Kind for BuildReport {

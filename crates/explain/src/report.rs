@@ -437,6 +437,69 @@ impl Render for Explanation {
         }
         Ok(())
     }
+
+    fn markdown(&self) -> fastware_report::Result<String> {
+        use fastware_report::markdown::{cell, code, details, prose, table};
+        let mut s = format!("### fastware explain: {}\n\n", cell(&self.headline()));
+        s.push_str(&format!(
+            "instructions {} → {}, reads {} → {}, writes {} → {} (callgrind, exact) — base {}, new {}, workload {}\n\n",
+            count(self.instructions.base),
+            count(self.instructions.new),
+            count(self.reads.base),
+            count(self.reads.new),
+            count(self.writes.base),
+            count(self.writes.new),
+            code(&self.base.label),
+            code(&self.new.label),
+            code(&self.command)
+        ));
+        let rows: Vec<Vec<String>> = self
+            .functions
+            .iter()
+            .map(|r| {
+                let moved = if r.base.status != r.new.status {
+                    format!(" ({} → {})", cell(&where_(&r.base)), cell(&where_(&r.new)))
+                } else {
+                    String::new()
+                };
+                vec![
+                    format!("{}{moved}", code(&r.function)),
+                    signed(r.instructions_change),
+                    r.share.map_or_else(|| "-".into(), |x| format!("{:.0}%", x * 100.0)),
+                    count(r.base.own.instructions),
+                    count(r.new.own.instructions),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            s.push_str("No function's counts changed.\n\n");
+        } else {
+            let t = table(&["function", "change:", "share:", "base:", "new:"], &rows);
+            let t = if self.rows_total > rows.len() {
+                format!("{t}\n… {} more\n", self.rows_total - rows.len())
+            } else {
+                t
+            };
+            s.push_str(&details("the functions, by their part of the change", &t));
+            s.push('\n');
+        }
+        let items: Vec<String> = self
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let more = format!(
+                    "{}\n\n{}\n\n{}",
+                    f.evidence.iter().map(|e| format!("- {}", prose(e))).collect::<Vec<_>>().join("\n"),
+                    f.why.iter().map(|w| format!("- why: {}", prose(w))).collect::<Vec<_>>().join("\n"),
+                    prose(&f.test)
+                );
+                fastware_report::markdown::finding(i + 1, &f.rule, &f.title, &f.suggestion, &more)
+            })
+            .collect();
+        s.push_str(&fastware_report::markdown::findings(&items));
+        Ok(s)
+    }
 }
 
 impl Kind for Explanation {

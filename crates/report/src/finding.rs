@@ -54,3 +54,20 @@ pub fn write(findings: &[Finding], out: &mut Text<'_>) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// The findings as Markdown for a pull-request comment: numbered, each
+/// with what to try, its figures and why collapsed; nothing when none.
+pub fn markdown(findings: &[Finding]) -> String {
+    use crate::markdown::{cell, prose};
+    let items: Vec<String> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let figures: Vec<String> =
+                x.evidence.iter().map(|e| format!("- {}: {} {}", prose(&e.what), e.value, cell(&e.unit))).collect();
+            let more = format!("{}\n\nwhy: {}\n\n{}", figures.join("\n"), prose(&x.why), prose(&x.test));
+            crate::markdown::finding(i + 1, &x.rule, &x.title, &x.change, &more)
+        })
+        .collect();
+    crate::markdown::findings(&items)
+}

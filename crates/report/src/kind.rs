@@ -113,6 +113,7 @@ pub trait DynRender {
     fn text(&self, out: &mut Text<'_>) -> io::Result<()>;
     fn json(&self) -> Result<serde_json::Value, Error>;
     fn csv(&self) -> Result<Table, Error>;
+    fn markdown(&self) -> Result<String, Error>;
 }
 
 impl<T: Render> DynRender for T {
@@ -124,6 +125,9 @@ impl<T: Render> DynRender for T {
     }
     fn csv(&self) -> Result<Table, Error> {
         Render::csv(self)
+    }
+    fn markdown(&self) -> Result<String, Error> {
+        Render::markdown(self)
     }
 }
 
@@ -138,6 +142,7 @@ pub fn emit_dyn(result: &dyn DynRender, format: Format, out: &mut dyn io::Write)
         Format::Json => crate::json::write(out, &result.json()?)?,
         Format::Csv => result.csv()?.write_csv(out)?,
         Format::Table => result.text(&mut Text::stdout(out))?,
+        Format::Markdown => out.write_all(result.markdown()?.as_bytes())?,
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod cells;
 pub mod finding;
 pub mod html;
 pub mod kind;
+pub mod markdown;
 pub mod parse;
 pub mod table;
 pub mod text;
@@ -31,6 +32,8 @@ pub enum Format {
     Json,
     /// CSV: one table
     Csv,
+    /// Markdown for a pull-request comment: a compact table, what changed first
+    Markdown,
 }
 
 /// A command's result, rendered for people (text) and machines (its one
@@ -42,6 +45,15 @@ pub trait Render: serde::Serialize {
     /// The one table that `--format csv` writes.
     fn csv(&self) -> Result<Table> {
         Err(Error::bad_input("--format csv writes one table; this result has several").with_hint("use --format json"))
+    }
+
+    /// What `--format markdown` writes (a pull-request comment); by
+    /// default the text report in a collapsed code block.
+    fn markdown(&self) -> Result<String>
+    where
+        Self: Sized,
+    {
+        Ok(markdown::text_block("fastware", self))
     }
 }
 
@@ -58,6 +70,7 @@ pub fn emit(result: &impl Render, format: Format, out: &mut dyn Write) -> Result
         Format::Json => json::write(out, result)?,
         Format::Csv => result.csv()?.write_csv(out)?,
         Format::Table => result.text(&mut Text::stdout(out))?,
+        Format::Markdown => out.write_all(result.markdown()?.as_bytes())?,
     }
     Ok(())
 }

@@ -417,3 +417,38 @@ fn past_runs_set_the_noise_threshold() {
     let plain = json(&run_in(&project, &["bench", "compare", "r7", "r8", "--no-history", "--format", "json"]));
     assert!(plain["history"].is_null(), "{plain}");
 }
+
+/// `--format markdown` (a pull-request comment): regressions first, largest
+/// change first, then improvements, the rest collapsed; each row's change
+/// that of the JSON; every benchmark once.
+#[test]
+fn markdown_puts_regressions_first_and_collapses_the_rest() {
+    let (a, b) = (data("criterion@base"), data("criterion@slow"));
+    let v = compare(&a, &b, &[]);
+    let o = run(&["bench", "compare", &a, &b, "--format", "markdown", "--no-history"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.starts_with("### fastware bench: 2 regressed, 0 improved, 1 no change\n"), "{md}");
+    let (shown, collapsed) = md.split_once("<details>").expect("the unchanged ones collapsed");
+    let rows = |part: &str| -> Vec<(String, String, String)> {
+        part.lines()
+            .filter(|l| l.starts_with("| `"))
+            .map(|l| {
+                let cells: Vec<&str> = l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (cells[0].trim_matches('`').to_string(), cells[3].to_string(), cells[5].to_string())
+            })
+            .collect()
+    };
+    let (top, rest) = (rows(shown), rows(collapsed));
+    let change = |name: &str| row(&v, name)["change"].as_f64().expect("change");
+    // the regressions, largest change first, as the JSON says
+    let names: Vec<&str> = top.iter().map(|r| r.0.as_str()).collect();
+    let mut regressed: Vec<&str> = ["checksum/4k", "parse/200"].to_vec();
+    regressed.sort_by(|x, y| change(y).total_cmp(&change(x)));
+    assert_eq!(names, regressed);
+    for (name, shown_change, verdict) in top.iter().chain(&rest) {
+        assert_eq!(*shown_change, format!("{:+.1}%", change(name) * 100.0), "{name}");
+        assert_eq!(verdict.trim_matches('*'), row(&v, name)["verdict"].as_str().expect("verdict"), "{name}");
+    }
+    assert_eq!(rest.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["xorshift/1000"]);
+}

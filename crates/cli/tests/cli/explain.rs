@@ -171,6 +171,14 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
     assert!(f["title"].as_str().expect("title").contains("no longer inlined into `raytrace::main`"), "{f}");
     let calls = f["figures"]["calls"][1].as_u64().expect("calls");
     assert_eq!((calls, rn.calls_to["raytrace::cast"]), (PIXELS, PIXELS), "one call per pixel");
+    // the pull-request comment: the headline, the function first in its table, the finding
+    let o = run_in(&dir, &["explain", &base, &noinline, "--run", "raytrace 64", "--runs", "0", "--format", "markdown"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.starts_with("### fastware explain: "), "{md}");
+    let first_row = md.lines().find(|l| l.starts_with("| `")).expect("a function row");
+    assert!(first_row.starts_with("| `raytrace::cast`"), "{md}");
+    assert!(md.contains("1. **no-longer-inlined** "), "{md}");
     // cast and main together: base's main (cast inlined) against new's two
     let fig = &f["figures"];
     assert_eq!(fig["instructions"][0].as_u64(), Some(rb.own("raytrace::main", "Ir")));

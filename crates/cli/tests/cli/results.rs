@@ -82,6 +82,20 @@ fn profile_matrix_and_pgo_results() {
     check::<fastware_pgo::report::PgoReport>("pgo", "fastware/pgo/2");
 }
 
+/// `--format markdown` (a pull-request comment) of the committed results
+/// of the kinds a pull request shows, as snapshots.
+#[test]
+fn markdown_of_committed_results() {
+    fn md<T: DeserializeOwned + Render>(kind: &str, schema: &str) {
+        let path = fastware_testkit::fixture("results").join(format!("{kind}.json"));
+        let text = std::fs::read_to_string(&path).expect("result");
+        let r: T = fastware_report::json::read(&text, schema, &path.display().to_string()).expect("reads back");
+        insta::assert_snapshot!(format!("{kind}.md"), r.markdown().expect("markdown"));
+    }
+    md::<fastware_bench::ComparisonReport>("bench-compare", "fastware/bench-compare/1");
+    md::<fastware_build::BuildReport>("build", "fastware/build/1");
+}
+
 /// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
 /// in seconds, written by that version) reads with this one as its kind's
 /// current type: the text is what that version printed for it
