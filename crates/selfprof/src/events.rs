@@ -143,11 +143,8 @@ impl Profile {
                     let range = i * size..((i + 1) * size).min(n);
                     guarded(|| f(range))
                         .map_err(|p| {
-                            Error::input(
-                                &self.display(),
-                                None,
-                                format!("corrupt self-profile: the decoder failed on event data ({p})"),
-                            )
+                            Error::from(crate::file::corrupt(format!("the decoder failed on event data ({p})")))
+                                .at(&self.display())
                         })?
                         .map_err(|d| self.damaged(d))
                 })

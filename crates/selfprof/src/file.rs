@@ -17,6 +17,8 @@ use std::sync::Once;
 
 use fastware_report::Error;
 
+use crate::SelfProfError;
+
 use crate::decoder::{Damage, Decoder};
 
 /// The format version fastware reads (measureme 12, rustc 1.9x).
@@ -69,8 +71,8 @@ pub fn crate_from_file_name(path: &Path) -> String {
     }
 }
 
-fn err(path: &Path, offset: Option<u64>, message: impl Into<String>) -> Error {
-    Error::input(&path.display().to_string(), offset, message)
+fn err(path: &Path, offset: Option<u64>, e: SelfProfError) -> Error {
+    Error::from(e).at(&path.display().to_string()).at_byte(offset)
 }
 
 /// A file, or a stream read into memory.
@@ -94,26 +96,19 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
     let size = f.seek(SeekFrom::End(0)).map_err(|e| Error::io(&name, &e))?;
     f.seek(SeekFrom::Start(0)).map_err(|e| Error::io(&name, &e))?;
     if size == 0 {
-        return Err(err(path, None, "empty file: no self-profile data")
-            .with_hint("rustc writes the profile when it finishes; was it interrupted?"));
+        return Err(err(path, None, SelfProfError::Empty));
     }
     let mut header = [0u8; HEADER];
     let n = read_up_to(&mut f, &mut header).map_err(|e| Error::io(&name, &e))?;
     if !b"MMPD".starts_with(&header[..n.min(4)]) {
-        return Err(err(path, Some(0), "not a rustc self-profile: no MMPD header")
-            .with_hint("self-profiles are the *.mm_profdata files written by RUSTFLAGS=-Zself-profile"));
+        return Err(err(path, Some(0), SelfProfError::NotSelfProfile));
     }
     if n < HEADER {
-        return Err(err(path, Some(n as u64), "truncated self-profile: the file ends inside its header"));
+        return Err(err(path, Some(n as u64), SelfProfError::TruncatedHeader));
     }
     let version = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
     if version != FORMAT_VERSION {
-        return Err(err(
-            path,
-            Some(4),
-            format!("self-profile format version {version}: fastware reads version {FORMAT_VERSION}"),
-        )
-        .with_hint("record the profile with a recent rustc (1.9x writes version 9)"));
+        return Err(err(path, Some(4), SelfProfError::Version { version, reads: FORMAT_VERSION }));
     }
     // Walk the pages: [tag u8][len u32 LE][len bytes] …
     let mut pages: [Vec<(u64, usize)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
@@ -128,11 +123,7 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
         let tag = ph[0];
         let len = u32::from_le_bytes([ph[1], ph[2], ph[3], ph[4]]) as usize;
         if tag > 2 || len == 0 {
-            return Err(err(
-                path,
-                Some(pos),
-                format!("corrupt self-profile: invalid page header (tag {tag}, {len} bytes)"),
-            ));
+            return Err(err(path, Some(pos), corrupt(format!("invalid page header (tag {tag}, {len} bytes)"))));
         }
         if pos + 5 + len as u64 > size {
             return Err(truncated(path, pos, size));
@@ -150,24 +141,24 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
         [(&events, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
     {
         if stream.len() < HEADER || &stream[..4] != magic {
-            return Err(err(path, None, format!("corrupt or truncated self-profile: no valid {what} stream")));
+            return Err(err(path, None, SelfProfError::NoStream { stream: what }));
         }
         let v = u32::from_le_bytes([stream[4], stream[5], stream[6], stream[7]]);
         if v != FORMAT_VERSION {
-            return Err(err(path, None, format!("corrupt self-profile: {what} stream has version {v}")));
+            return Err(err(path, None, SelfProfError::StreamVersion { stream: what, version: v }));
         }
     }
     if !(events.len() - HEADER).is_multiple_of(RAW_EVENT_SIZE) {
         return Err(truncated(path, size, size));
     }
     if !(index.len() - HEADER).is_multiple_of(INDEX_ENTRY_SIZE) {
-        return Err(err(path, None, "corrupt self-profile: string index of uneven size"));
+        return Err(err(path, None, corrupt("string index of uneven size")));
     }
     if strings.len() > HEADER && strings.last() != Some(&0xFF) {
-        return Err(err(path, None, "corrupt self-profile: string data does not end with a terminator"));
+        return Err(err(path, None, corrupt("string data does not end with a terminator")));
     }
     let decoder = guarded(|| Decoder::new(strings, &index, events))
-        .map_err(|p| err(path, None, format!("corrupt self-profile: {p}")))?
+        .map_err(|p| err(path, None, corrupt(p)))?
         .map_err(|d| damaged(path, &pages, &d))?;
     let meta = decoder.metadata.clone();
     let start_ns = meta.start_time.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
@@ -195,7 +186,7 @@ pub(crate) fn damaged(path: &Path, pages: &[Vec<(u64, usize)>; 3], d: &Damage) -
         }
         None
     });
-    err(path, offset, format!("corrupt self-profile: {d}"))
+    err(path, offset, corrupt(d))
 }
 
 impl Profile {
@@ -205,9 +196,13 @@ impl Profile {
     }
 }
 
+/// Damage found in the file, said as the decoder or the check said it.
+pub(crate) fn corrupt(why: impl std::fmt::Display) -> SelfProfError {
+    SelfProfError::Corrupt { why: why.to_string() }
+}
+
 fn truncated(path: &Path, at: u64, size: u64) -> Error {
-    err(path, Some(at), format!("truncated self-profile: the file ends inside a page ({size} bytes)"))
-        .with_hint("rustc writes the profile when it finishes; was it interrupted, or is the copy incomplete?")
+    err(path, Some(at), SelfProfError::TruncatedPage { size })
 }
 
 fn read_up_to(f: &mut dyn ReadSeek, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use fastware_report::Error;
 
+use crate::SelfProfError;
+
 /// Expands paths into profile files, sorted per directory. Profiles of
 /// cargo's target-information probes (`___-<pid>.mm_profdata`, from
 /// `rustc - --crate-name ___ --print …`) are left out of directories: they
@@ -19,8 +21,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             walk(p, &mut found).map_err(|e| Error::io(&name, &e))?;
             found.retain(|f| !f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("___-")));
             if found.is_empty() {
-                return Err(Error::input(&name, None, "no *.mm_profdata files in this directory")
-                    .with_hint("record with RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Zself-profile=<dir> cargo build"));
+                return Err(Error::from(SelfProfError::NoProfiles).at(&name));
             }
             found.sort();
             out.extend(found);
@@ -29,7 +30,7 @@ pub fn resolve(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         }
     }
     if out.is_empty() {
-        return Err(Error::input("-", None, "no input given"));
+        return Err(Error::from(SelfProfError::NoInput).at("-"));
     }
     Ok(out)
 }

@@ -11,6 +11,7 @@
 pub mod chrome;
 pub mod decoder;
 pub mod diff;
+pub mod error;
 pub mod events;
 pub mod file;
 pub mod input;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod stacks;
 pub mod summary;
 
+pub use error::SelfProfError;
 pub use file::{open, Profile};
 pub use report::{By, DiffReport, LongestReport, SummaryReport, WrittenReport};
 pub use summary::{summarize, summarize_in_pieces, summarize_profile, BuildSummary, LabelFigures, ProfileSummary};

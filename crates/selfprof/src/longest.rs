@@ -87,7 +87,7 @@ pub fn longest(paths: &[PathBuf], labels: &[String], top: usize) -> Result<Longe
                     })
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|p| Error::input(&profile.display(), None, format!("corrupt self-profile: {p}")))?
+            .map_err(|p| Error::from(crate::file::corrupt(p)).at(&profile.display()))?
             .map_err(|d| profile.damaged(d))?;
             let args_recorded = profile.cmd.contains("args") || events.iter().any(|e| !e.args.is_empty());
             Ok((events, matched, args_recorded))

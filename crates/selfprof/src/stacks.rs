@@ -22,7 +22,7 @@ pub fn folded(paths: &[PathBuf]) -> Result<Vec<(String, u64)>, Error> {
         .map(|f| {
             let p = file::open(f)?;
             guarded(|| profile_stacks(&p))
-                .map_err(|e| Error::input(&p.display(), None, format!("corrupt self-profile: {e}")))?
+                .map_err(|e| Error::from(crate::file::corrupt(e)).at(&p.display()))?
                 .map_err(|d| p.damaged(d))
         })
         .collect::<Result<Vec<_>, _>>()?;
