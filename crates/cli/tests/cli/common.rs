@@ -118,11 +118,20 @@ pub fn chromium() -> Option<PathBuf> {
 /// Loads the page in headless Chromium: the DOM it renders, and what the
 /// browser logged (console messages and errors).
 pub fn render_in_chromium(page: &Path) -> Option<(String, String)> {
+    render_url_in_chromium(&format!("file://{}", page.display()), &[])
+}
+
+/// The DOM headless chromium has after loading `url` (with `extra`
+/// switches, such as a virtual-time budget for pages that load more), and
+/// its log (console messages on stderr); `None`, said, without chromium.
+pub fn render_url_in_chromium(url: &str, extra: &[&str]) -> Option<(String, String)> {
     let Some(browser) = chromium() else {
         eprintln!("SKIPPED the browser check: no chromium on this machine (.ci/run installs Debian's chromium)");
         return None;
     };
-    let profile = fastware_testkit::temp_dir("chromium-profile");
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let profile = fastware_testkit::temp_dir(&format!("chromium-profile-{n}"));
     let o = Command::new(browser)
         .args([
             "--headless",
@@ -136,13 +145,55 @@ pub fn render_in_chromium(page: &Path) -> Option<(String, String)> {
             "--enable-logging=stderr",
             "--v=0",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(url)
         .output()
         .expect("run chromium");
     assert!(o.status.success(), "chromium failed: {}", stderr(&o));
     Some((String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o)))
+}
+
+/// Serves the files under `root` on 127.0.0.1 (GET only, one request per
+/// connection) from a thread for as long as the test runs; returns the port.
+pub fn serve(root: &Path) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut line = String::new();
+            let mut reader = BufReader::new(&stream);
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/");
+            let file = root.join(path.trim_start_matches('/'));
+            let (status, body) = match std::fs::read(&file) {
+                Ok(b) if file.starts_with(&root) && !path.contains("..") => ("200 OK", b),
+                _ => ("404 Not Found", Vec::new()),
+            };
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html",
+                Some("js") => "text/javascript",
+                Some("json") => "application/json",
+                Some("css") => "text/css",
+                Some("png") => "image/png",
+                Some("woff2") => "font/woff2",
+                _ => "application/octet-stream",
+            };
+            let mut w = &stream;
+            let _ = write!(
+                w,
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = w.write_all(&body);
+        }
+    });
+    port
 }
 
 /// A screenshot of the page by headless Chromium, for a person to look at

@@ -529,7 +529,7 @@ fn a_profile_exports_to_speedscope() {
         .is_ok_and(|o| o.status.success());
     let untar = packed
         && Command::new("sh")
-            .args(["-c", "tar xzf speedscope-*.tgz package/dist/release/file-format-schema.json"])
+            .args(["-c", "tar xzf speedscope-*.tgz package/dist/release"])
             .current_dir(&schema_dir)
             .status()
             .is_ok_and(|s| s.success());
@@ -541,6 +541,30 @@ fn a_profile_exports_to_speedscope() {
         assert!(o.status.success(), "not valid speedscope: {}", String::from_utf8_lossy(&o.stderr));
     } else {
         eprintln!("SKIPPED speedscope's schema check: needs npm (speedscope's package) and python3's jsonschema");
+    }
+    // the real viewer: speedscope's built page and the file served on
+    // 127.0.0.1, opened in headless chromium (its sandwich view lists each
+    // function as text): our heaviest functions are there, imported as
+    // speedscope's own format, with no error on the console
+    if untar {
+        let site = schema_dir.join("package/dist/release");
+        std::fs::copy(&out, site.join("cpu.json")).expect("copy");
+        let port = serve(&site);
+        let url =
+            format!("http://127.0.0.1:{port}/index.html#profileURL=http://127.0.0.1:{port}/cpu.json&view=sandwich");
+        if let Some((dom, log)) = render_url_in_chromium(&url, &["--virtual-time-budget=10000"]) {
+            assert!(log.contains("Importing as speedscope json file"), "{log}");
+            for f in ["hotspots::heavy", "hotspots::light", "hotspots::main"] {
+                assert!(dom.contains(&format!(">{f}<")) || dom.contains(&format!("\"{f}\"")), "{f} not shown: {dom}");
+            }
+            let errors: Vec<&str> = log
+                .lines()
+                .filter(|l| l.contains(":CONSOLE") && (l.contains("Error") || l.contains("error")))
+                .collect();
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    } else {
+        eprintln!("SKIPPED the speedscope viewer check: needs npm (speedscope's package)");
     }
     // its own file again: replaced; a file of the user's: refused
     assert!(run(&["profile", "export", s(&data), "--speedscope", s(&out)]).status.success());
