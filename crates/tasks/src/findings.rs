@@ -41,10 +41,12 @@ pub fn label(t: &Task) -> String {
 /// The place tasks come from, for grouping: the spawn location, else the
 /// name, else the kind (`(blocking)`, `(block_on)`).
 pub fn place(t: &Task) -> String {
-    t.location
-        .clone()
-        .or_else(|| t.name.clone())
-        .unwrap_or_else(|| format!("({})", t.kind.as_deref().unwrap_or("unnamed")))
+    place_of(t.location.as_deref(), t.name.as_deref(), t.kind.as_deref())
+}
+
+/// [`place`] from a task's location, name and kind.
+pub fn place_of(location: Option<&str>, name: Option<&str>, kind: Option<&str>) -> String {
+    location.or(name).map_or_else(|| format!("({})", kind.unwrap_or("unnamed")), str::to_string)
 }
 
 fn ms(ns: i64) -> f64 {

@@ -10,7 +10,7 @@ use fastware_report::json::Duration;
 use fastware_report::units::duration;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
-use crate::findings::{label, place, Thresholds};
+use crate::findings::{label, place_of, Thresholds};
 use crate::recording::{Recording, Task};
 use crate::stats::Figures;
 
@@ -51,6 +51,46 @@ pub struct TaskRow {
     pub self_wakes: u64,
     /// Tasks of the row that did not close before the recording ended.
     pub open: u64,
+}
+
+/// The rows of `by`: each task, or the tasks of each place summed (the
+/// longest poll the longest of them); most busy first.
+pub fn group(tasks: &[TaskRow], by: By) -> Vec<TaskRow> {
+    let mut rows: Vec<TaskRow> = match by {
+        By::Task => tasks.to_vec(),
+        By::Location => {
+            let mut groups: Vec<TaskRow> = Vec::new();
+            for t in tasks {
+                let p = place_of(t.location.as_deref(), t.name.as_deref(), t.kind.as_deref());
+                match groups.iter_mut().find(|g| g.key == p) {
+                    Some(g) => {
+                        g.tasks += t.tasks;
+                        g.open += t.open;
+                        g.lifetime_us = g.lifetime_us + t.lifetime_us;
+                        g.busy_us = g.busy_us + t.busy_us;
+                        g.scheduled_us = g.scheduled_us + t.scheduled_us;
+                        g.idle_us = g.idle_us + t.idle_us;
+                        g.polls += t.polls;
+                        g.longest_poll_us = g.longest_poll_us.max(t.longest_poll_us);
+                        g.wakes += t.wakes;
+                        g.self_wakes += t.self_wakes;
+                    }
+                    None => groups.push(TaskRow {
+                        key: p,
+                        task_id: None,
+                        name: None,
+                        kind: None,
+                        location: None,
+                        spawned_us: None,
+                        ..t.clone()
+                    }),
+                }
+            }
+            groups
+        }
+    };
+    rows.sort_by(|a, b| b.busy_us.cmp(&a.busy_us).then(a.key.cmp(&b.key)));
+    rows
 }
 
 impl TaskRow {
@@ -104,29 +144,7 @@ impl TasksReport {
         let figures = crate::stats::all(r);
         let tasks: Vec<TaskRow> =
             r.tasks.iter().zip(&figures).map(|(t, f)| TaskRow::new(label(t), Some(t), f)).collect();
-        let mut rows: Vec<TaskRow> = match by {
-            By::Task => tasks.clone(),
-            By::Location => {
-                let mut groups: Vec<(String, Figures, u64, u64)> = Vec::new();
-                for (t, f) in r.tasks.iter().zip(&figures) {
-                    let p = place(t);
-                    let open = u64::from(t.closed.is_none());
-                    match groups.iter_mut().find(|g| g.0 == p) {
-                        Some(g) => {
-                            g.1.add(f);
-                            g.2 += 1;
-                            g.3 += open;
-                        }
-                        None => groups.push((p, f.clone(), 1, open)),
-                    }
-                }
-                groups
-                    .into_iter()
-                    .map(|(p, f, n, open)| TaskRow { tasks: n, open, ..TaskRow::new(p, None, &f) })
-                    .collect()
-            }
-        };
-        rows.sort_by(|a, b| b.busy_us.cmp(&a.busy_us).then(a.key.cmp(&b.key)));
+        let mut rows = group(&tasks, by);
         let rows_total = rows.len();
         if top > 0 {
             rows.truncate(top);
@@ -147,6 +165,18 @@ impl TasksReport {
         }
     }
 
+    /// The rows to show: those of the result, or with `top`, regrouped
+    /// from every task and cut to it.
+    fn shown(&self, top: Option<usize>) -> Vec<TaskRow> {
+        match top {
+            None => self.rows.clone(),
+            Some(n) => {
+                let all = group(&self.tasks, self.by);
+                all.into_iter().take(if n == 0 { usize::MAX } else { n }).collect()
+            }
+        }
+    }
+
     fn table(&self, top: Option<usize>) -> Table {
         let mut cols = vec![
             Column::right("busy", "busy_us"),
@@ -163,8 +193,7 @@ impl TasksReport {
         }
         cols.push(Column::left(if self.by == By::Task { "task" } else { "location" }, "key"));
         let mut t = Table::new(cols);
-        let rows = top.map_or(&self.rows[..], |n| cells::take(&self.rows, n));
-        for r in rows {
+        for r in &self.shown(top) {
             let mut row = vec![
                 cells::time(r.busy_us.ns()),
                 cells::time(r.scheduled_us.ns()),
@@ -201,7 +230,8 @@ impl TasksReport {
             out.line("note: the last line was cut (the program stopped while recording): left out")?;
         }
         let title = if self.by == By::Task { "Tasks, most busy first" } else { "Locations, most busy first" };
-        out.section(title, &self.table(top), self.rows_total)?;
+        let total = if top.is_some() { group(&self.tasks, self.by).len() } else { self.rows_total };
+        out.section(title, &self.table(top), total)?;
         finding::write(&self.findings, out)
     }
 }
@@ -223,6 +253,73 @@ impl fastware_report::Kind for TasksReport {
 
     fn show(&self, top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
         self.write(top, out)
+    }
+
+    /// The tasks as stacked bars (busy, scheduled, idle: one row per task,
+    /// most busy first, lengths to one scale), then the findings.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{escape, with_code};
+        let all = group(&self.tasks, self.by);
+        let rows = &all[..all.len().min(15)];
+        let longest = rows.iter().map(|r| r.lifetime_us.ns().max(r.busy_us.ns() + r.scheduled_us.ns())).max()?;
+        let (w, label_w, bar_h) = (720.0, 260.0, 18.0);
+        let scale = (w - label_w - 10.0) / longest.max(1) as f64;
+        let h = rows.len() as f64 * (bar_h + 6.0) + 30.0;
+        let mut svg = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12" class="tasks">"##
+        );
+        for (i, r) in rows.iter().enumerate() {
+            let y = i as f64 * (bar_h + 6.0);
+            svg.push_str(&format!(
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+                label_w - 6.0,
+                y + bar_h * 0.75,
+                escape(&r.key)
+            ));
+            let mut x = label_w;
+            for (what, d, colour) in [
+                ("busy", r.busy_us, "#1f77b4"),
+                ("scheduled", r.scheduled_us, "#ff7f0e"),
+                ("idle", r.idle_us, "#c7c7c7"),
+            ] {
+                let len = d.ns() as f64 * scale;
+                svg.push_str(&format!(
+                    r#"<rect x="{x:.1}" y="{y:.1}" width="{len:.2}" height="{bar_h}" fill="{colour}" data-task="{}" data-part="{what}" data-ns="{}"><title>{}: {what} {}</title></rect>"#,
+                    escape(&r.key),
+                    d.ns(),
+                    escape(&r.key),
+                    duration(d.ns())
+                ));
+                x += len;
+            }
+        }
+        let y = rows.len() as f64 * (bar_h + 6.0) + 16.0;
+        svg.push_str(&format!(
+            r##"<text x="{label_w}" y="{y:.1}"><tspan fill="#1f77b4">■ busy (polled)</tspan>  <tspan fill="#ff7f0e">■ scheduled (waiting for a worker)</tspan>  <tspan fill="#888">■ idle</tspan></text></svg>"##
+        ));
+        let mut html = format!(
+            "<p>{} tasks over {}, most busy first{}</p>{svg}",
+            self.tasks.len(),
+            duration(self.duration_us.ns()),
+            if all.len() > rows.len() {
+                format!(" (the first {} of {})", rows.len(), all.len())
+            } else {
+                String::new()
+            }
+        );
+        if !self.findings.is_empty() {
+            html.push_str("<ol>");
+            for f in &self.findings {
+                html.push_str(&format!(
+                    "<li><strong>[{}]</strong> {}<br>try: {}</li>",
+                    escape(&f.rule),
+                    with_code(&f.title),
+                    with_code(&f.change)
+                ));
+            }
+            html.push_str("</ol>");
+        }
+        Some(html)
     }
 
     fn metric(&self, name: &str) -> Option<fastware_report::Metric> {

@@ -487,6 +487,11 @@ fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
 /// adding up to perf script's sample count, fastware's own file replaced
 /// without --force and the user's not, and a callgrind profile (no stacks)
 /// refused.
+/// Text as HTML writes it in a DOM dump.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 #[test]
 fn a_profile_exports_to_speedscope() {
     if !perf_works() {
@@ -554,9 +559,28 @@ fn a_profile_exports_to_speedscope() {
             format!("http://127.0.0.1:{port}/index.html#profileURL=http://127.0.0.1:{port}/cpu.json&view=sandwich");
         if let Some((dom, log)) = render_url_in_chromium(&url, &["--virtual-time-budget=10000"]) {
             assert!(log.contains("Importing as speedscope json file"), "{log}");
-            for f in ["hotspots::heavy", "hotspots::light", "hotspots::main"] {
-                assert!(dom.contains(&format!(">{f}<")) || dom.contains(&format!("\"{f}\"")), "{f} not shown: {dom}");
+            // the table lists the heaviest by self weight first: the file's three
+            // heaviest leaf frames, summed here, are shown
+            let mut own = vec![0u64; frames.len()];
+            for p in v["profiles"].as_array().expect("profiles") {
+                let weights = p["weights"].as_array().expect("weights");
+                for (st, w) in p["samples"].as_array().expect("samples").iter().zip(weights) {
+                    if let Some(leaf) = st.as_array().expect("stack").last() {
+                        own[leaf.as_u64().expect("index") as usize] += w.as_u64().expect("weight");
+                    }
+                }
             }
+            let mut order: Vec<usize> = (0..frames.len()).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(own[i]));
+            for &i in &order[..3] {
+                let f = frames[i]["name"].as_str().expect("name");
+                let shown = html_escape(f);
+                assert!(
+                    dom.contains(&format!(">{shown}<")) || dom.contains(&format!("\"{shown}\"")),
+                    "{f} not shown: {dom}"
+                );
+            }
+            assert!(order[..3].iter().any(|&i| frames[i]["name"] == "hotspots::heavy"), "the fixture's heaviest");
             let errors: Vec<&str> = log
                 .lines()
                 .filter(|l| l.contains(":CONSOLE") && (l.contains("Error") || l.contains("error")))

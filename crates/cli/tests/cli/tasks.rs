@@ -219,6 +219,21 @@ fn text_csv_save_and_bad_recordings() {
     assert!(shown.contains("Tasks, most busy first") && shown.contains("… 404 more"), "{shown}");
     let trend = run_in(&project, &["runs", "trend", "tasks.blocking", "--store", s(&store), "--format", "json"]);
     assert!(trend.status.success(), "{}", stderr(&trend));
+    // the report page draws the tasks as bars: the blocker's busy time is the raw lines' sum
+    let page = project.join("page.html");
+    let o = run_in(&project, &["report", "--last", "1", "--store", s(&store), "-o", s(&page)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).expect("page");
+    let raw = raw_tasks();
+    let blocker = raw.values().find(|r| r.name == "blocker").expect("blocker");
+    let busy: i64 = blocker.polls.iter().map(|(s, e)| e - s).sum();
+    assert!(html.contains(&format!("data-part=\"busy\" data-ns=\"{busy}\"")), "no bar of {busy} ns: {html}");
+    assert!(html.contains("[blocking-poll]") && html.contains("class=\"tasks\""), "{html}");
+    if let Some((dom, log)) = render_url_in_chromium(&format!("file://{}", page.display()), &[]) {
+        assert_eq!(dom.matches("data-part=\"busy\"").count(), 15, "the 15 busiest of every task kept");
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+        assert!(errors.is_empty(), "console messages: {errors:?}");
+    }
 
     let tmp = fastware_testkit::temp_dir("tasks-bad");
     let text = std::fs::read_to_string(&rec).expect("recording");
