@@ -48,9 +48,9 @@ pub enum Sub {
         after_help = "Examples:\n  fastware profile flamegraph -o cpu.svg\n  fastware profile flamegraph perf.data -o cpu.svg --hide 'tokio::runtime'"
     )]
     Flamegraph(FlameArgs),
-    /// Write the profile for a profile viewer: speedscope's JSON (open it at speedscope.app or with `speedscope FILE`)
+    /// Write the profile for a profile viewer: speedscope's JSON (speedscope.app, `speedscope FILE`) or the Firefox Profiler's
     #[command(
-        after_help = "Examples:\n  fastware profile export --speedscope cpu.speedscope.json\n  fastware profile export perf.data --speedscope cpu.json --per-thread"
+        after_help = "Examples:\n  fastware profile export --speedscope cpu.speedscope.json\n  fastware profile export perf.data --speedscope cpu.json --per-thread\n  fastware profile export perf.data --firefox cpu.firefox.json   (profiler.firefox.com: Load a profile from file)"
     )]
     Export(ExportArgs),
     /// Print collapsed stacks ("root;…;leaf count") for other flamegraph tools
@@ -134,14 +134,18 @@ pub struct FlameArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("viewer").required(true).multiple(false))]
 pub struct ExportArgs {
     #[command(flatten)]
     source: SourceArgs,
     #[command(flatten)]
     shape: ShapeArgs,
     /// Where to write speedscope's JSON
-    #[arg(long, value_name = "FILE.json")]
-    speedscope: PathBuf,
+    #[arg(long, value_name = "FILE.json", group = "viewer")]
+    speedscope: Option<PathBuf>,
+    /// Where to write the Firefox Profiler's processed JSON (open it at profiler.firefox.com: Load a profile from file)
+    #[arg(long, value_name = "FILE.json", group = "viewer")]
+    firefox: Option<PathBuf>,
     /// Replace an existing file that fastware did not write
     #[arg(long)]
     force: bool,
@@ -185,13 +189,19 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             Ok(Done::wrote(V::Flamegraph(r), a.format, &a.output).failing(failed))
         }
         Some(Sub::Export(a)) => {
+            use fastware_profile::export::Viewer;
+            let (out, viewer) = match (&a.speedscope, &a.firefox) {
+                (Some(f), _) => (f, Viewer::Speedscope),
+                (None, Some(f)) => (f, Viewer::Firefox),
+                (None, None) => return Err(Error::bad_input("say where: --speedscope FILE or --firefox FILE")),
+            };
             // checked before the program runs, not after
-            fastware_report::OutputFile::check(&a.speedscope, &[], a.force)?;
+            fastware_report::OutputFile::check(out, &[], a.force)?;
             let (p, failed) = load(ctx, &a.source)?;
             let p = views::reshape(&p, &a.shape.shape())?;
             let name = p.meta.command.clone().unwrap_or_else(|| p.meta.file.clone());
-            let r = fastware_profile::export::write_speedscope(&p, &a.speedscope, &name, a.force)?;
-            Ok(Done::wrote(V::Exported(r), a.format, &a.speedscope).failing(failed))
+            let r = fastware_profile::export::write(&p, out, &name, a.force, viewer)?;
+            Ok(Done::wrote(V::Exported(r), a.format, out).failing(failed))
         }
         Some(Sub::Folded(a)) => {
             let (p, failed) = load(ctx, &a.source)?;

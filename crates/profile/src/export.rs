@@ -1,7 +1,9 @@
 //! Profiles in the viewers people use: speedscope's JSON file format
 //! (<https://www.speedscope.app/file-format-schema.json>), one sampled
-//! profile per thread, frames shared. Written here rather than through a
-//! crate: the format is a handful of fields, and no maintained crate writes it.
+//! profile per thread, frames shared — written here rather than through a
+//! crate: the format is a handful of fields, and no maintained crate writes
+//! it; and the Firefox Profiler's processed format, through
+//! `fxprof-processed-profile` (samply's writer).
 
 use std::io::Write;
 use std::path::Path;
@@ -53,10 +55,7 @@ impl Render for ExportReport {
 /// instructions are counts). A profile without stacks (callgrind) has none
 /// to give.
 pub fn speedscope(p: &Profile, name: &str) -> Result<Value, Error> {
-    let stacks = p.stacks.as_ref().filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::bad_input("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")
-            .with_hint("record with perf (fastware profile without --callgrind)")
-    })?;
+    let stacks = stacks(p)?;
     // the frames the stacks use, in first-use order
     let mut index: Vec<Option<usize>> = vec![None; p.functions.len()];
     let mut frames: Vec<Value> = Vec::new();
@@ -107,24 +106,109 @@ pub fn speedscope(p: &Profile, name: &str) -> Result<Value, Error> {
     }))
 }
 
-/// Writes `p` to `out` as a speedscope file.
-pub fn write_speedscope(p: &Profile, out: &Path, name: &str, force: bool) -> Result<ExportReport, Error> {
-    let file = speedscope(p, name)?;
+/// The viewer a profile is exported for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Speedscope,
+    Firefox,
+}
+
+/// The stacks of `p`, or why it has none to export.
+fn stacks(p: &Profile) -> Result<&[crate::model::Stack], Error> {
+    p.stacks.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+        Error::bad_input("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")
+            .with_hint("record with perf (fastware profile without --callgrind)")
+    })
+}
+
+/// The profile in the Firefox Profiler's processed format: a thread per
+/// profiled thread, each distinct stack one sample weighted by its count
+/// (fastware's profile keeps stacks, not sample times: the call tree, the
+/// flame graph and the weights are the run's, the timeline is not),
+/// functions named as fastware names them (symbolicated, inlined frames
+/// kept as frames of their own).
+pub fn firefox(p: &Profile, name: &str) -> Result<fxprof_processed_profile::Profile, Error> {
+    use fxprof_processed_profile::{
+        CategoryHandle, CpuDelta, Frame, FrameFlags, FrameInfo, ReferenceTimestamp, SamplingInterval, Timestamp,
+    };
+    let stacks = stacks(p)?;
+    // a profile's wall time over its samples, else 1 ms apart
+    let samples: u64 = stacks.iter().map(|s| s.weight).sum();
+    let interval_ns = p
+        .meta
+        .duration_us
+        .filter(|d| *d > 0.0 && samples > 0)
+        .map_or(1_000_000, |d| ((d * 1000.0) / samples as f64).round().max(1.0) as u64);
+    let mut out = fxprof_processed_profile::Profile::new(
+        name,
+        ReferenceTimestamp::from_millis_since_unix_epoch(0.0),
+        SamplingInterval::from_nanos(interval_ns),
+    );
+    let zero = Timestamp::from_nanos_since_reference(0);
+    let process = out.add_process(name, 0, zero);
+    let mut threads: Vec<u32> = stacks.iter().map(|s| s.thread).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    for (k, &t) in threads.iter().enumerate() {
+        let thread = out.add_thread(process, t, zero, k == 0);
+        out.set_thread_name(thread, &p.meta.threads.get(t as usize).cloned().unwrap_or_else(|| format!("thread {t}")));
+        let mut at = 0u64;
+        for s in stacks.iter().filter(|s| s.thread == t) {
+            let frames: Vec<FrameInfo> = s
+                .frames
+                .iter()
+                .map(|&f| FrameInfo {
+                    frame: Frame::Label(out.intern_string(&p.functions[f as usize].label())),
+                    category_pair: CategoryHandle::OTHER.into(),
+                    flags: FrameFlags::empty(),
+                })
+                .collect();
+            let stack = out.intern_stack_frames(thread, frames.into_iter());
+            let weight = i32::try_from(s.weight).unwrap_or(i32::MAX);
+            out.add_sample(thread, Timestamp::from_nanos_since_reference(at), stack, CpuDelta::ZERO, weight);
+            at += s.weight * interval_ns;
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `p` to `out` for `viewer`.
+pub fn write(p: &Profile, out: &Path, name: &str, force: bool, viewer: Viewer) -> Result<ExportReport, Error> {
+    let value = match viewer {
+        Viewer::Speedscope => speedscope(p, name)?,
+        Viewer::Firefox => {
+            let mut v = serde_json::to_value(firefox(p, name)?).map_err(|e| Error::failed(e.to_string()))?;
+            // fastware's mark (near the start: `meta` is among the first
+            // keys), so that its own file is replaced without --force
+            v["meta"]["generator"] = json!(format!("fastware {}", env!("CARGO_PKG_VERSION")));
+            v
+        }
+    };
     let mut f = OutputFile::create(out, &[], force)?;
     let shown = out.display().to_string();
-    serde_json::to_writer(&mut f, &file)
+    serde_json::to_writer(&mut f, &value)
         .map_err(std::io::Error::from)
         .and_then(|()| f.write_all(b"\n"))
         .map_err(|e| fastware_report::output::write_error(&shown, &e))?;
     let bytes = f.commit()?;
-    let count = |k: &str| file[k].as_array().map_or(0, Vec::len);
+    let stacks = p.stacks.iter().flatten();
+    let mut threads: Vec<u32> = stacks.clone().map(|s| s.thread).collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let mut frames: Vec<u32> = stacks.clone().flat_map(|s| s.frames.iter().copied()).collect();
+    frames.sort_unstable();
+    frames.dedup();
     Ok(ExportReport {
         schema: "fastware/profile-export/1".into(),
         output: shown,
-        format: "speedscope".into(),
+        format: match viewer {
+            Viewer::Speedscope => "speedscope",
+            Viewer::Firefox => "firefox",
+        }
+        .into(),
         bytes,
-        profiles: count("profiles"),
-        frames: file["shared"]["frames"].as_array().map_or(0, Vec::len),
-        samples: p.stacks.iter().flatten().map(|s| s.weight).sum(),
+        profiles: threads.len(),
+        frames: frames.len(),
+        samples: stacks.map(|s| s.weight).sum(),
     })
 }

@@ -115,6 +115,7 @@ fn commands(i: &Inputs) -> Vec<Vec<String>> {
     if let Some((a, b)) = &i.perf {
         all.push([v(&["profile", "flamegraph"]), vec![p(a)], v(&["-o", "OUT"])].concat());
         all.push([v(&["profile", "export"]), vec![p(a)], v(&["--speedscope", "OUT"])].concat());
+        all.push([v(&["profile", "export"]), vec![p(a)], v(&["--firefox", "OUT"])].concat());
         all.push([v(&["profile", "diff"]), vec![p(a), p(b)], v(&["--flamegraph", "OUT"])].concat());
     }
     all

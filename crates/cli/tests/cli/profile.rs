@@ -590,6 +590,55 @@ fn a_profile_exports_to_speedscope() {
     } else {
         eprintln!("SKIPPED the speedscope viewer check: needs npm (speedscope's package)");
     }
+    // the Firefox Profiler's processed format: its documented tables read
+    // back here, every sample's stack walked leaf to root through stackTable
+    // (prefix), frameTable (func), funcTable (name) and stringArray; the
+    // stacks and weights are the speedscope file's, the weights perf's count
+    let ff = tmp.join("cpu.firefox.json");
+    let o = run(&["profile", "export", s(&data), "--firefox", s(&ff), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&o)["format"], "firefox");
+    let f: Value = serde_json::from_str(&std::fs::read_to_string(&ff).expect("export")).expect("json");
+    assert!(f["meta"]["preprocessedProfileVersion"].as_u64().is_some_and(|v| v >= 48), "{}", f["meta"]);
+    let mut firefox_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for t in f["threads"].as_array().expect("threads") {
+        let col = |table: &str, field: &str| t[table][field].as_array().expect(field).clone();
+        let (stack_frame, stack_prefix) = (col("stackTable", "frame"), col("stackTable", "prefix"));
+        let (frame_func, func_name) = (col("frameTable", "func"), col("funcTable", "name"));
+        let strings = t["stringArray"].as_array().expect("strings");
+        let samples = &t["samples"];
+        let n = samples["length"].as_u64().expect("length") as usize;
+        let (stacks, weights) =
+            (samples["stack"].as_array().expect("stack"), samples["weight"].as_array().expect("weight"));
+        assert_eq!((stacks.len(), weights.len()), (n, n));
+        for (st, w) in stacks.iter().zip(weights) {
+            let mut names = Vec::new();
+            let mut at = st.as_u64();
+            while let Some(i) = at {
+                let frame = stack_frame[i as usize].as_u64().expect("frame") as usize;
+                let func = frame_func[frame].as_u64().expect("func") as usize;
+                names.push(strings[func_name[func].as_u64().expect("name") as usize].as_str().expect("s").to_string());
+                at = stack_prefix[i as usize].as_u64();
+            }
+            names.reverse();
+            *firefox_stacks.entry(names).or_default() += w.as_u64().expect("weight");
+        }
+    }
+    let mut speedscope_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for p in v["profiles"].as_array().expect("profiles") {
+        for (st, w) in p["samples"].as_array().expect("samples").iter().zip(p["weights"].as_array().expect("w")) {
+            let names = st
+                .as_array()
+                .expect("stack")
+                .iter()
+                .map(|i| frames[i.as_u64().expect("i") as usize]["name"].as_str().expect("name").to_string())
+                .collect();
+            *speedscope_stacks.entry(names).or_default() += w.as_u64().expect("weight");
+        }
+    }
+    assert_eq!(firefox_stacks, speedscope_stacks, "the same stacks and weights");
+    assert_eq!(firefox_stacks.values().sum::<u64>(), samples, "perf script's samples");
+    assert!(run(&["profile", "export", s(&data), "--firefox", s(&ff)]).status.success(), "its own file, replaced");
     // its own file again: replaced; a file of the user's: refused
     assert!(run(&["profile", "export", s(&data), "--speedscope", s(&out)]).status.success());
     let mine = tmp.join("mine.json");
@@ -597,6 +646,8 @@ fn a_profile_exports_to_speedscope() {
     expect_error(&["profile", "export", s(&data), "--speedscope", s(&mine)], 2, &["--force"]);
     let cg = fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out");
     expect_error(&["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
+    expect_error(&["profile", "export", s(&cg), "--firefox", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
+    expect_error(&["profile", "export", s(&data)], 2, &["--speedscope", "--firefox"]);
 }
 
 #[test]
