@@ -792,6 +792,21 @@ impl Render for FlamegraphReport {
 
 /// Draws `lines` (collapsed stacks, `stack weight`, or `stack base new`
 /// for a differential graph: red grew, blue shrank) as a flamegraph SVG.
+/// The flamegraph of collapsed `lines` as SVG (inferno): with its search
+/// and zoom script, or without (`script`: false: each frame still has its
+/// tooltip), for a page that runs no script.
+pub fn flamegraph_svg(lines: &[String], title: &str, unit: &str, script: bool) -> Result<Vec<u8>, Error> {
+    let mut opts = inferno::flamegraph::Options::default();
+    // XML 1.0 has no control characters, escaped or not
+    opts.title = title.replace(|c: char| c.is_control(), " ");
+    opts.count_name = unit.to_string();
+    opts.no_javascript = !script;
+    let mut svg = Vec::new();
+    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
+        .map_err(|e| Error::failed(format!("cannot draw the flamegraph: {e}")))?;
+    Ok(svg)
+}
+
 pub fn flamegraph(
     lines: &[String],
     out: &Path,
@@ -803,13 +818,7 @@ pub fn flamegraph(
         return Err(Error::bad_input("no stacks to draw"));
     }
     let mut file = OutputFile::create(out, &[], force)?;
-    let mut opts = inferno::flamegraph::Options::default();
-    // XML 1.0 has no control characters, escaped or not
-    opts.title = title.replace(|c: char| c.is_control(), " ");
-    opts.count_name = unit.to_string();
-    let mut svg = Vec::new();
-    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
-        .map_err(|e| Error::failed(format!("cannot draw the flamegraph: {e}")))?;
+    let svg = flamegraph_svg(lines, title, unit, true)?;
     let name = out.display().to_string();
     fastware_report::output::write_marked_svg(&mut file, &svg)
         .and_then(|()| file.flush())

@@ -119,6 +119,26 @@ impl fastware_report::Kind for SavedProfile {
         }
     }
 
+    /// The flamegraph (inline SVG, no script: each frame's tooltip gives
+    /// its samples), then the functions as `profile` prints them.
+    fn section(&self) -> Option<String> {
+        let p = self.profile("the kept profile").ok()?;
+        let lines: Vec<String> =
+            crate::views::folded(&p).ok()?.into_iter().map(|(stack, w)| format!("{stack} {w}")).collect();
+        let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
+        let svg = crate::report::flamegraph_svg(&lines, &title, &p.meta.unit, false).ok()?;
+        let svg = String::from_utf8_lossy(&svg);
+        // the SVG without its XML prolog and doctype, inside the page; and
+        // without what inferno keeps for its script even with no_javascript
+        // (its settings, `onload`): the page runs no script
+        let svg = svg.find("<svg").map_or(&*svg, |i| &svg[i..]);
+        let script = regex::Regex::new(r#"(?s)<script\b.*?</script>|\son[a-z]+="[^"]*""#).ok()?;
+        let svg = script.replace_all(svg, "");
+        let report = crate::report::ProfileReport::new(&p, crate::views::By::Function, 20);
+        let text = fastware_report::plain_text(&report);
+        Some(format!("<div class=\"flamegraph\">{svg}</div>{}", fastware_report::html::preformatted(&text)))
+    }
+
     fn diff(
         base: &Self,
         new: &Self,

@@ -648,6 +648,39 @@ fn a_profile_exports_to_speedscope() {
     expect_error(&["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
     expect_error(&["profile", "export", s(&cg), "--firefox", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
     expect_error(&["profile", "export", s(&data)], 2, &["--speedscope", "--firefox"]);
+
+    // kept in a project's history, the profile is a flamegraph on the report
+    // page (inline, no script): its heaviest function's frames add up to
+    // that function's total in the profile's JSON
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "profile-page");
+    let store = project.join("h.sqlite");
+    let o = run_in(&project, &["profile", s(&data), "--save", "hot", "--store", s(&store), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = json(&o);
+    let heavy = report["by_total"]
+        .as_array()
+        .expect("by_total")
+        .iter()
+        .find(|r| r["function"] == "hotspots::heavy")
+        .expect("heavy");
+    let page = project.join("page.html");
+    assert!(run_in(&project, &["report", "--last", "1", "--store", s(&store), "-o", s(&page)]).status.success());
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("<div class=\"flamegraph\"><svg") && !html.contains("<script"), "no flamegraph");
+    // inferno's tooltips: `<title>NAME (N samples, P%)</title>`, one per frame of that name
+    let drawn: u64 = html
+        .match_indices("<title>hotspots::heavy (")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
+        })
+        .sum();
+    assert_eq!(Some(drawn), heavy["total"].as_u64(), "{heavy}");
+    if let Some((dom, log)) = render_in_chromium(&page) {
+        assert!(dom.contains("<title>hotspots::heavy ("), "the flamegraph in the page's DOM");
+        let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
+        assert!(errors.is_empty(), "console messages: {errors:?}");
+    }
 }
 
 #[test]
