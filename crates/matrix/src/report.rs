@@ -461,6 +461,48 @@ impl fastware_report::Kind for MatrixReport {
     const COMMAND: &'static str = "matrix";
     const EARLIER: &'static [&'static str] = &["fastware/matrix/1"];
 
+    /// Each measured cell's figure as a bar (median, the reps' range as a
+    /// whisker; the best green), a numeric sweep's chart, then the tables.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{bars, preformatted, Bar};
+        let what = match self.measure {
+            Measure::Build => "build time (median of the reps; the line: their range)",
+            Measure::Hot => "hot rebuild (median of the reps; the line: their range)",
+            Measure::Run => "run time (median of the runs; the line: their range)",
+            Measure::Size => "artifact size",
+        };
+        let rows: Vec<Bar> = self
+            .cells
+            .iter()
+            .filter_map(|c| {
+                let colour = if c.best { Some("#2ca02c") } else { None };
+                match self.measure {
+                    Measure::Size => c.size.map(|s| Bar {
+                        label: c.name.clone(),
+                        value: s as f64,
+                        shown: bytes(s),
+                        interval: None,
+                        colour,
+                    }),
+                    m => c.time(m).map(|f| Bar {
+                        label: c.name.clone(),
+                        value: f.median.micros(),
+                        shown: time(f.median),
+                        interval: (f.n > 1).then(|| (f.min.micros(), f.max.micros())),
+                        colour,
+                    }),
+                }
+            })
+            .collect();
+        let mut html = bars(&rows, what);
+        if let Some(points) = crate::chart::sweep(self) {
+            let svg = crate::chart::svg(self, &points);
+            html.push_str(svg.find("<svg").map_or(&svg[..], |i| &svg[i..]));
+        }
+        html.push_str(&preformatted(&fastware_report::plain_text(self)));
+        Some(html)
+    }
+
     fn from_kept(schema: &str, value: serde_json::Value) -> Result<Self, serde_json::Error> {
         let value = if schema == SCHEMA { value } else { crate::measure::upgrade_report(value) };
         serde_json::from_value(value)

@@ -196,6 +196,45 @@ impl fastware_report::Kind for PgoReport {
     const COMMAND: &'static str = "pgo";
     const EARLIER: &'static [&'static str] = &["fastware/pgo/1"];
 
+    /// Release against PGO as two bars (median, the runs' range as a
+    /// whisker), then the report.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{bars, preformatted, Bar};
+        let mut html = String::new();
+        if let Some(c) = &self.comparison {
+            let range = |v: &[Duration]| {
+                let lo = v.iter().min().map_or(0.0, |d| d.micros());
+                let hi = v.iter().max().map_or(0.0, |d| d.micros());
+                (lo, hi)
+            };
+            let bar = |label: &str, median: Duration, runs: &[Duration], colour| Bar {
+                label: label.into(),
+                value: median.micros(),
+                shown: format!("{:.3} s", median.secs()),
+                interval: Some(range(runs)),
+                colour,
+            };
+            let faster = c.verdict == "faster";
+            html.push_str(&bars(
+                &[
+                    bar("release", c.baseline_median_us, &c.baseline_us, None),
+                    bar("PGO", c.optimized_median_us, &c.optimized_us, faster.then_some("#2ca02c")),
+                ],
+                &format!(
+                    "`{}`: median of {} runs each, the line their range; {:+.1}% [{:+.1}%, {:+.1}%] — {}",
+                    self.workload,
+                    c.baseline_us.len(),
+                    c.change * 100.0,
+                    c.ci_low * 100.0,
+                    c.ci_high * 100.0,
+                    c.verdict
+                ),
+            ));
+        }
+        html.push_str(&preformatted(&fastware_report::plain_text(self)));
+        Some(html)
+    }
+
     fn from_kept(schema: &str, mut value: serde_json::Value) -> Result<Self, serde_json::Error> {
         if schema != SCHEMA {
             upgrade(&mut value);

@@ -94,3 +94,55 @@ mod code_tests {
         assert_eq!(super::with_code("none"), "none");
     }
 }
+
+/// One bar of [`bars`]: its label, its value (what the length shows), the
+/// value as people read it, and an optional interval `(low, high)` drawn
+/// as a whisker, in the value's unit.
+pub struct Bar {
+    pub label: String,
+    pub value: f64,
+    pub shown: String,
+    pub interval: Option<(f64, f64)>,
+    /// A colour for this bar (else the chart's).
+    pub colour: Option<&'static str>,
+}
+
+/// A horizontal bar chart as inline SVG: one row per bar, lengths to one
+/// scale from zero, each bar's `data-value` its value and its tooltip its
+/// label and shown value; `what` names the measure under the chart.
+pub fn bars(rows: &[Bar], what: &str) -> String {
+    let (w, label_w, bar_h, gap) = (760.0, 300.0, 16.0, 5.0);
+    let max = rows
+        .iter()
+        .map(|b| b.interval.map_or(b.value, |(_, hi)| hi.max(b.value)))
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let scale = (w - label_w - 110.0) / max;
+    let h = rows.len() as f64 * (bar_h + gap) + 24.0;
+    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="bars">"#);
+    for (i, b) in rows.iter().enumerate() {
+        let y = i as f64 * (bar_h + gap);
+        let len = (b.value.max(0.0) * scale).max(0.5);
+        s.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{label_w}" y="{y:.1}" width="{len:.2}" height="{bar_h}" fill="{}" data-value="{}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}">{}</text>"#,
+            label_w - 6.0,
+            y + bar_h * 0.8,
+            escape(&b.label),
+            b.colour.unwrap_or("#1f77b4"),
+            b.value,
+            escape(&b.label),
+            escape(&b.shown),
+            label_w + len + 4.0,
+            y + bar_h * 0.8,
+            escape(&b.shown)
+        ));
+        if let Some((lo, hi)) = b.interval {
+            let (x0, x1, ym) = (label_w + lo.max(0.0) * scale, label_w + hi.max(0.0) * scale, y + bar_h / 2.0);
+            s.push_str(&format!(
+                r##"<line x1="{x0:.1}" y1="{ym:.1}" x2="{x1:.1}" y2="{ym:.1}" stroke="#222" data-low="{lo}" data-high="{hi}"/>"##
+            ));
+        }
+    }
+    s.push_str(&format!(r##"<text x="{label_w}" y="{:.1}" fill="#777">{}</text></svg>"##, h - 6.0, escape(what)));
+    s
+}

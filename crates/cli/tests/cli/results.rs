@@ -96,6 +96,48 @@ fn markdown_of_committed_results() {
     md::<fastware_build::BuildReport>("build", "fastware/build/1");
 }
 
+/// The report page's pictures of the committed matrix and pgo results: a
+/// bar per measured cell (or side) whose value is the result's median, the
+/// whisker its reps' range, as the JSON says.
+#[test]
+fn matrix_and_pgo_are_drawn_as_bars() {
+    use fastware_report::Kind;
+    fn section<K: Kind>(kind: &str) -> (String, Value) {
+        let text = std::fs::read_to_string(fastware_testkit::fixture("results").join(format!("{kind}.json")))
+            .expect("fixture");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        let r = K::from_kept(K::SCHEMA, v.clone()).expect("reads");
+        (r.section().expect("a section"), v)
+    }
+    let attr = |html: &str, name: &str| -> Vec<f64> {
+        let key = format!("{name}=\"");
+        html.match_indices(&key)
+            .map(|(i, _)| {
+                let rest = &html[i + key.len()..];
+                rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
+            })
+            .collect()
+    };
+    let (html, v) = section::<fastware_matrix::report::MatrixReport>("matrix");
+    let cells: Vec<&Value> =
+        v["cells"].as_array().expect("cells").iter().filter(|c| !c["build_us"].is_null()).collect();
+    let medians: Vec<f64> = cells.iter().map(|c| c["build_us"]["median"].as_f64().expect("median")).collect();
+    assert_eq!(attr(&html, "data-value"), medians);
+    let lows: Vec<f64> = cells.iter().map(|c| c["build_us"]["min"].as_f64().expect("min")).collect();
+    assert_eq!(attr(&html, "data-low"), lows);
+    assert!(html.contains("<svg") && !html.contains("<script"), "{html}");
+    let (html, v) = section::<fastware_pgo::report::PgoReport>("pgo");
+    let c = &v["comparison"];
+    let runs =
+        |k: &str| -> Vec<f64> { c[k].as_array().expect("runs").iter().map(|x| x.as_f64().expect("µs")).collect() };
+    assert_eq!(
+        attr(&html, "data-value"),
+        [c["baseline_median_us"].as_f64().expect("m"), c["optimized_median_us"].as_f64().expect("m")]
+    );
+    let min = |v: Vec<f64>| v.into_iter().fold(f64::INFINITY, f64::min);
+    assert_eq!(attr(&html, "data-low"), [min(runs("baseline_us")), min(runs("optimized_us"))]);
+}
+
 /// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
 /// in seconds, written by that version) reads with this one as its kind's
 /// current type: the text is what that version printed for it
