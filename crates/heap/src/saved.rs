@@ -49,6 +49,32 @@ impl fastware_report::Kind for SavedHeap {
         fastware_report::Render::text(&r, out)
     }
 
+    /// The sites by bytes allocated as bars (short-lived ones orange),
+    /// then the report with its findings.
+    fn section(&self) -> Option<String> {
+        use crate::report::{By, HeapReport, Sort};
+        use fastware_report::html::{bars, preformatted, Bar};
+        let r = HeapReport::new(&self.profile, By::Site, Sort::Bytes, None, 15);
+        let rows: Vec<Bar> = r
+            .rows
+            .iter()
+            .map(|row| Bar {
+                label: row.key.clone(),
+                value: row.figures.bytes as f64,
+                shown: format!(
+                    "{} in {} blocks",
+                    fastware_report::units::bytes(row.figures.bytes),
+                    fastware_report::units::count(row.figures.blocks)
+                ),
+                interval: None,
+                colour: row.short_lived.then_some("#ff7f0e"),
+            })
+            .collect();
+        let mut html = bars(&rows, "bytes allocated per site (orange: short-lived blocks)");
+        html.push_str(&preformatted(&fastware_report::plain_text(&r)));
+        Some(html)
+    }
+
     fn diff(
         base: &Self,
         new: &Self,

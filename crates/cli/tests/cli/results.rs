@@ -138,6 +138,31 @@ fn matrix_and_pgo_are_drawn_as_bars() {
     assert_eq!(attr(&html, "data-low"), [min(runs("baseline_us")), min(runs("optimized_us"))]);
 }
 
+/// A kept heap profile on the report page: a bar per site, bytes allocated,
+/// in the order and with the figures of the committed `heap` result of the
+/// same DHAT file.
+#[test]
+fn heap_is_drawn_as_bars() {
+    use fastware_report::Kind;
+    let dhat = fastware_testkit::fixture("heap").join("allocs.dhat.json");
+    let kept = fastware_heap::saved::SavedHeap::from(&fastware_heap::saved::read(&dhat).expect("dhat"));
+    let html = kept.section().expect("a section");
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(fastware_testkit::fixture("results").join("heap.json")).expect("fixture"),
+    )
+    .expect("json");
+    let want: Vec<String> =
+        v["rows"].as_array().expect("rows").iter().take(15).map(|r| r["bytes"].to_string()).collect();
+    let got: Vec<String> = html
+        .match_indices("data-value=\"")
+        .map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            rest[..rest.find('"').expect("end")].to_string()
+        })
+        .collect();
+    assert_eq!(got, want);
+}
+
 /// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
 /// in seconds, written by that version) reads with this one as its kind's
 /// current type: the text is what that version printed for it
