@@ -411,6 +411,30 @@ impl fastware_report::Kind for SavedResults {
         Some(fastware_report::Metric::Nanos(b.estimate_us.0))
     }
 
+    /// Each benchmark's estimate as a bar (its spread as a whisker), then
+    /// the results as text. Times in microseconds.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{bars, preformatted, Bar};
+        let rows: Vec<Bar> = self
+            .benchmarks
+            .iter()
+            .map(|b| {
+                let us = b.estimate_us.0 / 1000.0;
+                Bar {
+                    label: b.name.clone(),
+                    value: us,
+                    shown: precise_duration(b.estimate_us.0),
+                    interval: b.spread_us.map(|s| (us - s.0 / 1000.0, us + s.0 / 1000.0)),
+                    colour: None,
+                }
+            })
+            .collect();
+        let statistic = self.benchmarks.first().map_or("estimate", |b| b.statistic.as_str());
+        let mut html = bars(&rows, &format!("each benchmark's {statistic} ({}); the line: ± its spread", self.source));
+        html.push_str(&preformatted(&fastware_report::plain_text(&RunReport(self.clone()))));
+        Some(html)
+    }
+
     /// `bench compare` of the two runs' results, with the noise thresholds
     /// their command's past runs on this machine set.
     fn diff(

@@ -163,6 +163,38 @@ fn heap_is_drawn_as_bars() {
     assert_eq!(got, want);
 }
 
+/// Kept benchmark results on the report page: a bar per benchmark, its
+/// estimate in µs and ± its spread, as the committed result holds them.
+#[test]
+fn bench_results_are_drawn_as_bars() {
+    use fastware_report::Kind;
+    let path = fastware_testkit::fixture("results").join("bench-results.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
+    let kept = fastware_bench::saved::SavedResults::from_kept(fastware_bench::saved::SCHEMA, v.clone()).expect("reads");
+    let html = kept.section().expect("a section");
+    let attr = |name: &str| -> Vec<f64> {
+        let key = format!("{name}=\"");
+        html.match_indices(&key)
+            .map(|(i, _)| {
+                let rest = &html[i + key.len()..];
+                rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
+            })
+            .collect()
+    };
+    let benches = v["benchmarks"].as_array().expect("benchmarks");
+    let est: Vec<f64> = benches.iter().map(|b| b["estimate_us"].as_f64().expect("µs")).collect();
+    let close = |a: &[f64], b: &[f64]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1.0))
+    };
+    assert!(close(&attr("data-value"), &est), "{:?} {est:?}", attr("data-value"));
+    let lows: Vec<f64> = benches
+        .iter()
+        .filter(|b| !b["spread_us"].is_null())
+        .map(|b| b["estimate_us"].as_f64().expect("µs") - b["spread_us"].as_f64().expect("µs"))
+        .collect();
+    assert!(close(&attr("data-low"), &lows), "{:?} {lows:?}", attr("data-low"));
+}
+
 /// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
 /// in seconds, written by that version) reads with this one as its kind's
 /// current type: the text is what that version printed for it
