@@ -10,6 +10,8 @@ use serde::Deserialize;
 
 use fastware_report::Error;
 
+use crate::HeapError;
+
 #[derive(Debug, Deserialize)]
 pub struct DhatFile<'a> {
     #[serde(rename = "dhatFileVersion")]
@@ -96,22 +98,16 @@ pub fn looks_like(text: &[u8]) -> bool {
 pub fn parse<'a>(text: &'a str, path: &str) -> Result<DhatFile<'a>, Error> {
     let f: DhatFile = serde_json::from_str(text)
         .map_err(|e| fastware_report::json::parse_error(path, text, &e, "not a DHAT file fastware can read"))?;
-    let fail = |m: String| Error::input(path, None, m);
+    let fail = |e: HeapError| Error::from(e).at(path);
     if f.version != 2 {
-        return Err(fail(format!(
-            "dhatFileVersion {}: fastware reads version 2 (valgrind 3.15 and later, the dhat crate)",
-            f.version
-        )));
+        return Err(fail(HeapError::Version { version: f.version }));
     }
     if !matches!(&*f.mode, "heap" | "copy" | "ad-hoc" | "rust-heap" | "rust-ad-hoc") {
-        return Err(fail(format!(
-            "unknown DHAT mode `{}` (heap, copy and ad-hoc, and the dhat crate's rust-heap and rust-ad-hoc, are known)",
-            f.mode
-        )));
+        return Err(fail(HeapError::Mode { mode: f.mode.to_string() }));
     }
     let n = f.ftbl.len() as u64;
     if let Some(bad) = f.pps.iter().flat_map(|p| p.fs.iter()).find(|&&i| u64::from(i) >= n) {
-        return Err(fail(format!("a program point names frame {bad}, but the frame table has {n}")));
+        return Err(fail(HeapError::FrameOutOfRange { frame: u64::from(*bad), frames: n }));
     }
     Ok(f)
 }

@@ -6,10 +6,12 @@
 //! advice, and diffs.
 
 pub mod dhat;
+pub mod error;
 pub mod findings;
 pub mod frames;
 pub mod model;
 pub mod report;
 pub mod saved;
 
+pub use error::HeapError;
 pub use model::HeapProfile;

@@ -11,6 +11,7 @@ use fastware_report::{Error, OutputFile};
 use serde::{Deserialize, Serialize};
 
 use crate::model::HeapProfile;
+use crate::HeapError;
 
 pub const SCHEMA: &str = "fastware/heap-data/1";
 
@@ -111,30 +112,26 @@ pub fn save(p: &HeapProfile, path: &Path) -> Result<(), Error> {
 pub fn read(path: &Path) -> Result<HeapProfile, Error> {
     let shown = path.display().to_string();
     if path.is_dir() {
-        return Err(Error::input(&shown, None, "a directory, not a heap profile")
-            .with_hint("give a dhat.out.<pid> or dhat-heap.json file"));
+        return Err(Error::from(HeapError::Directory).at(&shown));
     }
     let bytes = fastware_report::input::read(path)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::input(&shown, None, "empty file: no heap profile"));
+        return Err(Error::from(HeapError::Empty).at(&shown));
     }
     let text = std::str::from_utf8(&bytes)
-        .map_err(|e| Error::input(&shown, Some(e.valid_up_to() as u64), "not a heap profile: not UTF-8 text"))?;
+        .map_err(|e| Error::from(HeapError::NotText).at(&shown).at_byte(Some(e.valid_up_to() as u64)))?;
     if crate::dhat::looks_like(text.as_bytes()) {
-        let f = crate::dhat::parse(text, &shown)
-            .map_err(|e| e.with_hint("give a file valgrind --tool=dhat or the dhat crate wrote"))?;
+        let f = crate::dhat::parse(text, &shown).map_err(|e| match e.hint {
+            Some(_) => e,
+            None => e.with_hint("give a file valgrind --tool=dhat or the dhat crate wrote"),
+        })?;
         return Ok(HeapProfile::from_dhat(f));
     }
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
         let s: SavedHeap = fastware_report::json::read(text, SCHEMA, &shown)?;
         return s.profile(&shown);
     }
-    Err(Error::input(
-        &shown,
-        Some(0),
-        "not a heap profile: fastware reads DHAT JSON (dhatFileVersion 2) and saved heap profiles",
-    )
-    .with_hint("record one with `fastware heap`, `valgrind --tool=dhat` or the dhat crate"))
+    Err(Error::from(HeapError::NotHeapProfile).at(&shown).at_byte(Some(0)))
 }
 
 /// The valgrind command that records `program` into `out`. Names stay
