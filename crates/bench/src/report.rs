@@ -414,7 +414,7 @@ impl fastware_report::Kind for SavedResults {
     /// Each benchmark's estimate as a bar (its spread as a whisker), then
     /// the results as text. Times in microseconds.
     fn section(&self) -> Option<String> {
-        use fastware_report::html::{bars, preformatted, Bar};
+        use fastware_report::html::{bars, picture_and_text, Bar};
         let rows: Vec<Bar> = self
             .benchmarks
             .iter()
@@ -430,9 +430,8 @@ impl fastware_report::Kind for SavedResults {
             })
             .collect();
         let statistic = self.benchmarks.first().map_or("estimate", |b| b.statistic.as_str());
-        let mut html = bars(&rows, &format!("each benchmark's {statistic} ({}); the line: ± its spread", self.source));
-        html.push_str(&preformatted(&fastware_report::plain_text(&RunReport(self.clone()))));
-        Some(html)
+        let chart = bars(&rows, &format!("each benchmark's {statistic} ({}); the line: ± its spread", self.source));
+        Some(picture_and_text(chart, &RunReport(self.clone())))
     }
 
     /// `bench compare` of the two runs' results, with the noise thresholds

@@ -54,7 +54,7 @@ impl fastware_report::Kind for SavedHeap {
     /// then the report with its findings.
     fn section(&self) -> Option<String> {
         use crate::report::{By, HeapReport, Sort};
-        use fastware_report::html::{bars, preformatted, Bar};
+        use fastware_report::html::{bars, picture_and_text, Bar};
         let r = HeapReport::new(&self.profile, By::Site, Sort::Bytes, None, 15);
         let rows: Vec<Bar> = r
             .rows
@@ -71,9 +71,7 @@ impl fastware_report::Kind for SavedHeap {
                 colour: row.short_lived.then_some("#ff7f0e"),
             })
             .collect();
-        let mut html = bars(&rows, "bytes allocated per site (orange: short-lived blocks)");
-        html.push_str(&preformatted(&fastware_report::plain_text(&r)));
-        Some(html)
+        Some(picture_and_text(bars(&rows, "bytes allocated per site (orange: short-lived blocks)"), &r))
     }
 
     fn diff(

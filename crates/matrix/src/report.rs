@@ -464,7 +464,7 @@ impl fastware_report::Kind for MatrixReport {
     /// Each measured cell's figure as a bar (median, the reps' range as a
     /// whisker; the best green), a numeric sweep's chart, then the tables.
     fn section(&self) -> Option<String> {
-        use fastware_report::html::{bars, preformatted, Bar};
+        use fastware_report::html::{bars, picture_and_text, Bar};
         let what = match self.measure {
             Measure::Build => "build time (median of the reps; the line: their range)",
             Measure::Hot => "hot rebuild (median of the reps; the line: their range)",
@@ -499,8 +499,7 @@ impl fastware_report::Kind for MatrixReport {
             let svg = crate::chart::svg(self, &points);
             html.push_str(svg.find("<svg").map_or(&svg[..], |i| &svg[i..]));
         }
-        html.push_str(&preformatted(&fastware_report::plain_text(self)));
-        Some(html)
+        Some(picture_and_text(html, self))
     }
 
     fn from_kept(schema: &str, value: serde_json::Value) -> Result<Self, serde_json::Error> {

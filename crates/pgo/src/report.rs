@@ -199,7 +199,7 @@ impl fastware_report::Kind for PgoReport {
     /// Release against PGO as two bars (median, the runs' range as a
     /// whisker), then the report.
     fn section(&self) -> Option<String> {
-        use fastware_report::html::{bars, preformatted, Bar};
+        use fastware_report::html::{bars, picture_and_text, Bar};
         let mut html = String::new();
         if let Some(c) = &self.comparison {
             let range = |v: &[Duration]| {
@@ -231,8 +231,7 @@ impl fastware_report::Kind for PgoReport {
                 ),
             ));
         }
-        html.push_str(&preformatted(&fastware_report::plain_text(self)));
-        Some(html)
+        Some(picture_and_text(html, self))
     }
 
     fn from_kept(schema: &str, mut value: serde_json::Value) -> Result<Self, serde_json::Error> {

@@ -146,3 +146,8 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     s.push_str(&format!(r##"<text x="{label_w}" y="{:.1}" fill="#777">{}</text></svg>"##, h - 6.0, escape(what)));
     s
 }
+
+/// A picture above a result's text report: a kind's section on the page.
+pub fn picture_and_text(picture: String, result: &impl crate::Render) -> String {
+    picture + &preformatted(&crate::plain_text(result))
+}

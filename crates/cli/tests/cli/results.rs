@@ -96,6 +96,23 @@ fn markdown_of_committed_results() {
     md::<fastware_build::BuildReport>("build", "fastware/build/1");
 }
 
+/// The numbers in a page's `name="…"` attributes, in order.
+fn attr(html: &str, name: &str) -> Vec<f64> {
+    let key = format!("{name}=\"");
+    html.match_indices(&key)
+        .map(|(i, _)| {
+            let rest = &html[i + key.len()..];
+            rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
+        })
+        .collect()
+}
+
+/// A committed result's JSON.
+fn result_json(kind: &str) -> Value {
+    let path = fastware_testkit::fixture("results").join(format!("{kind}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json")
+}
+
 /// The report page's pictures of the committed matrix and pgo results: a
 /// bar per measured cell (or side) whose value is the result's median, the
 /// whisker its reps' range, as the JSON says.
@@ -103,21 +120,10 @@ fn markdown_of_committed_results() {
 fn matrix_and_pgo_are_drawn_as_bars() {
     use fastware_report::Kind;
     fn section<K: Kind>(kind: &str) -> (String, Value) {
-        let text = std::fs::read_to_string(fastware_testkit::fixture("results").join(format!("{kind}.json")))
-            .expect("fixture");
-        let v: Value = serde_json::from_str(&text).expect("json");
+        let v = result_json(kind);
         let r = K::from_kept(K::SCHEMA, v.clone()).expect("reads");
         (r.section().expect("a section"), v)
     }
-    let attr = |html: &str, name: &str| -> Vec<f64> {
-        let key = format!("{name}=\"");
-        html.match_indices(&key)
-            .map(|(i, _)| {
-                let rest = &html[i + key.len()..];
-                rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
-            })
-            .collect()
-    };
     let (html, v) = section::<fastware_matrix::report::MatrixReport>("matrix");
     let cells: Vec<&Value> =
         v["cells"].as_array().expect("cells").iter().filter(|c| !c["build_us"].is_null()).collect();
@@ -147,20 +153,10 @@ fn heap_is_drawn_as_bars() {
     let dhat = fastware_testkit::fixture("heap").join("allocs.dhat.json");
     let kept = fastware_heap::saved::SavedHeap::from(&fastware_heap::saved::read(&dhat).expect("dhat"));
     let html = kept.section().expect("a section");
-    let v: Value = serde_json::from_str(
-        &std::fs::read_to_string(fastware_testkit::fixture("results").join("heap.json")).expect("fixture"),
-    )
-    .expect("json");
-    let want: Vec<String> =
-        v["rows"].as_array().expect("rows").iter().take(15).map(|r| r["bytes"].to_string()).collect();
-    let got: Vec<String> = html
-        .match_indices("data-value=\"")
-        .map(|(i, m)| {
-            let rest = &html[i + m.len()..];
-            rest[..rest.find('"').expect("end")].to_string()
-        })
-        .collect();
-    assert_eq!(got, want);
+    let v = result_json("heap");
+    let want: Vec<f64> =
+        v["rows"].as_array().expect("rows").iter().take(15).map(|r| r["bytes"].as_f64().expect("bytes")).collect();
+    assert_eq!(attr(&html, "data-value"), want);
 }
 
 /// Kept benchmark results on the report page: a bar per benchmark, its
@@ -168,19 +164,10 @@ fn heap_is_drawn_as_bars() {
 #[test]
 fn bench_results_are_drawn_as_bars() {
     use fastware_report::Kind;
-    let path = fastware_testkit::fixture("results").join("bench-results.json");
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("json");
+    let v = result_json("bench-results");
     let kept = fastware_bench::saved::SavedResults::from_kept(fastware_bench::saved::SCHEMA, v.clone()).expect("reads");
     let html = kept.section().expect("a section");
-    let attr = |name: &str| -> Vec<f64> {
-        let key = format!("{name}=\"");
-        html.match_indices(&key)
-            .map(|(i, _)| {
-                let rest = &html[i + key.len()..];
-                rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
-            })
-            .collect()
-    };
+    let attr = |name: &str| attr(&html, name);
     let benches = v["benchmarks"].as_array().expect("benchmarks");
     let est: Vec<f64> = benches.iter().map(|b| b["estimate_us"].as_f64().expect("µs")).collect();
     let close = |a: &[f64], b: &[f64]| {
