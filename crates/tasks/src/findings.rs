@@ -56,14 +56,26 @@ fn ms(ns: i64) -> f64 {
 /// The tasks that ran on the workers, by place, in spawn order.
 fn by_place(r: &Recording) -> Vec<(String, Vec<usize>)> {
     let mut places: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, t) in r.tasks.iter().enumerate().filter(|(_, t)| t.on_workers()) {
         let p = place(t);
-        match places.iter_mut().find(|(q, _)| *q == p) {
-            Some((_, v)) => v.push(i),
-            None => places.push((p, vec![i])),
+        match index.get(&p) {
+            Some(&k) => places[k].1.push(i),
+            None => {
+                index.insert(p.clone(), places.len());
+                places.push((p, vec![i]));
+            }
         }
     }
     places
+}
+
+/// How much of `(start, end)` falls inside `merged` (sorted, disjoint):
+/// found by binary search, so that a recording of millions of polls and
+/// waits takes a pass, not their product.
+fn overlap(merged: &[(i64, i64)], (start, end): (i64, i64)) -> i64 {
+    let first = merged.partition_point(|&(_, b)| b <= start);
+    merged[first..].iter().take_while(|&&(a, _)| a < end).map(|&(a, b)| (end.min(b) - start.max(a)).max(0)).sum()
 }
 
 /// Intervals merged where they overlap, sorted.
@@ -110,8 +122,7 @@ fn scheduled_delay(r: &Recording, figures: &[Figures]) -> Option<Finding> {
         .iter()
         .filter(|t| t.on_workers())
         .map(|t| {
-            let ran: i64 =
-                t.polls.iter().flat_map(|&(s, e)| waits.iter().map(move |&(a, b)| (e.min(b) - s.max(a)).max(0))).sum();
+            let ran: i64 = t.polls.iter().map(|&poll| overlap(&waits, poll)).sum();
             (t, ran)
         })
         .filter(|(_, ran)| *ran > 0)
@@ -272,4 +283,20 @@ pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds) -> Vec<Find
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps_of_merged_intervals() {
+        let merged = union(vec![(10, 20), (15, 30), (40, 50), (60, 70)]);
+        assert_eq!(merged, [(10, 30), (40, 50), (60, 70)]);
+        // against the plain sum over every interval
+        for poll in [(0, 5), (0, 100), (25, 45), (30, 40), (45, 65), (69, 80), (5, 11)] {
+            let plain: i64 = merged.iter().map(|&(a, b)| (poll.1.min(b) - poll.0.max(a)).max(0)).sum();
+            assert_eq!(overlap(&merged, poll), plain, "{poll:?}");
+        }
+    }
 }

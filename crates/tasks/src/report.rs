@@ -60,9 +60,10 @@ pub fn group(tasks: &[TaskRow], by: By) -> Vec<TaskRow> {
         By::Task => tasks.to_vec(),
         By::Location => {
             let mut groups: Vec<TaskRow> = Vec::new();
+            let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for t in tasks {
                 let p = place_of(t.location.as_deref(), t.name.as_deref(), t.kind.as_deref());
-                match groups.iter_mut().find(|g| g.key == p) {
+                match index.get(&p).map(|&k| &mut groups[k]) {
                     Some(g) => {
                         g.tasks += t.tasks;
                         g.open += t.open;
@@ -75,15 +76,18 @@ pub fn group(tasks: &[TaskRow], by: By) -> Vec<TaskRow> {
                         g.wakes += t.wakes;
                         g.self_wakes += t.self_wakes;
                     }
-                    None => groups.push(TaskRow {
-                        key: p,
-                        task_id: None,
-                        name: None,
-                        kind: None,
-                        location: None,
-                        spawned_us: None,
-                        ..t.clone()
-                    }),
+                    None => {
+                        index.insert(p.clone(), groups.len());
+                        groups.push(TaskRow {
+                            key: p,
+                            task_id: None,
+                            name: None,
+                            kind: None,
+                            location: None,
+                            spawned_us: None,
+                            ..t.clone()
+                        })
+                    }
                 }
             }
             groups
