@@ -40,7 +40,7 @@ impl Typed for TaskError {
                     .into(),
             ),
             TaskError::UnknownVersion { .. } => {
-                Some("console-subscriber 0.1 to 0.5 write version 1; a newer format needs a newer fastware".into())
+                Some("console-subscriber 0.5 writes version 1; another format needs a fastware that reads it".into())
             }
             TaskError::NoTasks { .. } => Some(
                 "build with RUSTFLAGS=\"--cfg tokio_unstable\" and tokio's `tracing` feature (without them tokio \
