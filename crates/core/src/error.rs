@@ -109,13 +109,14 @@ impl Error {
         self
     }
 
-    /// Reading `path` failed: bad input when it is missing, unreadable or
-    /// not valid, a failed run for other faults of the machine.
+    /// Reading `path` failed: bad input when it is missing, unreadable, a
+    /// directory or not valid, a failed run for other faults of the machine.
     pub fn io(path: &str, err: &std::io::Error) -> Error {
         let kind = match err.kind() {
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidData => {
-                ErrorKind::BadInput
-            }
+            std::io::ErrorKind::NotFound
+            | std::io::ErrorKind::PermissionDenied
+            | std::io::ErrorKind::InvalidData
+            | std::io::ErrorKind::IsADirectory => ErrorKind::BadInput,
             _ => ErrorKind::Failed,
         };
         Error::new(kind, format!("cannot read: {}", io_message(err))).at(path)

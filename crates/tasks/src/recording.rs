@@ -93,9 +93,6 @@ pub struct Task {
     pub closed: Option<i64>,
     /// (start, end) of each poll, ns from the recording's start.
     pub polls: Vec<(i64, i64)>,
-    /// The span entered to drop the future (after its last poll, before
-    /// its close): not a poll.
-    pub dropped: Option<(i64, i64)>,
     pub wakes: Vec<Wake>,
     /// Wakers cloned and dropped (a wake by value uses one up).
     pub waker_clones: u64,
@@ -218,7 +215,7 @@ pub fn parse(text: &str) -> Result<Recording, TaskError> {
                     // poll before it, is the future dropped, not a poll
                     if let [.., (_, prev_end), (start, _)] = task.polls[..] {
                         if !task.wakes.iter().any(|w| w.at >= prev_end && w.at <= start) {
-                            task.dropped = task.polls.pop();
+                            task.polls.pop();
                         }
                     }
                 }

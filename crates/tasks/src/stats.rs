@@ -63,17 +63,6 @@ impl Figures {
             self_wakes: t.wakes.iter().filter(|w| w.self_wake).count() as u64,
         }
     }
-
-    pub fn add(&mut self, o: &Figures) {
-        self.lifetime += o.lifetime;
-        self.busy += o.busy;
-        self.scheduled += o.scheduled;
-        self.idle += o.idle;
-        self.polls += o.polls;
-        self.longest_poll = self.longest_poll.max(o.longest_poll);
-        self.wakes += o.wakes;
-        self.self_wakes += o.self_wakes;
-    }
 }
 
 /// Each task's figures, in the recording's order.

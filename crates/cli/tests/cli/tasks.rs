@@ -257,6 +257,8 @@ fn text_csv_save_and_bad_recordings() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("the last line was cut"), "{}", stdout(&o));
     expect_error(&["tasks", s(&rec), "--blocking-poll", "0"], 2, &["--blocking-poll 0"]);
+    // a directory is bad input too (exit 2), said by the one input reader
+    expect_error(&["tasks", s(&tmp)], 2, &["Is a directory"]);
     // the program built without tokio_unstable: console-subscriber wrote nothing
     let none = fastware_testkit::fixture("tasks").join("no-tasks.console.jsonl");
     expect_error(&["tasks", s(&none)], 2, &["empty file", "--cfg tokio_unstable"]);
