@@ -143,38 +143,123 @@ pub fn self_profiles(name: &str, events: Option<&str>, args: &[&str]) -> PathBuf
 pub fn copy_project(src: &Path, name: &str) -> Project {
     let dest = temp_dir(name);
     copy_tree(src, &dest);
-    Project(dest)
+    Project { dir: dest, warm: None }
+}
+
+/// [`copy_project`] with a `target/` already holding what earlier tests
+/// built of the same fixture (its registry dependencies: criterion's take
+/// ~30 s of a release build here, the project's own crate ~2 s). The files
+/// keep their modification times, so cargo's fingerprints find them fresh;
+/// the project's own crates are rebuilt (their dep-info names the earlier
+/// copy's sources, which are gone). When the test passes, what its build
+/// added to `target/` is moved into the template for the next test.
+pub fn copy_project_warm(src: &Path, name: &str) -> Project {
+    let mut h = DefaultHasher::new();
+    hash_tree(src, &mut h);
+    let key = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let template = scratch_root().join("warm").join(format!("{key}-{:016x}", h.finish()));
+    let dest = temp_dir(name);
+    copy_tree(src, &dest);
+    let lock = warm_lock(&template);
+    if template.is_dir() {
+        copy_tree_keeping_times(&template, &dest.join("target"));
+    }
+    drop(lock);
+    Project { dir: dest, warm: Some(template) }
+}
+
+fn warm_lock(template: &Path) -> File {
+    let parent = template.parent().expect("warm root");
+    std::fs::create_dir_all(parent).expect("warm root");
+    let lock = File::create(template.with_extension("lock")).expect("lock file");
+    lock.lock().expect("lock");
+    lock
 }
 
 /// A copied project: removed with its builds when the test that made it
 /// passes (a whole suite's builds filled a CI disk), kept when it fails so
 /// that it can be looked at.
 #[derive(Debug)]
-pub struct Project(PathBuf);
+pub struct Project {
+    dir: PathBuf,
+    warm: Option<PathBuf>,
+}
 
 impl std::ops::Deref for Project {
     type Target = PathBuf;
     fn deref(&self) -> &PathBuf {
-        &self.0
+        &self.dir
     }
 }
 
 impl AsRef<Path> for Project {
     fn as_ref(&self) -> &Path {
-        &self.0
+        &self.dir
     }
 }
 
 impl AsRef<std::ffi::OsStr> for Project {
     fn as_ref(&self) -> &std::ffi::OsStr {
-        self.0.as_os_str()
+        self.dir.as_os_str()
     }
 }
 
 impl Drop for Project {
     fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(template) = &self.warm {
+            let _lock = warm_lock(template);
+            move_new_files(&self.dir.join("target"), template);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Moves cargo's build outputs under `from` (files under `<release|debug>/
+/// {deps,build,.fingerprint}` at any depth, so fastware's own builds inside
+/// `target/fastware/` count too) that `to` does not have into `to` (same file
+/// system: a rename, times kept). Nothing else: criterion's saved baselines
+/// and fastware's history stay with the test that wrote them. Best effort: a
+/// file that cannot be moved only makes a later build slower.
+fn move_new_files(from: &Path, to: &Path) {
+    fn walk(from: &Path, to: &Path, last: &str, built: bool) {
+        let Ok(entries) = std::fs::read_dir(from) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let (p, q) = (e.path(), to.join(&name));
+            let built = built
+                || (matches!(last, "release" | "debug") && matches!(name.as_str(), "deps" | "build" | ".fingerprint"));
+            match e.file_type() {
+                Ok(t) if t.is_dir() => walk(&p, &q, &name, built),
+                Ok(_) if built && std::fs::symlink_metadata(&q).is_err() => {
+                    let _ = std::fs::create_dir_all(to);
+                    let _ = std::fs::rename(&p, &q);
+                }
+                _ => {}
+            }
+        }
+    }
+    walk(from, to, "", false)
+}
+
+/// Copies a directory tree with each file's modification time (and
+/// permissions), as `cp -a` does, so cargo sees the copied outputs as fresh.
+fn copy_tree_keeping_times(src: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).expect("mkdir");
+    for e in std::fs::read_dir(src).expect("read dir").flatten() {
+        let (p, q) = (e.path(), dest.join(e.file_name()));
+        let meta = std::fs::symlink_metadata(&p).expect("metadata");
+        if meta.is_dir() {
+            copy_tree_keeping_times(&p, &q);
+        } else if meta.file_type().is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(&p).expect("link"), &q).expect("symlink");
+        } else {
+            std::fs::copy(&p, &q).expect("copy");
+            let f = File::options().write(true).open(&q).expect("open copy");
+            f.set_modified(meta.modified().expect("mtime")).expect("set mtime");
         }
     }
 }

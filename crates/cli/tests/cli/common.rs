@@ -52,7 +52,7 @@ pub fn bench_data(rel: &str) -> String {
 /// A copy of the fixture crate `benchy`, built and benchmarked by the test
 /// that asks: one per test, as tests run at the same time.
 pub fn benchy(name: &str) -> fastware_testkit::Project {
-    fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), name)
+    fastware_testkit::copy_project_warm(&fastware_testkit::fixture("benchy"), name)
 }
 
 pub fn s(p: &Path) -> &str {

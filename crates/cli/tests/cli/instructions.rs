@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::common::*;
 
 fn counted(name: &str) -> fastware_testkit::Project {
-    fastware_testkit::copy_project(&fastware_testkit::fixture("counted"), name)
+    fastware_testkit::copy_project_warm(&fastware_testkit::fixture("counted"), name)
 }
 
 /// `bench cargo --instructions ARGS` in `dir`, its JSON.
