@@ -103,15 +103,26 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         }
         cmd = cmd.bin_name("cargo fastware");
     }
-    let matches = match cmd.try_get_matches_from(args) {
+    let matches = match cmd.clone().try_get_matches_from(&args) {
         Ok(m) => m,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            cmd.build();
+            let at = show::missing_subcommand(&cmd, &args);
+            if std::ptr::eq(at, &cmd) {
+                // `fastware` alone: what it is and its commands, as `cargo` alone
+                let _ = write!(io::stdout().lock(), "{}", show::overview(&cmd));
+                return ExitCode::SUCCESS;
+            }
+            let _ = write!(io::stderr().lock(), "{}", show::one_line(&e, at));
+            return ExitCode::from(2);
+        }
         Err(e) if !e.use_stderr() => {
             // --help, --version
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let _ = write!(io::stderr().lock(), "{}", show::one_line(&e));
+            let _ = write!(io::stderr().lock(), "{}", show::one_line(&e, &cmd));
             return ExitCode::from(2);
         }
     };

@@ -2,6 +2,7 @@
 //! stderr when the command's output file was stdout), then its failure;
 //! errors as one line and a hint, with the exit status of their kind.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -49,21 +50,52 @@ pub fn exit(result: Result<(), Error>) -> ExitCode {
     }
 }
 
+/// Where the command line stopped short of a command: the command (or
+/// group) whose subcommand is missing, found by following `args` down `cmd`.
+pub fn missing_subcommand<'a>(cmd: &'a clap::Command, args: &[OsString]) -> &'a clap::Command {
+    let mut at = cmd;
+    for a in args.iter().skip(1).filter_map(|a| a.to_str()) {
+        match at.find_subcommand(a) {
+            Some(sub) => at = sub,
+            None if a.starts_with('-') => continue,
+            None => break,
+        }
+    }
+    at
+}
+
+/// The subcommands a user picks from (not clap's `help`).
+fn shown(cmd: &clap::Command) -> impl Iterator<Item = &clap::Command> {
+    cmd.get_subcommands().filter(|c| !c.is_hide_set() && c.get_name() != "help")
+}
+
+/// What `fastware` alone prints, as `cargo` alone does: what it is for, the
+/// usage, and one line per command.
+pub fn overview(cmd: &clap::Command) -> String {
+    let name = cmd.get_bin_name().unwrap_or(cmd.get_name());
+    let mut s = format!(
+        "{}\n\nUsage: {name} [OPTIONS] <COMMAND>\n\nCommands:\n",
+        cmd.get_about().map(|a| a.to_string()).unwrap_or_default()
+    );
+    let shown: Vec<&clap::Command> = shown(cmd).collect();
+    let width = shown.iter().map(|c| c.get_name().len()).max().unwrap_or(0);
+    for c in shown {
+        let about = c.get_about().map(|a| a.to_string()).unwrap_or_default();
+        s.push_str(&format!("  {:width$}  {about}\n", c.get_name()));
+    }
+    s.push_str(&format!("\nSee '{name} <COMMAND> --help' for one command, '{name} --help' for examples.\n"));
+    s
+}
+
 /// clap's error as the one line every fastware error is, and a hint: clap's
 /// own tip when it has one (a similar argument, a value to quote), else where
-/// the usage is.
-pub fn one_line(e: &clap::Error) -> String {
+/// the usage is. `at` is the command the error is about (its subcommands are
+/// named when one is missing).
+pub fn one_line(e: &clap::Error, at: &clap::Command) -> String {
     let text = e.render().to_string();
     if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         // clap prints the whole help: say what is missing instead
-        let subcommands: Vec<&str> = text
-            .lines()
-            .skip_while(|l| !l.starts_with("Commands:"))
-            .skip(1)
-            .take_while(|l| !l.trim().is_empty())
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|c| *c != "help")
-            .collect();
+        let subcommands: Vec<&str> = shown(at).map(|c| c.get_name()).collect();
         return format!(
             "error: a subcommand is missing: {}\nhint: see --help for what each does, with examples\n",
             subcommands.join(", ")
