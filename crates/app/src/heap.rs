@@ -146,8 +146,9 @@ fn load(
     let valgrind = ctx.tools.find(&VALGRIND)?;
     let run = Prepared::new(ctx, &cmd.artifact, false, &cmd.args, "heap", 1)?;
     let output = run.dir.join("dhat.json");
-    let failed =
-        run.record(ctx, saved::record_command(&valgrind, &output, &run.program, &run.args), &output, "valgrind")?;
+    let log = run.dir.join("valgrind.log");
+    let record = saved::record_command(&valgrind, &output, &log, &run.program, &run.args);
+    let failed = run.record(ctx, record, &output, "valgrind", Some(&log))?;
     let mut p = read(ctx, &output)?;
     p.meta.binary = Some(run.program.display().to_string());
     p.meta.commit = run.commit();

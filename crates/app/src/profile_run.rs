@@ -68,16 +68,18 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
         fastware_runner::check_perf_allowed()?;
     }
     let run = Prepared::new(ctx, &a.artifact, a.frame_pointers, &a.args, "profile", if a.callgrind { 1 } else { 5 })?;
+    let valgrind_log = run.dir.join("valgrind.log");
     let (output, cmd) = if a.callgrind {
         let out = run.dir.join("callgrind.out");
-        (out.clone(), callgrind::record_command(&tool, &out, &run.program, &run.args))
+        (out.clone(), callgrind::record_command(&tool, &out, &valgrind_log, &run.program, &run.args))
     } else {
         let graph =
             if perf::has_frame_pointers(&run.loaded.binary) { CallGraph::FramePointers } else { CallGraph::Dwarf };
         let out = run.dir.join("perf.data");
         (out.clone(), perf::record_command(&tool, &out, a.freq, graph, &run.program, &run.args))
     };
-    let mut failed = run.record(ctx, cmd, &output, if a.callgrind { "valgrind" } else { "perf record" })?;
+    let (tool_name, log) = if a.callgrind { ("valgrind", Some(valgrind_log.as_path())) } else { ("perf record", None) };
+    let mut failed = run.record(ctx, cmd, &output, tool_name, log)?;
     let mut p = read(ctx, &output, a.event.as_deref())?;
     // the binary's functions said frame pointers; the code the samples fell
     // in may not have them: judged from the stacks, DWARF when they broke (a
@@ -89,7 +91,7 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
             rooted * 100.0
         ));
         let cmd = perf::record_command(&tool, &output, a.freq, CallGraph::Dwarf, &run.program, &run.args);
-        failed = run.record(ctx, cmd, &output, "perf record")?;
+        failed = run.record(ctx, cmd, &output, "perf record", None)?;
         p = read(ctx, &output, a.event.as_deref())?;
     }
     p.meta.command = Some(run.shown());

@@ -78,12 +78,31 @@ impl Prepared {
     /// The program's output goes to stderr (stdout is the report's); Ctrl-C
     /// stops the program and the tool keeps what it recorded. Returns the
     /// failure to report after the recording, when the run did not end well.
-    pub fn record(&self, ctx: &Ctx, mut cmd: Command, output: &Path, tool: &str) -> Result<Option<Error>, Error> {
+    /// `log`: where the tool writes its own messages (valgrind's banner and
+    /// summary), shown only when the run did not end well.
+    pub fn record(
+        &self,
+        ctx: &Ctx,
+        mut cmd: Command,
+        output: &Path,
+        tool: &str,
+        log: Option<&Path>,
+    ) -> Result<Option<Error>, Error> {
         ctx.note(&format!("running {} under {tool}", self.shown()));
         let _ = std::fs::remove_file(output);
+        if let Some(log) = log {
+            let _ = std::fs::remove_file(log);
+        }
         cmd.stdout(Stdio::from(std::io::stderr()));
         ctx.cancel.listen();
         let outcome = fastware_runner::run(cmd)?;
+        if let Some(log) = log {
+            if !output.is_file() || outcome.failure().is_some() {
+                show_log(log);
+            } else if self._scratch.is_none() {
+                ctx.note(&format!("{tool}'s own messages are in {}", log.display()));
+            }
+        }
         if !output.is_file() {
             return Err(Error::failed(format!(
                 "{tool} wrote nothing ({})",
@@ -99,5 +118,13 @@ impl Prepared {
             ctx.note("interrupted: reporting what was recorded until then");
         }
         Ok(outcome.failure())
+    }
+}
+
+/// The tool's own messages, on stderr as it wrote them.
+fn show_log(log: &Path) {
+    use std::io::Write;
+    if let Ok(text) = std::fs::read(log) {
+        let _ = std::io::stderr().lock().write_all(&text);
     }
 }

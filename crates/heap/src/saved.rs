@@ -134,8 +134,16 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
 
 /// The valgrind command that records `program` into `out`. Names stay
 /// mangled (`--demangle=no`): fastware demangles them itself, v0 included.
-pub fn record_command(valgrind: &Path, out: &Path, program: &Path, args: &[String]) -> std::process::Command {
+/// valgrind's own messages (its banner, its summary) go to `log`.
+pub fn record_command(
+    valgrind: &Path,
+    out: &Path,
+    log: &Path,
+    program: &Path,
+    args: &[String],
+) -> std::process::Command {
     let mut c = std::process::Command::new(valgrind);
-    c.arg("--tool=dhat").arg("--demangle=no").arg(format!("--dhat-out-file={}", out.display())).arg(program).args(args);
+    c.arg("--tool=dhat").arg("--demangle=no").arg(format!("--dhat-out-file={}", out.display()));
+    c.arg(format!("--log-file={}", log.display())).arg(program).args(args);
     c
 }

@@ -27,9 +27,11 @@ use fastware_report::Error;
 use crate::model::{Function, Meta, Profile};
 
 /// The valgrind command for `program args`, writing `output`.
-pub fn record_command(valgrind: &Path, output: &Path, program: &Path, args: &[String]) -> Command {
+pub fn record_command(valgrind: &Path, output: &Path, log: &Path, program: &Path, args: &[String]) -> Command {
     let mut cmd = Command::new(valgrind);
     cmd.arg("--tool=callgrind").arg("--dump-instr=yes").arg(format!("--callgrind-out-file={}", output.display()));
+    // valgrind's own messages (its banner, its summary) in a file, not on the terminal
+    cmd.arg(format!("--log-file={}", log.display()));
     cmd.arg(program).args(args);
     cmd
 }

@@ -169,7 +169,13 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     let o = run(&["--by", "function", "--save", "before"]);
     let by_function = json(&o);
     let err = stderr(&o);
-    // valgrind's own summary, printed as the run ends
+    // valgrind's own messages are kept out of the way, in a file (the
+    // program's output still passes through); its summary, written as the
+    // run ends, is the oracle of the totals
+    assert!(!err.lines().any(|l| l.starts_with("==")), "valgrind's chatter on stderr: {err}");
+    assert!(err.contains("valgrind's own messages are in"), "{err}");
+    let err = std::fs::read_to_string(project.join("target/fastware/heap/valgrind.log")).expect("valgrind.log");
+    assert!(err.contains("DHAT, a dynamic heap analysis tool"), "{err}");
     let file = project.join("target/fastware/heap/dhat.json");
     let t = &by_function["header"]["totals"];
     assert_eq!(summary(&err, "Total:"), (u(&t["bytes"]), u(&t["blocks"])));
@@ -227,6 +233,8 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     let o = run_in(&project, &["heap", "--format", "json", "--", "fail"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("exited with status 3"), "{}", stderr(&o));
+    // then valgrind's messages are shown
+    assert!(stderr(&o).contains("DHAT, a dynamic heap analysis tool"), "{}", stderr(&o));
     // the site is the line of the allocation in the loop
     let src = std::fs::read_to_string(project.join("src/lib.rs")).expect("lib.rs");
     let line =

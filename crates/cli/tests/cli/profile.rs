@@ -160,6 +160,8 @@ fn a_relative_file_is_the_program_that_runs() {
     let o =
         run_in(&tmp, &["profile", "--callgrind", "--file", "./echo", "--format", "json", "--no-history", "--", "1"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // valgrind's banner and summary are not on the user's terminal
+    assert!(!stderr(&o).lines().any(|l| l.starts_with("==")), "{}", stderr(&o));
     let v = json(&o);
     let binary = v["header"]["binary"].as_str().expect("binary");
     assert!(Path::new(binary).starts_with(&tmp) && binary.ends_with("echo"), "{binary}");
