@@ -20,6 +20,7 @@ pub mod bench_instructions;
 pub mod build;
 pub mod context;
 pub mod diff;
+pub mod doctor;
 pub mod explain;
 pub mod heap;
 pub mod history;

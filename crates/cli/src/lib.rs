@@ -33,6 +33,7 @@ Examples:
   fastware explain HEAD~1 HEAD --run 'app in.txt'   why HEAD runs slower: the functions, the code, the cause
   fastware tasks rec.jsonl                     where an async program's time goes, per task (console-subscriber)
   fastware runs diff last~1 last --command build   every measuring run is kept: compare any two
+  fastware doctor                              what this machine can do for each command, and the fixes
   cargo fastware trace --help                  the same tool as a cargo subcommand";
 
 #[derive(Parser, Debug)]
@@ -86,6 +87,8 @@ enum Command {
     Runs(fastware_app::runs::RunsCmd),
     /// One self-contained HTML page of kept runs: each run's view, and trends
     Report(fastware_app::report::ReportCmd),
+    /// What this machine and project can do for each command, and what to install or set for the rest
+    Doctor(fastware_app::doctor::DoctorCmd),
 }
 
 /// Runs fastware with these arguments. `as_cargo` when started as
@@ -170,6 +173,7 @@ fn dispatch(ctx: &Ctx, command: Command, out: &mut dyn Write) -> Result<(), Erro
         Command::Pgo(c) => show::done(app::pgo::run(ctx, &c)?, out),
         Command::Runs(c) => show::done(app::runs::run(ctx, &c)?, out),
         Command::Report(c) => show::done(app::report::run(ctx, &c)?, out),
+        Command::Doctor(c) => show::done(app::doctor::run(ctx, &c)?, out),
     }
 }
 

@@ -112,6 +112,31 @@ impl Sqlite {
     /// directory this user cannot write is read as it is. A store of an
     /// older schema is brought up to date when it can be written.
     pub(crate) fn open_read(path: &Path) -> Result<Sqlite, Error> {
+        let shown = path.display().to_string();
+        let (s, version) = Sqlite::open_unchanged(path)?;
+        match version {
+            Some(v) if v == SCHEMA_VERSION => Ok(s),
+            Some(v) if v > SCHEMA_VERSION => Err(crate::store::newer_schema(&shown, v)),
+            // an older fastware's store: made current, as any command that records would
+            Some(_) => {
+                drop(s);
+                Sqlite::open(path)
+            }
+            None => Err(foreign(path, None)),
+        }
+    }
+
+    /// The store's schema version and its number of runs, read without
+    /// changing anything (an older store is not upgraded).
+    pub(crate) fn inspect(path: &Path) -> Result<crate::store::Inspected, Error> {
+        let (s, version) = Sqlite::open_unchanged(path)?;
+        let Some(schema) = version else { return Err(foreign(path, None)) };
+        let runs: i64 = s.conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).map_err(|e| s.error(e))?;
+        Ok(crate::store::Inspected { schema, current: SCHEMA_VERSION, runs: runs.max(0) as usize })
+    }
+
+    /// Opens the file read-only, as it stands, with its schema version.
+    fn open_unchanged(path: &Path) -> Result<(Sqlite, Option<i64>), Error> {
         use rusqlite::OpenFlags;
         let shown = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
@@ -136,16 +161,7 @@ impl Sqlite {
             }
             Err(e) => return Err(db_error(path, e)),
         };
-        match version {
-            Some(v) if v == SCHEMA_VERSION => Ok(s),
-            Some(v) if v > SCHEMA_VERSION => Err(crate::store::newer_schema(&shown, v)),
-            // an older fastware's store: made current, as any command that records would
-            Some(_) => {
-                drop(s);
-                Sqlite::open(path)
-            }
-            None => Err(foreign(path, None)),
-        }
+        Ok((s, version))
     }
 
     /// Refuses a database with tables and no `fastware_meta`: not a store.

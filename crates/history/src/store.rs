@@ -86,6 +86,16 @@ pub(crate) fn newer_schema(location: &str, version: i64) -> Error {
     .with_hint("use a newer fastware with it, or another store (--store)")
 }
 
+/// What [`Store::inspect`] found.
+#[derive(Debug, Clone, Copy)]
+pub struct Inspected {
+    /// The file's schema version.
+    pub schema: i64,
+    /// The version this fastware writes.
+    pub current: i64,
+    pub runs: usize,
+}
+
 /// Which runs to list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -155,6 +165,16 @@ impl Store {
         let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
         protect(location);
         Ok(Store { backend: Box::new(crate::sqlite::Sqlite::open_read(path)?), location: path.display().to_string() })
+    }
+
+    /// A SQLite store's schema and number of runs, read without changing
+    /// the file (an older store stays as it is); `None` for a PostgreSQL URL.
+    pub fn inspect(location: &str) -> Result<Option<Inspected>, Error> {
+        if is_url(location) {
+            return Ok(None);
+        }
+        let path = Path::new(location.strip_prefix("sqlite:").unwrap_or(location));
+        crate::sqlite::Sqlite::inspect(path).map(Some)
     }
 
     /// An empty store in memory: what reading a project's history shows

@@ -102,7 +102,7 @@ pub fn parse_rustflags(text: &str) -> Result<Axis, Error> {
 }
 
 /// The program `-fuse-ld=NAME` needs.
-fn linker_program(name: &str) -> String {
+pub fn linker_program(name: &str) -> String {
     match name {
         "lld" => "ld.lld".into(),
         "gold" => "ld.gold".into(),

@@ -27,12 +27,17 @@ pub const VALGRIND: Tool = Tool { program: "valgrind", package: "valgrind" };
 impl Tool {
     /// The tool's path on `PATH`, or an error naming the package to install.
     pub fn find(&self) -> Result<PathBuf, Error> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&path).map(|d| d.join(self.program)).find(|p| is_executable(p)).ok_or_else(|| {
+        on_path(self.program).ok_or_else(|| {
             Error::failed(format!("{} is not installed", self.program))
                 .with_hint(format!("install it: sudo apt-get install {}", self.package))
         })
     }
+}
+
+/// The executable `program` on `PATH`.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {

@@ -7,6 +7,7 @@ mod bench;
 mod binary;
 mod build;
 mod common;
+mod doctor;
 mod explain;
 mod findings;
 mod heap;
