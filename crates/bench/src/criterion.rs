@@ -3,6 +3,7 @@
 //! counts and total times) and `estimates.json` (criterion's own analysis).
 //! fastware reads the raw samples: each is a mean time per iteration.
 
+use crate::BenchError;
 use std::path::{Path, PathBuf};
 
 use fastware_report::Error;
@@ -72,14 +73,10 @@ pub fn read_updated(root: &Path, since: std::time::SystemTime, saved: Option<&st
     match baselines.as_slice() {
         [] => Ok(None),
         [one] => read_where(root, one, fresh).map(Some),
-        many => Err(Error::input(
-            &root.display().to_string(),
-            None,
-            format!(
-                "this run wrote several criterion baselines ({})",
-                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-        )),
+        many => {
+            Err(Error::from(BenchError::SeveralBaselines { baselines: many.iter().map(|s| s.to_string()).collect() })
+                .at(&root.display().to_string()))
+        }
     }
 }
 
@@ -89,12 +86,8 @@ fn read_where(root: &Path, baseline: &str, keep: impl Fn(&Path) -> bool) -> Resu
     walk(root, &mut found);
     let dirs: Vec<PathBuf> = found.iter().filter(|(n, d)| n == baseline && keep(d)).map(|(_, p)| p.clone()).collect();
     if dirs.is_empty() {
-        let names = baselines_in(root);
-        let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-        return Err(Error::input(&shown, None, format!("no criterion baseline `{baseline}` here (baselines: {list})"))
-            .with_hint(
-                "criterion writes `new` on each run, and a named one with `cargo bench -- --save-baseline NAME`",
-            ));
+        let found = baselines_in(root);
+        return Err(Error::from(BenchError::NoBaseline { baseline: baseline.to_string(), found }).at(&shown));
     }
     let mut benchmarks = Vec::new();
     for d in dirs {
@@ -131,13 +124,7 @@ fn one(dir: &Path) -> Result<Benchmark, Error> {
             (Some(i), Some(t)) if i.len() == t.len() && !i.is_empty() && i.iter().all(|&n| n > 0.0) => {
                 Some(t.iter().zip(&i).map(|(t, n)| t / n).collect::<Vec<f64>>())
             }
-            _ => {
-                return Err(Error::input(
-                    &sample_path.display().to_string(),
-                    None,
-                    "criterion sample without matching `iters` and `times`",
-                ))
-            }
+            _ => return Err(Error::from(BenchError::CriterionSample).at(&sample_path.display().to_string())),
         }
     } else {
         None
@@ -152,13 +139,7 @@ fn one(dir: &Path) -> Result<Benchmark, Error> {
     let estimate = match (mean, &samples) {
         (Some(m), _) => m,
         (None, Some(s)) => crate::stats::mean(s),
-        (None, None) => {
-            return Err(Error::input(
-                &dir.display().to_string(),
-                None,
-                "criterion results without samples or estimates",
-            ))
-        }
+        (None, None) => return Err(Error::from(BenchError::CriterionNoEstimate).at(&dir.display().to_string())),
     };
     let spread = std_dev.or_else(|| samples.as_deref().map(crate::stats::std_dev));
     Benchmark { name, estimate, statistic: "mean", spread, samples, runs: None }

@@ -1,6 +1,7 @@
 //! hyperfine's `--export-json`: each command's mean, standard deviation and
 //! the time of every run (`times`, seconds).
 
+use crate::BenchError;
 use std::path::Path;
 
 use fastware_report::Error;
@@ -18,13 +19,13 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
     for (k, r) in v["results"].as_array().into_iter().flatten().enumerate() {
         let name = r["command"].as_str().unwrap_or_default().to_string();
         let times = crate::results::json_numbers(&r["times"]).transpose().map_err(|i| {
-            let what = format!("hyperfine result `{name}`: results[{k}].times[{i}] is {}, not a time", r["times"][i]);
-            Error::input(&shown, None, what)
+            let value = r["times"][i].to_string();
+            Error::from(BenchError::HyperfineTime { name: name.clone(), index: k, sample: i, value }).at(&shown)
         })?;
         let times: Option<Vec<f64>> = times.map(|t| t.into_iter().map(|s| s * 1e9).collect());
         let Some(mean) = r["mean"].as_f64().map(|s| s * 1e9).or_else(|| times.as_deref().map(crate::stats::mean))
         else {
-            return Err(Error::input(&shown, None, format!("hyperfine result `{name}` without a mean or times")));
+            return Err(Error::from(BenchError::HyperfineNoMean { name }).at(&shown));
         };
         benchmarks.push(
             Benchmark {
@@ -39,7 +40,7 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
         );
     }
     if benchmarks.is_empty() {
-        return Err(Error::input(&shown, None, "hyperfine export without results"));
+        return Err(Error::from(BenchError::HyperfineEmpty).at(&shown));
     }
     Ok(Results {
         source: Source::Hyperfine,

@@ -2,6 +2,7 @@
 //! or JSON lines, hyperfine JSON, a fastware file), a directory is
 //! criterion's, with a baseline.
 
+use crate::BenchError;
 use std::path::Path;
 
 use fastware_report::Error;
@@ -28,32 +29,26 @@ pub enum Format {
 pub fn read(path: &Path, baseline: Option<&str>, force: Option<Format>) -> Result<Results, Error> {
     let shown = path.display().to_string();
     if path.is_dir() || force == Some(Format::Criterion) {
-        let root = crate::criterion::root_of(path).ok_or_else(|| {
-            Error::input(&shown, None, "a directory without criterion results (no */<baseline>/benchmark.json)")
-        })?;
+        let root =
+            crate::criterion::root_of(path).ok_or_else(|| Error::from(BenchError::NoCriterionResults).at(&shown))?;
         return crate::criterion::read(&root, baseline.unwrap_or("new"));
     }
     let bytes = fastware_report::input::read(path)?;
     let text = String::from_utf8_lossy(&bytes);
     if text.trim().is_empty() {
-        return Err(Error::input(&shown, None, "empty file: no benchmark results"));
+        return Err(Error::from(BenchError::Empty).at(&shown));
     }
     let json: Option<Value> = serde_json::from_str(&text).ok();
     match (force, &json) {
         (Some(Format::Libtest), _) => crate::libtest::parse(&text, path),
         (Some(Format::Hyperfine), Some(v)) => crate::hyperfine::parse(v, path),
         (Some(Format::Fastware), Some(v)) => crate::saved::parse(v, path),
-        (Some(Format::Hyperfine | Format::Fastware), None) => Err(Error::input(&shown, None, "not JSON")),
+        (Some(Format::Hyperfine | Format::Fastware), None) => Err(Error::from(BenchError::NotJson).at(&shown)),
         (Some(Format::Criterion), _) => unreachable!("criterion is read from a directory above"),
         (None, Some(v)) if crate::saved::looks_like(v) => crate::saved::parse(v, path),
         (None, Some(v)) if crate::hyperfine::looks_like(v) => crate::hyperfine::parse(v, path),
         (None, _) if crate::libtest::looks_like(&text) => crate::libtest::parse(&text, path),
-        (None, _) => Err(Error::input(
-            &shown,
-            None,
-            "no benchmark results recognised: not libtest output, hyperfine JSON, a criterion directory or a fastware bench file",
-        )
-        .with_hint("force a format with --input-format")),
+        (None, _) => Err(Error::from(BenchError::Unrecognised).at(&shown)),
     }
 }
 
@@ -69,8 +64,5 @@ pub fn of_run(
     if crate::libtest::looks_like(output) {
         return crate::libtest::parse(output, Path::new("cargo bench"));
     }
-    crate::criterion::read_updated(criterion_dir, started, saved)?.ok_or_else(|| {
-        Error::bad_input("the benchmarks ran, but no libtest or criterion results came out of them")
-            .with_hint("fastware reads libtest's `bench:` lines and criterion's target/criterion")
-    })
+    crate::criterion::read_updated(criterion_dir, started, saved)?.ok_or_else(|| BenchError::NoResultsFromRun.into())
 }

@@ -16,6 +16,7 @@
 
 pub mod compare;
 pub mod criterion;
+pub mod error;
 pub mod hyperfine;
 pub mod input;
 pub mod instructions;
@@ -29,6 +30,7 @@ pub mod stats;
 pub mod store;
 
 pub use compare::{compare, Comparison, Options, Row, Test, Verdict};
+pub use error::BenchError;
 pub use report::{ComparisonReport, RunReport};
 pub use results::{BenchBinary, Benchmark, Measure, Meta, Results, Source};
 pub use store::Store;

@@ -4,6 +4,7 @@
 //! of `-Z unstable-options --format json`. libtest reports the median of its
 //! samples and, as `+/-`, their range after winsorizing; it keeps no samples.
 
+use crate::BenchError;
 use std::path::Path;
 
 use fastware_report::Error;
@@ -32,19 +33,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Results, Error> {
             benchmarks.push(b);
         } else if let Some(name) = bench_line_name(line) {
             // a benchmark's line whose figures do not read: never skipped in silence
-            return Err(Error::input(
-                &shown,
-                Some(offset),
-                format!("libtest line of `{name}` without a readable time"),
-            ));
+            return Err(Error::from(BenchError::LibtestLine { name: name.to_string() })
+                .at(&shown)
+                .at_byte(Some(offset)));
         }
     }
     if benchmarks.is_empty() {
-        return Err(Error::input(
-            &path.display().to_string(),
-            None,
-            "no libtest benchmark results (`test NAME ... bench: N ns/iter (+/- M)`)",
-        ));
+        return Err(Error::from(BenchError::NoLibtestResults).at(&path.display().to_string()));
     }
     // libtest ends each test binary's run with `test result:`; a file that
     // started a run (`running N tests`) and has no result after it was cut

@@ -1,5 +1,6 @@
 //! What every reader produces: a set of benchmarks with their figures.
 
+use crate::BenchError;
 use std::path::PathBuf;
 
 use fastware_report::Error;
@@ -99,8 +100,8 @@ impl Benchmark {
         if let Some(r) = &self.runs {
             let n = self.samples.as_ref().map_or(0, Vec::len);
             if r.iter().sum::<usize>() != n || r.contains(&0) {
-                let what = format!("benchmark `{}`: its runs ({r:?}) do not add up to its {n} samples", self.name);
-                return Err(Error::input(path, offset, what));
+                let e = BenchError::RunsMismatch { name: self.name.clone(), runs: r.clone(), samples: n };
+                return Err(Error::from(e).at(path).at_byte(offset));
             }
         }
         let time = fastware_report::units::precise_duration;
@@ -113,9 +114,7 @@ impl Benchmark {
         } else {
             return Ok(self);
         };
-        Err(Error::input(path, offset, format!("benchmark `{}` has an impossible time: {what}", self.name)).with_hint(
-            "times are finite, not negative, and between a femtosecond and a century; was the file edited or damaged?",
-        ))
+        Err(Error::from(BenchError::ImpossibleTime { name: self.name.clone(), what }).at(path).at_byte(offset))
     }
 }
 

@@ -5,6 +5,7 @@
 //! `fastware/bench-results/1`; times in microseconds. Files of the earlier
 //! format (`"fastware_bench": 1`, times in nanoseconds) are still read.
 
+use crate::BenchError;
 use std::path::Path;
 
 use fastware_report::json::FineDuration;
@@ -82,9 +83,8 @@ impl SavedResults {
     /// The results again, as read from `path`.
     pub fn results(&self, path: &Path) -> Result<Results, Error> {
         let shown = path.display().to_string();
-        let from = source(&self.source, self.baseline.as_deref()).ok_or_else(|| {
-            Error::input(&shown, None, format!("saved results from an unknown source `{}`", self.source))
-        })?;
+        let from = source(&self.source, self.baseline.as_deref())
+            .ok_or_else(|| Error::from(BenchError::UnknownSource { from: self.source.clone() }).at(&shown))?;
         let mut benchmarks = Vec::new();
         for b in &self.benchmarks {
             benchmarks.push(
@@ -100,7 +100,7 @@ impl SavedResults {
             );
         }
         if benchmarks.is_empty() {
-            return Err(Error::input(&shown, None, "saved results without benchmarks"));
+            return Err(Error::from(BenchError::SavedEmpty).at(&shown));
         }
         Ok(Results {
             source: Source::Saved { from: Box::new(from) },
@@ -140,7 +140,7 @@ pub fn parse(v: &Value, path: &Path) -> Result<Results, Error> {
 /// The first format: `"fastware_bench": 1`, times in nanoseconds.
 fn parse_version_1(v: &Value, path: &Path) -> Result<Results, Error> {
     let shown = path.display().to_string();
-    let bad = |m: &str| Error::input(&shown, None, m.to_string());
+    let bad = |m: &str| Error::from(BenchError::Version1(m.to_string())).at(&shown);
     if v["fastware_bench"].as_u64() != Some(1) {
         return Err(bad(&format!(
             "fastware bench file version {}: this fastware reads version 1",

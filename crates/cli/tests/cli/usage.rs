@@ -47,6 +47,7 @@ fn fastware_alone_shows_what_it_is_and_its_commands() {
         "pgo",
         "runs",
         "report",
+        "doctor",
     ];
     let listed: Vec<&str> = text
         .lines()
