@@ -17,6 +17,7 @@
 //! twice); for one never called (a thread's root), its own cost and that
 //! of the calls it makes.
 
+use crate::ProfileError;
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
@@ -100,7 +101,9 @@ struct Context {
 pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let shown = path.display().to_string();
     let file = fastware_report::input::open(path)?;
-    let err = |line: usize, m: String| Error::input(&shown, Some(line as u64), format!("damaged callgrind.out: {m}"));
+    // errors name the byte where their line starts
+    let err =
+        |byte: u64, what: String| Error::from(ProfileError::CallgrindDamaged { what }).at(&shown).at_byte(Some(byte));
     let mut names = Names::default();
     let mut positions: Vec<bool> = vec![false]; // true: an address column
     let mut events: Vec<String> = Vec::new();
@@ -129,7 +132,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let mut seen_header = false;
     let mut any_cost = false;
     let (mut summary_sum, mut totals_sum): (Option<u64>, Option<u64>) = (None, None);
-    let mut cut_at: Option<usize> = None;
+    let mut cut_at: Option<u64> = None;
     let mut function_id = |object: &str,
                            name: &str,
                            functions: &mut Vec<Function>,
@@ -151,13 +154,16 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     // one buffer for every line (a fresh one per line was a malloc each)
     let mut buf: Vec<u8> = Vec::with_capacity(256);
-    let mut n = 0usize;
+    // the byte where the line read starts, and where the next one does
+    let mut next = 0u64;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(&shown, &e))? == 0 {
+        let read = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(&shown, &e))?;
+        if read == 0 {
             break;
         }
-        n += 1;
+        let n = next;
+        next += read as u64;
         if buf.last() == Some(&b'\n') {
             buf.pop();
         } else {
@@ -280,19 +286,15 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
             "jfi" | "jfn" => {
                 names.resolve(if key == "jfn" { 2 } else { 1 }, value).map_err(|m| err(n, m))?;
             }
-            _ if !seen_header => {
-                return Err(Error::input(&shown, Some(n as u64), "not a callgrind.out file")
-                    .with_hint("fastware reads the callgrind.out.<pid> files valgrind --tool=callgrind writes"))
-            }
+            _ if !seen_header => return Err(Error::from(ProfileError::NotCallgrind).at(&shown).at_byte(Some(n))),
             _ => {}
         }
     }
     if events.is_empty() {
-        return Err(Error::input(&shown, None, "not a callgrind.out file (no `events:` line)")
-            .with_hint("fastware reads the callgrind.out.<pid> files valgrind --tool=callgrind writes"));
+        return Err(Error::from(ProfileError::CallgrindNoEvents).at(&shown));
     }
     if !any_cost {
-        return Err(Error::input(&shown, None, "a callgrind.out without costs: truncated, or the program did nothing"));
+        return Err(Error::from(ProfileError::CallgrindNoCosts).at(&shown));
     }
     let total_cost: Vec<u64> = (0..functions.len())
         .map(|f| match called.get(&(f as u32)) {
@@ -311,8 +313,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let calls_at = summed(calls_at_raw);
     let total: u64 = self_cost.iter().sum();
     if let (Some(line), None, None) = (cut_at, totals_sum, summary_sum) {
-        return Err(Error::input(&shown, Some(line as u64), "the file ends inside a line: truncated or damaged")
-            .with_hint("record it again; a copy cut short cannot be profiled"));
+        return Err(Error::from(ProfileError::CutInsideLine).at(&shown).at_byte(Some(line)));
     }
     // a cut file (`head -c`, a full disk) holds part of the costs: its
     // `totals:` line is missing and the header's `summary:` says how much
@@ -321,18 +322,13 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         let off = total.abs_diff(expected);
         if off > 2 && off as f64 > expected as f64 * 1e-6 {
             let what = if totals_sum.is_some() { "`totals:` line" } else { "`summary:` line (and no `totals:`)" };
-            return Err(Error::input(
-                &shown,
-                None,
-                format!(
-                    "the cost lines add up to {} {ev}, the file's {what} says {} {ev} ({:.1}%): truncated or damaged",
-                    fastware_report::units::count(total),
-                    fastware_report::units::count(expected),
-                    total as f64 / expected.max(1) as f64 * 100.0,
-                    ev = meta.event,
-                ),
-            )
-            .with_hint("record it again; a copy cut short cannot be profiled"));
+            let e = ProfileError::CostsDisagree {
+                added: total,
+                expected,
+                event: meta.event.clone(),
+                said_by: what.to_string(),
+            };
+            return Err(Error::from(e).at(&shown));
         }
     }
     Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, call_counts, stacks: None, total })
@@ -357,8 +353,7 @@ pub fn totals(path: &Path) -> Result<Vec<(String, u64)>, Error> {
             totals = figures(t);
         }
     }
-    let totals =
-        totals.or(summary).ok_or_else(|| Error::input(&shown, None, "a callgrind recording without totals"))?;
+    let totals = totals.or(summary).ok_or_else(|| Error::from(ProfileError::CallgrindNoTotals).at(&shown))?;
     Ok(events.into_iter().zip(totals).collect())
 }
 

@@ -7,6 +7,7 @@
 
 pub mod annotate;
 pub mod callgrind;
+pub mod error;
 pub mod export;
 pub mod findings;
 pub mod model;
@@ -16,4 +17,5 @@ pub mod saved;
 pub mod usercode;
 pub mod views;
 
+pub use error::ProfileError;
 pub use model::Profile;

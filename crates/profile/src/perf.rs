@@ -5,6 +5,7 @@
 //! `fastware_binary`'s symbolizer with inlined functions as frames of their
 //! own.
 
+use crate::ProfileError;
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
@@ -159,8 +160,8 @@ struct Process {
     modules_in_unwinder: usize,
 }
 
-fn bad(path: &Path, message: impl Into<String>) -> Error {
-    Error::input(&path.display().to_string(), None, message)
+fn bad(path: &Path, e: ProfileError) -> Error {
+    Error::from(e).at(&path.display().to_string())
 }
 
 /// Reads `path`, a `perf.data` file.
@@ -187,7 +188,7 @@ fn check_feature_sections(file: &std::fs::File, path: &Path) -> Result<(), Error
     };
     let order = Order(big);
     let u = |b: &[u8], i: usize| order.u64(b, i);
-    let damaged = |what: &str| bad(path, format!("damaged perf.data: {what}"));
+    let damaged = |what: &str| bad(path, ProfileError::PerfDamaged { what: what.to_string() });
     let inside = |offset: u64, size: u64| offset.checked_add(size).is_some_and(|end| end <= len);
     for (name, at) in [("attribute", 24), ("data", 40), ("event type", 56)] {
         if !inside(u(&h, at), u(&h, at + 8)) {
@@ -347,14 +348,14 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
     let shown = path.display().to_string();
     let file = fastware_report::input::open(path)?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
-        return Err(bad(path, "empty file: no perf data").with_hint("was `perf record` stopped before it wrote?"));
+        return Err(bad(path, ProfileError::PerfEmpty));
     }
     check_feature_sections(&file, path)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let PerfFileReader { mut perf_file, mut record_iter } =
-        PerfFileReader::parse_file(reader).map_err(|e| bad(path, format!("not a readable perf.data file: {e}")))?;
+    let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(reader)
+        .map_err(|e| bad(path, ProfileError::PerfUnreadable { why: e.to_string() }))?;
     let attrs = perf_file.event_attributes();
-    let Some(first) = attrs.first() else { return Err(bad(path, "a perf.data file without events")) };
+    let Some(first) = attrs.first() else { return Err(bad(path, ProfileError::PerfNoEvents)) };
     let event = first.name().unwrap_or("cpu-clock").to_string();
     let format = first.attributes().sample_format;
     let dwarf = format.contains(SampleFormat::STACK_USER) && format.contains(SampleFormat::REGS_USER);
@@ -392,10 +393,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         let record = match record_iter.next_record(&mut perf_file) {
             Ok(Some(r)) => r,
             Ok(None) => break,
-            Err(e) => {
-                return Err(bad(path, format!("truncated or damaged perf.data: {e}"))
-                    .with_hint("was `perf record` stopped before it finished writing?"))
-            }
+            Err(e) => return Err(bad(path, ProfileError::PerfTruncated { why: e.to_string() })),
         };
         let PerfFileRecord::EventRecord { record, .. } = record else { continue };
         if !parses_safely(&record) {
@@ -427,8 +425,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         }
     }
     if samples == 0 {
-        return Err(bad(path, "no samples in this perf.data")
-            .with_hint("the program ended before the first sample: give it more work, or a higher --freq"));
+        return Err(bad(path, ProfileError::PerfNoSamples));
     }
     // a binary that is gone or rebuilt names the wrong functions: refuse
     let wrong: Vec<String> = reading
@@ -438,8 +435,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         .filter_map(|m| m.problem.as_ref().map(|p| format!("{} ({p})", m.path)))
         .collect();
     if !wrong.is_empty() {
-        return Err(bad(path, format!("the profiled binaries are not those on disk: {}", wrong.join(", ")))
-            .with_hint("profile again after building, or keep the binaries the profile was recorded with"));
+        return Err(bad(path, ProfileError::BinariesChanged { binaries: wrong }));
     }
     let objects: Vec<(&str, u64)> = reading.modules.iter().map(|m| (m.path.as_str(), m.samples)).collect();
     let main_path = crate::model::main_object(&objects, command.as_deref());

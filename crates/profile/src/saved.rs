@@ -6,6 +6,7 @@
 //! And reading any profile file: perf.data, callgrind.out, or a saved one,
 //! told by content.
 
+use crate::ProfileError;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -69,7 +70,7 @@ impl SavedProfile {
             || s.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
             || s.stacks.iter().flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
         if bad {
-            return Err(Error::input(shown, None, "damaged saved profile: a function id out of range"));
+            return Err(Error::from(ProfileError::SavedFunctionOutOfRange).at(shown));
         }
         Ok(Profile {
             meta: s.meta,
@@ -167,20 +168,18 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
     if meta.is_dir() {
-        return Err(Error::input(&shown, None, "a directory, not a profile")
-            .with_hint("give a perf.data or callgrind.out file"));
+        return Err(Error::from(ProfileError::Directory).at(&shown));
     }
     if !meta.is_file() {
         // its kind is told from its first bytes and perf.data is read with
         // seeks: a pipe would be consumed by the first look
-        return Err(Error::input(&shown, None, "a pipe or device, not a file: profiles are read from files")
-            .with_hint("save it to a file first, e.g. zstd -dc perf.data.zst > perf.data"));
+        return Err(Error::from(ProfileError::PipeOrDevice).at(&shown));
     }
     let mut head = [0u8; 64];
     let n = fastware_report::input::open(path)?.read(&mut head).map_err(|e| Error::io(&shown, &e))?;
     let head = &head[..n];
     if n == 0 {
-        return Err(Error::input(&shown, None, "empty file: no profile data"));
+        return Err(Error::from(ProfileError::Empty).at(&shown));
     }
     if head.starts_with(b"PERFILE2") || head.starts_with(b"2ELIFREP") {
         return crate::perf::read(path);
@@ -193,6 +192,5 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     if text.starts_with("# callgrind format") || text.starts_with("version:") || text.starts_with("events:") {
         return crate::callgrind::read(path, event);
     }
-    Err(Error::input(&shown, Some(0), "not a profile: fastware reads perf.data, callgrind.out and saved profiles")
-        .with_hint("record one with `fastware profile`, `perf record` or `valgrind --tool=callgrind`"))
+    Err(Error::from(ProfileError::NotProfile).at(&shown).at_byte(Some(0)))
 }

@@ -1,0 +1,87 @@
+//! What can be wrong with a profile given to fastware, as values (all bad
+//! input: exit 2); matched through [`fastware_report::Error::typed`].
+
+use fastware_report::units::count;
+use fastware_report::{ErrorKind, Typed};
+
+/// Why a perf.data, callgrind.out or saved profile could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    #[error("a directory, not a profile")]
+    Directory,
+    /// Told apart by its first bytes and read with seeks: a pipe would be
+    /// consumed by the first look.
+    #[error("a pipe or device, not a file: profiles are read from files")]
+    PipeOrDevice,
+    #[error("empty file: no profile data")]
+    Empty,
+    #[error("not a profile: fastware reads perf.data, callgrind.out and saved profiles")]
+    NotProfile,
+    #[error("damaged saved profile: a function id out of range")]
+    SavedFunctionOutOfRange,
+    /// A line of a callgrind.out that does not read (`what` says how).
+    #[error("damaged callgrind.out: {what}")]
+    CallgrindDamaged { what: String },
+    #[error("not a callgrind.out file")]
+    NotCallgrind,
+    #[error("not a callgrind.out file (no `events:` line)")]
+    CallgrindNoEvents,
+    #[error("a callgrind.out without costs: truncated, or the program did nothing")]
+    CallgrindNoCosts,
+    #[error("the file ends inside a line: truncated or damaged")]
+    CutInsideLine,
+    /// The cost lines do not add up to the file's `totals:` (or `summary:`) line.
+    #[error(
+        "the cost lines add up to {} {event}, the file's {said_by} says {} {event} ({:.1}%): truncated or damaged",
+        count(*.added), count(*.expected), *.added as f64 / (*.expected).max(1) as f64 * 100.0
+    )]
+    CostsDisagree { added: u64, expected: u64, event: String, said_by: String },
+    #[error("a callgrind recording without totals")]
+    CallgrindNoTotals,
+    /// perf.data's header, sections or event descriptions do not fit the file.
+    #[error("damaged perf.data: {what}")]
+    PerfDamaged { what: String },
+    #[error("empty file: no perf data")]
+    PerfEmpty,
+    #[error("not a readable perf.data file: {why}")]
+    PerfUnreadable { why: String },
+    #[error("a perf.data file without events")]
+    PerfNoEvents,
+    #[error("truncated or damaged perf.data: {why}")]
+    PerfTruncated { why: String },
+    #[error("no samples in this perf.data")]
+    PerfNoSamples,
+    /// Binaries with samples that are gone or rebuilt since (each with why).
+    #[error("the profiled binaries are not those on disk: {}", .binaries.join(", "))]
+    BinariesChanged { binaries: Vec<String> },
+}
+
+impl Typed for ProfileError {
+    fn fault(&self) -> ErrorKind {
+        ErrorKind::BadInput
+    }
+
+    fn hint(&self) -> Option<String> {
+        use ProfileError::*;
+        Some(
+            match self {
+                Directory => "give a perf.data or callgrind.out file",
+                PipeOrDevice => "save it to a file first, e.g. zstd -dc perf.data.zst > perf.data",
+                NotProfile => "record one with `fastware profile`, `perf record` or `valgrind --tool=callgrind`",
+                NotCallgrind | CallgrindNoEvents => {
+                    "fastware reads the callgrind.out.<pid> files valgrind --tool=callgrind writes"
+                }
+                CutInsideLine | CostsDisagree { .. } => "record it again; a copy cut short cannot be profiled",
+                PerfEmpty => "was `perf record` stopped before it wrote?",
+                PerfTruncated { .. } => "was `perf record` stopped before it finished writing?",
+                PerfNoSamples => "the program ended before the first sample: give it more work, or a higher --freq",
+                BinariesChanged { .. } => {
+                    "profile again after building, or keep the binaries the profile was recorded with"
+                }
+                _ => return None,
+            }
+            .into(),
+        )
+    }
+}
