@@ -56,6 +56,8 @@ if [ ! -s "$cg" ]; then
 fi
 echo "== input: $cg ($(size "$cg" | awk '{printf "%.1f MB", $1/1e6}'))"
 cat "$cg" >/dev/null
+cargo build -q --release -p fastware-profile --example read_callgrind
+for _ in 1 2 3; do "$root/target/release/examples/read_callgrind" "$cg"; done
 measure_once "fastware profile callgrind.out (top functions)" "$fw" profile "$cg"
 measure_once "callgrind_annotate callgrind.out" callgrind_annotate "$cg"
 measure_once "callgrind_annotate --inclusive=yes callgrind.out" callgrind_annotate --inclusive=yes "$cg"

@@ -8,6 +8,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fastware_report::input::Bytes;
 
 use fastware_report::Error;
 use object::read::archive::ArchiveFile;
@@ -44,6 +47,31 @@ impl Kind {
     }
 }
 
+/// The bytes of a section: a range of the mapped file (not copied: a 150 MB
+/// shared library's code was copied whole, most of `asm`'s time), or its
+/// own (decompressed debug info, a file given as bytes).
+#[derive(Debug, Clone)]
+pub enum Blob {
+    Owned(Vec<u8>),
+    Shared(Arc<Bytes>, std::ops::Range<usize>),
+}
+
+impl Default for Blob {
+    fn default() -> Blob {
+        Blob::Owned(Vec::new())
+    }
+}
+
+impl std::ops::Deref for Blob {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Blob::Owned(v) => v,
+            Blob::Shared(file, range) => &file[range.clone()],
+        }
+    }
+}
+
 /// A section of the file (of one member, for an archive).
 #[derive(Debug, Clone)]
 pub struct Section {
@@ -52,7 +80,7 @@ pub struct Section {
     pub address: u64,
     pub size: u64,
     /// Its bytes (empty for `.bss`-like sections that take no file space).
-    pub data: Vec<u8>,
+    pub data: Blob,
     pub is_code: bool,
     /// Bytes it takes in the file.
     pub file_size: u64,
@@ -125,7 +153,7 @@ pub struct Binary {
     /// dynamic one.
     pub has_symtab: bool,
     /// DWARF sections by name (`.debug_info` …), for a linked file.
-    pub debug_sections: HashMap<String, Vec<u8>>,
+    pub debug_sections: HashMap<String, Blob>,
     pub big_endian: bool,
     /// Loadable segments of a linked file: where its bytes go in memory.
     pub segments: Vec<Segment>,
@@ -136,6 +164,8 @@ pub struct Binary {
     /// The separate debug file the symbols were read from, for a stripped
     /// file that has one.
     pub debug_file: Option<PathBuf>,
+    /// The mapped file the sections' bytes are ranges of.
+    file: Option<Arc<Bytes>>,
 }
 
 impl Binary {
@@ -147,12 +177,30 @@ impl Binary {
             return Err(Error::input(&shown, None, "a directory, not an executable, library or object file")
                 .with_hint("give the file, e.g. target/release/NAME"));
         }
-        let data = fastware_report::input::read(path)?;
-        Binary::parse(path, &data)
+        let data = Arc::new(fastware_report::input::map(path)?);
+        Binary::parse_in(path, &data, Some(data.clone()))
     }
 
     /// Parses the bytes of a file named `path`.
     pub fn parse(path: &Path, data: &[u8]) -> Result<Binary, Error> {
+        Binary::parse_in(path, data, None)
+    }
+
+    /// The bytes of a section: a range of the mapped file when they lie in
+    /// it, else a copy.
+    fn blob(&self, bytes: &[u8]) -> Blob {
+        if let Some(f) = &self.file {
+            let (base, at) = (f.as_ptr() as usize, bytes.as_ptr() as usize);
+            if at >= base && at + bytes.len() <= base + f.len() {
+                return Blob::Shared(f.clone(), at - base..at - base + bytes.len());
+            }
+        }
+        Blob::Owned(bytes.to_vec())
+    }
+
+    /// [`Binary::parse`], the sections' bytes ranges of `file` (which
+    /// `data` is) when given.
+    fn parse_in(path: &Path, data: &[u8], file: Option<Arc<Bytes>>) -> Result<Binary, Error> {
         let shown = path.display().to_string();
         let bad = |m: String| Error::input(&shown, None, m);
         if data.is_empty() {
@@ -180,6 +228,7 @@ impl Binary {
             segments: Vec::new(),
             build_id: None,
             debug_file: None,
+            file,
         };
         if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
             b.kind = Kind::Archive;
@@ -297,12 +346,16 @@ impl Binary {
                 let bytes = s
                     .uncompressed_data()
                     .map_err(|e| Error::input(shown, None, format!("damaged debug section {name}: {e}")))?;
-                self.debug_sections.insert(name.clone(), bytes.into_owned());
+                let blob = match bytes {
+                    std::borrow::Cow::Borrowed(b) => self.blob(b),
+                    std::borrow::Cow::Owned(v) => Blob::Owned(v),
+                };
+                self.debug_sections.insert(name.clone(), blob);
             }
             let data = if is_code || is_got(&name) || s.kind() == SectionKind::ReadOnlyData {
-                s.data().map_err(|e| truncated(shown, &name, s.file_range().map(|r| r.0), &e))?.to_vec()
+                self.blob(s.data().map_err(|e| truncated(shown, &name, s.file_range().map(|r| r.0), &e))?)
             } else {
-                Vec::new()
+                Blob::default()
             };
             index_map.insert(s.index(), self.sections.len());
             self.sections.push(Section {
@@ -400,7 +453,7 @@ impl Binary {
                 name,
                 address,
                 size: s.size(),
-                data: if keep { s.data().map(<[u8]>::to_vec).unwrap_or_default() } else { Vec::new() },
+                data: if keep { s.data().map(|d| self.blob(d)).unwrap_or_default() } else { Blob::default() },
                 is_code,
                 file_size: s.file_range().map_or(0, |(_, n)| n),
                 member,

@@ -28,6 +28,44 @@ pub fn open(path: &Path) -> Result<File, Error> {
     Ok(file)
 }
 
+/// The bytes of an input: mapped when it is a regular file (a 150 MB shared
+/// library is not copied into memory to be parsed once), read otherwise.
+#[derive(Debug)]
+pub enum Bytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Read(v) => v,
+        }
+    }
+}
+
+/// All of `path`, an input of this run, mapped into memory when it is a
+/// regular file that is not empty; read as [`read`] does otherwise.
+pub fn map(path: &Path) -> Result<Bytes, Error> {
+    let file = open(path)?;
+    let meta = file.metadata().map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    if meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read only. A file another process truncates
+        // while it is mapped makes reading the lost pages fault (SIGBUS):
+        // the risk every mmap-reading tool (ripgrep, objdump's BFD) takes
+        // for not copying its input; the tools fastware reads do not write
+        // their outputs in place after they exit.
+        #[allow(unsafe_code)]
+        if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+            return Ok(Bytes::Mapped(m));
+        }
+    }
+    drop(file);
+    read(path).map(Bytes::Read)
+}
+
 /// Reads all of `path`, an input of this run.
 pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;

@@ -19,6 +19,10 @@
 
 use crate::ProfileError;
 use std::collections::{BTreeMap, HashMap};
+
+/// A hash map with a fast hasher: ids and names are not attacker-chosen keys
+/// worth SipHash's cost (it was 4% of a read).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::io::BufRead;
 use std::path::Path;
 use std::process::Command;
@@ -40,7 +44,7 @@ pub fn record_command(valgrind: &Path, output: &Path, log: &Path, program: &Path
 /// Names by compressed id, per kind (`ob`, `fl` for all file kinds, `fn`).
 #[derive(Default)]
 struct Names {
-    map: HashMap<(u8, u64), String>,
+    map: Map<(u8, u64), String>,
 }
 
 impl Names {
@@ -62,25 +66,34 @@ impl Names {
 
 /// One position column: an address (hex) or a line (decimal), absolute or
 /// relative to the last line's.
-fn position(token: &str, last: &mut u64) -> Result<u64, String> {
-    let v = if token == "*" {
-        *last
-    } else if let Some(d) = token.strip_prefix('+') {
-        last.checked_add(number(d)?).ok_or("a position that overflows")?
-    } else if let Some(d) = token.strip_prefix('-') {
-        last.checked_sub(number(d)?).ok_or("a position below zero")?
-    } else {
-        number(token)?
+fn position(token: &[u8], last: &mut u64) -> Result<u64, String> {
+    let v = match token {
+        b"*" => *last,
+        [b'+', d @ ..] => last.checked_add(number(d)?).ok_or("a position that overflows")?,
+        [b'-', d @ ..] => last.checked_sub(number(d)?).ok_or("a position below zero")?,
+        _ => number(token)?,
     };
     *last = v;
     Ok(v)
 }
 
-fn number(t: &str) -> Result<u64, String> {
-    match t.strip_prefix("0x") {
-        Some(h) => u64::from_str_radix(h, 16).map_err(|_| format!("`{t}` is not a number")),
-        None => t.parse().map_err(|_| format!("`{t}` is not a number")),
+/// A decimal or `0x` hexadecimal number, from bytes (`str::parse` needs
+/// UTF-8 checked text first; cost lines are most of a file).
+fn number(t: &[u8]) -> Result<u64, String> {
+    let bad = || format!("`{}` is not a number", String::from_utf8_lossy(t));
+    let (digits, radix) = match t {
+        [b'0', b'x', h @ ..] => (h, 16),
+        _ => (t, 10),
+    };
+    if digits.is_empty() {
+        return Err(bad());
     }
+    let mut v: u64 = 0;
+    for &c in digits {
+        let d = (c as char).to_digit(radix).ok_or_else(bad)?;
+        v = v.checked_mul(radix as u64).and_then(|v| v.checked_add(d as u64)).ok_or_else(bad)?;
+    }
+    Ok(v)
 }
 
 /// What a cost line is about.
@@ -100,7 +113,8 @@ struct Context {
 /// `None` for the first, normally `Ir`).
 pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let shown = path.display().to_string();
-    let file = fastware_report::input::open(path)?;
+    // mapped: lines are found with memchr in place, not copied out one by one
+    let data = fastware_report::input::map(path)?;
     // errors name the byte where their line starts
     let err =
         |byte: u64, what: String| Error::from(ProfileError::CallgrindDamaged { what }).at(&shown).at_byte(Some(byte));
@@ -111,10 +125,11 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
     let mut last_pos: Vec<u64> = vec![0];
     let mut ctx = Context::default();
     let mut functions: Vec<Function> = Vec::new();
-    let mut ids: HashMap<(String, String), u32> = HashMap::new();
+    // object → name → id: looked up by &str, with no key built per `fn=` line
+    let mut ids: Map<String, Map<String, u32>> = Map::default();
     let mut self_cost: Vec<u64> = Vec::new();
     let mut edges: BTreeMap<(u32, u32), u64> = BTreeMap::new();
-    let mut called: HashMap<u32, u64> = HashMap::new();
+    let mut called: Map<u32, u64> = Map::default();
     let mut calls_from: Vec<u64> = Vec::new();
     // per function, (address, cost) as the cost lines come: summed per
     // address once at the end (a map insert per cost line was most of the
@@ -139,8 +154,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                            self_cost: &mut Vec<u64>,
                            calls_from: &mut Vec<u64>| {
         let name = without_recursion_level(name);
-        let key = (object.to_string(), name.to_string());
-        if let Some(&id) = ids.get(&key) {
+        if let Some(&id) = ids.get(object).and_then(|m| m.get(name)) {
             return id;
         }
         let id = functions.len() as u32;
@@ -148,42 +162,34 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
         functions.push(Function { name: name.to_string(), raw: None, inlined: false, module });
         self_cost.push(0);
         calls_from.push(0);
-        ids.insert(key, id);
+        ids.entry(object.to_string()).or_default().insert(name.to_string(), id);
         id
     };
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    // one buffer for every line (a fresh one per line was a malloc each)
-    let mut buf: Vec<u8> = Vec::with_capacity(256);
-    // the byte where the line read starts, and where the next one does
-    let mut next = 0u64;
-    loop {
-        buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| Error::io(&shown, &e))?;
-        if read == 0 {
-            break;
-        }
-        let n = next;
-        next += read as u64;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        } else {
+    // the byte where the line starts
+    let mut at = 0usize;
+    while at < data.len() {
+        let n = at as u64;
+        let Some(end) = memchr::memchr(b'\n', &data[at..]) else {
             // callgrind ends every line: a last line without its end is a
             // file cut short, judged by its totals below
             cut_at = Some(n);
             break;
+        };
+        let mut buf = &data[at..at + end];
+        at += end + 1;
+        if let [rest @ .., b'\r'] = buf {
+            buf = rest;
         }
-        let line = String::from_utf8_lossy(&buf);
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let first = line.as_bytes()[0];
+        let Some(&first) = buf.first() else { continue };
         if first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'*') {
-            // a cost line: positions, then costs
+            // a cost line: positions, then costs. Most of a file is cost
+            // lines: they are read as bytes, without the UTF-8 check and
+            // the string splitting the other lines get (this loop is the
+            // read's time)
             if events.is_empty() {
                 return Err(err(n, "a cost line before the `events:` line".into()));
             }
-            let mut tokens = line.split_ascii_whitespace();
+            let mut tokens = buf.split(|b| *b == b' ' || *b == b'\t').filter(|t| !t.is_empty());
             let mut address = None;
             for (k, &is_addr) in positions.iter().enumerate() {
                 let Some(t) = tokens.next() else { return Err(err(n, "a cost line without its positions".into())) };
@@ -222,6 +228,11 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
             }
             continue;
         }
+        if first == b'#' {
+            continue;
+        }
+        let line = String::from_utf8_lossy(buf);
+        let line = line.as_ref();
         let Some((key, value)) = line.split_once(['=', ':']) else {
             return Err(err(n, format!("a line that is neither a cost nor a `key=value`: `{}`", cut(line))));
         };
@@ -235,7 +246,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
             }
             "summary" | "totals" => {
                 seen_header = true;
-                let v = value.split_ascii_whitespace().nth(column).and_then(|c| number(c).ok()).unwrap_or(0);
+                let v = value.split_ascii_whitespace().nth(column).and_then(|c| number(c.as_bytes()).ok()).unwrap_or(0);
                 let sum = if key == "summary" { &mut summary_sum } else { &mut totals_sum };
                 *sum = Some(sum.unwrap_or(0) + v);
             }
@@ -280,7 +291,8 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                 let object = ctx.callee_object.take().unwrap_or_else(|| ctx.object.clone());
                 ctx.call_to = Some(function_id(&object, &callee, &mut functions, &mut self_cost, &mut calls_from));
                 // the call's own positions (count, target) are not costs
-                ctx.call_count = value.split_ascii_whitespace().next().and_then(|c| number(c).ok()).unwrap_or(0);
+                ctx.call_count =
+                    value.split_ascii_whitespace().next().and_then(|c| number(c.as_bytes()).ok()).unwrap_or(0);
             }
             "jump" | "jcnd" => {}
             "jfi" | "jfn" => {
@@ -373,7 +385,10 @@ fn summed(raw: Vec<Vec<(u64, u64)>>) -> BTreeMap<u32, BTreeMap<u64, u64>> {
         if list.is_empty() {
             continue;
         }
-        list.sort_unstable_by_key(|&(a, _)| a);
+        // callgrind writes a function's addresses mostly in order
+        if !list.is_sorted_by_key(|&(a, _)| a) {
+            list.sort_unstable_by_key(|&(a, _)| a);
+        }
         // summed in place, then built from sorted pairs (BTreeMap's bulk build)
         let mut w = 0;
         for r in 0..list.len() {

@@ -808,12 +808,12 @@ fn unwind_module(file: &ModuleFile, m: &Mapping) -> Option<Module<Vec<u8>>> {
     let info = ExplicitModuleSectionInfo {
         base_svma: 0,
         text_svma: text.map(range),
-        text: text.map(|s| s.data.clone()),
+        text: text.map(|s| s.data.to_vec()),
         got_svma: got.map(range),
         eh_frame_svma: eh_frame.map(range),
-        eh_frame: eh_frame.map(|s| s.data.clone()),
+        eh_frame: eh_frame.map(|s| s.data.to_vec()),
         eh_frame_hdr_svma: eh_frame_hdr.map(range),
-        eh_frame_hdr: eh_frame_hdr.map(|s| s.data.clone()),
+        eh_frame_hdr: eh_frame_hdr.map(|s| s.data.to_vec()),
         ..Default::default()
     };
     Some(Module::new(file.path.clone(), m.start..m.end, base, info))
