@@ -40,11 +40,53 @@ pub struct Trend {
     pub unit: Unit,
     /// Oldest first.
     pub points: Vec<TrendPoint>,
+    /// How far the runs vary among themselves: [`noise_band`] of the values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_band: Option<Band>,
+}
+
+/// The band a metric's runs stay in when nothing changed: their median ±
+/// 3 × 1.4826 × their median absolute deviation (1.4826 × MAD estimates the
+/// standard deviation of normal noise, and is not moved by the outliers
+/// the band is there to show).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    pub low: f64,
+    pub high: f64,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The noise band of `values`; none for fewer than three.
+pub fn noise_band(values: &[f64]) -> Option<Band> {
+    if values.len() < 3 {
+        return None;
+    }
+    let mut v = values.to_vec();
+    let m = median(&mut v);
+    let mut dev: Vec<f64> = values.iter().map(|x| (x - m).abs()).collect();
+    let spread = 3.0 * 1.4826 * median(&mut dev);
+    Some(Band { low: m - spread, high: m + spread })
 }
 
 impl Trend {
     pub fn new(metric: &str, unit: Unit, points: Vec<TrendPoint>) -> Trend {
-        Trend { schema: "fastware/trend/2".into(), metric: metric.into(), unit, points }
+        let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+        let noise_band = noise_band(&values);
+        Trend { schema: "fastware/trend/2".into(), metric: metric.into(), unit, points, noise_band }
+    }
+
+    /// True when `v` is outside the noise band.
+    pub fn outside(&self, v: f64) -> bool {
+        self.noise_band.is_some_and(|b| v < b.low || v > b.high)
     }
 
     /// A value as the table and chart show it.
@@ -118,16 +160,35 @@ impl Trend {
                 y = y(v)
             );
         }
+        if let Some(b) = self.noise_band {
+            // the band, clipped to the chart
+            let (y0, y1) = (y(b.high.min(hi)), y(b.low.max(0.0)));
+            let _ = write!(
+                s,
+                r##"<rect class="noise-band" x="{left}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="#1f6feb" fill-opacity="0.12" data-low="{}" data-high="{}"><title>noise band: {} to {} (median ± 3 × 1.4826 × MAD of these runs)</title></rect>"##,
+                w - left - right,
+                (y1 - y0).max(0.5),
+                b.low,
+                b.high,
+                html::escape(&self.shown(b.low.max(0.0))),
+                html::escape(&self.shown(b.high))
+            );
+        }
         let line: Vec<String> = values.iter().enumerate().map(|(k, &v)| format!("{:.1},{:.1}", x(k), y(v))).collect();
         let _ = write!(s, r##"<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="{}"/>"##, line.join(" "));
         for (k, p) in self.points.iter().enumerate() {
+            let out = self.outside(p.value);
             let _ = write!(
                 s,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="#1f6feb"><title>run {}: {}</title></circle><text x="{:.1}" y="{}" text-anchor="middle">{}</text>"##,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="{}" fill="{}"{}><title>run {}: {}{}</title></circle><text x="{:.1}" y="{}" text-anchor="middle">{}</text>"##,
                 x(k),
                 y(p.value),
+                if out { 5.0 } else { 3.5 },
+                if out { "#d62728" } else { "#1f6feb" },
+                if out { r#" class="outside""# } else { "" },
                 p.id,
                 html::escape(&self.shown(p.value)),
+                if out { ", outside the noise band" } else { "" },
                 x(k),
                 h - bottom + 18.0,
                 p.id
@@ -145,10 +206,52 @@ impl Render for Trend {
             return out.line(format_args!("no kept run has {}", self.metric));
         }
         out.line(format_args!("{} across {} run(s), oldest first", self.metric, self.points.len()))?;
-        out.table(&self.table())
+        out.table(&self.table())?;
+        if let Some(b) = self.noise_band {
+            let outside: Vec<String> =
+                self.points.iter().filter(|p| self.outside(p.value)).map(|p| p.id.to_string()).collect();
+            out.line(format_args!(
+                "noise band {} to {} (median ± 3 × 1.4826 × MAD); outside it: {}",
+                self.shown(b.low.max(0.0)),
+                self.shown(b.high),
+                if outside.is_empty() { "none".to_string() } else { format!("run {}", outside.join(", ")) }
+            ))?;
+        }
+        Ok(())
     }
 
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.table())
+    }
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::*;
+
+    fn point(id: i64, value: f64) -> TrendPoint {
+        TrendPoint { id, name: None, recorded_ms: 0, git_commit: None, value }
+    }
+
+    /// By hand: 10, 11, 12, 10, 40 have median 11; their distances from it,
+    /// 1, 0, 1, 1, 29, have median 1; the band is 11 ± 3 × 1.4826 × 1.
+    #[test]
+    fn the_band_is_the_median_and_three_scaled_mads_and_marks_what_is_outside() {
+        let t = Trend::new(
+            "m",
+            Unit::Count,
+            [10.0, 11.0, 12.0, 10.0, 40.0].iter().zip(1..).map(|(&v, id)| point(id, v)).collect(),
+        );
+        let b = t.noise_band.expect("a band");
+        assert!((b.low - (11.0 - 4.4478)).abs() < 1e-9 && (b.high - (11.0 + 4.4478)).abs() < 1e-9, "{b:?}");
+        let outside: Vec<i64> = t.points.iter().filter(|p| t.outside(p.value)).map(|p| p.id).collect();
+        assert_eq!(outside, [5]);
+        let svg = t.svg();
+        assert_eq!(svg.matches(r#"class="outside""#).count(), 1, "{svg}");
+        assert!(svg.contains(&format!(r#"data-low="{}" data-high="{}""#, b.low, b.high)), "{svg}");
+        let text = fastware_report::plain_text(&t);
+        assert!(text.contains("outside it: run 5"), "{text}");
+        // two runs: no band
+        assert!(Trend::new("m", Unit::Count, vec![point(1, 1.0), point(2, 2.0)]).noise_band.is_none());
     }
 }
