@@ -32,6 +32,8 @@ pub trait Registered: Sync {
     fn metric(&self, run: &Run, name: &str) -> Result<Option<Metric>, Error>;
     /// The run's section on the report page: its picture, else its text.
     fn section(&self, run: &Run) -> Result<String, Error>;
+    /// Whether the page draws a run compared with the one before it.
+    fn compared_on_page(&self) -> bool;
     /// Two runs of this kind compared, with the past runs of `store` for noise.
     fn diff(
         &self,
@@ -136,6 +138,10 @@ impl<K: Kind> Registered for Entry<K> {
         let mut text = Vec::new();
         r.show(Some(0), &mut Text::new(&mut text, None, false))?;
         Ok(fastware_report::html::preformatted(&String::from_utf8_lossy(&text)))
+    }
+
+    fn compared_on_page(&self) -> bool {
+        K::COMPARED_ON_PAGE
     }
 
     fn diff(&self, ctx: &Ctx, base: &Run, new: &Run, store: Store, top: Option<usize>) -> Compared {

@@ -48,6 +48,25 @@ fn section(run: &Run) -> Result<String, Error> {
     }
 }
 
+/// A run of a kind drawn compared (bench results: a forest plot of the
+/// changes) gets, under its section, its comparison with the run of the
+/// same kind and project before it on the page.
+fn compared_with_the_run_before(ctx: &Ctx, runs: &[Run], sections: &mut [RunSection<'_>]) -> Result<(), Error> {
+    for (i, run) in runs.iter().enumerate() {
+        let Some(k) = kinds::of(run).filter(|k| k.compared_on_page()) else { continue };
+        let same = |r: &&Run| r.info.kind == run.info.kind && r.info.project == run.info.project;
+        let Some(before) = runs[..i].iter().rev().find(same) else { continue };
+        let compared = k.diff(ctx, before, run, history::open_read(ctx)?, Some(0))?;
+        if let Some(html) = compared.html() {
+            sections[i].html.push_str(&format!(
+                "<h3 class=\"compared\" data-base=\"{}\">Compared with run {}</h3>{html}",
+                before.info.id, before.info.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What `report` wrote.
 #[derive(Debug, Serialize)]
 pub struct Written {
@@ -89,8 +108,9 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> Result<Done<Written>, Error> {
             .with_hint("measuring commands (build, bench cargo, pgo, matrix, llvm-lines) keep their runs"));
     }
     runs.sort_by_key(|r| (r.info.recorded_ms, r.info.id));
-    let sections =
+    let mut sections =
         runs.iter().map(|r| Ok(RunSection { run: r, html: section(r)? })).collect::<Result<Vec<_>, Error>>()?;
+    compared_with_the_run_before(ctx, &runs, &mut sections)?;
     let builds: Vec<Run> = runs.iter().filter(|r| r.info.kind == BuildReport::SCHEMA).cloned().collect();
     let mut trends = Vec::new();
     if builds.len() >= 2 {

@@ -298,6 +298,34 @@ impl Render for ComparisonReport {
         Ok(self.table(0))
     }
 
+    /// A forest plot of the changes (each with its interval, against the
+    /// noise threshold's band), then the text.
+    fn html(&self) -> Option<String> {
+        use fastware_report::html::{forest, picture_and_text, ForestRow};
+        let rows: Vec<ForestRow> = self
+            .benchmarks
+            .iter()
+            .map(|r| ForestRow {
+                label: r.name.clone(),
+                change: r.change,
+                interval: r.ratio_ci.map(|[lo, hi]| (lo - 1.0, hi - 1.0)),
+                colour: match r.verdict.as_str() {
+                    "regressed" => "#d62728",
+                    "improved" => "#2ca02c",
+                    _ => "#555555",
+                },
+                verdict: r.verdict.clone(),
+            })
+            .collect();
+        let what = format!(
+            "{} change, new vs base, {:.0}% interval; shaded: ±{:.0}% noise threshold",
+            if self.median { "median" } else { "mean" },
+            self.confidence * 100.0,
+            self.noise * 100.0
+        );
+        Some(picture_and_text(forest(&rows, self.noise, &what), self))
+    }
+
     fn markdown(&self) -> fastware_report::Result<String> {
         use fastware_report::markdown::{self, cell, code, Compared};
         let rows = self
@@ -401,6 +429,7 @@ impl fastware_report::Kind for SavedResults {
     const SCHEMA: &'static str = crate::saved::SCHEMA;
     const COMMAND: &'static str = "bench";
     const METRICS: &'static str = "NAME (a benchmark's estimate)";
+    const COMPARED_ON_PAGE: bool = true;
 
     fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
         RunReport(self.clone()).text(out)

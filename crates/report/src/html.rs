@@ -147,6 +147,85 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     s
 }
 
+/// One row of [`forest`]: a change (a fraction: 0.1 is 10% slower) with
+/// its interval, and the colour of its verdict.
+pub struct ForestRow {
+    pub label: String,
+    pub change: f64,
+    pub interval: Option<(f64, f64)>,
+    pub colour: &'static str,
+    /// The verdict, for the tooltip.
+    pub verdict: String,
+}
+
+/// A forest plot as inline SVG: one row per comparison, its change as a
+/// dot and its interval as a line on one axis of percent change, zero
+/// marked and the band ±`band` (the noise threshold) shaded. Each dot's
+/// `data-change` and each line's `data-low`/`data-high` carry the fractions.
+pub fn forest(rows: &[ForestRow], band: f64, what: &str) -> String {
+    let (w, label_w, row_h, top) = (760.0, 300.0, 21.0, 8.0);
+    let reach = rows
+        .iter()
+        .flat_map(|r| [Some(r.change), r.interval.map(|i| i.0), r.interval.map(|i| i.1)])
+        .flatten()
+        .chain([band])
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, |m, v| m.max(v.abs()))
+        .max(0.01);
+    // a round reach (1, 2 or 5 × a power of ten), ticks at its halves
+    let power = 10f64.powf(reach.log10().floor());
+    let reach = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * power).find(|r| *r >= reach).unwrap_or(10.0 * power);
+    let (x0, x1) = (label_w, w - 20.0);
+    let x = |v: f64| x0 + (x1 - x0) * (v.clamp(-reach, reach) + reach) / (2.0 * reach);
+    let h = top + rows.len() as f64 * row_h + 44.0;
+    let bottom = top + rows.len() as f64 * row_h;
+    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="forest">"#);
+    s.push_str(&format!(
+        r##"<rect class="noise-band" x="{:.1}" y="{top}" width="{:.1}" height="{:.1}" fill="#999" fill-opacity="0.18" data-band="{band}"><title>within ±{:.1}%: no change</title></rect>"##,
+        x(-band),
+        x(band) - x(-band),
+        bottom - top,
+        band * 100.0
+    ));
+    s.push_str(&format!(r##"<line x1="{0:.1}" x2="{0:.1}" y1="{top}" y2="{bottom:.1}" stroke="#444"/>"##, x(0.0)));
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + i as f64 * row_h + row_h / 2.0;
+        s.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            label_w - 8.0,
+            y + 4.0,
+            escape(&r.label)
+        ));
+        if let Some((lo, hi)) = r.interval {
+            s.push_str(&format!(
+                r#"<line x1="{:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="{}" stroke-width="2" data-low="{lo}" data-high="{hi}"/>"#,
+                x(lo),
+                x(hi),
+                r.colour
+            ));
+        }
+        s.push_str(&format!(
+            r#"<circle cx="{:.1}" cy="{y:.1}" r="4.5" fill="{}" data-change="{}"><title>{}: {:+.1}% ({})</title></circle>"#,
+            x(r.change),
+            r.colour,
+            r.change,
+            escape(&r.label),
+            r.change * 100.0,
+            escape(&r.verdict)
+        ));
+    }
+    for t in [-reach, -reach / 2.0, 0.0, reach / 2.0, reach] {
+        s.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">{:+.0}%</text>"##,
+            x(t),
+            bottom + 16.0,
+            t * 100.0
+        ));
+    }
+    s.push_str(&format!(r##"<text x="{x0}" y="{:.1}" fill="#777">{}</text></svg>"##, h - 6.0, escape(what)));
+    s
+}
+
 /// A picture above a result's text report: a kind's section on the page.
 pub fn picture_and_text(picture: String, result: &impl crate::Render) -> String {
     picture + &preformatted(&crate::plain_text(result))

@@ -28,6 +28,10 @@ pub trait Kind: Serialize + DeserializeOwned + 'static {
     /// Schemas of earlier versions of this kind that it still reads (kept
     /// runs of an older fastware), upgraded by [`Kind::from_kept`].
     const EARLIER: &'static [&'static str] = &[];
+    /// Whether the report page draws a run compared with the run of the
+    /// same kind and project before it (its [`Kind::diff`] has a picture:
+    /// [`Render::html`]).
+    const COMPARED_ON_PAGE: bool = false;
 
     /// Reads a kept result whose schema is [`Kind::SCHEMA`] or one of
     /// [`Kind::EARLIER`] (a kind whose format changed overrides this to
@@ -114,6 +118,7 @@ pub trait DynRender {
     fn json(&self) -> Result<serde_json::Value, Error>;
     fn csv(&self) -> Result<Table, Error>;
     fn markdown(&self) -> Result<String, Error>;
+    fn html(&self) -> Option<String>;
 }
 
 impl<T: Render> DynRender for T {
@@ -128,6 +133,9 @@ impl<T: Render> DynRender for T {
     }
     fn markdown(&self) -> Result<String, Error> {
         Render::markdown(self)
+    }
+    fn html(&self) -> Option<String> {
+        Render::html(self)
     }
 }
 

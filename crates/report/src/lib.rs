@@ -55,6 +55,12 @@ pub trait Render: serde::Serialize {
     {
         Ok(markdown::text_block("fastware", self))
     }
+
+    /// The result drawn for a page (inline SVG above its text), when it
+    /// has a picture of its own.
+    fn html(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A result's text report as the terminal shows it, without colour or width limit.

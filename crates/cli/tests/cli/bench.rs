@@ -413,6 +413,20 @@ fn past_runs_set_the_noise_threshold() {
     // runs diff of the same two runs reads the same history
     let d = json(&run_in(&project, &["runs", "diff", "r7", "r8", "--format", "json"]));
     assert_eq!(d["benchmarks"], v["benchmarks"]);
+    // the report page draws r8 compared with r7 (the bench run before it):
+    // a dot per benchmark at the change bench compare gives
+    let page = project.join("page.html");
+    let o = run_in(&project, &["report", "r7", "r8", "-o", s(&page)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&page).expect("page");
+    let (_, compared) = html.split_once("class=\"compared\"").expect("a comparison on the page");
+    let changes: Vec<f64> = compared
+        .match_indices("data-change=\"")
+        .map(|(i, k)| compared[i + k.len()..].split('"').next().expect("value").parse().expect("number"))
+        .collect();
+    let want: Vec<f64> =
+        v["benchmarks"].as_array().expect("rows").iter().map(|r| r["change"].as_f64().expect("f")).collect();
+    assert_eq!(changes, want);
     // without the history, the usual rules alone
     let plain = json(&run_in(&project, &["bench", "compare", "r7", "r8", "--no-history", "--format", "json"]));
     assert!(plain["history"].is_null(), "{plain}");

@@ -182,6 +182,38 @@ fn bench_results_are_drawn_as_bars() {
     assert!(close(&attr("data-low"), &lows), "{:?} {lows:?}", attr("data-low"));
 }
 
+/// The committed `bench compare` result drawn as a forest plot: a dot per
+/// benchmark at its change, a line for its interval (ratio − 1), its verdict's
+/// colour, and the band of the noise threshold, each as the JSON says.
+#[test]
+fn a_comparison_is_drawn_as_a_forest_plot() {
+    let v = result_json("bench-compare");
+    let report: fastware_bench::ComparisonReport = serde_json::from_value(v.clone()).expect("reads");
+    let html = Render::html(&report).expect("a picture");
+    let rows = v["benchmarks"].as_array().expect("benchmarks");
+    let num = |r: &Value, k: &str| r[k].as_f64().expect("number");
+    assert_eq!(attr(&html, "data-change"), rows.iter().map(|r| num(r, "change")).collect::<Vec<_>>());
+    let ci = |i: usize| -> Vec<f64> {
+        rows.iter().filter(|r| r["ratio_ci"].is_array()).map(|r| r["ratio_ci"][i].as_f64().expect("ci") - 1.0).collect()
+    };
+    assert_eq!(attr(&html, "data-low"), ci(0));
+    assert_eq!(attr(&html, "data-high"), ci(1));
+    assert_eq!(attr(&html, "data-band"), [num(&v, "noise")]);
+    for r in rows {
+        let colour = if r["verdict"] == "regressed" {
+            "#d62728"
+        } else if r["verdict"] == "improved" {
+            "#2ca02c"
+        } else {
+            "#555555"
+        };
+        let dot = format!(r#"fill="{colour}" data-change="{}""#, num(r, "change"));
+        assert!(html.contains(&dot), "{dot}: {html}");
+    }
+    // the text follows the picture
+    assert!(html.contains(&fastware_report::html::escape(&fastware_report::plain_text(&report))), "{html}");
+}
+
 /// A kept run of an earlier version (`results/earlier/<kind>-1.json`, times
 /// in seconds, written by that version) reads with this one as its kind's
 /// current type: the text is what that version printed for it
