@@ -6,6 +6,7 @@
 //! section aligned to 16), so every byte of an archive has its own address;
 //! listings of them show offsets in the section, as objdump does.
 
+use crate::BinaryError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -174,8 +175,7 @@ impl Binary {
     pub fn open(path: &Path) -> Result<Binary, Error> {
         let shown = path.display().to_string();
         if path.is_dir() {
-            return Err(Error::input(&shown, None, "a directory, not an executable, library or object file")
-                .with_hint("give the file, e.g. target/release/NAME"));
+            return Err(Error::from(BinaryError::Directory).at(&shown));
         }
         let data = Arc::new(fastware_report::input::map(path)?);
         Binary::parse_in(path, &data, Some(data.clone()))
@@ -202,14 +202,12 @@ impl Binary {
     /// `data` is) when given.
     fn parse_in(path: &Path, data: &[u8], file: Option<Arc<Bytes>>) -> Result<Binary, Error> {
         let shown = path.display().to_string();
-        let bad = |m: String| Error::input(&shown, None, m);
+        let bad = |e: BinaryError| Error::from(e).at(&shown);
         if data.is_empty() {
-            return Err(bad("empty file: not an executable, library or object file".into()));
+            return Err(bad(BinaryError::Empty));
         }
         if let Some(other) = foreign_format(data) {
-            return Err(bad(format!(
-                "{other} file: fastware reads ELF files (Linux executables, libraries, object files, rlibs)"
-            )));
+            return Err(bad(BinaryError::Foreign { format: other.to_string() }));
         }
         let mut b = Binary {
             path: path.to_path_buf(),
@@ -232,19 +230,22 @@ impl Binary {
         };
         if data.starts_with(b"!<arch>\n") || data.starts_with(b"!<thin>\n") {
             b.kind = Kind::Archive;
-            let archive = ArchiveFile::parse(data).map_err(|e| bad(format!("damaged archive: {e}")))?;
+            let archive = ArchiveFile::parse(data).map_err(|e| bad(BinaryError::Archive { why: e.to_string() }))?;
             let mut cursor = 0u64;
             let mut any = false;
             for member in archive.members() {
-                let member = member.map_err(|e| bad(format!("damaged archive: {e}")))?;
+                let member = member.map_err(|e| bad(BinaryError::Archive { why: e.to_string() }))?;
                 let name = String::from_utf8_lossy(member.name()).into_owned();
-                let bytes = member.data(data).map_err(|e| bad(format!("damaged archive member {name}: {e}")))?;
+                let bytes = member
+                    .data(data)
+                    .map_err(|e| bad(BinaryError::ArchiveMember { member: name.clone(), why: e.to_string() }))?;
                 // rlibs also hold metadata (lib.rmeta) and other non-object members
                 if !bytes.starts_with(b"\x7fELF") {
                     continue;
                 }
-                let file = object::File::parse(bytes)
-                    .map_err(|e| bad(format!("archive member {name}: {}", object_error(&e, bytes.len()))))?;
+                let file = object::File::parse(bytes).map_err(|e| {
+                    bad(BinaryError::MemberObject { member: name.clone(), why: object_error(&e, bytes.len()) })
+                })?;
                 b.set_arch(&file, &shown)?;
                 let index = b.members.len();
                 b.members.push(name);
@@ -252,18 +253,15 @@ impl Binary {
                 any = true;
             }
             if !any {
-                return Err(bad("archive without object files: nothing to disassemble".into()));
+                return Err(bad(BinaryError::NoObjects));
             }
         } else {
             if !data.starts_with(b"\x7fELF") {
-                return Err(bad(
-                    "not an ELF file, archive or rlib: fastware reads Linux executables, libraries and object files"
-                        .into(),
-                ));
+                return Err(bad(BinaryError::NotElf));
             }
             let file = object::File::parse(data).map_err(|e| {
                 let (offset, what) = header_damage(data).unwrap_or((None, object_error(&e, data.len())));
-                Error::input(&shown, offset, what)
+                Error::from(BinaryError::Damaged { what }).at(&shown).at_byte(offset)
             })?;
             b.set_arch(&file, &shown)?;
             match file.kind() {
@@ -279,11 +277,7 @@ impl Binary {
                     };
                     b.add_linked(&file, &shown)?;
                 }
-                other => {
-                    return Err(bad(format!(
-                        "an ELF file of kind {other:?}: not an executable, library or object file"
-                    )))
-                }
+                other => return Err(bad(BinaryError::OtherKind { kind: format!("{other:?}") })),
             }
         }
         b.finish().map_err(bad)?;
@@ -324,7 +318,7 @@ impl Binary {
     }
 
     fn set_arch(&mut self, file: &object::File, shown: &str) -> Result<(), Error> {
-        self.arch = Arch::from_object(file.architecture()).map_err(|e| Error::input(shown, None, e.message))?;
+        self.arch = Arch::from_object(file.architecture()).map_err(|e| Error::from(e).at(shown))?;
         self.big_endian = !file.is_little_endian();
         Ok(())
     }
@@ -343,9 +337,9 @@ impl Binary {
             let is_code = s.kind() == SectionKind::Text;
             let file_size = s.file_range().map_or(0, |(_, n)| n);
             if name.starts_with(".debug_") {
-                let bytes = s
-                    .uncompressed_data()
-                    .map_err(|e| Error::input(shown, None, format!("damaged debug section {name}: {e}")))?;
+                let bytes = s.uncompressed_data().map_err(|e| {
+                    Error::from(BinaryError::DebugSection { section: name.clone(), why: e.to_string() }).at(shown)
+                })?;
                 let blob = match bytes {
                     std::borrow::Cow::Borrowed(b) => self.blob(b),
                     std::borrow::Cow::Owned(v) => Blob::Owned(v),
@@ -514,20 +508,19 @@ impl Binary {
     }
 
     /// Sorts symbols, picks one function per address.
-    fn finish(&mut self) -> Result<(), String> {
+    fn finish(&mut self) -> Result<(), BinaryError> {
         // a symbol reaching past the end of its section is a damaged symbol table
         // (sizes are printed and summed; 2^64 − 1 is not a size)
         for s in &self.symbols {
             let Some(sec) = s.section.and_then(|i| self.sections.get(i)) else { continue };
             let end = sec.address.saturating_add(sec.size);
             if s.address >= sec.address && s.address < end && s.address.checked_add(s.size).is_none_or(|e| e > end) {
-                return Err(format!(
-                    "damaged symbol table: `{}` claims {} bytes, past the end of its section {} ({} bytes)",
-                    fastware_symbols::demangle(&s.raw),
-                    s.size,
-                    sec.name,
-                    sec.size
-                ));
+                return Err(BinaryError::SymbolPastSection {
+                    symbol: fastware_symbols::demangle(&s.raw),
+                    size: s.size,
+                    section: sec.name.clone(),
+                    section_size: sec.size,
+                });
             }
         }
         self.symbols.sort_by(|a, b| {
@@ -717,7 +710,7 @@ fn object_error(e: &object::Error, len: usize) -> String {
 }
 
 fn truncated(shown: &str, section: &str, offset: Option<u64>, e: &object::Error) -> Error {
-    Error::input(shown, offset, format!("damaged or truncated ELF file: section {section} cannot be read ({e})"))
+    Error::from(BinaryError::Section { section: section.to_string(), why: e.to_string() }).at(shown).at_byte(offset)
 }
 
 /// Where an ELF file's header is damaged, as the byte of the field at

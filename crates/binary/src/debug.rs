@@ -2,6 +2,7 @@
 //! (addr2line), and every place a function was inlined (the
 //! `DW_TAG_inlined_subroutine` entries, walked with gimli).
 
+use crate::BinaryError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -85,8 +86,9 @@ impl Binary {
             let data = self.debug_sections.get(id.name()).map_or(&[][..], |v| &v[..]);
             Ok(EndianSlice::new(data, endian))
         };
-        let bad =
-            |e: gimli::Error| Error::input(&self.path.display().to_string(), None, format!("damaged debug info: {e}"));
+        let bad = |e: gimli::Error| {
+            Error::from(BinaryError::DebugInfo { why: e.to_string() }).at(&self.path.display().to_string())
+        };
         let dwarf = Arc::new(gimli::Dwarf::load(load).map_err(bad)?);
         let context = addr2line::Context::from_arc_dwarf(Arc::clone(&dwarf)).map_err(bad)?;
         Ok(Some(Debug { dwarf, context }))

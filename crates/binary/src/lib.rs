@@ -16,6 +16,7 @@ pub mod arch;
 pub mod binary;
 pub mod debug;
 pub mod diff;
+pub mod error;
 pub mod inline;
 pub mod listing;
 pub mod report;
@@ -27,4 +28,5 @@ pub mod target;
 
 pub use arch::{Arch, Flow, Insn, Syntax};
 pub use binary::{Binary, Kind, Section, Segment, Sym};
+pub use error::BinaryError;
 pub use select::Pattern;

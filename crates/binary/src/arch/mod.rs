@@ -70,16 +70,11 @@ pub struct Insn {
 
 impl Arch {
     /// The instruction set of an object file, or why fastware cannot decode it.
-    pub fn from_object(a: object::Architecture) -> Result<Arch, fastware_report::Error> {
+    pub fn from_object(a: object::Architecture) -> Result<Arch, crate::BinaryError> {
         match a {
             object::Architecture::X86_64 => Ok(Arch::X86_64),
-            object::Architecture::Unknown => {
-                Err(fastware_report::Error::bad_input("an ELF file for an unknown machine"))
-            }
-            other => Err(fastware_report::Error::bad_input(format!(
-                "{} machine code: fastware decodes x86-64 only, for now",
-                arch_name(other)
-            ))),
+            object::Architecture::Unknown => Err(crate::BinaryError::UnknownMachine),
+            other => Err(crate::BinaryError::OtherMachine { machine: arch_name(other).to_string() }),
         }
     }
 
