@@ -11,6 +11,7 @@
 //! - [`report`]: lists and single runs as values, rendered as text and JSON.
 
 pub mod context;
+pub mod error;
 pub mod page;
 pub mod report;
 pub mod run;
@@ -20,5 +21,6 @@ pub mod trend;
 mod postgres;
 mod sqlite;
 
+pub use error::HistoryError;
 pub use run::{NewRun, Run, RunInfo};
 pub use store::{Filter, Store};

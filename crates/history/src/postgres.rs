@@ -3,6 +3,7 @@
 //! Migrations hold an advisory lock, so several first runs at once create
 //! the tables once; each run is written in one transaction.
 
+use crate::HistoryError;
 use ::postgres::{Client, NoTls};
 use fastware_report::Error;
 
@@ -77,10 +78,8 @@ fn info(r: &::postgres::Row) -> RunInfo {
 
 impl Postgres {
     pub(crate) fn open(url: &str, shown: &str) -> Result<Postgres, Error> {
-        let client = Client::connect(url, NoTls).map_err(|e| {
-            Error::failed(format!("cannot reach the run history at {shown}: {}", reason(&e)))
-                .with_hint("is the server up, and the URL's user, host, port and database right?")
-        })?;
+        let client = Client::connect(url, NoTls)
+            .map_err(|e| Error::from(HistoryError::Unreachable { location: shown.to_string(), why: reason(&e) }))?;
         let mut p = Postgres { client, shown: shown.to_string() };
         p.migrate()?;
         Ok(p)
@@ -102,7 +101,7 @@ impl Postgres {
             .map_err(err)?
             .map(|r| r.get::<_, String>(0).parse::<i64>())
             .transpose()
-            .map_err(|_| Error::input(&shown, None, "damaged run history: its schema version does not read"))?
+            .map_err(|_| Error::from(HistoryError::SchemaUnreadable).at(&shown))?
             .unwrap_or(0);
         if version > SCHEMA_VERSION {
             return Err(crate::store::newer_schema(&shown, version));

@@ -1,6 +1,7 @@
 //! A kept run: the command's typed result (as JSON) and what it was
 //! measured on.
 
+use crate::HistoryError;
 use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
@@ -114,15 +115,15 @@ pub fn read_lines(input: impl std::io::BufRead, shown: &str) -> Result<Vec<Run>,
             continue;
         }
         let run: Run = serde_json::from_str(&line).map_err(|e| {
-            Error::bad_input(format!("not a run exported by fastware: {e} ({shown}:{})", k + 1))
-                .with_hint("runs import reads the JSON lines `fastware runs export` writes")
+            Error::from(HistoryError::NotAnExport { why: e.to_string(), at: format!("{shown}:{}", k + 1) })
         })?;
         if run.schema != RUN_SCHEMA {
-            return Err(Error::bad_input(format!(
-                "a run of schema {} ({shown}:{}); this fastware reads {RUN_SCHEMA}",
-                run.schema,
-                k + 1
-            )));
+            return Err(HistoryError::ExportSchema {
+                schema: run.schema.clone(),
+                at: format!("{shown}:{}", k + 1),
+                reads: RUN_SCHEMA.into(),
+            }
+            .into());
         }
         runs.push(run);
     }

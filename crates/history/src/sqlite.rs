@@ -2,6 +2,7 @@
 //! the writer; writers wait for each other up to a timeout), the schema
 //! versioned in `fastware_meta`, each run written in one transaction.
 
+use crate::HistoryError;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -85,7 +86,9 @@ impl Sqlite {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(&dir.display().to_string(), &e))?;
         }
         if path.is_dir() {
-            return Err(Error::input(&path.display().to_string(), None, "a directory, not a run history file"));
+            return Err(
+                Error::from(HistoryError::NotAFile { what: "a directory".into() }).at(&path.display().to_string())
+            );
         }
         let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
         let mut s = Sqlite { conn, path: path.to_path_buf() };
@@ -122,7 +125,8 @@ impl Sqlite {
                 drop(s);
                 Sqlite::open(path)
             }
-            None => Err(foreign(path, None)),
+            // named by one of its tables when it has any
+            None => Err(s.refuse_foreign().err().unwrap_or_else(|| foreign(path, None))),
         }
     }
 
@@ -142,7 +146,7 @@ impl Sqlite {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
         if !meta.is_file() {
             let what = if meta.is_dir() { "a directory" } else { "a device or pipe" };
-            return Err(Error::input(&shown, None, format!("{what}, not a run history file")));
+            return Err(Error::from(HistoryError::NotAFile { what: what.into() }).at(&shown));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let opened = |conn: Connection| -> Result<(Sqlite, Option<i64>), rusqlite::Error> {
@@ -213,9 +217,7 @@ impl Sqlite {
             .optional()
             .map_err(err)?
             .map_or(Ok(0), |v| v.parse::<i64>())
-            .map_err(|_| {
-                Error::input(&path.display().to_string(), None, "damaged run history: its schema version does not read")
-            })?;
+            .map_err(|_| Error::from(HistoryError::SchemaUnreadable).at(&path.display().to_string()))?;
         if version > SCHEMA_VERSION {
             return Err(crate::store::newer_schema(&path.display().to_string(), version));
         }
@@ -355,14 +357,13 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
     let code = e.sqlite_error_code();
     match code {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
-            Error::input(&shown, None, "damaged run history: not a readable SQLite database")
-                .with_hint("move the file away (a new history starts) or give another with --store FILE")
+            Error::from(HistoryError::NotSqlite).at(&shown)
         }
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            Error::failed(format!("the run history is locked by another process ({shown})"))
+            HistoryError::Locked { location: shown }.into()
         }
         Some(ErrorCode::ReadOnly) | Some(ErrorCode::CannotOpen) | Some(ErrorCode::PermissionDenied) => {
-            Error::failed(format!("cannot write the run history: {e} ({shown})"))
+            HistoryError::CannotWrite { why: e.to_string(), location: shown }.into()
         }
         // SQLite's own message, on one line (an error in a statement
         // carries the statement's text)
@@ -372,12 +373,7 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
 
 /// The error for an SQLite file fastware did not write (`table`: one of its own).
 fn foreign(path: &Path, table: Option<&str>) -> Error {
-    let what = match table {
-        Some(t) => format!("not a fastware run history: an SQLite database with tables of its own (`{t}`)"),
-        None => "not a fastware run history: an SQLite database without its tables".to_string(),
-    };
-    Error::input(&path.display().to_string(), None, what)
-        .with_hint("give another file with --store FILE; fastware leaves this one as it is")
+    Error::from(HistoryError::Foreign { table: table.map(str::to_string) }).at(&path.display().to_string())
 }
 
 fn one_line(text: &str) -> String {

@@ -4,6 +4,7 @@
 //! one transaction, so several processes may record into one store at once
 //! and a process killed mid-write leaves no partial run.
 
+use crate::HistoryError;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -78,12 +79,7 @@ pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// The refusal of a store whose schema is newer than this build's.
 pub(crate) fn newer_schema(location: &str, version: i64) -> Error {
-    Error::input(
-        location,
-        None,
-        format!("this run history has schema version {version}; this fastware reads up to {SCHEMA_VERSION}"),
-    )
-    .with_hint("use a newer fastware with it, or another store (--store)")
+    Error::from(HistoryError::NewerSchema { version, reads: SCHEMA_VERSION }).at(location)
 }
 
 /// What [`Store::inspect`] found.
@@ -218,12 +214,13 @@ impl Store {
     /// The run with id `id` (one listed: [`Store::list`]).
     pub fn get(&mut self, id: i64) -> Result<Run, Error> {
         let (info, context, blob) = self.backend.get(id)?;
-        let context: Context = serde_json::from_str(&context).map_err(|_| {
-            Error::input(&self.location, None, format!("damaged run history: run {id}'s context does not read"))
-        })?;
-        let result = decompress(&blob).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).ok_or_else(|| {
-            Error::input(&self.location, None, format!("damaged run history: run {id}'s result does not read"))
-        })?;
+        let unreadable =
+            |part: &str| Error::from(HistoryError::RunUnreadable { id, part: part.into() }).at(&self.location);
+        let context: Context = serde_json::from_str(&context).map_err(|_| unreadable("context"))?;
+        let result = decompress(&blob)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| unreadable("result"))?;
         Ok(Run { schema: crate::run::RUN_SCHEMA.into(), info, context, result })
     }
 
@@ -233,16 +230,14 @@ impl Store {
         } else {
             which
                 .strip_prefix("last~")
-                .map(|n| {
-                    n.parse::<usize>().map_err(|_| Error::bad_input(format!("`{which}`: last~N takes a whole number")))
-                })
+                .map(|n| n.parse::<usize>().map_err(|_| Error::from(HistoryError::LastN { which: which.into() })))
                 .transpose()?
         };
         if let Some(back) = back {
             let filter = Filter { command: command.map(str::to_string), limit: back + 1, ..Filter::default() };
             let runs = self.list(&filter)?;
             return runs.get(back).map(|r| r.id).ok_or_else(|| {
-                Error::bad_input(format!("`{which}`: the store holds {} run(s){}", runs.len(), of(command)))
+                HistoryError::NotThatMany { which: which.into(), held: runs.len(), of: of(command) }.into()
             });
         }
         if let Ok(id) = which.parse::<i64>() {
@@ -255,16 +250,13 @@ impl Store {
         match (of_command.next(), of_command.next()) {
             (Some((id, _)), None) => Ok(*id),
             (Some(_), Some(_)) => {
-                let commands: Vec<&str> = named.iter().map(|(_, c)| c.as_str()).collect();
-                Err(Error::bad_input(format!(
-                    "`{which}` names runs of several commands ({}) in {}",
-                    commands.join(", "),
-                    self.location
-                ))
-                .with_hint("say which with --command, e.g. --command bench"))
+                let commands: Vec<String> = named.iter().map(|(_, c)| c.clone()).collect();
+                Err(HistoryError::Ambiguous { which: which.into(), commands, location: self.location.clone() }.into())
             }
-            (None, _) => Err(Error::bad_input(format!("no run `{which}`{} in {}", of(command), self.location))
-                .with_hint("fastware runs list shows the runs kept, with their ids and names")),
+            (None, _) => {
+                Err(HistoryError::NoSuchRun { which: which.into(), of: of(command), location: self.location.clone() }
+                    .into())
+            }
         }
     }
 
