@@ -36,18 +36,10 @@ fn bad_benchmark_results_are_told_apart_by_kind() {
     let mut check = |name: &str, path: &Path, baseline: Option<&str>, force: Option<Format>, want: BenchError| {
         let e = read(path, baseline, force).err().unwrap_or_else(|| panic!("{name}: read"));
         assert_eq!(e.typed::<BenchError>(), Some(&want), "{name}: {e}");
-        said.push(format!(
-            "{name}: {}{}",
-            e.message,
-            e.hint.clone().map_or(String::new(), |h| format!("\n  hint: {h}"))
-        ));
+        said.push(fastware_testkit::said(name, &e.message, e.hint.as_deref()));
         e
     };
-    let file = |name: &str, data: &[u8]| -> PathBuf {
-        let p = tmp.join(name);
-        std::fs::write(&p, data).expect("write");
-        p
-    };
+    let file = |name: &str, data: &[u8]| fastware_testkit::file_in(&tmp, name, data);
 
     // files of no known kind
     let p = file("empty.txt", b" \n");

@@ -21,17 +21,9 @@ fn bad_binaries_are_told_apart_by_kind() {
         let kind = e.typed::<BinaryError>().unwrap_or_else(|| panic!("{name}: not a BinaryError: {e}"));
         assert!(want(kind), "{name}: {kind:?}");
         assert_eq!(e.path.as_deref(), path.to_str(), "{name}");
-        said.push(format!(
-            "{name}: {}{}",
-            e.message,
-            e.hint.clone().map_or(String::new(), |h| format!("\n  hint: {h}"))
-        ));
+        said.push(fastware_testkit::said(name, &e.message, e.hint.as_deref()));
     };
-    let file = |name: &str, data: &[u8]| -> PathBuf {
-        let p = tmp.join(name);
-        std::fs::write(&p, data).expect("write");
-        p
-    };
+    let file = |name: &str, data: &[u8]| fastware_testkit::file_in(&tmp, name, data);
 
     check("directory", &fastware_testkit::fixture("hotspots"), &|k| *k == BinaryError::Directory);
     check("empty", &file("empty", b""), &|k| *k == BinaryError::Empty);

@@ -13,11 +13,7 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
     let said = std::cell::RefCell::new(Vec::new());
     let check = |name: &str, e: fastware_report::Error, want: HistoryError| {
         assert_eq!(e.typed::<HistoryError>(), Some(&want), "{name}: {e}");
-        said.borrow_mut().push(format!(
-            "{name}: {}{}",
-            e.message,
-            e.hint.clone().map_or(String::new(), |h| format!("\n  hint: {h}"))
-        ));
+        said.borrow_mut().push(fastware_testkit::said(name, &e.message, e.hint.as_deref()));
     };
     let s = |p: &std::path::Path| p.display().to_string();
 

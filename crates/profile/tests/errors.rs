@@ -40,17 +40,9 @@ fn bad_profiles_are_told_apart_by_kind() {
         let e = read(path, None).err().unwrap_or_else(|| panic!("{name}: read"));
         assert_eq!(e.typed::<ProfileError>(), Some(&want), "{name}: {e}");
         assert_eq!((e.path.as_deref(), e.offset), (path.to_str(), byte), "{name}");
-        said.borrow_mut().push(format!(
-            "{name}: {}{}",
-            e.message,
-            e.hint.clone().map_or(String::new(), |h| format!("\n  hint: {h}"))
-        ));
+        said.borrow_mut().push(fastware_testkit::said(name, &e.message, e.hint.as_deref()));
     };
-    let file = |name: &str, data: &[u8]| -> PathBuf {
-        let p = tmp.join(name);
-        std::fs::write(&p, data).expect("write");
-        p
-    };
+    let file = |name: &str, data: &[u8]| fastware_testkit::file_in(&tmp, name, data);
     let lines: Vec<&str> = real.split_inclusive('\n').collect();
     let start_of = |k: usize| lines[..k].iter().map(|l| l.len() as u64).sum::<u64>();
 

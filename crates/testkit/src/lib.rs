@@ -305,6 +305,19 @@ fn snap(dir: &Path, skip: &Path, out: &mut Vec<(PathBuf, u64, std::time::SystemT
     }
 }
 
+/// One entry of an error-messages snapshot: `name: message`, then the hint
+/// on an indented line when there is one.
+pub fn said(name: &str, message: &str, hint: Option<&str>) -> String {
+    format!("{name}: {message}{}", hint.map_or(String::new(), |h| format!("\n  hint: {h}")))
+}
+
+/// Writes `data` to `dir/name` (a bad input a test made); its path.
+pub fn file_in(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).expect("write a test input");
+    p
+}
+
 /// Files in `dir` whose name ends with `suffix`, sorted.
 pub fn files_with_suffix(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)

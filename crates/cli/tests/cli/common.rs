@@ -36,12 +36,17 @@ pub fn run_json(args: &[&str]) -> Value {
 
 /// The row of benchmark `name` in a `bench compare` or `bench ab` JSON.
 pub fn bench_row<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["benchmarks"]
+    item(v, "benchmarks", "name", name)
+}
+
+/// The element of the array `v[list]` whose `key` is `value`.
+pub fn item<'a>(v: &'a Value, list: &str, key: &str, value: &str) -> &'a Value {
+    v[list]
         .as_array()
-        .expect("benchmarks")
+        .unwrap_or_else(|| panic!("no array `{list}` in {v}"))
         .iter()
-        .find(|r| r["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {v}"))
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no {key} {value} in {list}: {v}"))
 }
 
 /// A committed fixture of `tests/fixtures/bench/`, by absolute path.

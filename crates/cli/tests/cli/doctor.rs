@@ -23,12 +23,7 @@ fn doctor(dir: &Path, env: &[(&str, &str)], extra: &[&str]) -> Value {
 }
 
 fn check<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap_or_else(|| panic!("{name}: {v:#}"))
+    item(v, "checks", "check", name)
 }
 
 /// The first non-empty line `program args` prints (stdout, else stderr).

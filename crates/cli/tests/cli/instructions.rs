@@ -27,12 +27,7 @@ fn count(dir: &Path, args: &[&str]) -> Value {
 }
 
 fn bench<'a>(v: &'a Value, name: &str) -> &'a Value {
-    v["benchmarks"]
-        .as_array()
-        .expect("benchmarks")
-        .iter()
-        .find(|b| b["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {v}"))
+    bench_row(v, name)
 }
 
 fn per_iteration(v: &Value, name: &str) -> f64 {
