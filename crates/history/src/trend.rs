@@ -55,13 +55,13 @@ pub struct Band {
     pub high: f64,
 }
 
+/// The median, by selection (no full sort); `v` is reordered.
 fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    let (below, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
+    match n % 2 {
+        1 => upper,
+        _ => (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + upper) / 2.0,
     }
 }
 
@@ -251,6 +251,11 @@ mod band_tests {
         assert!(svg.contains(&format!(r#"data-low="{}" data-high="{}""#, b.low, b.high)), "{svg}");
         let text = fastware_report::plain_text(&t);
         assert!(text.contains("outside it: run 5"), "{text}");
+        // an even count: the median is the mean of the middle two (2.5), as
+        // is that of the distances (0.5, 0.5, 1.5, 1.5 → 1)
+        let even = Trend::new("m", Unit::Count, (1..=4).map(|k| point(k, k as f64)).collect());
+        let b = even.noise_band.expect("a band");
+        assert!((b.low - (2.5 - 4.4478)).abs() < 1e-9 && (b.high - (2.5 + 4.4478)).abs() < 1e-9, "{b:?}");
         // two runs: no band
         assert!(Trend::new("m", Unit::Count, vec![point(1, 1.0), point(2, 2.0)]).noise_band.is_none());
     }

@@ -19,16 +19,16 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
 
     check(
         "directory",
-        Store::open_read(&s(&fixtures)).err().expect("a directory"),
+        Store::open_read(&s(&fixtures)).expect_err("a directory"),
         HistoryError::NotAFile { what: "a directory".into() },
     );
     check(
         "device",
-        Store::open_read("/dev/null").err().expect("a device"),
+        Store::open_read("/dev/null").expect_err("a device"),
         HistoryError::NotAFile { what: "a device or pipe".into() },
     );
     let text = fixtures.join("v1-export.jsonl");
-    check("a text file", Store::open_read(&s(&text)).err().expect("text"), HistoryError::NotSqlite);
+    check("a text file", Store::open_read(&s(&text)).expect_err("text"), HistoryError::NotSqlite);
     // an SQLite database of another program
     let other = tmp.join("other.sqlite");
     let db = rusqlite::Connection::open(&other).expect("sqlite");
@@ -36,7 +36,7 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
     drop(db);
     check(
         "another program's database",
-        Store::open_read(&s(&other)).err().expect("foreign"),
+        Store::open_read(&s(&other)).expect_err("foreign"),
         HistoryError::Foreign { table: Some("notes".into()) },
     );
 
@@ -50,11 +50,11 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
     set("99");
     check(
         "newer schema",
-        Store::open(&s(&newer)).err().expect("newer"),
+        Store::open(&s(&newer)).expect_err("newer"),
         HistoryError::NewerSchema { version: 99, reads: 2 },
     );
     set("two");
-    check("schema unreadable", Store::open(&s(&newer)).err().expect("unreadable"), HistoryError::SchemaUnreadable);
+    check("schema unreadable", Store::open(&s(&newer)).expect_err("unreadable"), HistoryError::SchemaUnreadable);
 
     // runs asked of the committed store (copied: reading upgrades it), whose
     // runs SQLite counts
@@ -65,15 +65,15 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
         .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
         .expect("count");
     let mut store = Store::open(&s(&store_path)).expect("store");
-    check("last~x", store.find("last~x", None).err().expect("last~x"), HistoryError::LastN { which: "last~x".into() });
+    check("last~x", store.find("last~x", None).expect_err("last~x"), HistoryError::LastN { which: "last~x".into() });
     check(
         "last~9",
-        store.find("last~9", None).err().expect("last~9"),
+        store.find("last~9", None).expect_err("last~9"),
         HistoryError::NotThatMany { which: "last~9".into(), held: held as usize, of: String::new() },
     );
     check(
         "no such run",
-        store.find("nope", Some("bench")).err().expect("nope"),
+        store.find("nope", Some("bench")).expect_err("nope"),
         HistoryError::NoSuchRun { which: "nope".into(), of: " of `bench`".into(), location: s(&store_path) },
     );
 
@@ -81,7 +81,7 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
     let export = std::fs::read_to_string(&text).expect("export");
     let first = export.lines().next().expect("a run");
     let cut = &first[..first.len() / 2];
-    let e = fastware_history::run::read_lines(cut.as_bytes(), "export.jsonl").err().expect("cut");
+    let e = fastware_history::run::read_lines(cut.as_bytes(), "export.jsonl").expect_err("cut");
     assert!(
         matches!(e.typed::<HistoryError>(), Some(HistoryError::NotAnExport { at, .. }) if at == "export.jsonl:1"),
         "{e}"
@@ -89,7 +89,7 @@ fn bad_histories_and_runs_are_told_apart_by_kind() {
     said.borrow_mut().push(format!("cut export: {}", e.message));
     let mut v: serde_json::Value = serde_json::from_str(first).expect("json");
     v["schema"] = "fastware/run/9".into();
-    let e = fastware_history::run::read_lines(v.to_string().as_bytes(), "export.jsonl").err().expect("schema");
+    let e = fastware_history::run::read_lines(v.to_string().as_bytes(), "export.jsonl").expect_err("schema");
     check(
         "export schema",
         e,
