@@ -203,7 +203,7 @@ fn run_all(ctx: &Ctx, valgrind: &Path, counting: &Counting, jobs: Vec<Job>) -> V
     let queue = Mutex::new(jobs.into_iter().collect::<std::collections::VecDeque<_>>());
     let done = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(total).max(1);
-    let bar = ctx.spinner(&format!("counting {total} under callgrind"));
+    let bar = ctx.progress(total as u64, "counting under callgrind");
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -215,7 +215,7 @@ fn run_all(ctx: &Ctx, valgrind: &Path, counting: &Counting, jobs: Vec<Job>) -> V
                 let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
                 d.push((job, outcome));
                 if let Some(b) = &bar {
-                    b.set_message(format!("counted {} of {total} under callgrind", d.len()));
+                    b.inc(1);
                 }
             });
         }

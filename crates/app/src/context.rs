@@ -169,6 +169,21 @@ impl Ctx {
         Some(bar)
     }
 
+    /// A bar of `total` steps with `message`, done/total and the time left,
+    /// when progress may be drawn (stderr a terminal); advance it with `inc`.
+    pub fn progress(&self, total: u64, message: &str) -> Option<indicatif::ProgressBar> {
+        if !self.progress {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta} left)") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
+        Some(bar)
+    }
+
     /// `path` as the user meant it: relative to the command's directory.
     pub fn path(&self, path: &Path) -> PathBuf {
         if path.is_absolute() {

@@ -23,6 +23,8 @@ fn count(dir: &Path, args: &[&str]) -> Value {
     all.extend(args);
     let o = run_in(dir, &all);
     assert!(o.status.success(), "{}", stderr(&o));
+    // stderr is not a terminal here: no progress bar
+    assert!(!stderr(&o).contains("counting under callgrind"), "{}", stderr(&o));
     json(&o)
 }
 
@@ -102,6 +104,23 @@ fn counts_per_iteration_are_exact_repeatable_and_flag_what_measures_nothing() {
     assert_eq!(flagged, ["fold/folded", "scan/ignored/100", "scan/ignored/1000"], "{v}");
     let text = stdout(&run_in(&dir, &["runs", "show", "first"]));
     assert!(text.contains("May measure nothing") && text.contains("black_box"), "{text}");
+    // on a terminal (a pty from util-linux's script): a bar with done/total
+    // and the time left, one benchmark here
+    let fw = env!("CARGO_BIN_EXE_fastware");
+    let pty = Command::new("script")
+        .arg("-qec")
+        .arg(format!("{fw} bench cargo --instructions --no-history --format json -- nops/1000"))
+        .arg("/dev/null")
+        .current_dir(&*dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output();
+    match pty {
+        Ok(o) if o.status.success() => {
+            let drawn = String::from_utf8_lossy(&o.stdout).replace('\r', "\n");
+            assert!(drawn.lines().any(|l| l.contains("counting under callgrind [") && l.contains("/1 (")), "{drawn}");
+        }
+        _ => eprintln!("SKIPPED the progress bar on a terminal: util-linux's script cannot run here"),
+    }
     // the evidence: the machine code the folded benchmark's iterations ran —
     // a loop of a store, `dec` and `jne`, each run once per iteration (hand
     // count: 10 iterations)
