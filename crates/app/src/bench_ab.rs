@@ -188,13 +188,14 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
         }
         let side = SavedResults::new(&r);
         let commit = r.meta.as_ref().and_then(|m| m.git_commit.clone());
-        let (root, target, commit) = (&user.workspace_root, &user.target_dir, commit.as_deref());
+        let at = crate::history::At {
+            project: &user.workspace_root,
+            target_dir: &user.target_dir,
+            commit: commit.as_deref(),
+        };
         match &a.save {
-            Some(name) => {
-                let name = format!("{name}-{label}");
-                kept.push(crate::saved::keep_at(ctx, root, target, &name, &side, commit)?);
-            }
-            None => kept.extend(crate::history::record_at(ctx, root, target, None, &side, commit)),
+            Some(name) => kept.push(crate::saved::keep_at(ctx, &at, &format!("{name}-{label}"), &side)?),
+            None => kept.extend(crate::history::record_at(ctx, &at, None, &side)),
         }
         results.push(r);
     }
@@ -248,13 +249,17 @@ fn counted(
             binaries: Vec::new(),
             runs_started_ms: Vec::new(),
         });
-        let (root, target, commit) = (&user.workspace_root, &user.target_dir, Some(rev.commit.as_str()));
+        let at = crate::history::At {
+            project: &user.workspace_root,
+            target_dir: &user.target_dir,
+            commit: Some(rev.commit.as_str()),
+        };
         match &a.save {
             Some(name) => {
-                crate::saved::keep_at(ctx, root, target, &format!("{name}-{label}"), &run, commit)?;
+                crate::saved::keep_at(ctx, &at, &format!("{name}-{label}"), &run)?;
             }
             None => {
-                crate::history::record_at(ctx, root, target, None, &run, commit);
+                crate::history::record_at(ctx, &at, None, &run);
             }
         }
         runs.push((rev.name.clone(), run));

@@ -64,23 +64,25 @@ pub fn protect_store(ctx: &Ctx) -> Result<(), Error> {
 /// `--no-history`; returns its id. Failing to keep it is a warning, not an
 /// error.
 pub fn record<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: Option<&str>, result: &K) -> Option<i64> {
-    record_at(ctx, project, target_dir, name, result, None)
+    record_at(ctx, &At { project, target_dir, commit: None }, name, result)
 }
 
-/// [`record`] of a run measured at git revision `commit` (a side of `bench
-/// ab`), rather than at the working tree's.
-pub fn record_at<K: Kind>(
-    ctx: &Ctx,
-    project: &Path,
-    target_dir: &Path,
-    name: Option<&str>,
-    result: &K,
-    commit: Option<&str>,
-) -> Option<i64> {
+/// Where a run is kept and what it measured: the project, its target
+/// directory (the store's default place), and the git revision measured
+/// when it is not the working tree's (a side of `bench ab`).
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub project: &'a Path,
+    pub target_dir: &'a Path,
+    pub commit: Option<&'a str>,
+}
+
+/// [`record`] of a run kept [`At`] a given revision.
+pub fn record_at<K: Kind>(ctx: &Ctx, at: &At<'_>, name: Option<&str>, result: &K) -> Option<i64> {
     if ctx.history.off {
         return None;
     }
-    match record_or_fail_at(ctx, project, target_dir, name, result, commit) {
+    match record_or_fail_at(ctx, at, name, result) {
         Ok(id) => Some(id),
         Err(e) => {
             let hint = e.hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default();
@@ -91,17 +93,10 @@ pub fn record_at<K: Kind>(
 }
 
 /// [`record_at`], failing when the run cannot be kept.
-pub fn record_or_fail_at<K: Kind>(
-    ctx: &Ctx,
-    project: &Path,
-    target_dir: &Path,
-    name: Option<&str>,
-    result: &K,
-    commit: Option<&str>,
-) -> Result<i64, Error> {
+pub fn record_or_fail_at<K: Kind>(ctx: &Ctx, at: &At<'_>, name: Option<&str>, result: &K) -> Result<i64, Error> {
     let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
-    let mut context = Context::capture(project, argv);
-    if let Some(c) = commit {
+    let mut context = Context::capture(at.project, argv);
+    if let Some(c) = at.commit {
         // the revision measured (unpacked from git: clean, whatever the
         // working tree is), or the commit saved bench binaries were built at
         let (commit, dirty) = c.strip_suffix("-dirty").map_or((c, false), |c| (c, true));
@@ -109,7 +104,7 @@ pub fn record_or_fail_at<K: Kind>(
         context.git_dirty = dirty;
     }
     let run = NewRun::of(K::COMMAND, name, context, result)?;
-    let mut store = Store::open(&location(ctx, Some(target_dir))?)?;
+    let mut store = Store::open(&location(ctx, Some(at.target_dir))?)?;
     let id = store.record(&run)?;
     ctx.status(&format!("kept as run {id} in {} (fastware runs show {id})", store.location()));
     Ok(id)

@@ -53,20 +53,13 @@ pub fn check(ctx: &Ctx, name: &str) -> Result<(), Error> {
 /// Keeps `result` in the history as `name`; unlike a run kept in passing, a
 /// run the user named must be kept, or the command fails.
 pub fn keep<K: Kind>(ctx: &Ctx, project: &Path, target_dir: &Path, name: &str, result: &K) -> Result<i64, Error> {
-    keep_at(ctx, project, target_dir, name, result, None)
+    keep_at(ctx, &history::At { project, target_dir, commit: None }, name, result)
 }
 
-/// [`keep`] of a run measured at git revision `commit` (a side of `bench ab`).
-pub fn keep_at<K: Kind>(
-    ctx: &Ctx,
-    project: &Path,
-    target_dir: &Path,
-    name: &str,
-    result: &K,
-    commit: Option<&str>,
-) -> Result<i64, Error> {
+/// [`keep`] of a run kept [`history::At`] a given revision (a side of `bench ab`).
+pub fn keep_at<K: Kind>(ctx: &Ctx, at: &history::At<'_>, name: &str, result: &K) -> Result<i64, Error> {
     check(ctx, name)?;
-    let id = history::record_or_fail_at(ctx, project, target_dir, Some(name), result, commit)?;
+    let id = history::record_or_fail_at(ctx, at, Some(name), result)?;
     ctx.note(&format!("saved as `{name}` (run {id} in the history)"));
     Ok(id)
 }
