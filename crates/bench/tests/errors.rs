@@ -4,7 +4,7 @@
 //! their kind of [`BenchError`], with the file (and the byte, for libtest)
 //! they concern; the messages are one snapshot.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fastware_bench::input::{read, Format};
 use fastware_bench::BenchError;

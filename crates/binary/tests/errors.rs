@@ -4,7 +4,7 @@
 //! one; a directory), give their kind of [`BinaryError`]; the messages are
 //! one snapshot.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fastware_binary::{Binary, BinaryError};
 use object::{Object, ObjectSection, ObjectSymbol};

@@ -5,7 +5,7 @@
 //! the file and the byte where its line starts; the messages are one
 //! snapshot.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use fastware_profile::saved::read;
 use fastware_profile::ProfileError;
