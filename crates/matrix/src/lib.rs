@@ -8,6 +8,7 @@
 
 pub mod axis;
 pub mod chart;
+pub mod error;
 pub mod findings;
 pub mod measure;
 pub mod plan;
@@ -15,4 +16,5 @@ pub mod report;
 pub mod run;
 pub mod store;
 
+pub use error::MatrixError;
 pub use plan::Plan;

@@ -3,6 +3,7 @@
 //! so that CI jobs can each run one cell (`--cell K`); its id ties results
 //! to it.
 
+use crate::MatrixError;
 use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
@@ -161,13 +162,11 @@ pub fn listed(axes: &[Axis], text: &str) -> Result<Vec<Cell>, Error> {
         for pair in line.split_whitespace() {
             let (k, v) = pair
                 .split_once('=')
-                .ok_or_else(|| Error::bad_input(format!("--cells line {}: `{pair}` is not AXIS=VALUE", n + 1)))?;
-            let i = axes.iter().position(|a| a.name == k || short_axis(a) == k).ok_or_else(|| {
-                Error::bad_input(format!(
-                    "--cells line {}: no axis `{k}` (give it with --set, --rustflags, --linker or --toolchain)",
-                    n + 1
-                ))
-            })?;
+                .ok_or_else(|| Error::from(MatrixError::CellsPair { line: n + 1, pair: pair.to_string() }))?;
+            let i = axes
+                .iter()
+                .position(|a| a.name == k || short_axis(a) == k)
+                .ok_or_else(|| Error::from(MatrixError::CellsAxis { line: n + 1, axis: k.to_string() }))?;
             vals[i] = Some(v.to_string());
         }
         let (used, vals): (Vec<Axis>, Vec<String>) =
@@ -175,7 +174,7 @@ pub fn listed(axes: &[Axis], text: &str) -> Result<Vec<Cell>, Error> {
         cells.push(cell(cells.len(), &used, &vals));
     }
     if cells.len() == 1 {
-        return Err(Error::bad_input("--cells: the file lists no cell"));
+        return Err(MatrixError::CellsEmpty.into());
     }
     Ok(cells)
 }
@@ -196,12 +195,7 @@ impl Plan {
         let text = fastware_report::input::read_to_string(path)?;
         let p: Plan = fastware_report::json::read(&text, SCHEMA, &shown)?;
         if p.clone().sealed().id != p.id {
-            return Err(Error::input(
-                &shown,
-                None,
-                "the plan was changed after it was written (its id does not match)",
-            )
-            .with_hint("write a new one with --plan"));
+            return Err(Error::from(MatrixError::PlanChanged).at(&shown));
         }
         Ok(p)
     }

@@ -4,6 +4,7 @@
 //! running and `--resume` goes on from there; and result files of single
 //! cells (`--cell K`), merged.
 
+use crate::MatrixError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -68,10 +69,7 @@ pub fn read(path: &Path) -> Result<Vec<CellRun>, Error> {
         match crate::measure::from_line(l) {
             Ok(r) => out.push(r),
             Err(_) if i + 1 == lines.len() && !l.trim_end().ends_with('}') => {}
-            Err(e) => {
-                return Err(Error::input(&shown, None, format!("line {}: not a matrix result: {e}", i + 1))
-                    .with_hint("give results.jsonl files or the files `fastware matrix --cell K` wrote"))
-            }
+            Err(e) => return Err(Error::from(MatrixError::NotAResult { line: i + 1, why: e.to_string() }).at(&shown)),
         }
     }
     Ok(out)
@@ -79,19 +77,19 @@ pub fn read(path: &Path) -> Result<Vec<CellRun>, Error> {
 
 /// Checks that `run` is a measurement of `plan` that could have been made
 /// (its cell and rep in the plan, no negative or non-finite time).
-fn check(plan: &Plan, run: &CellRun) -> Result<(), String> {
+fn check(plan: &Plan, run: &CellRun) -> Result<(), MatrixError> {
     if run.plan != plan.id {
-        return Err(format!("a result of another plan ({}; this plan is {})", run.plan, plan.id));
+        return Err(MatrixError::OtherPlan { found: run.plan.clone(), plan: plan.id.clone() });
     }
     if run.cell >= plan.cells.len() {
-        return Err(format!("cell {} is not in the plan (it has {})", run.cell, plan.cells.len()));
+        return Err(MatrixError::CellNotInPlan { cell: run.cell, cells: plan.cells.len() });
     }
     if run.rep >= plan.reps {
-        return Err(format!("cell {}: rep {} is not in the plan (it has {} reps)", run.cell, run.rep, plan.reps));
+        return Err(MatrixError::RepNotInPlan { cell: run.cell, rep: run.rep, reps: plan.reps });
     }
     let times = run.build_us.iter().chain(&run.hot_us).chain(&run.run_us);
     if let Some(t) = times.into_iter().find(|t| t.ns() < 0) {
-        return Err(format!("cell {} rep {}: a time of {} µs", run.cell, run.rep, t.micros()));
+        return Err(MatrixError::NegativeTime { cell: run.cell, rep: run.rep, micros: t.micros() });
     }
     Ok(())
 }
@@ -105,9 +103,7 @@ pub fn checked(plan: &Plan, runs: Vec<(PathBuf, CellRun)>) -> Result<(Vec<CellRu
     let mut out = Vec::new();
     let mut repeats = 0;
     for (from, r) in runs {
-        check(plan, &r).map_err(|why| {
-            Error::input(&from.display().to_string(), None, why).with_hint("merge the results of one plan")
-        })?;
+        check(plan, &r).map_err(|e| Error::from(e).at(&from.display().to_string()))?;
         if seen.insert((r.cell, r.rep)) {
             out.push(r);
         } else {
@@ -124,8 +120,7 @@ pub fn merge(plan: &Plan, files: &[PathBuf]) -> Result<(Vec<CellRun>, usize), Er
     for f in files {
         let runs = read(f)?;
         if runs.is_empty() {
-            return Err(Error::input(&f.display().to_string(), None, "no matrix result in it")
-                .with_hint("give results.jsonl files or the files `fastware matrix --cell K` wrote"));
+            return Err(Error::from(MatrixError::NoResults).at(&f.display().to_string()));
         }
         all.extend(runs.into_iter().map(|r| (f.clone(), r)));
     }
