@@ -426,7 +426,14 @@ fn past_runs_set_the_noise_threshold() {
         .collect();
     let want: Vec<f64> =
         v["benchmarks"].as_array().expect("rows").iter().map(|r| r["change"].as_f64().expect("f")).collect();
-    assert_eq!(changes, want);
+    // the same figure computed along two paths (the page's comparison of the
+    // kept runs, bench compare's of the same runs by name): equal to the last
+    // bits or so (one CI run differed in the 17th digit)
+    assert!(
+        changes.len() == want.len()
+            && changes.iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1e-12 * b.abs().max(1e-9)),
+        "{changes:?} against {want:?}"
+    );
     // without the history, the usual rules alone
     let plain = json(&run_in(&project, &["bench", "compare", "r7", "r8", "--no-history", "--format", "json"]));
     assert!(plain["history"].is_null(), "{plain}");
