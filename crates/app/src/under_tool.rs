@@ -18,7 +18,8 @@ pub struct Prepared {
     pub args: Vec<String>,
     /// `<target-dir>/fastware/<kind>`, or a scratch directory outside a project.
     pub dir: PathBuf,
-    _scratch: Option<ScratchDir>,
+    /// Outside a project: the recording's directory, removed when done.
+    scratch: Option<ScratchDir>,
 }
 
 impl Prepared {
@@ -61,7 +62,7 @@ impl Prepared {
                 (s.0.clone(), Some(s))
             }
         };
-        Ok(Prepared { loaded, program, args, dir, _scratch: scratch })
+        Ok(Prepared { loaded, program, args, dir, scratch })
     }
 
     /// The program's command line, for headers and notes.
@@ -99,7 +100,7 @@ impl Prepared {
         if let Some(log) = log {
             if !output.is_file() || outcome.failure().is_some() {
                 show_log(log);
-            } else if self._scratch.is_none() {
+            } else if self.scratch.is_none() {
                 ctx.note(&format!("{tool}'s own messages are in {}", log.display()));
             }
         }

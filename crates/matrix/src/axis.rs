@@ -111,16 +111,11 @@ pub fn linker_program(name: &str) -> String {
     }
 }
 
-fn on_path(program: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).any(|d| d.join(program).is_file())
-}
-
 /// `--linker default,lld,mold`: each one that is not `default` must be installed.
 pub fn parse_linker(text: &str) -> Result<Axis, Error> {
     let v = values(text, "--linker")?;
     for l in &v {
-        if l != "default" && !on_path(&linker_program(l)) {
+        if l != "default" && fastware_runner::on_path(&linker_program(l)).is_none() {
             let package = match l.as_str() {
                 "lld" => "lld",
                 "mold" => "mold",

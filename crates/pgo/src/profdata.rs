@@ -40,17 +40,8 @@ pub fn candidates() -> Vec<PathBuf> {
             }
         }
     }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for v in (14..=30).rev() {
-        if let Some(p) =
-            std::env::split_paths(&path).map(|d| d.join(format!("llvm-profdata-{v}"))).find(|p| p.is_file())
-        {
-            out.push(p);
-        }
-    }
-    if let Some(p) = std::env::split_paths(&path).map(|d| d.join("llvm-profdata")).find(|p| p.is_file()) {
-        out.push(p);
-    }
+    out.extend((14..=30).rev().filter_map(|v| fastware_runner::on_path(&format!("llvm-profdata-{v}"))));
+    out.extend(fastware_runner::on_path("llvm-profdata"));
     out
 }
 
