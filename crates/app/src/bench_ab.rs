@@ -1,6 +1,7 @@
 //! `fastware bench ab BASE NEW`: two git revisions of the project, each
 //! unpacked under `<target-dir>/fastware/revisions/` (the user's tree and
-//! `.git` untouched) and built in a target directory of its own — or bench
+//! `.git` untouched) and built in one target directory apart from the
+//! user's, shared by the revisions so that their dependencies build once — or bench
 //! binaries saved with `bench cargo --save NAME` (`saved:NAME`) — then
 //! benchmarked interleaved — base, new, base, new … — so that drift in the
 //! machine hits both alike, and compared between runs.
@@ -11,7 +12,7 @@ use clap::Args;
 use fastware_bench::instructions::CountComparison;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::{ComparisonReport, Options, Results, Store};
-use fastware_cargo::bench::BenchBinary;
+use fastware_cargo::bench::{Apart, BenchBinary};
 use fastware_cargo::revision::{unpack, Revision};
 
 use crate::bench_cargo::{meta_of, results_of, unix_ms};
@@ -72,7 +73,7 @@ enum Source {
 struct Side {
     label: String,
     source: Source,
-    /// The revision's target directory, or where a saved side's criterion writes.
+    /// Where the side's criterion writes (`<target>/criterion`).
     target: PathBuf,
     runs: Vec<Results>,
     started: Vec<u64>,
@@ -132,7 +133,7 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
         let rev = unpack(&dir, arg, &store)?;
         let manifest = rev.project_dir.join("Cargo.toml");
         let project = fastware_cargo::project::locate(&cargo, Some(&manifest), &rev.project_dir)?;
-        let target = user.fastware_dir().join("ab").join(format!("target-{}", &rev.commit[..12]));
+        let target = user.fastware_dir().join("ab").join(format!("side-{}", &rev.commit[..12]));
         ctx.note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
         sides.push(Side::new(rev.name.clone(), Source::Revision { rev, project }, target));
     }
@@ -141,10 +142,12 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
     let harness_args = a.cargo.cargo_args.get(at + 1..).unwrap_or_default().to_vec();
     let mut build_args = a.cargo.cargo_args[..at].to_vec();
     build_args.push("--no-run".into());
+    let shared = user.fastware_dir().join("ab").join("target");
     for s in &sides {
         let Source::Revision { rev, project } = &s.source else { continue };
-        let b =
-            fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(&s.target))?;
+        let home = s.target.join("criterion");
+        let apart = Apart { target_dir: &shared, criterion_home: &home };
+        let b = fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(apart))?;
         if !b.success {
             return Err(Error::failed(format!("cargo bench failed to build {} (its errors are above)", rev.name)));
         }
@@ -153,14 +156,12 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
         for s in sides.iter_mut() {
             ctx.note(&format!("run {k} of {}: {}", a.repeat, s.label));
             let r = match &s.source {
-                Source::Revision { rev, project } => fastware_cargo::bench::run_bench(
-                    &cargo,
-                    project,
-                    &rev.project_dir,
-                    None,
-                    &a.cargo.cargo_args,
-                    Some(&s.target),
-                )?,
+                Source::Revision { rev, project } => {
+                    let home = s.target.join("criterion");
+                    let apart = Apart { target_dir: &shared, criterion_home: &home };
+                    let args = &a.cargo.cargo_args;
+                    fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, args, Some(apart))?
+                }
                 Source::Saved { binaries, .. } => {
                     fastware_cargo::bench::run_binaries(binaries, &harness_args, &user.workspace_root, &s.target, &[])?
                 }
@@ -238,7 +239,8 @@ fn counted(
             commands: Vec::new(),
             iterations: a.count.iterations,
             cache_sim: a.count.cache_sim,
-            dir: user.fastware_dir().join("ab").join(format!("instructions-{}", &rev.commit[..12])),
+            // one directory for both: the criterion copy and the dependencies build once
+            dir: user.fastware_dir().join("ab").join("instructions"),
         };
         let mut run = crate::bench_instructions::count(ctx, &project, &counting)?;
         run.meta = Some(fastware_bench::Meta {

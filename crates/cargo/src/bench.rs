@@ -31,21 +31,31 @@ pub struct BenchRun {
     pub binaries: Vec<BenchBinary>,
 }
 
+/// A build apart from the user's: cargo's target directory, which the
+/// revisions `bench ab` unpacks share (their dependencies build once; each
+/// revision's own crates build apart, their paths differ), and where one
+/// side's criterion writes (`CRITERION_HOME`), so that its results are its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Apart<'a> {
+    pub target_dir: &'a Path,
+    pub criterion_home: &'a Path,
+}
+
 /// Runs `cargo bench ARGS` in `dir`, with cargo's lock file in fastware's
-/// directory (see [`crate::run::user_build_with_lock_copy`]), in
-/// `target_dir` when given (else the project's).
+/// directory (see [`crate::run::user_build_with_lock_copy`]), apart when
+/// asked (else in the project's target directory).
 pub fn run_bench(
     cargo: &str,
     project: &Project,
     dir: &Path,
     manifest_path: Option<&Path>,
     args: &[String],
-    target_dir: Option<&Path>,
+    apart: Option<Apart>,
 ) -> Result<BenchRun, Error> {
     let started = SystemTime::now();
     let mut cmd = Command::new(cargo);
-    if let Some(t) = target_dir {
-        cmd.env("CARGO_TARGET_DIR", t);
+    if let Some(a) = apart {
+        cmd.env("CARGO_TARGET_DIR", a.target_dir).env("CRITERION_HOME", a.criterion_home);
     }
     cmd.args(["bench", "--message-format", "json-render-diagnostics"]);
     if let Some(m) = manifest_path {
