@@ -14,6 +14,7 @@ pub mod model;
 pub mod perf;
 pub mod report;
 pub mod saved;
+pub mod tasks;
 pub mod usercode;
 pub mod views;
 

@@ -12,6 +12,7 @@ use fastware_report::{cells, Column, Error, OutputFile, Render, Table, Text};
 
 use crate::findings::Findings;
 use crate::model::{Meta, Profile};
+use crate::tasks::AsyncTasks;
 use crate::usercode::UserCode;
 use crate::views::{by_total, grouped, By, Neighbour, Row};
 
@@ -241,6 +242,9 @@ pub struct ProfileReport {
     /// The hottest functions of the user's crates, with their hot lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_code: Option<UserCode>,
+    /// An async program's CPU by the future each executor poll ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub async_tasks: Option<AsyncTasks>,
     pub by_self: Vec<FunctionRow>,
     pub by_total: Vec<FunctionRow>,
     /// Functions (or groups) in the profile.
@@ -315,6 +319,7 @@ impl ProfileReport {
             header: Header::of(p),
             by,
             user_code: (!user_code.functions.is_empty() || user_code.note.is_some()).then_some(user_code),
+            async_tasks: crate::tasks::by_future(p, top),
             by_self,
             by_total,
             rows_total: n,
@@ -357,6 +362,35 @@ fn write_user_code(u: &UserCode, unit: &str, out: &mut Text<'_>) -> std::io::Res
     Ok(())
 }
 
+/// An async program's CPU by future as text.
+fn write_async_tasks(a: &AsyncTasks, unit: &str, out: &mut Text<'_>) -> std::io::Result<()> {
+    out.blank()?;
+    if let Some(n) = &a.note {
+        return out.line(format_args!("Async ({}): an executor ran; {n}", a.executor));
+    }
+    out.line(format_args!(
+        "Async ({}): {:.1}% of all {unit} in the executor; by the future each task poll ran:",
+        a.executor,
+        a.share * 100.0
+    ))?;
+    for f in &a.futures {
+        let what = match (crate::tasks::kind(&f.future), f.blocking) {
+            ("function", _) => String::new(),
+            (k, false) => format!("  ({k})"),
+            (k, true) => format!("  ({k}, spawn_blocking)"),
+        };
+        let name = if what.is_empty() { &f.future } else { &f.within };
+        out.line(format_args!("  {:>5.1}%  {name}{what}", f.share * 100.0))?;
+    }
+    if a.executor_own > 0 {
+        out.line(format_args!(
+            "  {:>5.1}%  the executor's own work (scheduling, waking, polling the OS)",
+            a.executor_own_share * 100.0
+        ))?;
+    }
+    Ok(())
+}
+
 /// The findings as text: why there are none, or each numbered.
 fn write_findings(f: &Findings, out: &mut Text<'_>) -> std::io::Result<()> {
     if let Some(n) = &f.note {
@@ -371,6 +405,9 @@ impl Render for ProfileReport {
         self.header.write(out)?;
         let unit = &self.header.meta.unit;
         let noun = self.noun();
+        if let Some(a) = &self.async_tasks {
+            write_async_tasks(a, unit, out)?;
+        }
         if let Some(u) = &self.user_code {
             write_user_code(u, unit, out)?;
         }

@@ -370,7 +370,12 @@ fn symbolizer_frames(tool: &str, args: &[&str], addresses: &[u64]) -> Option<Vec
         let frames = lines
             .chunks(2)
             .map(|c| {
-                let name = c[0].split("::h").next().unwrap_or(c[0]).to_string();
+                // a legacy symbol's `::h` and 16 hex digits dropped
+                let name = match c[0].rsplit_once("::h") {
+                    Some((head, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => head,
+                    _ => c[0],
+                }
+                .to_string();
                 // `file:line[:column]`, the column dropped
                 let place = c.get(1).copied().unwrap_or("");
                 let mut parts: Vec<&str> = place.split(':').collect();
@@ -882,4 +887,137 @@ fn a_profile_from_a_pipe_is_refused_clearly() {
     let _ = std::fs::remove_file(&fifo);
     assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
     expect_error(&["profile", s(&fifo)], 2, &["a pipe or device, not a file"]);
+}
+
+/// The future a stack ran, by the test's own reading of `perf script` and
+/// llvm-symbolizer: the stack's physical frames, each address's inline
+/// frames (a caller's at its return address − 1), and from the root the
+/// first `poll_future<T, …>` of tokio's harness whose `T` (inside a
+/// `BlockingTask<…>`) is not tokio's own.
+fn future_of(frames: &[String]) -> Option<(String, bool)> {
+    for name in frames {
+        let Some(args) = name.strip_prefix("poll_future<") else { continue };
+        let mut depth = 0;
+        let end = args
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '<' => depth += 1,
+                    '>' if depth > 0 => depth -= 1,
+                    ',' if depth == 0 => return true,
+                    _ => {}
+                }
+                false
+            })
+            .map(|(i, _)| i)?;
+        let t = &args[..end];
+        let (t, blocking) = match t.strip_prefix("tokio::runtime::blocking::task::BlockingTask<") {
+            Some(inner) => (inner.strip_suffix('>').unwrap_or(inner), true),
+            None => (t, false),
+        };
+        if !t.starts_with("tokio::") {
+            return Some((t.to_string(), blocking));
+        }
+    }
+    None
+}
+
+/// `profile` of a tokio program names the future each task poll ran: the
+/// two async fns, the `spawn_blocking` closure, each with the samples a
+/// reading of `perf script` through llvm-symbolizer gives (see
+/// `future_of`); the executor's own samples are the rest of those inside it.
+#[test]
+fn an_async_programs_cpu_is_told_per_future() {
+    if !perf_works() {
+        return;
+    }
+    if !can_run("llvm-symbolizer", &["--version"]) {
+        println!("SKIPPED: llvm-symbolizer is not installed (apt-get install llvm): the oracle of the futures");
+        return;
+    }
+    let bin = fastware_testkit::cargo_build_stable("asyncpu", "-Cforce-frame-pointers=yes", &["--release"])
+        .join("release/asyncpu");
+    let tmp = fastware_testkit::temp_dir("profile-async");
+    let data = tmp.join("asyncpu.data");
+    perf_record(&data, "fp", &bin, &["400"]);
+    let v = run_json(&["profile", s(&data), "--top", "0", "--format", "json"]);
+    let a = &v["async_tasks"];
+    assert_eq!(a["executor"], "tokio", "{a}");
+
+    // the oracle: every sample's frames, root first, inline frames expanded
+    let o = Command::new("perf").args(["script", "-i", s(&data), "-F", "ip,sym,dso"]).output().expect("perf script");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let samples: Vec<Vec<(u64, String, bool)>> = text
+        .split("\n\n")
+        .map(|block| {
+            block
+                .lines()
+                .filter_map(|l| {
+                    // `2c5ce asyncpu::mix (/path/asyncpu)`
+                    let (ip, rest) = l.trim().split_once(' ')?;
+                    let ip = u64::from_str_radix(ip, 16).ok()?;
+                    let (sym, dso) = rest.rsplit_once(" (")?;
+                    Some((ip, sym.to_string(), dso.trim_end_matches(')') == s(&bin)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|frames| !frames.is_empty())
+        .collect();
+    // perf script prints file offsets: the executable segment's (readelf) turns them into addresses
+    let o = Command::new("readelf").args(["-lW", s(&bin)]).output().expect("readelf");
+    let segments = String::from_utf8_lossy(&o.stdout);
+    let exec = segments.lines().find(|l| l.trim_start().starts_with("LOAD") && l.contains(" E ")).expect("text");
+    let hex = |t: &str| u64::from_str_radix(t.trim_start_matches("0x"), 16).expect("hex");
+    let f: Vec<&str> = exec.split_whitespace().collect();
+    let delta = hex(f[2]) - hex(f[1]);
+    let address = |i: usize, ip: u64| ip + delta - u64::from(i > 0);
+    let mut addresses: Vec<u64> =
+        samples.iter().flat_map(|f| f.iter().enumerate().filter(|(_, x)| x.2).map(|(i, x)| address(i, x.0))).collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    let inlines = symbolizer_frames("llvm-symbolizer", &["--inlines", "-e", s(&bin)], &addresses).expect("symbolizer");
+    let names: HashMap<u64, Vec<String>> =
+        addresses.iter().zip(inlines).map(|(a, f)| (*a, f.into_iter().map(|(n, _)| n).collect())).collect();
+    let mut theirs: HashMap<(String, bool), u64> = HashMap::new();
+    let (mut inside, mut own) = (0u64, 0u64);
+    for frames in &samples {
+        if !frames.iter().any(|f| f.1.trim_start_matches('<').starts_with("tokio::runtime::")) {
+            continue;
+        }
+        inside += 1;
+        let mut root_first = Vec::new();
+        for (i, (ip, sym, ours)) in frames.iter().enumerate().rev() {
+            match names.get(&address(i, *ip)).filter(|_| *ours) {
+                // innermost first: outermost first here
+                Some(inl) => root_first.extend(inl.iter().rev().cloned()),
+                None => root_first.push(sym.clone()),
+            }
+        }
+        match future_of(&root_first) {
+            Some(k) => *theirs.entry(k).or_default() += 1,
+            None => own += 1,
+        }
+    }
+    let ours: HashMap<(String, bool), u64> = a["futures"]
+        .as_array()
+        .expect("futures")
+        .iter()
+        .map(|f| {
+            let k = (f["future"].as_str().expect("future").to_string(), f["blocking"].as_bool().expect("blocking"));
+            (k, f["cost"].as_u64().expect("cost"))
+        })
+        .collect();
+    assert_eq!(ours, theirs, "samples per future");
+    assert_eq!((a["cost"].as_u64(), a["executor_own"].as_u64()), (Some(inside), Some(own)), "{a}");
+
+    // what the fixture's source dictates
+    let cost = |f: &str| ours.iter().find(|((k, _), _)| k == f).map_or(0, |(_, c)| *c) as f64;
+    let ratio = cost("asyncpu::hash_chunks::{async_fn_env#0}") / cost("asyncpu::parse_records::{async_fn_env#0}");
+    assert!((2.0..4.5).contains(&ratio), "hash_chunks does three times parse_records' work: {ratio}");
+    let blocking: Vec<&(String, bool)> = ours.keys().filter(|(_, b)| *b).collect();
+    assert_eq!(blocking.len(), 1, "{blocking:?}");
+    assert!(blocking[0].0.starts_with("asyncpu::main::"), "the spawn_blocking closure: {blocking:?}");
+    let text = stdout(&run(&["profile", s(&data)]));
+    assert!(text.contains("Async (tokio):") && text.contains("asyncpu::hash_chunks  (async fn)"), "{text}");
+    assert!(text.contains("asyncpu::main  (closure, spawn_blocking)"), "{text}");
 }
