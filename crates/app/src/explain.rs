@@ -227,7 +227,7 @@ fn program(
     };
     let store = project.fastware_dir().join("revisions");
     let rev = fastware_cargo::revision::unpack(&project.workspace_root, arg, &store).map_err(|e| {
-        if e.message.contains("no such git revision") {
+        if matches!(e.typed(), Some(fastware_cargo::CargoError::NoSuchRevision { .. })) {
             Error::bad_input(format!("`{arg}`: no such file, saved build or git revision"))
                 .with_hint("give a commit, branch or tag, a file, or a name saved with `fastware diff --save`")
         } else {

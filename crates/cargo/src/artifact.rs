@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use crate::project::Project;
 use crate::run::{read_messages, Artifact, Profile, Selection};
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// Which target's file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,14 +108,15 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
         cmd.env("RUSTFLAGS", format!("{own} -Cforce-frame-pointers=yes").trim_start());
     }
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {}: {e}", opts.cargo)))?;
+    let mut child =
+        cmd.spawn().map_err(|e| CargoError::CannotRun { program: opts.cargo.to_string(), why: e.to_string() })?;
     let mut artifacts = Vec::new();
     if let Some(out) = child.stdout.take() {
         read_messages(out, |a| artifacts.push(a), |_| {});
     }
-    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
+    let status = child.wait().map_err(|e| CargoError::Waiting { program: "cargo".into(), why: e.to_string() })?;
     if !status.success() {
-        return Err(Error::failed("cargo build failed (its errors are above)"));
+        return Err(CargoError::BuildFailed { what: "cargo build failed".into() }.into());
     }
     let mut built = choose(project, opts, &artifacts)?;
     built.profile = profile.name().to_string();
@@ -135,7 +136,7 @@ fn choose(project: &Project, opts: &ArtifactOptions, artifacts: &[Artifact]) -> 
     let is = |a: &Artifact, kind: &str| a.kinds.iter().any(|k| k == kind);
     let executable = |a: &Artifact| a.executable.clone();
     let pick = |found: Option<(&Artifact, PathBuf)>, what: String| -> Result<Built, Error> {
-        let (a, path) = found.ok_or_else(|| Error::bad_input(format!("cargo built no {what}")))?;
+        let (a, path) = found.ok_or(CargoError::NoArtifact { what })?;
         let kind = a.kinds.first().cloned().unwrap_or_default();
         Ok(Built {
             path,
@@ -176,8 +177,10 @@ fn choose(project: &Project, opts: &ArtifactOptions, artifacts: &[Artifact]) -> 
                 [] => pick(ours.iter().find_map(|a| Some((*a, library(a)?))), "binary or library".into()),
                 many => {
                     let names: Vec<&str> = many.iter().map(|a| a.target.as_str()).collect();
-                    Err(Error::bad_input(format!("the build has {} binaries: {}", names.len(), names.join(", ")))
-                        .with_hint(format!("choose one with --bin {}", names[0])))
+                    // sorted: cargo reports them in the order they finished
+                    let mut names: Vec<String> = names.into_iter().map(String::from).collect();
+                    names.sort();
+                    Err(CargoError::ManyBinaries { names }.into())
                 }
             }
         }

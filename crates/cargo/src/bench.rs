@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use crate::project::Project;
 use crate::run::read_messages;
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// A bench binary cargo built and ran.
 #[derive(Debug, Clone)]
@@ -63,7 +63,8 @@ pub fn run_bench(
     }
     crate::run::user_build_with_lock_copy(&mut cmd, project)?;
     cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let mut child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    let mut child =
+        cmd.spawn().map_err(|e| CargoError::CannotRun { program: cargo.to_string(), why: e.to_string() })?;
     let mut output = String::new();
     let mut binaries = Vec::new();
     let mut echo = std::io::stderr();
@@ -82,7 +83,7 @@ pub fn run_bench(
             },
         );
     }
-    let status = child.wait().map_err(|e| Error::failed(format!("waiting for cargo: {e}")))?;
+    let status = child.wait().map_err(|e| CargoError::Waiting { program: "cargo".into(), why: e.to_string() })?;
     Ok(BenchRun { success: status.success(), started, output, binaries })
 }
 
@@ -106,11 +107,11 @@ pub fn run_binaries(
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let o = cmd
-            .stdin(Stdio::null())
-            .stderr(Stdio::inherit())
-            .output()
-            .map_err(|e| Error::failed(format!("cannot run {}: {e}", b.path.display())))?;
+        let o = cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output().map_err(|e| CargoError::Io {
+            what: "run".into(),
+            path: b.path.to_path_buf(),
+            why: e.to_string(),
+        })?;
         let text = String::from_utf8_lossy(&o.stdout);
         let _ = std::io::stderr().write_all(text.as_bytes());
         output.push_str(&text);

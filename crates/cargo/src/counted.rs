@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 use crate::bench::BenchBinary;
 use crate::project::Project;
 use crate::run::{read_messages, Profile, Selection};
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// The variable that turns the measurement on: the iterations to count.
 pub const ITERATIONS_ENV: &str = "FASTWARE_ITERATIONS";
@@ -160,14 +160,20 @@ pub fn criterion_source(cargo: &str, project: &Project) -> Result<Option<(String
     cmd.args(["metadata", "--format-version", "1"]);
     crate::run::user_build_with_lock_copy(&mut cmd, project)?;
     cmd.current_dir(&project.workspace_root).stdin(Stdio::null());
-    let out = cmd.output().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    let out = cmd.output().map_err(|e| CargoError::CannotRun { program: cargo.to_string(), why: e.to_string() })?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let first = err.lines().find(|l| l.starts_with("error")).unwrap_or("cargo metadata failed");
-        return Err(Error::failed(format!("cannot resolve the project's dependencies: {first}")));
+        return Err(CargoError::Metadata {
+            what: "cannot resolve the project's dependencies".into(),
+            why: first.into(),
+        }
+        .into());
     }
-    let m: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout)
-        .map_err(|e| Error::failed(format!("cargo metadata gave unreadable output: {e}")))?;
+    let m: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout).map_err(|e| CargoError::Metadata {
+        what: "cargo metadata gave unreadable output".into(),
+        why: e.to_string(),
+    })?;
     let mut found: Vec<(String, PathBuf)> = m
         .packages
         .iter()
@@ -179,10 +185,7 @@ pub fn criterion_source(cargo: &str, project: &Project) -> Result<Option<(String
     match found.len() {
         0 => Ok(None),
         1 => Ok(found.pop()),
-        _ => Err(Error::bad_input(format!(
-            "the project uses several versions of criterion ({}): fastware counts benchmarks of one",
-            found.iter().map(|(v, _)| v.as_str()).collect::<Vec<_>>().join(", ")
-        ))),
+        _ => Err(CargoError::SeveralCriterions { versions: found.into_iter().map(|(v, _)| v).collect() }.into()),
     }
 }
 
@@ -228,20 +231,22 @@ pub fn patched_criterion(version: &str, from: &Path, dir: &Path) -> Result<PathB
     let to = dir.join(format!("criterion-{version}"));
     let read = |rel: &str| {
         let p = from.join(rel);
-        std::fs::read_to_string(&p).map_err(|e| Error::failed(format!("cannot read {}: {e}", p.display())))
+        std::fs::read_to_string(&p)
+            .map_err(|e| Error::from(CargoError::Io { what: "read".into(), path: p, why: e.to_string() }))
     };
-    let hooked = hooked(&read("src/bencher.rs")?).ok_or_else(|| {
-        Error::bad_input(format!("criterion {version}: its Bencher is not one fastware knows how to count"))
-            .with_hint("fastware counts benchmarks of criterion 0.5 to 0.8 (Bencher::iter, iter_custom, iter_batched, iter_batched_ref)")
-    })?;
+    let hooked = hooked(&read("src/bencher.rs")?)
+        .ok_or_else(|| CargoError::UncountableCriterion { version: version.to_string() })?;
     let lib = read("src/lib.rs")? + "\n#[doc(hidden)]\npub mod fastware_counting;\n";
     let changed = [
         (Path::new("src/bencher.rs"), hooked.as_str()),
         (Path::new("src/lib.rs"), lib.as_str()),
         (Path::new("src/fastware_counting.rs"), COUNTING),
     ];
-    copy_tree(from, &to, Path::new(""), &changed)
-        .map_err(|e| Error::failed(format!("cannot copy criterion to {}: {e}", to.display())))?;
+    copy_tree(from, &to, Path::new(""), &changed).map_err(|e| CargoError::Io {
+        what: "copy criterion to".into(),
+        path: to.clone(),
+        why: e.to_string(),
+    })?;
     Ok(to)
 }
 
@@ -326,7 +331,7 @@ pub fn build(project: &Project, b: &CountedBuild) -> Result<Counted, Error> {
         );
     }
     if !crate::run::wait_child(&mut child)? {
-        return Err(Error::failed("cargo failed to build the benchmarks (its errors are above)"));
+        return Err(CargoError::BuildFailed { what: "cargo failed to build the benchmarks".into() }.into());
     }
     Ok(Counted { binaries, criterion: criterion.map(|(v, _)| v) })
 }

@@ -9,6 +9,7 @@ pub mod artifact;
 pub mod bench;
 pub mod counted;
 pub mod critical;
+pub mod error;
 pub mod experiment;
 pub mod invocation;
 pub mod log;
@@ -18,4 +19,5 @@ pub mod run;
 pub mod wrapped;
 pub mod wrapper;
 
+pub use error::CargoError;
 pub use fastware_core::{Error, ErrorKind};

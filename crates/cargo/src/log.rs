@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// Whether cargo rebuilt a unit, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,8 +173,11 @@ pub fn parse_build_analysis(text: &str, path: &Path) -> Result<BuildLog, Error> 
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(line)
-            .map_err(|e| Error::bad_input(format!("invalid build log line: {e} ({}:{})", path.display(), n + 1)))?;
+        let v: Value = serde_json::from_str(line).map_err(|e| CargoError::BadBuildLog {
+            path: path.to_path_buf(),
+            line: n + 1,
+            why: e.to_string(),
+        })?;
         if log.run_id.is_empty() {
             log.run_id = v["run_id"].as_str().unwrap_or_default().to_string();
         }
@@ -264,7 +267,7 @@ pub fn parse_build_analysis(text: &str, path: &Path) -> Result<BuildLog, Error> 
 /// page: units, their start and duration, the units they unblocked, and
 /// frontend/codegen sections. Dependencies are rebuilt from "unblocked".
 pub fn parse_timings_html(html: &str, path: &Path) -> Result<BuildLog, Error> {
-    let bad = |what: &str| Error::bad_input(format!("{what} ({})", path.display()));
+    let bad = |what: &str| Error::from(CargoError::BadTimingsPage { path: path.to_path_buf(), why: what.to_string() });
     let start = html.find("const UNIT_DATA = ").ok_or_else(|| bad("no unit data in the --timings page"))?;
     let rest = &html[start + "const UNIT_DATA = ".len()..];
     let mut de = serde_json::Deserializer::from_str(rest).into_iter::<Value>();

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// A target of a package (`lib`, `bin`, `test` …).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub fn locate(cargo: &str, manifest_path: Option<&Path>, dir: &Path) -> Result<P
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    let out = cmd.output().map_err(|e| Error::failed(format!("cannot run {cargo}: {e}")))?;
+    let out = cmd.output().map_err(|e| CargoError::CannotRun { program: cargo.to_string(), why: e.to_string() })?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let first = err
@@ -70,11 +70,12 @@ pub fn locate(cargo: &str, manifest_path: Option<&Path>, dir: &Path) -> Result<P
             .unwrap_or("cargo metadata failed")
             .trim_start_matches("error: ");
         let what = manifest_path.map_or_else(|| dir.display().to_string(), |m| m.display().to_string());
-        return Err(Error::bad_input(format!("not a cargo project: {first} ({what})"))
-            .with_hint("run fastware build in a cargo project, or pass --manifest-path path/to/Cargo.toml"));
+        return Err(CargoError::NotAProject { place: what, why: first.to_string() }.into());
     }
-    let m: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout)
-        .map_err(|e| Error::failed(format!("cargo metadata gave unreadable output: {e}")))?;
+    let m: cargo_metadata::Metadata = serde_json::from_slice(&out.stdout).map_err(|e| CargoError::Metadata {
+        what: "cargo metadata gave unreadable output".into(),
+        why: e.to_string(),
+    })?;
     let members: Vec<Package> = m
         .packages
         .iter()

@@ -23,7 +23,7 @@ use crate::invocation::{parse_running, Invocation};
 use crate::log::{parse_build_analysis, parse_timings_html, BuildLog};
 use crate::project::Project;
 use crate::wrapper;
-use crate::Error;
+use crate::{CargoError, Error};
 
 /// Which cargo profile to build.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,15 +236,26 @@ pub fn build(
     // cold: start from nothing — only fastware's own directory is emptied
     for d in [&target_dir, &deep_dir] {
         if d.exists() {
-            std::fs::remove_dir_all(d).map_err(|e| Error::failed(format!("cannot empty {}: {e}", d.display())))?;
+            std::fs::remove_dir_all(d).map_err(|e| CargoError::Io {
+                what: "empty".into(),
+                path: d.to_path_buf(),
+                why: e.to_string(),
+            })?;
         }
     }
-    std::fs::create_dir_all(fw.join("runs"))
-        .map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
+    std::fs::create_dir_all(fw.join("runs")).map_err(|e| CargoError::Io {
+        what: "create".into(),
+        path: fw.to_path_buf(),
+        why: e.to_string(),
+    })?;
     lock_copy(project)?;
     let profiles_dir = opts.deep.as_ref().map(|_| deep_dir.join("profiles"));
     if let Some(p) = &profiles_dir {
-        std::fs::create_dir_all(p).map_err(|e| Error::failed(format!("cannot create {}: {e}", p.display())))?;
+        std::fs::create_dir_all(p).map_err(|e| CargoError::Io {
+            what: "create".into(),
+            path: p.to_path_buf(),
+            why: e.to_string(),
+        })?;
     }
     let mut notes = Vec::new();
     if let Some(w) = std::env::var_os("RUSTC_WRAPPER").filter(|w| !w.is_empty()) {
@@ -287,8 +298,7 @@ pub fn build(
             }
             let marked = mark_changed(&artifact_dir, project, file)?;
             if marked == 0 {
-                return Err(Error::bad_input(format!("no unit of this build depends on {}", file.display()))
-                    .with_hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
+                return Err(CargoError::NoDependentUnit { file: file.to_path_buf() }.into());
             }
             // profiles of the warm-up build are not the ones to report
             if let Some(p) = &profiles_dir {
@@ -337,7 +347,9 @@ fn remove_traces(artifact_dir: &Path) {
 /// fastware's target dir) that lists it gets an old modification time.
 /// Returns how many units were marked.
 pub(crate) fn mark_changed(artifact_dir: &Path, project: &Project, file: &Path) -> Result<usize, Error> {
-    let abs = file.canonicalize().map_err(|e| Error::bad_input(format!("cannot read {}: {e}", file.display())))?;
+    let abs = file
+        .canonicalize()
+        .map_err(|e| CargoError::UnreadableSource { file: file.to_path_buf(), why: e.to_string() })?;
     let mut needles: Vec<Vec<u8>> = vec![abs.to_string_lossy().as_bytes().to_vec()];
     for p in &project.members {
         if let Ok(rel) = abs.strip_prefix(p.root().canonicalize().unwrap_or_else(|_| p.root().to_path_buf())) {
@@ -518,12 +530,19 @@ pub fn selection_error(errors: &[String]) -> Option<String> {
 /// the project's own is never created or changed.
 pub fn lock_copy(project: &Project) -> Result<PathBuf, Error> {
     let fw = project.fastware_dir();
-    std::fs::create_dir_all(&fw).map_err(|e| Error::failed(format!("cannot create {}: {e}", fw.display())))?;
+    std::fs::create_dir_all(&fw).map_err(|e| CargoError::Io {
+        what: "create".into(),
+        path: fw.to_path_buf(),
+        why: e.to_string(),
+    })?;
     let lock = fw.join("Cargo.lock");
     let project_lock = project.workspace_root.join("Cargo.lock");
     if project_lock.is_file() {
-        std::fs::copy(&project_lock, &lock)
-            .map_err(|e| Error::failed(format!("cannot copy {}: {e}", project_lock.display())))?;
+        std::fs::copy(&project_lock, &lock).map_err(|e| CargoError::Io {
+            what: "copy".into(),
+            path: project_lock.to_path_buf(),
+            why: e.to_string(),
+        })?;
     } else {
         let _ = std::fs::remove_file(&lock);
     }
