@@ -15,6 +15,7 @@ use fastware_report::json::Duration;
 use fastware_report::Error;
 
 use crate::report::{Comparison, PgoReport, Step};
+use crate::PgoError;
 
 /// A benchmark target as a workload: its binary run with `--bench ARGS`,
 /// as `cargo bench --bench NAME -- ARGS` runs it.
@@ -98,26 +99,21 @@ fn build(
     }
     if !t.success {
         let first: Vec<&str> = t.errors.iter().map(String::as_str).filter(|l| l.contains("error")).take(2).collect();
-        return Err(Error::failed(format!("the {what} failed: {}", first.join(" / "))));
+        return Err(PgoError::StepFailed { what: what.to_string(), why: first.join(" / ") }.into());
     }
     let executable = if req.needs_executable() {
         let found = match &req.bin {
             Some(bin) => t.artifacts.iter().filter(|a| &a.target == bin && !a.test).find_map(|a| a.executable.clone()),
             None => experiment::main_artifact(project, &t).filter(|p| p.extension().is_none()),
         };
-        Some(
-            found.ok_or_else(|| {
-                Error::bad_input("the build made no executable to run (pgo needs a binary: --bin NAME)")
-            })?,
-        )
+        Some(found.ok_or(PgoError::NoExecutable)?)
     } else {
         None
     };
     let bench = match &req.bench {
-        Some(b) => Some(experiment::bench_artifact(&t, &b.name).ok_or_else(|| {
-            Error::bad_input(format!("the build made no benchmark `{}`", b.name))
-                .with_hint("name a [[bench]] target of the package (cargo bench --bench NAME)")
-        })?),
+        Some(b) => Some(
+            experiment::bench_artifact(&t, &b.name).ok_or_else(|| PgoError::NoBenchmark { name: b.name.clone() })?,
+        ),
         None => None,
     };
     Ok(Built { timed: t, executable, bench })
@@ -146,10 +142,10 @@ fn bench_run(
         .map_or(project.workspace_root.clone(), |p| p.root().to_path_buf());
     let started = std::time::SystemTime::now();
     let (wall, stdout) = fastware_runner::timed_run(bin, &args, &dir, &env, true)?
-        .map_err(|e| Error::failed(format!("the {what} failed: benchmark `{}` {e}", w.name)))?;
+        .map_err(|e| PgoError::StepFailed { what: what.to_string(), why: format!("benchmark `{}` {e}", w.name) })?;
     std::fs::create_dir_all(out)
         .and_then(|()| std::fs::write(out.join(format!("run-{k}.txt")), &stdout))
-        .map_err(|e| Error::failed(format!("cannot write in {}: {e}", out.display())))?;
+        .map_err(|e| PgoError::Io { what: "write in".into(), path: out.to_path_buf(), why: e.to_string() })?;
     let results = fastware_bench::input::of_run(&stdout, &out.join("criterion"), started, None)?;
     Ok((wall, results))
 }
@@ -157,10 +153,7 @@ fn bench_run(
 /// The whole flow.
 pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoReport, Error> {
     if req.train.is_empty() && req.bench.is_none() {
-        return Err(Error::bad_input(
-            "no workload: give --run 'COMMAND' (the program is replaced by each build's) or --bench NAME",
-        )
-        .with_hint("e.g. fastware pgo --run 'target/release/app --bench-mode'"));
+        return Err(PgoError::NoWorkload.into());
     }
     for (kind, name) in req.bench.iter().map(|b| ("bench", &b.name)).chain(req.bin.iter().map(|b| ("bin", b))) {
         check_target(project, kind, name)?;
@@ -171,8 +164,11 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let _ = std::fs::remove_dir_all(&raw_dir);
     // so are the outputs of an earlier run's benchmark runs
     let _ = std::fs::remove_dir_all(root.join("bench-runs"));
-    std::fs::create_dir_all(&raw_dir)
-        .map_err(|e| Error::failed(format!("cannot create {}: {e}", raw_dir.display())))?;
+    std::fs::create_dir_all(&raw_dir).map_err(|e| PgoError::Io {
+        what: "create".into(),
+        path: raw_dir.clone(),
+        why: e.to_string(),
+    })?;
     let started = Instant::now();
     let mut steps = Vec::new();
 
@@ -195,7 +191,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         note(&format!("training run: {w}"));
         let exe = inst.executable.as_deref().expect("an executable for commands");
         let t = fastware_runner::timed_workload(w, exe, &project.workspace_root, &profile_env)?
-            .map_err(|e| Error::failed(format!("the training run failed: {e}")))?;
+            .map_err(|e| PgoError::StepFailed { what: "training run".into(), why: e.to_string() })?;
         steps.push(Step { name: "training run".into(), wall_us: Duration::from_secs(t), detail: w.clone() });
     }
     if let (Some(w), Some(bin)) = (&req.bench, &inst.bench) {
@@ -205,15 +201,13 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
         steps.push(Step { name: "training run".into(), wall_us: Duration::from_secs(t), detail: bench_label(w) });
     }
     let raw: Vec<PathBuf> = std::fs::read_dir(&raw_dir)
-        .map_err(|e| Error::failed(format!("cannot read {}: {e}", raw_dir.display())))?
+        .map_err(|e| PgoError::Io { what: "read".into(), path: raw_dir.clone(), why: e.to_string() })?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "profraw"))
         .collect();
     if raw.is_empty() {
-        return Err(Error::failed("the instrumented program wrote no raw profile").with_hint(
-            "does the workload run the program this build made? its program must be named like the build's binary",
-        ));
+        return Err(PgoError::NoRawProfile.into());
     }
     let merged = root.join("merged.profdata");
     note(&format!("merging {} raw profile(s) with llvm-profdata", raw.len()));
@@ -228,14 +222,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     // an llvm-profdata that "succeeds" but writes nothing usable would give
     // an optimised build with no PGO in it, compared as if it had
     if coverage.is_none_or(|(_, counted)| counted == 0) {
-        return Err(Error::failed(format!(
-            "the merged profile holds no counts of the training run: {} wrote an empty or unreadable {}",
-            tool.display(),
-            merged.display()
-        ))
-        .with_hint(
-            "PGO cannot happen with it: use the llvm-profdata of rustc's LLVM (rustup component add llvm-tools)",
-        ));
+        return Err(PgoError::EmptyProfile { tool, merged }.into());
     }
 
     let flags = format!("-Cprofile-use={} -Cllvm-args=-pgo-warn-missing-function", merged.display());
@@ -250,11 +237,8 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
     let unread =
         ["invalid instrumentation profile", "bad magic", "could not read profile", "unsupported instrumentation"];
     if let Some(w) = opt.timed.warnings.iter().find(|w| unread.iter().any(|u| w.to_lowercase().contains(u))) {
-        return Err(Error::failed(format!(
-            "rustc could not use the merged profile, so the optimised build has no PGO: {}",
-            w.lines().next().unwrap_or(w).trim()
-        ))
-        .with_hint("use the llvm-profdata of rustc's LLVM (rustup component add llvm-tools)"));
+        let warning = w.lines().next().unwrap_or(w).trim().to_string();
+        return Err(PgoError::ProfileUnused { warning }.into());
     }
     let missing: Vec<String> = opt.timed.warnings.iter().filter(|w| w.contains("no profile data")).cloned().collect();
     let profile_use = opt
@@ -278,7 +262,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
             for _ in 0..req.runs.max(1) {
                 for (bin, side) in [(base_bin, &mut a), (opt_bin, &mut b)] {
                     let t = fastware_runner::timed_workload(workload, bin, &project.workspace_root, &[])?
-                        .map_err(|e| Error::failed(format!("the comparison run failed: {e}")))?;
+                        .map_err(|e| PgoError::StepFailed { what: "comparison run".into(), why: e.to_string() })?;
                     side.push(Duration::from_secs(t));
                 }
             }
@@ -297,7 +281,7 @@ pub fn run(project: &Project, req: &Request, note: &dyn Fn(&str)) -> Result<PgoR
                 }
             }
             let (Some(a), Some(b)) = (Results::of_runs(a), Results::of_runs(b)) else {
-                return Err(Error::failed("the comparison made no runs"));
+                return Err(PgoError::NoComparisonRuns.into());
             };
             let o = Options::default();
             let c = fastware_bench::compare(&a, &b, &o)?;
@@ -341,11 +325,8 @@ fn check_target(project: &Project, kind: &str, name: &str) -> Result<(), Error> 
         return Ok(());
     }
     let known: Vec<&str> = targets().map(|t| t.name.as_str()).collect();
-    Err(Error::bad_input(format!("no {kind} target `{name}` in the project")).with_hint(if known.is_empty() {
-        format!("the project has no {kind} targets")
-    } else {
-        format!("its {kind} targets: {}", known.join(", "))
-    }))
+    let known = known.into_iter().map(String::from).collect();
+    Err(PgoError::NoSuchTarget { kind: kind.to_string(), name: name.to_string(), known }.into())
 }
 
 /// How a benchmark workload is shown: `benchmark NAME --bench ARGS`.

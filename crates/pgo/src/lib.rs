@@ -5,6 +5,9 @@
 //! against a normal release build on the comparison workload, runs
 //! interleaved, with the statistics of `crates/bench`.
 
+pub mod error;
 pub mod flow;
 pub mod profdata;
 pub mod report;
+
+pub use error::PgoError;

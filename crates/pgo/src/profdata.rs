@@ -8,6 +8,8 @@ use std::process::Command;
 
 use fastware_report::Error;
 
+use crate::PgoError;
+
 /// The version field of an LLVM raw profile (after the 8-byte magic).
 pub fn raw_version(path: &Path) -> Option<u64> {
     let bytes = std::fs::read(path).ok()?;
@@ -50,8 +52,7 @@ pub fn candidates() -> Vec<PathBuf> {
 pub fn merge(raw: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
     let tools = candidates();
     if tools.is_empty() {
-        return Err(Error::failed("llvm-profdata is not installed")
-            .with_hint("install it: rustup component add llvm-tools, or sudo apt-get install llvm-19"));
+        return Err(PgoError::NoProfdata.into());
     }
     let mut tried = Vec::new();
     for t in &tools {
@@ -61,7 +62,7 @@ pub fn merge(raw: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
             .arg(out)
             .args(raw)
             .output()
-            .map_err(|e| Error::failed(format!("cannot run {}: {e}", t.display())))?;
+            .map_err(|e| PgoError::CannotRun { program: t.display().to_string(), why: e.to_string() })?;
         if o.status.success() {
             return Ok(t.clone());
         }
@@ -73,11 +74,7 @@ pub fn merge(raw: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
         ));
     }
     let version = raw.first().and_then(|r| raw_version(r)).map_or("unknown".to_string(), |v| v.to_string());
-    Err(Error::failed(format!(
-        "no llvm-profdata here reads these raw profiles (raw profile version {version}): tried {}",
-        tried.join("; ")
-    ))
-    .with_hint("rustc's LLVM is newer: install rustup's copy (rustup component add llvm-tools) or a newer llvm (apt-get install llvm-19)"))
+    Err(PgoError::ProfdataCannotRead { version, tried }.into())
 }
 
 /// Functions in the merged profile, and those with a count above zero.

@@ -3,12 +3,14 @@
 //! Debian package has it), starting it in its own process group so that an
 //! interrupt reaches the tool and the program, and what became of the run.
 
+pub mod error;
 pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+pub use error::RunnerError;
 pub use process::Cancel;
 
 use fastware_core::Error;
@@ -28,8 +30,7 @@ impl Tool {
     /// The tool's path on `PATH`, or an error naming the package to install.
     pub fn find(&self) -> Result<PathBuf, Error> {
         on_path(self.program).ok_or_else(|| {
-            Error::failed(format!("{} is not installed", self.program))
-                .with_hint(format!("install it: sudo apt-get install {}", self.package))
+            RunnerError::NotInstalled { program: self.program.into(), package: self.package.into() }.into()
         })
     }
 }
@@ -98,10 +99,7 @@ pub fn check_perf_allowed() -> Result<(), Error> {
     #[cfg(not(unix))]
     let root = false;
     if level >= 3 && !root {
-        return Err(Error::failed(format!("perf may not sample programs here: kernel.perf_event_paranoid is {level}"))
-            .with_hint(
-                "allow it for user programs: sudo sysctl kernel.perf_event_paranoid=2 (or profile with --callgrind)",
-            ));
+        return Err(RunnerError::PerfNotAllowed { level }.into());
     }
     Ok(())
 }
@@ -125,7 +123,7 @@ impl Outcome {
                 (None, Some(sig)) => format!("was killed by {sig}"),
                 (None, None) => "ended without a status".to_string(),
             };
-            Some(Error::failed(format!("the program {how} (what was recorded is reported)")))
+            Some(RunnerError::ProgramFailed { how }.into())
         } else {
             None
         }
@@ -167,7 +165,8 @@ impl ScratchDir {
     /// A new directory under the system's temporary directory.
     pub fn new(kind: &str) -> Result<ScratchDir, Error> {
         let dir = std::env::temp_dir().join(format!("fastware-{kind}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| RunnerError::CannotCreate { path: dir.clone(), why: e.to_string() })?;
         Ok(ScratchDir(dir))
     }
 }
@@ -189,9 +188,9 @@ pub fn timed_workload(
     dir: &Path,
     env: &[(&str, String)],
 ) -> Result<Result<f64, String>, Error> {
-    let mut words = shlex::split(cmd).ok_or_else(|| Error::bad_input(format!("cannot split `{cmd}` into words")))?;
+    let mut words = shlex::split(cmd).ok_or_else(|| RunnerError::NotACommand { command: cmd.to_string() })?;
     if words.is_empty() {
-        return Err(Error::bad_input("an empty workload command"));
+        return Err(RunnerError::EmptyCommand.into());
     }
     if Path::new(&words[0]).file_name() == artifact.file_name() {
         words[0] = artifact.display().to_string();
@@ -222,7 +221,9 @@ pub fn timed_run(
         c.env(k, v);
     }
     let started = Instant::now();
-    let out = c.output().map_err(|e| Error::failed(format!("cannot run {}: {e}", program.display())))?;
+    let out = c
+        .output()
+        .map_err(|e| RunnerError::CannotRun { program: program.display().to_string(), why: e.to_string() })?;
     let wall = started.elapsed().as_secs_f64();
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);

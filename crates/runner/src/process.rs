@@ -15,6 +15,8 @@ use std::sync::Mutex;
 
 use fastware_core::Error;
 
+use crate::RunnerError;
+
 static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 static CANCELLED: AtomicBool = AtomicBool::new(false);
 static LISTENING: AtomicBool = AtomicBool::new(false);
@@ -71,7 +73,7 @@ pub struct Running {
 impl Running {
     /// Waits for the child to end.
     pub fn wait(&mut self) -> Result<ExitStatus, Error> {
-        let status = self.child.wait().map_err(|e| Error::failed(format!("waiting for a child process: {e}")));
+        let status = self.child.wait().map_err(|e| RunnerError::Waiting { why: e.to_string() }.into());
         unregister(self.pid);
         status
     }
@@ -109,7 +111,7 @@ pub fn spawn(mut cmd: Command, name: &str) -> Result<Running, Error> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
     }
-    let child = cmd.spawn().map_err(|e| Error::failed(format!("cannot run {name}: {e}")))?;
+    let child = cmd.spawn().map_err(|e| RunnerError::CannotRun { program: name.to_string(), why: e.to_string() })?;
     let pid = child.id();
     GROUPS.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
     if CANCELLED.load(Ordering::SeqCst) {
