@@ -531,6 +531,37 @@ fn function_changes(base: &Counted, new: &Counted) -> Vec<FunctionChange> {
 }
 
 impl Render for CountComparison {
+    /// A forest plot of the instruction counts' changes (exact: no
+    /// interval), each benchmark's time change with its interval beneath
+    /// it when both sides were timed too; then the text.
+    fn html(&self) -> Option<String> {
+        use fastware_report::html::{forest, picture_and_text, verdict_colour, ForestRow};
+        let mut rows = Vec::new();
+        for r in &self.benchmarks {
+            rows.push(ForestRow {
+                label: format!("{} (instructions)", r.name),
+                change: r.change,
+                interval: None,
+                colour: verdict_colour(&r.verdict),
+                verdict: r.verdict.clone(),
+            });
+            if let Some(t) = &r.time {
+                rows.push(ForestRow {
+                    label: format!("{} (time)", r.name),
+                    change: t.change,
+                    interval: t.low.zip(t.high),
+                    colour: verdict_colour(&t.verdict),
+                    verdict: t.verdict.clone(),
+                });
+            }
+        }
+        let what = format!(
+            "instructions per iteration, new vs base, counted exactly; times (where timed) with their interval; shaded: ±{:.2}% noise threshold of counts",
+            self.noise * 100.0
+        );
+        Some(picture_and_text(forest(&rows, self.noise, &what), self))
+    }
+
     fn text(&self, out: &mut Text<'_>) -> std::io::Result<()> {
         out.line(format_args!("base: {}", self.base))?;
         out.line(format_args!("new:  {}", self.new))?;
@@ -615,9 +646,28 @@ impl fastware_report::Kind for InstructionRun {
     const SCHEMA: &'static str = SCHEMA;
     const COMMAND: &'static str = "bench";
     const METRICS: &'static str = "NAME:instructions, NAME:reads, NAME:writes, NAME:cycles (counts per iteration)";
+    const COMPARED_ON_PAGE: bool = true;
 
     fn show(&self, _top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
         self.text(out)
+    }
+
+    /// Instructions per iteration of each benchmark as bars (orange: it
+    /// may measure nothing), then the text.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{bars, picture_and_text, Bar};
+        let rows: Vec<Bar> = self
+            .benchmarks
+            .iter()
+            .map(|b| Bar {
+                label: b.name.clone(),
+                value: b.per_iteration.instructions,
+                shown: format!("{} instructions", count(b.per_iteration.instructions.round() as u64)),
+                interval: None,
+                colour: b.measures_nothing.is_some().then_some("#ff7f0e"),
+            })
+            .collect();
+        Some(picture_and_text(bars(&rows, "instructions per iteration (orange: may measure nothing)"), self))
     }
 
     fn metric(&self, name: &str) -> Option<fastware_report::Metric> {

@@ -309,11 +309,7 @@ impl Render for ComparisonReport {
                 label: r.name.clone(),
                 change: r.change,
                 interval: r.ratio_ci.map(|[lo, hi]| (lo - 1.0, hi - 1.0)),
-                colour: match r.verdict.as_str() {
-                    "regressed" => "#d62728",
-                    "improved" => "#2ca02c",
-                    _ => "#555555",
-                },
+                colour: fastware_report::html::verdict_colour(&r.verdict),
                 verdict: r.verdict.clone(),
             })
             .collect();

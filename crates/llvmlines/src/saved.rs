@@ -76,6 +76,32 @@ impl fastware_report::Kind for SavedLines {
         }
     }
 
+    /// The top functions by lines of LLVM IR as bars, then the report.
+    fn section(&self) -> Option<String> {
+        use fastware_report::html::{bars, picture_and_text, Bar};
+        let view = crate::report::View { by: crate::By::Function, sort: crate::Sort::Lines, filter: None, top: 15 };
+        // the bars by lines, whatever the run was sorted by; the text as it was shown
+        let by_lines = crate::LlvmLinesReport::new(&self.crates, &self.profile, &self.mangling, &view, None);
+        let rows: Vec<Bar> = by_lines
+            .rows
+            .iter()
+            .take(15)
+            .map(|row| Bar {
+                label: row.key.clone(),
+                value: row.lines as f64,
+                shown: format!(
+                    "{} lines in {} copies",
+                    fastware_report::units::count(row.lines),
+                    fastware_report::units::count(row.copies)
+                ),
+                interval: None,
+                colour: None,
+            })
+            .collect();
+        let picture = bars(&rows, "lines of LLVM IR per function, all its copies");
+        Some(picture_and_text(picture, self.shown.as_ref().unwrap_or(&by_lines)))
+    }
+
     fn diff(
         base: &Self,
         new: &Self,

@@ -147,6 +147,16 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     s
 }
 
+/// The colour of a comparison's verdict: regressions red, improvements
+/// green, the rest grey.
+pub fn verdict_colour(verdict: &str) -> &'static str {
+    match verdict {
+        "regressed" => "#d62728",
+        "improved" => "#2ca02c",
+        _ => "#555555",
+    }
+}
+
 /// One row of [`forest`]: a change (a fraction: 0.1 is 10% slower) with
 /// its interval, and the colour of its verdict.
 pub struct ForestRow {

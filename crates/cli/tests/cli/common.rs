@@ -241,3 +241,14 @@ pub fn same(a: &Value, b: &Value, at: &str) {
         _ => assert_eq!(a, b, "{at}"),
     }
 }
+
+/// The numbers in a page's `name="…"` attributes, in order.
+pub fn attr(html: &str, name: &str) -> Vec<f64> {
+    let key = format!("{name}=\"");
+    html.match_indices(&key)
+        .map(|(i, _)| {
+            let rest = &html[i + key.len()..];
+            rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
+        })
+        .collect()
+}

@@ -157,6 +157,28 @@ fn counts_per_iteration_are_exact_repeatable_and_flag_what_measures_nothing() {
     assert_eq!(bench(&v, "threads/two")["threads"], true);
     let c = json(&run_in(&dir, &["bench", "compare", "first", "second", "--format", "json"]));
     assert_eq!((c["regressed"].as_u64(), c["improved"].as_u64()), (Some(0), Some(0)), "{c}");
+    // the report page: each run's instructions per iteration as bars (the
+    // figures checked against the raw recordings above), then the second
+    // run compared with the first as a forest plot of bench compare's changes
+    let page = dir.join("page.html");
+    run_in(&dir, &["report", "first", "second", "-o", s(&page)]);
+    let html = std::fs::read_to_string(&page).expect("page");
+    let per: Vec<f64> = v["benchmarks"]
+        .as_array()
+        .expect("b")
+        .iter()
+        .map(|b| b["per_iteration"]["instructions"].as_f64().expect("ir"))
+        .collect();
+    let again_per: Vec<f64> = again["benchmarks"]
+        .as_array()
+        .expect("b")
+        .iter()
+        .map(|b| b["per_iteration"]["instructions"].as_f64().expect("ir"))
+        .collect();
+    assert_eq!(attr(&html, "data-value"), [per, again_per].concat(), "bars: first, then second");
+    let changes: Vec<f64> =
+        c["benchmarks"].as_array().expect("b").iter().map(|b| b["change"].as_f64().expect("change")).collect();
+    assert_eq!(attr(&html, "data-change"), changes, "the forest plot's dots");
     // both at once: counts and times (two short timed runs a side), the
     // times compared between runs next to the exact counts
     let quick = ["--bench", "count", "nops", "--", "--warm-up-time", "0.05", "--measurement-time", "0.1"];

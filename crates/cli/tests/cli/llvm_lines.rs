@@ -171,6 +171,13 @@ fn example_root_crate_all_crates_with_trace_and_diff() {
     assert_eq!(ns(&render["llvm_time"]), render_ns, "render's LLVM time");
     let per_k = render["ms_per_1000_lines"].as_f64().expect("ms per 1k");
     assert!((per_k - render_ns as f64 / 1e6 / (lines as f64 / 1000.0)).abs() < 0.001, "{per_k}");
+    // on the report page: the top functions by lines as bars, as the run printed them
+    let page = fastware_testkit::temp_dir("llvm-lines-page").join("page.html");
+    run_in(&project, &["report", "all", "-o", s(&page)]);
+    let html = std::fs::read_to_string(&page).expect("page");
+    let top: Vec<f64> =
+        v["rows"].as_array().expect("rows").iter().take(15).map(|r| r["lines"].as_f64().expect("lines")).collect();
+    assert_eq!(attr(&html, "data-value"), top, "bars of the 15 functions with most lines");
     let text = stdout(&run_in(
         &project,
         &["llvm-lines", "--all-crates", "--with-trace", "--sort", "time", "--filter", "render"],

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::same;
+use super::common::{attr, same};
 
 /// Reads `results/<kind>.json` as `T`, checks it writes back the same, and
 /// snapshots its text (and CSV, when it has one table).
@@ -94,17 +94,6 @@ fn markdown_of_committed_results() {
     }
     md::<fastware_bench::ComparisonReport>("bench-compare", "fastware/bench-compare/1");
     md::<fastware_build::BuildReport>("build", "fastware/build/1");
-}
-
-/// The numbers in a page's `name="…"` attributes, in order.
-fn attr(html: &str, name: &str) -> Vec<f64> {
-    let key = format!("{name}=\"");
-    html.match_indices(&key)
-        .map(|(i, _)| {
-            let rest = &html[i + key.len()..];
-            rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
-        })
-        .collect()
 }
 
 /// A committed result's JSON.
