@@ -98,7 +98,24 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
     std::fs::create_dir_all(store::dir(&project.fastware_dir(), &plan))
         .map_err(|e| Error::failed(format!("cannot create the matrix directory: {e}")))?;
     let planned = plan.cells.len() * plan.reps;
-    let (runs, interrupted) = fastware_matrix::run::all(&project, &plan, &selection, kept, &results, &note)?;
+    // on a terminal, a bar over the measurements still to make; the notes
+    // of each finished one are printed above it
+    let bar = ctx.progress((planned - kept.len()) as u64, "measuring");
+    let note = |m: &str| match &bar {
+        Some(b) => b.suspend(|| ctx.note(m)),
+        None => ctx.note(m),
+    };
+    let starting = |done: usize, cell: &str| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+            b.set_message(format!("measuring {cell}"));
+        }
+    };
+    let measured = fastware_matrix::run::all(&project, &plan, &selection, kept, &results, &note, &starting);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let (runs, interrupted) = measured?;
     let report = MatrixReport::new(&plan, &runs, measure);
     if !interrupted {
         crate::history::record(ctx, &project.workspace_root, &project.target_dir, None, &report);

@@ -14,7 +14,8 @@ use crate::plan::{Plan, Scope};
 use crate::store;
 
 /// Runs the measurements of `plan` not in `kept`, appending each to
-/// `results`. Returns all measurements and whether an interrupt stopped it.
+/// `results`; `starting(k, cell)` is told before each (k measured so far).
+/// Returns all measurements and whether an interrupt stopped it.
 pub fn all(
     project: &Project,
     plan: &Plan,
@@ -22,6 +23,7 @@ pub fn all(
     kept: Vec<CellRun>,
     results: &Path,
     note: &dyn Fn(&str),
+    starting: &dyn Fn(usize, &str),
 ) -> Result<(Vec<CellRun>, bool), Error> {
     let mut runs = kept;
     let planned = plan.cells.len() * plan.reps;
@@ -45,6 +47,7 @@ pub fn all(
             if runs.iter().any(|r| r.cell == cell.id && r.rep == rep) {
                 continue;
             }
+            starting(done_now, &cell.name);
             let Some(r) = measure::measure(project, plan, cell, rep, selection)? else { return Ok((runs, true)) };
             store::append(results, &r)?;
             done_now += 1;

@@ -252,3 +252,19 @@ pub fn attr(html: &str, name: &str) -> Vec<f64> {
         })
         .collect()
 }
+
+/// fastware with `args` run on a terminal (a pty from util-linux's
+/// `script`) in `dir`: what it drew, carriage returns as line ends;
+/// `None` where `script` cannot run.
+pub fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
+    let fw = env!("CARGO_BIN_EXE_fastware");
+    let o = Command::new("script")
+        .arg("-qec")
+        .arg(format!("{fw} {args}"))
+        .arg("/dev/null")
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .ok()?;
+    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).replace('\r', "\n"))
+}

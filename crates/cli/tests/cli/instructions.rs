@@ -106,20 +106,11 @@ fn counts_per_iteration_are_exact_repeatable_and_flag_what_measures_nothing() {
     assert!(text.contains("May measure nothing") && text.contains("black_box"), "{text}");
     // on a terminal (a pty from util-linux's script): a bar with done/total
     // and the time left, one benchmark here
-    let fw = env!("CARGO_BIN_EXE_fastware");
-    let pty = Command::new("script")
-        .arg("-qec")
-        .arg(format!("{fw} bench cargo --instructions --no-history --format json -- nops/1000"))
-        .arg("/dev/null")
-        .current_dir(&*dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .output();
-    match pty {
-        Ok(o) if o.status.success() => {
-            let drawn = String::from_utf8_lossy(&o.stdout).replace('\r', "\n");
+    match on_a_terminal(&dir, "bench cargo --instructions --no-history --format json -- nops/1000") {
+        Some(drawn) => {
             assert!(drawn.lines().any(|l| l.contains("counting under callgrind [") && l.contains("/1 (")), "{drawn}");
         }
-        _ => eprintln!("SKIPPED the progress bar on a terminal: util-linux's script cannot run here"),
+        None => eprintln!("SKIPPED the progress bar on a terminal: util-linux's script cannot run here"),
     }
     // the evidence: the machine code the folded benchmark's iterations ran —
     // a loop of a store, `dec` and `jne`, each run once per iteration (hand

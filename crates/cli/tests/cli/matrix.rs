@@ -135,6 +135,13 @@ fn cells_build_what_they_say_and_leave_the_project_alone() {
     assert!(grid[1].trim_start().starts_with("none") && grid[1].contains("s / "), "{text}");
     assert!(grid[2].trim_start().starts_with("line-tables-only"), "{text}");
     assert_eq!(contents(&dir), before, "the project changed");
+    // on a terminal: a bar over the measurements, naming the cell being built
+    match on_a_terminal(&dir, "matrix --set profile.release.opt-level=0,1 --no-history") {
+        Some(drawn) => {
+            assert!(drawn.lines().any(|l| l.contains("measuring opt-level=0 [") && l.contains("1/3 (")), "{drawn}")
+        }
+        None => eprintln!("SKIPPED the progress bar on a terminal: util-linux's script cannot run here"),
+    }
 }
 
 #[test]
