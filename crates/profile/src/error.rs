@@ -55,6 +55,9 @@ pub enum ProfileError {
     /// Binaries with samples that are gone or rebuilt since (each with why).
     #[error("the profiled binaries are not those on disk: {}", .binaries.join(", "))]
     BinariesChanged { binaries: Vec<String> },
+    /// An export asked of a profile without stacks (callgrind's).
+    #[error("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")]
+    NoStacksToExport,
 }
 
 impl Typed for ProfileError {
@@ -78,6 +81,9 @@ impl Typed for ProfileError {
                 PerfNoSamples => "the program ended before the first sample: give it more work, or a higher --freq",
                 BinariesChanged { .. } => {
                     "profile again after building, or keep the binaries the profile was recorded with"
+                }
+                NoStacksToExport => {
+                    "record with perf (fastware profile without --callgrind); KCachegrind, callgrind's own viewer, opens the callgrind.out as it is"
                 }
                 _ => return None,
             }

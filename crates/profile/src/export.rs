@@ -115,10 +115,7 @@ pub enum Viewer {
 
 /// The stacks of `p`, or why it has none to export.
 fn stacks(p: &Profile) -> Result<&[crate::model::Stack], Error> {
-    p.stacks.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
-        Error::bad_input("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")
-            .with_hint("record with perf (fastware profile without --callgrind)")
-    })
+    p.stacks.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| crate::ProfileError::NoStacksToExport.into())
 }
 
 /// The profile in the Firefox Profiler's processed format: a thread per
