@@ -184,6 +184,29 @@ impl Ctx {
         Some(bar)
     }
 
+    /// A bar of `total` steps of unequal length (builds, runs): done/total
+    /// and the time so far, no estimate of what is left; when progress may
+    /// be drawn.
+    pub fn steps(&self, total: u64) -> Option<indicatif::ProgressBar> {
+        if !self.progress {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] step {pos}/{len}, {elapsed}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.enable_steady_tick(std::time::Duration::from_millis(250));
+        Some(bar)
+    }
+
+    /// `note`, above `bar` when one is drawn.
+    pub fn note_above(&self, bar: Option<&indicatif::ProgressBar>, text: &str) {
+        match bar {
+            Some(b) => b.suspend(|| self.note(text)),
+            None => self.note(text),
+        }
+    }
+
     /// `path` as the user meant it: relative to the command's directory.
     pub fn path(&self, path: &Path) -> PathBuf {
         if path.is_absolute() {

@@ -101,10 +101,7 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
     // on a terminal, a bar over the measurements still to make; the notes
     // of each finished one are printed above it
     let bar = ctx.progress((planned - kept.len()) as u64, "measuring");
-    let note = |m: &str| match &bar {
-        Some(b) => b.suspend(|| ctx.note(m)),
-        None => ctx.note(m),
-    };
+    let note = |m: &str| ctx.note_above(bar.as_ref(), m);
     let starting = |done: usize, cell: &str| {
         if let Some(b) = &bar {
             b.set_position(done as u64);

@@ -63,7 +63,25 @@ pub fn run(ctx: &Ctx, cmd: &PgoCmd) -> Result<Done<PgoReport>, Error> {
         selection: cmd.selection.selection(),
     };
     ctx.cancel.listen();
-    let report = flow::run(&project, &req, &|m| ctx.note(m))?;
+    // on a terminal, a bar over the flow's steps, each of which says what
+    // it starts with a note: three builds, the training runs, the merge,
+    // the comparison
+    let trainings = req.train.len() + usize::from(req.bench.is_some());
+    let bar = ctx.steps(5 + trainings as u64);
+    let started = std::cell::Cell::new(0u64);
+    let note = |m: &str| {
+        ctx.note_above(bar.as_ref(), m);
+        if let Some(b) = &bar {
+            b.set_position(started.get());
+            b.set_message(m.split(':').next().unwrap_or(m).to_string());
+        }
+        started.set(started.get() + 1);
+    };
+    let report = flow::run(&project, &req, &note);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
     crate::history::record(ctx, &project.workspace_root, &project.target_dir, None, &report);
     Ok(Done::new(report, cmd.output.format))
 }

@@ -86,6 +86,13 @@ fn the_whole_flow_on_the_fixture() {
     }
     let text = stdout(&run_in(&dir, &["pgo", "--run", "target/release/dispatch 1000", "--runs", "2"]));
     assert!(text.contains("Steps") && text.contains("instrumented build") && text.contains("(medians)"), "{text}");
+    // on a terminal: a bar over the six steps, naming the one under way
+    match on_a_terminal(&dir, "pgo --run 'target/release/dispatch 1000' --runs 2 --no-history") {
+        Some(drawn) => {
+            assert!(drawn.lines().any(|l| l.starts_with("optimised build [") && l.contains("step 3/6")), "{drawn}")
+        }
+        None => eprintln!("SKIPPED the progress bar on a terminal: util-linux's script cannot run here"),
+    }
 }
 
 #[test]
