@@ -529,8 +529,26 @@ impl Kind for Explanation {
                 (r.function.clone(), String::new()),
             ]);
         }
+        // the functions whose instructions moved most, either side of zero
+        let bars: Vec<fastware_report::html::Bar> = self
+            .functions
+            .iter()
+            .take(15)
+            .map(|r| fastware_report::html::Bar {
+                label: r.function.clone(),
+                value: r.instructions_change as f64,
+                shown: signed(r.instructions_change),
+                interval: None,
+                colour: None,
+            })
+            .collect();
+        let picture = if bars.is_empty() {
+            String::new()
+        } else {
+            fastware_report::html::diverging(&bars, "instructions, new − base, per function (red: more, green: fewer)")
+        };
         let mut html = format!(
-            "<p>{} → {}, <code>{}</code></p><p><strong>{}</strong></p>{}",
+            "<p>{} → {}, <code>{}</code></p><p><strong>{}</strong></p>{picture}{}",
             escape(&self.base.label),
             escape(&self.new.label),
             escape(&self.command),

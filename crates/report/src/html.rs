@@ -147,6 +147,39 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     s
 }
 
+/// Bars either side of a zero line, to one scale: a rise (a positive
+/// value) to the right in red, a fall to the left in green; each bar's
+/// `data-value` its signed value, its tooltip its label and shown value.
+pub fn diverging(rows: &[Bar], what: &str) -> String {
+    let (w, label_w, bar_h, gap) = (760.0, 300.0, 16.0, 5.0);
+    let reach = rows.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
+    let half = (w - label_w - 20.0) / 2.0;
+    let zero = label_w + half;
+    let h = rows.len() as f64 * (bar_h + gap) + 24.0;
+    let mut s = format!(r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" class="diverging">"#);
+    s.push_str(&format!(r##"<line x1="{zero}" x2="{zero}" y1="0" y2="{:.1}" stroke="#444"/>"##, h - 24.0));
+    for (i, b) in rows.iter().enumerate() {
+        let y = i as f64 * (bar_h + gap);
+        let len = (b.value.abs() / reach * (half - 70.0)).max(0.5);
+        let (x, colour) = if b.value >= 0.0 { (zero, "#d62728") } else { (zero - len, "#2ca02c") };
+        let (tx, anchor) = if b.value >= 0.0 { (zero + len + 4.0, "start") } else { (zero - len - 4.0, "end") };
+        s.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{x:.2}" y="{y:.1}" width="{len:.2}" height="{bar_h}" fill="{}" data-value="{}"><title>{}: {}</title></rect><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            label_w - 6.0,
+            y + bar_h * 0.8,
+            escape(&b.label),
+            b.colour.unwrap_or(colour),
+            b.value,
+            escape(&b.label),
+            escape(&b.shown),
+            y + bar_h * 0.8,
+            escape(&b.shown)
+        ));
+    }
+    s.push_str(&format!(r##"<text x="{label_w}" y="{:.1}" fill="#777">{}</text></svg>"##, h - 6.0, escape(what)));
+    s
+}
+
 /// The colour of a comparison's verdict: regressions red, improvements
 /// green, the rest grey.
 pub fn verdict_colour(verdict: &str) -> &'static str {

@@ -228,6 +228,21 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
         Some(rn.own("raytrace::main", "Ir") as i64 - rb.own("raytrace::main", "Ir") as i64)
     );
 
+    // on the report page: the functions whose instructions moved most, as
+    // bars either side of zero with the changes the run printed
+    let page = dir.join("target/page.html");
+    run_in(&dir, &["report", "last", "-o", s(&page)]);
+    let html = std::fs::read_to_string(&page).expect("page");
+    let changes: Vec<f64> = v["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .take(15)
+        .map(|f| f["instructions_change"].as_f64().expect("change"))
+        .collect();
+    assert!(!changes.is_empty() && html.contains("class=\"diverging\""));
+    assert_eq!(attr(&html, "data-value"), changes);
+
     // A/A: nothing changed, nothing found
     let v = explain(&dir, &base, &base);
     assert_eq!(v["instructions"]["change"], 0.0, "{v}");
