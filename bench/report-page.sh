@@ -20,7 +20,7 @@ echo "== making the runs (log: $pages/log.txt)"
 
 hot=$(copy hotspots)
 if have perf; then
-    for k in 1 2 3; do (cd "$hot" && fwr profile -- $((10 * k))); done
+    for k in 1 2 3 4; do (cd "$hot" && fwr profile -- $((10 * k))); done
 else echo "left out: perf profiles (no perf)"; fi
 if have valgrind; then
     (cd "$hot" && fwr profile --callgrind -- 1)
