@@ -199,6 +199,38 @@ impl Ctx {
         Some(bar)
     }
 
+    /// Runs `f`, which reads `paths` (files, or directories of them), under
+    /// a spinner naming how much it reads, when that is a lot (64 MiB or
+    /// more: a second or so) and progress may be drawn.
+    pub fn reading<T>(&self, paths: &[PathBuf], f: impl FnOnce() -> T) -> T {
+        fn size(p: &Path, depth: usize) -> u64 {
+            match std::fs::metadata(p) {
+                Ok(m) if m.is_file() => m.len(),
+                Ok(m) if m.is_dir() && depth < 4 => {
+                    std::fs::read_dir(p).into_iter().flatten().flatten().map(|e| size(&e.path(), depth + 1)).sum()
+                }
+                _ => 0,
+            }
+        }
+        let bar = if self.progress {
+            let total: u64 = paths.iter().map(|p| size(p, 0)).sum();
+            (total >= 64 << 20).then(|| {
+                let what = match paths {
+                    [one] => one.display().to_string(),
+                    many => format!("{} inputs", many.len()),
+                };
+                self.spinner(&format!("reading {what} ({})", fastware_report::units::bytes(total)))
+            })
+        } else {
+            None
+        };
+        let out = f();
+        if let Some(b) = bar.flatten() {
+            b.finish_and_clear();
+        }
+        out
+    }
+
     /// `note`, above `bar` when one is drawn.
     pub fn note_above(&self, bar: Option<&indicatif::ProgressBar>, text: &str) {
         match bar {

@@ -165,21 +165,23 @@ pub fn run(ctx: &Ctx, cmd: &SelfProfileCmd) -> Result<Done<SelfProfileView>, Err
     Ok(match &cmd.sub {
         None => {
             let a = &cmd.args;
-            let s = summarize(&a.paths)?;
+            let s = ctx.reading(&a.paths, || summarize(&a.paths))?;
             let keep = |l: &str| a.filter.as_ref().is_none_or(|f| f.is_match(l));
             let report = SummaryReport::new(&s, a.by, keep, a.output.top.unwrap_or(25));
             Done::new(V::Summary(report), a.output.format)
         }
         Some(Sub::Diff(a)) => {
-            let (base, new) =
-                rayon::join(|| summarize(std::slice::from_ref(&a.base)), || summarize(std::slice::from_ref(&a.new)));
+            let both = [a.base.clone(), a.new.clone()];
+            let (base, new) = ctx.reading(&both, || {
+                rayon::join(|| summarize(std::slice::from_ref(&a.base)), || summarize(std::slice::from_ref(&a.new)))
+            });
             let d = diff(&base?, &new?);
             let report = DiffReport::new(&d, a.by, a.threshold, a.output.top.unwrap_or(25));
             Done::new(V::Diff(report), a.output.format)
         }
         Some(Sub::Longest(a)) => {
             let top = a.output.top.unwrap_or(10);
-            let l = longest(&a.paths, &a.label, if top == 0 { usize::MAX } else { top })?;
+            let l = ctx.reading(&a.paths, || longest(&a.paths, &a.label, if top == 0 { usize::MAX } else { top }))?;
             if !l.args_recorded {
                 ctx.note("these profiles were recorded without query arguments: add -Zself-profile-events=default,args to see them");
             }

@@ -112,7 +112,7 @@ pub fn summary(ctx: &Ctx, a: &TraceArgs) -> Result<TraceReport, Error> {
         filter: a.filter.clone(),
         options: Options { allow_truncated: a.allow_truncated, threads: a.jobs.unwrap_or(0), ..Options::default() },
     };
-    let s = fastware_trace::summarize(&query)?;
+    let s = ctx.reading(&query.paths, || fastware_trace::summarize(&query))?;
     for t in &s.truncated {
         ctx.note(&format!(
             "{} is truncated at byte {}: reporting the events before byte {}",
@@ -138,7 +138,7 @@ pub fn slim_trace(ctx: &Ctx, a: &SlimArgs) -> Result<SlimReport, Error> {
         read: Options { allow_truncated: a.allow_truncated, threads: a.jobs.unwrap_or(0), ..Options::default() },
         force: a.force,
     };
-    let stats = slim(&a.inputs, &a.output, &opts)?;
+    let stats = ctx.reading(&a.inputs, || slim(&a.inputs, &a.output, &opts))?;
     for t in &stats.truncated {
         ctx.note(&format!(
             "{} is truncated at byte {}: slimmed the events before byte {}",

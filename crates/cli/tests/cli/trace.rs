@@ -176,6 +176,21 @@ fn table_and_csv_output() {
         assert!(text.contains(section), "{section} missing:\n{text}");
     }
     assert!(text.starts_with("2 files, "), "{text}");
+    // on a terminal, reading 64 MiB or more shows what it reads: the app's
+    // trace three times over (each under 64 MiB alone, checked), and nothing
+    // for one copy
+    let app = app_trace();
+    let size = std::fs::metadata(&app).expect("trace").len();
+    assert!(size < 64 << 20 && 3 * size >= 64 << 20, "{size} bytes: the test needs another input");
+    let a = s(&app);
+    match on_a_terminal(&dir, &format!("trace {a} {a} {a} --by function --top 1")) {
+        Some(drawn) => {
+            assert!(drawn.lines().any(|l| l.contains("reading 3 inputs (")), "{drawn}");
+            let one = on_a_terminal(&dir, &format!("trace {a} --by function --top 1")).expect("script");
+            assert!(!one.contains("reading "), "{one}");
+        }
+        None => eprintln!("SKIPPED the progress on a terminal: util-linux's script cannot run here"),
+    }
     let o = run(&["trace", s(&dir), "--by", "file", "--format", "csv"]);
     assert!(o.status.success());
     let csv = stdout(&o);
