@@ -144,7 +144,7 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = Ctx::from_env(history).and_then(|ctx| dispatch(&ctx, cli.command, &mut out));
     let result = result.and_then(|()| out.flush().map_err(Error::from));
-    show::exit(result)
+    show::exit(result, show::asks_json(&matches))
 }
 
 /// One call per command; what it returns is shown.

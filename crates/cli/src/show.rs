@@ -34,11 +34,44 @@ pub fn done<R: Render>(done: Done<R>, out: &mut dyn Write) -> Result<(), Error> 
     done.finish()
 }
 
-/// The exit status of a command's result; an error said on stderr.
-pub fn exit(result: Result<(), Error>) -> ExitCode {
+/// Whether the command asked for `--format json`.
+pub fn asks_json(m: &clap::ArgMatches) -> bool {
+    let mut m = m;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    matches!(m.try_get_one::<Format>("format"), Ok(Some(Format::Json)))
+}
+
+/// The exit status of a command's result; an error said on stderr — as
+/// one JSON object when the command asked for JSON (`fastware/error/1`:
+/// the message, whose fault, the library's kind of error, the file and
+/// byte, the hint, the exit status).
+pub fn exit(result: Result<(), Error>, json: bool) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.status() == 0 => ExitCode::SUCCESS,
+        Err(e) if json => {
+            let fault = match e.kind {
+                fastware_report::ErrorKind::BadInput => "bad input",
+                fastware_report::ErrorKind::Failed => "failed",
+                fastware_report::ErrorKind::Interrupted => "interrupted",
+                fastware_report::ErrorKind::OutputClosed => "output closed",
+            };
+            let v = serde_json::json!({
+                "schema": "fastware/error/1",
+                "error": e.to_string(),
+                "message": e.message,
+                "fault": fault,
+                "kind": e.code(),
+                "path": e.path,
+                "byte": e.offset,
+                "hint": e.hint,
+                "exit": e.status(),
+            });
+            let _ = writeln!(io::stderr().lock(), "{v}");
+            ExitCode::from(e.status())
+        }
         Err(e) => {
             let mut err = io::stderr().lock();
             let _ = writeln!(err, "error: {}", cut(&e.to_string()));

@@ -39,7 +39,8 @@ impl<E: Typed> From<E> for Error {
     fn from(e: E) -> Error {
         let mut err = Error::new(e.fault(), e.to_string());
         err.hint = e.hint();
-        err.typed = Some(Arc::new(e));
+        let name = std::any::type_name::<E>().rsplit("::").next().unwrap_or_default();
+        err.typed = Some(Arc::new(TypedError { name, error: Box::new(e) }));
         err
     }
 }
@@ -56,8 +57,16 @@ pub struct Error {
     pub offset: Option<u64>,
     /// One line of advice, when there is one.
     pub hint: Option<String>,
-    /// The library's typed error it was made from, when it was.
-    typed: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    /// The library's typed error it was made from, when it was (behind
+    /// one thin pointer: errors stay small to return).
+    typed: Option<Arc<TypedError>>,
+}
+
+/// A library's typed error and its type's name (`CargoError`).
+#[derive(Debug)]
+struct TypedError {
+    name: &'static str,
+    error: Box<dyn std::error::Error + Send + Sync>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -69,7 +78,18 @@ impl Error {
 
     /// The library's typed error this was made from, when it is an `E`.
     pub fn typed<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        self.typed.as_deref().and_then(|e| e.downcast_ref::<E>())
+        self.typed.as_deref().and_then(|t| t.error.downcast_ref::<E>())
+    }
+
+    /// The typed error's name, `Type::Variant` (`CargoError::NoSuchRevision`),
+    /// when the error was made from one.
+    pub fn code(&self) -> Option<String> {
+        let t = self.typed.as_deref()?;
+        let ty = t.name;
+        // the variant's name: what its Debug starts with
+        let debug = format!("{:?}", t.error);
+        let variant: String = debug.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        Some(if variant.is_empty() { ty.to_string() } else { format!("{ty}::{variant}") })
     }
 
     /// The same error, at byte `offset` of its input.

@@ -61,3 +61,42 @@ fn fastware_alone_shows_what_it_is_and_its_commands() {
     // a group alone is still a usage error naming its subcommands
     expect_error(&["runs"], 2, &["a subcommand is missing: list, show, diff, trend, export, import, rm\n"]);
 }
+
+/// With `--format json`, an error is one JSON object on stderr
+/// (`fastware/error/1`) naming the library's kind of error; its `error` is
+/// the line the same command prints without `--format json`. Bad inputs
+/// made from committed files of other kinds, one per library.
+#[test]
+fn errors_in_json_name_their_kind() {
+    let f = |rel: &str| fastware_testkit::fixture(rel).display().to_string();
+    let callgrind = f("profiles/hotspots-1.callgrind.out");
+    let tmp = fastware_testkit::temp_dir("json-errors");
+    let empty = fastware_testkit::file_in(&tmp, "empty.jsonl", b"");
+    let braces = fastware_testkit::file_in(&tmp, "braces.json", b"{}\n");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["bench".into(), "compare".into(), callgrind.clone(), callgrind.clone()], "BenchError::Unrecognised"),
+        (vec!["heap".into(), callgrind.clone()], "HeapError::NotHeapProfile"),
+        (vec!["trace".into(), braces.display().to_string()], "TraceError::NotChromeTrace"),
+        (vec!["self-profile".into(), callgrind.clone()], "SelfProfError::NotSelfProfile"),
+        (vec!["tasks".into(), empty.display().to_string()], "TaskError::Empty"),
+        (vec!["asm".into(), "main".into(), "--file".into(), callgrind.clone()], "BinaryError::NotElf"),
+        (
+            vec!["profile".into(), "export".into(), callgrind.clone(), "--speedscope".into(), "x.json".into()],
+            "ProfileError::NoStacksToExport",
+        ),
+        (vec!["pgo".into(), "--manifest-path".into(), f("dispatch/Cargo.toml")], "PgoError::NoWorkload"),
+    ];
+    for (args, kind) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run_in(&tmp, &[&args[..], &["--format", "json"]].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let line = stderr(&o).lines().last().unwrap_or_default().to_string();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{args:?}: {e}: {line}"));
+        assert_eq!((v["schema"].as_str(), v["kind"].as_str()), (Some("fastware/error/1"), Some(kind)), "{v}");
+        assert_eq!((v["fault"].as_str(), v["exit"].as_u64()), (Some("bad input"), Some(2)), "{v}");
+        let text = run_in(&tmp, &args);
+        let first = stderr(&text).lines().find(|l| l.starts_with("error: ")).map(str::to_string);
+        assert_eq!(first, Some(format!("error: {}", v["error"].as_str().expect("error"))), "{args:?}");
+    }
+    assert!(!tmp.join("x.json").exists(), "nothing written");
+}
