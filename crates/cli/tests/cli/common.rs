@@ -75,6 +75,17 @@ pub fn expect_error(args: &[&str], status: i32, needles: &[&str]) -> String {
     error_of(&run(args), status, needles)
 }
 
+/// [`expect_error`], and the same command with `--format json` names the
+/// library's `kind` of error (`TraceError::Truncated`) with the same status.
+pub fn expect_kind(args: &[&str], status: i32, kind: &str, needles: &[&str]) -> String {
+    let o = run(&[args, &["--format", "json"]].concat());
+    assert_eq!(o.status.code(), Some(status), "{args:?}: {}", stderr(&o));
+    let line = stderr(&o).lines().last().unwrap_or_default().to_string();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{args:?}: not one JSON error ({e}): {line}"));
+    assert_eq!(v["kind"].as_str(), Some(kind), "{args:?}: {v}");
+    expect_error(args, status, needles)
+}
+
 /// [`expect_error`] for a run already made.
 pub fn error_of(o: &Output, status: i32, needles: &[&str]) -> String {
     let err = stderr(o);

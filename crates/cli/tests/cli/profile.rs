@@ -652,8 +652,18 @@ fn a_profile_exports_to_speedscope() {
     std::fs::write(&mine, "{}").expect("write");
     expect_error(&["profile", "export", s(&data), "--speedscope", s(&mine)], 2, &["--force"]);
     let cg = fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out");
-    expect_error(&["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
-    expect_error(&["profile", "export", s(&cg), "--firefox", s(&tmp.join("cg.json"))], 2, &["no stacks"]);
+    expect_kind(
+        &["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))],
+        2,
+        "ProfileError::NoStacksToExport",
+        &["no stacks"],
+    );
+    expect_kind(
+        &["profile", "export", s(&cg), "--firefox", s(&tmp.join("cg.json"))],
+        2,
+        "ProfileError::NoStacksToExport",
+        &["no stacks"],
+    );
     expect_error(&["profile", "export", s(&data)], 2, &["--speedscope", "--firefox"]);
 
     // kept in a project's history, the profile is a flamegraph on the report
@@ -795,11 +805,11 @@ fn bad_inputs_and_failed_runs() {
     // not a profile, empty, a directory, missing
     let text = tmp.join("notes.txt");
     std::fs::write(&text, "hello\n").expect("write");
-    expect_error(&["profile", s(&text)], 2, &["not a profile", s(&text)]);
+    expect_kind(&["profile", s(&text)], 2, "ProfileError::NotProfile", &["not a profile", s(&text)]);
     let empty = tmp.join("empty.data");
     std::fs::write(&empty, b"").expect("write");
-    expect_error(&["profile", s(&empty)], 2, &["empty file"]);
-    expect_error(&["profile", s(&tmp)], 2, &["a directory, not a profile"]);
+    expect_kind(&["profile", s(&empty)], 2, "ProfileError::Empty", &["empty file"]);
+    expect_kind(&["profile", s(&tmp)], 2, "ProfileError::Directory", &["a directory, not a profile"]);
     expect_error(&["profile", s(&tmp.join("nope"))], 2, &["no such file, and no profile saved"]);
     // perf or valgrind missing: the package to install
     let o = fastware().args(["profile", "--file", s(&bin)]).env("PATH", s(&tmp)).output().expect("run");
@@ -827,7 +837,12 @@ fn bad_inputs_and_failed_runs() {
         let summary = text.lines().find_map(|l| l.strip_prefix("summary: ")).expect("summary line").trim();
         let summary = fastware_report::units::count(summary.parse().expect("number"));
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
-        expect_error(&["profile", s(&cut)], 2, &["truncated or damaged", &format!("says {summary} Ir"), s(&cut)]);
+        expect_kind(
+            &["profile", s(&cut)],
+            2,
+            "ProfileError::CostsDisagree",
+            &["truncated or damaged", &format!("says {summary} Ir"), s(&cut)],
+        );
     }
     if !perf_works() {
         return;
@@ -847,7 +862,12 @@ fn bad_inputs_and_failed_runs() {
     let data = tmp.join("copy.data");
     perf_record(&data, "fp", &copy, &["10"]);
     std::fs::copy(hotspots(true), &copy).expect("another build in its place");
-    expect_error(&["profile", s(&data)], 2, &["not those on disk", s(&copy), "rebuilt"]);
+    expect_kind(
+        &["profile", s(&data)],
+        2,
+        "ProfileError::BinariesChanged",
+        &["not those on disk", s(&copy), "rebuilt"],
+    );
     // no samples
     let o = run(&["profile", "--file", s(&bin), "--freq", "1", "--", "1"]);
     run_error(&o, 2, "no samples");

@@ -335,24 +335,26 @@ fn bad_profiles_get_one_clear_error_each() {
     };
     // truncated: a real profile cut short
     let cut = write("cut-1.mm_profdata", &bytes[..bytes.len() / 2]);
-    expect_error(&["self-profile", s(&cut)], 2, &["truncated self-profile", s(&cut)]);
+    expect_kind(&["self-profile", s(&cut)], 2, "SelfProfError::TruncatedPage", &["truncated self-profile", s(&cut)]);
     // empty
     let empty = write("empty-1.mm_profdata", b"");
-    expect_error(&["self-profile", s(&empty)], 2, &["empty file", s(&empty)]);
+    expect_kind(&["self-profile", s(&empty)], 2, "SelfProfError::Empty", &["empty file", s(&empty)]);
     // wrong format version: the real header with version 8
     let mut old = bytes.clone();
     old[4..8].copy_from_slice(&8u32.to_le_bytes());
     let old = write("old-1.mm_profdata", &old);
-    expect_error(
+    expect_kind(
         &["self-profile", s(&old)],
         2,
+        "SelfProfError::Version",
         &["format version 8", "fastware reads version 9", &format!("{}:4)", s(&old))],
     );
     // not a profile: an ELF binary
     let elf = fastware_testkit::tracee_traces().parent().expect("release").join("tracee-app");
-    expect_error(
+    expect_kind(
         &["self-profile", s(&elf)],
         2,
+        "SelfProfError::NotSelfProfile",
         &["not a rustc self-profile: no MMPD header", &format!("{}:0)", s(&elf))],
     );
     // corrupt: the event data damaged in the middle
@@ -373,7 +375,7 @@ fn bad_profiles_get_one_clear_error_each() {
     expect_error(&["self-profile", s(&tmp.join("missing.mm_profdata"))], 2, &["No such file or directory"]);
     let none = tmp.join("none");
     std::fs::create_dir_all(&none).expect("mkdir");
-    expect_error(&["self-profile", s(&none)], 2, &["no *.mm_profdata files"]);
+    expect_kind(&["self-profile", s(&none)], 2, "SelfProfError::NoProfiles", &["no *.mm_profdata files"]);
     // output never overwrites an input
     expect_error(&["self-profile", "chrome", s(&real), "-o", s(&real)], 2, &["would overwrite an input"]);
 }

@@ -239,18 +239,23 @@ fn text_csv_save_and_bad_recordings() {
     let text = std::fs::read_to_string(&rec).expect("recording");
     // a JSON file of another tool: a committed trace
     let trace = fastware_testkit::fixture("results").join("trace.json");
-    expect_error(&["tasks", s(&trace)], 2, &["not a console-subscriber recording", "recording_path"]);
+    expect_kind(
+        &["tasks", s(&trace)],
+        2,
+        "TaskError::NoHeader",
+        &["not a console-subscriber recording", "recording_path"],
+    );
     // a later format version
     let v2 = tmp.join("v2.jsonl");
     std::fs::write(&v2, text.replacen(r#"{"v":1}"#, r#"{"v":2}"#, 1)).expect("write");
-    expect_error(&["tasks", s(&v2)], 2, &["format version 2", "reads version 1"]);
+    expect_kind(&["tasks", s(&v2)], 2, "TaskError::UnknownVersion", &["format version 2", "reads version 1"]);
     // a damaged line in the middle, and a last line cut as a killed program leaves it
     let lines: Vec<&str> = text.lines().collect();
     let mut damaged = lines.clone();
     damaged[100] = &lines[100][..lines[100].len() / 2];
     let bad = tmp.join("damaged.jsonl");
     std::fs::write(&bad, damaged.join("\n") + "\n").expect("write");
-    expect_error(&["tasks", s(&bad)], 2, &["line 101: not a recording event"]);
+    expect_kind(&["tasks", s(&bad)], 2, "TaskError::BadLine", &["line 101: not a recording event"]);
     let cut = tmp.join("cut.jsonl");
     std::fs::write(&cut, &text[..text.len() - 30]).expect("write");
     let o = run(&["tasks", s(&cut), "--no-history"]);
@@ -261,5 +266,5 @@ fn text_csv_save_and_bad_recordings() {
     expect_error(&["tasks", s(&tmp)], 2, &["Is a directory"]);
     // the program built without tokio_unstable: console-subscriber wrote nothing
     let none = fastware_testkit::fixture("tasks").join("no-tasks.console.jsonl");
-    expect_error(&["tasks", s(&none)], 2, &["empty file", "--cfg tokio_unstable"]);
+    expect_kind(&["tasks", s(&none)], 2, "TaskError::Empty", &["empty file", "--cfg tokio_unstable"]);
 }

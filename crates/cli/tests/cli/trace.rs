@@ -301,7 +301,12 @@ fn bad_inputs_get_one_clear_error_each() {
     let truncated = tmp.join("truncated.llvm_timings.json");
     std::fs::write(&truncated, &trace[..cut]).expect("write");
     let path = s(&truncated);
-    expect_error(&["trace", path], 2, &["truncated trace", &format!("{path}:{cut})"), "--allow-truncated"]);
+    expect_kind(
+        &["trace", path],
+        2,
+        "TraceError::Truncated",
+        &["truncated trace", &format!("{path}:{cut})"), "--allow-truncated"],
+    );
     let o = run(&["trace", path, "--allow-truncated", "--format", "json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains(&format!("is truncated at byte {cut}")), "{}", stderr(&o));
@@ -314,9 +319,10 @@ fn bad_inputs_get_one_clear_error_each() {
     for (name, tail) in [("two", &trace[..]), ("junk", &b"appended"[..])] {
         let p = tmp.join(format!("{name}.llvm_timings.json"));
         std::fs::write(&p, [&trace[..end], b"\n", tail].concat()).expect("write");
-        expect_error(
+        expect_kind(
             &["trace", s(&p)],
             2,
+            "TraceError::Syntax",
             &["data after the end of the JSON document", &format!("{}:{})", s(&p), end + 1)],
         );
     }
@@ -325,16 +331,21 @@ fn bad_inputs_get_one_clear_error_each() {
     let target = fastware_testkit::tracee_traces();
     let fingerprint = walk_find(target.parent().expect("release").join(".fingerprint").as_path(), ".json")
         .expect("a cargo .json file");
-    expect_error(&["trace", s(&fingerprint)], 2, &["not a Chrome trace", s(&fingerprint)]);
+    expect_kind(&["trace", s(&fingerprint)], 2, "TraceError::NotChromeTrace", &["not a Chrome trace", s(&fingerprint)]);
 
     // empty file
     let empty = tmp.join("empty.json");
     std::fs::write(&empty, b"").expect("write");
-    expect_error(&["trace", s(&empty)], 2, &["empty file", s(&empty)]);
+    expect_kind(&["trace", s(&empty)], 2, "TraceError::Empty", &["empty file", s(&empty)]);
 
     // binary file: the tracee executable
     let exe = target.parent().expect("release").join("tracee-app");
-    expect_error(&["trace", s(&exe)], 2, &["not a JSON trace: starts with byte 0x7f", &format!("{}:0)", s(&exe))]);
+    expect_kind(
+        &["trace", s(&exe)],
+        2,
+        "TraceError::NotJson",
+        &["not a JSON trace: starts with byte 0x7f", &format!("{}:0)", s(&exe))],
+    );
 
     // missing file
     let missing = tmp.join("missing.json");
@@ -343,7 +354,7 @@ fn bad_inputs_get_one_clear_error_each() {
     // a directory without traces
     let empty_dir = tmp.join("nothing-here");
     std::fs::create_dir_all(&empty_dir).expect("mkdir");
-    expect_error(&["trace", s(&empty_dir)], 2, &["no *.llvm_timings.json files"]);
+    expect_kind(&["trace", s(&empty_dir)], 2, "TraceError::NoTraces", &["no *.llvm_timings.json files"]);
 
     // corrupt compressed data: a real gzip stream with its middle damaged
     let mut gz = Vec::new();
@@ -366,7 +377,7 @@ fn bad_inputs_get_one_clear_error_each() {
     );
     let cut_gz = tmp.join("cut.json.gz");
     std::fs::write(&cut_gz, &gz[..mid]).expect("write");
-    expect_error(&["trace", s(&cut_gz)], 2, &["corrupt or truncated gzip data", s(&cut_gz)]);
+    expect_kind(&["trace", s(&cut_gz)], 2, "TraceError::Compressed", &["corrupt or truncated gzip data", s(&cut_gz)]);
 
     // impossible times in a real event: each refused at the byte of the value
     let text = String::from_utf8_lossy(&trace).into_owned();
@@ -379,14 +390,19 @@ fn bad_inputs_get_one_clear_error_each() {
     ] {
         let p = tmp.join(format!("{name}.llvm_timings.json"));
         std::fs::write(&p, format!("{}{value}{}", &text[..dur], &text[end..])).expect("write");
-        expect_error(&["trace", s(&p)], 2, &[says, &format!("{}:{dur})", s(&p))]);
+        expect_kind(&["trace", s(&p)], 2, "TraceError::Syntax", &[says, &format!("{}:{dur})", s(&p))]);
     }
     // a complete event without its `dur`: refused at the event's start
     let member = text[..dur].rfind(",\"dur\":").expect("the member");
     let start = text[..member].rfind('{').expect("the event");
     let p = tmp.join("no-dur.llvm_timings.json");
     std::fs::write(&p, format!("{}{}", &text[..member], &text[end..])).expect("write");
-    expect_error(&["trace", s(&p)], 2, &["a complete (`X`) event without `dur`", &format!("{}:{start})", s(&p))]);
+    expect_kind(
+        &["trace", s(&p)],
+        2,
+        "TraceError::Syntax",
+        &["a complete (`X`) event without `dur`", &format!("{}:{start})", s(&p))],
+    );
 
     // bad arguments
     expect_error(&["trace", s(&app_trace()), "--filter", "("], 2, &["invalid regex"]);
