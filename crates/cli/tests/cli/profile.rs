@@ -906,7 +906,7 @@ fn a_profile_from_a_pipe_is_refused_clearly() {
     let fifo = fastware_testkit::temp_dir("profile-fifo").join("p.fifo");
     let _ = std::fs::remove_file(&fifo);
     assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
-    expect_error(&["profile", s(&fifo)], 2, &["a pipe or device, not a file"]);
+    expect_kind(&["profile", s(&fifo)], 2, "ProfileError::PipeOrDevice", &["a pipe or device, not a file"]);
 }
 
 /// The future a stack ran, by the test's own reading of `perf script` and

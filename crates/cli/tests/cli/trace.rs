@@ -628,13 +628,13 @@ fn damaged_compressed_traces_are_refused() {
     bytes[n - 2] ^= 0x01; // the frame's content checksum is its last 4 bytes
     let bad_zst = tmp.join("bad.json.zst");
     std::fs::write(&bad_zst, &bytes).expect("write");
-    expect_error(&["trace", s(&bad_zst)], 2, &["damaged zstd data", "bad.json.zst"]);
+    expect_kind(&["trace", s(&bad_zst)], 2, "TraceError::Compressed", &["damaged zstd data", "bad.json.zst"]);
     // junk after the frame is refused; a second frame (as `cat a.zst b.zst`
     // makes, and `zstd -dc` reads) is read: here an empty one, made by ruzstd
     let good = std::fs::read(&zst).expect("zst");
     let junk = tmp.join("junk.json.zst");
     std::fs::write(&junk, [&good[..], b"appended by mistake"].concat()).expect("write");
-    expect_error(&["trace", s(&junk)], 2, &["not zstd", "junk.json.zst"]);
+    expect_kind(&["trace", s(&junk)], 2, "TraceError::Compressed", &["not zstd", "junk.json.zst"]);
     let empty = ruzstd::encoding::compress_to_vec(&b""[..], ruzstd::encoding::CompressionLevel::Fastest);
     let two = tmp.join("two.json.zst");
     std::fs::write(&two, [&good[..], &empty[..]].concat()).expect("write");
@@ -650,7 +650,7 @@ fn damaged_compressed_traces_are_refused() {
     gz[n - 6] ^= 0x01; // the trailer: CRC32, then the size
     let bad_gz = tmp.join("bad.json.gz");
     std::fs::write(&bad_gz, &gz).expect("write");
-    expect_error(&["trace", s(&bad_gz)], 2, &["checksum", "bad.json.gz"]);
+    expect_kind(&["trace", s(&bad_gz)], 2, "TraceError::Compressed", &["checksum", "bad.json.gz"]);
 }
 
 /// A trace from a FIFO (as `<(zstd -dc f.zst)` gives) is read once, its
