@@ -172,29 +172,26 @@ impl Ctx {
     /// A bar of `total` steps with `message`, done/total and the time left,
     /// when progress may be drawn (stderr a terminal); advance it with `inc`.
     pub fn progress(&self, total: u64, message: &str) -> Option<indicatif::ProgressBar> {
-        if !self.progress {
-            return None;
-        }
-        let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta} left)") {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(message.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(250));
-        Some(bar)
+        self.bar(total, message, "{msg} [{bar:30}] {pos}/{len} ({eta} left)")
     }
 
     /// A bar of `total` steps of unequal length (builds, runs): done/total
     /// and the time so far, no estimate of what is left; when progress may
     /// be drawn.
     pub fn steps(&self, total: u64) -> Option<indicatif::ProgressBar> {
+        self.bar(total, "", "{msg} [{bar:30}] step {pos}/{len}, {elapsed}")
+    }
+
+    /// A bar of `total` drawn with indicatif's `template`.
+    fn bar(&self, total: u64, message: &str, template: &str) -> Option<indicatif::ProgressBar> {
         if !self.progress {
             return None;
         }
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] step {pos}/{len}, {elapsed}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
             bar.set_style(style.progress_chars("=> "));
         }
+        bar.set_message(message.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(250));
         Some(bar)
     }

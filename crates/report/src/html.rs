@@ -111,7 +111,7 @@ pub struct Bar {
 /// scale from zero, each bar's `data-value` its value and its tooltip its
 /// label and shown value; `what` names the measure under the chart.
 pub fn bars(rows: &[Bar], what: &str) -> String {
-    let (w, label_w, bar_h, gap) = (760.0, 300.0, 16.0, 5.0);
+    let (w, label_w, bar_h, gap) = (760.0, 300.0, BAR_H, 5.0);
     let max = rows
         .iter()
         .map(|b| b.interval.map_or(b.value, |(_, hi)| hi.max(b.value)))
@@ -123,19 +123,7 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     for (i, b) in rows.iter().enumerate() {
         let y = i as f64 * (bar_h + gap);
         let len = (b.value.max(0.0) * scale).max(0.5);
-        s.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{label_w}" y="{y:.1}" width="{len:.2}" height="{bar_h}" fill="{}" data-value="{}"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}">{}</text>"#,
-            label_w - 6.0,
-            y + bar_h * 0.8,
-            escape(&b.label),
-            b.colour.unwrap_or("#1f77b4"),
-            b.value,
-            escape(&b.label),
-            escape(&b.shown),
-            label_w + len + 4.0,
-            y + bar_h * 0.8,
-            escape(&b.shown)
-        ));
+        bar_row(&mut s, b, label_w, y, (label_w, len), b.colour.unwrap_or("#1f77b4"), (label_w + len + 4.0, "start"));
         if let Some((lo, hi)) = b.interval {
             let (x0, x1, ym) = (label_w + lo.max(0.0) * scale, label_w + hi.max(0.0) * scale, y + bar_h / 2.0);
             s.push_str(&format!(
@@ -147,11 +135,32 @@ pub fn bars(rows: &[Bar], what: &str) -> String {
     s
 }
 
+/// Height of a bar in [`bars`] and [`diverging`].
+const BAR_H: f64 = 16.0;
+
+/// One row of a bar chart: the label right-aligned before `label_w`, the
+/// bar at `span` (x, length) with its value and tooltip, the shown value
+/// at (x, text-anchor).
+fn bar_row(s: &mut String, b: &Bar, label_w: f64, y: f64, span: (f64, f64), colour: &str, shown_at: (f64, &str)) {
+    let (x, len) = span;
+    let (tx, anchor) = shown_at;
+    let ty = y + BAR_H * 0.8;
+    s.push_str(&format!(
+        r#"<text x="{:.1}" y="{ty:.1}" text-anchor="end">{}</text><rect x="{x:.2}" y="{y:.1}" width="{len:.2}" height="{BAR_H}" fill="{colour}" data-value="{}"><title>{}: {}</title></rect><text x="{tx:.1}" y="{ty:.1}" text-anchor="{anchor}">{}</text>"#,
+        label_w - 6.0,
+        escape(&b.label),
+        b.value,
+        escape(&b.label),
+        escape(&b.shown),
+        escape(&b.shown)
+    ));
+}
+
 /// Bars either side of a zero line, to one scale: a rise (a positive
 /// value) to the right in red, a fall to the left in green; each bar's
 /// `data-value` its signed value, its tooltip its label and shown value.
 pub fn diverging(rows: &[Bar], what: &str) -> String {
-    let (w, label_w, bar_h, gap) = (760.0, 300.0, 16.0, 5.0);
+    let (w, label_w, bar_h, gap) = (760.0, 300.0, BAR_H, 5.0);
     let reach = rows.iter().map(|b| b.value.abs()).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
     let half = (w - label_w - 20.0) / 2.0;
     let zero = label_w + half;
@@ -162,19 +171,8 @@ pub fn diverging(rows: &[Bar], what: &str) -> String {
         let y = i as f64 * (bar_h + gap);
         let len = (b.value.abs() / reach * (half - 70.0)).max(0.5);
         let (x, colour) = if b.value >= 0.0 { (zero, "#d62728") } else { (zero - len, "#2ca02c") };
-        let (tx, anchor) = if b.value >= 0.0 { (zero + len + 4.0, "start") } else { (zero - len - 4.0, "end") };
-        s.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{x:.2}" y="{y:.1}" width="{len:.2}" height="{bar_h}" fill="{}" data-value="{}"><title>{}: {}</title></rect><text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
-            label_w - 6.0,
-            y + bar_h * 0.8,
-            escape(&b.label),
-            b.colour.unwrap_or(colour),
-            b.value,
-            escape(&b.label),
-            escape(&b.shown),
-            y + bar_h * 0.8,
-            escape(&b.shown)
-        ));
+        let shown_at = if b.value >= 0.0 { (zero + len + 4.0, "start") } else { (zero - len - 4.0, "end") };
+        bar_row(&mut s, b, label_w, y, (x, len), b.colour.unwrap_or(colour), shown_at);
     }
     s.push_str(&format!(r##"<text x="{label_w}" y="{:.1}" fill="#777">{}</text></svg>"##, h - 6.0, escape(what)));
     s
