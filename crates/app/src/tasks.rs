@@ -14,9 +14,12 @@ Examples:
   fastware tasks rec.jsonl --by location       per spawn location (the task's name without one)
   fastware tasks rec.jsonl --blocking-poll 1   polls over 1 ms are blocking
   fastware tasks rec.jsonl --save before       keep it in the project's history (runs show before)
+  fastware tasks rec.jsonl --profile app.perf  each blocking poll: what its thread ran meanwhile
 
 Record with console-subscriber, built with RUSTFLAGS=\"--cfg tokio_unstable\":
-  console_subscriber::ConsoleLayer::builder().recording_path(\"rec.jsonl\").init();";
+  console_subscriber::ConsoleLayer::builder().recording_path(\"rec.jsonl\").init();
+and, for --profile, run it under perf on the wall clock, with context switches:
+  perf record -k realtime -e cpu-clock -e context-switches/period=1/ --call-graph dwarf -o app.perf -- ./app";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -30,6 +33,10 @@ pub struct TasksCmd {
     /// A poll longer than this many milliseconds blocks its worker thread
     #[arg(long, value_name = "MS", default_value_t = 10.0)]
     blocking_poll: f64,
+    /// A perf.data of the same run (`perf record -k realtime`): each
+    /// blocking poll joined to what its thread was doing
+    #[arg(long, value_name = "PERF.DATA")]
+    profile: Option<PathBuf>,
     /// Keep the result in the project's history as NAME
     #[arg(long, value_name = "NAME")]
     save: Option<String>,
@@ -49,7 +56,19 @@ pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
     let recording = fastware_tasks::read(&path)?;
     let th = Thresholds { blocking_poll: (cmd.blocking_poll * 1e6).round() as i64, ..Thresholds::default() };
     let top = cmd.output.top.unwrap_or(25);
-    let report = TasksReport::new(&cmd.recording.display().to_string(), &recording, cmd.by, top, &th);
+    let joined = match &cmd.profile {
+        Some(file) => {
+            let path = ctx.path(file);
+            let shown = file.display().to_string();
+            let (profile, timeline) = fastware_profile::perf::read_timeline(&path)?;
+            Some(
+                fastware_tasks::join::join(&recording, &profile, &timeline, &shown, th.blocking_poll)
+                    .map_err(|e| Error::from(e).at(&shown))?,
+            )
+        }
+        None => None,
+    };
+    let report = TasksReport::new(&cmd.recording.display().to_string(), &recording, cmd.by, top, &th, joined);
     if let Some(name) = &cmd.save {
         let project = crate::args::SelectionArgs::default().project(ctx).map_err(|e| {
             Error::bad_input(format!("--save keeps the result in a cargo project's history: {}", e.message))

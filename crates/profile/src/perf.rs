@@ -345,6 +345,77 @@ fn callchain_fits(record: &linux_perf_data::linux_perf_event_reader::RawEventRec
 }
 
 pub fn read(path: &Path) -> Result<Profile, Error> {
+    read_file(path, false).map(|(p, _)| p)
+}
+
+/// A profile's samples in time order, for joining it to another recording
+/// of the same run (`fastware tasks --profile`): each with its thread, its
+/// time on the wall clock and its stack; CPU samples and context switches
+/// (`-e context-switches`, `-e sched:sched_switch`: the thread leaving the
+/// CPU, its stack where it blocked).
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    /// Sorted by time.
+    pub samples: Vec<Timed>,
+    /// Root-first function ids (into the profile's `functions`) of each stack.
+    pub stacks: Vec<Vec<u32>>,
+    /// The clock the file's times are on (`realtime`, `monotonic`, `perf's
+    /// own clock` …), and what to add to them for nanoseconds since the Unix
+    /// epoch: `None` when the file does not say (recorded without `-k`).
+    pub clock: String,
+    pub to_epoch_ns: Option<i64>,
+}
+
+/// One sample of a [`Timeline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timed {
+    /// On the file's clock (ns).
+    pub time: u64,
+    /// The thread, an index into the profile's `meta.threads`.
+    pub thread: u32,
+    /// An index into the timeline's `stacks`.
+    pub stack: u32,
+    /// A CPU sample's period: the CPU time it stands for (ns, for
+    /// `cpu-clock`); 0 for a context switch.
+    pub period: u64,
+    /// The thread left the CPU here.
+    pub switch: bool,
+}
+
+/// [`read`], with every sample in time order, context switches included.
+pub fn read_timeline(path: &Path) -> Result<(Profile, Timeline), Error> {
+    read_file(path, true)
+}
+
+/// Whether an event is the scheduler switching a thread out.
+fn is_switch(attr: &linux_perf_data::AttributeDescription) -> bool {
+    use linux_perf_data::linux_perf_event_reader::{PerfEventType, SoftwareCounterType};
+    matches!(attr.attributes().type_, PerfEventType::Software(SoftwareCounterType::ContextSwitches))
+        || attr.name().is_some_and(|n| n.starts_with("sched:sched_switch"))
+}
+
+/// The clock of the file's times, and what makes them ns since the epoch.
+fn clock_of(
+    perf_file: &linux_perf_data::PerfFile,
+    attr: &linux_perf_data::AttributeDescription,
+) -> (String, Option<i64>) {
+    use linux_perf_data::linux_perf_event_reader::{ClockId, PerfClock};
+    let PerfClock::ClockId(id) = attr.attributes().clock else { return ("perf's own clock".into(), None) };
+    let name = format!("{id:?}").to_lowercase();
+    if id == ClockId::Realtime {
+        return (name, Some(0));
+    }
+    // perf writes the wall clock and its clock at one instant (`-k` since perf 5.10)
+    let offset = perf_file
+        .clock_data()
+        .ok()
+        .flatten()
+        .filter(|c| c.clockid as u64 == id as u64)
+        .map(|c| c.wall_clock_ns as i64 - c.clockid_time_ns as i64);
+    (name, offset)
+}
+
+fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> {
     let shown = path.display().to_string();
     let file = fastware_report::input::open(path)?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
@@ -355,7 +426,13 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
     let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(reader)
         .map_err(|e| bad(path, ProfileError::PerfUnreadable { why: e.to_string() }))?;
     let attrs = perf_file.event_attributes();
-    let Some(first) = attrs.first() else { return Err(bad(path, ProfileError::PerfNoEvents)) };
+    // the CPU event: the first that is not a context switch
+    let Some(first) = attrs.iter().find(|a| !is_switch(a)).or(attrs.first()) else {
+        return Err(bad(path, ProfileError::PerfNoEvents));
+    };
+    let switches: Vec<bool> = attrs.iter().map(|a| !std::ptr::eq(a, first) && is_switch(a)).collect();
+    let counted: Vec<bool> = attrs.iter().map(|a| std::ptr::eq(a, first)).collect();
+    let (clock, to_epoch_ns) = clock_of(&perf_file, first);
     let event = first.name().unwrap_or("cpu-clock").to_string();
     let format = first.attributes().sample_format;
     let dwarf = format.contains(SampleFormat::STACK_USER) && format.contains(SampleFormat::REGS_USER);
@@ -383,6 +460,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         threads: Vec::new(),
         thread_ids: HashMap::new(),
         stacks: HashMap::new(),
+        timed: Vec::new(),
         cache: CacheX86_64::new(),
         kernel_text: None,
     };
@@ -395,7 +473,7 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
             Ok(None) => break,
             Err(e) => return Err(bad(path, ProfileError::PerfTruncated { why: e.to_string() })),
         };
-        let PerfFileRecord::EventRecord { record, .. } = record else { continue };
+        let PerfFileRecord::EventRecord { record, attr_index } = record else { continue };
         if !parses_safely(&record) {
             continue;
         }
@@ -414,12 +492,18 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
             }
             EventRecord::Lost(l) => lost += l.count,
             EventRecord::Sample(s) => {
-                samples += 1;
-                if let Some(t) = s.timestamp {
-                    first_ts = first_ts.min(t);
-                    last_ts = last_ts.max(t);
+                let counts = counted.get(attr_index).copied().unwrap_or(false);
+                let switch = switches.get(attr_index).copied().unwrap_or(false);
+                if counts {
+                    samples += 1;
+                    if let Some(t) = s.timestamp {
+                        first_ts = first_ts.min(t);
+                        last_ts = last_ts.max(t);
+                    }
                 }
-                reading.sample(&s, dwarf);
+                if counts || (timeline && switch) {
+                    reading.sample(&s, dwarf, counts, timeline.then_some(switch));
+                }
             }
             _ => {}
         }
@@ -455,7 +539,15 @@ pub fn read(path: &Path) -> Result<Profile, Error> {
         file: shown,
         notes: Vec::new(),
     };
-    Ok(reading.finish(meta))
+    let (profile, mut stacks) = reading.finish(meta);
+    let mut line = Timeline { clock, to_epoch_ns, ..Timeline::default() };
+    if timeline {
+        let mut timed = std::mem::take(&mut stacks.1);
+        timed.sort_by_key(|t| t.time);
+        line.samples = timed;
+        line.stacks = stacks.0;
+    }
+    Ok((profile, line))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -486,7 +578,10 @@ struct Reading {
     build_ids: HashMap<String, String>,
     threads: Vec<String>,
     thread_ids: HashMap<String, u32>,
-    stacks: HashMap<RawStack, u64>,
+    /// Each distinct stack: its CPU samples and its id (for the timeline).
+    stacks: HashMap<RawStack, (u64, u32)>,
+    /// With a timeline: each sample, its stack an id of `stacks`.
+    timed: Vec<Timed>,
     cache: CacheX86_64,
     /// The kernel's `_text` address when recorded (its MMAP record).
     kernel_text: Option<u64>,
@@ -532,7 +627,15 @@ impl Reading {
         (self.threads.len() - 1) as u32
     }
 
-    fn sample(&mut self, s: &linux_perf_data::linux_perf_event_reader::SampleRecord, dwarf: bool) {
+    /// Adds a sample: to the profile's costs when it `counts`, to the
+    /// timeline when `timed` says whether it is a context switch.
+    fn sample(
+        &mut self,
+        s: &linux_perf_data::linux_perf_event_reader::SampleRecord,
+        dwarf: bool,
+        counts: bool,
+        timed: Option<bool>,
+    ) {
         let pid = s.pid.unwrap_or(0);
         let tid = s.tid.unwrap_or(pid);
         let name = format!("{} {tid}", self.comms.get(&tid).map_or("?", String::as_str));
@@ -575,7 +678,18 @@ impl Reading {
         if kernel.is_empty() && places.is_empty() {
             return;
         }
-        *self.stacks.entry((thread, kernel, places)).or_default() += 1;
+        let next = self.stacks.len() as u32;
+        let entry = self.stacks.entry((thread, kernel, places)).or_insert((0, next));
+        entry.0 += u64::from(counts);
+        if let Some(switch) = timed {
+            self.timed.push(Timed {
+                time: s.timestamp.unwrap_or(0),
+                thread,
+                stack: entry.1,
+                period: if switch { 0 } else { s.period.unwrap_or(0) },
+                switch,
+            });
+        }
     }
 
     fn place(&mut self, pid: i32, addr: u64) -> Place {
@@ -628,8 +742,11 @@ impl Reading {
         out
     }
 
-    /// Names every place of every stack: the profile.
-    fn finish(self, mut meta: Meta) -> Profile {
+    /// Names every place of every stack: the profile, and with a timeline
+    /// each stack's frames (root first, by id) and the timed samples.
+    fn finish(self, mut meta: Meta) -> (Profile, (Vec<Vec<u32>>, Vec<Timed>)) {
+        let timeline = !self.timed.is_empty();
+        let mut by_id: Vec<Vec<u32>> = if timeline { vec![Vec::new(); self.stacks.len()] } else { Vec::new() };
         let mut symbolizers: Vec<Option<Symbolizer>> =
             self.modules.iter().map(|m| m.binary.as_ref().map(Symbolizer::new)).collect();
         let short = |m: &ModuleFile| m.path.rsplit('/').next().unwrap_or(&m.path).to_string();
@@ -640,7 +757,7 @@ impl Reading {
         // per place: its frames (innermost first) and its symbol (function, start)
         type Named = (Vec<u32>, Option<(u32, u64)>);
         let mut named: HashMap<Place, Named> = HashMap::new();
-        let mut stacks: Vec<(RawStack, u64)> = self.stacks.into_iter().collect();
+        let mut stacks: Vec<(RawStack, (u64, u32))> = self.stacks.into_iter().collect();
         stacks.sort();
         let any_kernel = stacks.iter().any(|((_, k, _), _)| !k.is_empty());
         let kallsyms = if any_kernel { self.kernel_text.and_then(Kallsyms::of_this_boot) } else { None };
@@ -654,7 +771,7 @@ impl Reading {
             });
         }
         let mut kernel_names: HashMap<u64, u32> = HashMap::new();
-        for ((thread, kernel, places), weight) in stacks {
+        for ((thread, kernel, places), (weight, id)) in stacks {
             let mut frames: Vec<u32> = Vec::new(); // innermost first
             let mut leaf = None;
             match &kallsyms {
@@ -728,9 +845,14 @@ impl Reading {
                 frames.extend(ids);
             }
             frames.reverse();
-            builder.sample(thread, frames, weight, leaf);
+            if timeline {
+                by_id[id as usize] = frames.clone();
+            }
+            if weight > 0 {
+                builder.sample(thread, frames, weight, leaf);
+            }
         }
-        builder.finish(meta)
+        (builder.finish(meta), (by_id, self.timed))
     }
 }
 

@@ -175,6 +175,91 @@ fn polled_future(name: &str) -> Option<(&str, bool)> {
     (t.contains("::")).then_some((t, blocking))
 }
 
+/// What a stack inside an executor was polling.
+pub struct Polled {
+    pub executor: &'static str,
+    /// The future (and whether it is a `spawn_blocking` closure); `None`
+    /// in the executor's own code (scheduling, waking, parking).
+    pub future: Option<(String, bool)>,
+}
+
+/// Names the future each stack polled, with what is known of the
+/// profile's functions worked out once.
+pub struct Futures<'p> {
+    p: &'p Profile,
+    executor_fn: Vec<Option<&'static str>>,
+    plumbing: Vec<bool>,
+    /// Per function: the future it names (tokio's harness).
+    named: Vec<Option<(&'p str, bool)>>,
+    /// A path, not an inlined frame's bare name (`run<…::Schedule>`).
+    qualified: Vec<bool>,
+}
+
+impl<'p> Futures<'p> {
+    pub fn new(p: &'p Profile) -> Futures<'p> {
+        Futures {
+            p,
+            executor_fn: p.functions.iter().map(|f| executor_of(&f.name)).collect(),
+            plumbing: p.functions.iter().map(is_plumbing).collect(),
+            named: p.functions.iter().map(|f| polled_future(&f.name)).collect(),
+            qualified: p
+                .functions
+                .iter()
+                .map(|f| f.name.trim_start_matches('<').split('<').next().is_some_and(|head| head.contains("::")))
+                .collect(),
+        }
+    }
+
+    /// Whether a function is plumbing: the runtime's, the standard
+    /// library's, a C library's or the kernel's (never the user's code).
+    pub fn plumbing(&self, f: u32) -> bool {
+        self.plumbing[f as usize]
+    }
+
+    /// Whether the stack (root first) is inside a task's poll: a future
+    /// named, or, with names that hide the future (`Harness<T,S>::poll`
+    /// without debug info), tokio's task harness entered below the
+    /// scheduler's last frame (a worker's own loop is a task too: its
+    /// harness lies above the scheduler, its parking below).
+    pub fn in_task_poll(&self, frames: &[u32]) -> bool {
+        let Some(polled) = self.of(frames) else { return false };
+        if polled.future.is_some() {
+            return true;
+        }
+        let name = |f: &u32| self.p.functions[*f as usize].name.trim_start_matches('<');
+        let scheduler = frames.iter().rposition(|f| name(f).starts_with("tokio::runtime::scheduler::"));
+        scheduler.is_some_and(|k| frames[k..].iter().any(|f| HARNESS.iter().any(|h| name(f).starts_with(h))))
+    }
+
+    /// What the stack (root first) polled; `None` outside an executor.
+    pub fn of(&self, frames: &[u32]) -> Option<Polled> {
+        let entry = frames.iter().position(|&f| self.executor_fn[f as usize].is_some())?;
+        let executor = self.executor_fn[frames[entry] as usize]?;
+        let below = &frames[entry..];
+        let by_harness = below.iter().find_map(|&f| {
+            self.named[f as usize]
+                .filter(|(t, _)| !PLUMBING.iter().any(|c| t.strip_prefix(c).is_some_and(|r| r.starts_with("::"))))
+        });
+        let future = by_harness.map(|(t, blocking)| (t.to_string(), blocking)).or_else(|| {
+            let f = below.iter().find(|&&f| !self.plumbing[f as usize] && self.qualified[f as usize])?;
+            Some((key(&self.p.functions[*f as usize], By::Function), false))
+        });
+        Some(Polled { executor, future })
+    }
+}
+
+/// Whether a function is the runtime's, the standard library's, a C
+/// library's or the kernel's.
+fn is_plumbing(f: &crate::model::Function) -> bool {
+    let c = key(f, By::Crate);
+    let module = f.module_name().unwrap_or("");
+    PLUMBING.contains(&c.as_str())
+        || c.starts_with('(')
+        || f.name.starts_with('[')
+        || module == "[kernel]"
+        || module.contains(".so")
+}
+
 /// CPU by future, when the profile ran an executor (`None` otherwise).
 /// From stacks (perf); a profile without them (callgrind's call graph)
 /// says so in `note`.
@@ -199,41 +284,16 @@ pub fn by_future(p: &Profile, top: usize) -> Option<AsyncTasks> {
             ),
         });
     };
-    let plumbing: Vec<bool> = p
-        .functions
-        .iter()
-        .map(|f| {
-            let c = key(f, By::Crate);
-            PLUMBING.contains(&c.as_str()) || c.starts_with('(') || f.name.starts_with('[')
-        })
-        .collect();
+    let namer = Futures::new(p);
     let mut executor = None;
     let mut inside = 0u64;
     let mut own = 0u64;
-    // per function: the future it names (tokio's harness), or whether a
-    // frame of it can stand for the future
-    let named: Vec<Option<(&str, bool)>> = p.functions.iter().map(|f| polled_future(&f.name)).collect();
-    // a path, not an inlined frame's bare name (`run<…::Schedule>`)
-    let qualified: Vec<bool> = p
-        .functions
-        .iter()
-        .map(|f| f.name.trim_start_matches('<').split('<').next().is_some_and(|head| head.contains("::")))
-        .collect();
     let mut rows: HashMap<(String, bool), u64> = HashMap::new();
     for s in stacks {
-        let Some(entry) = s.frames.iter().position(|&f| executor_fn[f as usize].is_some()) else { continue };
-        executor.get_or_insert(executor_fn[s.frames[entry] as usize].unwrap_or(seen));
+        let Some(polled) = namer.of(&s.frames) else { continue };
+        executor.get_or_insert(polled.executor);
         inside += s.weight;
-        let below = &s.frames[entry..];
-        let by_harness = below.iter().find_map(|&f| {
-            named[f as usize]
-                .filter(|(t, _)| !PLUMBING.iter().any(|c| t.strip_prefix(c).is_some_and(|r| r.starts_with("::"))))
-        });
-        let found = by_harness.map(|(t, blocking)| (t.to_string(), blocking)).or_else(|| {
-            let f = below.iter().find(|&&f| !plumbing[f as usize] && qualified[f as usize])?;
-            Some((key(&p.functions[*f as usize], By::Function), false))
-        });
-        match found {
+        match polled.future {
             Some(k) => *rows.entry(k).or_default() += s.weight,
             None => own += s.weight,
         }

@@ -20,6 +20,13 @@ pub enum TaskError {
     /// A line that is not one of the recording's events.
     #[error("line {line}: not a recording event: {why}")]
     BadLine { line: u64, why: String },
+    /// A profile whose times are not on the wall clock: they cannot be
+    /// put beside the recording's.
+    #[error("the profile's times are on {clock}, not the wall clock: they cannot be joined to the recording's")]
+    ProfileClock { clock: String },
+    /// A profile of another run.
+    #[error("the profile and the recording do not overlap in time: {apart}")]
+    ProfileNoOverlap { apart: String },
 }
 
 impl Typed for TaskError {
@@ -48,6 +55,14 @@ impl Typed for TaskError {
                     .into(),
             ),
             TaskError::BadLine { .. } => None,
+            TaskError::ProfileClock { .. } => Some(
+                "record with perf's wall clock, beside the recording: perf record -k realtime -e cpu-clock \
+                 -e context-switches/period=1/ --call-graph dwarf -- PROGRAM"
+                    .into(),
+            ),
+            TaskError::ProfileNoOverlap { .. } => {
+                Some("give the profile recorded by the same run as the recording (perf record … -- PROGRAM)".into())
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 use fastware_report::finding::{Evidence, Finding};
 use fastware_report::units::duration;
 
+use crate::join::Joined;
 use crate::recording::{Recording, Task};
 use crate::stats::{scheduled_intervals, Figures};
 
@@ -162,7 +163,7 @@ fn scheduled_delay(r: &Recording, figures: &[Figures]) -> Option<Finding> {
     })
 }
 
-pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds) -> Vec<Finding> {
+pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds, joined: Option<&Joined>) -> Vec<Finding> {
     let mut out = Vec::new();
     let pointer = |i: usize, field: &str| Some(format!("/tasks/{i}/{field}"));
     for (i, (t, f)) in r.tasks.iter().zip(figures).enumerate() {
@@ -171,20 +172,42 @@ pub fn findings(r: &Recording, figures: &[Figures], th: &Thresholds) -> Vec<Find
         }
         let long: Vec<i64> = t.polls.iter().map(|(s, e)| e - s).filter(|d| *d > th.blocking_poll).collect();
         if !long.is_empty() {
+            // the longest of its polls the profile tells about
+            let told = joined.and_then(|j| {
+                let k = j.polls.iter().position(|p| p.task_index == i && p.thread.is_some())?;
+                Some((k, j.polls[k].told()?))
+            });
+            let mut evidence = vec![
+                Evidence::new("polls over the threshold", long.len() as f64, "polls", None),
+                Evidence::new("longest poll", ms(f.longest_poll), "ms", pointer(i, "longest_poll_us")),
+                Evidence::new("busy", ms(f.busy), "ms", pointer(i, "busy_us")),
+            ];
+            if let (Some((k, _)), Some(j)) = (&told, joined) {
+                let p = &j.polls[*k];
+                evidence.push(Evidence::new(
+                    "off the CPU in that poll (profile)",
+                    ms(p.off_cpu_us.ns()),
+                    "ms",
+                    Some(format!("/profile/polls/{k}/off_cpu_us")),
+                ));
+            }
             out.push(Finding {
                 rule: "blocking-poll".into(),
                 title: format!(
-                    "{} held its worker thread for {} in one poll ({} polls over {})",
+                    "{} held its worker thread for {} in one poll ({} polls over {}){}",
                     label(t),
                     duration(f.longest_poll),
                     long.len(),
-                    duration(th.blocking_poll)
+                    duration(th.blocking_poll),
+                    told.map(|(k, s)| {
+                        let p = &joined.map(|j| &j.polls[k]);
+                        let which =
+                            if p.is_some_and(|p| p.poll_us.ns() == f.longest_poll) { "the longest" } else { "one" };
+                        format!("; {which} was {s}")
+                    })
+                    .unwrap_or_default()
                 ),
-                evidence: vec![
-                    Evidence::new("polls over the threshold", long.len() as f64, "polls", None),
-                    Evidence::new("longest poll", ms(f.longest_poll), "ms", pointer(i, "longest_poll_us")),
-                    Evidence::new("busy", ms(f.busy), "ms", pointer(i, "busy_us")),
-                ],
+                evidence,
                 change: "move the blocking call to tokio::task::spawn_blocking, use its async equivalent \
                          (tokio::fs, tokio::sync::Mutex), or tokio::task::yield_now() in long loops"
                     .into(),

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod findings;
+pub mod join;
 pub mod recording;
 pub mod report;
 pub mod stats;

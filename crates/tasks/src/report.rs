@@ -11,6 +11,7 @@ use fastware_report::units::duration;
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
 use crate::findings::{label, place_of, Thresholds};
+use crate::join::Joined;
 use crate::recording::{Recording, Task};
 use crate::stats::Figures;
 
@@ -141,10 +142,20 @@ pub struct TasksReport {
     /// A poll longer than this is a blocking poll.
     pub blocking_poll_us: Duration,
     pub findings: Vec<Finding>,
+    /// The blocking polls joined to a CPU profile of the run (`--profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Joined>,
 }
 
 impl TasksReport {
-    pub fn new(recording: &str, r: &Recording, by: By, top: usize, th: &Thresholds) -> TasksReport {
+    pub fn new(
+        recording: &str,
+        r: &Recording,
+        by: By,
+        top: usize,
+        th: &Thresholds,
+        profile: Option<Joined>,
+    ) -> TasksReport {
         let figures = crate::stats::all(r);
         let tasks: Vec<TaskRow> =
             r.tasks.iter().zip(&figures).map(|(t, f)| TaskRow::new(label(t), Some(t), f)).collect();
@@ -165,7 +176,8 @@ impl TasksReport {
             rows,
             rows_total,
             blocking_poll_us: Duration::from_nanos(th.blocking_poll),
-            findings: crate::findings::findings(r, &figures, th),
+            findings: crate::findings::findings(r, &figures, th, profile.as_ref()),
+            profile,
         }
     }
 
@@ -236,7 +248,49 @@ impl TasksReport {
         let title = if self.by == By::Task { "Tasks, most busy first" } else { "Locations, most busy first" };
         let total = if top.is_some() { group(&self.tasks, self.by).len() } else { self.rows_total };
         out.section(title, &self.table(top), total)?;
+        if let Some(j) = &self.profile {
+            self.write_join(j, top, out)?;
+        }
         finding::write(&self.findings, out)
+    }
+}
+
+impl TasksReport {
+    /// The blocking polls and what their threads did.
+    fn write_join(&self, j: &Joined, top: Option<usize>, out: &mut Text<'_>) -> std::io::Result<()> {
+        out.line(format_args!(
+            "\nBlocking polls joined to {} ({} CPU samples and {} context switches in the recording's {}, {} clock):",
+            j.profile,
+            j.cpu_samples,
+            j.switches,
+            duration(j.overlap_us.ns()),
+            j.clock
+        ))?;
+        if j.polls.is_empty() {
+            return out.line(format_args!("  none: no poll took over {}", duration(self.blocking_poll_us.ns())));
+        }
+        let n = match top {
+            Some(0) => usize::MAX,
+            Some(n) => n,
+            None => 10,
+        };
+        for p in j.polls.iter().take(n) {
+            let what = match (&p.thread, p.told()) {
+                (Some(t), Some(told)) => format!("on {t}: {told}"),
+                (Some(t), None) => format!("on {t}: no sample of it inside the poll"),
+                (None, _) => "no thread was seen inside a task's poll for most of it".into(),
+            };
+            out.line(format_args!(
+                "  {:>9} at {:>9}  {}  {what}",
+                duration(p.poll_us.ns()),
+                duration(p.start_us.ns()),
+                p.task
+            ))?;
+        }
+        if j.polls.len() > n {
+            out.line(format_args!("  … {} more", j.polls.len() - n))?;
+        }
+        Ok(())
     }
 }
 

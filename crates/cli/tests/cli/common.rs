@@ -109,6 +109,14 @@ pub fn can_run(tool: &str, check: &[&str]) -> bool {
     ok
 }
 
+/// `perf record` works here (installed, allowed); else SKIPPED and why.
+pub fn perf_works() -> bool {
+    let out = std::env::temp_dir().join(format!("fastware-perf-check-{}.data", std::process::id()));
+    let ok = can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&out), "--", "true"]);
+    let _ = std::fs::remove_file(out);
+    ok
+}
+
 pub fn valgrind_works() -> bool {
     can_run("valgrind", &["--tool=none", "true"])
 }

@@ -19,13 +19,6 @@ fn hotspots(fp: bool) -> PathBuf {
     fastware_testkit::cargo_build_stable("hotspots", flags, &["--release"]).join("release/hotspots")
 }
 
-fn perf_works() -> bool {
-    let out = std::env::temp_dir().join(format!("fastware-perf-check-{}.data", std::process::id()));
-    let ok = can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&out), "--", "true"]);
-    let _ = std::fs::remove_file(out);
-    ok
-}
-
 /// `perf record` of `bin args` into `out`, as a user would run it.
 fn perf_record(out: &Path, call_graph: &str, bin: &Path, args: &[&str]) {
     let st = Command::new("perf")

@@ -5,7 +5,8 @@
 //! and each task the program was built to misbehave is found.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -30,7 +31,11 @@ struct Raw {
 /// enter/exit before Close with no wake since the poll before it is tracing
 /// dropping the future, not a poll.
 fn raw_tasks() -> HashMap<u64, Raw> {
-    let text = std::fs::read_to_string(recording()).expect("recording");
+    raw_tasks_of(&recording())
+}
+
+fn raw_tasks_of(path: &Path) -> HashMap<u64, Raw> {
+    let text = std::fs::read_to_string(path).expect("recording");
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(r#"{"v":1}"#));
     let time = |at: &Value| {
@@ -267,4 +272,149 @@ fn text_csv_save_and_bad_recordings() {
     // the program built without tokio_unstable: console-subscriber wrote nothing
     let none = fastware_testkit::fixture("tasks").join("no-tasks.console.jsonl");
     expect_kind(&["tasks", s(&none)], 2, "TaskError::Empty", &["empty file", "--cfg tokio_unstable"]);
+}
+
+/// `perf script`'s samples of a perf.data: (comm, tid, time ns, switch, symbols innermost first).
+fn perf_script_samples(data: &Path) -> Vec<(String, u32, i64, bool, Vec<String>)> {
+    let o = Command::new("perf")
+        .args(["script", "-i", s(data), "--ns", "--no-inline", "-F", "comm,tid,time,event,ip,sym"])
+        .stderr(Stdio::null())
+        .output()
+        .expect("perf script");
+    let text = String::from_utf8_lossy(&o.stdout);
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut lines = block.lines().filter(|l| !l.trim().is_empty());
+            // `tokio-rt-worker 22498 1796635642.363954123: context-switches/period=1/: `
+            let head = lines.next()?;
+            let (before, event) = head.split_once(": ")?;
+            let mut f = before.split_whitespace().rev();
+            let time = f.next()?.trim_end_matches(':');
+            let tid: u32 = f.next()?.parse().ok()?;
+            let comm = f.rev().collect::<Vec<_>>().join(" ");
+            let (secs, nanos) = time.split_once('.')?;
+            let time = secs.parse::<i64>().ok()? * 1_000_000_000 + nanos.parse::<i64>().ok()?;
+            let frames = lines.map(|l| l.trim().split_once(' ').map_or("", |x| x.1).to_string()).collect();
+            Some((comm, tid, time, event.starts_with("context-switches"), frames))
+        })
+        .collect()
+}
+
+/// The asyncy program run once under perf on the wall clock, with context
+/// switches, as the README says: each blocking poll of its `blocker` task
+/// is joined to its worker thread, off the CPU in `std::thread::sleep`,
+/// checked against the recording's raw lines and `perf script`'s samples.
+#[test]
+fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
+    if !perf_works() {
+        return;
+    }
+    let bin =
+        fastware_testkit::cargo_build_stable("asyncy", "--cfg tokio_unstable", &["--release"]).join("release/asyncy");
+    let tmp = fastware_testkit::temp_dir("tasks-profile");
+    let (rec, data) = (tmp.join("rec.jsonl"), tmp.join("run.perf"));
+    let st = Command::new("perf")
+        .args(["record", "-q", "-k", "realtime", "-e", "cpu-clock/freq=1000/", "-e", "context-switches/period=1/"])
+        .args(["--call-graph", "dwarf,16384", "-o", s(&data), "--"])
+        .arg(&bin)
+        .arg(&rec)
+        .stdout(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+    let v = run_json(&["tasks", s(&rec), "--profile", s(&data), "--format", "json", "--no-history"]);
+    let j = &v["profile"];
+    assert_eq!(j["clock"], "realtime", "{j}");
+
+    // the polls over 10 ms: the blocker's, from the recording's raw lines
+    let raw = raw_tasks_of(&rec);
+    let text = std::fs::read_to_string(&rec).expect("recording");
+    let first: Value = serde_json::from_str(text.lines().nth(1).expect("an event")).expect("event");
+    let at = &first.as_object().and_then(|o| o.values().next()).expect("event")["at"];
+    let start_ns =
+        at["secs_since_epoch"].as_i64().expect("s") * 1_000_000_000 + at["nanos_since_epoch"].as_i64().expect("ns");
+    let mut long: Vec<(i64, i64)> = raw
+        .values()
+        .filter(|r| r.kind == "task")
+        .flat_map(|r| r.polls.iter().copied())
+        .filter(|(a, b)| b - a > 10_000_000)
+        .collect();
+    assert!(raw.values().any(|r| r.name == "blocker"), "no blocker in the recording");
+    let polls = j["polls"].as_array().expect("polls");
+    let mut ours: Vec<(i64, i64)> = polls
+        .iter()
+        .map(|p| (start_ns + ns(&p["start_us"]), start_ns + ns(&p["start_us"]) + ns(&p["poll_us"])))
+        .collect();
+    long.sort_unstable();
+    ours.sort_unstable();
+    assert_eq!(ours.len(), 6, "the blocker sleeps in 6 polls: {j}");
+    assert_eq!(ours, long, "the joined polls are the recording's polls over 10 ms");
+
+    // the oracle: perf script's samples, the worker's off-CPU stretches
+    // (a context switch until the thread's next sample) inside each poll
+    let samples = perf_script_samples(&data);
+    let worker: Vec<&(String, u32, i64, bool, Vec<String>)> =
+        samples.iter().filter(|x| x.0.starts_with("tokio-r")).collect();
+    let tid = worker.first().expect("samples of tokio's worker thread").1;
+    assert!(worker.iter().all(|x| x.1 == tid), "one worker thread (worker_threads(1))");
+    for p in polls {
+        let (a, b) = (start_ns + ns(&p["start_us"]), start_ns + ns(&p["start_us"]) + ns(&p["poll_us"]));
+        let thread = p["thread"].as_str().expect("a thread");
+        assert_eq!(thread, format!("tokio-rt-worker {tid}"), "{p}");
+        let mut off = 0i64;
+        let mut in_sleep = 0i64;
+        for (k, x) in worker.iter().enumerate() {
+            if !x.3 {
+                continue;
+            }
+            let end = worker.get(k + 1).map_or(x.2, |next| next.2);
+            let d = (end.min(b) - x.2.max(a)).max(0);
+            off += d;
+            if x.4.iter().any(|f| f == "std::thread::functions::sleep") {
+                in_sleep += d;
+            }
+        }
+        assert!(
+            (ns(&p["off_cpu_us"]) - off).abs() <= 1_000,
+            "off the CPU: {} ns, perf script's {off} ns",
+            ns(&p["off_cpu_us"])
+        );
+        assert!(in_sleep * 10 >= (b - a) * 9, "the worker slept through the poll: {in_sleep} of {} ns", b - a);
+        let top = &p["spent"][0];
+        assert_eq!(top["spent_in"], "std::thread::functions::sleep", "{p}");
+        let under = top["under"].as_str().expect("under");
+        assert!(under.starts_with("asyncy::main::"), "the blocker's async block: {under}");
+        assert!(top["share"].as_f64().expect("share") >= 0.9, "{p}");
+    }
+    let finding =
+        v["findings"].as_array().expect("findings").iter().find(|f| f["rule"] == "blocking-poll").expect("finding");
+    let title = finding["title"].as_str().expect("title");
+    assert!(title.contains("`blocker`") && title.contains("was spent in `std::thread::functions::sleep`"), "{title}");
+    // the text view: the section and the worker named
+    let o = run(&["tasks", s(&rec), "--profile", s(&data), "--no-history"]);
+    let shown = stdout(&o);
+    assert!(shown.contains("Blocking polls joined to") && shown.contains("on tokio-rt-worker"), "{shown}");
+
+    // a profile on perf's own clock cannot be joined; one of another run does not overlap
+    let plain = tmp.join("plain.perf");
+    let st = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "999", "-o", s(&plain), "--"])
+        .arg(&bin)
+        .arg(tmp.join("rec2.jsonl"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+    expect_kind(
+        &["tasks", s(&rec), "--profile", s(&plain)],
+        2,
+        "TaskError::ProfileClock",
+        &["not the wall clock", "perf record -k realtime"],
+    );
+    expect_kind(
+        &["tasks", s(&recording()), "--profile", s(&data)],
+        2,
+        "TaskError::ProfileNoOverlap",
+        &["do not overlap in time", "start after the recording's events by"],
+    );
 }
