@@ -152,16 +152,16 @@ pub fn parse_error(path: &str, text: &str, e: &serde_json::Error, what: &str) ->
     if e.is_eof() {
         return Error::input(path, Some(text.len() as u64), format!("{what} (truncated): {message}"));
     }
-    Error::input(path, byte_of(text, e.line(), e.column()), format!("{what}: {message}"))
+    Error::input(path, byte_of(text.as_bytes(), e.line(), e.column()), format!("{what}: {message}"))
 }
 
 /// The byte offset of a 1-based line and column (serde_json's; a column
 /// of 0 is the line's start).
-fn byte_of(text: &str, line: usize, column: usize) -> Option<u64> {
+pub fn byte_of(text: &[u8], line: usize, column: usize) -> Option<u64> {
     if line == 0 {
         return None;
     }
-    let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+    let start: usize = text.split_inclusive(|&b| b == b'\n').take(line - 1).map(<[u8]>::len).sum();
     Some(start.saturating_add(column.saturating_sub(1)).min(text.len()) as u64)
 }
 

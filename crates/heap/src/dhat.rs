@@ -1,58 +1,66 @@
 //! DHAT's JSON file format (`dhatFileVersion` 2), as valgrind's DHAT and the
 //! dhat crate write it: a header, `pps` (program points: the figures of the
 //! allocations made from one stack) and `ftbl` (the frame table the stacks
-//! index). Read with serde from the whole text, borrowing the strings; the
-//! per-byte access counts (`acc`) are skipped unread.
+//! index). Read as a stream, a few MB at a time: the top-level object's
+//! fields walked here, each program point and each frame-table entry
+//! parsed by serde as it comes and the bytes behind it dropped, so that a
+//! 150 MB file is never held whole (its program points become the model's
+//! as they are read). The per-byte access counts (`acc`) are skipped unread.
 
-use std::borrow::Cow;
+use std::io::Read;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use fastware_report::Error;
 
+use crate::model::Point;
 use crate::HeapError;
 
+/// Everything in the file but its program points and frame table.
 #[derive(Debug, Deserialize)]
-pub struct DhatFile<'a> {
+pub struct Header {
     #[serde(rename = "dhatFileVersion")]
     pub version: u64,
     /// `heap`, `copy` or `ad-hoc` (valgrind); `rust-heap`, `rust-ad-hoc` (the dhat crate).
-    #[serde(borrow)]
-    pub mode: Cow<'a, str>,
+    pub mode: String,
     /// "Allocated", "Copied", "Occurred".
-    #[serde(borrow)]
-    pub verb: Cow<'a, str>,
+    pub verb: String,
     /// Block lifetimes (`tl`, `mb`, `gb`, `eb`) are present.
     pub bklt: bool,
     /// Block accesses (`rb`, `wb`) are present.
     pub bkacc: bool,
     /// Byte units for ad-hoc mode: unit, units, blocks ("events").
-    #[serde(default, borrow)]
-    pub bu: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub bsu: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub bksu: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub bu: Option<String>,
+    #[serde(default)]
+    pub bsu: Option<String>,
+    #[serde(default)]
+    pub bksu: Option<String>,
     /// The time unit: "instrs" (valgrind) or "µs" (dhat crate).
-    #[serde(borrow)]
-    pub tu: Cow<'a, str>,
+    pub tu: String,
     /// The time unit for large figures: "Minstr", "s".
-    #[serde(rename = "Mtu", borrow)]
-    pub mtu: Cow<'a, str>,
+    #[serde(rename = "Mtu")]
+    pub mtu: String,
     /// The lifetime under which a block counts as short-lived.
     #[serde(default)]
     pub tuth: Option<u64>,
-    #[serde(borrow)]
-    pub cmd: Cow<'a, str>,
+    pub cmd: String,
     pub pid: u64,
     /// The time at the end (t-end).
     pub te: u64,
     /// The time of the global peak (t-gmax).
     #[serde(default)]
     pub tg: Option<u64>,
-    pub pps: Vec<ProgramPoint>,
-    #[serde(borrow)]
-    pub ftbl: Vec<Cow<'a, str>>,
+}
+
+/// A DHAT file read: its program points already the model's (without
+/// their first frame of the user's code, which needs the frame table).
+#[derive(Debug)]
+pub struct DhatFile {
+    pub header: Header,
+    pub points: Vec<Point>,
+    pub ftbl: Vec<String>,
 }
 
 /// One program point: the allocations made from one stack.
@@ -94,20 +102,285 @@ pub fn looks_like(text: &[u8]) -> bool {
     head.windows(17).any(|w| w == b"\"dhatFileVersion\"")
 }
 
-/// Parses the text of `path`; errors are for the user, with the byte.
-pub fn parse<'a>(text: &'a str, path: &str) -> Result<DhatFile<'a>, Error> {
-    let f: DhatFile = serde_json::from_str(text)
-        .map_err(|e| fastware_report::json::parse_error(path, text, &e, "not a DHAT file fastware can read"))?;
-    let fail = |e: HeapError| Error::from(e).at(path);
-    if f.version != 2 {
-        return Err(fail(HeapError::Version { version: f.version }));
+/// How much is read at a time.
+const CHUNK: usize = 4 << 20;
+
+/// Why a read stopped: a bad file (for the user, at a byte) or an I/O error.
+enum Stop {
+    Bad(Error),
+    Io(std::io::Error),
+}
+
+/// The file as a buffer that is refilled as it is consumed.
+struct Stream<'p, R> {
+    r: R,
+    buf: Vec<u8>,
+    pos: usize,
+    /// The reader is at its end.
+    done: bool,
+    /// The file offset of `buf[0]`.
+    base: u64,
+    /// `buf[..checked]` is valid UTF-8 (a character cut at the end waits for the next read).
+    checked: usize,
+    path: &'p str,
+    /// How much to read at a time ([`CHUNK`]; less in tests).
+    chunk: usize,
+}
+
+/// What a bad file is, said as serde_json would.
+const WHAT: &str = "not a DHAT file fastware can read";
+
+impl<R: Read> Stream<'_, R> {
+    /// Reads on, dropping what was consumed; false at the end.
+    fn more(&mut self) -> Result<bool, Stop> {
+        if self.done {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.buf.drain(..self.pos);
+            self.base += self.pos as u64;
+            self.checked -= self.pos;
+            self.pos = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + self.chunk, 0);
+        let mut n = 0;
+        while n < self.chunk {
+            match self.r.read(&mut self.buf[old + n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Stop::Io(e)),
+            }
+        }
+        self.buf.truncate(old + n);
+        self.done = n < self.chunk;
+        match std::str::from_utf8(&self.buf[self.checked..]) {
+            Ok(_) => self.checked = self.buf.len(),
+            Err(e) if e.error_len().is_none() && !self.done => self.checked += e.valid_up_to(),
+            Err(e) => {
+                let at = self.base + (self.checked + e.valid_up_to()) as u64;
+                return Err(Stop::Bad(Error::from(HeapError::NotText).at(self.path).at_byte(Some(at))));
+            }
+        }
+        Ok(n > 0)
     }
-    if !matches!(&*f.mode, "heap" | "copy" | "ad-hoc" | "rust-heap" | "rust-ad-hoc") {
-        return Err(fail(HeapError::Mode { mode: f.mode.to_string() }));
+
+    /// The file's length, once read to its end.
+    fn end(&self) -> u64 {
+        self.base + self.buf.len() as u64
     }
-    let n = f.ftbl.len() as u64;
-    if let Some(bad) = f.pps.iter().flat_map(|p| p.fs.iter()).find(|&&i| u64::from(i) >= n) {
+
+    fn truncated(&self, message: &str) -> Stop {
+        Stop::Bad(Error::input(self.path, Some(self.end()), format!("{WHAT} (truncated): {message}")))
+    }
+
+    /// The next byte that is not white space, not consumed.
+    fn peek(&mut self) -> Result<u8, Stop> {
+        loop {
+            while self.pos < self.checked {
+                let b = self.buf[self.pos];
+                if !b.is_ascii_whitespace() {
+                    return Ok(b);
+                }
+                self.pos += 1;
+            }
+            if !self.more()? {
+                return Err(self.truncated("EOF while parsing an object"));
+            }
+        }
+    }
+
+    /// Consumes `want`, the next byte that is not white space.
+    fn expect(&mut self, want: &[u8]) -> Result<u8, Stop> {
+        let b = self.peek()?;
+        if !want.contains(&b) {
+            let wanted: Vec<String> = want.iter().map(|w| format!("`{}`", *w as char)).collect();
+            return Err(Stop::Bad(Error::input(
+                self.path,
+                Some(self.base + self.pos as u64),
+                format!("{WHAT}: expected {}", wanted.join(" or ")),
+            )));
+        }
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// One JSON value, parsed by serde where it starts.
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, Stop> {
+        self.peek()?;
+        loop {
+            // a number cut by the buffer's end would parse as a shorter one:
+            // values are parsed with room after them, or at the file's end
+            if self.checked - self.pos < 4096 && !self.done {
+                self.more()?;
+                continue;
+            }
+            let slice = &self.buf[self.pos..self.checked];
+            let mut it = serde_json::Deserializer::from_slice(slice).into_iter::<T>();
+            match it.next() {
+                Some(Ok(v)) => {
+                    self.pos += it.byte_offset();
+                    return Ok(v);
+                }
+                Some(Err(e)) if e.is_eof() && !self.done => {
+                    self.more()?;
+                }
+                Some(Err(e)) => {
+                    let message = e.to_string();
+                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_string();
+                    if e.is_eof() {
+                        return Err(self.truncated(&message));
+                    }
+                    let at = fastware_report::json::byte_of(slice, e.line(), e.column());
+                    let at = at.map(|b| self.base + (self.pos as u64) + b);
+                    return Err(Stop::Bad(Error::input(self.path, at, format!("{WHAT}: {message}"))));
+                }
+                None => return Err(self.truncated("EOF while parsing a value")),
+            }
+        }
+    }
+
+    /// The elements of an array, each given to `each` as it is read.
+    fn array(&mut self, mut each: impl FnMut(&mut Self) -> Result<(), Stop>) -> Result<(), Stop> {
+        self.expect(b"[")?;
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            each(self)?;
+            if self.expect(b",]")? == b']' {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads a DHAT file from `r` (`path` names it in errors); `head` is what
+/// was read of it already.
+pub fn read(head: Vec<u8>, r: impl Read, path: &str) -> Result<DhatFile, Error> {
+    read_by(head, r, path, CHUNK)
+}
+
+fn read_by(head: Vec<u8>, r: impl Read, path: &str, chunk: usize) -> Result<DhatFile, Error> {
+    let checked = match std::str::from_utf8(&head) {
+        Ok(_) => head.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(e) => return Err(Error::from(HeapError::NotText).at(path).at_byte(Some(e.valid_up_to() as u64))),
+    };
+    let mut s = Stream { r, buf: head, pos: 0, done: false, base: 0, checked, path, chunk };
+    walk(&mut s).map_err(|stop| match stop {
+        Stop::Bad(e) => e,
+        Stop::Io(e) => Error::io(path, &e),
+    })
+}
+
+fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
+    let mut header = serde_json::Map::new();
+    let mut points: Vec<Point> = Vec::new();
+    let mut ftbl: Vec<String> = Vec::new();
+    s.expect(b"{")?;
+    if s.peek()? != b'}' {
+        loop {
+            let key: String = s.value()?;
+            s.expect(b":")?;
+            match key.as_str() {
+                "pps" => s.array(|s| {
+                    let p: ProgramPoint = s.value()?;
+                    points.push(p.into());
+                    Ok(())
+                })?,
+                "ftbl" => s.array(|s| {
+                    ftbl.push(s.value()?);
+                    Ok(())
+                })?,
+                _ => {
+                    header.insert(key, s.value()?);
+                }
+            }
+            if s.expect(b",}")? == b'}' {
+                break;
+            }
+        }
+    } else {
+        s.pos += 1;
+    }
+    let path = s.path;
+    let header: Header = serde_json::from_value(serde_json::Value::Object(header))
+        .map_err(|e| Stop::Bad(Error::input(path, None, format!("{WHAT}: {e}"))))?;
+    let fail = |e: HeapError| Stop::Bad(Error::from(e).at(path));
+    if header.version != 2 {
+        return Err(fail(HeapError::Version { version: header.version }));
+    }
+    if !matches!(&*header.mode, "heap" | "copy" | "ad-hoc" | "rust-heap" | "rust-ad-hoc") {
+        return Err(fail(HeapError::Mode { mode: header.mode.clone() }));
+    }
+    let n = ftbl.len() as u64;
+    if let Some(bad) = points.iter().flat_map(|p| p.frames.iter()).find(|&&i| u64::from(i) >= n) {
         return Err(fail(HeapError::FrameOutOfRange { frame: u64::from(*bad), frames: n }));
     }
-    Ok(f)
+    Ok(DhatFile { header, points, ftbl })
+}
+
+impl From<ProgramPoint> for Point {
+    fn from(p: ProgramPoint) -> Point {
+        let mut frames = p.fs;
+        frames.shrink_to_fit();
+        Point {
+            bytes: p.tb,
+            blocks: p.tbk,
+            lifetimes: p.tl,
+            max_bytes: p.mb,
+            max_blocks: p.mbk,
+            peak_bytes: p.gb,
+            peak_blocks: p.gbk,
+            end_bytes: p.eb,
+            end_blocks: p.ebk,
+            reads: p.rb,
+            writes: p.wb,
+            frames,
+            user: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The committed valgrind file, its `Mtu` made `µinstr` (two bytes in
+    /// UTF-8), read a few bytes at a time so that values, numbers and the
+    /// `µ` are cut by the reads everywhere: the same program points and
+    /// frames as a serde_json DOM walk of the whole text.
+    #[test]
+    fn values_cut_by_the_reads_are_read_whole() {
+        let path = fastware_testkit::fixture("heap").join("allocs.dhat.json");
+        let text = std::fs::read_to_string(path).expect("fixture").replacen("\"Minstr\"", "\"µinstr\"", 1);
+        let dom: Value = serde_json::from_str(&text).expect("json");
+        let pps = dom["pps"].as_array().expect("pps");
+        let ftbl: Vec<&str> = dom["ftbl"].as_array().expect("ftbl").iter().map(|f| f.as_str().expect("str")).collect();
+        for chunk in [1, 2, 3, 7, 64, 1000, 5000] {
+            let (head, rest) = text.as_bytes().split_at(chunk.min(text.len()));
+            let f = super::read_by(head.to_vec(), rest, "allocs.dhat.json", chunk).expect("read");
+            assert_eq!(f.header.mtu, "µinstr", "chunk {chunk}");
+            assert_eq!(f.header.te, dom["te"].as_u64().expect("te"));
+            assert_eq!(f.ftbl, ftbl, "chunk {chunk}");
+            assert_eq!(f.points.len(), pps.len(), "chunk {chunk}");
+            for (p, raw) in f.points.iter().zip(pps) {
+                assert_eq!(Some(p.bytes), raw["tb"].as_u64());
+                assert_eq!(p.lifetimes, raw["tl"].as_u64());
+                assert_eq!(p.writes, raw["wb"].as_u64());
+                let fs: Vec<u32> =
+                    raw["fs"].as_array().expect("fs").iter().map(|i| i.as_u64().expect("index") as u32).collect();
+                assert_eq!(p.frames, fs, "chunk {chunk}");
+            }
+            // cut anywhere, it is told truncated at its end
+            let cut = &text.as_bytes()[..text.len() * 2 / 3];
+            let e = super::read_by(cut[..chunk.min(cut.len())].to_vec(), &cut[chunk.min(cut.len())..], "x", chunk)
+                .expect_err("cut");
+            assert!(e.message.contains("(truncated)"), "{}", e.message);
+            assert_eq!(e.offset, Some(cut.len() as u64), "chunk {chunk}");
+        }
+    }
 }

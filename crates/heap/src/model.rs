@@ -115,43 +115,32 @@ impl Figures {
 }
 
 impl HeapProfile {
-    /// Takes the file's program points (their frame lists are moved, not copied).
-    pub fn from_dhat(f: DhatFile<'_>) -> HeapProfile {
-        let stacks: Vec<&[u32]> = f.pps.iter().map(|p| p.fs.as_slice()).collect();
-        let frames = frames::read_table(&f.ftbl, &stacks);
-        let points = f
-            .pps
-            .into_iter()
-            .map(|p| Point {
-                bytes: p.tb,
-                blocks: p.tbk,
-                lifetimes: p.tl,
-                max_bytes: p.mb,
-                max_blocks: p.mbk,
-                peak_bytes: p.gb,
-                peak_blocks: p.gbk,
-                end_bytes: p.eb,
-                end_blocks: p.ebk,
-                reads: p.rb,
-                writes: p.wb,
-                user: frames::user_frame(&frames, &p.fs).map(|u| u as u32),
-                frames: p.fs,
-            })
-            .collect();
-        let dhat_rs = f.tu != "instrs";
+    /// Takes the file's program points, and finds each one's first frame
+    /// in the user's code.
+    pub fn from_dhat(f: DhatFile) -> HeapProfile {
+        let DhatFile { header: h, mut points, ftbl } = f;
+        let frames = {
+            let stacks: Vec<&[u32]> = points.iter().map(|p| p.frames.as_slice()).collect();
+            frames::read_table(&ftbl, &stacks)
+        };
+        drop(ftbl);
+        for p in &mut points {
+            p.user = frames::user_frame(&frames, &p.frames).map(|u| u as u32);
+        }
+        let dhat_rs = h.tu != "instrs";
         HeapProfile {
             meta: Meta {
                 tool: if dhat_rs { "dhat-rs" } else { "valgrind" }.into(),
-                mode: f.mode.strip_prefix("rust-").unwrap_or(&f.mode).to_string(),
-                verb: f.verb.to_string(),
-                time_unit: f.tu.to_string(),
-                short_lived: f.tuth,
-                lifetimes: f.bklt,
-                accesses: f.bkacc,
-                command: f.cmd.to_string(),
-                pid: f.pid,
-                t_end: f.te,
-                t_gmax: f.tg,
+                mode: h.mode.strip_prefix("rust-").unwrap_or(&h.mode).to_string(),
+                verb: h.verb,
+                time_unit: h.tu,
+                short_lived: h.tuth,
+                lifetimes: h.bklt,
+                accesses: h.bkacc,
+                command: h.cmd,
+                pid: h.pid,
+                t_end: h.te,
+                t_gmax: h.tg,
                 binary: None,
                 commit: None,
             },

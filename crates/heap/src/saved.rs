@@ -112,19 +112,29 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
     if path.is_dir() {
         return Err(Error::from(HeapError::Directory).at(&shown));
     }
-    let bytes = fastware_report::input::read(path)?;
+    use std::io::Read;
+    let io = |e: std::io::Error| Error::io(&shown, &e);
+    let mut file = fastware_report::input::open(path)?;
+    // the head tells the kind; a DHAT file is read on as a stream
+    let mut head = Vec::with_capacity(64 << 10);
+    (&mut file).take(64 << 10).read_to_end(&mut head).map_err(io)?;
+    if crate::dhat::looks_like(&head) {
+        let f = crate::dhat::read(head, file, &shown).map_err(|e| {
+            if e.hint.is_some() || e.typed::<HeapError>() == Some(&HeapError::NotText) {
+                e
+            } else {
+                e.with_hint("give a file valgrind --tool=dhat or the dhat crate wrote")
+            }
+        })?;
+        return Ok(HeapProfile::from_dhat(f));
+    }
+    let mut bytes = head;
+    file.read_to_end(&mut bytes).map_err(io)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::from(HeapError::Empty).at(&shown));
     }
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| Error::from(HeapError::NotText).at(&shown).at_byte(Some(e.valid_up_to() as u64)))?;
-    if crate::dhat::looks_like(text.as_bytes()) {
-        let f = crate::dhat::parse(text, &shown).map_err(|e| match e.hint {
-            Some(_) => e,
-            None => e.with_hint("give a file valgrind --tool=dhat or the dhat crate wrote"),
-        })?;
-        return Ok(HeapProfile::from_dhat(f));
-    }
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
         let s: SavedHeap = fastware_report::json::read(text, SCHEMA, &shown)?;
         return s.profile(&shown);
