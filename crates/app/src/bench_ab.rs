@@ -152,9 +152,12 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
             return Err(Error::failed(format!("cargo bench failed to build {} (its errors are above)", rev.name)));
         }
     }
+    let began = std::time::Instant::now();
+    let per_repeat = sides.len() as u32;
     for k in 1..=a.repeat {
-        for s in sides.iter_mut() {
-            ctx.note(&format!("run {k} of {}: {}", a.repeat, s.label));
+        for (i, s) in sides.iter_mut().enumerate() {
+            let (j, runs) = ((k - 1) * per_repeat + i as u32 + 1, a.repeat * per_repeat);
+            ctx.run_of(j, runs, began, &format!("{} (repeat {k} of {})", s.label, a.repeat));
             let r = match &s.source {
                 Source::Revision { rev, project } => {
                     let home = s.target.join("criterion");

@@ -234,9 +234,10 @@ fn timed(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<(Results, BenchR
     let mut runs = Vec::new();
     let mut started = Vec::new();
     let mut last = None;
+    let began = std::time::Instant::now();
     for k in 1..=a.repeat {
         if a.repeat > 1 {
-            ctx.note(&format!("run {k} of {}", a.repeat));
+            ctx.run_of(k, a.repeat, began, "");
         }
         let run = fastware_cargo::bench::run_bench(
             &cargo,

@@ -228,6 +228,20 @@ impl Ctx {
         out
     }
 
+    /// "run K of N", and once a run has been timed, about how long the
+    /// rest will take (runs whose own output fills the terminal, as
+    /// `cargo bench`'s does, cannot have a bar drawn under them). `began`
+    /// is when run 1 started; `label` says what runs.
+    pub fn run_of(&self, k: u32, n: u32, began: std::time::Instant, label: &str) {
+        let label = if label.is_empty() { String::new() } else { format!(": {label}") };
+        let left = (k > 1).then(|| {
+            let each = began.elapsed().as_nanos() as f64 / f64::from(k - 1);
+            let rest = each * f64::from(n - k + 1);
+            format!(" (about {} left)", fastware_report::units::duration(rest as i64))
+        });
+        self.note(&format!("run {k} of {n}{label}{}", left.unwrap_or_default()));
+    }
+
     /// `note`, above `bar` when one is drawn.
     pub fn note_above(&self, bar: Option<&indicatif::ProgressBar>, text: &str) {
         match bar {
@@ -243,5 +257,27 @@ impl Ctx {
         } else {
             self.cwd.join(path)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    /// Two runs took 4 s together: the third and fourth of five are said
+    /// to have 6 s and 4 s left (2 s each, counted by hand).
+    #[test]
+    fn runs_say_how_long_the_rest_takes() {
+        let (ctx, notes) = super::Ctx::collecting(std::path::Path::new("."), None);
+        let now = Instant::now();
+        ctx.run_of(1, 5, now, "");
+        let began = now.checked_sub(Duration::from_secs(4)).expect("an instant 4 s ago");
+        ctx.run_of(3, 5, began, "base (repeat 2 of 3)");
+        let began = now.checked_sub(Duration::from_secs(6)).expect("an instant 6 s ago");
+        ctx.run_of(4, 5, began, "");
+        let said = notes.lock().expect("notes").clone();
+        assert_eq!(said[0], "run 1 of 5");
+        assert!(said[1].starts_with("run 3 of 5: base (repeat 2 of 3) (about 6.0"), "{}", said[1]);
+        assert!(said[2].starts_with("run 4 of 5 (about 4.0"), "{}", said[2]);
     }
 }
