@@ -706,9 +706,34 @@ pub struct ProfileDiffReport {
     /// Largest change of self share first.
     pub rows: Vec<ChangeRow>,
     pub rows_total: usize,
+    /// Both sides' stacks as a differential flamegraph draws them (`stack
+    /// base new`, the base scaled to the new total), heaviest first, at
+    /// most [`DIFFERENTIAL_STACKS`]; empty without stacks (callgrind) or
+    /// unless asked for ([`ProfileDiffReport::with_stacks`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differential: Vec<String>,
+    /// How many stacks there were in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differential_total: Option<usize>,
 }
 
+/// At most this many stacks of a comparison are kept for its picture.
+pub const DIFFERENTIAL_STACKS: usize = 2_000;
+
 impl ProfileDiffReport {
+    /// With both sides' stacks for the differential flamegraph, when both
+    /// have stacks.
+    pub fn with_stacks(mut self, base: &Profile, new: &Profile) -> ProfileDiffReport {
+        let (Ok(a), Ok(b)) = (crate::views::folded(base), crate::views::folded(new)) else { return self };
+        let mut lines = differential(&a, &b);
+        let weight = |l: &String| -> f64 { l.rsplitn(3, ' ').take(2).filter_map(|w| w.parse::<f64>().ok()).sum() };
+        lines.sort_by(|x, y| weight(y).total_cmp(&weight(x)).then_with(|| x.cmp(y)));
+        self.differential_total = Some(lines.len());
+        lines.truncate(DIFFERENTIAL_STACKS);
+        self.differential = lines;
+        self
+    }
+
     pub fn new(base: &Profile, new: &Profile, by: By, top: usize) -> ProfileDiffReport {
         use std::collections::BTreeMap;
         let mut m: BTreeMap<String, ChangeRow> = BTreeMap::new();
@@ -753,6 +778,8 @@ impl ProfileDiffReport {
             by,
             rows,
             rows_total: n,
+            differential: Vec::new(),
+            differential_total: None,
         }
     }
 
@@ -801,6 +828,56 @@ impl Render for ProfileDiffReport {
     fn csv(&self) -> Result<Table, Error> {
         Ok(self.table())
     }
+
+    /// The functions whose share of all cost moved most, as bars either
+    /// side of zero (grew right, shrank left), and the differential
+    /// flamegraph of the stacks (red grew, blue shrank), inline.
+    fn html(&self) -> Option<String> {
+        use fastware_report::html::{diverging, Bar};
+        let bars: Vec<Bar> = self
+            .rows
+            .iter()
+            // a share that moved less than 0.05 points is drawn as nothing
+            .filter(|r| r.self_share_change.abs() >= 0.05)
+            .take(15)
+            .map(|r| Bar {
+                label: r.function.clone(),
+                value: r.self_share_change,
+                shown: format!("{:+.1} pp", r.self_share_change),
+                interval: None,
+                colour: None,
+            })
+            .collect();
+        let mut html = String::new();
+        if !bars.is_empty() {
+            html.push_str(&diverging(&bars, "change of each function's self share of all cost (percentage points)"));
+        }
+        if !self.differential.is_empty() {
+            let title = format!("{} → {}", self.base.meta.file, self.new.meta.file);
+            let svg = flamegraph_svg(&self.differential, &title, &self.new.meta.unit, false).ok()?;
+            let cut = match self.differential_total {
+                Some(n) if n > self.differential.len() => {
+                    format!(" (the heaviest {} of {n} stacks)", self.differential.len())
+                }
+                _ => String::new(),
+            };
+            html.push_str(&format!(
+                "<p>Differential flamegraph{cut}: widths are the new run's, red grew, blue shrank</p><div class=\"flamegraph differential\">{}</div>",
+                inline_svg(&svg)?
+            ));
+        }
+        (!html.is_empty()).then_some(html)
+    }
+}
+
+/// An SVG inferno drew, made fit for a page that runs no script: without
+/// its XML prolog and doctype, and without what inferno keeps for its
+/// script even with `no_javascript` (its settings, `onload`).
+pub fn inline_svg(svg: &[u8]) -> Option<String> {
+    let svg = String::from_utf8_lossy(svg);
+    let svg = svg.find("<svg").map_or(&*svg, |i| &svg[i..]);
+    let script = regex::Regex::new(r#"(?s)<script\b.*?</script>|\son[a-z]+="[^"]*""#).ok()?;
+    Some(script.replace_all(svg, "").into_owned())
 }
 
 /// What `profile flamegraph` wrote (schema `fastware/profile-flamegraph/1`).

@@ -109,6 +109,8 @@ fn load(text: &str, path: &Path) -> Result<Profile, Error> {
 impl fastware_report::Kind for SavedProfile {
     const SCHEMA: &'static str = SCHEMA;
     const COMMAND: &'static str = "profile";
+    /// Under a profile, its differential flamegraph against the one before.
+    const COMPARED_ON_PAGE: bool = true;
 
     fn show(&self, top: Option<usize>, out: &mut fastware_report::Text<'_>) -> std::io::Result<()> {
         match self.profile("the kept profile") {
@@ -128,13 +130,7 @@ impl fastware_report::Kind for SavedProfile {
             crate::views::folded(&p).ok()?.into_iter().map(|(stack, w)| format!("{stack} {w}")).collect();
         let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
         let svg = crate::report::flamegraph_svg(&lines, &title, &p.meta.unit, false).ok()?;
-        let svg = String::from_utf8_lossy(&svg);
-        // the SVG without its XML prolog and doctype, inside the page; and
-        // without what inferno keeps for its script even with no_javascript
-        // (its settings, `onload`): the page runs no script
-        let svg = svg.find("<svg").map_or(&*svg, |i| &svg[i..]);
-        let script = regex::Regex::new(r#"(?s)<script\b.*?</script>|\son[a-z]+="[^"]*""#).ok()?;
-        let svg = script.replace_all(svg, "");
+        let svg = crate::report::inline_svg(&svg)?;
         let report = crate::report::ProfileReport::new(&p, crate::views::By::Function, 20);
         let text = fastware_report::plain_text(&report);
         Some(format!("<div class=\"flamegraph\">{svg}</div>{}", fastware_report::html::preformatted(&text)))
@@ -148,12 +144,10 @@ impl fastware_report::Kind for SavedProfile {
         let (mut a, mut b) = (base.profile(&ctx.base_label)?, new.profile(&ctx.new_label)?);
         a.meta.file.clone_from(&ctx.base_label);
         b.meta.file.clone_from(&ctx.new_label);
-        fastware_report::compared(crate::report::ProfileDiffReport::new(
-            &a,
-            &b,
-            crate::views::By::Function,
-            ctx.top.unwrap_or(25),
-        ))
+        fastware_report::compared(
+            crate::report::ProfileDiffReport::new(&a, &b, crate::views::By::Function, ctx.top.unwrap_or(25))
+                .with_stacks(&a, &b),
+        )
     }
 }
 

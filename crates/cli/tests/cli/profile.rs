@@ -757,6 +757,43 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
     assert!(heavy["self_share_change"].as_f64().expect("pp").abs() < 15.0, "{heavy}");
     let o = run(&["profile", "diff", s(&small), s(&large), "--flamegraph", s(&tmp.join("diff.svg"))]);
     assert!(o.status.success() && tmp.join("diff.svg").is_file(), "{}", stderr(&o));
+
+    // kept in a project's history one after the other, the second is drawn
+    // on the report page compared with the first: the changed functions as
+    // diverging bars (heavy's its change in share), and the differential
+    // flamegraph, whose widths are the new run's samples
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "profile-diff-page");
+    let store = project.join("h.sqlite");
+    for (data, name) in [(&small, "small"), (&large, "large")] {
+        let o = run_in(&project, &["profile", s(data), "--save", name, "--store", s(&store), "--format", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let page = project.join("page.html");
+    assert!(run_in(&project, &["report", "--last", "2", "--store", s(&store), "-o", s(&page)]).status.success());
+    let html = std::fs::read_to_string(&page).expect("page");
+    let compared = &html[html.find("class=\"compared\"").expect("a comparison on the page")..];
+    let bar = compared.find(">hotspots::heavy</text><rect").expect("heavy's bar");
+    let value = attr(&compared[bar..], "data-value")[0];
+    assert!((value - heavy["self_share_change"].as_f64().expect("pp")).abs() < 1e-6, "{value} against {heavy}");
+    let diff =
+        &compared[compared.find("<div class=\"flamegraph differential\">").expect("a differential flamegraph")..];
+    let diff = &diff[..diff.find("</div>").expect("its end")];
+    let large_heavy = run_json(&["profile", s(&large), "--format", "json", "--top", "0"])["by_total"]
+        .as_array()
+        .expect("by_total")
+        .iter()
+        .find(|r| r["function"] == "hotspots::heavy")
+        .and_then(|r| r["total"].as_u64())
+        .expect("heavy");
+    let drawn: u64 = diff
+        .match_indices("<title>hotspots::heavy (")
+        .map(|(i, m)| {
+            let rest = &diff[i + m.len()..];
+            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
+        })
+        .sum();
+    assert_eq!(drawn, large_heavy, "the new run's samples of heavy");
+    assert!(!html.contains("<script"), "the page runs no script");
 }
 
 #[test]
