@@ -28,6 +28,9 @@ pub struct SourceArgs {
     /// Samples per second (perf)
     #[arg(long, value_name = "HZ", default_value_t = 999, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub freq: u32,
+    /// Also record where threads leave the CPU (perf's context switches), for `fastware tasks --profile`
+    #[arg(long, conflicts_with = "callgrind")]
+    pub off_cpu: bool,
     /// Build apart, in <target-dir>/fastware/profile, with -Cforce-frame-pointers=yes: cheap stacks for perf
     #[arg(long)]
     pub frame_pointers: bool,
@@ -76,7 +79,8 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
         let graph =
             if perf::has_frame_pointers(&run.loaded.binary) { CallGraph::FramePointers } else { CallGraph::Dwarf };
         let out = run.dir.join("perf.data");
-        (out.clone(), perf::record_command(&tool, &out, a.freq, graph, &run.program, &run.args))
+        let how = perf::Recording { freq: a.freq, call_graph: graph, off_cpu: a.off_cpu };
+        (out.clone(), perf::record_command(&tool, &out, how, &run.program, &run.args))
     };
     let (tool_name, log) = if a.callgrind { ("valgrind", Some(valgrind_log.as_path())) } else { ("perf record", None) };
     let mut failed = run.record(ctx, cmd, &output, tool_name, log)?;
@@ -90,7 +94,8 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
             "only {:.0}% of the stacks reached the program's entry with frame pointers (the sampled code has none): recording again with DWARF stacks",
             rooted * 100.0
         ));
-        let cmd = perf::record_command(&tool, &output, a.freq, CallGraph::Dwarf, &run.program, &run.args);
+        let how = perf::Recording { freq: a.freq, call_graph: CallGraph::Dwarf, off_cpu: a.off_cpu };
+        let cmd = perf::record_command(&tool, &output, how, &run.program, &run.args);
         failed = run.record(ctx, cmd, &output, "perf record", None)?;
         p = read(ctx, &output, a.event.as_deref())?;
     }
@@ -103,6 +108,7 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
     let kept = SavedProfile::from(&p);
     match (&a.save, project) {
         (Some(name), Some(pr)) => {
+            let kept = if a.callgrind { kept } else { kept.with_recording(&keep_recording(&output, &pr.target_dir)?) };
             crate::saved::keep(ctx, &pr.workspace_root, &pr.target_dir, name, &kept)?;
         }
         (Some(_), None) => {
@@ -115,6 +121,20 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
         (None, None) => {}
     }
     Ok((p, failed))
+}
+
+/// Moves a run's perf.data (fastware's own, rewritten by the next run)
+/// where a saved profile keeps it: `<target-dir>/fastware/profile/kept/`,
+/// named by the time, for `tasks --profile NAME` to read its samples.
+fn keep_recording(output: &Path, target_dir: &Path) -> Result<std::path::PathBuf, Error> {
+    let dir = target_dir.join("fastware").join("profile").join("kept");
+    let failed =
+        |e: std::io::Error| Error::failed(format!("cannot keep {} in {}: {e}", output.display(), dir.display()));
+    std::fs::create_dir_all(&dir).map_err(failed)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let kept = dir.join(format!("{now}.perf.data"));
+    std::fs::rename(output, &kept).map_err(failed)?;
+    Ok(kept)
 }
 
 /// A profile file read, with a spinner on a terminal (a large perf.data takes seconds).

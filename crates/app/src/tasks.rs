@@ -33,9 +33,10 @@ pub struct TasksCmd {
     /// A poll longer than this many milliseconds blocks its worker thread
     #[arg(long, value_name = "MS", default_value_t = 10.0)]
     blocking_poll: f64,
-    /// A perf.data of the same run (`perf record -k realtime`): each
-    /// blocking poll joined to what its thread was doing
-    #[arg(long, value_name = "PERF.DATA")]
+    /// A perf.data of the same run (`perf record -k realtime`), or a profile
+    /// saved by `fastware profile --off-cpu --save NAME`: each blocking poll
+    /// joined to what its thread was doing
+    #[arg(long, value_name = "PERF.DATA|NAME")]
     profile: Option<PathBuf>,
     /// Keep the result in the project's history as NAME
     #[arg(long, value_name = "NAME")]
@@ -58,7 +59,7 @@ pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
     let top = cmd.output.top.unwrap_or(25);
     let joined = match &cmd.profile {
         Some(file) => {
-            let path = ctx.path(file);
+            let path = recording_of(ctx, file)?;
             let shown = file.display().to_string();
             let (profile, timeline) = fastware_profile::perf::read_timeline(&path)?;
             Some(
@@ -78,4 +79,36 @@ pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
         ctx.note(&format!("kept as run {id} `{name}`"));
     }
     Ok(Done::new(report, cmd.output.format))
+}
+
+/// The perf.data `--profile` names: a file, or the one kept with a profile
+/// saved under that name in the project's history.
+fn recording_of(ctx: &Ctx, arg: &std::path::Path) -> Result<PathBuf, Error> {
+    let path = ctx.path(arg);
+    if path.exists() {
+        return Ok(path);
+    }
+    let name = arg.display().to_string();
+    let missing = || {
+        Error::bad_input(format!("--profile {name}: no such file, and no profile saved under that name"))
+            .with_hint("give a perf.data, or record one with `fastware profile --off-cpu --save NAME -- …`")
+    };
+    let Ok(project) = crate::args::SelectionArgs::default().project(ctx) else { return Err(missing()) };
+    let Some(saved) =
+        crate::saved::find::<fastware_profile::saved::SavedProfile>(ctx, &project.target_dir, &name, None)?
+    else {
+        return Err(missing());
+    };
+    match saved.recording() {
+        Some(kept) if kept.is_file() => Ok(kept.to_path_buf()),
+        Some(kept) => Err(Error::bad_input(format!(
+            "the profile `{name}` kept its perf.data at {}, which is gone",
+            kept.display()
+        ))
+        .with_hint("record it again: fastware profile --off-cpu --save NAME -- …")),
+        None => Err(Error::bad_input(format!(
+            "the profile `{name}` was saved without its samples in time (read from a file, with callgrind, or by an earlier fastware)"
+        ))
+        .with_hint("give its perf.data, or record with `fastware profile --off-cpu --save NAME -- …`")),
+    }
 }

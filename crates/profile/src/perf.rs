@@ -40,17 +40,28 @@ impl CallGraph {
     }
 }
 
-/// The `perf record` command for `program args`, writing `output`.
-pub fn record_command(
-    perf: &Path,
-    output: &Path,
-    freq: u32,
-    call_graph: CallGraph,
-    program: &Path,
-    args: &[String],
-) -> Command {
+/// How `perf record` runs the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recording {
+    /// CPU samples per second.
+    pub freq: u32,
+    pub call_graph: CallGraph,
+    /// Also a sample, with its stack, each time a thread leaves the CPU
+    /// (`-e context-switches`): where threads block, for `tasks --profile`.
+    pub off_cpu: bool,
+}
+
+/// The `perf record` command for `program args`, writing `output`. Times
+/// are the wall clock's (`-k realtime`), as other recordings of the same
+/// run have them (console-subscriber's).
+pub fn record_command(perf: &Path, output: &Path, how: Recording, program: &Path, args: &[String]) -> Command {
     let mut cmd = Command::new(perf);
-    cmd.args(["record", "-e", "cpu-clock", "-F", &freq.to_string(), "-o"]).arg(output);
+    cmd.args(["record", "-k", "realtime", "-e", "cpu-clock", "-F", &how.freq.to_string()]);
+    if how.off_cpu {
+        cmd.args(["-e", "context-switches/period=1/"]);
+    }
+    let call_graph = how.call_graph;
+    cmd.arg("-o").arg(output);
     match call_graph {
         CallGraph::FramePointers => cmd.arg("-g"),
         // 16 KiB of stack per sample: deep enough for Rust's stacks, half perf's default size

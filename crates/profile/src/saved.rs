@@ -33,6 +33,10 @@ pub struct SavedProfile {
     calls_at: Vec<(u32, Vec<(u64, u64)>)>,
     stacks: Option<Vec<Stack>>,
     total: u64,
+    /// The perf.data it was read from, kept beside the history (`profile
+    /// --save` of a perf run): its samples in time, for `tasks --profile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recording: Option<String>,
 }
 
 fn flat(m: &BTreeMap<u32, BTreeMap<u64, u64>>) -> Vec<(u32, Vec<(u64, u64)>)> {
@@ -56,11 +60,23 @@ impl From<&Profile> for SavedProfile {
             calls_at: flat(&p.calls_at),
             stacks: p.stacks.clone(),
             total: p.total,
+            recording: None,
         }
     }
 }
 
 impl SavedProfile {
+    /// The same, with the perf.data it was read from kept at `path`.
+    pub fn with_recording(mut self, path: &Path) -> SavedProfile {
+        self.recording = Some(path.display().to_string());
+        self
+    }
+
+    /// The perf.data it was read from, when it was kept.
+    pub fn recording(&self) -> Option<&Path> {
+        self.recording.as_deref().map(Path::new)
+    }
+
     /// The model again; `shown` names it in the error when it is damaged.
     pub fn profile(&self, shown: &str) -> Result<Profile, Error> {
         let s = self.clone();

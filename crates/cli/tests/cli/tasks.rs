@@ -395,6 +395,32 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
     let shown = stdout(&o);
     assert!(shown.contains("Blocking polls joined to") && shown.contains("on tokio-rt-worker"), "{shown}");
 
+    // fastware's own profile run, saved with its perf.data (--off-cpu: the
+    // context switches too), joins by its name
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("inliner"), "tasks-profile-saved");
+    let store = project.join("h.sqlite");
+    let rec2 = tmp.join("rec-saved.jsonl");
+    let o = run_in(
+        &project,
+        &["profile", "--off-cpu", "--save", "served", "--file", s(&bin), "--store", s(&store), "--", s(&rec2)],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(&project, &["tasks", s(&rec2), "--profile", "served", "--store", s(&store), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let polls = v["profile"]["polls"].as_array().expect("polls");
+    assert_eq!(polls.len(), 6, "{}", v["profile"]);
+    for p in polls {
+        assert!(p["thread"].as_str().is_some_and(|t| t.starts_with("tokio-rt-worker")), "{p}");
+        assert_eq!(p["spent"][0]["spent_in"], "std::thread::functions::sleep", "{p}");
+    }
+    // a saved name that is not there, and one saved without its samples in time
+    expect_error(&["tasks", s(&rec2), "--profile", "nothing-so-named", "--no-history"], 2, &["no profile saved"]);
+    let o = run_in(&project, &["profile", s(&data), "--save", "from-file", "--store", s(&store)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(&project, &["tasks", s(&rec2), "--profile", "from-file", "--store", s(&store)]);
+    error_of(&o, 2, &["saved without its samples in time"]);
+
     // a profile on perf's own clock cannot be joined; one of another run does not overlap
     let plain = tmp.join("plain.perf");
     let st = Command::new("perf")
