@@ -31,6 +31,17 @@ fn perf_record(out: &Path, call_graph: &str, bin: &Path, args: &[&str]) {
     assert!(st.success());
 }
 
+/// The samples inferno's flamegraph draws for `function`: its frames'
+/// tooltips, `<title>NAME (N samples, P%)</title>`, added up.
+fn drawn(svg: &str, function: &str) -> u64 {
+    svg.match_indices(&format!("<title>{function} ("))
+        .map(|(i, m)| {
+            let rest = &svg[i + m.len()..];
+            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
+        })
+        .sum()
+}
+
 fn callgrind_record(out: &Path, bin: &Path, args: &[&str]) {
     let st = Command::new("valgrind")
         .args(["-q", "--tool=callgrind", "--dump-instr=yes", &format!("--callgrind-out-file={}", s(out))])
@@ -678,14 +689,7 @@ fn a_profile_exports_to_speedscope() {
     let html = std::fs::read_to_string(&page).expect("page");
     assert!(html.contains("<div class=\"flamegraph\"><svg") && !html.contains("<script"), "no flamegraph");
     // inferno's tooltips: `<title>NAME (N samples, P%)</title>`, one per frame of that name
-    let drawn: u64 = html
-        .match_indices("<title>hotspots::heavy (")
-        .map(|(i, m)| {
-            let rest = &html[i + m.len()..];
-            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
-        })
-        .sum();
-    assert_eq!(Some(drawn), heavy["total"].as_u64(), "{heavy}");
+    assert_eq!(Some(drawn(&html, "hotspots::heavy")), heavy["total"].as_u64(), "{heavy}");
     if let Some((dom, log)) = render_in_chromium(&page) {
         assert!(dom.contains("<title>hotspots::heavy ("), "the flamegraph in the page's DOM");
         let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
@@ -785,14 +789,7 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
         .find(|r| r["function"] == "hotspots::heavy")
         .and_then(|r| r["total"].as_u64())
         .expect("heavy");
-    let drawn: u64 = diff
-        .match_indices("<title>hotspots::heavy (")
-        .map(|(i, m)| {
-            let rest = &diff[i + m.len()..];
-            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
-        })
-        .sum();
-    assert_eq!(drawn, large_heavy, "the new run's samples of heavy");
+    assert_eq!(drawn(diff, "hotspots::heavy"), large_heavy, "the new run's samples of heavy");
     assert!(!html.contains("<script"), "the page runs no script");
 }
 
