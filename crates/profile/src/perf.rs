@@ -444,6 +444,7 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
     let switches: Vec<bool> = attrs.iter().map(|a| !std::ptr::eq(a, first) && is_switch(a)).collect();
     let counted: Vec<bool> = attrs.iter().map(|a| std::ptr::eq(a, first)).collect();
     let (clock, to_epoch_ns) = clock_of(&perf_file, first);
+    let names: Vec<String> = attrs.iter().map(|a| a.name().unwrap_or("another event").to_string()).collect();
     let event = first.name().unwrap_or("cpu-clock").to_string();
     let format = first.attributes().sample_format;
     let dwarf = format.contains(SampleFormat::STACK_USER) && format.contains(SampleFormat::REGS_USER);
@@ -476,6 +477,8 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
         kernel_text: None,
     };
     let mut lost = 0u64;
+    // samples of other events than the first (not context switches), by event
+    let mut others: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
     let (mut first_ts, mut last_ts) = (u64::MAX, 0u64);
     let mut samples = 0u64;
     loop {
@@ -505,6 +508,9 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
             EventRecord::Sample(s) => {
                 let counts = counted.get(attr_index).copied().unwrap_or(false);
                 let switch = switches.get(attr_index).copied().unwrap_or(false);
+                if !counts && !switch {
+                    *others.entry(attr_index).or_default() += 1;
+                }
                 if counts {
                     samples += 1;
                     if let Some(t) = s.timestamp {
@@ -537,7 +543,7 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
     let main = reading.modules.iter().find(|m| Some(m.path.as_str()) == main_path);
     let meta = Meta {
         tool: "perf".into(),
-        event,
+        event: event.clone(),
         unit: "samples".into(),
         unwinding: if dwarf { CallGraph::Dwarf.name() } else { CallGraph::FramePointers.name() }.into(),
         command,
@@ -548,7 +554,13 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
         lost,
         threads: Vec::new(),
         file: shown,
-        notes: Vec::new(),
+        notes: others
+            .iter()
+            .map(|(&i, n)| {
+                let name = names.get(i).map_or("another event", String::as_str);
+                format!("{n} samples of {name} left out: the costs are of the file's first event, {event}")
+            })
+            .collect(),
     };
     let (profile, mut stacks) = reading.finish(meta);
     let mut line = Timeline { clock, to_epoch_ns, ..Timeline::default() };

@@ -791,6 +791,25 @@ fn views_callees_callers_hide_focus_flamegraph_folded_diff() {
         .expect("heavy");
     assert_eq!(drawn(diff, "hotspots::heavy"), large_heavy, "the new run's samples of heavy");
     assert!(!html.contains("<script"), "the page runs no script");
+
+    // a file of two events: the costs are the first's, the other said left out
+    let two = tmp.join("two.data");
+    let st = Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-e", "page-faults", "-g", "-o", s(&two), "--"])
+        .arg(hotspots(true))
+        .arg("10")
+        .stdout(Stdio::null())
+        .status()
+        .expect("perf record");
+    assert!(st.success());
+    let o = Command::new("perf").args(["script", "-i", s(&two), "-F", "event"]).output().expect("perf script");
+    let events = String::from_utf8_lossy(&o.stdout).into_owned();
+    let count = |e: &str| events.lines().filter(|l| l.trim().trim_end_matches(':') == e).count() as u64;
+    let v = run_json(&["profile", s(&two), "--format", "json"]);
+    assert_eq!(v["header"]["total"].as_u64(), Some(count("cpu-clock")), "{}", v["header"]);
+    let note = format!("{} samples of page-faults left out", count("page-faults"));
+    let notes = v["header"]["notes"].as_array().expect("notes");
+    assert!(notes.iter().any(|n| n.as_str().is_some_and(|n| n.starts_with(&note))), "{notes:?}");
 }
 
 #[test]
