@@ -343,7 +343,19 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
             return Err(Error::from(e).at(&shown));
         }
     }
-    Ok(Profile { meta, functions, self_cost, total_cost, edges, addresses, calls_at, call_counts, stacks: None, total })
+    Ok(Profile {
+        meta,
+        functions,
+        self_cost,
+        total_cost,
+        edges,
+        addresses,
+        calls_at,
+        call_counts,
+        stacks: None,
+        off_cpu: None,
+        total,
+    })
 }
 
 /// A recording's totals by event: its `totals:` line (the sum of its cost

@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod findings;
 pub mod model;
+pub mod offcpu;
 pub mod perf;
 pub mod report;
 pub mod saved;

@@ -97,6 +97,9 @@ pub struct Profile {
     pub call_counts: BTreeMap<(u32, u64, u32), u64>,
     /// The stacks (sampling profilers only).
     pub stacks: Option<Vec<Stack>>,
+    /// Where threads waited off the CPU, each stack weighted in
+    /// nanoseconds (a perf.data with context switches: `crate::offcpu`).
+    pub off_cpu: Option<Vec<Stack>>,
     /// The cost of everything.
     pub total: u64,
 }

@@ -443,6 +443,8 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
     };
     let switches: Vec<bool> = attrs.iter().map(|a| !std::ptr::eq(a, first) && is_switch(a)).collect();
     let counted: Vec<bool> = attrs.iter().map(|a| std::ptr::eq(a, first)).collect();
+    // with context switches, the samples are kept in time for the off-CPU stacks
+    let any_switch = switches.contains(&true);
     let (clock, to_epoch_ns) = clock_of(&perf_file, first);
     let names: Vec<String> = attrs.iter().map(|a| a.name().unwrap_or("another event").to_string()).collect();
     let event = first.name().unwrap_or("cpu-clock").to_string();
@@ -518,8 +520,8 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
                         last_ts = last_ts.max(t);
                     }
                 }
-                if counts || (timeline && switch) {
-                    reading.sample(&s, dwarf, counts, timeline.then_some(switch));
+                if counts || switch {
+                    reading.sample(&s, dwarf, counts, (timeline || any_switch).then_some(switch));
                 }
             }
             _ => {}
@@ -562,15 +564,11 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
             })
             .collect(),
     };
-    let (profile, mut stacks) = reading.finish(meta);
-    let mut line = Timeline { clock, to_epoch_ns, ..Timeline::default() };
-    if timeline {
-        let mut timed = std::mem::take(&mut stacks.1);
-        timed.sort_by_key(|t| t.time);
-        line.samples = timed;
-        line.stacks = stacks.0;
-    }
-    Ok((profile, line))
+    let (mut profile, (stacks, mut timed)) = reading.finish(meta);
+    timed.sort_by_key(|t| t.time);
+    let line = Timeline { clock, to_epoch_ns, samples: timed, stacks };
+    profile.off_cpu = crate::offcpu::stacks(&line);
+    Ok((profile, if timeline { line } else { Timeline::default() }))
 }
 
 fn hex(b: &[u8]) -> String {

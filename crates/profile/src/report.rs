@@ -245,6 +245,9 @@ pub struct ProfileReport {
     /// An async program's CPU by the future each executor poll ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub async_tasks: Option<AsyncTasks>,
+    /// Where threads waited off the CPU (a perf.data with context switches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_cpu: Option<crate::offcpu::OffCpu>,
     pub by_self: Vec<FunctionRow>,
     pub by_total: Vec<FunctionRow>,
     /// Functions (or groups) in the profile.
@@ -320,6 +323,7 @@ impl ProfileReport {
             by,
             user_code: (!user_code.functions.is_empty() || user_code.note.is_some()).then_some(user_code),
             async_tasks: crate::tasks::by_future(p, top),
+            off_cpu: crate::offcpu::by_place(p, top.min(10)),
             by_self,
             by_total,
             rows_total: n,
@@ -391,6 +395,24 @@ fn write_async_tasks(a: &AsyncTasks, unit: &str, out: &mut Text<'_>) -> std::io:
     Ok(())
 }
 
+fn write_off_cpu(o: &crate::offcpu::OffCpu, out: &mut Text<'_>) -> std::io::Result<()> {
+    out.blank()?;
+    out.line(format_args!(
+        "Off CPU: threads waited {} in all ({} threads; from the context switches), by where they blocked:",
+        duration(o.ns as i64),
+        o.threads
+    ))?;
+    for w in &o.rows {
+        let under =
+            w.under.as_ref().filter(|u| **u != w.blocked_in).map(|u| format!("  under {u}")).unwrap_or_default();
+        out.line(format_args!("  {:>9}  {:>5.1}%  {}{under}", duration(w.ns as i64), w.share * 100.0, w.blocked_in))?;
+    }
+    if o.rows_total > o.rows.len() {
+        out.line(format_args!("  … {} more", o.rows_total - o.rows.len()))?;
+    }
+    Ok(())
+}
+
 /// The findings as text: why there are none, or each numbered.
 fn write_findings(f: &Findings, out: &mut Text<'_>) -> std::io::Result<()> {
     if let Some(n) = &f.note {
@@ -407,6 +429,9 @@ impl Render for ProfileReport {
         let noun = self.noun();
         if let Some(a) = &self.async_tasks {
             write_async_tasks(a, unit, out)?;
+        }
+        if let Some(o) = &self.off_cpu {
+            write_off_cpu(o, out)?;
         }
         if let Some(u) = &self.user_code {
             write_user_code(u, unit, out)?;

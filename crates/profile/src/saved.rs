@@ -37,6 +37,9 @@ pub struct SavedProfile {
     /// --save` of a perf run): its samples in time, for `tasks --profile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recording: Option<String>,
+    /// Where threads waited off the CPU (ns), when recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    off_cpu: Option<Vec<Stack>>,
 }
 
 fn flat(m: &BTreeMap<u32, BTreeMap<u64, u64>>) -> Vec<(u32, Vec<(u64, u64)>)> {
@@ -61,6 +64,7 @@ impl From<&Profile> for SavedProfile {
             stacks: p.stacks.clone(),
             total: p.total,
             recording: None,
+            off_cpu: p.off_cpu.clone(),
         }
     }
 }
@@ -84,7 +88,7 @@ impl SavedProfile {
         let bad = s.self_cost.len() != n
             || s.total_cost.len() != n
             || s.edges.iter().any(|e| e.0 as usize >= n || e.1 as usize >= n)
-            || s.stacks.iter().flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
+            || s.stacks.iter().chain(&s.off_cpu).flatten().flat_map(|st| &st.frames).any(|&f| f as usize >= n);
         if bad {
             return Err(Error::from(ProfileError::SavedFunctionOutOfRange).at(shown));
         }
@@ -99,6 +103,7 @@ impl SavedProfile {
             // saved profiles keep costs, not how many calls were made
             call_counts: Default::default(),
             stacks: s.stacks,
+            off_cpu: s.off_cpu,
             total: s.total,
         })
     }

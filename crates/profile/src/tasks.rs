@@ -193,6 +193,8 @@ pub struct Futures<'p> {
     named: Vec<Option<(&'p str, bool)>>,
     /// A path, not an inlined frame's bare name (`run<…::Schedule>`).
     qualified: Vec<bool>,
+    /// An executor's or async plumbing's (not the standard library's).
+    runtime: Vec<bool>,
 }
 
 impl<'p> Futures<'p> {
@@ -207,13 +209,34 @@ impl<'p> Futures<'p> {
                 .iter()
                 .map(|f| f.name.trim_start_matches('<').split('<').next().is_some_and(|head| head.contains("::")))
                 .collect(),
+            runtime: p
+                .functions
+                .iter()
+                .map(|f| {
+                    let c = key(f, By::Crate);
+                    PLUMBING.contains(&c.as_str()) && !matches!(c.as_str(), "std" | "core" | "alloc")
+                })
+                .collect(),
         }
     }
 
-    /// Whether a function is plumbing: the runtime's, the standard
-    /// library's, a C library's or the kernel's (never the user's code).
-    pub fn plumbing(&self, f: u32) -> bool {
-        self.plumbing[f as usize]
+    /// Whether a function is named by a path (not an inlined frame's bare name).
+    pub fn qualified(&self, f: u32) -> bool {
+        self.qualified[f as usize]
+    }
+
+    /// Whether a function is an executor's or async plumbing's (tokio,
+    /// tracing, futures, mio …), not the standard library's.
+    pub fn runtime(&self, f: u32) -> bool {
+        self.runtime[f as usize] && self.qualified[f as usize]
+    }
+
+    /// Whether a function is the user's code: not plumbing (the
+    /// runtime's, the standard library's, a C library's, the kernel's),
+    /// and named by a path (an inlined frame's bare name, `select` or
+    /// `{async_block#0}`, says no crate).
+    pub fn user_code(&self, f: u32) -> bool {
+        !self.plumbing[f as usize] && self.qualified[f as usize]
     }
 
     /// Whether the stack (root first) is inside a task's poll: a future

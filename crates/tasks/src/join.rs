@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 
 use fastware_profile::perf::Timeline;
 use fastware_profile::tasks::Futures;
-use fastware_profile::views::{key, By};
 use fastware_profile::Profile;
 use fastware_report::json::Duration;
 
@@ -132,34 +131,9 @@ pub fn join(r: &Recording, p: &Profile, t: &Timeline, shown: &str, blocking_poll
     }
     let namer = Futures::new(p);
     let polling: Vec<bool> = t.stacks.iter().map(|frames| namer.in_task_poll(frames)).collect();
-    let name = |f: u32| key(&p.functions[f as usize], By::Function);
-    // per stack: what it was spent in, under what of the user's code (or
-    // the future the harness names, when the user's frames were inlined
-    // away without debug info)
-    let place: Vec<(String, Option<String>)> = t
-        .stacks
-        .iter()
-        .map(|frames| {
-            let user = frames.iter().rposition(|&f| !namer.plumbing(f));
-            let future = || namer.of(frames).and_then(|polled| polled.future).map(|(f, _)| f);
-            match user {
-                Some(u) => {
-                    // an inlined closure's frame is named by its last segment
-                    // alone (`{async_block#0}`): the harness names its path
-                    let under = Some(name(frames[u])).filter(|n| n.contains("::")).or_else(future);
-                    (name(*frames.get(u + 1).unwrap_or(&frames[u])), under.or_else(|| Some(name(frames[u]))))
-                }
-                None => {
-                    // the innermost frame of Rust code: not the kernel's nor a C library's
-                    let own = frames.iter().rev().find(|&&f| {
-                        let m = p.functions[f as usize].module_name().unwrap_or("");
-                        !(m == "[kernel]" || m.contains(".so"))
-                    });
-                    (own.or(frames.last()).map_or_else(|| "[unknown]".into(), |&f| name(f)), future())
-                }
-            }
-        })
-        .collect();
+    // per stack: what it was spent in, under what of the user's code
+    let place: Vec<(String, Option<String>)> =
+        t.stacks.iter().map(|frames| fastware_profile::offcpu::place(p, &namer, frames)).collect();
     let mut long: Vec<(usize, i64, i64)> = r
         .tasks
         .iter()

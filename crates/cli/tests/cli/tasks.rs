@@ -390,6 +390,24 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
         v["findings"].as_array().expect("findings").iter().find(|f| f["rule"] == "blocking-poll").expect("finding");
     let title = finding["title"].as_str().expect("title");
     assert!(title.contains("`blocker`") && title.contains("was spent in `std::thread::functions::sleep`"), "{title}");
+    // the profile of the run says where its threads waited off the CPU: in
+    // all, perf script's switches each until its thread's next sample (the
+    // last one until the file's last sample), and the blocker's sleeps
+    let v = run_json(&["profile", s(&data), "--format", "json"]);
+    let off = &v["off_cpu"];
+    let last = samples.iter().map(|x| x.2).max().expect("samples");
+    let mut waited = 0i64;
+    for (k, x) in samples.iter().enumerate().filter(|(_, x)| x.3) {
+        let next = samples[k + 1..].iter().find(|y| y.1 == x.1).map_or(last, |y| y.2);
+        waited += next - x.2;
+    }
+    let ns_off = off["ns"].as_i64().expect("ns");
+    assert!((ns_off - waited).abs() * 1000 <= waited, "{ns_off} ns off the CPU, perf script's {waited}");
+    let sleeps =
+        off["rows"].as_array().expect("rows").iter().find(|r| r["blocked_in"] == "std::thread::functions::sleep");
+    let sleeps = sleeps.expect("the blocker's sleeps");
+    assert!(sleeps["ns"].as_i64().expect("ns") >= 6 * 25_000_000 * 95 / 100, "{sleeps}");
+    assert!(sleeps["under"].as_str().is_some_and(|u| u.starts_with("asyncy::main::")), "{sleeps}");
     // the text view: the section and the worker named
     let o = run(&["tasks", s(&rec), "--profile", s(&data), "--no-history"]);
     let shown = stdout(&o);
