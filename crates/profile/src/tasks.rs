@@ -239,15 +239,15 @@ impl<'p> Futures<'p> {
         !self.plumbing[f as usize] && self.qualified[f as usize]
     }
 
-    /// Whether the stack (root first) is inside a task's poll: a future
-    /// named, or, with names that hide the future (`Harness<T,S>::poll`
-    /// without debug info), tokio's task harness entered below the
-    /// scheduler's last frame (a worker's own loop is a task too: its
-    /// harness lies above the scheduler, its parking below).
+    /// Whether the stack (root first) is inside a task's poll. For tokio:
+    /// its task harness entered below the scheduler's last frame (a
+    /// worker's own loop is a task too: its harness lies above the
+    /// scheduler, its parking below; `block_on`'s future is polled without
+    /// the harness). For other executors: a future named.
     pub fn in_task_poll(&self, frames: &[u32]) -> bool {
         let Some(polled) = self.of(frames) else { return false };
-        if polled.future.is_some() {
-            return true;
+        if polled.executor != "tokio" {
+            return polled.future.is_some();
         }
         let name = |f: &u32| self.p.functions[*f as usize].name.trim_start_matches('<');
         let scheduler = frames.iter().rposition(|f| name(f).starts_with("tokio::runtime::scheduler::"));

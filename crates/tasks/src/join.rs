@@ -75,6 +75,9 @@ pub struct Joined {
     pub overlap_us: Duration,
     /// Every poll over the blocking threshold (the longest [`MAX_POLLS`]), longest first.
     pub polls: Vec<JoinedPoll>,
+    /// What the profile cannot tell (no context switches: a blocked thread takes no samples).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A stretch of one thread's time, from one sample: `(start, end, stack,
@@ -211,6 +214,11 @@ pub fn join(r: &Recording, p: &Profile, t: &Timeline, shown: &str, blocking_poll
         switches,
         overlap_us: Duration::from_nanos(overlap),
         polls,
+        note: (switches == 0).then(|| {
+            "the profile has no context switches: a poll that blocked (asleep, in I/O, on a lock) takes no samples; \
+             record with -e context-switches/period=1/ (fastware profile --off-cpu)"
+                .to_string()
+        }),
     })
 }
 

@@ -266,6 +266,9 @@ impl TasksReport {
             duration(j.overlap_us.ns()),
             j.clock
         ))?;
+        if let Some(n) = &j.note {
+            out.line(format_args!("  note: {n}"))?;
+        }
         if j.polls.is_empty() {
             return out.line(format_args!("  none: no poll took over {}", duration(self.blocking_poll_us.ns())));
         }
