@@ -28,7 +28,7 @@ pub struct SourceArgs {
     /// Samples per second (perf)
     #[arg(long, value_name = "HZ", default_value_t = 999, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub freq: u32,
-    /// Also record where threads leave the CPU (perf's context switches), for `fastware tasks --profile`
+    /// Also record where threads wait off the CPU (perf's context switches); flamegraph, folded and export then draw those waits
     #[arg(long, conflicts_with = "callgrind")]
     pub off_cpu: bool,
     /// Build apart, in <target-dir>/fastware/profile, with -Cforce-frame-pointers=yes: cheap stacks for perf

@@ -407,6 +407,10 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
     }
     let ns_off = off["ns"].as_i64().expect("ns");
     assert!((ns_off - waited).abs() * 1000 <= waited, "{ns_off} ns off the CPU, perf script's {waited}");
+    // the waits as folded stacks (for an off-CPU flamegraph) add up to the same
+    let folded = stdout(&run(&["profile", "folded", s(&data), "--off-cpu"]));
+    let summed: i64 = folded.lines().map(|l| l.rsplit_once(' ').expect("weight").1.parse::<i64>().expect("ns")).sum();
+    assert_eq!(summed, ns_off, "folded waits");
     // (main's own sleep at the end, under asyncy::main, is a row of its own)
     let sleeps = off["rows"].as_array().expect("rows").iter().find(|r| {
         r["blocked_in"] == "std::thread::functions::sleep"
@@ -465,6 +469,11 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
         .status()
         .expect("perf record");
     assert!(st.success());
+    expect_error(
+        &["profile", "flamegraph", s(&plain), "--off-cpu", "-o", s(&tmp.join("w.svg"))],
+        2,
+        &["no context switches"],
+    );
     expect_kind(
         &["tasks", s(&rec), "--profile", s(&plain)],
         2,
