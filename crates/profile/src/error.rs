@@ -46,6 +46,9 @@ pub enum ProfileError {
     PerfEmpty,
     #[error("not a readable perf.data file: {why}")]
     PerfUnreadable { why: String },
+    /// Read as a perf.data (where only one is taken), without perf's magic.
+    #[error("not a perf.data file: it does not start with perf's PERFILE2 header")]
+    NotPerfData,
     #[error("a perf.data file without events")]
     PerfNoEvents,
     #[error("truncated or damaged perf.data: {why}")]
@@ -77,6 +80,7 @@ impl Typed for ProfileError {
                 }
                 CutInsideLine | CostsDisagree { .. } => "record it again; a copy cut short cannot be profiled",
                 PerfEmpty => "was `perf record` stopped before it wrote?",
+                NotPerfData => "give the file `perf record` wrote (perf record -k realtime … -o app.perf -- PROGRAM)",
                 PerfTruncated { .. } => "was `perf record` stopped before it finished writing?",
                 PerfNoSamples => "the program ended before the first sample: give it more work, or a higher --freq",
                 BinariesChanged { .. } => {

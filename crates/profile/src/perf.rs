@@ -432,6 +432,13 @@ fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> 
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(bad(path, ProfileError::PerfEmpty));
     }
+    {
+        use std::os::unix::fs::FileExt;
+        let mut magic = [0u8; 8];
+        if file.read_exact_at(&mut magic, 0).is_err() || !matches!(&magic, b"PERFILE2" | b"2ELIFREP") {
+            return Err(bad(path, ProfileError::NotPerfData));
+        }
+    }
     check_feature_sections(&file, path)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let PerfFileReader { mut perf_file, mut record_iter } = PerfFileReader::parse_file(reader)

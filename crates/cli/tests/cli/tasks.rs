@@ -480,6 +480,8 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
         "TaskError::ProfileClock",
         &["not the wall clock", "perf record -k realtime"],
     );
+    let cg = fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out");
+    expect_kind(&["tasks", s(&rec), "--profile", s(&cg)], 2, "ProfileError::NotPerfData", &["not a perf.data file"]);
     expect_kind(
         &["tasks", s(&recording()), "--profile", s(&data)],
         2,
