@@ -19,7 +19,9 @@ Examples:
 Record with console-subscriber, built with RUSTFLAGS=\"--cfg tokio_unstable\":
   console_subscriber::ConsoleLayer::builder().recording_path(\"rec.jsonl\").init();
 and, for --profile, run it under perf on the wall clock, with context switches:
-  perf record -k realtime -e cpu-clock -e context-switches/period=1/ --call-graph dwarf -o app.perf -- ./app";
+  perf record -k realtime -e cpu-clock -e context-switches/period=1/ --call-graph dwarf -o app.perf -- ./app
+or let fastware record it, kept by name:
+  fastware profile --off-cpu --save served --bin app; fastware tasks rec.jsonl --profile served";
 
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
