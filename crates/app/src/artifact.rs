@@ -82,7 +82,7 @@ impl ArtifactArgs {
     /// Reads `--file`, or builds the selected target with cargo and reads its file.
     pub fn load(&self, ctx: &Ctx) -> Result<Loaded, Error> {
         if self.bench.as_ref().is_some_and(|b| b.len() > 1) {
-            return Err(Error::bad_input(
+            return Err(crate::error::argument(
                 "--bench NAME FILTER: a FILTER is for `profile` and `heap`, which run the benchmark",
             )
             .with_hint("give the benchmark's NAME alone"));
@@ -138,13 +138,13 @@ impl Loaded {
             ),
             None => "read an unstripped build of it: `strip = false` in its cargo profile".to_string(),
         };
-        Err(Error::bad_input(format!("{} has {what}", self.binary.path.display())).with_hint(hint))
+        Err(crate::error::unusable(format!("{} has {what}", self.binary.path.display())).with_hint(hint))
     }
 
     /// Fails with the setting to change when the file has no line tables.
     pub fn need_lines(&self) -> Result<(), Error> {
         if self.binary.kind.is_relocatable() {
-            return Err(Error::bad_input(format!(
+            return Err(crate::error::unusable(format!(
                 "--source reads the debug info of linked files; {} is an {}",
                 self.binary.path.display(),
                 self.binary.kind.name()
@@ -154,7 +154,7 @@ impl Loaded {
         if self.binary.has_line_info() {
             return Ok(());
         }
-        Err(Error::bad_input(format!("{} has no line tables (.debug_line)", self.binary.path.display()))
+        Err(crate::error::unusable(format!("{} has no line tables (.debug_line)", self.binary.path.display()))
             .with_hint(self.line_tables_hint()))
     }
 

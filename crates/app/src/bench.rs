@@ -76,7 +76,7 @@ fn noise_cmd(ctx: &Ctx, a: &NoiseArgs) -> Result<NoiseReport, Error> {
     let store = store(ctx, a.manifest_path.as_deref());
     let inputs = a.inputs.iter().map(|i| side(ctx, i, None, store.as_ref())).collect::<Result<Vec<_>, _>>()?;
     NoiseReport::new(&inputs, a.median, a.output.top.unwrap_or(0)).ok_or_else(|| {
-        Error::bad_input(
+        crate::error::argument(
             "no benchmark has two runs: give results of several runs (bench cargo --repeat N) or several results",
         )
     })
@@ -205,7 +205,7 @@ pub fn counted_side(ctx: &Ctx, target_dir: &Path, arg: &str) -> Result<Instructi
         return fastware_report::json::read(&text, instructions::SCHEMA, arg);
     }
     crate::saved::find::<InstructionRun>(ctx, target_dir, arg, None)?.ok_or_else(|| {
-        Error::bad_input(format!("{arg}: no such file, and no instruction counts kept under that name"))
+        crate::error::not_found(format!("{arg}: no such file, and no instruction counts kept under that name"))
             .with_hint("keep some with `fastware bench cargo --instructions --save NAME`")
     })
 }
@@ -233,7 +233,7 @@ fn compare_cmd(ctx: &Ctx, a: &CompareArgs) -> Result<Done<BenchView>, Error> {
     let counts = [&a.base, &a.new].map(|s| names_counts(ctx, target_dir.as_deref(), s));
     if counts[0] || counts[1] {
         if counts != [true, true] {
-            return Err(Error::bad_input(
+            return Err(crate::error::mismatch(
                 "one side holds instruction counts and the other times: compare like with like",
             )
             .with_hint("keep both with `fastware bench cargo --instructions --save NAME`"));
@@ -290,6 +290,6 @@ pub(crate) fn regressions(limit: Option<f64>, bad: impl FnOnce(f64) -> Vec<Strin
     let bad = bad(limit);
     (!bad.is_empty()).then(|| {
         let n = fastware_report::units::counted(bad.len(), "benchmark");
-        Error::failed(format!("{n} regressed by more than {}%: {}", limit * 100.0, bad.join(", ")))
+        crate::error::regressed(format!("{n} regressed by more than {}%: {}", limit * 100.0, bad.join(", ")))
     })
 }

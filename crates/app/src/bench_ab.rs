@@ -91,7 +91,7 @@ fn saved_side(ctx: &Ctx, user: &fastware_cargo::project::Project, name: &str) ->
     let store = Store::new(&user.target_dir);
     let copies = store.saved_binaries(name);
     if copies.is_empty() {
-        return Err(Error::bad_input(format!("`saved:{name}`: no bench binaries were saved as `{name}`"))
+        return Err(crate::error::not_found(format!("`saved:{name}`: no bench binaries were saved as `{name}`"))
             .with_hint("save them with `fastware bench cargo --save NAME` (results and binaries are kept)"));
     }
     let binaries = copies
@@ -149,7 +149,10 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
         let apart = Apart { target_dir: &shared, criterion_home: &home };
         let b = fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(apart))?;
         if !b.success {
-            return Err(Error::failed(format!("cargo bench failed to build {} (its errors are above)", rev.name)));
+            return Err(crate::error::run_failed(format!(
+                "cargo bench failed to build {} (its errors are above)",
+                rev.name
+            )));
         }
     }
     let began = std::time::Instant::now();
@@ -170,7 +173,10 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
                 }
             };
             if !r.success {
-                return Err(Error::failed(format!("the benchmarks failed on {} (their errors are above)", s.label)));
+                return Err(crate::error::run_failed(format!(
+                    "the benchmarks failed on {} (their errors are above)",
+                    s.label
+                )));
             }
             s.runs.push(results_of(&r, &s.target, &a.cargo.cargo_args)?);
             s.started.push(unix_ms(r.started));
@@ -225,9 +231,10 @@ fn counted(
     let mut runs = Vec::new();
     for (arg, label) in [(&a.base, "base"), (&a.new, "new")] {
         if arg.starts_with("saved:") {
-            return Err(Error::bad_input(format!("`{arg}`: saved bench binaries are timed, not counted")).with_hint(
-                "compare counts of two revisions, or two runs kept with `bench cargo --instructions --save NAME`",
-            ));
+            return Err(crate::error::mismatch(format!("`{arg}`: saved bench binaries are timed, not counted"))
+                .with_hint(
+                    "compare counts of two revisions, or two runs kept with `bench cargo --instructions --save NAME`",
+                ));
         }
         let rev = unpack(dir, arg, &store)?;
         let project = fastware_cargo::project::locate(
@@ -273,7 +280,7 @@ fn counted(
     let c = CountComparison::new(&runs[0].0, &runs[0].1, &runs[1].0, &runs[1].1, noise);
     let failed: usize = runs.iter().map(|(_, r)| r.failed.len()).sum();
     let failure = if failed > 0 {
-        Some(Error::failed(format!(
+        Some(crate::error::run_failed(format!(
             "{} could not be counted on a side",
             fastware_report::units::counted(failed, "benchmark")
         )))

@@ -204,8 +204,11 @@ fn annotated(run: &InstructionRun, re: &regex::Regex) -> Result<Vec<Annotated>, 
         }
     }
     if found.is_empty() {
-        return Err(Error::bad_input(format!("--annotate {}: no benchmark ran a function of that name", re.as_str()))
-            .with_hint("the functions of each benchmark are in --format json (`functions`)"));
+        return Err(crate::error::not_found(format!(
+            "--annotate {}: no benchmark ran a function of that name",
+            re.as_str()
+        ))
+        .with_hint("the functions of each benchmark are in --format json (`functions`)"));
     }
     Ok(found)
 }
@@ -248,7 +251,7 @@ fn timed(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<(Results, BenchR
             None,
         )?;
         if !run.success {
-            return Err(Error::failed("cargo bench failed (its errors are above)"));
+            return Err(crate::error::run_failed("cargo bench failed (its errors are above)"));
         }
         runs.push(results_of(&run, &project.target_dir, &a.cargo.cargo_args)?);
         started.push(unix_ms(run.started));
@@ -312,7 +315,7 @@ fn counted(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<Done<CargoView
         )))
     } else {
         (!run.failed.is_empty()).then(|| {
-            Error::failed(format!(
+            crate::error::run_failed(format!(
                 "{} could not be counted (see above); the others were",
                 fastware_report::units::counted(run.failed.len(), "benchmark")
             ))

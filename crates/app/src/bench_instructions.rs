@@ -54,14 +54,14 @@ pub fn count(ctx: &Ctx, project: &Project, counting: &Counting) -> Result<Instru
     let recordings = counting.dir.join("recordings");
     let _ = std::fs::remove_dir_all(&recordings);
     std::fs::create_dir_all(&recordings)
-        .map_err(|e| Error::failed(format!("cannot create {}: {e}", recordings.display())))?;
+        .map_err(|e| crate::error::io(format!("cannot create {}: {e}", recordings.display())))?;
     let (harness, jobs) = if counting.commands.is_empty() {
         benchmark_jobs(ctx, project, counting, &recordings)?
     } else {
         ("whole runs".to_string(), command_jobs(&counting.commands, &recordings)?)
     };
     if jobs.is_empty() {
-        return Err(Error::bad_input("no benchmark to count").with_hint(match &counting.filter {
+        return Err(crate::error::not_found("no benchmark to count").with_hint(match &counting.filter {
             Some(f) => format!("no benchmark's name contains `{f}`"),
             None => "the project has no bench target (add one, or count a command with --run)".to_string(),
         }));
@@ -162,7 +162,8 @@ fn command_jobs(commands: &[String], recordings: &Path) -> Result<Vec<Job>, Erro
         .enumerate()
         .map(|(k, c)| {
             let words = shlex::split(c).filter(|w| !w.is_empty()).ok_or_else(|| {
-                Error::bad_input(format!("--run `{c}`: not a command line")).with_hint("quote it: --run 'prog arg'")
+                crate::error::argument(format!("--run `{c}`: not a command line"))
+                    .with_hint("quote it: --run 'prog arg'")
             })?;
             Ok(Job {
                 order: k,
@@ -189,7 +190,7 @@ fn list(bin: &Path) -> Result<Option<Vec<String>>, Error> {
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
-        .map_err(|e| Error::failed(format!("cannot run {}: {e}", bin.display())))?;
+        .map_err(|e| crate::error::io(format!("cannot run {}: {e}", bin.display())))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let names: Vec<String> = text.lines().filter_map(|l| l.strip_suffix(": benchmark")).map(str::to_string).collect();
     Ok((out.status.success() && !names.is_empty()).then_some(names))
@@ -253,7 +254,7 @@ fn run_job(valgrind: &Path, _cache_sim: bool, job: &Job) -> Result<(), Error> {
     if status.success() {
         return Ok(());
     }
-    Err(Error::failed(format!("{}{}", fastware_runner::process::ended(&status), why(&err))))
+    Err(crate::error::run_failed(format!("{}{}", fastware_runner::process::ended(&status), why(&err))))
 }
 
 /// What valgrind said when the program could not run: an instruction it
@@ -279,7 +280,7 @@ fn read_job(job: &Job) -> Result<Counted, Error> {
             let marked: Vec<(PathBuf, u64)> =
                 dumps.into_iter().filter_map(|f| Some((f.clone(), marked_iterations(&f)?))).collect();
             if marked.is_empty() {
-                return Err(Error::failed(
+                return Err(crate::error::run_failed(
                     "no iterations were counted: the benchmark did not hand a routine to Bencher::iter* (an async benchmark?)",
                 ));
             }

@@ -59,7 +59,7 @@ pub struct BuildCmd {
 pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
     let format = a.output.format();
     if format == Format::Csv {
-        return Err(Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"));
+        return Err(crate::error::argument("fastware build writes a table or JSON").with_hint("use --format json"));
     }
     if let Some(name) = &a.save {
         crate::saved::check(ctx, name)?;
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
             let f = PathBuf::from(f);
             let f = if f.is_absolute() { f } else { cwd.join(f) };
             if !f.is_file() {
-                return Err(Error::bad_input(format!("no such file to mark as changed: {}", f.display())));
+                return Err(crate::error::not_found(format!("no such file to mark as changed: {}", f.display())));
             }
             Some(f)
         }
@@ -117,7 +117,7 @@ pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
     }
     if !result.run.success && result.run.log.as_ref().is_none_or(|l| l.built().next().is_none()) {
         if let Some(e) = fastware_cargo::run::selection_error(&result.run.errors) {
-            return Err(Error::bad_input(e));
+            return Err(crate::error::not_found(e));
         }
     }
     if let Some(Deep::Crates(wanted)) = &opts.deep {
@@ -129,7 +129,7 @@ pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
             let mut names = built.clone();
             names.sort();
             names.dedup();
-            return Err(Error::bad_input(format!(
+            return Err(crate::error::not_found(format!(
                 "--deep: no crate of this build is named {}",
                 missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
             ))
@@ -154,8 +154,9 @@ pub fn run(ctx: &Ctx, a: &BuildCmd) -> Result<Done<BuildReport>, Error> {
             crate::history::record(ctx, &project.workspace_root, &project.target_dir, None, &report);
         }
     }
-    let failure = (!diagnosis.success)
-        .then(|| Error::failed("the build failed (cargo's errors are above; what was measured is reported)"));
+    let failure = (!diagnosis.success).then(|| {
+        crate::error::run_failed("the build failed (cargo's errors are above; what was measured is reported)")
+    });
     Ok(Done::new(report, format).failing(failure))
 }
 
@@ -170,17 +171,17 @@ fn default_hot_file(project: &fastware_cargo::project::Project, packages: &[Stri
         .filter(|n| !names.iter().any(|o| project.member(o).is_some_and(|p| p.dependencies.contains(n))))
         .collect();
     let [name] = roots.as_slice() else {
-        return Err(Error::bad_input("--hot needs a file when several independent packages are built")
+        return Err(crate::error::argument("--hot needs a file when several independent packages are built")
             .with_hint("give one with --hot path/to/src/main.rs, or pick a package with -p"));
     };
     let pkg = project
         .member(name)
-        .ok_or_else(|| Error::bad_input(format!("--hot: {name} is not a member of this workspace")))?;
+        .ok_or_else(|| crate::error::not_found(format!("--hot: {name} is not a member of this workspace")))?;
     let target = pkg
         .targets
         .iter()
         .find(|t| t.kinds.iter().any(|k| k == "lib"))
         .or_else(|| pkg.targets.iter().find(|t| t.kinds.iter().any(|k| k == "bin")))
-        .ok_or_else(|| Error::bad_input(format!("--hot: {name} has no lib or bin target")))?;
+        .ok_or_else(|| crate::error::not_found(format!("--hot: {name} has no lib or bin target")))?;
     Ok(target.src_path.clone())
 }

@@ -52,7 +52,7 @@ impl Tools {
         match self.overrides.get("fastware") {
             Some(p) => Ok(p.clone()),
             None => std::env::current_exe()
-                .map_err(|e| Error::failed(format!("cannot find fastware's own executable: {e}"))),
+                .map_err(|e| crate::error::io(format!("cannot find fastware's own executable: {e}"))),
         }
     }
 
@@ -104,7 +104,7 @@ impl Ctx {
     /// directory, `FASTWARE_STORE`, notes on stderr, progress when stderr is
     /// a terminal.
     pub fn from_env(history: HistoryConfig) -> Result<Ctx, Error> {
-        let cwd = std::env::current_dir().map_err(|e| Error::failed(format!("no current directory: {e}")))?;
+        let cwd = std::env::current_dir().map_err(|e| crate::error::io(format!("no current directory: {e}")))?;
         let terminal = fastware_report::stderr_is_terminal();
         let notes: Notes = Arc::new(move |level: Level, text: &str| {
             use std::io::Write;

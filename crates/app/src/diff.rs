@@ -75,8 +75,10 @@ pub fn run(ctx: &Ctx, a: &DiffCmd) -> Result<Done<DiffView>, Error> {
         return Ok(Done::new(DiffView::Saved(save(ctx, a, name)?), a.output.format));
     }
     let Some(old_arg) = &a.old else {
-        return Err(Error::bad_input("give the OLD build to compare with, or --save NAME to keep the current one")
-            .with_hint("fastware diff --save before; change the code; fastware diff before"));
+        return Err(crate::error::argument(
+            "give the OLD build to compare with, or --save NAME to keep the current one",
+        )
+        .with_hint("fastware diff --save before; change the code; fastware diff before"));
     };
     let target_dir = a.artifact.project(ctx).ok().map(|p| p.target_dir);
     let resolve = |text: &OsStr| resolve(ctx, target_dir.as_deref(), text);
@@ -104,7 +106,7 @@ pub fn run(ctx: &Ctx, a: &DiffCmd) -> Result<Done<DiffView>, Error> {
     };
     for b in [&old, &new] {
         if !b.has_symtab || b.functions.is_empty() {
-            return Err(Error::bad_input(format!("{} has no symbol table (it is stripped)", b.path.display()))
+            return Err(crate::error::unusable(format!("{} has no symbol table (it is stripped)", b.path.display()))
                 .with_hint("compare unstripped builds: `strip = false` in the profile"));
         }
     }
@@ -127,7 +129,7 @@ pub fn resolve(ctx: &Ctx, target_dir: Option<&Path>, text: &OsStr) -> Result<Opt
     let (Some(target_dir), Some(name)) = (target_dir, text.to_str()) else { return Ok(None) };
     if let Some(saved) = crate::saved::find::<SavedBuild>(ctx, target_dir, name, None)? {
         if !saved.path.is_file() {
-            return Err(Error::bad_input(format!(
+            return Err(crate::error::not_found(format!(
                 "`{name}` was saved as {}, which is no longer there",
                 saved.path.display()
             ))
@@ -194,7 +196,7 @@ fn function_diff(
         ([one], _) | (_, [one]) => *one,
         _ => {
             let list = names.iter().take(10).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-            return Err(Error::bad_input(format!("{} functions match `{text}`: {list}", names.len()))
+            return Err(crate::error::argument(format!("{} functions match `{text}`: {list}", names.len()))
                 .with_hint("give more of the name"));
         }
     };

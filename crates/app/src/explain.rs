@@ -87,10 +87,12 @@ enum Workload {
 pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
     let workload = match (&a.run, &a.bench) {
         (Some(r), _) => Workload::Run(shlex::split(r).filter(|w| !w.is_empty()).ok_or_else(|| {
-            Error::bad_input(format!("--run `{r}`: not a command line")).with_hint("quote it: --run 'prog arg'")
+            crate::error::argument(format!("--run `{r}`: not a command line")).with_hint("quote it: --run 'prog arg'")
         })?),
         (None, Some(b)) => Workload::Bench { name: b[0].clone(), filter: b.get(1).cloned() },
-        (None, None) => return Err(Error::bad_input("give the workload: --run 'CMD ARGS' or --bench NAME [FILTER]")),
+        (None, None) => {
+            return Err(crate::error::argument("give the workload: --run 'CMD ARGS' or --bench NAME [FILTER]"))
+        }
     };
     let valgrind = ctx.tools.find(&VALGRIND)?;
     let project = a.selection.project(ctx).ok();
@@ -98,7 +100,7 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
         Some(p) => {
             let dir = p.fastware_dir().join("explain");
             std::fs::create_dir_all(&dir)
-                .map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+                .map_err(|e| crate::error::io(format!("cannot create {}: {e}", dir.display())))?;
             (dir, None)
         }
         // outside a project the recordings are read, then removed
@@ -164,7 +166,10 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
                 s.spawn(move || record(valgrind, side, args))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::failed("callgrind run panicked")))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(crate::error::run_failed("callgrind run panicked"))))
+            .collect()
     });
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -222,13 +227,13 @@ fn program(
         return Ok(Program { label: arg.to_string(), commit: None, path });
     }
     let Some(project) = project else {
-        return Err(Error::bad_input(format!("`{arg}`: no such file, and no cargo project here to find it in"))
+        return Err(crate::error::not_found(format!("`{arg}`: no such file, and no cargo project here to find it in"))
             .with_hint("give two files, or run in the project (git revisions and saved builds are looked up there)"));
     };
     let store = project.fastware_dir().join("revisions");
     let rev = fastware_cargo::revision::unpack(&project.workspace_root, arg, &store).map_err(|e| {
         if matches!(e.typed(), Some(fastware_cargo::CargoError::NoSuchRevision { .. })) {
-            Error::bad_input(format!("`{arg}`: no such file, saved build or git revision"))
+            crate::error::not_found(format!("`{arg}`: no such file, saved build or git revision"))
                 .with_hint("give a commit, branch or tag, a file, or a name saved with `fastware diff --save`")
         } else {
             e
@@ -236,7 +241,7 @@ fn program(
     })?;
     let manifest = rev.project_dir.join("Cargo.toml");
     if !manifest.is_file() {
-        return Err(Error::bad_input(format!(
+        return Err(crate::error::argument(format!(
             "`{arg}` ({}) has no {}",
             &rev.commit[..12],
             "Cargo.toml where the project is"
@@ -274,7 +279,7 @@ fn program(
         frame_pointers: false,
     };
     let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
-        .map_err(|e| Error::failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
+        .map_err(|e| crate::error::run_failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
     let label = if rev.commit.starts_with(arg) {
         rev.commit[..12].to_string()
     } else {
@@ -289,7 +294,7 @@ fn has_symbols(p: &Program) -> Result<(), Error> {
     if b.has_symtab && !b.functions.is_empty() {
         return Ok(());
     }
-    Err(Error::bad_input(format!("{} ({}) has no symbol table: it is stripped", p.path.display(), p.label))
+    Err(crate::error::unusable(format!("{} ({}) has no symbol table: it is stripped", p.path.display(), p.label))
         .with_hint("build it with `strip = false` in its cargo profile (and `debug = \"line-tables-only\"` to match inlined functions)"))
 }
 
@@ -311,7 +316,7 @@ fn check_run(ctx: &Ctx, p: &Program, args: &[String]) -> Result<f64, Error> {
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
         let how = fastware_runner::process::ended(&status);
         let said = if last.is_empty() { String::new() } else { format!(": {last}") };
-        return Err(Error::failed(format!("the workload {how} on {}{said}", p.label)));
+        return Err(crate::error::run_failed(format!("the workload {how} on {}{said}", p.label)));
     }
     Ok(took)
 }
@@ -329,9 +334,12 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
             let started = Instant::now();
             let status = workload(ctx, p, args)
                 .status()
-                .map_err(|e| Error::failed(format!("cannot run {}: {e}", p.path.display())))?;
+                .map_err(|e| crate::error::io(format!("cannot run {}: {e}", p.path.display())))?;
             if !status.success() {
-                return Err(Error::failed(format!("the workload failed on {} during the timed runs", p.label)));
+                return Err(crate::error::run_failed(format!(
+                    "the workload failed on {} during the timed runs",
+                    p.label
+                )));
             }
             times[k].push(started.elapsed().as_secs_f64() * 1e9);
         }
@@ -359,7 +367,7 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
     };
     let (b, nw) = (results(0), results(1));
     let c = fastware_bench::compare(&b, &nw, &fastware_bench::Options::default())?;
-    let row = c.rows.first().ok_or_else(|| Error::failed("no timing to compare"))?;
+    let row = c.rows.first().ok_or_else(|| crate::error::run_failed("no timing to compare"))?;
     Ok(TimeChange {
         runs: n as usize,
         base_us: row.base / 1e3,
@@ -384,7 +392,7 @@ fn record(valgrind: &Path, side: &Side, args: &[String]) -> Result<(), Error> {
     if status.success() {
         return Ok(());
     }
-    Err(Error::failed(format!(
+    Err(crate::error::run_failed(format!(
         "the workload {} under callgrind on {}{}",
         fastware_runner::process::ended(&status),
         side.label,

@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, cmd: &HeapCmd) -> Result<Done<HeapView>, Error> {
             report.saved_to = Some(format!("run {id} `{name}`"));
         }
         (Some(_), None) => {
-            return Err(Error::bad_input("--save keeps the heap profile in a cargo project's history")
+            return Err(crate::error::argument("--save keeps the heap profile in a cargo project's history")
                 .with_hint("run it in the project, or give --store FILE"))
         }
         (None, Some(pr)) if cmd.files.is_empty() => {
@@ -137,7 +137,7 @@ fn load(
 ) -> Result<(HeapProfile, Option<Error>, Option<fastware_cargo::project::Project>), Error> {
     if let Some(f) = cmd.files.first() {
         if cmd.files.len() > 1 {
-            return Err(Error::bad_input("give one heap profile (to compare two: fastware heap diff A B)"));
+            return Err(crate::error::argument("give one heap profile (to compare two: fastware heap diff A B)"));
         }
         let project = cmd.artifact.project(ctx).ok();
         return Ok((named(ctx, f, &cmd.artifact)?, None, project));
@@ -173,7 +173,7 @@ fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs) -> Result<He
     }
     // a name is text; other bytes can only be a path
     let Some(text) = arg.to_str() else {
-        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+        return Err(crate::error::not_found(format!("{}: no such file or directory", p.display())));
     };
     if let Ok(project) = artifact.project(ctx) {
         let legacy = saved::path(&project.target_dir, text);
@@ -182,6 +182,6 @@ fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs) -> Result<He
             return kept.profile(text);
         }
     }
-    Err(Error::bad_input(format!("{text}: no such file, and no heap profile saved under that name"))
+    Err(crate::error::not_found(format!("{text}: no such file, and no heap profile saved under that name"))
         .with_hint("save one with `fastware heap --save NAME`, or give a DHAT file"))
 }

@@ -46,7 +46,7 @@ pub fn open_read(ctx: &Ctx) -> Result<Store, Error> {
         return Store::empty(&at);
     }
     if !url && std::fs::symlink_metadata(path).is_err() {
-        return Err(Error::bad_input(format!("no run history at {at}: nothing was recorded there")).with_hint(
+        return Err(crate::error::not_found(format!("no run history at {at}: nothing was recorded there")).with_hint(
             "check the path; a command that records (build, profile, bench …) with --store FILE starts one",
         ));
     }

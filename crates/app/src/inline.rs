@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, a: &InlineCmd) -> Result<Done<InlineView>, Error> {
     let places: Vec<InlinedPlace> = match &debug {
         Some(d) => d
             .inlined_places()
-            .map_err(|e| Error::bad_input(format!("damaged debug info in {}: {e}", b.path.display())))?,
+            .map_err(|e| crate::error::unusable(format!("damaged debug info in {}: {e}", b.path.display())))?,
         None => Vec::new(),
     };
     let pat = a.function.compile()?;

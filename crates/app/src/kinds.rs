@@ -154,7 +154,7 @@ impl<K: Kind> Registered for Entry<K> {
         };
         let dc = DiffContext { base_label: label(base), new_label: label(new), top, past: &past };
         K::diff(&a, &b, &dc)?.ok_or_else(|| {
-            Error::bad_input(format!("runs diff does not compare {} runs yet", K::SCHEMA))
+            crate::error::mismatch(format!("runs diff does not compare {} runs yet", K::SCHEMA))
                 .with_hint("runs show prints any run; `fastware runs diff` compares the kinds that have a comparison")
         })
     }

@@ -21,6 +21,7 @@ pub mod build;
 pub mod context;
 pub mod diff;
 pub mod doctor;
+pub mod error;
 pub mod explain;
 pub mod heap;
 pub mod history;

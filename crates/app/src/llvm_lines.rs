@@ -145,7 +145,7 @@ pub fn run(ctx: &Ctx, cmd: &LlvmLinesCmd) -> Result<Done<LlvmLinesView>, Error> 
         crate::saved::check(ctx, name)?;
     }
     if cmd.view.sort == Sort::Time && cmd.with_trace.is_none() {
-        return Err(Error::bad_input("--sort time needs LLVM times").with_hint("add --with-trace"));
+        return Err(crate::error::argument("--sort time needs LLVM times").with_hint("add --with-trace"));
     }
     let counted = built::count(ctx, cmd)?;
     let view = View {
@@ -181,14 +181,14 @@ fn named(ctx: &Ctx, a: &DiffArgs, arg: &std::ffi::OsStr) -> Result<SavedLines, E
         return saved::read(&as_path);
     }
     if as_path.is_dir() {
-        return Err(Error::input(text, None, "a directory, not a saved llvm-lines run"));
+        return Err(crate::error::argument("a directory, not a saved llvm-lines run").at(text));
     }
     let sel = SelectionArgs { manifest_path: a.manifest_path.clone(), ..SelectionArgs::default() };
     let target_dir = sel.project(ctx)?.target_dir;
     let legacy = saved::path(&target_dir, text);
     let old = |f: &Path| saved::read(f);
     crate::saved::find::<SavedLines>(ctx, &target_dir, text, Some((legacy, &old)))?.ok_or_else(|| {
-        Error::bad_input(format!("no saved llvm-lines run named `{text}`"))
+        crate::error::not_found(format!("no saved llvm-lines run named `{text}`"))
             .with_hint("save one with `fastware llvm-lines --save NAME`, or give its file")
     })
 }

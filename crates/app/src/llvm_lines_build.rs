@@ -90,7 +90,7 @@ fn build(
     }
     if !run.success {
         if let Some(e) = fastware_cargo::run::selection_error(&run.errors) {
-            return Err(Error::bad_input(e));
+            return Err(crate::error::argument(e));
         }
         // one line: the first compiler error and where it is
         let first = run.errors.iter().position(|l| l.starts_with("error")).unwrap_or(0);
@@ -98,7 +98,7 @@ fn build(
         if let Some(at) = run.errors.iter().skip(first + 1).take(3).find_map(|l| l.trim_start().strip_prefix("--> ")) {
             what_failed.push_str(&format!(" ({at})"));
         }
-        return Err(Error::failed(format!("the build of {what} failed: {what_failed}"))
+        return Err(crate::error::run_failed(format!("the build of {what} failed: {what_failed}"))
             .with_hint("`cargo build` shows all of cargo's errors"));
     }
     Ok(run)
@@ -118,7 +118,7 @@ fn chosen(cmd: &LlvmLinesCmd, project: &Project, units: Vec<UnitFile>) -> Result
             names.sort();
             names.dedup();
             let missing: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-            return Err(Error::bad_input(format!("--crates: no crate {} in this build", missing.join(", ")))
+            return Err(crate::error::not_found(format!("--crates: no crate {} in this build", missing.join(", ")))
                 .with_hint(format!("the build's crates: {}", names.join(", "))));
         }
         return Ok(units.into_iter().filter(|u| cmd.crates.iter().any(|c| norm(c) == u.crate_name)).collect());
@@ -140,12 +140,12 @@ pub fn count(ctx: &Ctx, cmd: &LlvmLinesCmd) -> Result<Counted, Error> {
     let run = build(ctx, cmd, &project, &profile, m.name(), ir_flags(m), "the IR")?;
     let units = chosen(cmd, &project, wrapped::unit_files(&run, ".ll"))?;
     if units.is_empty() {
-        return Err(Error::bad_input("no crate of the build to count")
+        return Err(crate::error::not_found("no crate of the build to count")
             .with_hint("choose one with -p, --crates or --all-crates"));
     }
     let missing: Vec<&str> = units.iter().filter(|u| u.path.is_none()).map(|u| u.crate_name.as_str()).collect();
     if !missing.is_empty() {
-        return Err(Error::failed(format!(
+        return Err(crate::error::run_failed(format!(
             "rustc wrote no IR for {} (a unit left fresh from before?)",
             missing.join(", ")
         ))
@@ -171,7 +171,7 @@ pub fn count(ctx: &Ctx, cmd: &LlvmLinesCmd) -> Result<Counted, Error> {
                 notes.push(format!("{} of the {} crates counted have a trace", traced.len(), units.len()));
             }
             if traced.is_empty() {
-                return Err(Error::failed("the traced build wrote no -Zllvm-time-trace files")
+                return Err(crate::error::run_failed("the traced build wrote no -Zllvm-time-trace files")
                     .with_hint(format!("remove {} and run again", t.artifact_dir.display())));
             }
             Some(times(traced, &t.artifact_dir.join("deps").display().to_string(), cmd.view_by())?)

@@ -49,12 +49,12 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
         (Some(p), false) => Plan::read(p)?,
         (_, true) => make_plan(ctx, cmd, &project, axes, hot)?,
         (None, false) => {
-            return Err(Error::bad_input("no axis: give --set KEY=V1,V2, --rustflags, --linker or --toolchain")
+            return Err(crate::error::argument("no axis: give --set KEY=V1,V2, --rustflags, --linker or --toolchain")
                 .with_hint("e.g. fastware matrix --set profile.release.lto=off,thin,fat"))
         }
     };
     if plan.project != project.workspace_root.display().to_string() {
-        return Err(Error::bad_input(format!("the plan is for the project at {}, not this one", plan.project)));
+        return Err(crate::error::mismatch(format!("the plan is for the project at {}, not this one", plan.project)));
     }
     if let (Some(p), true) = (&cmd.plan, has_axes) {
         store::write_plan(p, &plan)?;
@@ -96,7 +96,7 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
         let _ = std::fs::remove_file(&results);
     }
     std::fs::create_dir_all(store::dir(&project.fastware_dir(), &plan))
-        .map_err(|e| Error::failed(format!("cannot create the matrix directory: {e}")))?;
+        .map_err(|e| crate::error::io(format!("cannot create the matrix directory: {e}")))?;
     let planned = plan.cells.len() * plan.reps;
     // on a terminal, a bar over the measurements still to make; the notes
     // of each finished one are printed above it
@@ -123,7 +123,7 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
             runs.len()
         )))
     } else if report.cells.iter().any(|c| c.failed.is_some()) {
-        Some(Error::failed("some cells failed (see the table); the others were measured"))
+        Some(crate::error::run_failed("some cells failed (see the table); the others were measured"))
     } else {
         None
     };
@@ -134,10 +134,10 @@ pub fn execute(ctx: &Ctx, cmd: &MatrixCmd, axes: Vec<Axis>, hot: Option<PathBuf>
 pub fn check_measure(measure: Measure, plan: &Plan) -> Result<(), Error> {
     match measure {
         Measure::Run if plan.run.is_none() => {
-            Err(Error::bad_input("--sort run: the plan times no command").with_hint("add --run 'CMD ARGS'"))
+            Err(crate::error::argument("--sort run: the plan times no command").with_hint("add --run 'CMD ARGS'"))
         }
         Measure::Hot if plan.hot.is_none() => {
-            Err(Error::bad_input("--sort hot: the plan times no hot rebuild").with_hint("add --hot FILE"))
+            Err(crate::error::argument("--sort hot: the plan times no hot rebuild").with_hint("add --hot FILE"))
         }
         _ => Ok(()),
     }
@@ -169,13 +169,16 @@ fn make_plan(
         Some(b) => match b.parse::<usize>() {
             Ok(i) if i < cells.len() => i,
             _ => cells.iter().position(|c| &c.name == b).ok_or_else(|| {
-                Error::bad_input(format!("--baseline {b}: no such cell (give its number, 0 to {})", cells.len() - 1))
+                crate::error::not_found(format!(
+                    "--baseline {b}: no such cell (give its number, 0 to {})",
+                    cells.len() - 1
+                ))
             })?,
         },
     };
     if let Some(h) = &hot {
         if !ctx.path(h).is_file() && !project.workspace_root.join(h).is_file() {
-            return Err(Error::bad_input(format!("--hot {}: no such file", h.display())));
+            return Err(crate::error::not_found(format!("--hot {}: no such file", h.display())));
         }
     }
     let hot = hot.as_ref().map(|h| {

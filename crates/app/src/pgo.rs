@@ -51,7 +51,7 @@ pub struct PgoCmd {
 
 pub fn run(ctx: &Ctx, cmd: &PgoCmd) -> Result<Done<PgoReport>, Error> {
     if cmd.bench.is_none() && !cmd.harness_args.is_empty() {
-        return Err(Error::bad_input("arguments after -- go to a benchmark's harness: give --bench NAME"));
+        return Err(crate::error::argument("arguments after -- go to a benchmark's harness: give --bench NAME"));
     }
     let project = cmd.selection.project(ctx)?;
     let req = Request {

@@ -206,7 +206,7 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             let (out, viewer) = match (&a.speedscope, &a.firefox) {
                 (Some(f), _) => (f, Viewer::Speedscope),
                 (None, Some(f)) => (f, Viewer::Firefox),
-                (None, None) => return Err(Error::bad_input("say where: --speedscope FILE or --firefox FILE")),
+                (None, None) => return Err(crate::error::argument("say where: --speedscope FILE or --firefox FILE")),
             };
             // checked before the program runs, not after
             fastware_report::OutputFile::check(out, &[], a.force)?;

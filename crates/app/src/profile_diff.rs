@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, a: &DiffArgs) -> Result<ProfileDiffReport, Error> {
     base.meta.file.clone_from(&base_name);
     new.meta.file.clone_from(&new_name);
     if base.meta.unit != new.meta.unit {
-        return Err(Error::bad_input(format!(
+        return Err(crate::error::mismatch(format!(
             "one profile counts {}, the other {}: compare profiles of one kind",
             base.meta.unit, new.meta.unit
         )));

@@ -112,7 +112,7 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
             crate::saved::keep(ctx, &pr.workspace_root, &pr.target_dir, name, &kept)?;
         }
         (Some(_), None) => {
-            return Err(Error::bad_input("--save keeps the profile in a cargo project's history")
+            return Err(crate::error::argument("--save keeps the profile in a cargo project's history")
                 .with_hint("run it in the project, or give --store FILE"))
         }
         (None, Some(pr)) => {
@@ -129,7 +129,7 @@ pub fn load(ctx: &Ctx, a: &SourceArgs) -> Result<(Profile, Option<Error>), Error
 fn keep_recording(output: &Path, target_dir: &Path) -> Result<std::path::PathBuf, Error> {
     let dir = target_dir.join("fastware").join("profile").join("kept");
     let failed =
-        |e: std::io::Error| Error::failed(format!("cannot keep {} in {}: {e}", output.display(), dir.display()));
+        |e: std::io::Error| crate::error::io(format!("cannot keep {} in {}: {e}", output.display(), dir.display()));
     std::fs::create_dir_all(&dir).map_err(failed)?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let kept = dir.join(format!("{now}.perf.data"));
@@ -155,7 +155,7 @@ pub fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs, event: O
     }
     // a name is text; other bytes can only be a path
     let Some(text) = arg.to_str() else {
-        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+        return Err(crate::error::not_found(format!("{}: no such file or directory", p.display())));
     };
     if let Ok(project) = artifact.project(ctx) {
         let legacy = saved::path(&project.target_dir, text);
@@ -169,6 +169,6 @@ pub fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs, event: O
             return Ok(p);
         }
     }
-    Err(Error::bad_input(format!("{text}: no such file, and no profile saved under that name"))
+    Err(crate::error::not_found(format!("{text}: no such file, and no profile saved under that name"))
         .with_hint("save one with `fastware profile --save NAME`, or give a perf.data or callgrind.out file"))
 }

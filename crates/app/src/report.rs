@@ -104,7 +104,7 @@ pub fn run(ctx: &Ctx, cmd: &ReportCmd) -> Result<Done<Written>, Error> {
         runs
     };
     if runs.is_empty() {
-        return Err(Error::bad_input(format!("no runs kept in {}", store.location()))
+        return Err(crate::error::not_found(format!("no runs kept in {}", store.location()))
             .with_hint("measuring commands (build, bench cargo, pgo, matrix, llvm-lines) keep their runs"));
     }
     runs.sort_by_key(|r| (r.info.recorded_ms, r.info.id));

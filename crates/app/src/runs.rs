@@ -174,7 +174,7 @@ impl Render for Shown {
     }
 
     fn csv(&self) -> Result<Table, Error> {
-        Err(Error::bad_input("runs show writes text or JSON").with_hint("use --format json"))
+        Err(crate::error::argument("runs show writes text or JSON").with_hint("use --format json"))
     }
 }
 
@@ -244,7 +244,7 @@ pub fn run(ctx: &Ctx, cmd: &RunsCmd) -> Result<Done<RunsView>, Error> {
         RunsSub::Show(a) => {
             let run = history::open_read(ctx)?.find(&a.run, a.command.as_deref())?;
             if a.output.format == Format::Csv {
-                return Err(Error::bad_input("runs show writes text or JSON").with_hint("use --format json"));
+                return Err(crate::error::argument("runs show writes text or JSON").with_hint("use --format json"));
             }
             Done::new(V::Show(Shown { run, top: a.output.top }), a.output.format)
         }
@@ -308,7 +308,7 @@ fn read_export(path: &Path) -> Result<Vec<Run>, Error> {
         return fastware_history::run::read_lines(std::io::stdin().lock(), "stdin");
     }
     if path.is_dir() {
-        return Err(Error::input(&shown, None, "a directory, not runs exported by fastware"));
+        return Err(crate::error::argument("a directory, not runs exported by fastware").at(&shown));
     }
     let file = fastware_report::input::open(path)?;
     fastware_history::run::read_lines(std::io::BufReader::new(file), &shown)
@@ -323,13 +323,13 @@ fn diff(
     top: Option<usize>,
 ) -> Result<Compared, Error> {
     if base.info.kind != new.info.kind {
-        return Err(Error::bad_input(format!(
+        return Err(crate::error::mismatch(format!(
             "run {} is a {} result and run {} a {}: runs diff compares two runs of one kind",
             base.info.id, base.info.kind, new.info.id, new.info.kind
         )));
     }
     let kind = kinds::of(base).ok_or_else(|| {
-        Error::bad_input(format!("runs diff does not know {} runs", base.info.kind))
+        crate::error::mismatch(format!("runs diff does not know {} runs", base.info.kind))
             .with_hint("a newer fastware may; runs show prints any run")
     })?;
     Ok(Compared(kind.diff(ctx, base, new, store, top)?))
@@ -351,7 +351,7 @@ pub fn metric_of(metric: &str) -> Result<(String, String), Error> {
                 .filter(|k| !k.metrics().is_empty())
                 .map(|k| format!("{}.{{{}}}", k.command(), k.metrics()))
                 .collect();
-            Err(Error::bad_input(format!("unknown metric `{metric}`"))
+            Err(crate::error::not_found(format!("unknown metric `{metric}`"))
                 .with_hint(format!("metrics: {}", known.join("; "))))
         }
     }

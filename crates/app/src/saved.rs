@@ -33,7 +33,7 @@ pub fn check_name(name: &str) -> Result<(), Error> {
         None
     };
     match why {
-        Some(why) => Err(Error::bad_input(format!("--save {}: {why}", name.escape_debug()))
+        Some(why) => Err(crate::error::argument(format!("--save {}: {why}", name.escape_debug()))
             .with_hint("give a name like `before` or `fix-1`")),
         None => Ok(()),
     }
@@ -44,7 +44,7 @@ pub fn check_name(name: &str) -> Result<(), Error> {
 pub fn check(ctx: &Ctx, name: &str) -> Result<(), Error> {
     check_name(name)?;
     if ctx.history.off {
-        return Err(Error::bad_input("--save keeps the run in the history, and --no-history keeps nothing")
+        return Err(crate::error::argument("--save keeps the run in the history, and --no-history keeps nothing")
             .with_hint("leave out one of them"));
     }
     Ok(())
@@ -81,7 +81,7 @@ pub fn find<K: Kind>(
         if K::reads(&run.info.kind) {
             return Ok(Some(run.result_as::<K>()?));
         }
-        return Err(Error::bad_input(format!("`{name}` is a {} run, not a {} result", run.info.kind, K::SCHEMA)));
+        return Err(crate::error::mismatch(format!("`{name}` is a {} run, not a {} result", run.info.kind, K::SCHEMA)));
     }
     match legacy {
         Some((path, read)) if path.is_file() => Ok(Some(read(&path)?)),

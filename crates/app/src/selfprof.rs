@@ -186,8 +186,11 @@ pub fn run(ctx: &Ctx, cmd: &SelfProfileCmd) -> Result<Done<SelfProfileView>, Err
                 ctx.note("these profiles were recorded without query arguments: add -Zself-profile-events=default,args to see them");
             }
             if !a.label.is_empty() && l.matched == 0 {
-                return Err(Error::bad_input(format!("no events labelled {} in these profiles", a.label.join(" or ")))
-                    .with_hint("fastware self-profile PATHS lists the labels there are"));
+                return Err(crate::error::not_found(format!(
+                    "no events labelled {} in these profiles",
+                    a.label.join(" or ")
+                ))
+                .with_hint("fastware self-profile PATHS lists the labels there are"));
             }
             Done::new(V::Longest(LongestReport::new(&l, &a.label, a.depth)), a.output.format)
         }

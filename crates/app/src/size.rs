@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, a: &SizeCmd) -> Result<Done<SizeView>, Error> {
     let path = crate::diff::resolve(ctx, target_dir.as_deref(), other)?.ok_or_else(|| SavedBuilds::not_found(other))?;
     let old = Binary::open(&path)?;
     if by != SizeBy::Section && !old.has_symtab {
-        return Err(Error::bad_input(format!("{} has no symbol table (it is stripped)", path.display())));
+        return Err(crate::error::unusable(format!("{} has no symbol table (it is stripped)", path.display())));
     }
     let old_rows: Vec<SizeRow> = old.sizes(by).into_iter().filter(|r| keep(&r.key)).collect();
     let changes: Vec<SizeChange> = size_changes(&old_rows, &rows).into_iter().filter(|c| c.change() != 0).collect();

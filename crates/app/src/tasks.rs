@@ -49,8 +49,11 @@ pub struct TasksCmd {
 
 pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
     if !cmd.blocking_poll.is_finite() || cmd.blocking_poll <= 0.0 {
-        return Err(Error::bad_input(format!("--blocking-poll {}: a time in milliseconds above 0", cmd.blocking_poll))
-            .with_hint("e.g. --blocking-poll 10"));
+        return Err(crate::error::argument(format!(
+            "--blocking-poll {}: a time in milliseconds above 0",
+            cmd.blocking_poll
+        ))
+        .with_hint("e.g. --blocking-poll 10"));
     }
     if let Some(name) = &cmd.save {
         crate::saved::check(ctx, name)?;
@@ -74,7 +77,7 @@ pub fn run(ctx: &Ctx, cmd: &TasksCmd) -> Result<Done<TasksReport>, Error> {
     let report = TasksReport::new(&cmd.recording.display().to_string(), &recording, cmd.by, top, &th, joined);
     if let Some(name) = &cmd.save {
         let project = crate::args::SelectionArgs::default().project(ctx).map_err(|e| {
-            Error::bad_input(format!("--save keeps the result in a cargo project's history: {}", e.message))
+            crate::error::argument(format!("--save keeps the result in a cargo project's history: {}", e.message))
                 .with_hint("run it in the project, or give --store FILE")
         })?;
         let id = crate::saved::keep(ctx, &project.workspace_root, &project.target_dir, name, &report)?;
@@ -92,7 +95,7 @@ fn recording_of(ctx: &Ctx, arg: &std::path::Path) -> Result<PathBuf, Error> {
     }
     let name = arg.display().to_string();
     let missing = || {
-        Error::bad_input(format!("--profile {name}: no such file, and no profile saved under that name"))
+        crate::error::not_found(format!("--profile {name}: no such file, and no profile saved under that name"))
             .with_hint("give a perf.data, or record one with `fastware profile --off-cpu --save NAME -- …`")
     };
     let Ok(project) = crate::args::SelectionArgs::default().project(ctx) else { return Err(missing()) };
@@ -103,12 +106,12 @@ fn recording_of(ctx: &Ctx, arg: &std::path::Path) -> Result<PathBuf, Error> {
     };
     match saved.recording() {
         Some(kept) if kept.is_file() => Ok(kept.to_path_buf()),
-        Some(kept) => Err(Error::bad_input(format!(
+        Some(kept) => Err(crate::error::not_found(format!(
             "the profile `{name}` kept its perf.data at {}, which is gone",
             kept.display()
         ))
         .with_hint("record it again: fastware profile --off-cpu --save NAME -- …")),
-        None => Err(Error::bad_input(format!(
+        None => Err(crate::error::mismatch(format!(
             "the profile `{name}` was saved without its samples in time (read from a file, with callgrind, or by an earlier fastware)"
         ))
         .with_hint("give its perf.data, or record with `fastware profile --off-cpu --save NAME -- …`")),

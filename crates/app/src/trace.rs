@@ -100,9 +100,8 @@ pub struct SlimArgs {
 pub fn summary(ctx: &Ctx, a: &TraceArgs) -> Result<TraceReport, Error> {
     let format = a.output.format;
     if format == Format::Csv && a.by.is_none() {
-        return Err(
-            Error::bad_input("--format csv writes one table").with_hint("choose it with --by, e.g. --by function")
-        );
+        return Err(crate::error::argument("--format csv writes one table")
+            .with_hint("choose it with --by, e.g. --by function"));
     }
     let views: Vec<View> = a.by.map_or_else(|| View::SUMMARY.to_vec(), |v| vec![v]);
     let query = TraceQuery {

@@ -53,7 +53,7 @@ impl Prepared {
             Some(p) => {
                 let dir = p.fastware_dir().join(kind);
                 std::fs::create_dir_all(&dir)
-                    .map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+                    .map_err(|e| crate::error::io(format!("cannot create {}: {e}", dir.display())))?;
                 (dir, None)
             }
             // outside a project the recording is read, then removed
@@ -105,7 +105,7 @@ impl Prepared {
             }
         }
         if !output.is_file() {
-            return Err(Error::failed(format!(
+            return Err(crate::error::run_failed(format!(
                 "{tool} wrote nothing ({})",
                 match (&outcome.status, &outcome.signal) {
                     (Some(s), _) => format!("exit status {s}"),

@@ -266,7 +266,7 @@ fn text_csv_save_and_bad_recordings() {
     let o = run(&["tasks", s(&cut), "--no-history"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("the last line was cut"), "{}", stdout(&o));
-    expect_error(&["tasks", s(&rec), "--blocking-poll", "0"], 2, &["--blocking-poll 0"]);
+    expect_kind(&["tasks", s(&rec), "--blocking-poll", "0"], 2, "AppError::Argument", &["--blocking-poll 0"]);
     // a directory is bad input too (exit 2), said by the one input reader
     expect_error(&["tasks", s(&tmp)], 2, &["Is a directory"]);
     // the program built without tokio_unstable: console-subscriber wrote nothing
@@ -453,7 +453,12 @@ fn blocking_polls_are_joined_to_a_profile_of_the_same_run() {
     let note = json(&o)["profile"]["note"].as_str().unwrap_or_default().to_string();
     assert!(note.contains("no context switches") && note.contains("--off-cpu"), "{note}");
     // a saved name that is not there, and one saved without its samples in time
-    expect_error(&["tasks", s(&rec2), "--profile", "nothing-so-named", "--no-history"], 2, &["no profile saved"]);
+    expect_kind(
+        &["tasks", s(&rec2), "--profile", "nothing-so-named", "--no-history"],
+        2,
+        "AppError::NotFound",
+        &["no profile saved"],
+    );
     let o = run_in(&project, &["profile", s(&data), "--save", "from-file", "--store", s(&store)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = run_in(&project, &["tasks", s(&rec2), "--profile", "from-file", "--store", s(&store)]);

@@ -85,6 +85,15 @@ fn errors_in_json_name_their_kind() {
             "ProfileError::NoStacksToExport",
         ),
         (vec!["pgo".into(), "--manifest-path".into(), f("dispatch/Cargo.toml")], "PgoError::NoWorkload"),
+        // the application's own checks: an argument, a name that names nothing
+        (
+            vec!["tasks".into(), f("tasks/asyncy.console.jsonl"), "--blocking-poll".into(), "0".into()],
+            "AppError::Argument",
+        ),
+        (
+            vec!["tasks".into(), f("tasks/asyncy.console.jsonl"), "--profile".into(), "never-saved".into()],
+            "AppError::NotFound",
+        ),
     ];
     for (args, kind) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
