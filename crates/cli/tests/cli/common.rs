@@ -78,12 +78,28 @@ pub fn expect_error(args: &[&str], status: i32, needles: &[&str]) -> String {
 /// [`expect_error`], and the same command with `--format json` names the
 /// library's `kind` of error (`TraceError::Truncated`) with the same status.
 pub fn expect_kind(args: &[&str], status: i32, kind: &str, needles: &[&str]) -> String {
-    let o = run(&[args, &["--format", "json"]].concat());
-    assert_eq!(o.status.code(), Some(status), "{args:?}: {}", stderr(&o));
-    let line = stderr(&o).lines().last().unwrap_or_default().to_string();
+    json_kind(&run(&as_json(args)), args, status, kind);
+    expect_error(args, status, needles)
+}
+
+/// [`expect_kind`] of a command run in `dir`.
+pub fn expect_kind_in(dir: &Path, args: &[&str], status: i32, kind: &str, needles: &[&str]) -> String {
+    json_kind(&run_in(dir, &as_json(args)), args, status, kind);
+    error_of(&run_in(dir, args), status, needles)
+}
+
+/// `args` with `--format json`, before a `--` (what follows goes to a program).
+fn as_json<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
+    [&args[..at], &["--format", "json"], &args[at..]].concat()
+}
+
+/// The JSON error of `o` (a run of `args` with `--format json`) names `kind`, with `status`.
+fn json_kind(o: &Output, args: &[&str], status: i32, kind: &str) {
+    assert_eq!(o.status.code(), Some(status), "{args:?}: {}", stderr(o));
+    let line = stderr(o).lines().last().unwrap_or_default().to_string();
     let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{args:?}: not one JSON error ({e}): {line}"));
     assert_eq!(v["kind"].as_str(), Some(kind), "{args:?}: {v}");
-    expect_error(args, status, needles)
 }
 
 /// [`expect_error`] for a run already made.

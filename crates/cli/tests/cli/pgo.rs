@@ -98,7 +98,7 @@ fn the_whole_flow_on_the_fixture() {
 #[test]
 fn bad_pgo_inputs() {
     let dir = project("pgo-bad");
-    run_error(&run_in(&dir, &["pgo"]), 2, "no workload");
+    expect_kind_in(&dir, &["pgo"], 2, "PgoError::NoWorkload", &["no workload"]);
     if profdata().is_none() {
         return;
     }
@@ -200,7 +200,8 @@ fn a_benchmark_target_as_the_workload() {
     let bin = v["optimized_binary"].as_str().expect("binary");
     assert!(bin.contains("target/fastware/pgo/optimized/") && bin.contains("steps-"), "{bin}");
     // arguments after -- without a benchmark, and a benchmark that is not there
-    run_error(&run_in(&dir, &["pgo", "--run", "target/release/dispatch 10", "--", "--x"]), 2, "give --bench NAME");
+    let args = ["pgo", "--run", "target/release/dispatch 10", "--", "--x"];
+    expect_kind_in(&dir, &args, 2, "AppError::Argument", &["give --bench NAME"]);
     let o = command_in(&dir).args(["pgo", "--bench", "nope"]).env("RUSTC_BOOTSTRAP", "1").output().expect("run");
     run_error(&o, 2, "no bench target `nope` in the project");
     assert!(stderr(&o).contains("its bench targets: steps"), "{}", stderr(&o));
