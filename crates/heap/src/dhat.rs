@@ -127,9 +127,6 @@ struct Stream<'p, R> {
     chunk: usize,
 }
 
-/// What a bad file is, said as serde_json would.
-const WHAT: &str = "not a DHAT file fastware can read";
-
 impl<R: Read> Stream<'_, R> {
     /// Reads on, dropping what was consumed; false at the end.
     fn more(&mut self) -> Result<bool, Stop> {
@@ -172,7 +169,13 @@ impl<R: Read> Stream<'_, R> {
     }
 
     fn truncated(&self, message: &str) -> Stop {
-        Stop::Bad(Error::input(self.path, Some(self.end()), format!("{WHAT} (truncated): {message}")))
+        let e = HeapError::Truncated { why: message.to_string() };
+        Stop::Bad(Error::from(e).at(self.path).at_byte(Some(self.end())))
+    }
+
+    /// Bad JSON at byte `at` of the file.
+    fn bad(&self, at: Option<u64>, why: String) -> Stop {
+        Stop::Bad(Error::from(HeapError::Json { why }).at(self.path).at_byte(at))
     }
 
     /// The next byte that is not white space, not consumed.
@@ -196,11 +199,7 @@ impl<R: Read> Stream<'_, R> {
         let b = self.peek()?;
         if !want.contains(&b) {
             let wanted: Vec<String> = want.iter().map(|w| format!("`{}`", *w as char)).collect();
-            return Err(Stop::Bad(Error::input(
-                self.path,
-                Some(self.base + self.pos as u64),
-                format!("{WHAT}: expected {}", wanted.join(" or ")),
-            )));
+            return Err(self.bad(Some(self.base + self.pos as u64), format!("expected {}", wanted.join(" or "))));
         }
         self.pos += 1;
         Ok(b)
@@ -234,7 +233,7 @@ impl<R: Read> Stream<'_, R> {
                     }
                     let at = fastware_report::json::byte_of(slice, e.line(), e.column());
                     let at = at.map(|b| self.base + (self.pos as u64) + b);
-                    return Err(Stop::Bad(Error::input(self.path, at, format!("{WHAT}: {message}"))));
+                    return Err(self.bad(at, message));
                 }
                 None => return Err(self.truncated("EOF while parsing a value")),
             }
@@ -308,7 +307,7 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
     }
     let path = s.path;
     let header: Header = serde_json::from_value(serde_json::Value::Object(header))
-        .map_err(|e| Stop::Bad(Error::input(path, None, format!("{WHAT}: {e}"))))?;
+        .map_err(|e| Stop::Bad(Error::from(HeapError::Json { why: e.to_string() }).at(path)))?;
     let fail = |e: HeapError| Stop::Bad(Error::from(e).at(path));
     if header.version != 2 {
         return Err(fail(HeapError::Version { version: header.version }));

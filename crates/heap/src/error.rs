@@ -22,6 +22,12 @@ pub enum HeapError {
         "unknown DHAT mode `{mode}` (heap, copy and ad-hoc, and the dhat crate's rust-heap and rust-ad-hoc, are known)"
     )]
     Mode { mode: String },
+    /// A DHAT file whose JSON is not what DHAT writes (serde_json's or the
+    /// reader's words), or that ends early.
+    #[error("not a DHAT file fastware can read: {why}")]
+    Json { why: String },
+    #[error("not a DHAT file fastware can read (truncated): {why}")]
+    Truncated { why: String },
     /// A program point naming a frame the table does not have.
     #[error("a program point names frame {frame}, but the frame table has {frames}")]
     FrameOutOfRange { frame: u64, frames: u64 },

@@ -278,21 +278,27 @@ fn bad_heap_inputs_get_one_clear_error() {
         std::fs::write(&p, body).expect("write");
         p
     };
-    for (name, body, status, needle) in [
-        ("empty.json", String::new(), 2, "empty file"),
-        ("truncated.json", text[..text.len() / 2].to_string(), 2, "DHAT file fastware can read (truncated)"),
-        ("other.json", "{\"a\": 1}".to_string(), 2, "not a heap profile"),
-        ("v9.json", text.replacen("\"dhatFileVersion\":2", "\"dhatFileVersion\":9", 1), 2, "dhatFileVersion 9"),
-        ("mode.json", text.replacen("\"mode\":\"heap\"", "\"mode\":\"stack\"", 1), 2, "unknown DHAT mode `stack`"),
+    for (name, body, kind, needle) in [
+        ("empty.json", String::new(), "Empty", "empty file"),
+        ("truncated.json", text[..text.len() / 2].to_string(), "Truncated", "DHAT file fastware can read (truncated)"),
+        ("other.json", "{\"a\": 1}".to_string(), "NotHeapProfile", "not a heap profile"),
+        ("v9.json", text.replacen("\"dhatFileVersion\":2", "\"dhatFileVersion\":9", 1), "Version", "dhatFileVersion 9"),
+        ("mode.json", text.replacen("\"mode\":\"heap\"", "\"mode\":\"stack\"", 1), "Mode", "unknown DHAT mode `stack`"),
+        (
+            "damaged.json",
+            text.replacen("\"pps\":", "\"pps\":!", 1),
+            "Json",
+            "DHAT file fastware can read: expected `[`",
+        ),
     ] {
         let p = write(name, &body);
-        run_error(&run(&["heap", s(&p)]), status, needle);
+        expect_kind(&["heap", s(&p)], 2, &format!("HeapError::{kind}"), &[needle]);
     }
     // the truncated file's error names its end
     let cut = dir.join("truncated.json");
     run_error(&run(&["heap", s(&cut)]), 2, &format!("{}:{})", s(&cut), text.len() / 2));
     run_error(&run(&["heap", s(&dir.join("missing.json"))]), 2, "no such file");
-    run_error(&run(&["heap", s(&dir)]), 2, "a directory");
+    expect_kind(&["heap", s(&dir)], 2, "HeapError::Directory", &["a directory"]);
     // valgrind missing: said before anything is built
     let o = fastware()
         .args(["heap", "--manifest-path", s(&fastware_testkit::fixture("allocs").join("Cargo.toml"))])
