@@ -58,6 +58,9 @@ pub enum ProfileError {
     /// Binaries with samples that are gone or rebuilt since (each with why).
     #[error("the profiled binaries are not those on disk: {}", .binaries.join(", "))]
     BinariesChanged { binaries: Vec<String> },
+    /// Off-CPU stacks asked of a profile recorded without context switches.
+    #[error("this profile has no context switches: no record of where threads waited off the CPU")]
+    NoOffCpu,
     /// An export asked of a profile without stacks (callgrind's).
     #[error("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")]
     NoStacksToExport,
@@ -86,6 +89,7 @@ impl Typed for ProfileError {
                 BinariesChanged { .. } => {
                     "profile again after building, or keep the binaries the profile was recorded with"
                 }
+                NoOffCpu => "record with fastware profile --off-cpu (perf record -e context-switches/period=1/)",
                 NoStacksToExport => {
                     "record with perf (fastware profile without --callgrind); KCachegrind, callgrind's own viewer, opens the callgrind.out as it is"
                 }

@@ -122,12 +122,7 @@ pub fn by_place(p: &Profile, top: usize) -> Option<OffCpu> {
 /// the stacks, weighted in nanoseconds (for flamegraphs, folded stacks and
 /// exports of where threads waited).
 pub fn as_profile(p: &Profile) -> Result<Profile, fastware_report::Error> {
-    let Some(stacks) = p.off_cpu.clone() else {
-        return Err(fastware_report::Error::bad_input(
-            "this profile has no context switches: no record of where threads waited off the CPU",
-        )
-        .with_hint("record with fastware profile --off-cpu (perf record -e context-switches/period=1/)"));
-    };
+    let Some(stacks) = p.off_cpu.clone() else { return Err(crate::ProfileError::NoOffCpu.into()) };
     let mut out = Profile { meta: p.meta.clone(), functions: p.functions.clone(), ..Profile::default() };
     out.meta.event = "off-CPU time".into();
     out.meta.unit = "ns".into();

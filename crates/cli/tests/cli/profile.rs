@@ -856,7 +856,7 @@ fn bad_inputs_and_failed_runs() {
     std::fs::write(&empty, b"").expect("write");
     expect_kind(&["profile", s(&empty)], 2, "ProfileError::Empty", &["empty file"]);
     expect_kind(&["profile", s(&tmp)], 2, "ProfileError::Directory", &["a directory, not a profile"]);
-    expect_error(&["profile", s(&tmp.join("nope"))], 2, &["no such file, and no profile saved"]);
+    expect_kind(&["profile", s(&tmp.join("nope"))], 2, "AppError::NotFound", &["no such file, and no profile saved"]);
     // perf or valgrind missing: the package to install
     let o = fastware().args(["profile", "--file", s(&bin)]).env("PATH", s(&tmp)).output().expect("run");
     error_of(&o, 1, &["perf is not installed", "linux-perf"]);
@@ -865,7 +865,8 @@ fn bad_inputs_and_failed_runs() {
     // a stripped binary
     let stripped = tmp.join("stripped");
     if Command::new("strip").arg("-o").arg(&stripped).arg(&bin).status().is_ok_and(|s| s.success()) {
-        expect_error(&["profile", "--file", s(&stripped)], 2, &["no symbol table", "strip = false"]);
+        let args = ["profile", "--file", s(&stripped)];
+        expect_kind(&args, 2, "AppError::Unusable", &["no symbol table", "strip = false"]);
     }
     if valgrind_works() {
         // a truncated callgrind.out
