@@ -111,10 +111,9 @@ pub fn run(ctx: &Ctx, cmd: &HeapCmd) -> Result<Done<HeapView>, Error> {
     // a program run under valgrind here is a measuring run: kept (the whole
     // profile), in the project's history when there is a project (`--file`
     // needs none); a file read is kept only when --save names it
-    let kept = SavedHeap::from(&p);
     match (&cmd.save, project) {
         (Some(name), Some(pr)) => {
-            let id = crate::saved::keep(ctx, &pr.workspace_root, &pr.target_dir, name, &kept)?;
+            let id = crate::saved::keep(ctx, &pr.workspace_root, &pr.target_dir, name, &SavedHeap::from(p))?;
             report.saved_to = Some(format!("run {id} `{name}`"));
         }
         (Some(_), None) => {
@@ -122,7 +121,7 @@ pub fn run(ctx: &Ctx, cmd: &HeapCmd) -> Result<Done<HeapView>, Error> {
                 .with_hint("run it in the project, or give --store FILE"))
         }
         (None, Some(pr)) if cmd.files.is_empty() => {
-            crate::history::record(ctx, &pr.workspace_root, &pr.target_dir, None, &kept);
+            crate::history::record(ctx, &pr.workspace_root, &pr.target_dir, None, &SavedHeap::from(p));
         }
         (None, _) => {}
     }

@@ -93,7 +93,37 @@ pub struct ProgramPoint {
     #[serde(default)]
     pub wb: Option<u64>,
     /// Frames, innermost (the allocation function) first, as `ftbl` indices.
+    #[serde(deserialize_with = "exact")]
     pub fs: Vec<u32>,
+}
+
+/// A list of frames read into a reused buffer, then copied into a `Vec`
+/// of its exact size: one allocation per program point, where growing the
+/// `Vec` as serde does reallocated it five times (and, on every core at
+/// once, queued the threads on the allocator's lock).
+fn exact<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+    use std::cell::RefCell;
+    thread_local! {
+        static SCRATCH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    }
+    struct Frames;
+    impl<'de> serde::de::Visitor<'de> for Frames {
+        type Value = Vec<u32>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a list of frame-table indices")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u32>, A::Error> {
+            SCRATCH.with(|scratch| {
+                let mut v = scratch.borrow_mut();
+                v.clear();
+                while let Some(f) = seq.next_element::<u32>()? {
+                    v.push(f);
+                }
+                Ok(v.to_vec())
+            })
+        }
+    }
+    d.deserialize_seq(Frames)
 }
 
 /// Tells a DHAT file by its first bytes.
@@ -240,6 +270,125 @@ impl<R: Read> Stream<'_, R> {
         }
     }
 
+    /// The end (one past its `}`) of the object starting at `start`, when
+    /// it is whole in the buffer; strings are skipped as strings.
+    fn object_end(&self, start: usize) -> Option<usize> {
+        let b = &self.buf[..self.checked];
+        let (mut depth, mut k, mut in_string) = (0usize, start, false);
+        while k < b.len() {
+            let c = b[k];
+            if in_string {
+                match c {
+                    b'\\' => k += 1,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return Some(k + 1);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            k += 1;
+        }
+        None
+    }
+
+    /// The `pps` array, its program points parsed on every core: the whole
+    /// ones in the buffer found by their braces (program points hold no
+    /// strings but their keys), parsed by serde in parallel, in order. The
+    /// parse is most of a DHAT file's read (hand-written splitting: serde
+    /// reads one value at a time).
+    fn program_points(&mut self, points: &mut Vec<Point>) -> Result<(), Stop> {
+        use rayon::prelude::*;
+        self.expect(b"[")?;
+        if self.peek()? == b']' {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            // the whole elements from here, each followed by `,` or the `]`
+            let mut spans: Vec<(usize, usize)> = Vec::new();
+            let mut at = self.pos;
+            let mut closed = false;
+            loop {
+                let b = &self.buf[..self.checked];
+                while at < b.len() && b[at].is_ascii_whitespace() {
+                    at += 1;
+                }
+                if at >= b.len() {
+                    break;
+                }
+                if b[at] != b'{' {
+                    // not an object where one belongs: serde says what it is
+                    break;
+                }
+                let Some(end) = self.object_end(at) else { break };
+                let mut next = end;
+                while next < b.len() && b[next].is_ascii_whitespace() {
+                    next += 1;
+                }
+                if next >= b.len() {
+                    break;
+                }
+                spans.push((at, end));
+                match b[next] {
+                    b',' => at = next + 1,
+                    b']' => {
+                        at = next + 1;
+                        closed = true;
+                        break;
+                    }
+                    _ => {
+                        at = next;
+                        break;
+                    }
+                }
+            }
+            if spans.is_empty() {
+                // nothing whole here: one element the slow way (it reads on,
+                // or says what is wrong where), then on
+                let p: ProgramPoint = self.value()?;
+                points.push(p.into());
+                if self.expect(b",]")? == b']' {
+                    return Ok(());
+                }
+                continue;
+            }
+            let buf = &self.buf;
+            let parsed: Vec<Result<Point, (usize, serde_json::Error)>> = spans
+                .par_iter()
+                .map(|&(a, b)| serde_json::from_slice::<ProgramPoint>(&buf[a..b]).map(Point::from).map_err(|e| (a, e)))
+                .collect();
+            points.reserve(parsed.len());
+            for r in parsed {
+                match r {
+                    Ok(p) => points.push(p),
+                    Err((a, e)) => {
+                        let at = fastware_report::json::byte_of(&buf[a..], e.line(), e.column());
+                        let message = e.to_string();
+                        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_string();
+                        return Err(self.bad(at.map(|b| self.base + (a as u64) + b), message));
+                    }
+                }
+            }
+            self.pos = at;
+            if closed {
+                return Ok(());
+            }
+            if self.checked - self.pos < CHUNK / 2 && !self.done {
+                self.more()?;
+            }
+        }
+    }
+
     /// The elements of an array, each given to `each` as it is read.
     fn array(&mut self, mut each: impl FnMut(&mut Self) -> Result<(), Stop>) -> Result<(), Stop> {
         self.expect(b"[")?;
@@ -285,11 +434,7 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
             let key: String = s.value()?;
             s.expect(b":")?;
             match key.as_str() {
-                "pps" => s.array(|s| {
-                    let p: ProgramPoint = s.value()?;
-                    points.push(p.into());
-                    Ok(())
-                })?,
+                "pps" => s.program_points(&mut points)?,
                 "ftbl" => s.array(|s| {
                     ftbl.push(s.value()?);
                     Ok(())
@@ -324,8 +469,7 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
 
 impl From<ProgramPoint> for Point {
     fn from(p: ProgramPoint) -> Point {
-        let mut frames = p.fs;
-        frames.shrink_to_fit();
+        let frames = p.fs;
         Point {
             bytes: p.tb,
             blocks: p.tbk,

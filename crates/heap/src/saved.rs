@@ -25,7 +25,14 @@ pub struct SavedHeap {
 
 impl From<&HeapProfile> for SavedHeap {
     fn from(p: &HeapProfile) -> SavedHeap {
-        SavedHeap { schema: SCHEMA.into(), profile: p.clone() }
+        SavedHeap::from(p.clone())
+    }
+}
+
+/// The profile itself kept (no copy of a model that can be hundreds of MB).
+impl From<HeapProfile> for SavedHeap {
+    fn from(profile: HeapProfile) -> SavedHeap {
+        SavedHeap { schema: SCHEMA.into(), profile }
     }
 }
 
