@@ -146,9 +146,15 @@ pub fn write<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Resul
 /// A JSON parse error as fastware reports bad input: serde's message
 /// without its "at line L column C", the place as a byte offset of `text`
 /// (`what` leads the message: "not criterion's JSON").
-pub fn parse_error(path: &str, text: &str, e: &serde_json::Error, what: &str) -> Error {
+/// serde_json's message without its " at line L column C" (fastware says
+/// where as a byte offset).
+pub fn message_of(e: &serde_json::Error) -> String {
     let message = e.to_string();
-    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m);
+    message.rsplit_once(" at line ").map_or(message.clone(), |(m, _)| m.to_string())
+}
+
+pub fn parse_error(path: &str, text: &str, e: &serde_json::Error, what: &str) -> Error {
+    let message = message_of(e);
     if e.is_eof() {
         return Error::input(path, Some(text.len() as u64), format!("{what} (truncated): {message}"));
     }

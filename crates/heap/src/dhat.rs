@@ -256,8 +256,7 @@ impl<R: Read> Stream<'_, R> {
                     self.more()?;
                 }
                 Some(Err(e)) => {
-                    let message = e.to_string();
-                    let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_string();
+                    let message = fastware_report::json::message_of(&e);
                     if e.is_eof() {
                         return Err(self.truncated(&message));
                     }
@@ -373,8 +372,7 @@ impl<R: Read> Stream<'_, R> {
                     Ok(p) => points.push(p),
                     Err((a, e)) => {
                         let at = fastware_report::json::byte_of(&buf[a..], e.line(), e.column());
-                        let message = e.to_string();
-                        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_string();
+                        let message = fastware_report::json::message_of(&e);
                         return Err(self.bad(at.map(|b| self.base + (a as u64) + b), message));
                     }
                 }

@@ -148,10 +148,7 @@ pub fn parse(text: &str) -> Result<Recording, TaskError> {
                 continue;
             }
             Err(e) => {
-                return Err(TaskError::BadLine {
-                    line: k as u64 + 1,
-                    why: e.to_string().rsplit_once(" at line ").map_or(e.to_string(), |(m, _)| m.to_string()),
-                })
+                return Err(TaskError::BadLine { line: k as u64 + 1, why: fastware_report::json::message_of(&e) })
             }
         };
         events += 1;
