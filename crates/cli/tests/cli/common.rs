@@ -102,6 +102,21 @@ fn json_kind(o: &Output, args: &[&str], status: i32, kind: &str) {
     assert_eq!(v["kind"].as_str(), Some(kind), "{args:?}: {v}");
 }
 
+/// A run already made with `--format json` failed with `status`, its JSON
+/// error naming `kind` and its message and hint holding `needles`.
+pub fn json_error_of(o: &Output, status: i32, kind: &str, needles: &[&str]) -> Value {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(status), "exit status; stderr: {err}");
+    let line = err.lines().last().unwrap_or_default();
+    let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not one JSON error ({e}): {err}"));
+    assert_eq!(v["kind"].as_str(), Some(kind), "{v}");
+    let said = format!("{} {}", v["error"].as_str().unwrap_or_default(), v["hint"].as_str().unwrap_or_default());
+    for n in needles {
+        assert!(said.contains(n), "expected {n:?} in {said}");
+    }
+    v
+}
+
 /// [`expect_error`] for a run already made.
 pub fn error_of(o: &Output, status: i32, needles: &[&str]) -> String {
     let err = stderr(o);

@@ -260,8 +260,13 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
     // a revision without the project (a commit of the empty tree, made
     // without touching the work tree): said, before any build
     let empty = git(&dir, &["commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "empty"]);
-    let o = run_in(&dir, &["explain", &base, &empty, "--run", "raytrace 256"]);
-    run_error(&o, 2, "has no Cargo.toml at .: the project is not in that revision");
+    let o = run_in(&dir, &["explain", &base, &empty, "--run", "raytrace 256", "--format", "json"]);
+    json_error_of(
+        &o,
+        2,
+        "CargoError::NoProjectInRevision",
+        &["has no Cargo.toml at .: the project is not in that revision"],
+    );
     let o = run_in(&dir, &["explain", &base, &noinline, "--run", "raytrace 0"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let last = stderr(&o).lines().last().unwrap_or_default().to_string();

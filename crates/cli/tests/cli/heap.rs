@@ -302,11 +302,11 @@ fn bad_heap_inputs_get_one_clear_error() {
     // valgrind missing: said before anything is built
     let o = fastware()
         .args(["heap", "--manifest-path", s(&fastware_testkit::fixture("allocs").join("Cargo.toml"))])
+        .args(["--format", "json"])
         .env("PATH", "/nonexistent")
         .output()
         .expect("run");
-    run_error(&o, 1, "valgrind is not installed");
-    assert!(stderr(&o).contains("apt-get install valgrind"), "{}", stderr(&o));
+    json_error_of(&o, 1, "RunnerError::NotInstalled", &["valgrind is not installed", "apt-get install valgrind"]);
 }
 
 #[test]

@@ -151,8 +151,8 @@ fn bad_axes_and_failing_cells() {
     run_error(&o, 2, "expected KEY=V1,V2");
     expect_kind_in(&dir, &["matrix"], 2, "AppError::Argument", &["no axis"]);
     // one key as two axes: cargo would build every cell with one of them
-    let o = run_in(&dir, &["matrix", "--set", "profile.release.opt-level=1,2", "--set", "profile.release.opt-level=3"]);
-    run_error(&o, 2, "`profile.release.opt-level` given twice");
+    let twice = ["matrix", "--set", "profile.release.opt-level=1,2", "--set", "profile.release.opt-level=3"];
+    error_of(&run_in(&dir, &twice), 2, &["`profile.release.opt-level` given twice"]);
     // options that cannot mean anything: refused before any build
     let o = run_in(&dir, &["matrix", "--set", "profile.release.opt-level=1", "--run", "true", "--runs", "0"]);
     run_error(&o, 2, "--runs");
@@ -171,8 +171,9 @@ fn bad_axes_and_failing_cells() {
     assert!(three["change"].is_null() && three["best"] == false, "{three:#}");
     let o = run_in(&dir, &["matrix", "--set", "profile.relase.opt-level=1,3"]);
     assert!(stdout(&o).contains("warning: `profile.relase.opt-level` changed none of rustc's flags"), "{}", stdout(&o));
-    let o = run_in(&dir, &["matrix", "--linker", "default,nosuchld"]);
-    run_error(&o, 1, "ld");
+    let o = run_in(&dir, &["matrix", "--linker", "default,nosuchld", "--format", "json"]);
+    assert!(stderr(&o).contains("ld"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let o = run_in(&dir, &["matrix", "--toolchain", "no-such-toolchain"]);
     assert_ne!(o.status.code(), Some(0));
     // a value cargo rejects: that cell fails, the others are measured
@@ -239,8 +240,8 @@ fn a_plan_runs_cell_by_cell_and_merges() {
     assert!(run_in(&dir, &["matrix", "--set", "profile.release.opt-level=2", "--plan", s(&other)]).status.success());
     let foreign = fastware_testkit::temp_dir("matrix-job-x").join("x.jsonl");
     assert!(run_in(&dir, &["matrix", "--plan", s(&other), "--cell", "1", "-o", s(&foreign)]).status.success());
-    let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&foreign)]);
-    run_error(&o, 2, "another plan");
+    let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&foreign), "--format", "json"]);
+    json_error_of(&o, 2, "MatrixError::OtherPlan", &["another plan"]);
     // one file given twice: each (cell, rep) counted once, the repeat said
     let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&files[0]), "--format", "json"]);
     assert_eq!(json_of(&o)["done"].as_u64(), Some(1), "{}", stderr(&o));
@@ -248,16 +249,20 @@ fn a_plan_runs_cell_by_cell_and_merges() {
     // measurements that could not be of this plan, and files with none
     let line: Value = serde_json::from_str(std::fs::read_to_string(&files[1]).expect("cell").trim()).expect("json");
     let bad = dir.join("bad.jsonl");
-    for (field, value, needle) in [("rep", Value::from(77), "rep 77"), ("build_us", Value::from(-1.5), "-1.5 µs")] {
+    for (field, value, kind, needle) in [
+        ("rep", Value::from(77), "MatrixError::RepNotInPlan", "rep 77"),
+        ("build_us", Value::from(-1.5), "MatrixError::NegativeTime", "-1.5 µs"),
+    ] {
         let mut l = line.clone();
         l[field] = value;
         std::fs::write(&bad, format!("{l}\n")).expect("write");
-        let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&bad)]);
-        run_error(&o, 2, needle);
+        let o = run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&files[0]), s(&bad), "--format", "json"]);
+        json_error_of(&o, 2, kind, &[needle]);
     }
     std::fs::write(&bad, "").expect("write");
-    run_error(&run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&bad)]), 2, "no matrix result");
-    run_error(&run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(&plan)]), 2, "not a matrix result");
+    let merge = |x: &Path| run_in(&dir, &["matrix", "merge", "--plan", s(&plan), s(x), "--format", "json"]);
+    json_error_of(&merge(&bad), 2, "MatrixError::NoResults", &["no matrix result"]);
+    json_error_of(&merge(&plan), 2, "MatrixError::NotAResult", &["not a matrix result"]);
 }
 
 #[test]
@@ -279,7 +284,7 @@ fn ctrl_c_keeps_what_finished_and_resume_goes_on() {
     let mut again = args.to_vec();
     again.push("--resume");
     let o = run_in(&dir, &again);
-    run_error(&o, 2, "another fastware matrix is running plan");
+    error_of(&o, 2, &["another fastware matrix is running plan"]);
     let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
     let out = child.wait_with_output().expect("wait");
     let err = String::from_utf8_lossy(&out.stderr).into_owned();

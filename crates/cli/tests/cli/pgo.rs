@@ -102,15 +102,15 @@ fn bad_pgo_inputs() {
     if profdata().is_none() {
         return;
     }
-    let o = run_in(&dir, &["pgo", "--run", "target/release/dispatch 10 fail"]);
-    run_error(&o, 1, "the training run failed");
+    let o = run_in(&dir, &["pgo", "--run", "target/release/dispatch 10 fail", "--format", "json"]);
+    json_error_of(&o, 1, "PgoError::StepFailed", &["the training run failed"]);
     assert!(stderr(&o).contains("exit status: 3"), "{}", stderr(&o));
     let o = command_in(&dir)
-        .args(["pgo", "--run", "target/release/dispatch 10"])
+        .args(["pgo", "--run", "target/release/dispatch 10", "--format", "json"])
         .env("FASTWARE_LLVM_PROFDATA", "/nonexistent")
         .output()
         .expect("run");
-    run_error(&o, 1, "llvm-profdata is not installed");
+    json_error_of(&o, 1, "PgoError::NoProfdata", &["llvm-profdata is not installed"]);
     // an llvm-profdata that says it merged but wrote nothing usable (an
     // empty file, then junk): refused before any optimised build
     for junk in ["", "junk"] {
@@ -120,21 +120,21 @@ fn bad_pgo_inputs() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let o = command_in(&dir)
-            .args(["pgo", "--run", "target/release/dispatch 10"])
+            .args(["pgo", "--run", "target/release/dispatch 10", "--format", "json"])
             .env("FASTWARE_LLVM_PROFDATA", &tool)
             .output()
             .expect("run");
-        run_error(&o, 1, "the merged profile holds no counts of the training run");
+        json_error_of(&o, 1, "PgoError::EmptyProfile", &["the merged profile holds no counts of the training run"]);
         assert!(!stderr(&o).contains("optimised build"), "{}", stderr(&o));
     }
     let old = PathBuf::from("/usr/bin/llvm-profdata-14");
     if old.is_file() {
         let o = command_in(&dir)
-            .args(["pgo", "--run", "target/release/dispatch 10"])
+            .args(["pgo", "--run", "target/release/dispatch 10", "--format", "json"])
             .env("FASTWARE_LLVM_PROFDATA", &old)
             .output()
             .expect("run");
-        run_error(&o, 1, "raw profile version");
+        json_error_of(&o, 1, "PgoError::ProfdataCannotRead", &["raw profile version"]);
     } else {
         eprintln!("SKIPPED: the incompatible llvm-profdata case needs llvm-profdata-14");
     }
@@ -202,7 +202,12 @@ fn a_benchmark_target_as_the_workload() {
     // arguments after -- without a benchmark, and a benchmark that is not there
     let args = ["pgo", "--run", "target/release/dispatch 10", "--", "--x"];
     expect_kind_in(&dir, &args, 2, "AppError::Argument", &["give --bench NAME"]);
-    let o = command_in(&dir).args(["pgo", "--bench", "nope"]).env("RUSTC_BOOTSTRAP", "1").output().expect("run");
-    run_error(&o, 2, "no bench target `nope` in the project");
-    assert!(stderr(&o).contains("its bench targets: steps"), "{}", stderr(&o));
+    let args = ["pgo", "--bench", "nope", "--format", "json"];
+    let o = command_in(&dir).args(args).env("RUSTC_BOOTSTRAP", "1").output().expect("run");
+    json_error_of(
+        &o,
+        2,
+        "PgoError::NoSuchTarget",
+        &["no bench target `nope` in the project", "its bench targets: steps"],
+    );
 }

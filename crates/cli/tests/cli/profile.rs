@@ -916,8 +916,8 @@ fn bad_inputs_and_failed_runs() {
         &["not those on disk", s(&copy), "rebuilt"],
     );
     // no samples
-    let o = run(&["profile", "--file", s(&bin), "--freq", "1", "--", "1"]);
-    run_error(&o, 2, "no samples");
+    let o = run(&["profile", "--file", s(&bin), "--freq", "1", "--format", "json", "--", "1"]);
+    json_error_of(&o, 2, "ProfileError::PerfNoSamples", &["no samples"]);
     // a program that fails: what was recorded is reported, exit 1
     let o = run(&["profile", "--file", s(&bin), "--format", "json", "--", "10", "fail"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
