@@ -3,6 +3,7 @@
 //! 'TEMPLATE {a,b}'`, `--linker default,lld,mold`, `--toolchain
 //! stable,nightly`.
 
+use crate::MatrixError;
 use serde::{Deserialize, Serialize};
 
 use fastware_report::Error;
@@ -32,20 +33,19 @@ pub struct Axis {
 fn values(text: &str, what: &str) -> Result<Vec<String>, Error> {
     let v: Vec<String> = text.split(',').map(|s| s.trim().to_string()).collect();
     if v.iter().any(String::is_empty) {
-        return Err(Error::bad_input(format!("{what}: an empty value in `{text}`")));
+        return Err(MatrixError::EmptyValue { what: what.to_string(), text: text.to_string() }.into());
     }
     let mut seen = std::collections::HashSet::new();
     if let Some(d) = v.iter().find(|x| !seen.insert(x.as_str())) {
-        return Err(Error::bad_input(format!("{what}: `{d}` given twice")));
+        return Err(MatrixError::GivenTwice { what: what.to_string(), value: d.to_string() }.into());
     }
     Ok(v)
 }
 
 /// `--set KEY=V1,V2,…`.
 pub fn parse_set(text: &str) -> Result<Axis, Error> {
-    let (key, vals) = text.split_once('=').ok_or_else(|| {
-        Error::bad_input(format!("--set {text}: expected KEY=V1,V2 (e.g. profile.release.lto=off,thin,fat)"))
-    })?;
+    let (key, vals) =
+        text.split_once('=').ok_or_else(|| Error::from(MatrixError::NotKeyValues { text: text.to_string() }))?;
     let key = key.trim();
     let segments_ok = !key.is_empty()
         && key.split('.').all(|s| {
@@ -56,9 +56,7 @@ pub fn parse_set(text: &str) -> Result<Axis, Error> {
     // dots inside a quoted segment (`package."*"`) are fine: check by TOML
     // rules loosely, then let cargo judge the key itself
     if !segments_ok && !key.contains('"') {
-        return Err(Error::bad_input(format!("--set {text}: `{key}` is not a cargo config key")).with_hint(
-            "keys are dotted TOML keys, e.g. profile.release.debug or 'profile.release.package.\"*\".opt-level'",
-        ));
+        return Err(MatrixError::NotConfigKey { text: text.to_string(), key: key.to_string() }.into());
     }
     Ok(Axis { name: key.to_string(), kind: AxisKind::Config { key: key.to_string() }, values: values(vals, "--set")? })
 }
@@ -72,8 +70,7 @@ pub fn check_distinct(axes: &[Axis]) -> Result<(), Error> {
         if let AxisKind::Config { key } = &a.kind {
             let plain: String = key.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
             if !seen.insert(plain) {
-                return Err(Error::bad_input(format!("--set: `{key}` given twice"))
-                    .with_hint("give every value of a key in one --set, e.g. --set profile.release.opt-level=1,2,3"));
+                return Err(MatrixError::KeyTwice { key: key.to_string() }.into());
             }
         }
     }
@@ -86,9 +83,7 @@ pub fn parse_rustflags(text: &str) -> Result<Axis, Error> {
     let values = match (text.find('{'), text.find('}')) {
         (Some(a), Some(b)) if a < b => {
             if text[b + 1..].contains('{') {
-                return Err(Error::bad_input(
-                    "--rustflags: one {a,b,…} group per axis (give --rustflags twice for two)",
-                ));
+                return Err(MatrixError::RustflagsGroups.into());
             }
             values(&text[a + 1..b], "--rustflags")?
                 .into_iter()
@@ -96,7 +91,7 @@ pub fn parse_rustflags(text: &str) -> Result<Axis, Error> {
                 .collect()
         }
         (None, None) => vec![text.to_string()],
-        _ => return Err(Error::bad_input(format!("--rustflags {text}: unbalanced {{…}}"))),
+        _ => return Err(MatrixError::Unbalanced { text: text.to_string() }.into()),
     };
     Ok(Axis { name: "RUSTFLAGS".into(), kind: AxisKind::Rustflags, values })
 }
@@ -127,7 +122,8 @@ pub fn parse_linker(text: &str) -> Result<Axis, Error> {
             } else {
                 format!("install it: sudo apt-get install {package}")
             };
-            return Err(Error::failed(format!("linker `{l}`: {} is not installed", linker_program(l))).with_hint(hint));
+            let missing = MatrixError::LinkerMissing { linker: l.to_string(), program: linker_program(l).to_string() };
+            return Err(Error::from(missing).with_hint(hint));
         }
     }
     Ok(Axis { name: "linker".into(), kind: AxisKind::Linker, values: v })
@@ -139,18 +135,16 @@ pub fn parse_toolchain(text: &str) -> Result<Axis, Error> {
     let list = std::process::Command::new("rustup")
         .args(["toolchain", "list"])
         .output()
-        .map_err(|e| Error::failed(format!("--toolchain needs rustup: {e}")))?;
+        .map_err(|e| Error::from(MatrixError::NoRustup { why: e.to_string() }))?;
     let installed = String::from_utf8_lossy(&list.stdout).into_owned();
     for t in &v {
         if !installed
             .lines()
             .any(|l| l.split_whitespace().next().is_some_and(|n| n == t || n.starts_with(&format!("{t}-"))))
         {
-            return Err(Error::failed(format!(
-                "toolchain `{t}` is not installed (rustup has: {})",
-                installed.split_whitespace().filter(|w| !w.starts_with('(')).collect::<Vec<_>>().join(", ")
-            ))
-            .with_hint(format!("install it first: rustup toolchain install {t}")));
+            let has = installed.split_whitespace().filter(|w| !w.starts_with('(')).collect::<Vec<_>>().join(", ");
+            return Err(Error::from(MatrixError::ToolchainMissing { toolchain: t.to_string(), installed: has })
+                .with_hint(format!("install it first: rustup toolchain install {t}")));
         }
     }
     Ok(Axis { name: "toolchain".into(), kind: AxisKind::Toolchain, values: v })

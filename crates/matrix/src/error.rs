@@ -29,11 +29,54 @@ pub enum MatrixError {
     CellsAxis { line: usize, axis: String },
     #[error("--cells: the file lists no cell")]
     CellsEmpty,
+    /// An axis given with an empty value (`--set k=a,,b`).
+    #[error("{what}: an empty value in `{text}`")]
+    EmptyValue { what: String, text: String },
+    /// One value twice in an axis.
+    #[error("{what}: `{value}` given twice")]
+    GivenTwice { what: String, value: String },
+    #[error("--set {text}: expected KEY=V1,V2 (e.g. profile.release.lto=off,thin,fat)")]
+    NotKeyValues { text: String },
+    #[error("--set {text}: `{key}` is not a cargo config key")]
+    NotConfigKey { text: String, key: String },
+    /// One key as two axes: cargo would build every cell with one of them.
+    #[error("--set: `{key}` given twice")]
+    KeyTwice { key: String },
+    #[error("--rustflags: one {{a,b,…}} group per axis (give --rustflags twice for two)")]
+    RustflagsGroups,
+    #[error("--rustflags {text}: unbalanced {{…}}")]
+    Unbalanced { text: String },
+    /// A `--linker` value whose program is not installed (exit 1).
+    #[error("linker `{linker}`: {program} is not installed")]
+    LinkerMissing { linker: String, program: String },
+    /// `--toolchain` without rustup (exit 1).
+    #[error("--toolchain needs rustup: {why}")]
+    NoRustup { why: String },
+    /// A `--toolchain` rustup does not have (exit 1).
+    #[error("toolchain `{toolchain}` is not installed (rustup has: {installed})")]
+    ToolchainMissing { toolchain: String, installed: String },
+    /// `--hot` naming a file no unit of the build depends on.
+    #[error("--hot {file}: no unit of this build depends on it")]
+    HotNoUnit { file: String },
+    #[error("--cell {cell}: the plan has cells 0 to {last}")]
+    NoSuchCell { cell: usize, last: usize },
+    /// Another fastware holds the plan's lock.
+    #[error("another fastware matrix is running plan {plan} (it holds {lock})")]
+    Busy { plan: String, lock: String },
+    /// The matrix's own files and directories (exit 1).
+    #[error("{0}")]
+    Io(String),
 }
 
 impl Typed for MatrixError {
     fn fault(&self) -> ErrorKind {
-        ErrorKind::BadInput
+        match self {
+            MatrixError::LinkerMissing { .. }
+            | MatrixError::NoRustup { .. }
+            | MatrixError::ToolchainMissing { .. }
+            | MatrixError::Io(_) => ErrorKind::Failed,
+            _ => ErrorKind::BadInput,
+        }
     }
 
     fn hint(&self) -> Option<String> {
@@ -47,6 +90,14 @@ impl Typed for MatrixError {
                 | MatrixError::CellNotInPlan { .. }
                 | MatrixError::RepNotInPlan { .. }
                 | MatrixError::NegativeTime { .. } => "merge the results of one plan",
+                MatrixError::NotConfigKey { .. } => {
+                    "keys are dotted TOML keys, e.g. profile.release.debug or 'profile.release.package.\"*\".opt-level'"
+                }
+                MatrixError::KeyTwice { .. } => {
+                    "give every value of a key in one --set, e.g. --set profile.release.opt-level=1,2,3"
+                }
+                MatrixError::HotNoUnit { .. } => "--hot takes a source file of a crate that is built, e.g. src/lib.rs",
+                MatrixError::Busy { .. } => "wait for it to finish, then run with --resume to fill in what is missing",
                 _ => return None,
             }
             .into(),

@@ -4,6 +4,7 @@
 //! marked changed, the artifact's size (and stripped, by `strip`), and the
 //! `--run` command's time with this cell's artifact.
 
+use crate::MatrixError;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -132,7 +133,7 @@ pub fn measure(
     // cold: from an empty target directory of the cell's own
     if spec.target_dir.exists() {
         std::fs::remove_dir_all(&spec.target_dir)
-            .map_err(|e| Error::failed(format!("cannot empty {}: {e}", spec.target_dir.display())))?;
+            .map_err(|e| Error::from(MatrixError::Io(format!("cannot empty {}: {e}", spec.target_dir.display()))))?;
     }
     if plan.scope == Scope::Final {
         let deps = experiment::timed_build(project, &spec)?;
@@ -174,8 +175,7 @@ pub fn measure(
         let file = PathBuf::from(hot);
         let file = if file.is_absolute() { file } else { project.workspace_root.join(file) };
         if experiment::mark_changed(&spec, project, std::slice::from_ref(&file))? == 0 {
-            return Err(Error::bad_input(format!("--hot {}: no unit of this build depends on it", file.display()))
-                .with_hint("--hot takes a source file of a crate that is built, e.g. src/lib.rs"));
+            return Err(MatrixError::HotNoUnit { file: file.display().to_string() }.into());
         }
         let again = experiment::timed_build(project, &spec)?;
         if again.interrupted {

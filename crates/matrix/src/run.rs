@@ -2,6 +2,7 @@
 //! measurement appended to the results as it finishes (so `--resume` goes on
 //! after Ctrl-C), with the time to go; or one cell's reps alone, for a CI job.
 
+use crate::MatrixError;
 use std::path::Path;
 use std::time::Instant;
 
@@ -82,7 +83,7 @@ pub fn one(
     let cell = plan
         .cells
         .get(k)
-        .ok_or_else(|| Error::bad_input(format!("--cell {k}: the plan has cells 0 to {}", plan.cells.len() - 1)))?;
+        .ok_or_else(|| Error::from(MatrixError::NoSuchCell { cell: k, last: plan.cells.len() - 1 }))?;
     let mut runs = Vec::new();
     for rep in 0..plan.reps {
         note(&format!("cell {k} ({}), rep {}", cell.name, rep + 1));

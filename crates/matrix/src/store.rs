@@ -13,6 +13,11 @@ use fastware_report::Error;
 use crate::measure::CellRun;
 use crate::plan::Plan;
 
+/// A failure of the matrix's own files.
+fn io(message: String) -> Error {
+    MatrixError::Io(message).into()
+}
+
 pub fn dir(fastware_dir: &Path, plan: &Plan) -> PathBuf {
     fastware_dir.join("matrix").join(&plan.id)
 }
@@ -24,24 +29,22 @@ pub fn results_path(fastware_dir: &Path, plan: &Plan) -> PathBuf {
 /// Appends one measurement.
 pub fn append(path: &Path, run: &CellRun) -> Result<(), Error> {
     if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|e| Error::failed(format!("cannot create {}: {e}", d.display())))?;
+        std::fs::create_dir_all(d).map_err(|e| io(format!("cannot create {}: {e}", d.display())))?;
     }
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    let line = serde_json::to_string(run).map_err(|e| Error::failed(format!("cannot write a result: {e}")))?;
-    writeln!(f, "{line}")
-        .and_then(|()| f.sync_data())
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| io(format!("cannot write {}: {e}", path.display())))?;
+    let line = serde_json::to_string(run).map_err(|e| io(format!("cannot write a result: {e}")))?;
+    writeln!(f, "{line}").and_then(|()| f.sync_data()).map_err(|e| io(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Writes measurements as JSON lines, whole or not at all (a `--cell` result file).
 pub fn write_all(path: &Path, runs: &[CellRun]) -> Result<(), Error> {
     let mut f = fastware_report::OutputFile::create(path, &[], false)?;
     for r in runs {
-        let line = serde_json::to_string(r).map_err(|e| Error::failed(format!("cannot write a result: {e}")))?;
+        let line = serde_json::to_string(r).map_err(|e| io(format!("cannot write a result: {e}")))?;
         writeln!(f, "{line}").map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
     }
     f.commit()?;
@@ -51,7 +54,7 @@ pub fn write_all(path: &Path, runs: &[CellRun]) -> Result<(), Error> {
 /// Writes the plan (compact JSON, so that its generator mark is found).
 pub fn write_plan(path: &Path, plan: &Plan) -> Result<(), Error> {
     let mut f = fastware_report::OutputFile::create(path, &[], false)?;
-    serde_json::to_writer(&mut f, plan).map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
+    serde_json::to_writer(&mut f, plan).map_err(|e| io(format!("cannot write {}: {e}", path.display())))?;
     writeln!(f).map_err(|e| fastware_report::output::write_error(&path.display().to_string(), &e))?;
     f.commit()?;
     Ok(())
@@ -135,22 +138,19 @@ pub struct Lock(#[allow(dead_code)] std::fs::File);
 
 pub fn lock(fastware_dir: &Path, plan: &Plan) -> Result<Lock, Error> {
     let d = dir(fastware_dir, plan);
-    std::fs::create_dir_all(&d).map_err(|e| Error::failed(format!("cannot create {}: {e}", d.display())))?;
+    std::fs::create_dir_all(&d).map_err(|e| io(format!("cannot create {}: {e}", d.display())))?;
     let path = d.join("lock");
     let f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| Error::failed(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| io(format!("cannot open {}: {e}", path.display())))?;
     match f.try_lock() {
         Ok(()) => Ok(Lock(f)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::bad_input(format!(
-            "another fastware matrix is running plan {} (it holds {})",
-            plan.id,
-            path.display()
-        ))
-        .with_hint("wait for it to finish, then run with --resume to fill in what is missing")),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::failed(format!("cannot lock {}: {e}", path.display()))),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(MatrixError::Busy { plan: plan.id.clone(), lock: path.display().to_string() }.into())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(io(format!("cannot lock {}: {e}", path.display()))),
     }
 }
