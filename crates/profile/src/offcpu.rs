@@ -14,22 +14,15 @@ use crate::perf::Timeline;
 use crate::tasks::Futures;
 use crate::views::{key, By};
 
-/// The off-CPU stacks of a timeline: each switch's stack, weighted by the
-/// nanoseconds until its thread's next sample (the last one of a thread:
-/// until the timeline's end). `None` without context switches.
+/// The off-CPU stacks of a timeline: each switch's stack, weighted by its
+/// stretch (`perf::Stretch`). `None` without context switches.
 pub fn stacks(t: &Timeline) -> Option<Vec<Stack>> {
-    let end = t.samples.last()?.time;
-    let mut next_of: HashMap<u32, u64> = HashMap::new();
-    let mut weights: HashMap<(u32, u32), u64> = HashMap::new();
-    // from the end: each sample's thread's next sample is known when it is reached
-    for s in t.samples.iter().rev() {
-        let next = next_of.insert(s.thread, s.time).unwrap_or(end);
-        if s.switch {
-            *weights.entry((s.thread, s.stack)).or_default() += next.saturating_sub(s.time);
-        }
-    }
     if !t.samples.iter().any(|s| s.switch) {
         return None;
+    }
+    let mut weights: HashMap<(u32, u32), u64> = HashMap::new();
+    for s in t.stretches().into_iter().filter(|s| s.off_cpu) {
+        *weights.entry((s.thread, s.stack)).or_default() += s.end - s.start;
     }
     let mut out: Vec<Stack> = weights
         .into_iter()

@@ -393,6 +393,43 @@ pub struct Timed {
     pub switch: bool,
 }
 
+/// A stretch of one thread's time that a sample stands for, on the file's
+/// clock (ns): a CPU sample the period before it; a context switch from
+/// there until its thread's next sample (within one sample period of when
+/// it ran again; the last one until the timeline's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stretch {
+    pub thread: u32,
+    pub start: u64,
+    pub end: u64,
+    /// An index into the timeline's `stacks`.
+    pub stack: u32,
+    /// Off the CPU (a context switch).
+    pub off_cpu: bool,
+}
+
+impl Timeline {
+    /// Each sample's [`Stretch`], in the samples' order.
+    pub fn stretches(&self) -> Vec<Stretch> {
+        let end = self.samples.last().map_or(0, |s| s.time);
+        let mut next_of: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+        let mut out: Vec<Stretch> = self
+            .samples
+            .iter()
+            .rev()
+            .map(|s| {
+                // from the end: a thread's next sample is known when its sample is reached
+                let next = next_of.insert(s.thread, s.time).unwrap_or(end);
+                let (start, end) =
+                    if s.switch { (s.time, next.max(s.time)) } else { (s.time.saturating_sub(s.period), s.time) };
+                Stretch { thread: s.thread, start, end, stack: s.stack, off_cpu: s.switch }
+            })
+            .collect();
+        out.reverse();
+        out
+    }
+}
+
 /// [`read`], with every sample in time order, context switches included.
 pub fn read_timeline(path: &Path) -> Result<(Profile, Timeline), Error> {
     read_file(path, true)
@@ -428,6 +465,7 @@ fn clock_of(
 
 fn read_file(path: &Path, timeline: bool) -> Result<(Profile, Timeline), Error> {
     let shown = path.display().to_string();
+    crate::saved::regular_file(path)?;
     let file = fastware_report::input::open(path)?;
     if file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
         return Err(bad(path, ProfileError::PerfEmpty));

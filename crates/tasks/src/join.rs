@@ -106,31 +106,18 @@ pub fn join(r: &Recording, p: &Profile, t: &Timeline, shown: &str, blocking_poll
     }
     // each thread's samples as stretches of its time: a CPU sample the
     // period before it, a switch until the thread's next sample
-    let mut spans: HashMap<u32, Vec<Span>> = HashMap::new();
-    let mut last_of: HashMap<u32, usize> = HashMap::new();
     let (mut cpu_samples, mut switches) = (0u64, 0u64);
-    for s in &t.samples {
-        let at = rel(s.time);
-        if (0..=r.duration).contains(&at) {
-            if s.switch {
-                switches += 1;
-            } else {
-                cpu_samples += 1;
-            }
-        }
-        let list = spans.entry(s.thread).or_default();
-        if let Some(&k) = last_of.get(&s.thread) {
-            // a switch lasts until this next sample of its thread
-            if list[k].3 {
-                list[k].1 = at;
-            }
-        }
-        last_of.insert(s.thread, list.len());
+    for s in t.samples.iter().filter(|s| (0..=r.duration).contains(&rel(s.time))) {
         if s.switch {
-            list.push((at, at, s.stack, true));
+            switches += 1;
         } else {
-            list.push((at - s.period as i64, at, s.stack, false));
+            cpu_samples += 1;
         }
+    }
+    // each thread's samples as stretches of its time, from the recording's start
+    let mut spans: HashMap<u32, Vec<Span>> = HashMap::new();
+    for s in t.stretches() {
+        spans.entry(s.thread).or_default().push((rel(s.start), rel(s.end), s.stack, s.off_cpu));
     }
     let namer = Futures::new(p);
     let polling: Vec<bool> = t.stacks.iter().map(|frames| namer.in_task_poll(frames)).collect();
