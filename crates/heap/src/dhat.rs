@@ -182,6 +182,13 @@ impl<R: Read> Stream<'_, R> {
         }
         self.buf.truncate(old + n);
         self.done = n < self.chunk;
+        self.check_text()?;
+        Ok(n > 0)
+    }
+
+    /// Checks the bytes read since the last check are UTF-8 (a character
+    /// cut by the end of a read waits for the next).
+    fn check_text(&mut self) -> Result<(), Stop> {
         match std::str::from_utf8(&self.buf[self.checked..]) {
             Ok(_) => self.checked = self.buf.len(),
             Err(e) if e.error_len().is_none() && !self.done => self.checked += e.valid_up_to(),
@@ -190,7 +197,7 @@ impl<R: Read> Stream<'_, R> {
                 return Err(Stop::Bad(Error::from(HeapError::NotText).at(self.path).at_byte(Some(at))));
             }
         }
-        Ok(n > 0)
+        Ok(())
     }
 
     /// The file's length, once read to its end.
@@ -381,7 +388,7 @@ impl<R: Read> Stream<'_, R> {
             if closed {
                 return Ok(());
             }
-            if self.checked - self.pos < CHUNK / 2 && !self.done {
+            if self.checked - self.pos < self.chunk / 2 && !self.done {
                 self.more()?;
             }
         }
@@ -410,13 +417,8 @@ pub fn read(head: Vec<u8>, r: impl Read, path: &str) -> Result<DhatFile, Error> 
 }
 
 fn read_by(head: Vec<u8>, r: impl Read, path: &str, chunk: usize) -> Result<DhatFile, Error> {
-    let checked = match std::str::from_utf8(&head) {
-        Ok(_) => head.len(),
-        Err(e) if e.error_len().is_none() => e.valid_up_to(),
-        Err(e) => return Err(Error::from(HeapError::NotText).at(path).at_byte(Some(e.valid_up_to() as u64))),
-    };
-    let mut s = Stream { r, buf: head, pos: 0, done: false, base: 0, checked, path, chunk };
-    walk(&mut s).map_err(|stop| match stop {
+    let mut s = Stream { r, buf: head, pos: 0, done: false, base: 0, checked: 0, path, chunk };
+    s.check_text().and_then(|()| walk(&mut s)).map_err(|stop| match stop {
         Stop::Bad(e) => e,
         Stop::Io(e) => Error::io(path, &e),
     })
