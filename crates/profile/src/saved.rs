@@ -179,17 +179,24 @@ pub fn path(target_dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Reads a profile file of any kind (`event`: callgrind's cost column).
-pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
+/// A profile must be a regular file: not a directory, and not a pipe or
+/// device (its kind is told from its first bytes and perf.data is read
+/// with seeks: a pipe would be consumed by the first look).
+pub(crate) fn regular_file(path: &Path) -> Result<(), Error> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| Error::io(&shown, &e))?;
     if meta.is_dir() {
         return Err(Error::from(ProfileError::Directory).at(&shown));
     }
     if !meta.is_file() {
-        // its kind is told from its first bytes and perf.data is read with
-        // seeks: a pipe would be consumed by the first look
         return Err(Error::from(ProfileError::PipeOrDevice).at(&shown));
     }
+    Ok(())
+}
+
+pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
+    let shown = path.display().to_string();
+    regular_file(path)?;
     let mut head = [0u8; 64];
     let n = fastware_report::input::open(path)?.read(&mut head).map_err(|e| Error::io(&shown, &e))?;
     let head = &head[..n];

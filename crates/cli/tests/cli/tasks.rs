@@ -267,6 +267,9 @@ fn text_csv_save_and_bad_recordings() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("the last line was cut"), "{}", stdout(&o));
     expect_kind(&["tasks", s(&rec), "--blocking-poll", "0"], 2, "AppError::Argument", &["--blocking-poll 0"]);
+    // --profile takes a perf.data file: not a directory, not a pipe or device
+    expect_kind(&["tasks", s(&rec), "--profile", s(&tmp)], 2, "ProfileError::Directory", &["a directory"]);
+    expect_kind(&["tasks", s(&rec), "--profile", "/dev/null"], 2, "ProfileError::PipeOrDevice", &["a pipe or device"]);
     // a directory is bad input too (exit 2), said by the one input reader
     expect_error(&["tasks", s(&tmp)], 2, &["Is a directory"]);
     // the program built without tokio_unstable: console-subscriber wrote nothing
