@@ -104,8 +104,7 @@ pub fn join(r: &Recording, p: &Profile, t: &Timeline, shown: &str, blocking_poll
             ),
         });
     }
-    // each thread's samples as stretches of its time: a CPU sample the
-    // period before it, a switch until the thread's next sample
+    // the samples inside the recording's span
     let (mut cpu_samples, mut switches) = (0u64, 0u64);
     for s in t.samples.iter().filter(|s| (0..=r.duration).contains(&rel(s.time))) {
         if s.switch {
