@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use fastware_report::Error;
 
-use crate::model::Point;
+use crate::model::{Figure, Point, Stacks};
 use crate::HeapError;
 
 /// Everything in the file but its program points and frame table.
@@ -60,12 +60,14 @@ pub struct Header {
 pub struct DhatFile {
     pub header: Header,
     pub points: Vec<Point>,
+    /// The points' frames.
+    pub stacks: Stacks,
     pub ftbl: Vec<String>,
 }
 
 /// One program point: the allocations made from one stack.
 #[derive(Debug, Deserialize)]
-pub struct ProgramPoint {
+struct ProgramPoint {
     /// Total bytes and blocks.
     pub tb: u64,
     pub tbk: u64,
@@ -92,38 +94,77 @@ pub struct ProgramPoint {
     pub rb: Option<u64>,
     #[serde(default)]
     pub wb: Option<u64>,
-    /// Frames, innermost (the allocation function) first, as `ftbl` indices.
-    #[serde(deserialize_with = "exact")]
-    pub fs: Vec<u32>,
+    /// Frames, innermost (the allocation function) first, as `ftbl`
+    /// indices: how many, appended to this thread's [`FRAMES`].
+    #[serde(rename = "fs", deserialize_with = "to_frames")]
+    frames: u32,
 }
 
-/// A list of frames read into a reused buffer, then copied into a `Vec`
-/// of its exact size: one allocation per program point, where growing the
-/// `Vec` as serde does reallocated it five times (and, on every core at
-/// once, queued the threads on the allocator's lock).
-fn exact<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
-    use std::cell::RefCell;
-    thread_local! {
-        static SCRATCH: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
-    }
+std::thread_local! {
+    /// The frames of the program points parsed on this thread, end to end,
+    /// until [`parsed`] takes them: the stacks are laid in one array
+    /// ([`Stacks`]) without an allocation per point, and a group of points
+    /// is parsed on one thread from start to end (no rayon call inside).
+    static FRAMES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn to_frames<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
     struct Frames;
     impl<'de> serde::de::Visitor<'de> for Frames {
-        type Value = Vec<u32>;
+        type Value = u32;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a list of frame-table indices")
         }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u32>, A::Error> {
-            SCRATCH.with(|scratch| {
-                let mut v = scratch.borrow_mut();
-                v.clear();
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<u32, A::Error> {
+            FRAMES.with(|all| {
+                let mut all = all.borrow_mut();
+                let mut n = 0u32;
                 while let Some(f) = seq.next_element::<u32>()? {
-                    v.push(f);
+                    all.push(f);
+                    n += 1;
                 }
-                Ok(v.to_vec())
+                Ok(n)
             })
         }
     }
     d.deserialize_seq(Frames)
+}
+
+/// Program points parsed on one thread: the points, their frames end to
+/// end and each one's number of frames.
+#[derive(Default)]
+struct Parsed {
+    points: Vec<Point>,
+    frames: Vec<u32>,
+    lens: Vec<u32>,
+}
+
+/// Parses the program points `each` gives (`Ok(None)` at the end), their
+/// frames taken from this thread's [`FRAMES`].
+fn parsed<E>(mut each: impl FnMut() -> Result<Option<ProgramPoint>, E>) -> Result<Parsed, E> {
+    FRAMES.with(|all| all.borrow_mut().clear());
+    let mut out = Parsed::default();
+    let got = (|| {
+        while let Some(p) = each()? {
+            out.lens.push(p.frames);
+            out.points.push(p.into());
+        }
+        Ok(())
+    })();
+    out.frames = FRAMES.with(|all| {
+        let mut all = all.borrow_mut();
+        let taken = all.to_vec();
+        all.clear();
+        taken
+    });
+    got.map(|()| out)
+}
+
+impl Parsed {
+    fn into(self, points: &mut Vec<Point>, stacks: &mut Stacks) {
+        points.extend(self.points);
+        stacks.extend(&self.frames, &self.lens);
+    }
 }
 
 /// Tells a DHAT file by its first bytes.
@@ -312,7 +353,7 @@ impl<R: Read> Stream<'_, R> {
     /// strings but their keys), parsed by serde in parallel, in order. The
     /// parse is most of a DHAT file's read (hand-written splitting: serde
     /// reads one value at a time).
-    fn program_points(&mut self, points: &mut Vec<Point>) -> Result<(), Stop> {
+    fn program_points(&mut self, points: &mut Vec<Point>, stacks: &mut Stacks) -> Result<(), Stop> {
         use rayon::prelude::*;
         self.expect(b"[")?;
         if self.peek()? == b']' {
@@ -361,22 +402,29 @@ impl<R: Read> Stream<'_, R> {
             if spans.is_empty() {
                 // nothing whole here: one element the slow way (it reads on,
                 // or says what is wrong where), then on
-                let p: ProgramPoint = self.value()?;
-                points.push(p.into());
+                let mut once = true;
+                parsed(|| if std::mem::take(&mut once) { self.value().map(Some) } else { Ok(None) })?
+                    .into(points, stacks);
                 if self.expect(b",]")? == b']' {
                     return Ok(());
                 }
                 continue;
             }
             let buf = &self.buf;
-            let parsed: Vec<Result<Point, (usize, serde_json::Error)>> = spans
-                .par_iter()
-                .map(|&(a, b)| serde_json::from_slice::<ProgramPoint>(&buf[a..b]).map(Point::from).map_err(|e| (a, e)))
+            let groups: Vec<Result<Parsed, (usize, serde_json::Error)>> = spans
+                .par_chunks(256)
+                .map(|group| {
+                    let mut each = group.iter();
+                    parsed(|| match each.next() {
+                        Some(&(a, b)) => serde_json::from_slice(&buf[a..b]).map(Some).map_err(|e| (a, e)),
+                        None => Ok(None),
+                    })
+                })
                 .collect();
-            points.reserve(parsed.len());
-            for r in parsed {
+            points.reserve(spans.len());
+            for r in groups {
                 match r {
-                    Ok(p) => points.push(p),
+                    Ok(g) => g.into(points, stacks),
                     Err((a, e)) => {
                         let at = fastware_report::json::byte_of(&buf[a..], e.line(), e.column());
                         let message = fastware_report::json::message_of(&e);
@@ -427,6 +475,7 @@ fn read_by(head: Vec<u8>, r: impl Read, path: &str, chunk: usize) -> Result<Dhat
 fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
     let mut header = serde_json::Map::new();
     let mut points: Vec<Point> = Vec::new();
+    let mut stacks = Stacks::default();
     let mut ftbl: Vec<String> = Vec::new();
     s.expect(b"{")?;
     if s.peek()? != b'}' {
@@ -434,7 +483,7 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
             let key: String = s.value()?;
             s.expect(b":")?;
             match key.as_str() {
-                "pps" => s.program_points(&mut points)?,
+                "pps" => s.program_points(&mut points, &mut stacks)?,
                 "ftbl" => s.array(|s| {
                     ftbl.push(s.value()?);
                     Ok(())
@@ -461,28 +510,26 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
         return Err(fail(HeapError::Mode { mode: header.mode.clone() }));
     }
     let n = ftbl.len() as u64;
-    if let Some(bad) = points.iter().flat_map(|p| p.frames.iter()).find(|&&i| u64::from(i) >= n) {
+    if let Some(bad) = stacks.all().iter().find(|&&i| u64::from(i) >= n) {
         return Err(fail(HeapError::FrameOutOfRange { frame: u64::from(*bad), frames: n }));
     }
-    Ok(DhatFile { header, points, ftbl })
+    Ok(DhatFile { header, points, stacks, ftbl })
 }
 
 impl From<ProgramPoint> for Point {
     fn from(p: ProgramPoint) -> Point {
-        let frames = p.fs;
         Point {
             bytes: p.tb,
             blocks: p.tbk,
-            lifetimes: p.tl,
-            max_bytes: p.mb,
-            max_blocks: p.mbk,
-            peak_bytes: p.gb,
-            peak_blocks: p.gbk,
-            end_bytes: p.eb,
-            end_blocks: p.ebk,
-            reads: p.rb,
-            writes: p.wb,
-            frames,
+            lifetimes: Figure::new(p.tl),
+            max_bytes: Figure::new(p.mb),
+            max_blocks: Figure::new(p.mbk),
+            peak_bytes: Figure::new(p.gb),
+            peak_blocks: Figure::new(p.gbk),
+            end_bytes: Figure::new(p.eb),
+            end_blocks: Figure::new(p.ebk),
+            reads: Figure::new(p.rb),
+            writes: Figure::new(p.wb),
             user: None,
         }
     }
@@ -510,13 +557,14 @@ mod tests {
             assert_eq!(f.header.te, dom["te"].as_u64().expect("te"));
             assert_eq!(f.ftbl, ftbl, "chunk {chunk}");
             assert_eq!(f.points.len(), pps.len(), "chunk {chunk}");
-            for (p, raw) in f.points.iter().zip(pps) {
+            assert_eq!(f.stacks.len(), pps.len(), "chunk {chunk}");
+            for ((p, frames), raw) in f.points.iter().zip(f.stacks.iter()).zip(pps) {
                 assert_eq!(Some(p.bytes), raw["tb"].as_u64());
-                assert_eq!(p.lifetimes, raw["tl"].as_u64());
-                assert_eq!(p.writes, raw["wb"].as_u64());
+                assert_eq!(p.lifetimes.get(), raw["tl"].as_u64());
+                assert_eq!(p.writes.get(), raw["wb"].as_u64());
                 let fs: Vec<u32> =
                     raw["fs"].as_array().expect("fs").iter().map(|i| i.as_u64().expect("index") as u32).collect();
-                assert_eq!(p.frames, fs, "chunk {chunk}");
+                assert_eq!(frames, fs, "chunk {chunk}");
             }
             // cut anywhere, it is told truncated at its end
             let cut = &text.as_bytes()[..text.len() * 2 / 3];

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use fastware_symbols::Name;
 
+use crate::model::Stacks;
+
 /// One entry of the frame table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
@@ -180,7 +182,7 @@ impl Entry {
 /// real function that holds their code, all at one address; the dhat crate
 /// does the same. So an entry's enclosing function is the last entry at its
 /// address in a stack — which needs the stacks, see [`containers`].
-pub fn read_table(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<Frame> {
+pub fn read_table(ftbl: &[impl AsRef<str>], stacks: &Stacks) -> Vec<Frame> {
     let container = containers(ftbl, stacks);
     let names: Vec<Entry> = ftbl
         .iter()
@@ -230,13 +232,13 @@ pub fn read_table(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<Frame> {
 
 /// For each frame-table entry, the entry of the real function that holds
 /// its code: the outermost entry of the run at its address in a stack.
-fn containers(ftbl: &[impl AsRef<str>], stacks: &[&[u32]]) -> Vec<u32> {
+fn containers(ftbl: &[impl AsRef<str>], stacks: &Stacks) -> Vec<u32> {
     let mut holder: Vec<u32> = (0..ftbl.len() as u32).collect();
     let mut seen = vec![false; ftbl.len()];
     // each entry's address parsed once, not once per stack it is in
     let addresses: Vec<Option<u64>> = ftbl.iter().map(|e| split(e.as_ref()).0).collect();
     let address = |i: u32| addresses[i as usize];
-    for fs in stacks {
+    for fs in stacks.iter() {
         let mut k = 0;
         while k < fs.len() {
             let a = address(fs[k]);

@@ -40,7 +40,7 @@ impl SavedHeap {
     /// The model again; `shown` names it in the error when it is damaged.
     pub fn profile(&self, shown: &str) -> Result<HeapProfile, Error> {
         let n = self.profile.frames.len();
-        if self.profile.points.iter().flat_map(|p| &p.frames).any(|&f| f as usize >= n) {
+        if self.profile.stacks.all().iter().any(|&f| f as usize >= n) {
             return Err(Error::input(shown, None, "damaged saved heap profile: a frame out of range"));
         }
         Ok(self.profile.clone())

@@ -41,7 +41,7 @@ fn bad_heap_profiles_are_told_apart_by_kind() {
     let frames = v["ftbl"].as_array().expect("ftbl").len() as u64;
     v["pps"][0]["fs"][0] = frames.into();
     check("frame out of range", v.to_string().as_bytes(), HeapError::FrameOutOfRange { frame: frames, frames });
-    let e = read(&fixtures).err().expect("a directory");
+    let e = read(&fixtures).expect_err("a directory");
     assert_eq!(e.typed::<HeapError>(), Some(&HeapError::Directory));
     insta::assert_snapshot!(said.join("\n"));
 }
