@@ -234,7 +234,9 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
                 .project(ctx)
                 .map(|pr| pr.members.iter().flat_map(|m| m.targets.iter().map(|t| t.name.replace('-', "_"))).collect())
                 .unwrap_or_default();
-            Ok(Done::new(show(&p, &cmd.view, &cmd.output, crates)?, cmd.output.format).failing(failed))
+            let view = show(&p, &cmd.view, &cmd.output, crates)?;
+            crate::free_later(p);
+            Ok(Done::new(view, cmd.output.format).failing(failed))
         }
     }
 }

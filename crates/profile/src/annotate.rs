@@ -141,10 +141,15 @@ pub fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     let mut any = false;
     // by demangled name; a name several instances of a generic function
     // share (callgrind's names have no hash) says nothing of where it is
-    let mut by_name: HashMap<String, Option<&Sym>> = HashMap::new();
-    for s in b.functions.iter().map(|&i| &b.symbols[i]) {
+    // (demangled on every core: a big library has hundreds of thousands of
+    // symbols, librustc_driver 165,406, a fifth of a `profile` run)
+    use rayon::prelude::*;
+    let names: Vec<(String, &Sym)> =
+        b.functions.par_iter().map(|&i| (fastware_symbols::demangle(&b.symbols[i].raw), &b.symbols[i])).collect();
+    let mut by_name: HashMap<String, Option<&Sym>> = HashMap::with_capacity(names.len());
+    for (name, s) in names {
         by_name
-            .entry(fastware_symbols::demangle(&s.raw))
+            .entry(name)
             .and_modify(|known| {
                 if known.is_some_and(|k| k.address != s.address) {
                     *known = None;
