@@ -49,8 +49,7 @@ impl Store {
     /// Saves `results` as `name`; returns the file.
     pub fn save(&self, results: &SavedResults, name: &str) -> Result<PathBuf, Error> {
         fastware_report::output::check_name(name)?;
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::failed(format!("cannot create {}: {e}", self.dir.display())))?;
+        fastware_report::output::create_dir(&self.dir)?;
         let path = self.path(name);
         let mut f = OutputFile::create_owned(&path)?;
         fastware_report::json::write(&mut f, results)
@@ -70,14 +69,18 @@ impl Store {
     pub fn save_binaries(&self, name: &str, binaries: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
         let dir = self.binaries_dir(name);
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
+        fastware_report::output::create_dir(&dir)?;
         binaries
             .iter()
             .map(|b| {
                 let to = dir.join(b.file_name().unwrap_or(b.as_os_str()));
-                std::fs::copy(b, &to)
-                    .map(|_| to)
-                    .map_err(|e| Error::failed(format!("cannot copy the bench binary {}: {e}", b.display())))
+                std::fs::copy(b, &to).map(|_| to.clone()).map_err(|e| {
+                    Error::from(fastware_report::output::OutputError::CannotCopy {
+                        from: b.display().to_string(),
+                        to: to.display().to_string(),
+                        why: fastware_report::error::io_message(&e),
+                    })
+                })
             })
             .collect()
     }

@@ -22,8 +22,7 @@ impl SavedBuilds {
     /// Keeps a copy of `file` as `name`; returns the copy's path.
     pub fn save(&self, name: &str, file: &Path) -> Result<PathBuf, Error> {
         fastware_report::output::check_name(name)?;
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| Error::failed(format!("cannot create {}: {e}", self.dir.display())))?;
+        fastware_report::output::create_dir(&self.dir)?;
         let dest = self.dir.join(name);
         let data = fastware_report::input::read(file)?;
         let mut f = OutputFile::create_owned(&dest)?;

@@ -462,6 +462,22 @@ mod tests {
         d
     }
 
+    /// A file of fastware's own, saved whole; where its directory cannot be
+    /// made (a file stands there), the kind says so and nothing is written.
+    #[test]
+    fn saved_json_whole_or_a_typed_error() {
+        let d = tmp("save");
+        let target = d.join("kept").join("a.json");
+        save_json(&target, &serde_json::json!({"a": [1, 2]})).expect("save");
+        let back: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).expect("read")).expect("json");
+        assert_eq!(back, serde_json::json!({"a": [1, 2]}));
+        std::fs::write(d.join("blocked"), b"a file").expect("write");
+        let e = save_json(&d.join("blocked").join("b.json"), &1).expect_err("a file where the directory goes");
+        assert!(matches!(e.typed::<OutputError>(), Some(OutputError::CannotCreate { .. })), "{e:?}");
+        assert_eq!(e.status(), 1);
+        assert_eq!(std::fs::read(d.join("blocked")).expect("read"), b"a file");
+    }
+
     #[test]
     fn nothing_on_disk_until_the_first_byte() {
         let d = tmp("lazy");
@@ -500,4 +516,51 @@ mod tests {
         }
         OutputFile::create(&d.join("report.html"), &[], false).expect("a new file beside them");
     }
+}
+
+/// Why a file or directory of fastware's own (`<target-dir>/fastware/…`)
+/// could not be made: the machine's fault, not the input's (exit 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutputError {
+    CannotCreate { dir: String, why: String },
+    CannotWrite { path: String, why: String },
+    CannotCopy { from: String, to: String, why: String },
+}
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputError::CannotCreate { dir, why } => write!(f, "cannot create {dir}: {why}"),
+            OutputError::CannotWrite { path, why } => write!(f, "cannot write {path}: {why}"),
+            OutputError::CannotCopy { from, to, why } => write!(f, "cannot copy {from} to {to}: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+impl crate::Typed for OutputError {
+    fn fault(&self) -> crate::ErrorKind {
+        crate::ErrorKind::Failed
+    }
+}
+
+/// Creates `dir` and the directories above it.
+pub fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::from(OutputError::CannotCreate { dir: dir.display().to_string(), why: io_message(&e) }))
+}
+
+/// Writes `value` as JSON to `path`, a file of fastware's own (its
+/// directory created): whole, or not at all.
+pub fn save_json(path: &Path, value: &impl serde::Serialize) -> Result<(), Error> {
+    if let Some(dir) = path.parent() {
+        create_dir(dir)?;
+    }
+    let mut f = OutputFile::create_owned(path)?;
+    serde_json::to_writer(&mut f, value)
+        .map_err(|e| Error::from(OutputError::CannotWrite { path: path.display().to_string(), why: e.to_string() }))?;
+    f.commit()?;
+    Ok(())
 }

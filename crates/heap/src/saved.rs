@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fastware_report::{Error, OutputFile};
+use fastware_report::Error;
 use serde::{Deserialize, Serialize};
 
 use crate::model::HeapProfile;
@@ -103,14 +103,7 @@ pub fn path(target_dir: &Path, name: &str) -> PathBuf {
 }
 
 pub fn save(p: &HeapProfile, path: &Path) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let mut f = OutputFile::create_owned(path)?;
-    serde_json::to_writer(&mut f, &SavedHeap::from(p))
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    f.commit()?;
-    Ok(())
+    fastware_report::output::save_json(path, &SavedHeap::from(p))
 }
 
 /// Reads a DHAT file or a saved heap profile.

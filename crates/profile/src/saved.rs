@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use fastware_report::{Error, OutputFile};
+use fastware_report::Error;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Function, Meta, Profile, Stack};
@@ -111,14 +111,7 @@ impl SavedProfile {
 
 /// Writes `p` to `path` (in fastware's directory).
 pub fn save(p: &Profile, path: &Path) -> Result<(), Error> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::failed(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let mut f = OutputFile::create_owned(path)?;
-    serde_json::to_writer(&mut f, &SavedProfile::from(p))
-        .map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))?;
-    f.commit()?;
-    Ok(())
+    fastware_report::output::save_json(path, &SavedProfile::from(p))
 }
 
 fn load(text: &str, path: &Path) -> Result<Profile, Error> {
