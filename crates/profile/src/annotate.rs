@@ -25,30 +25,23 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
             !p.functions[i].inlined && p.functions[i].module.is_some() && pattern.is_match(&p.functions[i].name)
         })
         .collect();
-    let f =
-        match candidates.as_slice() {
-            [] => return Err(Error::bad_input(format!(
-                "no function of the profile's binaries matches `{}`",
-                pattern.as_str()
-            ))
-            .with_hint(
-                "fastware profile lists them; inlined functions are annotated in the function they were inlined into",
-            )),
-            [one] => *one,
-            many => {
-                let exact: Vec<usize> =
-                    many.iter().copied().filter(|&i| crate::views::is_named(&p.functions[i].name, pattern)).collect();
-                match exact.as_slice() {
-                    [one] => *one,
-                    _ => {
-                        let mut by_cost = many.to_vec();
-                        by_cost.sort_by_key(|&i| std::cmp::Reverse(p.self_cost[i]));
-                        let names: Vec<&str> = by_cost.iter().take(6).map(|&i| p.functions[i].name.as_str()).collect();
-                        return Err(crate::views::too_many(many.len(), pattern, &names));
-                    }
+    let f = match candidates.as_slice() {
+        [] => return Err(crate::ProfileError::NotInBinaries { pattern: pattern.as_str().to_string() }.into()),
+        [one] => *one,
+        many => {
+            let exact: Vec<usize> =
+                many.iter().copied().filter(|&i| crate::views::is_named(&p.functions[i].name, pattern)).collect();
+            match exact.as_slice() {
+                [one] => *one,
+                _ => {
+                    let mut by_cost = many.to_vec();
+                    by_cost.sort_by_key(|&i| std::cmp::Reverse(p.self_cost[i]));
+                    let names: Vec<&str> = by_cost.iter().take(6).map(|&i| p.functions[i].name.as_str()).collect();
+                    return Err(crate::views::too_many(many.len(), pattern, &names));
                 }
             }
-        };
+        }
+    };
     let func = &p.functions[f];
     let module = func.module.clone().unwrap_or_default();
     let b = Binary::open(Path::new(&module))?;
@@ -57,7 +50,7 @@ pub fn annotate(p: &Profile, pattern: &Regex) -> Result<AnnotateReport, Error> {
     let calls = p.calls_at.get(&(f as u32)).unwrap_or(&empty);
     let shift = if p.meta.tool == "callgrind" { load_offset(p, &b, &module).unwrap_or(0) } else { 0 };
     let sym = symbol_of(p, f, &b, shift)
-        .ok_or_else(|| Error::input(&module, None, format!("no symbol `{}` in this file", func.name)))?;
+        .ok_or_else(|| Error::from(crate::ProfileError::NoSymbol { name: func.name.clone() }).at(&module))?;
     let debug = b.debug().ok().flatten();
     let listing = b.listing(sym, Syntax::Intel, Labels::Addresses, debug.as_ref());
     let base = listing.address - listing.shown_address;

@@ -266,7 +266,7 @@ pub fn read(path: &Path, event: Option<&str>) -> Result<Profile, Error> {
                 events = value.split_ascii_whitespace().map(str::to_string).collect();
                 column = match event {
                     Some(e) => events.iter().position(|x| x == e).ok_or_else(|| {
-                        Error::bad_input(format!("no event {e} in this profile: it has {}", events.join(", ")))
+                        Error::from(ProfileError::NoEvent { event: e.to_string(), events: events.clone() })
                     })?,
                     None => 0,
                 };

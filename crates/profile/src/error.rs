@@ -64,11 +64,41 @@ pub enum ProfileError {
     /// An export asked of a profile without stacks (callgrind's).
     #[error("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")]
     NoStacksToExport,
+    /// A view that reshapes stacks, asked of a profile without them.
+    #[error("--hide, --focus, --per-thread and --no-inline need stacks: a callgrind profile has only call edges")]
+    NeedsStacks,
+    #[error("a callgrind profile has no stacks to fold")]
+    NoStacksToFold,
+    #[error("no stacks to draw")]
+    NoStacksToDraw,
+    /// A function pattern that matches nothing (`top`: the profile's top functions).
+    #[error("no function in the profile matches `{pattern}`")]
+    NoMatch { pattern: String, top: Vec<String> },
+    /// A pattern that matches several functions, none by its whole name.
+    #[error("{count} functions match `{pattern}`: {}", .names.join(", "))]
+    Ambiguous { count: usize, pattern: String, names: Vec<String> },
+    /// `--annotate` matched no function with code of its own in a binary.
+    #[error("no function of the profile's binaries matches `{pattern}`")]
+    NotInBinaries { pattern: String },
+    #[error("no symbol `{name}` in this file")]
+    NoSymbol { name: String },
+    #[error("no event {event} in this profile: it has {}", .events.join(", "))]
+    NoEvent { event: String, events: Vec<String> },
+    #[error("no profile to read")]
+    NoProfile,
+    #[error("these profiles are of different kinds (perf and callgrind): read them one at a time")]
+    MixedKinds,
+    /// inferno could not draw the stacks (a failed run, not bad input).
+    #[error("cannot draw the flamegraph: {why}")]
+    Draw { why: String },
 }
 
 impl Typed for ProfileError {
     fn fault(&self) -> ErrorKind {
-        ErrorKind::BadInput
+        match self {
+            ProfileError::Draw { .. } => ErrorKind::Failed,
+            _ => ErrorKind::BadInput,
+        }
     }
 
     fn hint(&self) -> Option<String> {
@@ -92,6 +122,15 @@ impl Typed for ProfileError {
                 NoOffCpu => "record with fastware profile --off-cpu (perf record -e context-switches/period=1/)",
                 NoStacksToExport => {
                     "record with perf (fastware profile without --callgrind); KCachegrind, callgrind's own viewer, opens the callgrind.out as it is"
+                }
+                NeedsStacks => "profile with perf (the default), or use --callees/--callers",
+                NoStacksToFold => {
+                    "profile with perf (the default) for flamegraphs; callgrind's view is --callees/--callers"
+                }
+                NoMatch { top, .. } => return Some(format!("its top functions are {}", top.join(", "))),
+                Ambiguous { .. } => "give more of the name",
+                NotInBinaries { .. } => {
+                    "fastware profile lists them; inlined functions are annotated in the function they were inlined into"
                 }
                 _ => return None,
             }

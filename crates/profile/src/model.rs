@@ -198,13 +198,11 @@ pub fn from_stacks(p: &mut Profile, stacks: Vec<Stack>) {
 /// callgrind run's per-thread files).
 pub fn merge(mut profiles: Vec<Profile>) -> Result<Profile, fastware_report::Error> {
     if profiles.len() <= 1 {
-        return profiles.pop().ok_or_else(|| fastware_report::Error::bad_input("no profile to read"));
+        return profiles.pop().ok_or_else(|| crate::ProfileError::NoProfile.into());
     }
     let first = &profiles[0];
     if profiles.iter().any(|p| p.meta.unit != first.meta.unit || p.stacks.is_some() != first.stacks.is_some()) {
-        return Err(fastware_report::Error::bad_input(
-            "these profiles are of different kinds (perf and callgrind): read them one at a time",
-        ));
+        return Err(crate::ProfileError::MixedKinds.into());
     }
     let mut out = Profile { meta: first.meta.clone(), ..Profile::default() };
     out.meta.file = profiles.iter().map(|p| p.meta.file.as_str()).collect::<Vec<_>>().join(", ");

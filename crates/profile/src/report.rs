@@ -942,7 +942,7 @@ pub fn flamegraph_svg(lines: &[String], title: &str, unit: &str, script: bool) -
     opts.no_javascript = !script;
     let mut svg = Vec::new();
     inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut svg)
-        .map_err(|e| Error::failed(format!("cannot draw the flamegraph: {e}")))?;
+        .map_err(|e| Error::from(crate::ProfileError::Draw { why: e.to_string() }))?;
     Ok(svg)
 }
 
@@ -954,7 +954,7 @@ pub fn flamegraph(
     force: bool,
 ) -> Result<FlamegraphReport, Error> {
     if lines.is_empty() {
-        return Err(Error::bad_input("no stacks to draw"));
+        return Err(crate::ProfileError::NoStacksToDraw.into());
     }
     let mut file = OutputFile::create(out, &[], force)?;
     let svg = flamegraph_svg(lines, title, unit, true)?;

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::ProfileError;
 use fastware_report::Error;
 use fastware_symbols::Name;
 use regex::Regex;
@@ -71,10 +72,7 @@ pub fn reshape(p: &Profile, shape: &Shape) -> Result<Profile, Error> {
         return Ok(p.clone());
     }
     let Some(stacks) = &p.stacks else {
-        return Err(Error::bad_input(
-            "--hide, --focus, --per-thread and --no-inline need stacks: a callgrind profile has only call edges",
-        )
-        .with_hint("profile with perf (the default), or use --callees/--callers"));
+        return Err(ProfileError::NeedsStacks.into());
     };
     let mut out = p.clone();
     let thread_fns: Vec<u32> = p
@@ -200,9 +198,8 @@ pub fn neighbours(p: &Profile, by: By, pattern: &Regex, callees: bool) -> Result
     let matching: Vec<&Row> = rows.iter().filter(|r| pattern.is_match(&r.key)).collect();
     let row = match matching.as_slice() {
         [] => {
-            let near: Vec<&str> = rows.iter().take(5).map(|r| r.key.as_str()).collect();
-            return Err(Error::bad_input(format!("no function in the profile matches `{}`", pattern.as_str()))
-                .with_hint(format!("its top functions are {}", near.join(", "))));
+            let top = rows.iter().take(5).map(|r| r.key.clone()).collect();
+            return Err(ProfileError::NoMatch { pattern: pattern.as_str().to_string(), top }.into());
         }
         [one] => (*one).clone(),
         many => match many.iter().find(|r| is_named(&r.key, pattern)) {
@@ -260,8 +257,7 @@ pub fn neighbours(p: &Profile, by: By, pattern: &Regex, callees: bool) -> Result
 /// with `[inlined]` where DWARF says so).
 pub fn folded(p: &Profile) -> Result<Vec<(String, u64)>, Error> {
     let Some(stacks) = &p.stacks else {
-        return Err(Error::bad_input("a callgrind profile has no stacks to fold")
-            .with_hint("profile with perf (the default) for flamegraphs; callgrind's view is --callees/--callers"));
+        return Err(ProfileError::NoStacksToFold.into());
     };
     let labels: Vec<String> = p.functions.iter().map(|f| f.label().replace(';', ":")).collect();
     let mut lines: HashMap<String, u64> = HashMap::new();
@@ -281,6 +277,6 @@ pub(crate) fn is_named(name: &str, pattern: &Regex) -> bool {
 
 /// A pattern that matches several functions, none of them by its whole name.
 pub(crate) fn too_many(count: usize, pattern: &Regex, names: &[&str]) -> Error {
-    Error::bad_input(format!("{count} functions match `{}`: {}", pattern.as_str(), names.join(", ")))
-        .with_hint("give more of the name")
+    let names = names.iter().map(|n| n.to_string()).collect();
+    ProfileError::Ambiguous { count, pattern: pattern.as_str().to_string(), names }.into()
 }

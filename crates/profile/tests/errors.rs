@@ -142,6 +142,25 @@ fn bad_profiles_are_told_apart_by_kind() {
             said.borrow_mut().push(fastware_testkit::said("export of callgrind", &e.message, e.hint.as_deref()));
         }
     }
+    // views that need stacks, an event the file has not, a pattern that
+    // names nothing, profiles of two kinds
+    use fastware_profile::views;
+    let kind = |e: fastware_report::Error| e.typed::<ProfileError>().cloned();
+    let per_thread = views::Shape { per_thread: true, ..Default::default() };
+    assert_eq!(views::reshape(&profile, &per_thread).err().and_then(kind), Some(ProfileError::NeedsStacks));
+    assert_eq!(views::folded(&profile).err().and_then(kind), Some(ProfileError::NoStacksToFold));
+    let nothing = regex::Regex::new("no_such_function_here").expect("regex");
+    let e = views::neighbours(&profile, views::By::Function, &nothing, true).expect_err("no match");
+    let top: Vec<String> =
+        views::grouped(&profile, views::By::Function).iter().take(5).map(|r| r.key.clone()).collect();
+    assert_eq!(top.len(), 5);
+    assert_eq!(kind(e), Some(ProfileError::NoMatch { pattern: "no_such_function_here".into(), top }));
+    let e = fastware_profile::callgrind::read(&real_path, Some("Dr")).expect_err("an Ir-only file");
+    assert_eq!(kind(e), Some(ProfileError::NoEvent { event: "Dr".into(), events: vec!["Ir".into()] }));
+    assert_eq!(fastware_profile::model::merge(Vec::new()).err().and_then(kind), Some(ProfileError::NoProfile));
+    let stacked = fastware_profile::model::Profile { stacks: Some(Vec::new()), ..profile.clone() };
+    let e = fastware_profile::model::merge(vec![profile.clone(), stacked]).expect_err("two kinds");
+    assert_eq!(kind(e), Some(ProfileError::MixedKinds));
     insta::assert_snapshot!(said.into_inner().join("\n"));
     let _ = std::fs::remove_dir_all(&tmp);
 }
