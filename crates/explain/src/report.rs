@@ -141,6 +141,37 @@ pub struct Explanation {
     pub findings: Vec<Finding>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Both sides' code as a differential flamegraph draws it (`stack
+    /// base new`, instructions, not scaled): each function's symbol, then
+    /// the functions inlined where each instruction stands, outermost
+    /// first (callgrind records calls, not call stacks); functions of
+    /// other files (libc, the loader) one frame each. Heaviest first, at
+    /// most [`fastware_profile::report::DIFFERENTIAL_STACKS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub differential: Vec<String>,
+    /// How many stacks there were in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub differential_total: Option<usize>,
+}
+
+/// A side's instructions as collapsed stacks: see [`Explanation::differential`].
+fn inlined_stacks(r: &Read) -> Vec<(String, u64)> {
+    let frame = |name: &str| name.replace(';', ":");
+    let mut stacks: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for p in r.points.iter().filter(|p| p.events.instructions > 0) {
+        let mut s = frame(&p.outer);
+        for c in &p.chain {
+            s.push(';');
+            s.push_str(&frame(c));
+        }
+        *stacks.entry(s).or_default() += p.events.instructions;
+    }
+    for (name, (own, _)) in r.others.iter().filter(|(_, (own, _))| own.instructions > 0) {
+        *stacks.entry(frame(name)).or_default() += own.instructions;
+    }
+    let mut out: Vec<(String, u64)> = stacks.into_iter().collect();
+    out.sort();
+    out
 }
 
 /// How many top functions get their code, call sites and rules looked at.
@@ -274,7 +305,42 @@ impl Explanation {
             details,
             findings,
             notes,
+            differential: Vec::new(),
+            differential_total: None,
         }
+        .with_stacks(s)
+    }
+
+    fn with_stacks(mut self, s: &Sides) -> Explanation {
+        let mut lines =
+            fastware_profile::report::differential_of(&inlined_stacks(&s.base), &inlined_stacks(&s.new), false);
+        let weight = |l: &String| -> u64 { l.rsplitn(3, ' ').take(2).filter_map(|w| w.parse::<u64>().ok()).sum() };
+        lines.sort_by(|x, y| weight(y).cmp(&weight(x)).then_with(|| x.cmp(y)));
+        self.differential_total = Some(lines.len());
+        lines.truncate(fastware_profile::report::DIFFERENTIAL_STACKS);
+        self.differential = lines;
+        self
+    }
+
+    /// The differential flamegraph of [`Explanation::differential`],
+    /// inline, without script.
+    fn flamegraph(&self) -> Option<String> {
+        use fastware_profile::report::{flamegraph_svg, inline_svg};
+        if self.differential.is_empty() {
+            return None;
+        }
+        let title = format!("{} → {}", self.base.label, self.new.label);
+        let svg = flamegraph_svg(&self.differential, &title, "instructions", false).ok()?;
+        let cut = match self.differential_total {
+            Some(n) if n > self.differential.len() => {
+                format!(" (the heaviest {} of {n} stacks)", self.differential.len())
+            }
+            _ => String::new(),
+        };
+        Some(format!(
+            "<p>Differential flamegraph{cut}: each function with the code inlined into it (callgrind records calls, not call stacks); widths are the new side's instructions, red grew, blue shrank</p><div class=\"flamegraph differential\">{}</div>",
+            inline_svg(&svg)?
+        ))
     }
 
     /// The change in one line: `time +15% [+11%, +19%] · instructions
@@ -548,11 +614,12 @@ impl Kind for Explanation {
             fastware_report::html::diverging(&bars, "instructions, new − base, per function (red: more, green: fewer)")
         };
         let mut html = format!(
-            "<p>{} → {}, <code>{}</code></p><p><strong>{}</strong></p>{picture}{}",
+            "<p>{} → {}, <code>{}</code></p><p><strong>{}</strong></p>{picture}{}{}",
             escape(&self.base.label),
             escape(&self.new.label),
             escape(&self.command),
             escape(&self.headline()),
+            self.flamegraph().unwrap_or_default(),
             table(&t)
         );
         if !self.findings.is_empty() {

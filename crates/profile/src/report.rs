@@ -970,9 +970,16 @@ pub fn flamegraph(
 /// differential flamegraph; each side scaled to the same total first, so
 /// that the colours show shares that moved.
 pub fn differential(base: &[(String, u64)], new: &[(String, u64)]) -> Vec<String> {
+    differential_of(base, new, true)
+}
+
+/// Collapsed stacks of two sides (`stack base new`), the base scaled to
+/// the new total first when `normalize` (shares), as they are when not
+/// (exact counts: instructions).
+pub fn differential_of(base: &[(String, u64)], new: &[(String, u64)], normalize: bool) -> Vec<String> {
     let text = |lines: &[(String, u64)]| lines.iter().map(|(s, w)| format!("{s} {w}\n")).collect::<String>();
     let mut out = Vec::new();
-    let opts = inferno::differential::Options { normalize: true, ..Default::default() };
+    let opts = inferno::differential::Options { normalize, ..Default::default() };
     if inferno::differential::from_readers(opts, text(base).as_bytes(), text(new).as_bytes(), &mut out).is_err() {
         return Vec::new();
     }

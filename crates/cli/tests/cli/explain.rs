@@ -171,6 +171,30 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
     assert!(f["title"].as_str().expect("title").contains("no longer inlined into `raytrace::main`"), "{f}");
     let calls = f["figures"]["calls"][1].as_u64().expect("calls");
     assert_eq!((calls, rn.calls_to["raytrace::cast"]), (PIXELS, PIXELS), "one call per pixel");
+    // the differential flamegraph's stacks (`stack base new`): every
+    // instruction of each side, by the raw recordings; new's cast a root
+    // of its own, base's cast inside main's code
+    let lines: Vec<(String, u64, u64)> = v["differential"]
+        .as_array()
+        .expect("differential")
+        .iter()
+        .map(|l| {
+            let mut it = l.as_str().expect("line").rsplitn(3, ' ');
+            let new = it.next().and_then(|n| n.parse().ok()).expect("new");
+            let base = it.next().and_then(|n| n.parse().ok()).expect("base");
+            (it.next().expect("stack").to_string(), base, new)
+        })
+        .collect();
+    assert_eq!(v["differential_total"].as_u64(), Some(lines.len() as u64), "all stacks kept");
+    assert_eq!(lines.iter().map(|l| l.1).sum::<u64>(), rb.total("Ir"));
+    assert_eq!(lines.iter().map(|l| l.2).sum::<u64>(), rn.total("Ir"));
+    let under = |root: &str| -> (u64, u64) {
+        let of = lines.iter().filter(|l| l.0 == root || l.0.starts_with(&format!("{root};")));
+        of.fold((0, 0), |(b, n), l| (b + l.1, n + l.2))
+    };
+    assert_eq!(under("raytrace::cast"), (0, rn.own("raytrace::cast", "Ir")), "no cast of its own in base");
+    assert_eq!(under("raytrace::main").0, rb.own("raytrace::main", "Ir"));
+    assert!(lines.iter().any(|l| l.0.starts_with("raytrace::main;") && l.0.contains(";raytrace::cast") && l.1 > 0));
     // the pull-request comment: the headline, the function first in its table, the finding
     let o = run_in(&dir, &["explain", &base, &noinline, "--run", "raytrace 64", "--runs", "0", "--format", "markdown"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -242,6 +266,8 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
         .collect();
     assert!(!changes.is_empty() && html.contains("class=\"diverging\""));
     assert_eq!(attr(&html, "data-value"), changes);
+    // and the differential flamegraph, main's frame among its frames
+    assert!(html.contains("class=\"flamegraph differential\"") && html.contains("<title>raytrace::main ("));
 
     // A/A: nothing changed, nothing found
     let v = explain(&dir, &base, &base);
