@@ -46,6 +46,15 @@ pub enum BinaryError {
     UnknownMachine,
     #[error("{machine} machine code: fastware decodes x86-64 only, for now")]
     OtherMachine { machine: String },
+    /// A function pattern that matches no function of `file` (`near`: names like it).
+    #[error("no function matches `{pattern}` in {file}")]
+    NoMatch { pattern: String, file: String, near: Vec<String> },
+    /// `INDEX` past the functions a pattern matched.
+    #[error("INDEX {index} is out of range: {matches} functions match")]
+    IndexOutOfRange { index: usize, matches: usize },
+    /// A name that is neither a file nor a build kept with `--save`.
+    #[error("{name}: no such file, and no build saved under that name")]
+    NotFound { name: String },
 }
 
 impl Typed for BinaryError {
@@ -56,6 +65,14 @@ impl Typed for BinaryError {
     fn hint(&self) -> Option<String> {
         match self {
             BinaryError::Directory => Some("give the file, e.g. target/release/NAME".into()),
+            BinaryError::NoMatch { near, .. } if near.is_empty() => Some(
+                "try a shorter part of the name, or `fastware size --by function` for the largest functions".into(),
+            ),
+            BinaryError::NoMatch { near, .. } => {
+                Some(format!("did you mean {}?", near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))
+            }
+            BinaryError::IndexOutOfRange { .. } => Some("run without INDEX to list them".into()),
+            BinaryError::NotFound { .. } => Some("save one with `fastware diff --save NAME`, or give a file".into()),
             _ => None,
         }
     }

@@ -44,8 +44,7 @@ impl SavedBuilds {
 
     /// The error for a name that is neither a file nor a saved build.
     pub fn not_found(text: &OsStr) -> Error {
-        Error::bad_input(format!("{}: no such file, and no build saved under that name", Path::new(text).display()))
-            .with_hint("save one with `fastware diff --save NAME`, or give a file")
+        crate::BinaryError::NotFound { name: Path::new(text).display().to_string() }.into()
     }
 }
 

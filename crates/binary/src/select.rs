@@ -72,16 +72,7 @@ impl Binary {
     /// No function matches `pattern`: the error, with near names.
     pub fn no_match(&self, pattern: &str) -> fastware_report::Error {
         let near = self.near_names(pattern);
-        let e =
-            fastware_report::Error::bad_input(format!("no function matches `{pattern}` in {}", self.path.display()));
-        if near.is_empty() {
-            e.with_hint("try a shorter part of the name, or `fastware size --by function` for the largest functions")
-        } else {
-            e.with_hint(format!(
-                "did you mean {}?",
-                near.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-            ))
-        }
+        crate::BinaryError::NoMatch { pattern: pattern.to_string(), file: self.path.display().to_string(), near }.into()
     }
 
     /// Of the functions `pattern` found (`items`): the one `index` names,
@@ -99,10 +90,10 @@ impl Binary {
             return Err(self.no_match(pattern.text()));
         }
         if let Some(i) = index {
-            return items.get(i).map(Some).ok_or_else(|| {
-                fastware_report::Error::bad_input(format!("INDEX {i} is out of range: {} functions match", items.len()))
-                    .with_hint("run without INDEX to list them")
-            });
+            return items
+                .get(i)
+                .map(Some)
+                .ok_or_else(|| crate::BinaryError::IndexOutOfRange { index: i, matches: items.len() }.into());
         }
         if let [one] = items {
             return Ok(Some(one));

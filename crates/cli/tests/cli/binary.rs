@@ -521,10 +521,18 @@ fn bad_files_and_patterns() {
     assert!(error_of(&run(&["size", "--file", s(&empty)]), 2, &[]).contains("empty file"));
     assert!(error_of(&run(&["size", "--file", s(&dir.join("missing"))]), 2, &[]).contains("No such file"));
     // no match: near names
-    let e = error_of(&run(&["asm", "nevr_inlined", "--file", s(&bin)]), 2, &[]);
-    assert!(e.contains("no function matches") && e.contains("did you mean `inliner::never_inlined`"), "{e}");
-    let e = error_of(&run(&["inline", "no_such_function_here", "--file", s(&bin)]), 2, &[]);
-    assert!(e.contains("no function matches"), "{e}");
+    let near = ["no function matches", "did you mean `inliner::never_inlined`"];
+    expect_kind(&["asm", "nevr_inlined", "--file", s(&bin)], 2, "BinaryError::NoMatch", &near);
+    let args = ["inline", "no_such_function_here", "--file", s(&bin)];
+    expect_kind(&args, 2, "BinaryError::NoMatch", &["no function matches", "fastware size --by function"]);
+    // an INDEX past the matches; a name neither a file nor a kept build
+    let matching = json_of(&run(&["asm", "inliner::caller_", "--file", s(&bin), "--format", "json"]));
+    let n = matching["matches"].as_array().expect("matches").len();
+    let index = format!("{}", n + 7);
+    let said = format!("INDEX {} is out of range: {n} functions match", n + 7);
+    expect_kind(&["asm", "inliner::caller_", &index, "--file", s(&bin)], 2, "BinaryError::IndexOutOfRange", &[&said]);
+    let missing = ["diff", "no-such-build", s(&bin)];
+    expect_kind(&missing, 2, "BinaryError::NotFound", &["no build saved under that name", "fastware diff --save"]);
     // another architecture: an aarch64 object file rustc writes (no std needed)
     let src = dir.join("arm.rs");
     std::fs::write(
