@@ -138,13 +138,13 @@ pub struct Comparison {
 /// have no benchmark in common.
 pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison, fastware_report::Error> {
     if base.measure != new.measure {
-        return Err(fastware_report::Error::bad_input(format!(
-            "mismatched units: {} times one {} per measurement, {} one {}",
-            base.source.name(),
-            base.measure.name(),
-            new.source.name(),
-            new.measure.name()
-        )));
+        return Err(crate::BenchError::MismatchedUnits {
+            base: base.source.name().to_string(),
+            base_measure: base.measure.name().to_string(),
+            new: new.source.name().to_string(),
+            new_measure: new.measure.name().to_string(),
+        }
+        .into());
     }
     // each row bootstraps thousands of resamples: one benchmark per core
     let mut rows: Vec<Row> =
@@ -154,12 +154,8 @@ pub fn compare(base: &Results, new: &Results, o: &Options) -> Result<Comparison,
     let only_new: Vec<String> =
         new.benchmarks.iter().filter(|b| base.get(&b.name).is_none()).map(|b| b.name.clone()).collect();
     if rows.is_empty() {
-        let first = |r: &Results| r.benchmarks.iter().take(3).map(|b| b.name.clone()).collect::<Vec<_>>().join(", ");
-        return Err(fastware_report::Error::bad_input(format!(
-            "no benchmark in common (base has {}; new has {})",
-            first(base),
-            first(new)
-        )));
+        let first = |r: &Results| r.benchmarks.iter().take(3).map(|b| b.name.clone()).collect();
+        return Err(crate::BenchError::NothingInCommon { base: first(base), new: first(new) }.into());
     }
     // the tested rows' verdicts rest on p adjusted for how many were tested
     let tested: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].test.is_some()).collect();

@@ -54,6 +54,16 @@ pub enum BenchError {
     /// or one of its fields missing.
     #[error("{0}")]
     Version1(String),
+    /// A side of a comparison that is no file, directory, saved name or
+    /// criterion baseline (`hint`: what the project has, or how to save).
+    #[error("{side}: no such file or directory, and no saved results or criterion baseline by that name")]
+    NoSuchSide { side: String, hint: String },
+    /// The two sides time different things (one iteration, one run …).
+    #[error("mismatched units: {base} times one {base_measure} per measurement, {new} one {new_measure}")]
+    MismatchedUnits { base: String, base_measure: String, new: String, new_measure: String },
+    /// No benchmark name on both sides (the first few of each).
+    #[error("no benchmark in common (base has {}; new has {})", .base.join(", "), .new.join(", "))]
+    NothingInCommon { base: Vec<String>, new: Vec<String> },
 }
 
 impl Typed for BenchError {
@@ -74,6 +84,7 @@ impl Typed for BenchError {
                 BenchError::ImpossibleTime { .. } => {
                     "times are finite, not negative, and between a femtosecond and a century; was the file edited or damaged?"
                 }
+                BenchError::NoSuchSide { hint, .. } => return Some(hint.clone()),
                 _ => return None,
             }
             .into(),

@@ -162,16 +162,17 @@ pub fn read_side(arg: &std::ffi::OsStr, force: Option<Format>, store: Option<&St
     }
     // names and DIR@BASELINE are text; other bytes can only be a path
     let Some(arg) = arg.to_str() else {
-        return Err(Error::bad_input(format!("{}: no such file or directory", p.display())));
+        let side = p.display().to_string();
+        return Err(crate::BenchError::NoSuchSide { side, hint: "give a file or a directory".into() }.into());
     };
     if let Some((dir, baseline)) = arg.rsplit_once('@') {
         if Path::new(dir).is_dir() {
             return crate::input::read(Path::new(dir), Some(baseline), force);
         }
     }
-    let message = format!("{arg}: no such file or directory, and no saved results or criterion baseline by that name");
+    let missing = |hint: String| Error::from(crate::BenchError::NoSuchSide { side: arg.to_string(), hint });
     let Some(store) = store else {
-        return Err(Error::bad_input(message).with_hint("give a file, or run in the project (or add --manifest-path)"));
+        return Err(missing("give a file, or run in the project (or add --manifest-path)".into()));
     };
     if let Some(r) = store.read(arg, force)? {
         return Ok(r);
@@ -180,5 +181,5 @@ pub fn read_side(arg: &std::ffi::OsStr, force: Option<Format>, store: Option<&St
         Some(k) => format!("this project has {k}"),
         None => "save results with `fastware bench cargo --save NAME`, or give a file".to_string(),
     };
-    Err(Error::bad_input(message).with_hint(hint))
+    Err(missing(hint))
 }

@@ -202,15 +202,17 @@ fn fail_on_regression_and_bad_inputs() {
     let e = empty.to_str().expect("utf-8");
     bad(&["bench", "compare", e, &data("libtest/base.txt")], "empty file");
     bad(&["bench", "compare", &data("criterion@nope"), &b], "no criterion baseline `nope`");
-    bad(&["bench", "compare", &data("criterion@base"), &data("libtest/base.txt")], "no benchmark in common");
-    bad(&["bench", "compare", &data("hyperfine/base.json"), &data("libtest/base.txt")], "mismatched units");
+    let (crit, libtest, hyperfine) = (data("criterion@base"), data("libtest/base.txt"), data("hyperfine/base.json"));
+    expect_kind(&["bench", "compare", &crit, &libtest], 2, "BenchError::NothingInCommon", &["no benchmark in common"]);
+    expect_kind(&["bench", "compare", &hyperfine, &libtest], 2, "BenchError::MismatchedUnits", &["mismatched units"]);
     bad(&["bench", "compare", "Cargo.toml", &b], "no benchmark results recognised");
     // --save with --no-history is refused before anything is built or run
     // (here outside a project: the refusal comes before looking for one)
     let o = run_in(&dir, &["bench", "cargo", "--save", "kept", "--no-history"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--no-history keeps nothing"), "{}", stderr(&o));
-    bad(&["bench", "compare", "no-such-results", &b], "no such file");
+    let o = run_in(&dir, &as_json(&["bench", "compare", "no-such-results", &b]));
+    json_error_of(&o, 2, "BenchError::NoSuchSide", &["no-such-results: no such file or directory", "give a file"]);
     bad(&["bench", "compare", &b, &s, "--noise", "lots"], "--noise");
     // impossible times: libtest NaN and negative figures (at the line's byte), hyperfine
     // null and negative run times and a negative mean

@@ -89,7 +89,7 @@ pub fn expect_kind_in(dir: &Path, args: &[&str], status: i32, kind: &str, needle
 }
 
 /// `args` with `--format json`, before a `--` (what follows goes to a program).
-fn as_json<'a>(args: &[&'a str]) -> Vec<&'a str> {
+pub fn as_json<'a>(args: &[&'a str]) -> Vec<&'a str> {
     let at = args.iter().position(|a| *a == "--").unwrap_or(args.len());
     [&args[..at], &["--format", "json"], &args[at..]].concat()
 }
