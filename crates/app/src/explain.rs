@@ -290,12 +290,7 @@ fn program(
 
 /// Fails, before anything runs, when a side's file cannot be matched by name.
 fn has_symbols(p: &Program) -> Result<(), Error> {
-    let b = fastware_binary::Binary::open(&p.path)?;
-    if b.has_symtab && !b.functions.is_empty() {
-        return Ok(());
-    }
-    Err(crate::error::unusable(format!("{} ({}) has no symbol table: it is stripped", p.path.display(), p.label))
-        .with_hint("build it with `strip = false` in its cargo profile (and `debug = \"line-tables-only\"` to match inlined functions)"))
+    fastware_explain::analysis::has_symbols(&fastware_binary::Binary::open(&p.path)?, &p.path, &p.label)
 }
 
 /// The workload on a side, natively, in the user's directory, its output

@@ -108,8 +108,8 @@ fn profile(side: &Side, event: &str) -> Result<Profile, Error> {
         if event == "Ir" {
             e
         } else {
-            Error::bad_input(format!("{}: the recording has no {event} counts", side.recording.display()))
-                .with_hint("record with valgrind --tool=callgrind --cache-sim=yes --dump-instr=yes")
+            let recording = side.recording.display().to_string();
+            crate::ExplainError::NoEvent { recording, event: event.to_string() }.into()
         }
     })
 }
@@ -119,17 +119,19 @@ fn same_file(a: &Path, b: &Path) -> bool {
     c(a) == c(b)
 }
 
+/// A side's file (`path`, named `label`) has the function symbols sides
+/// are matched by: not stripped.
+pub fn has_symbols(binary: &Binary, path: &Path, label: &str) -> Result<(), Error> {
+    if binary.has_symtab && !binary.functions.is_empty() {
+        return Ok(());
+    }
+    Err(crate::ExplainError::Stripped { binary: path.display().to_string(), label: label.to_string() }.into())
+}
+
 /// Reads a side: its binary and its recording's three events.
 pub(crate) fn read(side: &Side, names: &Names) -> Result<Read, Error> {
     let binary = Binary::open(&side.binary)?;
-    if !binary.has_symtab || binary.functions.is_empty() {
-        return Err(Error::bad_input(format!(
-            "{} ({}) has no symbol table: it is stripped",
-            side.binary.display(),
-            side.label
-        ))
-        .with_hint("build it with `strip = false` in its cargo profile (and `debug = \"line-tables-only\"`)"));
-    }
+    has_symbols(&binary, &side.binary, &side.label)?;
     let ir = profile(side, "Ir")?;
     let dr = profile(side, "Dr")?;
     let dw = profile(side, "Dw")?;

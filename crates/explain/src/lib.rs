@@ -6,6 +6,7 @@
 //!   by name through inlining (a function inlined on one side and out of
 //!   line on the other is matched to itself through DWARF's inline
 //!   records), ranked by their part of the change;
+//! - [`error`]: what keeps a side from being explained ([`ExplainError`]);
 //! - [`code`]: what changed in a function's machine code, and its calls;
 //! - [`findings`]: the rules that name a cause (no longer inlined, a call
 //!   through a register, allocations, copies, bounds checks, vectorisation);
@@ -13,8 +14,10 @@
 
 pub mod analysis;
 pub mod code;
+pub mod error;
 pub mod findings;
 pub mod report;
 
 pub use analysis::{explain, Events, Side};
+pub use error::ExplainError;
 pub use report::{Explanation, SCHEMA};

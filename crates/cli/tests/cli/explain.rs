@@ -307,8 +307,8 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
     if can_run("strip", &["--version"]) {
         let ok = Command::new("strip").arg("-o").arg(&stripped).arg(&plain).status().expect("strip");
         assert!(ok.success());
-        let o = run_in(&dir, &["explain", s(&plain), s(&stripped), "--run", "raytrace 64", "--runs", "0"]);
-        error_of(&o, 2, &["no symbol table", "strip = false"]);
+        let args = ["explain", s(&plain), s(&stripped), "--run", "raytrace 64", "--runs", "0"];
+        expect_kind_in(&dir, &args, 2, "ExplainError::Stripped", &["no symbol table", "strip = false"]);
     }
     let o = command_in(&dir)
         .env("PATH", &bins)
