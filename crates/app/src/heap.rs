@@ -176,9 +176,9 @@ fn named(ctx: &Ctx, arg: &std::ffi::OsStr, artifact: &ArtifactArgs) -> Result<He
     };
     if let Ok(project) = artifact.project(ctx) {
         let legacy = saved::path(&project.target_dir, text);
-        let old = |f: &Path| -> Result<SavedHeap, Error> { Ok(SavedHeap::from(&saved::read(f)?)) };
+        let old = |f: &Path| -> Result<SavedHeap, Error> { Ok(SavedHeap::from(saved::read(f)?)) };
         if let Some(kept) = crate::saved::find::<SavedHeap>(ctx, &project.target_dir, text, Some((legacy, &old)))? {
-            return kept.profile(text);
+            return kept.into_profile(text);
         }
     }
     Err(crate::error::not_found(format!("{text}: no such file, and no heap profile saved under that name"))

@@ -37,13 +37,19 @@ impl From<HeapProfile> for SavedHeap {
 }
 
 impl SavedHeap {
-    /// The model again; `shown` names it in the error when it is damaged.
-    pub fn profile(&self, shown: &str) -> Result<HeapProfile, Error> {
-        let n = self.profile.frames.len();
-        if self.profile.stacks.all().iter().any(|&f| f as usize >= n) {
-            return Err(Error::input(shown, None, "damaged saved heap profile: a frame out of range"));
+    /// The model, checked; `shown` names it in the error when it is damaged.
+    pub fn profile(&self, shown: &str) -> Result<&HeapProfile, Error> {
+        let frames = self.profile.frames.len() as u64;
+        match self.profile.stacks.all().iter().find(|&&f| u64::from(f) >= frames) {
+            Some(&f) => Err(Error::from(HeapError::FrameOutOfRange { frame: u64::from(f), frames }).at(shown)),
+            None => Ok(&self.profile),
         }
-        Ok(self.profile.clone())
+    }
+
+    /// The model itself, checked (no copy).
+    pub fn into_profile(self, shown: &str) -> Result<HeapProfile, Error> {
+        self.profile(shown)?;
+        Ok(self.profile)
     }
 }
 
@@ -87,12 +93,7 @@ impl fastware_report::Kind for SavedHeap {
         ctx: &fastware_report::DiffContext<'_, Self>,
     ) -> Result<Option<Box<dyn fastware_report::DynRender>>, fastware_report::Error> {
         let (a, b) = (base.profile(&ctx.base_label)?, new.profile(&ctx.new_label)?);
-        fastware_report::compared(crate::report::DiffReport::new(
-            &a,
-            &b,
-            crate::report::By::Site,
-            ctx.top.unwrap_or(25),
-        ))
+        fastware_report::compared(crate::report::DiffReport::new(a, b, crate::report::By::Site, ctx.top.unwrap_or(25)))
     }
 }
 
@@ -137,7 +138,7 @@ pub fn read(path: &Path) -> Result<HeapProfile, Error> {
         .map_err(|e| Error::from(HeapError::NotText).at(&shown).at_byte(Some(e.valid_up_to() as u64)))?;
     if text.trim_start().starts_with('{') && text.contains("\"schema\"") {
         let s: SavedHeap = fastware_report::json::read(text, SCHEMA, &shown)?;
-        return s.profile(&shown);
+        return s.into_profile(&shown);
     }
     Err(Error::from(HeapError::NotHeapProfile).at(&shown).at_byte(Some(0)))
 }

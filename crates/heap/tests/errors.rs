@@ -41,6 +41,16 @@ fn bad_heap_profiles_are_told_apart_by_kind() {
     let frames = v["ftbl"].as_array().expect("ftbl").len() as u64;
     v["pps"][0]["fs"][0] = frames.into();
     check("frame out of range", v.to_string().as_bytes(), HeapError::FrameOutOfRange { frame: frames, frames });
+    // the same in a saved profile (the model as `--save` keeps it)
+    let profile = read(&fixtures.join("allocs.dhat.json")).expect("reads");
+    let mut saved = serde_json::to_value(fastware_heap::saved::SavedHeap::from(profile)).expect("json");
+    let frames = saved["frames"].as_array().expect("frames").len() as u64;
+    saved["points"][0]["frames"][0] = frames.into();
+    let p = tmp.join("saved.json");
+    std::fs::write(&p, saved.to_string()).expect("write");
+    let e = read(&p).expect_err("damaged");
+    assert_eq!(e.typed::<HeapError>(), Some(&HeapError::FrameOutOfRange { frame: frames, frames }), "{e}");
+    assert_eq!(e.path.as_deref(), p.to_str());
     let e = read(&fixtures).expect_err("a directory");
     assert_eq!(e.typed::<HeapError>(), Some(&HeapError::Directory));
     insta::assert_snapshot!(said.join("\n"));

@@ -219,7 +219,7 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
     let kept = json(&run_in(&project, &["runs", "show", "last", "--command", "heap", "--format", "json"]));
     assert_eq!(kept["result"]["schema"], "fastware/heap-data/1");
     let model: fastware_heap::saved::SavedHeap = serde_json::from_value(kept["result"].clone()).expect("the model");
-    let profile = model.profile("kept").expect("reads");
+    let profile = model.into_profile("kept").expect("reads");
     let again = fastware_heap::report::HeapReport::new(
         &profile,
         fastware_heap::report::By::Function,
