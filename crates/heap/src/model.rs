@@ -236,9 +236,10 @@ impl HeapProfile {
     }
 }
 
-/// How a point is written: its figures, its frames and its user frame.
-#[derive(Serialize)]
-struct PointOut<'a> {
+/// A point as saved profiles hold it: its figures, its frames (`&[u32]`
+/// written, `Vec<u32>` read) and its user frame.
+#[derive(Serialize, Deserialize)]
+struct Wire<F> {
     bytes: u64,
     blocks: u64,
     lifetimes: Option<u64>,
@@ -250,25 +251,7 @@ struct PointOut<'a> {
     end_blocks: Option<u64>,
     reads: Option<u64>,
     writes: Option<u64>,
-    frames: &'a [u32],
-    user: Option<u32>,
-}
-
-/// How a point is read.
-#[derive(Deserialize)]
-struct PointIn {
-    bytes: u64,
-    blocks: u64,
-    lifetimes: Option<u64>,
-    max_bytes: Option<u64>,
-    max_blocks: Option<u64>,
-    peak_bytes: Option<u64>,
-    peak_blocks: Option<u64>,
-    end_bytes: Option<u64>,
-    end_blocks: Option<u64>,
-    reads: Option<u64>,
-    writes: Option<u64>,
-    frames: Vec<u32>,
+    frames: F,
     user: Option<u32>,
 }
 
@@ -277,7 +260,7 @@ impl Serialize for HeapProfile {
         struct Points<'a>(&'a HeapProfile);
         impl Serialize for Points<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_seq(self.0.points.iter().zip(self.0.stacks.iter()).map(|(p, frames)| PointOut {
+                s.collect_seq(self.0.points.iter().zip(self.0.stacks.iter()).map(|(p, frames)| Wire {
                     bytes: p.bytes,
                     blocks: p.blocks,
                     lifetimes: p.lifetimes.get(),
@@ -309,7 +292,7 @@ impl<'de> Deserialize<'de> for HeapProfile {
         struct In {
             meta: Meta,
             frames: Vec<Frame>,
-            points: Vec<PointIn>,
+            points: Vec<Wire<Vec<u32>>>,
         }
         let In { meta, frames, points: read } = In::deserialize(d)?;
         let mut stacks = Stacks::default();
