@@ -3,6 +3,9 @@
 # tools users run today on the same files:
 #
 #   bench/profile.sh           # needs: perf, valgrind, GNU time, cargo (crates.io)
+#   bench/profile.sh small     # only a small callgrind.out: rustc -O of a 1-line
+#                              # program (17 s to record; loading librustc_driver's
+#                              # symbols is much of what `profile` does with it)
 #
 #   perf.data of ripgrep 14.1.1 (line tables) searching the cargo registry,
 #   recorded with --call-graph dwarf until the file passes 1 GB:
@@ -14,6 +17,28 @@
 # Targets (issue 11): >= 10x the perf script pipeline, >= 2x perf report, less
 # peak memory; a 100 MB callgrind.out in under 1 s.
 source "$(dirname "$0")/common.sh"
+size() { stat -c %s "$1" 2>/dev/null || echo 0; }
+
+if [ "${1:-}" = small ]; then
+    echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version)"
+    cg="$work/rustc-hello.callgrind.out"
+    if [ ! -s "$cg" ]; then
+        printf 'fn main() { let v: Vec<u64> = (0..100).collect(); println!("{}", v.iter().sum::<u64>()); }\n' > "$work/hello.rs"
+        valgrind -q --tool=callgrind --dump-instr=yes --dump-line=yes --callgrind-out-file="$cg" \
+            "$(real_rustc)" --edition 2021 -O "$work/hello.rs" -o "$work/hello"
+    fi
+    echo "== input: $cg ($(size "$cg" | awk '{printf "%.1f MB", $1/1e6}'))"
+    cat "$cg" >/dev/null
+    cargo build -q --release -p fastware-profile --example read_callgrind
+    for _ in 1 2 3; do "$root/target/release/examples/read_callgrind" "$cg"; done
+    if command -v hyperfine >/dev/null; then
+        hyperfine -N -w 1 -r 3 "$fw profile $cg" "callgrind_annotate $cg"
+    fi
+    measure_once "fastware profile callgrind.out (top functions)" "$fw" profile "$cg"
+    measure_once "callgrind_annotate callgrind.out" callgrind_annotate "$cg"
+    exit 0
+fi
+
 rg=$(ripgrep_line_tables)
 corpus=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ | head -1)
 
@@ -25,7 +50,6 @@ fi
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(rustc --version), $(perf --version)"
 
 data="$work/rg.perf.data"
-size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 if [ "$(size "$data")" -lt 1000000000 ]; then
     echo "== recording $data (rg searching $corpus, --call-graph dwarf, until it passes 1 GB)"
     perf record -q -e cpu-clock -F 4999 --call-graph dwarf -o "$data" -- \

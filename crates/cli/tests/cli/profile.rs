@@ -568,7 +568,11 @@ fn a_profile_exports_to_speedscope() {
         let port = serve(&site);
         let url =
             format!("http://127.0.0.1:{port}/index.html#profileURL=http://127.0.0.1:{port}/cpu.json&view=sandwich");
-        if let Some((dom, log)) = render_url_in_chromium(&url, &["--virtual-time-budget=10000"]) {
+        // speedscope draws with WebGL; without a GPU, Chromium since 137 only
+        // falls back to SwiftShader's software WebGL when told to (else
+        // "Failed to create WebGL context" and an empty view)
+        let flags = ["--virtual-time-budget=10000", "--enable-unsafe-swiftshader"];
+        if let Some((dom, log)) = render_url_in_chromium(&url, &flags) {
             assert!(log.contains("Importing as speedscope json file"), "{log}");
             // the table lists the heaviest by self weight first: the file's three
             // heaviest leaf frames, summed here, are shown
