@@ -963,11 +963,14 @@ fn a_profile_from_a_pipe_is_refused_clearly() {
 /// The future a stack ran, by the test's own reading of `perf script` and
 /// llvm-symbolizer: the stack's physical frames, each address's inline
 /// frames (a caller's at its return address − 1), and from the root the
-/// first `poll_future<T, …>` of tokio's harness whose `T` (inside a
-/// `BlockingTask<…>`) is not tokio's own.
+/// first `poll_inner<T, …>` or `poll_future<T, …>` of tokio's harness (a
+/// sample in the harness's code for task `T` counts for `T`) whose `T`
+/// (inside a `BlockingTask<…>`) is not tokio's own.
 fn future_of(frames: &[String]) -> Option<(String, bool)> {
     for name in frames {
-        let Some(args) = name.strip_prefix("poll_future<") else { continue };
+        let Some(args) = name.strip_prefix("poll_inner<").or_else(|| name.strip_prefix("poll_future<")) else {
+            continue;
+        };
         let mut depth = 0;
         let end = args
             .char_indices()
