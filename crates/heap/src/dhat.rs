@@ -510,8 +510,8 @@ fn walk<R: Read>(s: &mut Stream<'_, R>) -> Result<DhatFile, Stop> {
         return Err(fail(HeapError::Mode { mode: header.mode.clone() }));
     }
     let n = ftbl.len() as u64;
-    if let Some(bad) = stacks.all().iter().find(|&&i| u64::from(i) >= n) {
-        return Err(fail(HeapError::FrameOutOfRange { frame: u64::from(*bad), frames: n }));
+    if let Some(bad) = stacks.max().filter(|&i| u64::from(i) >= n) {
+        return Err(fail(HeapError::FrameOutOfRange { frame: u64::from(bad), frames: n }));
     }
     Ok(DhatFile { header, points, stacks, ftbl })
 }
@@ -564,7 +564,7 @@ mod tests {
                 assert_eq!(p.writes.get(), raw["wb"].as_u64());
                 let fs: Vec<u32> =
                     raw["fs"].as_array().expect("fs").iter().map(|i| i.as_u64().expect("index") as u32).collect();
-                assert_eq!(frames, fs, "chunk {chunk}");
+                assert_eq!(frames.to_vec(), fs, "chunk {chunk}");
             }
             // cut anywhere, it is told truncated at its end
             let cut = &text.as_bytes()[..text.len() * 2 / 3];

@@ -42,7 +42,7 @@ pub fn reallocations(p: &HeapProfile) -> BTreeMap<String, u64> {
     let mut out: BTreeMap<String, u64> = BTreeMap::new();
     for (point, fs) in p.points.iter().zip(p.stacks.iter()) {
         let Some(u) = point.user else { continue };
-        if fs[..u as usize].iter().any(|&f| grows(&p.frames[f as usize].function)) {
+        if fs.first(u as usize).iter().any(|f| grows(&p.frames[f as usize].function)) {
             *out.entry(key(p, point, fs, By::Site).0).or_default() += point.blocks;
         }
     }

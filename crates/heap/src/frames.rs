@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use fastware_symbols::Name;
 
-use crate::model::Stacks;
+use crate::model::{Stack, Stacks};
 
 /// One entry of the frame table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,15 +241,15 @@ fn containers(ftbl: &[impl AsRef<str>], stacks: &Stacks) -> Vec<u32> {
     for fs in stacks.iter() {
         let mut k = 0;
         while k < fs.len() {
-            let a = address(fs[k]);
+            let a = address(fs.at(k));
             let mut end = k;
-            while a.is_some() && end + 1 < fs.len() && address(fs[end + 1]) == a {
+            while a.is_some() && end + 1 < fs.len() && address(fs.at(end + 1)) == a {
                 end += 1;
             }
-            for &f in &fs[k..=end] {
+            for f in (k..=end).map(|j| fs.at(j)) {
                 if !seen[f as usize] {
                     seen[f as usize] = true;
-                    holder[f as usize] = fs[end];
+                    holder[f as usize] = fs.at(end);
                 }
             }
             k = end + 1;
@@ -259,14 +259,14 @@ fn containers(ftbl: &[impl AsRef<str>], stacks: &Stacks) -> Vec<u32> {
 }
 
 /// The position in `fs` of the first frame in the user's code.
-pub fn user_frame(frames: &[Frame], fs: &[u32]) -> Option<usize> {
-    fs.iter().position(|&f| !frames[f as usize].internal)
+pub fn user_frame(frames: &[Frame], fs: Stack<'_>) -> Option<usize> {
+    fs.iter().position(|f| !frames[f as usize].internal)
 }
 
 /// The frames between the allocation and the user's frame call something
 /// that copies (clone, to_vec, to_owned, to_string).
-pub fn through_clone(frames: &[Frame], fs: &[u32], user: usize) -> bool {
-    fs[..user].iter().any(|&f| frames[f as usize].copies)
+pub fn through_clone(frames: &[Frame], fs: Stack<'_>, user: usize) -> bool {
+    fs.first(user).iter().any(|f| frames[f as usize].copies)
 }
 
 #[cfg(test)]

@@ -82,24 +82,114 @@ pub struct Point {
 /// Every point's frames (innermost first, indices into
 /// [`HeapProfile::frames`]) in one array: a `Vec` per point cost 24 bytes
 /// and an allocation each (on the 146 MB file, 382,510 of them holding
-/// 14.0 million frames).
+/// 14.0 million frames). The indices are held in 16 bits while they fit
+/// (a frame table of up to 65,536 entries: 28 MB there, not 56), in 32
+/// from the first that does not.
 #[derive(Debug, Clone, Default)]
 pub struct Stacks {
-    frames: Vec<u32>,
+    frames: Frames,
     /// Where each point's frames end in `frames`.
     ends: Vec<usize>,
 }
 
+#[derive(Debug, Clone)]
+enum Frames {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Frames {
+    fn default() -> Frames {
+        Frames::Narrow(Vec::new())
+    }
+}
+
+impl Frames {
+    fn len(&self) -> usize {
+        match self {
+            Frames::Narrow(v) => v.len(),
+            Frames::Wide(v) => v.len(),
+        }
+    }
+
+    fn extend(&mut self, fs: &[u32]) {
+        if let Frames::Narrow(v) = self {
+            if fs.iter().all(|&f| f <= u32::from(u16::MAX)) {
+                v.extend(fs.iter().map(|&f| f as u16));
+                return;
+            }
+            *self = Frames::Wide(v.iter().map(|&f| u32::from(f)).collect());
+        }
+        if let Frames::Wide(v) = self {
+            v.extend_from_slice(fs);
+        }
+    }
+}
+
+/// One point's frames, innermost first.
+#[derive(Debug, Clone, Copy)]
+pub enum Stack<'a> {
+    Narrow(&'a [u16]),
+    Wide(&'a [u32]),
+}
+
+impl<'a> Stack<'a> {
+    pub fn len(self) -> usize {
+        match self {
+            Stack::Narrow(s) => s.len(),
+            Stack::Wide(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `k`th frame (0: the innermost).
+    pub fn at(self, k: usize) -> u32 {
+        match self {
+            Stack::Narrow(s) => u32::from(s[k]),
+            Stack::Wide(s) => s[k],
+        }
+    }
+
+    /// The first `n` frames.
+    pub fn first(self, n: usize) -> Stack<'a> {
+        match self {
+            Stack::Narrow(s) => Stack::Narrow(&s[..n]),
+            Stack::Wide(s) => Stack::Wide(&s[..n]),
+        }
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = u32> + 'a {
+        let (narrow, wide) = match self {
+            Stack::Narrow(s) => (s, &[][..]),
+            Stack::Wide(s) => (&[][..], s),
+        };
+        narrow.iter().map(|&f| u32::from(f)).chain(wide.iter().copied())
+    }
+
+    pub fn to_vec(self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl Serialize for Stack<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 impl Stacks {
     pub fn push(&mut self, fs: &[u32]) {
-        self.frames.extend_from_slice(fs);
+        self.frames.extend(fs);
         self.ends.push(self.frames.len());
     }
 
     /// Appends stacks laid end to end in `frames`, `lens` long each.
     pub fn extend(&mut self, frames: &[u32], lens: &[u32]) {
         let mut end = self.frames.len();
-        self.frames.extend_from_slice(frames);
+        self.frames.extend(frames);
         self.ends.extend(lens.iter().map(|&n| {
             end += n as usize;
             end
@@ -107,9 +197,12 @@ impl Stacks {
         debug_assert_eq!(end, self.frames.len());
     }
 
-    pub fn get(&self, i: usize) -> &[u32] {
+    pub fn get(&self, i: usize) -> Stack<'_> {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.frames[start..self.ends[i]]
+        match &self.frames {
+            Frames::Narrow(v) => Stack::Narrow(&v[start..self.ends[i]]),
+            Frames::Wide(v) => Stack::Wide(&v[start..self.ends[i]]),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -120,13 +213,16 @@ impl Stacks {
         self.ends.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = Stack<'_>> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// Every frame index of every stack.
-    pub fn all(&self) -> &[u32] {
-        &self.frames
+    /// The largest frame index of any stack.
+    pub fn max(&self) -> Option<u32> {
+        match &self.frames {
+            Frames::Narrow(v) => v.iter().max().map(|&f| u32::from(f)),
+            Frames::Wide(v) => v.iter().max().copied(),
+        }
     }
 }
 
@@ -223,7 +319,7 @@ impl HeapProfile {
     }
 
     /// The frames of `points[i]`, innermost first.
-    pub fn stack(&self, i: usize) -> &[u32] {
+    pub fn stack(&self, i: usize) -> Stack<'_> {
         self.stacks.get(i)
     }
 
@@ -323,6 +419,25 @@ impl<'de> Deserialize<'de> for HeapProfile {
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
+
+    /// Stacks held in 16 bits move to 32 at the first index past 65,535,
+    /// each stack still as it was given.
+    #[test]
+    fn stacks_widen_when_an_index_does_not_fit() {
+        let given: Vec<Vec<u32>> = vec![vec![3, 1, 65_535], vec![], vec![7, 70_000, 2], vec![9], vec![u32::MAX, 0]];
+        let mut s = super::Stacks::default();
+        s.push(&given[0]);
+        s.push(&given[1]);
+        assert!(matches!(s.get(0), super::Stack::Narrow(_)));
+        s.extend(&[7, 70_000, 2, 9], &[3, 1]);
+        s.push(&given[4]);
+        assert!(matches!(s.get(0), super::Stack::Wide(_)));
+        let back: Vec<Vec<u32>> = s.iter().map(|st| st.to_vec()).collect();
+        assert_eq!(back, given);
+        assert_eq!(s.max(), Some(u32::MAX));
+        assert_eq!(s.get(2).first(2).to_vec(), vec![7, 70_000]);
+        assert_eq!((s.get(2).at(1), s.get(2).len(), s.get(1).is_empty()), (70_000, 3, true));
+    }
 
     /// Written, each point carries its own figures and frames as the DHAT
     /// file had them (a serde_json DOM walk of the file), as saved profiles

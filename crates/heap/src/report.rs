@@ -12,7 +12,7 @@ use fastware_report::units::{bytes, count};
 use fastware_report::{cells, Column, Error, Render, Table, Text};
 
 use crate::frames;
-use crate::model::{Figures, HeapProfile, Meta, Point};
+use crate::model::{Figures, HeapProfile, Meta, Point, Stack};
 
 /// The `schema` of a kept `heap` result.
 pub const SCHEMA: &str = "fastware/heap/1";
@@ -48,11 +48,11 @@ pub enum Sort {
 }
 
 /// The key of a point for `by`, and its function and crate.
-pub(crate) fn key(p: &HeapProfile, point: &Point, fs: &[u32], by: By) -> (String, String, Option<String>) {
+pub(crate) fn key(p: &HeapProfile, point: &Point, fs: Stack<'_>, by: By) -> (String, String, Option<String>) {
     let Some(u) = point.user else {
         // no frame of the user's: named by the first real function past the
         // allocator (the standard library's, or C's)
-        let past = || fs.iter().map(|&f| &p.frames[f as usize]).filter(|f| !f.allocator && f.text != "[root]");
+        let past = || fs.iter().map(|f| &p.frames[f as usize]).filter(|f| !f.allocator && f.text != "[root]");
         let f = past().find(|f| f.krate.is_some()).or_else(|| past().next());
         let text = match f {
             Some(f) if f.krate.is_some() => format!("[{}] {}", f.krate.as_deref().unwrap_or_default(), f.function),
@@ -66,7 +66,7 @@ pub(crate) fn key(p: &HeapProfile, point: &Point, fs: &[u32], by: By) -> (String
         };
         return (k, f.map_or(String::new(), |f| f.function.clone()), f.and_then(|f| f.krate.clone()));
     };
-    let f = &p.frames[fs[u as usize] as usize];
+    let f = &p.frames[fs.at(u as usize) as usize];
     let k = match by {
         By::Site if f.text.starts_with(&f.function) => f.text.clone(),
         By::Site => format!("{} › {}", f.function, f.text),
@@ -149,7 +149,7 @@ pub fn rows(p: &HeapProfile, by: By, sort: Sort, threshold: Option<f64>) -> Vec<
         r.never_read = f.reads == Some(0) && f.bytes > 0;
         r.never_written = f.writes == Some(0) && f.bytes > 0;
         r.short_lived = matches!((r.avg_lifetime, threshold), (Some(l), Some(t)) if l < t);
-        r.stack = p.stack(*pi).iter().map(|&f| p.frames[f as usize].text.clone()).collect();
+        r.stack = p.stack(*pi).iter().map(|f| p.frames[f as usize].text.clone()).collect();
     }
     let measure = |r: &Row| -> (bool, u64) {
         match sort {

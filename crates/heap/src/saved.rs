@@ -40,8 +40,8 @@ impl SavedHeap {
     /// The model, checked; `shown` names it in the error when it is damaged.
     pub fn profile(&self, shown: &str) -> Result<&HeapProfile, Error> {
         let frames = self.profile.frames.len() as u64;
-        match self.profile.stacks.all().iter().find(|&&f| u64::from(f) >= frames) {
-            Some(&f) => Err(Error::from(HeapError::FrameOutOfRange { frame: u64::from(f), frames }).at(shown)),
+        match self.profile.stacks.max().filter(|&f| u64::from(f) >= frames) {
+            Some(f) => Err(Error::from(HeapError::FrameOutOfRange { frame: u64::from(f), frames }).at(shown)),
             None => Ok(&self.profile),
         }
     }
