@@ -45,14 +45,18 @@ pub enum HistoryError {
     CannotWrite { why: String, location: String },
     #[error("cannot reach the run history at {location}: {why}")]
     Unreachable { location: String, why: String },
+    /// Any other failure of the database (its own message, on one line).
+    #[error("run history: {why} ({location})")]
+    Database { why: String, location: String },
 }
 
 impl Typed for HistoryError {
     fn fault(&self) -> ErrorKind {
         match self {
-            HistoryError::Locked { .. } | HistoryError::CannotWrite { .. } | HistoryError::Unreachable { .. } => {
-                ErrorKind::Failed
-            }
+            HistoryError::Locked { .. }
+            | HistoryError::CannotWrite { .. }
+            | HistoryError::Unreachable { .. }
+            | HistoryError::Database { .. } => ErrorKind::Failed,
             _ => ErrorKind::BadInput,
         }
     }

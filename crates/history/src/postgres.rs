@@ -86,12 +86,12 @@ impl Postgres {
     }
 
     fn error(&self, e: ::postgres::Error) -> Error {
-        Error::failed(format!("run history: {} ({})", reason(&e), self.shown))
+        database(&self.shown, &e)
     }
 
     fn migrate(&mut self) -> Result<(), Error> {
         let shown = self.shown.clone();
-        let err = |e: ::postgres::Error| Error::failed(format!("run history: {} ({shown})", reason(&e)));
+        let err = |e: ::postgres::Error| database(&shown, &e);
         let mut tx = self.client.transaction().map_err(err)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(err)?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS fastware_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -139,10 +139,15 @@ fn fill_uids(tx: &mut ::postgres::Transaction<'_>) -> Result<(), ::postgres::Err
     Ok(())
 }
 
+/// A failure of the server, its reason on one line.
+fn database(shown: &str, e: &::postgres::Error) -> Error {
+    crate::HistoryError::Database { why: reason(e), location: shown.to_string() }.into()
+}
+
 impl Backend for Postgres {
     fn insert(&mut self, rows: &[Row<'_>]) -> Result<Vec<(i64, bool)>, Error> {
         let shown = self.shown.clone();
-        let err = |e: ::postgres::Error| Error::failed(format!("run history: {} ({shown})", reason(&e)));
+        let err = |e: ::postgres::Error| database(&shown, &e);
         let mut tx = self.client.transaction().map_err(err)?;
         let mut written = Vec::with_capacity(rows.len());
         for row in rows {

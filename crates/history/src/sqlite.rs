@@ -367,7 +367,7 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
         }
         // SQLite's own message, on one line (an error in a statement
         // carries the statement's text)
-        _ => Error::failed(format!("run history: {} ({shown})", one_line(&e.to_string()))),
+        _ => HistoryError::Database { why: one_line(&e.to_string()), location: shown }.into(),
     }
 }
 
