@@ -3,7 +3,7 @@
 //! crates) ranked, short-lived allocations with advice, and the diff of two
 //! profiles.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -288,6 +288,43 @@ pub struct HeapReport {
     /// Show each row's stack in the text.
     #[serde(skip)]
     pub show_stacks: bool,
+    /// Blocks by the average lifetime of the stack that allocated them
+    /// (when the file records lifetimes): see [`lifetime_histogram`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifetimes: Vec<LifetimeBucket>,
+}
+
+/// The blocks whose program point's average lifetime (its `tl` ÷ its
+/// blocks, rounded down) lies in `from..to`, in the profile's time unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifetimeBucket {
+    pub from: u64,
+    pub to: u64,
+    pub blocks: u64,
+}
+
+/// A histogram of blocks by lifetime, in powers of two (`0..1`, `1..2`,
+/// `2..4` …, empty buckets between kept). DHAT records each program
+/// point's total lifetime, not each block's: a block counts at its
+/// point's average. Empty without lifetimes (`bklt`).
+pub fn lifetime_histogram(p: &HeapProfile) -> Vec<LifetimeBucket> {
+    let mut blocks: BTreeMap<u32, u64> = BTreeMap::new();
+    if p.meta.lifetimes {
+        for point in p.points.iter().filter(|pt| pt.blocks > 0) {
+            if let Some(total) = point.lifetimes.get() {
+                // bucket k holds 2^(k-1) ≤ avg < 2^k; bucket 0 an average of 0
+                *blocks.entry(64 - (total / point.blocks).leading_zeros()).or_default() += point.blocks;
+            }
+        }
+    }
+    let (Some(&lo), Some(&hi)) = (blocks.keys().next(), blocks.keys().next_back()) else { return Vec::new() };
+    (lo..=hi)
+        .map(|k| LifetimeBucket {
+            from: if k == 0 { 0 } else { 1u64 << (k - 1) },
+            to: if k == 64 { u64::MAX } else { 1u64 << k },
+            blocks: blocks.get(&k).copied().unwrap_or(0),
+        })
+        .collect()
 }
 
 impl HeapReport {
@@ -318,6 +355,7 @@ impl HeapReport {
             findings,
             saved_to: None,
             show_stacks: false,
+            lifetimes: lifetime_histogram(p),
         }
     }
 

@@ -63,8 +63,8 @@ impl fastware_report::Kind for SavedHeap {
         fastware_report::Render::text(&r, out)
     }
 
-    /// The sites by bytes allocated as bars (short-lived ones orange),
-    /// then the report with its findings.
+    /// The sites by bytes allocated as bars (short-lived ones orange), the
+    /// histogram of blocks by lifetime, then the report with its findings.
     fn section(&self) -> Option<String> {
         use crate::report::{By, HeapReport, Sort};
         use fastware_report::html::{bars, picture_and_text, Bar};
@@ -84,7 +84,27 @@ impl fastware_report::Kind for SavedHeap {
                 colour: row.short_lived.then_some("#ff7f0e"),
             })
             .collect();
-        Some(picture_and_text(bars(&rows, "bytes allocated per site (orange: short-lived blocks)"), &r))
+        let mut picture = bars(&rows, "bytes allocated per site (orange: short-lived blocks)");
+        if !r.lifetimes.is_empty() {
+            let unit = &self.profile.meta.time_unit;
+            let count = fastware_report::units::count;
+            let buckets: Vec<Bar> = r
+                .lifetimes
+                .iter()
+                .map(|b| Bar {
+                    label: format!("{}–{} {unit}", count(b.from), count(b.to)),
+                    value: b.blocks as f64,
+                    shown: format!("{} blocks", count(b.blocks)),
+                    interval: None,
+                    colour: r.short_lived_under.filter(|&t| b.to as f64 <= t).map(|_| "#ff7f0e"),
+                })
+                .collect();
+            let what = format!(
+                "blocks by the average lifetime of the stack that allocated them, {unit} (orange: short-lived)"
+            );
+            picture.push_str(&bars(&buckets, &what));
+        }
+        Some(picture_and_text(picture, &r))
     }
 
     fn diff(

@@ -143,9 +143,26 @@ fn heap_is_drawn_as_bars() {
     let kept = fastware_heap::saved::SavedHeap::from(&fastware_heap::saved::read(&dhat).expect("dhat"));
     let html = kept.section().expect("a section");
     let v = result_json("heap");
-    let want: Vec<f64> =
+    let mut want: Vec<f64> =
         v["rows"].as_array().expect("rows").iter().take(15).map(|r| r["bytes"].as_f64().expect("bytes")).collect();
+    // then the lifetime histogram: blocks by their program point's average
+    // lifetime (tl ÷ tbk, rounded down) in powers of two, from the file's
+    // own records; the buckets between the first and last kept, empty or not
+    let raw: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&dhat).expect("read")).expect("json");
+    let mut by_bucket: std::collections::BTreeMap<u32, u64> = Default::default();
+    for pp in raw["pps"].as_array().expect("pps") {
+        let (tl, tbk) = (pp["tl"].as_u64().expect("tl"), pp["tbk"].as_u64().expect("tbk"));
+        if let Some(avg) = tl.checked_div(tbk) {
+            let bucket = (0..=64).find(|&k| k == 64 || avg < 1u64 << k).expect("a bucket");
+            *by_bucket.entry(bucket).or_default() += tbk;
+        }
+    }
+    let (lo, hi) = (*by_bucket.keys().next().expect("lifetimes"), *by_bucket.keys().last().expect("lifetimes"));
+    want.extend((lo..=hi).map(|k| by_bucket.get(&k).copied().unwrap_or(0) as f64));
+    assert!(hi > lo, "several buckets: {by_bucket:?}");
     assert_eq!(attr(&html, "data-value"), want);
+    let total: u64 = raw["pps"].as_array().expect("pps").iter().map(|p| p["tbk"].as_u64().expect("tbk")).sum();
+    assert_eq!(want[want.len() - (hi - lo + 1) as usize..].iter().sum::<f64>(), total as f64, "every block once");
 }
 
 /// Kept benchmark results on the report page: a bar per benchmark, its
