@@ -499,6 +499,9 @@ impl fastware_report::Kind for MatrixReport {
             let svg = crate::chart::svg(self, &points);
             html.push_str(svg.find("<svg").map_or(&svg[..], |i| &svg[i..]));
         }
+        if let Some(svg) = crate::chart::tradeoff(self) {
+            html.push_str(&svg);
+        }
         Some(picture_and_text(html, self))
     }
 

@@ -294,11 +294,16 @@ pub fn same(a: &Value, b: &Value, at: &str) {
 
 /// The numbers in a page's `name="…"` attributes, in order.
 pub fn attr(html: &str, name: &str) -> Vec<f64> {
-    let key = format!("{name}=\"");
+    attr_text(html, name).iter().map(|v| v.parse::<f64>().expect("number")).collect()
+}
+
+/// Every value of attribute `name` in `html`, in order, as written.
+pub fn attr_text(html: &str, name: &str) -> Vec<String> {
+    let key = format!(" {name}=\"");
     html.match_indices(&key)
         .map(|(i, _)| {
             let rest = &html[i + key.len()..];
-            rest[..rest.find('"').expect("end")].parse::<f64>().expect("number")
+            rest[..rest.find('"').expect("end")].to_string()
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::{attr, same};
+use super::common::{attr, attr_text, same};
 
 /// Reads `results/<kind>.json` as `T`, checks it writes back the same, and
 /// snapshots its text (and CSV, when it has one table).
@@ -121,6 +121,28 @@ fn matrix_and_pgo_are_drawn_as_bars() {
     let lows: Vec<f64> = cells.iter().map(|c| c["build_us"]["min"].as_f64().expect("min")).collect();
     assert_eq!(attr(&html, "data-low"), lows);
     assert!(html.contains("<svg") && !html.contains("<script"), "{html}");
+    // the trade-off: a dot per cell with a time and a size, those no other
+    // cell beats on both (by the test's own comparison of the JSON's
+    // figures) marked as the front
+    let both: Vec<(&str, f64, u64)> = v["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .filter_map(|c| Some((c["name"].as_str()?, c["build_us"]["median"].as_f64()?, c["size"].as_u64()?)))
+        .collect();
+    let beaten =
+        |&(_, t, z): &(&str, f64, u64)| both.iter().any(|&(_, t2, z2)| t2 <= t && z2 <= z && (t2 < t || z2 < z));
+    let mut front: Vec<&str> = both.iter().filter(|c| !beaten(c)).map(|c| c.0).collect();
+    let cells = attr_text(&html, "data-cell");
+    let flags = attr_text(&html, "data-front");
+    let mut drawn: Vec<&str> =
+        cells.iter().zip(&flags).filter(|(_, f)| *f == "true").map(|(c, _)| c.as_str()).collect();
+    assert_eq!(cells.len(), both.len());
+    assert_eq!(attr(&html, "data-size"), both.iter().map(|c| c.2 as f64).collect::<Vec<_>>());
+    front.sort();
+    drawn.sort();
+    assert!(!front.is_empty() && front.len() < both.len(), "{front:?}");
+    assert_eq!(drawn, front);
     let (html, v) = section::<fastware_pgo::report::PgoReport>("pgo");
     let c = &v["comparison"];
     let runs =
