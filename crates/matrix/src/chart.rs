@@ -200,9 +200,8 @@ pub fn tradeoff(r: &MatrixReport) -> Option<String> {
             escape(name),
             escape(&shown)
         );
-        if f {
-            let _ = writeln!(s, r#"<text x="{:.1}" y="{:.1}" dx="8" dy="4">{}</text>"#, x, y, escape(name));
-        }
+        let colour = if f { "#222" } else { "#777" };
+        let _ = writeln!(s, r#"<text x="{x:.1}" y="{y:.1}" dx="8" dy="4" fill="{colour}">{}</text>"#, escape(name));
     }
     s.push_str("</svg>\n");
     Some(s)
