@@ -96,6 +96,10 @@ pub struct Row {
     pub never_written: bool,
     /// The average lifetime is under the short-lived threshold.
     pub short_lived: bool,
+    /// The blocks of the row's program points whose own average lifetime
+    /// is under the threshold (with a threshold and lifetimes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_lived_blocks: Option<u64>,
     /// The allocations went through a clone (`clone`, `to_vec`, `to_owned` …).
     pub cloned: bool,
     /// The stack of the row's largest point, innermost first.
@@ -123,6 +127,7 @@ pub fn rows(p: &HeapProfile, by: By, sort: Sort, threshold: Option<f64>) -> Vec<
                 never_read: false,
                 never_written: false,
                 short_lived: false,
+                short_lived_blocks: None,
                 cloned: false,
                 stack: Vec::new(),
             });
@@ -132,6 +137,10 @@ pub fn rows(p: &HeapProfile, by: By, sort: Sort, threshold: Option<f64>) -> Vec<
         let r = &mut rows[i];
         r.points += 1;
         r.figures.add(point);
+        if let (Some(t), Some(total)) = (threshold, point.lifetimes.get()) {
+            let short = point.blocks > 0 && (total as f64 / point.blocks as f64) < t;
+            *r.short_lived_blocks.get_or_insert(0) += if short { point.blocks } else { 0 };
+        }
         if let Some(u) = point.user {
             r.cloned |= frames::through_clone(&p.frames, fs, u as usize);
         }

@@ -76,9 +76,15 @@ impl fastware_report::Kind for SavedHeap {
                 label: row.key.clone(),
                 value: row.figures.bytes as f64,
                 shown: format!(
-                    "{} in {} blocks",
+                    "{} in {} blocks{}",
                     fastware_report::units::bytes(row.figures.bytes),
-                    fastware_report::units::count(row.figures.blocks)
+                    fastware_report::units::count(row.figures.blocks),
+                    match row.short_lived_blocks {
+                        Some(s) if row.figures.blocks > 0 => {
+                            format!(", {:.0}% short-lived", s as f64 / row.figures.blocks as f64 * 100.0)
+                        }
+                        _ => String::new(),
+                    }
                 ),
                 interval: None,
                 colour: row.short_lived.then_some("#ff7f0e"),

@@ -185,6 +185,28 @@ fn heap_is_drawn_as_bars() {
     assert_eq!(attr(&html, "data-value"), want);
     let total: u64 = raw["pps"].as_array().expect("pps").iter().map(|p| p["tbk"].as_u64().expect("tbk")).sum();
     assert_eq!(want[want.len() - (hi - lo + 1) as usize..].iter().sum::<f64>(), total as f64, "every block once");
+    // each site's short-lived blocks: those of its stacks whose own average
+    // lifetime is under the threshold; over all sites, the file's own count
+    let t = v["short_lived_under"].as_f64().expect("a threshold");
+    let short: u64 = raw["pps"]
+        .as_array()
+        .expect("pps")
+        .iter()
+        .map(|p| (p["tl"].as_u64().expect("tl") as f64, p["tbk"].as_u64().expect("tbk")))
+        .filter(|&(tl, tbk)| tbk > 0 && tl / (tbk as f64) < t)
+        .map(|(_, tbk)| tbk)
+        .sum();
+    let rows = v["rows"].as_array().expect("rows");
+    assert_eq!(v["rows_total"].as_u64(), Some(rows.len() as u64), "every site in the result");
+    let theirs: u64 = rows.iter().map(|r| r["short_lived_blocks"].as_u64().expect("short-lived blocks")).sum();
+    assert!(short > 0);
+    assert_eq!(theirs, short);
+    // and on the bars: the site whose every block is short-lived says so
+    let all_short = rows.iter().find(|r| r["short_lived_blocks"] == r["blocks"] && r["blocks"].as_u64() > Some(1));
+    let all_short = all_short.expect("a site of short-lived blocks only");
+    let n = all_short["blocks"].as_u64().expect("blocks").to_string();
+    let grouped: Vec<String> = n.as_bytes().rchunks(3).rev().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    assert!(html.contains(&format!("{} blocks, 100% short-lived", grouped.join(","))), "{html}");
 }
 
 /// Kept benchmark results on the report page: a bar per benchmark, its
