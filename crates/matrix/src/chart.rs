@@ -57,11 +57,7 @@ pub fn svg(r: &MatrixReport, points: &[Point]) -> String {
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max).max(f64::EPSILON) * 1.1;
     let (tmax, smax) = (max(&times), max(&sizes));
     let py = |v: f64, m: f64| top + (1.0 - v / m) * (h - top - bottom);
-    let what = match r.measure {
-        Measure::Hot => "hot rebuild",
-        Measure::Run => "run time",
-        _ => "build time",
-    };
+    let what = timed(r.measure);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -154,11 +150,7 @@ pub fn tradeoff(r: &MatrixReport) -> Option<String> {
     let (t0, t1) = span(cells.iter().map(|c| c.1).collect());
     let px = |z: f64| left + (z - z0) / (z1 - z0) * (w - left - right);
     let py = |t: f64| top + (1.0 - (t - t0) / (t1 - t0)) * (h - top - bottom);
-    let what = match r.measure {
-        Measure::Hot => "hot rebuild",
-        Measure::Run => "run time",
-        _ => "build time",
-    };
+    let what = timed(r.measure);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -205,6 +197,15 @@ pub fn tradeoff(r: &MatrixReport) -> Option<String> {
     }
     s.push_str("</svg>\n");
     Some(s)
+}
+
+/// What a chart's time is, for its title.
+fn timed(m: Measure) -> &'static str {
+    match m {
+        Measure::Hot => "hot rebuild",
+        Measure::Run => "run time",
+        _ => "build time",
+    }
 }
 
 fn escape(t: &str) -> String {
