@@ -312,13 +312,9 @@ impl Explanation {
     }
 
     fn with_stacks(mut self, s: &Sides) -> Explanation {
-        let mut lines =
-            fastware_profile::report::differential_of(&inlined_stacks(&s.base), &inlined_stacks(&s.new), false);
-        let weight = |l: &String| -> u64 { l.rsplitn(3, ' ').take(2).filter_map(|w| w.parse::<u64>().ok()).sum() };
-        lines.sort_by(|x, y| weight(y).cmp(&weight(x)).then_with(|| x.cmp(y)));
-        self.differential_total = Some(lines.len());
-        lines.truncate(fastware_profile::report::DIFFERENTIAL_STACKS);
-        self.differential = lines;
+        use fastware_profile::report::{differential_of, heaviest};
+        let (lines, total) = heaviest(differential_of(&inlined_stacks(&s.base), &inlined_stacks(&s.new), false));
+        (self.differential, self.differential_total) = (lines, Some(total));
         self
     }
 

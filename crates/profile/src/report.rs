@@ -745,17 +745,23 @@ pub struct ProfileDiffReport {
 /// At most this many stacks of a comparison are kept for its picture.
 pub const DIFFERENTIAL_STACKS: usize = 2_000;
 
+/// Differential lines (`stack base new`), heaviest (base + new) first, cut
+/// to [`DIFFERENTIAL_STACKS`]; and how many there were.
+pub fn heaviest(mut lines: Vec<String>) -> (Vec<String>, usize) {
+    let weight = |l: &String| -> f64 { l.rsplitn(3, ' ').take(2).filter_map(|w| w.parse::<f64>().ok()).sum() };
+    lines.sort_by(|x, y| weight(y).total_cmp(&weight(x)).then_with(|| x.cmp(y)));
+    let total = lines.len();
+    lines.truncate(DIFFERENTIAL_STACKS);
+    (lines, total)
+}
+
 impl ProfileDiffReport {
     /// With both sides' stacks for the differential flamegraph, when both
     /// have stacks.
     pub fn with_stacks(mut self, base: &Profile, new: &Profile) -> ProfileDiffReport {
         let (Ok(a), Ok(b)) = (crate::views::folded(base), crate::views::folded(new)) else { return self };
-        let mut lines = differential(&a, &b);
-        let weight = |l: &String| -> f64 { l.rsplitn(3, ' ').take(2).filter_map(|w| w.parse::<f64>().ok()).sum() };
-        lines.sort_by(|x, y| weight(y).total_cmp(&weight(x)).then_with(|| x.cmp(y)));
-        self.differential_total = Some(lines.len());
-        lines.truncate(DIFFERENTIAL_STACKS);
-        self.differential = lines;
+        let (lines, total) = heaviest(differential(&a, &b));
+        (self.differential, self.differential_total) = (lines, Some(total));
         self
     }
 
