@@ -47,7 +47,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// runs a side, and compared between runs.
 ///
 /// A/A first, at the default settings: the first commit against itself —
-/// no benchmark may be called changed. This can fail by chance: the
+/// no benchmark may be called changed (one false alarm is run again: see
+/// below). A false alarm happens by chance: the
 /// verdicts' p-values are adjusted for the three benchmarks
 /// (Benjamini–Hochberg), so an A/A comparison calls anything changed at most
 /// at the nominal 5%; with Welch's test on three runs a side the simulation
@@ -84,14 +85,29 @@ fn bench_ab_a_a_is_quiet_and_a_slowdown_is_regressed() {
         json(&o)
     };
 
-    // A/A: the same code on both sides
-    let aa = ab("HEAD~1", "HEAD~1", "aa", "3");
-    assert_eq!(aa["benchmarks"].as_array().map(Vec::len), Some(3), "{aa}");
-    for r in aa["benchmarks"].as_array().expect("rows") {
-        assert_eq!((&r["basis"], &r["runs"]), (&"runs".into(), &serde_json::json!([3, 3])), "{r}");
-        assert_eq!(r["verdict"], "no change", "A/A: the same build called changed: {r}");
+    // A/A: the same code on both sides. A false alarm at the nominal rate
+    // (a few percent) is what the statistics allow, so one is forgiven if a
+    // second, independent A/A comparison is quiet: two in a row (well under
+    // 1 in 1,000 at that rate) fail the test.
+    let quiet = |aa: &Value| {
+        assert_eq!(aa["benchmarks"].as_array().map(Vec::len), Some(3), "{aa}");
+        for r in aa["benchmarks"].as_array().expect("rows") {
+            assert_eq!((&r["basis"], &r["runs"]), (&"runs".into(), &serde_json::json!([3, 3])), "{r}");
+        }
+        let rows = aa["benchmarks"].as_array().expect("rows");
+        let verdicts_quiet = rows.iter().all(|r| r["verdict"] == "no change");
+        let counts_quiet = (&aa["regressed"], &aa["improved"]) == (&0.into(), &0.into());
+        assert_eq!(verdicts_quiet, counts_quiet, "the counts agree with the verdicts: {aa}");
+        verdicts_quiet
+    };
+    let mut aa_save = "aa";
+    let first = ab("HEAD~1", "HEAD~1", aa_save, "3");
+    if !quiet(&first) {
+        eprintln!("A/A: one false alarm, run again: {first}");
+        aa_save = "aa-again";
+        let again = ab("HEAD~1", "HEAD~1", aa_save, "3");
+        assert!(quiet(&again), "A/A: the same build called changed twice in a row: {first}\n{again}");
     }
-    assert_eq!((&aa["regressed"], &aa["improved"]), (&0.into(), &0.into()), "{aa}");
 
     // A/B: the slow feature doubles two workloads. Five runs a side: with
     // three, one disturbed run on this 2-core VM (a third of the mean) left
@@ -113,7 +129,7 @@ fn bench_ab_a_a_is_quiet_and_a_slowdown_is_regressed() {
     assert_eq!(git(&project, &["status", "--porcelain"]), "");
     assert_eq!(git(&project, &["worktree", "list"]).lines().count(), 1, "no worktree registered");
     // interleaved: base 1, new 1, base 2, new 2, …, by the recorded start times
-    for (save, runs) in [("aa", 3), ("ab", 5)] {
+    for (save, runs) in [(aa_save, 3), ("ab", 5)] {
         let started = |side: &str| -> Vec<u64> {
             // the side kept in the history under its name
             let kept = json(&run_in(&project, &["runs", "show", &format!("{save}-{side}"), "--format", "json"]));

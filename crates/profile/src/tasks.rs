@@ -38,11 +38,14 @@ const EXECUTORS: [(&str, &str); 8] = [
 /// and `catch_unwind`, tracing's instrumented futures, futures'
 /// combinators, and what the runtime parks and polls the OS with (C
 /// libraries and the kernel too: a task's future is Rust code).
-const PLUMBING: [&str; 20] = [
+/// `__rustc` is the standard library's allocator shim
+/// (`__rustc::__rust_alloc`): the runtime's own allocations land there.
+const PLUMBING: [&str; 21] = [
     "tokio",
     "core",
     "std",
     "alloc",
+    "__rustc",
     "tracing",
     "tracing_futures",
     "futures_util",
@@ -195,15 +198,19 @@ pub struct Futures<'p> {
     qualified: Vec<bool>,
     /// An executor's or async plumbing's (not the standard library's).
     runtime: Vec<bool>,
+    /// Some function is tokio's harness naming a future.
+    harness_named: bool,
 }
 
 impl<'p> Futures<'p> {
     pub fn new(p: &'p Profile) -> Futures<'p> {
+        let named: Vec<Option<(&str, bool)>> = p.functions.iter().map(|f| polled_future(&f.name)).collect();
         Futures {
             p,
             executor_fn: p.functions.iter().map(|f| executor_of(&f.name)).collect(),
             plumbing: p.functions.iter().map(is_plumbing).collect(),
-            named: p.functions.iter().map(|f| polled_future(&f.name)).collect(),
+            harness_named: named.iter().any(Option::is_some),
+            named,
             qualified: p
                 .functions
                 .iter()
@@ -214,7 +221,7 @@ impl<'p> Futures<'p> {
                 .iter()
                 .map(|f| {
                     let c = key(f, By::Crate);
-                    PLUMBING.contains(&c.as_str()) && !matches!(c.as_str(), "std" | "core" | "alloc")
+                    PLUMBING.contains(&c.as_str()) && !matches!(c.as_str(), "std" | "core" | "alloc" | "__rustc")
                 })
                 .collect(),
         }
@@ -264,6 +271,11 @@ impl<'p> Futures<'p> {
                 .filter(|(t, _)| !PLUMBING.iter().any(|c| t.strip_prefix(c).is_some_and(|r| r.starts_with("::"))))
         });
         let future = by_harness.map(|(t, blocking)| (t.to_string(), blocking)).or_else(|| {
+            // tokio's harness names every task's future where the debug
+            // info names it at all: a stack without it is the runtime's own
+            if executor == "tokio" && self.harness_named {
+                return None;
+            }
             let f = below.iter().find(|&&f| !self.plumbing[f as usize] && self.qualified[f as usize])?;
             Some((key(&self.p.functions[*f as usize], By::Function), false))
         });
@@ -376,5 +388,21 @@ mod tests {
         assert_eq!(polled_future(blocking), Some(("app::main::{async_block#1}::{closure_env#0}", true)));
         assert_eq!(polled_future("tokio::runtime::task::harness::Harness<T,S>::poll"), None);
         assert_eq!(polled_future("app::poll_future"), None);
+    }
+
+    /// A sample in the runtime's own allocation (no harness frame below
+    /// the scheduler) is the executor's, not a future named after the
+    /// allocator shim.
+    #[test]
+    fn the_allocator_shim_is_plumbing() {
+        let f = |name: &str| crate::model::Function {
+            name: name.into(),
+            raw: None,
+            inlined: false,
+            module: Some("/tmp/app".into()),
+        };
+        assert!(is_plumbing(&f("__rustc::__rust_alloc")));
+        assert!(is_plumbing(&f("tokio::runtime::scheduler::multi_thread::worker::run")));
+        assert!(!is_plumbing(&f("app::hash")));
     }
 }
