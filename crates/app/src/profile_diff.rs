@@ -39,12 +39,7 @@ pub fn run(ctx: &Ctx, a: &DiffArgs) -> Result<ProfileDiffReport, Error> {
     let (base_name, new_name) = (base_name.to_string_lossy().into_owned(), new_name.to_string_lossy().into_owned());
     base.meta.file.clone_from(&base_name);
     new.meta.file.clone_from(&new_name);
-    if base.meta.unit != new.meta.unit {
-        return Err(crate::error::mismatch(format!(
-            "one profile counts {}, the other {}: compare profiles of one kind",
-            base.meta.unit, new.meta.unit
-        )));
-    }
+    ProfileDiffReport::comparable(&base, &new)?;
     if let Some(svg) = &a.flamegraph {
         let lines = fastware_profile::report::differential(&views::folded(&base)?, &views::folded(&new)?);
         let title = format!("{base_name} → {new_name}");

@@ -50,13 +50,19 @@ fn section(run: &Run) -> Result<String, Error> {
 
 /// A run of a kind drawn compared (bench results: a forest plot of the
 /// changes) gets, under its section, its comparison with the run of the
-/// same kind and project before it on the page.
+/// same kind and project before it on the page, where they compare.
 fn compared_with_the_run_before(ctx: &Ctx, runs: &[Run], sections: &mut [RunSection<'_>]) -> Result<(), Error> {
     for (i, run) in runs.iter().enumerate() {
         let Some(k) = kinds::of(run).filter(|k| k.compared_on_page()) else { continue };
         let same = |r: &&Run| r.info.kind == run.info.kind && r.info.project == run.info.project;
         let Some(before) = runs[..i].iter().rev().find(same) else { continue };
-        let compared = k.diff(ctx, before, run, history::open_read(ctx)?, Some(0))?;
+        let compared = match k.diff(ctx, before, run, history::open_read(ctx)?, Some(0)) {
+            Ok(c) => c,
+            // two runs that do not compare (a perf profile and a callgrind
+            // one): each is drawn alone
+            Err(e) if e.is_bad_input() => continue,
+            Err(e) => return Err(e),
+        };
         if let Some(html) = compared.html() {
             sections[i].html.push_str(&format!(
                 "<h3 class=\"compared\" data-base=\"{}\">Compared with run {}</h3>{html}",

@@ -88,6 +88,11 @@ pub enum ProfileError {
     NoProfile,
     #[error("these profiles are of different kinds (perf and callgrind): read them one at a time")]
     MixedKinds,
+    /// Two profiles compared whose costs are not the same thing (perf's
+    /// samples, callgrind's instructions): their shares differ by tool,
+    /// and by the inlined frames only perf's stacks show.
+    #[error("one profile counts {base}, the other {new}: compare profiles of one kind")]
+    DifferentUnits { base: String, new: String },
     /// inferno could not draw the stacks (a failed run, not bad input).
     #[error("cannot draw the flamegraph: {why}")]
     Draw { why: String },
@@ -123,6 +128,7 @@ impl Typed for ProfileError {
                 NoStacksToExport => {
                     "record with perf (fastware profile without --callgrind); KCachegrind, callgrind's own viewer, opens the callgrind.out as it is"
                 }
+                DifferentUnits { .. } => "profile both sides with the same tool (perf, or --callgrind)",
                 NeedsStacks => "profile with perf (the default), or use --callees/--callers",
                 NoStacksToFold => {
                     "profile with perf (the default) for flamegraphs; callgrind's view is --callees/--callers"

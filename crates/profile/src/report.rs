@@ -765,6 +765,18 @@ impl ProfileDiffReport {
         self
     }
 
+    /// Whether two profiles can be compared: their costs are one unit.
+    pub fn comparable(base: &Profile, new: &Profile) -> Result<(), Error> {
+        if base.meta.unit != new.meta.unit {
+            return Err(crate::ProfileError::DifferentUnits {
+                base: base.meta.unit.clone(),
+                new: new.meta.unit.clone(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     pub fn new(base: &Profile, new: &Profile, by: By, top: usize) -> ProfileDiffReport {
         use std::collections::BTreeMap;
         let mut m: BTreeMap<String, ChangeRow> = BTreeMap::new();

@@ -137,17 +137,43 @@ impl fastware_report::Kind for SavedProfile {
     }
 
     /// The flamegraph (inline SVG, no script: each frame's tooltip gives
-    /// its samples), then the functions as `profile` prints them.
+    /// its samples), or for a profile without stacks (callgrind's) the top
+    /// functions by self cost as bars; then the functions as `profile`
+    /// prints them.
     fn section(&self) -> Option<String> {
         let p = self.profile("the kept profile").ok()?;
-        let lines: Vec<String> =
-            crate::views::folded(&p).ok()?.into_iter().map(|(stack, w)| format!("{stack} {w}")).collect();
-        let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
-        let svg = crate::report::flamegraph_svg(&lines, &title, &p.meta.unit, false).ok()?;
-        let svg = crate::report::inline_svg(&svg)?;
         let report = crate::report::ProfileReport::new(&p, crate::views::By::Function, 20);
-        let text = fastware_report::plain_text(&report);
-        Some(format!("<div class=\"flamegraph\">{svg}</div>{}", fastware_report::html::preformatted(&text)))
+        let picture = match &p.stacks {
+            Some(_) => {
+                let lines: Vec<String> =
+                    crate::views::folded(&p).ok()?.into_iter().map(|(stack, w)| format!("{stack} {w}")).collect();
+                let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
+                let svg = crate::report::flamegraph_svg(&lines, &title, &p.meta.unit, false).ok()?;
+                format!("<div class=\"flamegraph\">{}</div>", crate::report::inline_svg(&svg)?)
+            }
+            None => {
+                let bars: Vec<fastware_report::html::Bar> = report
+                    .by_self
+                    .iter()
+                    .take(15)
+                    .map(|r| fastware_report::html::Bar {
+                        label: r.function.clone(),
+                        value: r.self_cost as f64,
+                        shown: format!(
+                            "{} {} ({:.1}%)",
+                            fastware_report::units::count(r.self_cost),
+                            p.meta.unit,
+                            r.self_share.unwrap_or(0.0) * 100.0
+                        ),
+                        interval: None,
+                        colour: None,
+                    })
+                    .collect();
+                let what = format!("self {} per function (no stacks to draw a flamegraph of)", p.meta.unit);
+                fastware_report::html::bars(&bars, &what)
+            }
+        };
+        Some(fastware_report::html::picture_and_text(picture, &report))
     }
 
     fn diff(
@@ -158,6 +184,7 @@ impl fastware_report::Kind for SavedProfile {
         let (mut a, mut b) = (base.profile(&ctx.base_label)?, new.profile(&ctx.new_label)?);
         a.meta.file.clone_from(&ctx.base_label);
         b.meta.file.clone_from(&ctx.new_label);
+        crate::report::ProfileDiffReport::comparable(&a, &b)?;
         fastware_report::compared(
             crate::report::ProfileDiffReport::new(&a, &b, crate::views::By::Function, ctx.top.unwrap_or(25))
                 .with_stacks(&a, &b),

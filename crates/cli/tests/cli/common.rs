@@ -323,3 +323,14 @@ pub fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
         .ok()?;
     o.status.success().then(|| String::from_utf8_lossy(&o.stdout).replace('\r', "\n"))
 }
+
+/// The samples inferno's flamegraph draws for `function`: its frames'
+/// tooltips, `<title>NAME (N samples, P%)</title>`, added up.
+pub fn drawn(svg: &str, function: &str) -> u64 {
+    svg.match_indices(&format!("<title>{function} ("))
+        .map(|(i, m)| {
+            let rest = &svg[i + m.len()..];
+            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
+        })
+        .sum()
+}

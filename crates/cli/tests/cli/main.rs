@@ -15,6 +15,7 @@ mod instructions;
 mod llvm_lines;
 mod matrix;
 mod outputs;
+mod page;
 mod pgo;
 mod profile;
 mod results;

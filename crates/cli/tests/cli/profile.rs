@@ -31,17 +31,6 @@ fn perf_record(out: &Path, call_graph: &str, bin: &Path, args: &[&str]) {
     assert!(st.success());
 }
 
-/// The samples inferno's flamegraph draws for `function`: its frames'
-/// tooltips, `<title>NAME (N samples, P%)</title>`, added up.
-fn drawn(svg: &str, function: &str) -> u64 {
-    svg.match_indices(&format!("<title>{function} ("))
-        .map(|(i, m)| {
-            let rest = &svg[i + m.len()..];
-            rest[..rest.find(' ').expect("count")].replace(',', "").parse::<u64>().expect("samples")
-        })
-        .sum()
-}
-
 fn callgrind_record(out: &Path, bin: &Path, args: &[&str]) {
     let st = Command::new("valgrind")
         .args(["-q", "--tool=callgrind", "--dump-instr=yes", &format!("--callgrind-out-file={}", s(out))])
