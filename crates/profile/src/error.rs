@@ -61,9 +61,6 @@ pub enum ProfileError {
     /// Off-CPU stacks asked of a profile recorded without context switches.
     #[error("this profile has no context switches: no record of where threads waited off the CPU")]
     NoOffCpu,
-    /// An export asked of a profile without stacks (callgrind's).
-    #[error("this profile has no stacks to export (callgrind keeps costs per call, not stacks)")]
-    NoStacksToExport,
     /// A view that reshapes stacks, asked of a profile without them.
     #[error("--hide, --focus, --per-thread and --no-inline need stacks: a callgrind profile has only call edges")]
     NeedsStacks,
@@ -125,9 +122,6 @@ impl Typed for ProfileError {
                     "profile again after building, or keep the binaries the profile was recorded with"
                 }
                 NoOffCpu => "record with fastware profile --off-cpu (perf record -e context-switches/period=1/)",
-                NoStacksToExport => {
-                    "record with perf (fastware profile without --callgrind); KCachegrind, callgrind's own viewer, opens the callgrind.out as it is"
-                }
                 DifferentUnits { .. } => "profile both sides with the same tool (perf, or --callgrind)",
                 NeedsStacks => "profile with perf (the default), or use --callees/--callers",
                 NoStacksToFold => {

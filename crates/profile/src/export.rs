@@ -5,6 +5,7 @@
 //! it; and the Firefox Profiler's processed format, through
 //! `fxprof-processed-profile` (samply's writer).
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -24,7 +25,18 @@ pub struct ExportReport {
     pub bytes: u64,
     pub profiles: usize,
     pub frames: usize,
+    /// The stacks' weights added up, in `unit`.
     pub samples: u64,
+    /// `samples` (perf) or `instructions` (callgrind).
+    #[serde(default = "samples_unit")]
+    pub unit: String,
+    /// How the stacks were made, when they were not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn samples_unit() -> String {
+    "samples".into()
 }
 
 impl Render for ExportReport {
@@ -37,8 +49,12 @@ impl Render for ExportReport {
             self.profiles,
             fastware_report::units::count(self.frames as u64),
             fastware_report::units::count(self.samples),
-            "samples"
-        ))
+            self.unit
+        ))?;
+        if let Some(note) = &self.note {
+            out.line(format_args!("note: {note}"))?;
+        }
+        Ok(())
     }
 
     fn csv(&self) -> Result<Table, Error> {
@@ -52,10 +68,13 @@ impl Render for ExportReport {
 
 /// The profile as a speedscope file: its stacks (root first) and their
 /// weights, per thread, in the profile's unit (`none`: samples or
-/// instructions are counts). A profile without stacks (callgrind) has none
-/// to give.
+/// instructions are counts). A callgrind profile's stacks are its call
+/// graph's ([`stacks_note`]).
 pub fn speedscope(p: &Profile, name: &str) -> Result<Value, Error> {
-    let stacks = stacks(p)?;
+    speedscope_of(p, &stacks(p), name)
+}
+
+fn speedscope_of(p: &Profile, stacks: &[crate::model::Stack], name: &str) -> Result<Value, Error> {
     // the frames the stacks use, in first-use order
     let mut index: Vec<Option<usize>> = vec![None; p.functions.len()];
     let mut frames: Vec<Value> = Vec::new();
@@ -113,9 +132,22 @@ pub enum Viewer {
     Firefox,
 }
 
-/// The stacks of `p`, or why it has none to export.
-fn stacks(p: &Profile) -> Result<&[crate::model::Stack], Error> {
-    p.stacks.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| crate::ProfileError::NoStacksToExport.into())
+/// The stacks of `p`: a sampling profile's own, or for callgrind's the
+/// call graph expanded into a call tree ([`crate::calltree`]).
+fn stacks(p: &Profile) -> Cow<'_, [crate::model::Stack]> {
+    match &p.stacks {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(crate::calltree::stacks(p)),
+    }
+}
+
+/// What a viewer is told of stacks fastware made, not recorded.
+pub fn stacks_note(p: &Profile) -> Option<String> {
+    p.stacks.is_none().then(|| {
+        "callgrind records calls, not stacks: the stacks are its call graph expanded, each call of a function \
+         splitting its cost among its callees as all its calls did (exact where a function has one caller)"
+            .to_string()
+    })
 }
 
 /// The profile in the Firefox Profiler's processed format: a thread per
@@ -125,10 +157,17 @@ fn stacks(p: &Profile) -> Result<&[crate::model::Stack], Error> {
 /// functions named as fastware names them (symbolicated, inlined frames
 /// kept as frames of their own).
 pub fn firefox(p: &Profile, name: &str) -> Result<fxprof_processed_profile::Profile, Error> {
+    firefox_of(p, &stacks(p), name)
+}
+
+fn firefox_of(
+    p: &Profile,
+    stacks: &[crate::model::Stack],
+    name: &str,
+) -> Result<fxprof_processed_profile::Profile, Error> {
     use fxprof_processed_profile::{
         CategoryHandle, CpuDelta, Frame, FrameFlags, FrameInfo, ReferenceTimestamp, SamplingInterval, Timestamp,
     };
-    let stacks = stacks(p)?;
     // a profile's wall time over its samples, else 1 ms apart
     let samples: u64 = stacks.iter().map(|s| s.weight).sum();
     let interval_ns = p
@@ -161,9 +200,15 @@ pub fn firefox(p: &Profile, name: &str) -> Result<fxprof_processed_profile::Prof
                 })
                 .collect();
             let stack = out.intern_stack_frames(thread, frames.into_iter());
-            let weight = i32::try_from(s.weight).unwrap_or(i32::MAX);
-            out.add_sample(thread, Timestamp::from_nanos_since_reference(at), stack, CpuDelta::ZERO, weight);
-            at += s.weight * interval_ns;
+            // a sample's weight is an i32: a larger count (callgrind's
+            // instructions) is given in several samples of the same stack
+            let mut left = s.weight;
+            while left > 0 {
+                let weight = left.min(i32::MAX as u64);
+                out.add_sample(thread, Timestamp::from_nanos_since_reference(at), stack, CpuDelta::ZERO, weight as i32);
+                at += weight.saturating_mul(interval_ns);
+                left -= weight;
+            }
         }
     }
     Ok(out)
@@ -171,10 +216,12 @@ pub fn firefox(p: &Profile, name: &str) -> Result<fxprof_processed_profile::Prof
 
 /// Writes `p` to `out` for `viewer`.
 pub fn write(p: &Profile, out: &Path, name: &str, force: bool, viewer: Viewer) -> Result<ExportReport, Error> {
+    let stacks = stacks(p);
     let value = match viewer {
-        Viewer::Speedscope => speedscope(p, name)?,
+        Viewer::Speedscope => speedscope_of(p, &stacks, name)?,
         Viewer::Firefox => {
-            let mut v = serde_json::to_value(firefox(p, name)?).map_err(|e| Error::failed(e.to_string()))?;
+            let mut v =
+                serde_json::to_value(firefox_of(p, &stacks, name)?).map_err(|e| Error::failed(e.to_string()))?;
             // fastware's mark (near the start: `meta` is among the first
             // keys), so that its own file is replaced without --force
             v["meta"]["generator"] = json!(format!("fastware {}", env!("CARGO_PKG_VERSION")));
@@ -188,7 +235,7 @@ pub fn write(p: &Profile, out: &Path, name: &str, force: bool, viewer: Viewer) -
         .and_then(|()| f.write_all(b"\n"))
         .map_err(|e| fastware_report::output::write_error(&shown, &e))?;
     let bytes = f.commit()?;
-    let stacks = p.stacks.iter().flatten();
+    let stacks = stacks.iter();
     let mut threads: Vec<u32> = stacks.clone().map(|s| s.thread).collect();
     threads.sort_unstable();
     threads.dedup();
@@ -207,5 +254,7 @@ pub fn write(p: &Profile, out: &Path, name: &str, force: bool, viewer: Viewer) -
         profiles: threads.len(),
         frames: frames.len(),
         samples: stacks.map(|s| s.weight).sum(),
+        unit: p.meta.unit.clone(),
+        note: stacks_note(p),
     })
 }

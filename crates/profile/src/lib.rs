@@ -7,6 +7,7 @@
 
 pub mod annotate;
 pub mod callgrind;
+pub mod calltree;
 pub mod error;
 pub mod export;
 pub mod findings;

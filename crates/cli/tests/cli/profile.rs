@@ -482,16 +482,65 @@ fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
     }
 }
 
-/// `profile export --speedscope`: speedscope's file format, valid against
-/// the schema speedscope itself publishes (its npm package), the weights
-/// adding up to perf script's sample count, fastware's own file replaced
-/// without --force and the user's not, and a callgrind profile (no stacks)
-/// refused.
 /// Text as HTML writes it in a DOM dump.
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The Firefox Profiler file's samples: each stack's frame names (root
+/// first) walked leaf to root through its documented tables (stackTable's
+/// prefix, frameTable's func, funcTable's name, stringArray), weights added.
+fn firefox_stacks(f: &Value) -> std::collections::BTreeMap<Vec<String>, u64> {
+    let mut firefox_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for t in f["threads"].as_array().expect("threads") {
+        let col = |table: &str, field: &str| t[table][field].as_array().expect(field).clone();
+        let (stack_frame, stack_prefix) = (col("stackTable", "frame"), col("stackTable", "prefix"));
+        let (frame_func, func_name) = (col("frameTable", "func"), col("funcTable", "name"));
+        let strings = t["stringArray"].as_array().expect("strings");
+        let samples = &t["samples"];
+        let n = samples["length"].as_u64().expect("length") as usize;
+        let (stacks, weights) =
+            (samples["stack"].as_array().expect("stack"), samples["weight"].as_array().expect("weight"));
+        assert_eq!((stacks.len(), weights.len()), (n, n));
+        for (st, w) in stacks.iter().zip(weights) {
+            let mut names = Vec::new();
+            let mut at = st.as_u64();
+            while let Some(i) = at {
+                let frame = stack_frame[i as usize].as_u64().expect("frame") as usize;
+                let func = frame_func[frame].as_u64().expect("func") as usize;
+                names.push(strings[func_name[func].as_u64().expect("name") as usize].as_str().expect("s").to_string());
+                at = stack_prefix[i as usize].as_u64();
+            }
+            names.reverse();
+            *firefox_stacks.entry(names).or_default() += w.as_u64().expect("weight");
+        }
+    }
+    firefox_stacks
+}
+
+/// The speedscope file's samples: each stack's frame names, weights added.
+fn speedscope_stacks(v: &Value) -> std::collections::BTreeMap<Vec<String>, u64> {
+    let frames = v["shared"]["frames"].as_array().expect("frames");
+    let mut speedscope_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
+    for p in v["profiles"].as_array().expect("profiles") {
+        for (st, w) in p["samples"].as_array().expect("samples").iter().zip(p["weights"].as_array().expect("w")) {
+            let names = st
+                .as_array()
+                .expect("stack")
+                .iter()
+                .map(|i| frames[i.as_u64().expect("i") as usize]["name"].as_str().expect("name").to_string())
+                .collect();
+            *speedscope_stacks.entry(names).or_default() += w.as_u64().expect("weight");
+        }
+    }
+    speedscope_stacks
+}
+
+/// `profile export --speedscope`: speedscope's file format, valid against
+/// the schema speedscope itself publishes (its npm package), the weights
+/// adding up to perf script's sample count, fastware's own file replaced
+/// without --force and the user's not; a callgrind profile's call graph
+/// exported as stacks.
 #[test]
 fn a_profile_exports_to_speedscope() {
     if !perf_works() {
@@ -604,63 +653,46 @@ fn a_profile_exports_to_speedscope() {
     assert_eq!(json(&o)["format"], "firefox");
     let f: Value = serde_json::from_str(&std::fs::read_to_string(&ff).expect("export")).expect("json");
     assert!(f["meta"]["preprocessedProfileVersion"].as_u64().is_some_and(|v| v >= 48), "{}", f["meta"]);
-    let mut firefox_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
-    for t in f["threads"].as_array().expect("threads") {
-        let col = |table: &str, field: &str| t[table][field].as_array().expect(field).clone();
-        let (stack_frame, stack_prefix) = (col("stackTable", "frame"), col("stackTable", "prefix"));
-        let (frame_func, func_name) = (col("frameTable", "func"), col("funcTable", "name"));
-        let strings = t["stringArray"].as_array().expect("strings");
-        let samples = &t["samples"];
-        let n = samples["length"].as_u64().expect("length") as usize;
-        let (stacks, weights) =
-            (samples["stack"].as_array().expect("stack"), samples["weight"].as_array().expect("weight"));
-        assert_eq!((stacks.len(), weights.len()), (n, n));
-        for (st, w) in stacks.iter().zip(weights) {
-            let mut names = Vec::new();
-            let mut at = st.as_u64();
-            while let Some(i) = at {
-                let frame = stack_frame[i as usize].as_u64().expect("frame") as usize;
-                let func = frame_func[frame].as_u64().expect("func") as usize;
-                names.push(strings[func_name[func].as_u64().expect("name") as usize].as_str().expect("s").to_string());
-                at = stack_prefix[i as usize].as_u64();
-            }
-            names.reverse();
-            *firefox_stacks.entry(names).or_default() += w.as_u64().expect("weight");
-        }
-    }
-    let mut speedscope_stacks: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
-    for p in v["profiles"].as_array().expect("profiles") {
-        for (st, w) in p["samples"].as_array().expect("samples").iter().zip(p["weights"].as_array().expect("w")) {
-            let names = st
-                .as_array()
-                .expect("stack")
-                .iter()
-                .map(|i| frames[i.as_u64().expect("i") as usize]["name"].as_str().expect("name").to_string())
-                .collect();
-            *speedscope_stacks.entry(names).or_default() += w.as_u64().expect("weight");
-        }
-    }
-    assert_eq!(firefox_stacks, speedscope_stacks, "the same stacks and weights");
-    assert_eq!(firefox_stacks.values().sum::<u64>(), samples, "perf script's samples");
+    let in_firefox = firefox_stacks(&f);
+    assert_eq!(in_firefox, speedscope_stacks(&v), "the same stacks and weights");
+    assert_eq!(in_firefox.values().sum::<u64>(), samples, "perf script's samples");
     assert!(run(&["profile", "export", s(&data), "--firefox", s(&ff)]).status.success(), "its own file, replaced");
     // its own file again: replaced; a file of the user's: refused
     assert!(run(&["profile", "export", s(&data), "--speedscope", s(&out)]).status.success());
     let mine = tmp.join("mine.json");
     std::fs::write(&mine, "{}").expect("write");
     expect_error(&["profile", "export", s(&data), "--speedscope", s(&mine)], 2, &["--force"]);
+    // a callgrind profile: its call graph expanded into stacks, said so;
+    // the weights add up to the file's own total (its `summary:` line), and
+    // each function main alone calls (heavy, light, mix) has its own cost,
+    // by a raw walk of the file, at the leaves of its stacks; the Firefox
+    // file holds the same stacks and weights
     let cg = fastware_testkit::fixture("profiles").join("hotspots-1.callgrind.out");
-    expect_kind(
-        &["profile", "export", s(&cg), "--speedscope", s(&tmp.join("cg.json"))],
-        2,
-        "ProfileError::NoStacksToExport",
-        &["no stacks"],
-    );
-    expect_kind(
-        &["profile", "export", s(&cg), "--firefox", s(&tmp.join("cg.json"))],
-        2,
-        "ProfileError::NoStacksToExport",
-        &["no stacks"],
-    );
+    let cg_out = tmp.join("cg.speedscope.json");
+    let said = run_json(&["profile", "export", s(&cg), "--speedscope", s(&cg_out), "--format", "json"]);
+    assert!(said["note"].as_str().is_some_and(|n| n.contains("call graph")), "{said}");
+    let raw = std::fs::read_to_string(&cg).expect("callgrind.out");
+    let total: u64 = raw.lines().find_map(|l| l.strip_prefix("summary: ")).expect("summary").trim().parse().expect("n");
+    let c: Value = serde_json::from_str(&std::fs::read_to_string(&cg_out).expect("export")).expect("json");
+    let stacks = speedscope_stacks(&c);
+    assert_eq!(stacks.values().sum::<u64>(), total, "every instruction once");
+    assert_eq!((said["samples"].as_u64(), said["unit"].as_str()), (Some(total), Some("instructions")));
+    for f in ["hotspots::heavy", "hotspots::light", "hotspots::mix"] {
+        let own: u64 = stacks.iter().filter(|(st, _)| st.last().is_some_and(|l| l == f)).map(|(_, w)| w).sum();
+        assert_eq!(own, function_costs(&cg, f).values().sum::<u64>(), "{f}'s own instructions");
+        assert!(stacks.keys().any(|st| st.ends_with(&["hotspots::main".to_string(), f.to_string()])), "main;{f}");
+    }
+    if untar && has_jsonschema {
+        let schema = schema_dir.join("package/dist/release/file-format-schema.json");
+        let check = "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))";
+        let o = Command::new("python3").args(["-c", check, s(&cg_out), s(&schema)]).output().expect("python3");
+        assert!(o.status.success(), "not valid speedscope: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let cg_ff = tmp.join("cg.firefox.json");
+    let o = run(&["profile", "export", s(&cg), "--firefox", s(&cg_ff)]);
+    assert!(stdout(&o).contains("instructions") && stdout(&o).contains("call graph"), "{}", stderr(&o));
+    let f: Value = serde_json::from_str(&std::fs::read_to_string(&cg_ff).expect("export")).expect("json");
+    assert_eq!(firefox_stacks(&f), stacks, "the same stacks and weights");
     expect_error(&["profile", "export", s(&data)], 2, &["--speedscope", "--firefox"]);
 
     // kept in a project's history, the profile is a flamegraph on the report

@@ -80,10 +80,6 @@ fn errors_in_json_name_their_kind() {
         (vec!["self-profile".into(), callgrind.clone()], "SelfProfError::NotSelfProfile"),
         (vec!["tasks".into(), empty.display().to_string()], "TaskError::Empty"),
         (vec!["asm".into(), "main".into(), "--file".into(), callgrind.clone()], "BinaryError::NotElf"),
-        (
-            vec!["profile".into(), "export".into(), callgrind.clone(), "--speedscope".into(), "x.json".into()],
-            "ProfileError::NoStacksToExport",
-        ),
         (vec!["pgo".into(), "--manifest-path".into(), f("dispatch/Cargo.toml")], "PgoError::NoWorkload"),
         // the application's own checks: an argument, a name that names nothing
         (
