@@ -83,12 +83,7 @@ pub fn run(ctx: &Ctx, cmd: &DoctorCmd) -> Result<Done<Doctor>, Error> {
             Some("sudo apt-get install linux-perf".into()),
         ),
     });
-    let paranoid = std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid").ok().map(|t| t.trim().to_string());
-    let found = format!("kernel.perf_event_paranoid = {}", paranoid.as_deref().unwrap_or("unknown"));
-    checks.push(match fastware_runner::check_perf_allowed() {
-        Ok(()) => check("perf allowed", "profile", Status::Ok, found, None),
-        Err(e) => check("perf allowed", "profile", Status::Fix, found, e.hint.clone()),
-    });
+    checks.push(perf_allowed(fastware_runner::perf_event_paranoid().as_deref(), fastware_runner::is_root()));
     if let Some(p) = &perf {
         let o = Command::new(p).args(["stat", "-x,", "-e", "instructions", "--", "true"]).output().ok();
         let text = o.map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_default();
@@ -143,35 +138,93 @@ pub fn run(ctx: &Ctx, cmd: &DoctorCmd) -> Result<Done<Doctor>, Error> {
     Ok(Done::new(Doctor { schema: SCHEMA, checks }, cmd.format))
 }
 
-/// rustc's LLVM, and the llvm-profdata tools `pgo` would try.
+/// Whether perf may sample the user's programs at the sysctl's value
+/// `paranoid` (the kernel's text), as root or not.
+fn perf_allowed(paranoid: Option<&str>, root: bool) -> Check {
+    let found = format!("kernel.perf_event_paranoid = {}", paranoid.unwrap_or("unknown"));
+    match fastware_runner::perf_allowed_at(paranoid, root) {
+        Ok(()) => check("perf allowed", "profile", Status::Ok, found, None),
+        Err(e) => check("perf allowed", "profile", Status::Fix, found, e.hint.clone()),
+    }
+}
+
+/// The raw profile version rustc's profiler runtime writes: the value of
+/// `__llvm_profile_raw_version` in the sysroot's `profiler_builtins` rlib.
+fn rustc_raw_version() -> Option<u64> {
+    let o = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
+    let sysroot = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+    let o = Command::new("rustc").arg("-vV").output().ok()?;
+    let host = String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("host: ").map(str::to_string))?;
+    let lib = sysroot.join("lib/rustlib").join(host).join("lib");
+    let rlib = std::fs::read_dir(lib).ok()?.flatten().map(|e| e.path()).find(|p| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("libprofiler_builtins-") && n.ends_with(".rlib"))
+    })?;
+    let data = std::fs::read(&rlib).ok()?;
+    let archive = object::read::archive::ArchiveFile::parse(data.as_slice()).ok()?;
+    let bytes: [u8; 8] = archive.members().flatten().find_map(|m| {
+        use object::{Object, ObjectSection, ObjectSymbol};
+        let file = object::File::parse(m.data(data.as_slice()).ok()?).ok()?;
+        let sym = file.symbols().find(|s| s.name() == Ok("__llvm_profile_raw_version") && !s.is_undefined())?;
+        let section = file.section_by_index(sym.section_index()?).ok()?;
+        let at = usize::try_from(sym.address().checked_sub(section.address())?).ok()?;
+        section.data().ok()?.get(at..at + 8)?.try_into().ok()
+    })?;
+    let raw = u64::from_le_bytes(bytes);
+    // the low bits: the high ones are flags (IR-level, debug-info correlation …)
+    Some(raw & 0x00ff_ffff)
+}
+
+/// The llvm-profdata tools `pgo` would try, against the raw profile
+/// version rustc writes: each reads only its own.
 fn profdata() -> Check {
-    let rustc = Command::new("rustc").arg("-vV").output().ok().and_then(|o| {
+    let llvm = Command::new("rustc").arg("-vV").output().ok().and_then(|o| {
         String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("LLVM version: ").map(str::to_string))
     });
-    let rustc = format!("rustc's LLVM {}", rustc.as_deref().unwrap_or("unknown"));
-    let tools: Vec<String> = fastware_pgo::profdata::candidates()
+    let rustc_raw = rustc_raw_version();
+    let rustc = format!(
+        "rustc (LLVM {}) writes raw profiles of version {}",
+        llvm.as_deref().unwrap_or("unknown"),
+        rustc_raw.map_or_else(|| "unknown (no profiler runtime in its sysroot)".into(), |v| v.to_string())
+    );
+    let install = "rustup component add llvm-tools (rustc's own LLVM), or the llvm-profdata of an LLVM that reads that version (sudo apt-get install llvm-19)";
+    let tools: Vec<(String, Option<u64>)> = fastware_pgo::profdata::candidates()
         .iter()
         .map(|t| {
-            let v = version_of(t).unwrap_or_else(|| "version unknown".into());
-            format!("{} (LLVM {v})", t.display())
+            let v = version_of(t);
+            let reads = v
+                .as_deref()
+                .and_then(|v| v.split('.').next()?.parse::<u32>().ok())
+                .and_then(fastware_pgo::profdata::raw_version_read_by);
+            let shown = format!(
+                "{} (LLVM {}, reads version {})",
+                t.display(),
+                v.as_deref().unwrap_or("unknown"),
+                reads.map_or_else(|| "unknown".into(), |r| r.to_string())
+            );
+            (shown, reads)
         })
         .collect();
     if tools.is_empty() {
+        return check("llvm-profdata", "pgo", Status::Fix, format!("none found; {rustc}"), Some(install.into()));
+    }
+    let found = format!("{}; {rustc}", tools.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join(", "));
+    let (Some(raw), true) = (rustc_raw, tools.iter().all(|t| t.1.is_some())) else {
+        // a version not known here: pgo tries each on the real raw profiles
         return check(
             "llvm-profdata",
             "pgo",
-            Status::Fix,
-            format!("none found; {rustc}"),
-            Some("rustup component add llvm-tools (rustc's own LLVM), or sudo apt-get install llvm-19".into()),
+            Status::Info,
+            format!("{found}; pgo tries each on the raw profiles"),
+            None,
         );
+    };
+    if tools.iter().any(|t| t.1 == Some(raw)) {
+        check("llvm-profdata", "pgo", Status::Ok, found, None)
+    } else {
+        check("llvm-profdata", "pgo", Status::Fix, format!("{found}: none reads it"), Some(install.into()))
     }
-    check(
-        "llvm-profdata",
-        "pgo",
-        Status::Ok,
-        format!("{}; {rustc}; pgo tries each on the raw profiles", tools.join(", ")),
-        None,
-    )
 }
 
 /// `LLVM version 19.1.7` in what `llvm-profdata merge --version` prints.
@@ -267,5 +320,25 @@ impl Render for Doctor {
             out.line(format!("{mark} {:width$}  {}{fix}  [{}]", c.check, c.found, c.used_by))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sysctl's value as a mocked reader gives it: 3 and above stop an
+    /// unprivileged user's profile, and say how to allow it; root may.
+    #[test]
+    fn a_paranoid_kernel_is_a_fix() {
+        let c = perf_allowed(Some("3"), false);
+        assert_eq!(c.status, Status::Fix, "{c:?}");
+        assert_eq!(c.found, "kernel.perf_event_paranoid = 3");
+        assert!(c.fix.as_deref().is_some_and(|f| f.contains("sudo sysctl kernel.perf_event_paranoid=2")), "{c:?}");
+        assert_eq!(perf_allowed(Some("4\n"), false).status, Status::Fix);
+        assert_eq!(perf_allowed(Some("2"), false).status, Status::Ok);
+        assert_eq!(perf_allowed(Some("-1"), false).status, Status::Ok);
+        assert_eq!(perf_allowed(Some("4"), true).status, Status::Ok, "root samples anything");
+        assert_eq!(perf_allowed(None, false).found, "kernel.perf_event_paranoid = unknown");
     }
 }

@@ -77,6 +77,20 @@ pub fn merge(raw: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
     Err(PgoError::ProfdataCannotRead { version, tried }.into())
 }
 
+/// The raw profile version `llvm-profdata` of LLVM `major` reads: only its
+/// own (LLVM's raw reader refuses any other: "raw profile version
+/// mismatch"), by the history in LLVM's `InstrProfData.inc` — version 8
+/// from LLVM 14 (relative counter pointers), 9 from 18 (MC/DC bitmaps), 10
+/// from 19 (vtable value profiles). `None` outside what is known here.
+pub fn raw_version_read_by(major: u32) -> Option<u64> {
+    match major {
+        14..=17 => Some(8),
+        18 => Some(9),
+        19..=22 => Some(10),
+        _ => None,
+    }
+}
+
 /// Functions in the merged profile, and those with a count above zero.
 pub fn coverage(tool: &Path, profile: &Path) -> Option<(u64, u64)> {
     let o = Command::new(tool).args(["show", "--all-functions", "--counts"]).arg(profile).output().ok()?;

@@ -90,14 +90,26 @@ pub fn run(cmd: Command) -> Result<Outcome, Error> {
 /// perf cannot sample an unprivileged user's program at
 /// `kernel.perf_event_paranoid` 3 and above (Debian's default is 3).
 pub fn check_perf_allowed() -> Result<(), Error> {
-    let level: i32 = std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid")
-        .ok()
-        .and_then(|t| t.trim().parse().ok())
-        .unwrap_or(2);
+    perf_allowed_at(perf_event_paranoid().as_deref(), is_root())
+}
+
+/// `kernel.perf_event_paranoid` as the kernel says it, when it does.
+pub fn perf_event_paranoid() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid").ok().map(|t| t.trim().to_string())
+}
+
+/// Whether this process runs as root (perf samples anything then).
+pub fn is_root() -> bool {
     #[cfg(unix)]
-    let root = rustix::process::geteuid().is_root();
+    return rustix::process::geteuid().is_root();
     #[cfg(not(unix))]
-    let root = false;
+    return false;
+}
+
+/// Whether perf may sample a user's program at `paranoid` (the sysctl's
+/// text; unknown: Debian's usual 2 assumed), as root or not.
+pub fn perf_allowed_at(paranoid: Option<&str>, root: bool) -> Result<(), Error> {
+    let level: i32 = paranoid.and_then(|t| t.trim().parse().ok()).unwrap_or(2);
     if level >= 3 && !root {
         return Err(RunnerError::PerfNotAllowed { level }.into());
     }

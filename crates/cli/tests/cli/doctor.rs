@@ -33,6 +33,38 @@ fn says(program: &str, args: &[&str]) -> Option<String> {
     String::from_utf8_lossy(&text).lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string)
 }
 
+/// The raw profile version rustc's profiler runtime writes, by binutils:
+/// `__llvm_profile_raw_version`'s 8 bytes in the sysroot's profiler_builtins
+/// rlib (`ar x` its member, `objdump -s` its data section), flags masked.
+fn rustc_raw_version() -> u64 {
+    let out = |cmd: &mut Command| String::from_utf8_lossy(&cmd.output().expect("run").stdout).trim().to_string();
+    let sysroot = out(Command::new("rustc").args(["--print", "sysroot"]));
+    let host = out(Command::new("rustc").arg("-vV")).lines().find_map(|l| l.strip_prefix("host: ").map(String::from));
+    let lib = Path::new(&sysroot).join("lib/rustlib").join(host.expect("host")).join("lib");
+    let rlib = std::fs::read_dir(&lib)
+        .expect("sysroot")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("libprofiler_builtins-") && n.ends_with(".rlib"))
+        })
+        .expect("profiler_builtins");
+    let dir = fastware_testkit::temp_dir("doctor-raw-version");
+    let members = out(Command::new("ar").arg("t").arg(&rlib));
+    let member =
+        members.lines().find(|m| m.ends_with("InstrProfilingVersionVar.o")).expect("the version's object").to_string();
+    assert!(Command::new("ar").arg("x").arg(&rlib).arg(&member).current_dir(&dir).status().expect("ar").success());
+    let dump =
+        out(Command::new("objdump").args(["-s", "-j", ".data.__llvm_profile_raw_version"]).arg(dir.join(&member)));
+    // ` 0000 0a000000 00000000  ........`: little-endian bytes
+    let line = dump.lines().find(|l| l.trim_start().starts_with("0000 ")).expect("the data");
+    let hex: String = line.split_whitespace().skip(1).take(2).collect();
+    let bytes: Vec<u8> = (0..8).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex")).collect();
+    u64::from_le_bytes(bytes.try_into().expect("8 bytes")) & 0x00ff_ffff
+}
+
 /// readelf's section names of `file`.
 fn sections(file: &Path) -> Vec<String> {
     let o = Command::new("readelf").args(["-S", "-W"]).arg(file).output().expect("readelf");
@@ -76,13 +108,45 @@ fn each_line_is_what_the_tool_says_and_nothing_changes() {
         String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("LLVM version: ").map(String::from))
     });
     let profdata = check(&v, "llvm-profdata")["found"].as_str().unwrap().to_string();
-    assert!(profdata.contains(&format!("rustc's LLVM {}", llvm.flatten().expect("LLVM version"))), "{profdata}");
+    let raw = rustc_raw_version();
+    let rustc = format!("rustc (LLVM {}) writes raw profiles of version {raw}", llvm.flatten().expect("LLVM version"));
+    assert!(profdata.contains(&rustc), "{profdata}");
     match says("llvm-profdata-19", &["merge", "--version"]) {
         Some(line) => {
             let version = line.rsplit(' ').next().unwrap();
-            assert!(profdata.contains(&format!("llvm-profdata-19 (LLVM {version})")), "{profdata} / {line}");
+            assert!(
+                profdata.contains(&format!("llvm-profdata-19 (LLVM {version}, reads version 10)")),
+                "{profdata} / {line}"
+            );
+            // the one pgo would use alone: it reads rustc's raw version (10)
+            let c = check(
+                &doctor(&project, &[("FASTWARE_LLVM_PROFDATA", "/usr/bin/llvm-profdata-19")], &[]),
+                "llvm-profdata",
+            )
+            .clone();
+            assert_eq!(c["status"], if raw == 10 { "ok" } else { "fix" }, "{c}");
         }
         None => eprintln!("SKIPPED doctor's llvm-profdata-19 version: llvm-19 is not installed"),
+    }
+    // an old llvm-profdata alone (14: raw version 8): it cannot read rustc's
+    // raw profiles (the pgo tests see it refuse them), and doctor says so
+    match says("llvm-profdata-14", &["merge", "--version"]) {
+        Some(_) => {
+            let c = check(
+                &doctor(&project, &[("FASTWARE_LLVM_PROFDATA", "/usr/bin/llvm-profdata-14")], &[]),
+                "llvm-profdata",
+            )
+            .clone();
+            assert_eq!(c["status"], "fix", "{c}");
+            assert!(
+                c["found"].as_str().unwrap().contains("llvm-profdata-14 (LLVM 14.")
+                    && c["found"].as_str().unwrap().contains("reads version 8)"),
+                "{c}"
+            );
+            assert!(c["found"].as_str().unwrap().ends_with("none reads it"), "{c}");
+            assert!(c["fix"].as_str().unwrap().contains("rustup component add llvm-tools"), "{c}");
+        }
+        None => eprintln!("SKIPPED doctor's old llvm-profdata: llvm-profdata-14 is not installed"),
     }
 
     // built as the fixture's profile says (line tables): symbols and line tables, as readelf lists them
@@ -141,6 +205,30 @@ fn each_line_is_what_the_tool_says_and_nothing_changes() {
         let c = check(&v, name);
         assert_eq!((&c["status"], c["fix"].as_str()), (&"fix".into(), Some(fix)), "{c}");
     }
+    // nor lld nor mold: matrix --linker's, each with its package
+    for (name, program) in [("lld", "ld.lld"), ("mold", "mold")] {
+        let c = check(&v, name);
+        assert_eq!(c["status"], "fix", "{c}");
+        assert_eq!(c["found"], format!("{program} not found"), "{c}");
+        assert!(c["fix"].as_str().unwrap().contains(&format!("apt-get install {name}")), "{c}");
+    }
+    // without git: bench ab's and explain's revisions
+    let no_git = fastware_testkit::temp_dir("doctor-no-git");
+    for tool in ["cargo", "rustc"] {
+        if let Some(p) = which(tool) {
+            std::os::unix::fs::symlink(p, no_git.join(tool)).expect("symlink");
+        }
+    }
+    let c = check(&doctor(&project, &[("PATH", s(&no_git))], &[]), "git").clone();
+    assert_eq!((&c["status"], c["fix"].as_str()), (&"fix".into(), Some("sudo apt-get install git")), "{c}");
+    let _ = std::fs::remove_dir_all(&no_git);
+    // a damaged store: said, with what to do, and left as it was
+    let damaged = project.join("damaged.sqlite");
+    std::fs::write(&damaged, vec![b'x'; 8192]).expect("write");
+    let h = check(&doctor(&project, &[], &["--store", s(&damaged)]), "history").clone();
+    assert_eq!(h["status"], "fix", "{h}");
+    assert!(h["found"].as_str().unwrap().contains("damaged run history"), "{h}");
+    assert_eq!(std::fs::read(&damaged).expect("read"), vec![b'x'; 8192], "doctor changed the damaged store");
     // the text: one line per check, ✓ ✗ or ·
     let o = command_in(&project).env("PATH", s(&bin_dir)).arg("doctor").output().expect("run");
     let text = stdout(&o);
