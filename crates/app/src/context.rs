@@ -164,6 +164,9 @@ impl Ctx {
             return None;
         }
         let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar.set_message(message.to_string());
         Some(bar)

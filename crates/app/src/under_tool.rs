@@ -94,9 +94,26 @@ impl Prepared {
         if let Some(log) = log {
             let _ = std::fs::remove_file(log);
         }
-        cmd.stdout(Stdio::from(std::io::stderr()));
         ctx.cancel.listen();
-        let outcome = fastware_runner::run(cmd)?;
+        // on a terminal: a spinner with the time so far below the
+        // program's output, which passes through above it
+        let outcome = match ctx.spinner(&format!("running under {tool}")) {
+            Some(bar) => {
+                let relay = |chunk: &[u8]| {
+                    use std::io::Write;
+                    bar.suspend(|| {
+                        let _ = std::io::stderr().lock().write_all(chunk);
+                    });
+                };
+                let outcome = fastware_runner::run_relayed(cmd, &relay);
+                bar.finish_and_clear();
+                outcome?
+            }
+            None => {
+                cmd.stdout(Stdio::from(std::io::stderr()));
+                fastware_runner::run(cmd)?
+            }
+        };
         if let Some(log) = log {
             if !output.is_file() || outcome.failure().is_some() {
                 show_log(log);

@@ -87,6 +87,43 @@ pub fn run(cmd: Command) -> Result<Outcome, Error> {
     })
 }
 
+/// Runs `cmd` as [`run`] does, its stdout and stderr read through pipes
+/// and handed to `relay` a chunk at a time as they come (from two threads):
+/// so that a progress line drawn below them stays whole. The program sees
+/// pipes, not a terminal.
+pub fn run_relayed(mut cmd: Command, relay: &(dyn Fn(&[u8]) + Sync)) -> Result<Outcome, Error> {
+    use std::io::Read;
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let name = cmd.get_program().to_string_lossy().into_owned();
+    let started = Instant::now();
+    let mut child = process::spawn(cmd, &name)?;
+    let (out, err) = (child.stdout.take(), child.stderr.take());
+    let pass = |mut from: Box<dyn Read + Send>| {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            relay(&buf[..n]);
+        }
+    };
+    std::thread::scope(|s| {
+        if let Some(o) = out {
+            s.spawn(move || pass(Box::new(o)));
+        }
+        if let Some(e) = err {
+            s.spawn(move || pass(Box::new(e)));
+        }
+    });
+    let status = child.wait()?;
+    Ok(Outcome {
+        status: status.code(),
+        signal: process::signal_name(&status),
+        interrupted: Cancel.is_cancelled(),
+        wall: started.elapsed(),
+    })
+}
+
 /// perf cannot sample an unprivileged user's program at
 /// `kernel.perf_event_paranoid` 3 and above (Debian's default is 3).
 pub fn check_perf_allowed() -> Result<(), Error> {

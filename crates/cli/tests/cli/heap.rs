@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -241,6 +242,22 @@ fn valgrind_dhat_figures_equal_the_source_and_the_file() {
         src.lines().enumerate().filter(|(_, l)| l.contains("Vec::with_capacity(VEC_LEN)")).nth(1).expect("loop").0 + 1;
     let site = format!("allocs::per_iteration (lib.rs:{line})");
     assert_eq!(u(&row(&json_of(&o), &site)["blocks"]), c["ITERATIONS"]);
+
+    // on a terminal (a pty from util-linux's script): a spinner with the time
+    // so far while valgrind runs, and the program's own output passing
+    // through (what the program prints run alone)
+    let native = Command::new(project.join("target/release/allocs")).arg("reuse").output().expect("allocs");
+    let printed = String::from_utf8_lossy(&native.stdout).trim().to_string();
+    assert!(!printed.is_empty());
+    match on_a_terminal(&project, "heap --no-history --format json -- reuse") {
+        Some(drawn) => {
+            assert!(drawn.lines().any(|l| l.contains("running under valgrind (")), "{drawn}");
+            // the line indicatif cleared (`ESC [2K`) before the program's
+            let plain = drawn.replace("\u{1b}[2K", "");
+            assert!(plain.lines().any(|l| l.trim() == printed), "{printed} in {drawn}");
+        }
+        None => eprintln!("SKIPPED the spinner on a terminal: util-linux's script cannot run here"),
+    }
 }
 
 #[test]
