@@ -88,7 +88,7 @@ impl Render for BuildReport {
     }
 
     fn csv(&self) -> fastware_report::Result<Table> {
-        Err(fastware_report::Error::bad_input("fastware build writes a table or JSON").with_hint("use --format json"))
+        Err(fastware_report::FormatError::TableOrJson { command: "build".into() }.into())
     }
 
     /// The build's headline and its findings, each with the matrix run that tests it.

@@ -56,6 +56,9 @@ pub enum CargoError {
     Io { what: String, path: PathBuf, why: String },
     #[error("could not unpack {rev} ({commit}) with git archive and tar")]
     Unpack { rev: String, commit: String },
+    /// git refused (a bad revision, not a repository): its first line.
+    #[error("{said}")]
+    Git { said: String },
 }
 
 impl Typed for CargoError {

@@ -30,7 +30,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
     if !o.status.success() {
         let err = String::from_utf8_lossy(&o.stderr);
         let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim().to_string();
-        return Err(Error::bad_input(first));
+        return Err(CargoError::Git { said: first }.into());
     }
     Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
 }

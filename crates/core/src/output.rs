@@ -415,7 +415,7 @@ pub fn write_error(path: &str, e: &io::Error) -> Error {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return Error::from(io::Error::from(io::ErrorKind::BrokenPipe));
     }
-    Error::failed(format!("cannot write: {}", io_message(e))).at(path)
+    Error::from(OutputError::WriteFailed { why: io_message(e) }).at(path)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -429,7 +429,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// no leading dot.
 pub fn check_name(name: &str) -> Result<(), Error> {
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
-        return Err(Error::bad_input(format!("--save {name:?}: a name without slashes, like `before`")));
+        return Err(OutputError::BadSaveName { name: name.to_string() }.into());
     }
     Ok(())
 }
@@ -523,9 +523,31 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OutputError {
-    CannotCreate { dir: String, why: String },
-    CannotWrite { path: String, why: String },
-    CannotCopy { from: String, to: String, why: String },
+    CannotCreate {
+        dir: String,
+        why: String,
+    },
+    CannotWrite {
+        path: String,
+        why: String,
+    },
+    CannotCopy {
+        from: String,
+        to: String,
+        why: String,
+    },
+    /// Writing an output failed part way (its path is the error's).
+    WriteFailed {
+        why: String,
+    },
+    /// A result that does not turn into JSON (a failed run, not bad input).
+    Serialize {
+        why: String,
+    },
+    /// `--save NAME` with a name that is not a plain file name.
+    BadSaveName {
+        name: String,
+    },
 }
 
 impl std::fmt::Display for OutputError {
@@ -534,6 +556,9 @@ impl std::fmt::Display for OutputError {
             OutputError::CannotCreate { dir, why } => write!(f, "cannot create {dir}: {why}"),
             OutputError::CannotWrite { path, why } => write!(f, "cannot write {path}: {why}"),
             OutputError::CannotCopy { from, to, why } => write!(f, "cannot copy {from} to {to}: {why}"),
+            OutputError::WriteFailed { why } => write!(f, "cannot write: {why}"),
+            OutputError::Serialize { why } => write!(f, "cannot write the result as JSON: {why}"),
+            OutputError::BadSaveName { name } => write!(f, "--save {name:?}: a name without slashes, like `before`"),
         }
     }
 }
@@ -542,8 +567,17 @@ impl std::error::Error for OutputError {}
 
 impl crate::Typed for OutputError {
     fn fault(&self) -> crate::ErrorKind {
-        crate::ErrorKind::Failed
+        match self {
+            OutputError::BadSaveName { .. } => crate::ErrorKind::BadInput,
+            _ => crate::ErrorKind::Failed,
+        }
     }
+}
+
+/// `value` as a JSON value: a result type that does not serialise is a
+/// failed run ([`OutputError::Serialize`]).
+pub fn to_json_value(value: &impl serde::Serialize) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(value).map_err(|e| OutputError::Serialize { why: e.to_string() }.into())
 }
 
 /// Creates `dir` and the directories above it.

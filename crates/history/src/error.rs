@@ -48,6 +48,15 @@ pub enum HistoryError {
     /// Any other failure of the database (its own message, on one line).
     #[error("run history: {why} ({location})")]
     Database { why: String, location: String },
+    /// `--since` neither an age nor a real date.
+    #[error("--since {text}: neither an age (7d, 12h, 30m) nor a date (2026-12-01)")]
+    BadSince { text: String },
+    /// A kept result this fastware cannot read as its kind's type.
+    #[error("run {id}'s {kind} result does not read with this fastware: {why}")]
+    ResultUnreadable { id: i64, kind: String, why: String },
+    /// Compressing a result before it is kept.
+    #[error("compressing a result: {why}")]
+    Compress { why: String },
 }
 
 impl Typed for HistoryError {
@@ -56,7 +65,9 @@ impl Typed for HistoryError {
             HistoryError::Locked { .. }
             | HistoryError::CannotWrite { .. }
             | HistoryError::Unreachable { .. }
-            | HistoryError::Database { .. } => ErrorKind::Failed,
+            | HistoryError::Database { .. }
+            | HistoryError::ResultUnreadable { .. }
+            | HistoryError::Compress { .. } => ErrorKind::Failed,
             _ => ErrorKind::BadInput,
         }
     }

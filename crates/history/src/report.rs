@@ -115,7 +115,7 @@ pub fn utc(ms: i64) -> String {
 /// `--since`: an age (`7d`, `12h`, `30m`) before now, or a UTC date
 /// (`2026-12-01`, a real one: not `2026-02-30`), as Unix milliseconds.
 pub fn parse_since(text: &str) -> Result<i64, Error> {
-    let bad = || Error::bad_input(format!("--since {text}: neither an age (7d, 12h, 30m) nor a date (2026-12-01)"));
+    let bad = || Error::from(crate::HistoryError::BadSince { text: text.to_string() });
     let t = text.trim();
     if let Some(unit) = t.chars().last().filter(|c| matches!(c, 'd' | 'h' | 'm')) {
         let n: i64 = t[..t.len() - 1].parse().map_err(|_| bad())?;

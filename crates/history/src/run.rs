@@ -29,7 +29,7 @@ impl NewRun {
         context: Context,
         result: &impl Serialize,
     ) -> Result<NewRun, fastware_report::Error> {
-        let result = serde_json::to_value(result).map_err(|e| fastware_report::Error::failed(e.to_string()))?;
+        let result = fastware_report::output::to_json_value(result)?;
         Ok(NewRun { command: command.into(), name: name.map(str::to_string), context, result, uid: None })
     }
 
@@ -87,10 +87,8 @@ impl Run {
     /// The result as its own type, or an error naming the run and its kind.
     pub fn result_as<K: fastware_report::Kind>(&self) -> Result<K, fastware_report::Error> {
         K::from_kept(&self.info.kind, self.result.clone()).map_err(|e| {
-            fastware_report::Error::failed(format!(
-                "run {}'s {} result does not read with this fastware: {e}",
-                self.info.id, self.info.kind
-            ))
+            crate::HistoryError::ResultUnreadable { id: self.info.id, kind: self.info.kind.clone(), why: e.to_string() }
+                .into()
         })
     }
 }

@@ -42,8 +42,10 @@ pub(crate) struct Row<'a> {
 
 impl Row<'_> {
     fn of(run: &NewRun) -> Result<Row<'_>, Error> {
-        let context = serde_json::to_string(&run.context).map_err(|e| Error::failed(e.to_string()))?;
-        let json = serde_json::to_vec(&run.result).map_err(|e| Error::failed(e.to_string()))?;
+        let serialize =
+            |e: serde_json::Error| Error::from(fastware_report::output::OutputError::Serialize { why: e.to_string() });
+        let context = serde_json::to_string(&run.context).map_err(serialize)?;
+        let json = serde_json::to_vec(&run.result).map_err(serialize)?;
         let uid = run.uid.clone().unwrap_or_else(|| uid_of(&run.command, &context, &json));
         Ok(Row { run, uid, context, result: compress(&json)?, result_bytes: json.len() as i64 })
     }
@@ -303,7 +305,9 @@ fn of(command: Option<&str>) -> String {
 
 fn compress(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    z.write_all(bytes).and_then(|()| z.finish()).map_err(|e| Error::failed(format!("compressing a result: {e}")))
+    z.write_all(bytes)
+        .and_then(|()| z.finish())
+        .map_err(|e| crate::HistoryError::Compress { why: e.to_string() }.into())
 }
 
 fn decompress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {

@@ -220,8 +220,7 @@ pub fn write(p: &Profile, out: &Path, name: &str, force: bool, viewer: Viewer) -
     let value = match viewer {
         Viewer::Speedscope => speedscope_of(p, &stacks, name)?,
         Viewer::Firefox => {
-            let mut v =
-                serde_json::to_value(firefox_of(p, &stacks, name)?).map_err(|e| Error::failed(e.to_string()))?;
+            let mut v = fastware_report::output::to_json_value(&firefox_of(p, &stacks, name)?)?;
             // fastware's mark (near the start: `meta` is among the first
             // keys), so that its own file is replaced without --force
             v["meta"]["generator"] = json!(format!("fastware {}", env!("CARGO_PKG_VERSION")));

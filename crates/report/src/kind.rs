@@ -126,7 +126,7 @@ impl<T: Render> DynRender for T {
         Render::text(self, out)
     }
     fn json(&self) -> Result<serde_json::Value, Error> {
-        serde_json::to_value(self).map_err(|e| Error::failed(e.to_string()))
+        crate::output::to_json_value(self)
     }
     fn csv(&self) -> Result<Table, Error> {
         Render::csv(self)

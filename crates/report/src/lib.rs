@@ -19,6 +19,43 @@ pub use kind::{compared, emit_dyn, DiffContext, DynRender, Kind, Metric};
 pub use table::{Align, Column, Table};
 pub use text::Text;
 
+/// An output format a result does not have (bad input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// `--format csv` of a result of several tables.
+    SeveralTables,
+    /// `--format csv` of a result of several tables, one chosen by `choose`.
+    ChooseOne { choose: String },
+    /// `--format csv` of a result that is neither one table nor a list.
+    TableOrJson { command: String },
+}
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatError::SeveralTables => f.write_str("--format csv writes one table; this result has several"),
+            FormatError::ChooseOne { .. } => f.write_str("--format csv writes one table"),
+            FormatError::TableOrJson { command } => write!(f, "fastware {command} writes a table or JSON"),
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+impl Typed for FormatError {
+    fn fault(&self) -> ErrorKind {
+        ErrorKind::BadInput
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            FormatError::ChooseOne { choose } => format!("choose it with {choose}"),
+            _ => "use --format json".to_string(),
+        })
+    }
+}
+
 use std::io::{self, IsTerminal, Write};
 
 /// Output format chosen with `--format`.
@@ -44,7 +81,7 @@ pub trait Render: serde::Serialize {
 
     /// The one table that `--format csv` writes.
     fn csv(&self) -> Result<Table> {
-        Err(Error::bad_input("--format csv writes one table; this result has several").with_hint("use --format json"))
+        Err(FormatError::SeveralTables.into())
     }
 
     /// What `--format markdown` writes (a pull-request comment); by

@@ -3,13 +3,52 @@
 
 use crate::Error;
 
+/// A value the user typed that does not read (bad input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueError {
+    Regex { why: String },
+    Duration { text: String },
+    DurationUnit { unit: String, text: String },
+    Percent { text: String },
+    PercentRange { text: String },
+    Level { text: String },
+    Number { text: String },
+    NumberRange { text: String },
+}
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueError::Regex { why } => write!(f, "invalid regex: {why}"),
+            ValueError::Duration { text } => write!(f, "invalid duration '{text}' (e.g. 1ms, 500us, 0.5s)"),
+            ValueError::DurationUnit { unit, text } => {
+                write!(f, "unknown unit '{unit}' in '{text}' (use ns, us, ms or s)")
+            }
+            ValueError::Percent { text } => write!(f, "{text}: a percentage, like 2%"),
+            ValueError::PercentRange { text } => write!(f, "{text}: a percentage, like 2% (finite, not negative)"),
+            ValueError::Level { text } => write!(f, "{text}: a level between 0.5 and 1, like 0.95"),
+            ValueError::Number { text } => write!(f, "{text}: a number, like 5"),
+            ValueError::NumberRange { text } => write!(f, "{text}: a finite number, not negative"),
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+impl crate::Typed for ValueError {
+    fn fault(&self) -> crate::ErrorKind {
+        crate::ErrorKind::BadInput
+    }
+}
+
 /// A regular expression (the regex crate's several-line error on one line).
 pub fn regex(text: &str) -> Result<regex::Regex, Error> {
     regex::Regex::new(text).map_err(|e| {
         let full = e.to_string();
         // the message is the pattern, a caret line, then `error: …`
         let what = full.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")).unwrap_or(full.trim());
-        Error::bad_input(format!("invalid regex: {what}"))
+        Error::from(ValueError::Regex { why: what.to_string() })
     })
 }
 
@@ -19,14 +58,13 @@ pub fn duration(text: &str) -> Result<i64, Error> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let value: f64 =
-        num.parse().map_err(|_| Error::bad_input(format!("invalid duration '{text}' (e.g. 1ms, 500us, 0.5s)")))?;
+    let value: f64 = num.parse().map_err(|_| Error::from(ValueError::Duration { text: text.to_string() }))?;
     let scale = match unit.trim() {
         "ns" => 1.0,
         "" | "us" | "µs" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
-        other => return Err(Error::bad_input(format!("unknown unit '{other}' in '{text}' (use ns, us, ms or s)"))),
+        other => return Err(Error::from(ValueError::DurationUnit { unit: other.to_string(), text: text.to_string() })),
     };
     Ok((value * scale).round() as i64)
 }
@@ -38,9 +76,9 @@ pub fn percent(text: &str) -> Result<f64, Error> {
         .trim_end_matches('%')
         .trim()
         .parse()
-        .map_err(|_| Error::bad_input(format!("{text}: a percentage, like 2%")))?;
+        .map_err(|_| Error::from(ValueError::Percent { text: text.to_string() }))?;
     if !n.is_finite() || n < 0.0 {
-        return Err(Error::bad_input(format!("{text}: a percentage, like 2% (finite, not negative)")));
+        return Err(Error::from(ValueError::PercentRange { text: text.to_string() }));
     }
     Ok(n / 100.0)
 }
@@ -49,15 +87,15 @@ pub fn percent(text: &str) -> Result<f64, Error> {
 pub fn confidence(text: &str) -> Result<f64, Error> {
     match text.trim().parse::<f64>() {
         Ok(c) if (0.5..1.0).contains(&c) => Ok(c),
-        _ => Err(Error::bad_input(format!("{text}: a level between 0.5 and 1, like 0.95"))),
+        _ => Err(Error::from(ValueError::Level { text: text.to_string() })),
     }
 }
 
 /// A finite number, not negative.
 pub fn non_negative(text: &str) -> Result<f64, Error> {
-    let n: f64 = text.trim().parse().map_err(|_| Error::bad_input(format!("{text}: a number, like 5")))?;
+    let n: f64 = text.trim().parse().map_err(|_| Error::from(ValueError::Number { text: text.to_string() }))?;
     if !n.is_finite() || n < 0.0 {
-        return Err(Error::bad_input(format!("{text}: a finite number, not negative")));
+        return Err(Error::from(ValueError::NumberRange { text: text.to_string() }));
     }
     Ok(n)
 }
@@ -86,5 +124,23 @@ mod tests {
         assert!(duration("fast").is_err());
         assert!(duration("3 parsecs").is_err());
         assert!(duration("-1ms").is_err());
+    }
+
+    /// Each refusal is its own kind (the text stays the snapshot of one).
+    #[test]
+    fn refusals_by_kind() {
+        let kind = |e: Error| e.typed::<ValueError>().cloned();
+        assert!(matches!(regex("(").err().and_then(kind), Some(ValueError::Regex { .. })));
+        assert_eq!(duration("fast").err().and_then(kind), Some(ValueError::Duration { text: "fast".into() }));
+        assert_eq!(
+            duration("3 parsecs").err().and_then(kind),
+            Some(ValueError::DurationUnit { unit: "parsecs".into(), text: "3 parsecs".into() })
+        );
+        assert_eq!(percent("5x").err().and_then(kind), Some(ValueError::Percent { text: "5x".into() }));
+        assert_eq!(percent("-1").err().and_then(kind), Some(ValueError::PercentRange { text: "-1".into() }));
+        assert_eq!(confidence("2").err().and_then(kind), Some(ValueError::Level { text: "2".into() }));
+        assert_eq!(non_negative("x").err().and_then(kind), Some(ValueError::Number { text: "x".into() }));
+        assert_eq!(non_negative("NaN").err().and_then(kind), Some(ValueError::NumberRange { text: "NaN".into() }));
+        assert!(percent("5x").is_err_and(|e| e.is_bad_input()));
     }
 }

@@ -552,10 +552,7 @@ impl Render for TraceReport {
     fn csv(&self) -> Result<Table, Error> {
         match self.views.as_slice() {
             [one] => Ok(self.table(*one).0),
-            _ => {
-                Err(Error::bad_input("--format csv writes one table")
-                    .with_hint("choose it with --by, e.g. --by function"))
-            }
+            _ => Err(fastware_report::FormatError::ChooseOne { choose: "--by, e.g. --by function".into() }.into()),
         }
     }
 }

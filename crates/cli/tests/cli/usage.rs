@@ -81,6 +81,17 @@ fn errors_in_json_name_their_kind() {
         (vec!["tasks".into(), empty.display().to_string()], "TaskError::Empty"),
         (vec!["asm".into(), "main".into(), "--file".into(), callgrind.clone()], "BinaryError::NotElf"),
         (vec!["pgo".into(), "--manifest-path".into(), f("dispatch/Cargo.toml")], "PgoError::NoWorkload"),
+        (
+            vec![
+                "--store".into(),
+                tmp.join("none.sqlite").display().to_string(),
+                "runs".into(),
+                "list".into(),
+                "--since".into(),
+                "soon".into(),
+            ],
+            "HistoryError::BadSince",
+        ),
         // the application's own checks: an argument, a name that names nothing
         (
             vec!["tasks".into(), f("tasks/asyncy.console.jsonl"), "--blocking-poll".into(), "0".into()],
@@ -103,5 +114,5 @@ fn errors_in_json_name_their_kind() {
         let first = stderr(&text).lines().find(|l| l.starts_with("error: ")).map(str::to_string);
         assert_eq!(first, Some(format!("error: {}", v["error"].as_str().expect("error"))), "{args:?}");
     }
-    assert!(!tmp.join("x.json").exists(), "nothing written");
+    assert!(!tmp.join("x.json").exists() && !tmp.join("none.sqlite").exists(), "nothing written");
 }
