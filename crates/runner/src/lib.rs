@@ -66,6 +66,16 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// How a run started at `started` ended with `status`.
+    fn of(status: &std::process::ExitStatus, started: Instant) -> Outcome {
+        Outcome {
+            status: status.code(),
+            signal: process::signal_name(status),
+            interrupted: Cancel.is_cancelled(),
+            wall: started.elapsed(),
+        }
+    }
+
     pub fn success(&self) -> bool {
         self.status == Some(0) && !self.interrupted
     }
@@ -79,12 +89,7 @@ pub fn run(cmd: Command) -> Result<Outcome, Error> {
     let started = Instant::now();
     let mut child = process::spawn(cmd, &name)?;
     let status = child.wait()?;
-    Ok(Outcome {
-        status: status.code(),
-        signal: process::signal_name(&status),
-        interrupted: Cancel.is_cancelled(),
-        wall: started.elapsed(),
-    })
+    Ok(Outcome::of(&status, started))
 }
 
 /// Runs `cmd` as [`run`] does, its stdout and stderr read through pipes
@@ -116,12 +121,7 @@ pub fn run_relayed(mut cmd: Command, relay: &(dyn Fn(&[u8]) + Sync)) -> Result<O
         }
     });
     let status = child.wait()?;
-    Ok(Outcome {
-        status: status.code(),
-        signal: process::signal_name(&status),
-        interrupted: Cancel.is_cancelled(),
-        wall: started.elapsed(),
-    })
+    Ok(Outcome::of(&status, started))
 }
 
 /// perf cannot sample an unprivileged user's program at
