@@ -88,12 +88,64 @@ impl Starts {
     }
 }
 
+/// The string index: virtual id → (address, index entry number). rustc's
+/// virtual ids (query invocations) run from 0 nearly without gaps: those
+/// below twice the number of entries are looked up in a table by id (a
+/// hash lookup per event was a quarter of the decoding time), the rest
+/// (the metadata's id, sparse ids) in a map.
+struct VirtualIds {
+    /// By id: the address, `u64::MAX` for none.
+    dense: Vec<u64>,
+    /// By id: the index entry number (for errors).
+    entries: Vec<u32>,
+    sparse: HashMap<u64, (u64, u64), foldhash::fast::FixedState>,
+}
+
+impl VirtualIds {
+    fn new(index: &[u8]) -> VirtualIds {
+        let raw = index.get(HEADER..).unwrap_or_default().chunks_exact(16);
+        let n = raw.len();
+        let limit = 2 * n as u64 + 1024;
+        let mut ids = VirtualIds {
+            dense: Vec::new(),
+            entries: Vec::new(),
+            sparse: HashMap::with_hasher(foldhash::fast::FixedState::default()),
+        };
+        for (i, e) in raw.enumerate() {
+            let id = u64::from_le_bytes(e[0..8].try_into().expect("8 bytes"));
+            let addr = u64::from_le_bytes(e[8..16].try_into().expect("8 bytes"));
+            match u32::try_from(i) {
+                Ok(entry) if id < limit && addr != u64::MAX => {
+                    let at = id as usize;
+                    if at >= ids.dense.len() {
+                        ids.dense.resize(at + 1, u64::MAX);
+                        ids.entries.resize(at + 1, 0);
+                    }
+                    (ids.dense[at], ids.entries[at]) = (addr, entry);
+                }
+                _ => {
+                    ids.sparse.insert(id, (addr, i as u64));
+                }
+            }
+        }
+        ids
+    }
+
+    #[inline]
+    fn get(&self, id: u64) -> Option<(u64, u64)> {
+        match self.dense.get(id as usize) {
+            Some(&addr) if addr != u64::MAX => Some((addr, u64::from(self.entries[id as usize]))),
+            Some(_) => None,
+            None => self.sparse.get(&id).copied(),
+        }
+    }
+}
+
 /// The string table: string data (with its header), the index of virtual
 /// ids, and where strings start.
 struct Strings {
     data: Vec<u8>,
-    /// Virtual id → (address, index entry number).
-    index: HashMap<u64, (u64, u64), foldhash::fast::FixedState>,
+    index: VirtualIds,
     starts: Starts,
 }
 
@@ -118,21 +170,15 @@ impl Strings {
         if start < data.len() || pos > data.len() {
             return Err(damage(Place::StringData(start as u64), "the last string has no terminator"));
         }
-        let mut map = HashMap::with_capacity_and_hasher(index.len() / 16, foldhash::fast::FixedState::default());
-        for (i, e) in index.get(HEADER..).unwrap_or_default().chunks_exact(16).enumerate() {
-            let id = u64::from_le_bytes(e[0..8].try_into().expect("8 bytes"));
-            let addr = u64::from_le_bytes(e[8..16].try_into().expect("8 bytes"));
-            map.insert(id, (addr, i as u64));
-        }
-        Ok(Strings { data, index: map, starts })
+        Ok(Strings { data, index: VirtualIds::new(index), starts })
     }
 
     /// The address of string `id`; `None` for an unmapped virtual id or the
     /// invalid id (shown as unknown, as decodeme does).
     fn address(&self, id: u64, referrer: Place) -> Result<Option<usize>, Damage> {
         let (addr, at) = if id <= METADATA_STRING_ID {
-            match self.index.get(&id) {
-                Some(&(addr, entry)) => (addr, Place::StringIndex(entry)),
+            match self.index.get(id) {
+                Some((addr, entry)) => (addr, Place::StringIndex(entry)),
                 None => return Ok(None),
             }
         } else if id == INVALID_STRING_ID {
@@ -224,9 +270,95 @@ pub struct RawDecoded<'a> {
     pub payload: EventPayload,
 }
 
+/// Where a profile's event stream is (with its header): in memory (a
+/// stream read whole, as from a pipe), or in the file, at its pages
+/// (position in the file, length), read a window of events at a time as
+/// they are decoded. The event stream is most of a profile: read from a
+/// file, it is never held whole.
+pub enum Events {
+    Memory(Vec<u8>),
+    File { file: std::fs::File, pages: Vec<(u64, usize)>, len: usize },
+}
+
+impl Events {
+    fn len(&self) -> usize {
+        match self {
+            Events::Memory(v) => v.len(),
+            Events::File { len, .. } => *len,
+        }
+    }
+
+    /// Fills `buf` with the stream's bytes from `at` on, across its pages.
+    #[cfg(unix)]
+    fn read_at(&self, mut at: usize, mut buf: &mut [u8]) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        match self {
+            Events::Memory(v) => {
+                let src = v.get(at..at + buf.len()).ok_or(std::io::ErrorKind::UnexpectedEof)?;
+                buf.copy_from_slice(src);
+                Ok(())
+            }
+            Events::File { file, pages, .. } => {
+                for &(pos, len) in pages {
+                    if buf.is_empty() {
+                        break;
+                    }
+                    if at >= len {
+                        at -= len;
+                        continue;
+                    }
+                    let n = (len - at).min(buf.len());
+                    let (now, rest) = buf.split_at_mut(n);
+                    file.read_exact_at(now, pos + at as u64)?;
+                    buf = rest;
+                    at = 0;
+                }
+                if buf.is_empty() {
+                    Ok(())
+                } else {
+                    Err(std::io::ErrorKind::UnexpectedEof.into())
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+impl Events {
+    fn read_at(&self, at: usize, buf: &mut [u8]) -> std::io::Result<()> {
+        match self {
+            Events::Memory(v) => {
+                buf.copy_from_slice(v.get(at..at + buf.len()).ok_or(std::io::ErrorKind::UnexpectedEof)?);
+                Ok(())
+            }
+            // made on unix only (`file::open`)
+            Events::File { .. } => Err(std::io::ErrorKind::Unsupported.into()),
+        }
+    }
+}
+
+/// Events read from a file at a time, per thread: 16,384 (384 KiB).
+const WINDOW_EVENTS: usize = 16_384;
+
+/// A thread's window of events of one decoder (`owner`), from event `first` on.
+struct Window {
+    owner: u64,
+    first: usize,
+    bytes: Vec<u8>,
+}
+
+thread_local! {
+    static WINDOW: std::cell::RefCell<Window> =
+        const { std::cell::RefCell::new(Window { owner: 0, first: 0, bytes: Vec::new() }) };
+}
+
+/// Tells decoders apart in the threads' windows.
+static DECODERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// The events and strings of a profile.
 pub struct Decoder {
-    events: Vec<u8>,
+    events: Events,
+    id: u64,
     strings: Strings,
     pub metadata: Metadata,
 }
@@ -240,7 +372,7 @@ impl std::fmt::Debug for Decoder {
 impl Decoder {
     /// Reads the streams (each with its header, checked by `file::open`;
     /// the event stream a whole number of events) and the metadata.
-    pub fn new(strings: Vec<u8>, index: &[u8], events: Vec<u8>) -> Result<Decoder, Damage> {
+    pub fn new(strings: Vec<u8>, index: &[u8], events: Events) -> Result<Decoder, Damage> {
         let strings = Strings::new(strings, index)?;
         let text = strings.get(METADATA_STRING_ID, Place::Metadata)?;
         let v: serde_json::Value =
@@ -254,17 +386,43 @@ impl Decoder {
                 .ok_or_else(|| damage(Place::Metadata, "no process id"))?,
             cmd: v["cmd"].as_str().ok_or_else(|| damage(Place::Metadata, "no command line"))?.to_string(),
         };
-        Ok(Decoder { events, strings, metadata })
+        let id = DECODERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Decoder { events, id, strings, metadata })
     }
 
     pub fn num_events(&self) -> usize {
         (self.events.len() - HEADER) / RAW_EVENT_SIZE
     }
 
+    /// Event `index`'s raw record: from memory, or from this thread's
+    /// window of the file, read when `index` is outside it.
+    fn raw(&self, index: usize) -> Result<RawEvent, Damage> {
+        let size = RAW_EVENT_SIZE;
+        if let Events::Memory(v) = &self.events {
+            let at = HEADER + index * size;
+            return Ok(RawEvent::deserialize(&v[at..at + size]));
+        }
+        WINDOW.with(|w| {
+            let mut w = w.borrow_mut();
+            let held = w.bytes.len() / size;
+            if w.owner != self.id || index < w.first || index >= w.first + held {
+                let first = index - index % WINDOW_EVENTS;
+                let count = WINDOW_EVENTS.min(self.num_events() - first);
+                w.bytes.resize(count * size, 0);
+                self.events.read_at(HEADER + first * size, &mut w.bytes).map_err(|e| {
+                    w.owner = 0;
+                    damage(Place::Event(index as u64), format!("cannot read the event from the file: {e}"))
+                })?;
+                (w.owner, w.first) = (self.id, first);
+            }
+            let at = (index - w.first) * size;
+            Ok(RawEvent::deserialize(&w.bytes[at..at + size]))
+        })
+    }
+
     /// Decodes event `index` (below [`Decoder::num_events`]).
     pub fn decode(&self, index: usize) -> Result<RawDecoded<'_>, Damage> {
-        let at = HEADER + index * RAW_EVENT_SIZE;
-        let raw = RawEvent::deserialize(&self.events[at..at + RAW_EVENT_SIZE]);
+        let raw = self.raw(index)?;
         let place = Place::Event(index as u64);
         let payload = EventPayload::from_raw_event(&raw, self.metadata.start_time);
         let text = self.strings.get(raw.event_id.to_string_id().as_u64(), place)?;

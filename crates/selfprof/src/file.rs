@@ -19,7 +19,7 @@ use fastware_report::Error;
 
 use crate::SelfProfError;
 
-use crate::decoder::{Damage, Decoder};
+use crate::decoder::{Damage, Decoder, Events};
 
 /// The format version fastware reads (measureme 12, rustc 1.9x).
 pub const FORMAT_VERSION: u32 = decodeme::CURRENT_FILE_FORMAT_VERSION;
@@ -86,6 +86,8 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
     let meta = file.metadata().map_err(|e| Error::io(&name, &e))?;
     // a FIFO or `/dev/fd/N` (`<(zstd -dc p.zst)`) is read once, into memory:
     // the pages are found by seeking
+    // a file's event stream is read as it is decoded (`decoder::Events`)
+    let in_place = if cfg!(unix) && meta.is_file() { file.try_clone().ok() } else { None };
     let mut f: Box<dyn ReadSeek> = if meta.is_file() {
         Box::new(file)
     } else {
@@ -131,14 +133,27 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
         pages[tag as usize].push((pos + 5, len));
         pos += 5 + len as u64;
     }
-    let [events, strings, index] = [0, 1, 2].map(|t| read_stream(&mut f, &pages[t]));
-    let (events, strings, index) = (
-        events.map_err(|e| Error::io(&name, &e))?,
-        strings.map_err(|e| Error::io(&name, &e))?,
-        index.map_err(|e| Error::io(&name, &e))?,
-    );
+    // the event stream: its header here; the rest read whole only from a pipe
+    let events_len: usize = pages[0].iter().map(|p| p.1).sum();
+    let events = match in_place {
+        Some(file) => {
+            let mut head = Vec::with_capacity(HEADER);
+            for &(pos, len) in &pages[0] {
+                if head.len() >= HEADER {
+                    break;
+                }
+                let mut part = vec![0u8; len.min(HEADER - head.len())];
+                f.seek(SeekFrom::Start(pos)).and_then(|_| f.read_exact(&mut part)).map_err(|e| Error::io(&name, &e))?;
+                head.extend_from_slice(&part);
+            }
+            (head, Some(file))
+        }
+        None => (read_stream(&mut f, &pages[0]).map_err(|e| Error::io(&name, &e))?, None),
+    };
+    let [strings, index] = [1, 2].map(|t| read_stream(&mut f, &pages[t]));
+    let (strings, index) = (strings.map_err(|e| Error::io(&name, &e))?, index.map_err(|e| Error::io(&name, &e))?);
     for (stream, magic, what) in
-        [(&events, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
+        [(&events.0, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
     {
         if stream.len() < HEADER || &stream[..4] != magic {
             return Err(err(path, None, SelfProfError::NoStream { stream: what }));
@@ -148,7 +163,7 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
             return Err(err(path, None, SelfProfError::StreamVersion { stream: what, version: v }));
         }
     }
-    if !(events.len() - HEADER).is_multiple_of(RAW_EVENT_SIZE) {
+    if !(events_len - HEADER).is_multiple_of(RAW_EVENT_SIZE) {
         return Err(truncated(path, size, size));
     }
     if !(index.len() - HEADER).is_multiple_of(INDEX_ENTRY_SIZE) {
@@ -157,6 +172,10 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
     if strings.len() > HEADER && strings.last() != Some(&0xFF) {
         return Err(err(path, None, corrupt("string data does not end with a terminator")));
     }
+    let events = match events {
+        (_, Some(file)) => Events::File { file, pages: pages[0].clone(), len: events_len },
+        (bytes, None) => Events::Memory(bytes),
+    };
     let decoder = guarded(|| Decoder::new(strings, &index, events))
         .map_err(|p| err(path, None, corrupt(p)))?
         .map_err(|d| damaged(path, &pages, &d))?;
