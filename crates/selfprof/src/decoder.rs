@@ -479,6 +479,46 @@ fn parse_event_id(text: Cow<'_, str>) -> Result<(Cow<'_, str>, Vec<Cow<'_, str>>
 mod tests {
     use super::*;
 
+    /// Ids near 0 by table, far ones (the metadata's) by map, unmapped none.
+    #[test]
+    fn virtual_ids_dense_and_sparse() {
+        let mut index = b"MMSI\x08\0\0\0".to_vec();
+        for (id, addr) in [(0u64, 8u64), (2, 20), (METADATA_STRING_ID, 40), (1 << 40, 60)] {
+            index.extend(id.to_le_bytes());
+            index.extend(addr.to_le_bytes());
+        }
+        let ids = VirtualIds::new(&index);
+        assert_eq!(ids.get(0), Some((8, 0)));
+        assert_eq!(ids.get(1), None);
+        assert_eq!(ids.get(2), Some((20, 1)));
+        assert_eq!(ids.get(METADATA_STRING_ID), Some((40, 2)));
+        assert_eq!(ids.get(1 << 40), Some((60, 3)));
+        assert_eq!(ids.get(7), None);
+        assert!(ids.dense.len() <= 3, "{}", ids.dense.len());
+    }
+
+    /// A stream's bytes read from its pages in the file, across page ends.
+    #[cfg(unix)]
+    #[test]
+    fn events_read_across_pages() {
+        let dir = std::env::temp_dir().join(format!("fastware-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("pages");
+        // stream bytes 0..10 at file offset 3, 10..16 at offset 20
+        let mut bytes = vec![0xEEu8; 30];
+        bytes[3..13].copy_from_slice(&(0u8..10).collect::<Vec<_>>());
+        bytes[20..26].copy_from_slice(&(10u8..16).collect::<Vec<_>>());
+        std::fs::write(&path, &bytes).expect("write");
+        let events =
+            Events::File { file: std::fs::File::open(&path).expect("open"), pages: vec![(3, 10), (20, 6)], len: 16 };
+        let mut buf = [0u8; 8];
+        events.read_at(6, &mut buf).expect("read");
+        assert_eq!(buf, [6, 7, 8, 9, 10, 11, 12, 13]);
+        let mut past = [0u8; 4];
+        assert!(events.read_at(14, &mut past).is_err(), "past the stream's end");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn event_ids() {
         let (l, a) = parse_event_id(Cow::Borrowed("typeck\x1efoo::bar\x1ebaz")).expect("parses");
