@@ -70,7 +70,17 @@ impl<'a> JsonStr<'a> {
 pub fn string(buf: &[u8], pos: usize) -> ScanResult<(JsonStr<'_>, usize)> {
     debug_assert_eq!(buf.get(pos), Some(&b'"'));
     let start = pos + 1;
+    // keys and phases are a few bytes: a plain look first, memchr's
+    // vector search (whose start-up costs more than that) after
     let mut i = start;
+    let near = (start + 16).min(buf.len());
+    while i < near {
+        match buf[i] {
+            b'"' => return Ok((JsonStr { raw: &buf[start..i], escaped: false }, i + 1)),
+            b'\\' => break,
+            _ => i += 1,
+        }
+    }
     let mut escaped = false;
     loop {
         match memchr::memchr2(b'"', b'\\', &buf[i..]) {
