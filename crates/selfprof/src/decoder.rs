@@ -290,7 +290,7 @@ impl Events {
 
     /// Fills `buf` with the stream's bytes from `at` on, across its pages.
     #[cfg(unix)]
-    fn read_at(&self, mut at: usize, mut buf: &mut [u8]) -> std::io::Result<()> {
+    pub(crate) fn read_at(&self, mut at: usize, mut buf: &mut [u8]) -> std::io::Result<()> {
         use std::os::unix::fs::FileExt;
         match self {
             Events::Memory(v) => {
@@ -325,7 +325,7 @@ impl Events {
 
 #[cfg(not(unix))]
 impl Events {
-    fn read_at(&self, at: usize, buf: &mut [u8]) -> std::io::Result<()> {
+    pub(crate) fn read_at(&self, at: usize, buf: &mut [u8]) -> std::io::Result<()> {
         match self {
             Events::Memory(v) => {
                 buf.copy_from_slice(v.get(at..at + buf.len()).ok_or(std::io::ErrorKind::UnexpectedEof)?);

@@ -85,8 +85,8 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
     let file = fastware_report::input::open(path)?;
     let meta = file.metadata().map_err(|e| Error::io(&name, &e))?;
     // a FIFO or `/dev/fd/N` (`<(zstd -dc p.zst)`) is read once, into memory:
-    // the pages are found by seeking
-    // a file's event stream is read as it is decoded (`decoder::Events`)
+    // the pages are found by seeking; a file's event stream is read as it is
+    // decoded (`decoder::Events`)
     let in_place = if cfg!(unix) && meta.is_file() { file.try_clone().ok() } else { None };
     let mut f: Box<dyn ReadSeek> = if meta.is_file() {
         Box::new(file)
@@ -133,27 +133,23 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
         pages[tag as usize].push((pos + 5, len));
         pos += 5 + len as u64;
     }
-    // the event stream: its header here; the rest read whole only from a pipe
+    // the event stream is read as it is decoded from a file, whole from a pipe
     let events_len: usize = pages[0].iter().map(|p| p.1).sum();
     let events = match in_place {
-        Some(file) => {
-            let mut head = Vec::with_capacity(HEADER);
-            for &(pos, len) in &pages[0] {
-                if head.len() >= HEADER {
-                    break;
-                }
-                let mut part = vec![0u8; len.min(HEADER - head.len())];
-                f.seek(SeekFrom::Start(pos)).and_then(|_| f.read_exact(&mut part)).map_err(|e| Error::io(&name, &e))?;
-                head.extend_from_slice(&part);
-            }
-            (head, Some(file))
-        }
-        None => (read_stream(&mut f, &pages[0]).map_err(|e| Error::io(&name, &e))?, None),
+        Some(file) => Events::File { file, pages: pages[0].clone(), len: events_len },
+        None => Events::Memory(read_stream(&mut f, &pages[0]).map_err(|e| Error::io(&name, &e))?),
+    };
+    let mut head = [0u8; HEADER];
+    let head: &[u8] = if events_len >= HEADER {
+        events.read_at(0, &mut head).map_err(|e| Error::io(&name, &e))?;
+        &head
+    } else {
+        &[]
     };
     let [strings, index] = [1, 2].map(|t| read_stream(&mut f, &pages[t]));
     let (strings, index) = (strings.map_err(|e| Error::io(&name, &e))?, index.map_err(|e| Error::io(&name, &e))?);
     for (stream, magic, what) in
-        [(&events.0, b"MMES", "event"), (&strings, b"MMSD", "string data"), (&index, b"MMSI", "string index")]
+        [(head, b"MMES", "event"), (&strings[..], b"MMSD", "string data"), (&index[..], b"MMSI", "string index")]
     {
         if stream.len() < HEADER || &stream[..4] != magic {
             return Err(err(path, None, SelfProfError::NoStream { stream: what }));
@@ -172,10 +168,6 @@ pub fn open(path: &Path) -> Result<Profile, Error> {
     if strings.len() > HEADER && strings.last() != Some(&0xFF) {
         return Err(err(path, None, corrupt("string data does not end with a terminator")));
     }
-    let events = match events {
-        (_, Some(file)) => Events::File { file, pages: pages[0].clone(), len: events_len },
-        (bytes, None) => Events::Memory(bytes),
-    };
     let decoder = guarded(|| Decoder::new(strings, &index, events))
         .map_err(|p| err(path, None, corrupt(p)))?
         .map_err(|d| damaged(path, &pages, &d))?;
