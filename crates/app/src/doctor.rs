@@ -150,11 +150,9 @@ fn perf_allowed(paranoid: Option<&str>, root: bool) -> Check {
 
 /// The raw profile version rustc's profiler runtime writes: the value of
 /// `__llvm_profile_raw_version` in the sysroot's `profiler_builtins` rlib.
-fn rustc_raw_version() -> Option<u64> {
+fn rustc_raw_version(host: &str) -> Option<u64> {
     let o = Command::new("rustc").args(["--print", "sysroot"]).output().ok()?;
     let sysroot = std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
-    let o = Command::new("rustc").arg("-vV").output().ok()?;
-    let host = String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("host: ").map(str::to_string))?;
     let lib = sysroot.join("lib/rustlib").join(host).join("lib");
     let rlib = std::fs::read_dir(lib).ok()?.flatten().map(|e| e.path()).find(|p| {
         p.file_name()
@@ -179,10 +177,10 @@ fn rustc_raw_version() -> Option<u64> {
 /// The llvm-profdata tools `pgo` would try, against the raw profile
 /// version rustc writes: each reads only its own.
 fn profdata() -> Check {
-    let llvm = Command::new("rustc").arg("-vV").output().ok().and_then(|o| {
-        String::from_utf8_lossy(&o.stdout).lines().find_map(|l| l.strip_prefix("LLVM version: ").map(str::to_string))
-    });
-    let rustc_raw = rustc_raw_version();
+    let vv = Command::new("rustc").arg("-vV").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let field = |name: &str| vv.as_deref().ok()?.lines().find_map(|l| l.strip_prefix(name).map(str::to_string));
+    let llvm = field("LLVM version: ");
+    let rustc_raw = field("host: ").and_then(|host| rustc_raw_version(&host));
     let rustc = format!(
         "rustc (LLVM {}) writes raw profiles of version {}",
         llvm.as_deref().unwrap_or("unknown"),
