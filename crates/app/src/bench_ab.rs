@@ -142,11 +142,18 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
     let harness_args = a.cargo.cargo_args.get(at + 1..).unwrap_or_default().to_vec();
     let mut build_args = a.cargo.cargo_args[..at].to_vec();
     build_args.push("--no-run".into());
-    let shared = user.fastware_dir().join("ab").join("target");
+    // each revision in a target directory of its own (cargo would find one
+    // revision's build fresh for the other: see `Revision::seed_target`),
+    // the second started from the first's
+    let mut built: Option<PathBuf> = None;
     for s in &sides {
         let Source::Revision { rev, project } = &s.source else { continue };
-        let home = s.target.join("criterion");
-        let apart = Apart { target_dir: &shared, criterion_home: &home };
+        let (home, target_dir) = (s.target.join("criterion"), s.target.join("target"));
+        if let Some(from) = &built {
+            rev.seed_target(from, &target_dir);
+        }
+        built = Some(target_dir.clone());
+        let apart = Apart { target_dir: &target_dir, criterion_home: &home };
         let b = fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(apart))?;
         if !b.success {
             return Err(crate::error::run_failed(format!(
@@ -163,8 +170,8 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
             ctx.run_of(j, runs, began, &format!("{} (repeat {k} of {})", s.label, a.repeat));
             let r = match &s.source {
                 Source::Revision { rev, project } => {
-                    let home = s.target.join("criterion");
-                    let apart = Apart { target_dir: &shared, criterion_home: &home };
+                    let (home, target_dir) = (s.target.join("criterion"), s.target.join("target"));
+                    let apart = Apart { target_dir: &target_dir, criterion_home: &home };
                     let args = &a.cargo.cargo_args;
                     fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, args, Some(apart))?
                 }
@@ -229,6 +236,7 @@ fn counted(
     let store = user.fastware_dir().join("revisions");
     let (cargo_args, filter) = a.cargo.split();
     let mut runs = Vec::new();
+    let mut built: Option<PathBuf> = None;
     for (arg, label) in [(&a.base, "base"), (&a.new, "new")] {
         if arg.starts_with("saved:") {
             return Err(crate::error::mismatch(format!("`{arg}`: saved bench binaries are timed, not counted"))
@@ -243,14 +251,22 @@ fn counted(
             &rev.project_dir,
         )?;
         ctx.note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
+        // one directory for both (the criterion copy), a target directory
+        // each, the second started from the first's
+        let dir = user.fastware_dir().join("ab").join("instructions");
+        let target_dir = dir.join(format!("target-{}", &rev.commit[..12]));
+        if let Some(from) = &built {
+            rev.seed_target(from, &target_dir);
+        }
+        built = Some(target_dir.clone());
         let counting = crate::bench_instructions::Counting {
             cargo_args: cargo_args.clone(),
             filter: filter.clone(),
             commands: Vec::new(),
             iterations: a.count.iterations,
             cache_sim: a.count.cache_sim,
-            // one directory for both: the criterion copy and the dependencies build once
-            dir: user.fastware_dir().join("ab").join("instructions"),
+            dir,
+            target_dir,
         };
         let mut run = crate::bench_instructions::count(ctx, &project, &counting)?;
         run.meta = Some(fastware_bench::Meta {

@@ -278,6 +278,7 @@ fn counted(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<Done<CargoView
         iterations: a.count.iterations,
         cache_sim: a.count.cache_sim,
         dir: project.fastware_dir().join("instructions"),
+        target_dir: project.fastware_dir().join("instructions").join("target"),
     };
     // the commit and rustc are asked for while valgrind runs (git and
     // rustc take a tenth of a second that would otherwise add up)

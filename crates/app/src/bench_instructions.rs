@@ -30,8 +30,10 @@ pub struct Counting {
     pub commands: Vec<String>,
     pub iterations: u64,
     pub cache_sim: bool,
-    /// Where the build and the recordings go.
+    /// Where the recordings (and the counting criterion) go.
     pub dir: PathBuf,
+    /// Where the benchmarks build.
+    pub target_dir: PathBuf,
 }
 
 /// One valgrind process to run.
@@ -112,6 +114,7 @@ fn benchmark_jobs(
         selection: Default::default(),
         cargo_args: counting.cargo_args.clone(),
         dir: counting.dir.clone(),
+        target_dir: counting.target_dir.clone(),
     };
     let built = fastware_cargo::counted::build(project, &build);
     if let Some(b) = bar {

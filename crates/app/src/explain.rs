@@ -76,6 +76,9 @@ struct Program {
     label: String,
     commit: Option<String>,
     path: PathBuf,
+    /// For a revision, the target directory it was built in: the next
+    /// revision's build starts from it.
+    built_in: Option<PathBuf>,
 }
 
 /// What runs on each side: a program's command line, or a bench target.
@@ -110,8 +113,8 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
         }
     };
     ctx.cancel.listen();
-    let base = program(ctx, a, project.as_ref(), &a.base, &workload)?;
-    let new = program(ctx, a, project.as_ref(), &a.new, &workload)?;
+    let base = program(ctx, a, project.as_ref(), &a.base, &workload, None)?;
+    let new = program(ctx, a, project.as_ref(), &a.new, &workload, base.built_in.as_deref())?;
     for p in [&base, &new] {
         has_symbols(p)?;
     }
@@ -206,6 +209,7 @@ fn program(
     project: Option<&Project>,
     raw: &std::ffi::OsStr,
     w: &Workload,
+    seed: Option<&Path>,
 ) -> Result<Program, Error> {
     // a file's path may be any bytes; names and revisions are text
     let text = raw.to_string_lossy();
@@ -219,12 +223,13 @@ fn program(
                 label: format!("{arg} (kept by bench cargo --save)"),
                 commit: None,
                 path: path.clone(),
+                built_in: None,
             });
         }
     }
     if let Some(path) = crate::diff::resolve(ctx, target_dir, raw)? {
         let path = ctx.path(&path);
-        return Ok(Program { label: arg.to_string(), commit: None, path });
+        return Ok(Program { label: arg.to_string(), commit: None, path, built_in: None });
     }
     let Some(project) = project else {
         return Err(crate::error::not_found(format!("`{arg}`: no such file, and no cargo project here to find it in"))
@@ -278,6 +283,12 @@ fn program(
         debuginfo: a.debuginfo,
         frame_pointers: false,
     };
+    // in its own target directory, started from the other side's: the
+    // dependencies both share build once
+    let target_dir = opts.target_dir(&rev_project);
+    if let Some(from) = seed {
+        rev.seed_target(from, &target_dir);
+    }
     let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
         .map_err(|e| crate::error::run_failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
     let label = if rev.commit.starts_with(arg) {
@@ -285,7 +296,7 @@ fn program(
     } else {
         format!("{arg} ({})", &rev.commit[..12])
     };
-    Ok(Program { label, commit: Some(rev.commit), path: built.path })
+    Ok(Program { label, commit: Some(rev.commit), path: built.path, built_in: Some(target_dir) })
 }
 
 /// Fails, before anything runs, when a side's file cannot be matched by name.

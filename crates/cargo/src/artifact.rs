@@ -53,6 +53,20 @@ pub struct Built {
 }
 
 impl ArtifactOptions {
+    /// The target directory the build goes to: the project's, or fastware's
+    /// own for a build with other settings.
+    pub fn target_dir(&self, project: &Project) -> PathBuf {
+        self.separate_dir(project).unwrap_or_else(|| project.target_dir.clone())
+    }
+
+    fn separate_dir(&self, project: &Project) -> Option<PathBuf> {
+        match (self.frame_pointers, self.debuginfo) {
+            (true, _) => Some(project.fastware_dir().join("profile")),
+            (false, true) => Some(project.fastware_dir().join("debuginfo")),
+            (false, false) => None,
+        }
+    }
+
     fn profile(&self) -> Profile {
         match (&self.profile, &self.which) {
             (Some(p), _) => p.clone(),
@@ -65,6 +79,7 @@ impl ArtifactOptions {
 /// Builds (or finds fresh) the selected target and returns its file.
 pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built, Error> {
     let profile = opts.profile();
+    let separate = opts.separate_dir(project);
     let mut cmd = Command::new(&opts.cargo);
     cmd.args(["build", "--message-format", "json-render-diagnostics"]);
     if let Some(m) = &opts.manifest_path {
@@ -90,11 +105,6 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
             cmd.args(["--test", n]);
         }
     }
-    let separate = match (opts.frame_pointers, opts.debuginfo) {
-        (true, _) => Some(project.fastware_dir().join("profile")),
-        (false, true) => Some(project.fastware_dir().join("debuginfo")),
-        (false, false) => None,
-    };
     if let Some(dir) = &separate {
         cmd.arg("--target-dir").arg(dir);
     }

@@ -286,8 +286,10 @@ pub struct CountedBuild {
     pub selection: Selection,
     /// `cargo bench` arguments before the harness's (`--bench NAME`, `-p P` …).
     pub cargo_args: Vec<String>,
-    /// `<target-dir>/fastware/instructions` (or a revision's own).
+    /// `<target-dir>/fastware/instructions`: the counting criterion's copy.
     pub dir: PathBuf,
+    /// Where the benchmarks build (`<dir>/target`, or a revision's own).
+    pub target_dir: PathBuf,
 }
 
 /// The bench binaries built against the counting criterion (or as they
@@ -304,7 +306,7 @@ pub fn build(project: &Project, b: &CountedBuild) -> Result<Counted, Error> {
     let criterion = remembered_criterion(&b.cargo, project, &b.dir)?;
     let mut cmd = Command::new(&b.cargo);
     cmd.args(["bench", "--no-run", "--message-format", "json-render-diagnostics"]);
-    cmd.arg("--target-dir").arg(b.dir.join("target"));
+    cmd.arg("--target-dir").arg(&b.target_dir);
     crate::run::user_build_with_lock_copy(&mut cmd, project)?;
     if let Some((version, from)) = &criterion {
         let copy = patched_criterion(version, from, &b.dir)?;

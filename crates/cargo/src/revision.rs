@@ -19,6 +19,8 @@ pub struct Revision {
     /// The project's directory inside the unpacked tree (the same place
     /// relative to the repository as the user's).
     pub project_dir: PathBuf,
+    /// The unpacked tree: the repository at the commit.
+    pub tree: PathBuf,
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, Error> {
@@ -95,5 +97,123 @@ pub fn unpack(project_dir: &Path, rev: &str, store: &Path) -> Result<Revision, E
         let commit = commit[..commit.len().min(12)].to_string();
         return Err(CargoError::NoProjectInRevision { rev: rev.to_string(), commit, at }.into());
     }
-    Ok(Revision { name: rev.to_string(), commit, project_dir: project })
+    Ok(Revision { name: rev.to_string(), commit, project_dir: project, tree: dest })
+}
+
+impl Revision {
+    /// Starts this revision's build in `to` from another revision's target
+    /// directory `from`, when `to` does not exist yet: copies it (every file
+    /// with its modification time, as `cp -a` does, leaving out fastware's
+    /// own directory), then marks this revision's files as changed. cargo
+    /// then finds the dependencies both revisions share fresh and builds
+    /// only the repository's own crates, instead of the whole tree a second
+    /// time (criterion alone is half a minute of a release build on 2 cores).
+    ///
+    /// Revisions never build in one directory: cargo tells a package's
+    /// builds apart by its path relative to the workspace, the same in every
+    /// revision, and judges it fresh by its sources' modification times,
+    /// which `git archive` sets to the commit's. Copied without the marking,
+    /// one revision's build would be found fresh for the other and run the
+    /// other's code. Build scripts' outputs name the directory they ran in;
+    /// cargo rewrites those paths when it reads them. Best effort: a copy
+    /// that fails is removed and the build starts from nothing. Returns
+    /// whether `to` was seeded.
+    pub fn seed_target(&self, from: &Path, to: &Path) -> bool {
+        if to.exists() || !from.is_dir() || from == to {
+            return false;
+        }
+        let seeded = copy_keeping_times(from, to, true).and_then(|()| mark_changed(&self.tree, to));
+        if seeded.is_err() {
+            let _ = std::fs::remove_dir_all(to);
+        }
+        seeded.is_ok()
+    }
+}
+
+/// `cp -a from to`, leaving out fastware's directory at the top.
+fn copy_keeping_times(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        if top && e.file_name() == "fastware" {
+            continue;
+        }
+        let (p, q) = (e.path(), to.join(e.file_name()));
+        let meta = std::fs::symlink_metadata(&p)?;
+        if meta.is_dir() {
+            copy_keeping_times(&p, &q, false)?;
+        } else if meta.file_type().is_symlink() {
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(&p)?, &q)?;
+        } else {
+            std::fs::copy(&p, &q)?;
+            std::fs::File::options().write(true).open(&q)?.set_modified(meta.modified()?)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets every file of the unpacked tree to now, so that cargo sees each as
+/// changed since a copied build; target directories (`CACHEDIR.TAG`) and
+/// `skip` are left alone.
+fn mark_changed(tree: &Path, skip: &Path) -> std::io::Result<()> {
+    let now = std::time::SystemTime::now();
+    let mut dirs = vec![tree.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        if dir == skip || dir.join("CACHEDIR.TAG").is_file() {
+            continue;
+        }
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            let t = e.file_type()?;
+            if t.is_dir() {
+                dirs.push(e.path());
+            } else if t.is_file() {
+                std::fs::File::open(e.path())?.set_modified(now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seeded_target_keeps_times_and_the_revisions_files_are_newer() {
+        let root = std::env::temp_dir().join(format!("fastware-seed-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let then = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let at = |p: &Path, t| std::fs::File::open(p).expect("open").set_modified(t).expect("mtime");
+        let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).expect("mtime");
+        // the other revision's build, and this revision's tree as git archive leaves it
+        let from = root.join("a/target");
+        std::fs::create_dir_all(from.join("release/deps")).expect("mkdir");
+        std::fs::create_dir_all(from.join("fastware/debuginfo")).expect("mkdir");
+        let lib = from.join("release/deps/libx-1234.rlib");
+        std::fs::write(&lib, b"rlib").expect("write");
+        at(&lib, then);
+        std::fs::write(from.join("fastware/debuginfo/big"), b"x").expect("write");
+        let tree = root.join("b");
+        std::fs::create_dir_all(tree.join("src")).expect("mkdir");
+        std::fs::write(tree.join("src/lib.rs"), b"pub fn f() {}").expect("write");
+        at(&tree.join("src/lib.rs"), then);
+        let rev = Revision { name: "b".into(), commit: "b".repeat(40), project_dir: tree.clone(), tree: tree.clone() };
+
+        let to = tree.join("target");
+        assert!(rev.seed_target(&from, &to));
+        let copied = to.join("release/deps/libx-1234.rlib");
+        assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
+        assert_eq!(mtime(&copied), then, "the copy keeps its time");
+        assert!(mtime(&tree.join("src/lib.rs")) > then, "the revision's source is newer than the copied build");
+        assert!(!to.join("fastware").exists());
+        // a directory that is there is never touched; nothing to copy is nothing done
+        std::fs::write(&lib, b"changed").expect("write");
+        assert!(!rev.seed_target(&from, &to));
+        assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
+        assert!(!rev.seed_target(&root.join("none"), &root.join("c")));
+        assert!(!root.join("c").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
