@@ -461,11 +461,7 @@ impl Render for HeapReport {
                 out.line(format_args!("- {}", a.text))?;
             }
         }
-        if let Some(s) = &self.saved_to {
-            out.blank()?;
-            out.line(format_args!("saved: {s}"))?;
-        }
-        Ok(())
+        out.saved_to(self.saved_to.as_deref())
     }
 
     fn csv(&self) -> Result<Table, Error> {

@@ -291,11 +291,7 @@ impl Render for LlvmLinesReport {
         for n in &self.notes {
             out.line(format_args!("note: {n}"))?;
         }
-        if let Some(s) = &self.saved_to {
-            out.blank()?;
-            out.line(format_args!("saved: {s}"))?;
-        }
-        Ok(())
+        out.saved_to(self.saved_to.as_deref())
     }
 
     fn csv(&self) -> Result<Table, Error> {

@@ -463,11 +463,7 @@ impl Render for ProfileReport {
         if let Some(f) = &self.findings {
             write_findings(f, out)?;
         }
-        if let Some(s) = &self.saved_to {
-            out.blank()?;
-            out.line(format_args!("saved: {s}"))?;
-        }
-        Ok(())
+        out.saved_to(self.saved_to.as_deref())
     }
 
     fn csv(&self) -> Result<Table, Error> {

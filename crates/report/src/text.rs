@@ -34,6 +34,18 @@ impl<'a> Text<'a> {
         writeln!(self.out)
     }
 
+    /// The footer of a run kept under a name: a blank line and `saved: NAME`
+    /// (nothing when it was not saved).
+    pub fn saved_to(&mut self, name: Option<&str>) -> io::Result<()> {
+        match name {
+            Some(n) => {
+                self.blank()?;
+                self.line(format_args!("saved: {n}"))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// A table, indented by two.
     pub fn table(&mut self, t: &Table) -> io::Result<()> {
         t.write_text(self.out, 2, self.width, self.colour)

@@ -153,6 +153,12 @@ pub fn copy_project(src: &Path, name: &str) -> Project {
 /// the project's own crates are rebuilt (their dep-info names the earlier
 /// copy's sources, which are gone). When the test passes, what its build
 /// added to `target/` is moved into the template for the next test.
+///
+/// While there is no template yet, the first copy keeps the template's lock
+/// until its test ends: a second test of the same fixture then waits and
+/// copies what the first built, instead of building the same dependencies
+/// beside it (in a clean clone, two tests building criterion at once each
+/// took over a minute). A test holds one warm copy of a fixture at a time.
 pub fn copy_project_warm(src: &Path, name: &str) -> Project {
     let mut h = DefaultHasher::new();
     hash_tree(src, &mut h);
@@ -161,11 +167,14 @@ pub fn copy_project_warm(src: &Path, name: &str) -> Project {
     let dest = temp_dir(name);
     copy_tree(src, &dest);
     let lock = warm_lock(&template);
-    if template.is_dir() {
+    let first = if template.is_dir() {
         copy_tree_keeping_times(&template, &dest.join("target"));
-    }
-    drop(lock);
-    Project { dir: dest, warm: Some(template) }
+        drop(lock);
+        None
+    } else {
+        Some(lock)
+    };
+    Project { dir: dest, warm: Some(Warm { template, first }) }
 }
 
 fn warm_lock(template: &Path) -> File {
@@ -182,7 +191,15 @@ fn warm_lock(template: &Path) -> File {
 #[derive(Debug)]
 pub struct Project {
     dir: PathBuf,
-    warm: Option<PathBuf>,
+    warm: Option<Warm>,
+}
+
+/// Where a warm copy's builds go back to, and the template's lock when this
+/// copy is the first (see [`copy_project_warm`]).
+#[derive(Debug)]
+struct Warm {
+    template: PathBuf,
+    first: Option<File>,
 }
 
 impl std::ops::Deref for Project {
@@ -209,9 +226,9 @@ impl Drop for Project {
         if std::thread::panicking() {
             return;
         }
-        if let Some(template) = &self.warm {
-            let _lock = warm_lock(template);
-            move_new_files(&self.dir.join("target"), template);
+        if let Some(warm) = &mut self.warm {
+            let _lock = warm.first.take().unwrap_or_else(|| warm_lock(&warm.template));
+            move_new_files(&self.dir.join("target"), &warm.template);
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -221,13 +238,19 @@ impl Drop for Project {
 /// {deps,build,.fingerprint}` at any depth, so fastware's own builds inside
 /// `target/fastware/` count too) that `to` does not have into `to` (same file
 /// system: a rename, times kept). Nothing else: criterion's saved baselines
-/// and fastware's history stay with the test that wrote them. Best effort: a
-/// file that cannot be moved only makes a later build slower.
+/// and fastware's history stay with the test that wrote them; nor the builds
+/// of git revisions (`target/fastware/revisions/<commit>` and `ab/`, each
+/// revision's own), whose commits a test makes afresh each time, so that no
+/// later copy would use them. Best effort: a file that cannot be moved only
+/// makes a later build slower.
 fn move_new_files(from: &Path, to: &Path) {
     fn walk(from: &Path, to: &Path, last: &str, built: bool) {
         let Ok(entries) = std::fs::read_dir(from) else { return };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
+            if last == "fastware" && matches!(name.as_str(), "revisions" | "ab") {
+                continue;
+            }
             let (p, q) = (e.path(), to.join(&name));
             let built = built
                 || (matches!(last, "release" | "debug") && matches!(name.as_str(), "deps" | "build" | ".fingerprint"));
