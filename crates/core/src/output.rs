@@ -476,6 +476,7 @@ mod tests {
         assert!(matches!(e.typed::<OutputError>(), Some(OutputError::CannotCreate { .. })), "{e:?}");
         assert_eq!(e.status(), 1);
         assert_eq!(std::fs::read(d.join("blocked")).expect("read"), b"a file");
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
@@ -503,6 +504,7 @@ mod tests {
         f.write_all(b"<svg>").expect("write");
         remove_temporaries();
         assert_eq!(std::fs::read_dir(&d).expect("list").count(), 1, "only out.json");
+        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
@@ -515,6 +517,7 @@ mod tests {
             assert!(e.message.contains("cargo reads it"), "{p}: {e}");
         }
         OutputFile::create(&d.join("report.html"), &[], false).expect("a new file beside them");
+        let _ = std::fs::remove_dir_all(&d);
     }
 }
 

@@ -255,6 +255,7 @@ fn bad_projects_and_arguments() {
         "{}",
         stderr(&o)
     );
+    let _ = std::fs::remove_dir_all(&empty);
 
     let project = fastware_testkit::copy_project(&fastware_testkit::fixture("tracee"), "build-bad-args");
     let o = command_in(&project).args(["build", "-p", "no-such-package"]).output().expect("run");

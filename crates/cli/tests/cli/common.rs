@@ -144,6 +144,8 @@ pub fn can_run(tool: &str, check: &[&str]) -> bool {
 pub fn perf_works() -> bool {
     let out = std::env::temp_dir().join(format!("fastware-perf-check-{}.data", std::process::id()));
     let ok = can_run("perf", &["record", "-e", "cpu-clock", "-o", s(&out), "--", "true"]);
+    // perf keeps an earlier file of the name as `.old`
+    let _ = std::fs::remove_file(out.with_extension("data.old"));
     let _ = std::fs::remove_file(out);
     ok
 }
