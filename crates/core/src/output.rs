@@ -455,6 +455,13 @@ pub fn is_stdout(target: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// One test at a time: `remove_temporaries` (what the signal handler
+    /// calls) removes every temporary file of the process, another test's too.
+    fn alone() -> std::sync::MutexGuard<'static, ()> {
+        static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        ONE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn tmp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("fastware-output-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
@@ -466,6 +473,7 @@ mod tests {
     /// made (a file stands there), the kind says so and nothing is written.
     #[test]
     fn saved_json_whole_or_a_typed_error() {
+        let _alone = alone();
         let d = tmp("save");
         let target = d.join("kept").join("a.json");
         save_json(&target, &serde_json::json!({"a": [1, 2]})).expect("save");
@@ -481,6 +489,7 @@ mod tests {
 
     #[test]
     fn nothing_on_disk_until_the_first_byte() {
+        let _alone = alone();
         let d = tmp("lazy");
         let target = d.join("out.json");
         let f = OutputFile::create(&target, &[], false).expect("create");
@@ -509,6 +518,7 @@ mod tests {
 
     #[test]
     fn cargo_files_are_never_written() {
+        let _alone = alone();
         let d = tmp("cargo");
         std::fs::write(d.join("Cargo.toml"), b"[package]\nname = \"x\"\n").expect("write");
         std::fs::create_dir_all(d.join("src")).expect("mkdir");
