@@ -39,7 +39,7 @@ impl Prepared {
         let program = loaded.binary.path.clone();
         let args = match &artifact.bench {
             Some(bench) => {
-                let criterion = loaded.binary.by_name.keys().any(|n| n.contains("criterion"));
+                let criterion = loaded.binary.symbols.iter().any(|s| s.raw.contains("criterion"));
                 let (args, note) =
                     fastware_runner::bench_args(bench.get(1).map(String::as_str), user_args, criterion, criterion_secs);
                 if let Some(n) = note {

@@ -160,8 +160,11 @@ pub struct Binary {
     pub segments: Vec<Segment>,
     /// The GNU build id (`.note.gnu.build-id`), as hex.
     pub build_id: Option<String>,
-    /// Index in `symbols` by raw name (the first, when a name repeats).
-    pub by_name: HashMap<String, usize>,
+    /// Index in `symbols` by raw name (the first, when a name repeats):
+    /// [`Binary::by_name`], made on first use (a big library's 165,406
+    /// names copied into a map were a tenth of a `profile` of a callgrind
+    /// file that never asks for one by name).
+    by_name: std::sync::OnceLock<HashMap<String, usize>>,
     /// The separate debug file the symbols were read from, for a stripped
     /// file that has one.
     pub debug_file: Option<PathBuf>,
@@ -222,7 +225,7 @@ impl Binary {
             has_symtab: false,
             debug_sections: HashMap::new(),
             big_endian: false,
-            by_name: HashMap::new(),
+            by_name: std::sync::OnceLock::new(),
             segments: Vec::new(),
             build_id: None,
             debug_file: None,
@@ -527,9 +530,6 @@ impl Binary {
             a.address.cmp(&b.address).then(b.is_function.cmp(&a.is_function)).then(b.global.cmp(&a.global))
         });
         self.relocs.sort_by_key(|r| r.address);
-        for (i, s) in self.symbols.iter().enumerate() {
-            self.by_name.entry(s.raw.clone()).or_insert(i);
-        }
         let mut last = None;
         for (i, s) in self.symbols.iter().enumerate() {
             if !s.is_function || s.size == 0 || last == Some(s.address) {
@@ -543,6 +543,17 @@ impl Binary {
             self.functions.push(i);
         }
         Ok(())
+    }
+
+    /// Index in [`Binary::symbols`] by raw name (the first, when a name repeats).
+    pub fn by_name(&self) -> &HashMap<String, usize> {
+        self.by_name.get_or_init(|| {
+            let mut m = HashMap::with_capacity(self.symbols.len());
+            for (i, s) in self.symbols.iter().enumerate() {
+                m.entry(s.raw.clone()).or_insert(i);
+            }
+            m
+        })
     }
 
     /// The bytes of `len` bytes at `address`, when they are in a section with data.

@@ -161,7 +161,7 @@ impl Binary {
             Target::Symbol(name, addend) => {
                 let off = addend + bias;
                 // a defined symbol of this archive: name where it really is
-                let address = self.by_name.get(name).map(|&i| self.symbols[i].address);
+                let address = self.by_name().get(name).map(|&i| self.symbols[i].address);
                 Some(Ref {
                     address: address.map(|a| a.wrapping_add(off as u64)),
                     symbol: Some((name.clone(), off.max(0) as u64)),

@@ -88,7 +88,7 @@ pub fn symbol_of<'b>(p: &Profile, f: usize, b: &'b Binary, shift: u64) -> Option
     let empty = Default::default();
     let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
     match &func.raw {
-        Some(raw) => b.by_name.get(raw).map(|&i| &b.symbols[i]),
+        Some(raw) => b.by_name().get(raw).map(|&i| &b.symbols[i]),
         None => b
             .functions
             .iter()

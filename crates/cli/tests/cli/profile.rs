@@ -403,7 +403,7 @@ fn symbolizer_frames(tool: &str, args: &[&str], addresses: &[u64]) -> Option<Vec
 fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
     let bin = hotspots(false);
     let b = fastware_binary::Binary::open(&bin).expect("binary");
-    let mix = b.by_name.iter().find(|(n, _)| n.contains("hotspots3mix")).map(|(_, &i)| &b.symbols[i]).expect("mix");
+    let mix = b.by_name().iter().find(|(n, _)| n.contains("hotspots3mix")).map(|(_, &i)| &b.symbols[i]).expect("mix");
     let mut sym = fastware_binary::symbolize::Symbolizer::new(&b);
     let addresses: Vec<u64> = (mix.address..mix.address + mix.size).step_by(3).collect();
     let ours: Vec<Vec<(String, String)>> = addresses
