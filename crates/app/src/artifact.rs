@@ -105,6 +105,7 @@ impl ArtifactArgs {
             profile: self.selection.profile(),
             debuginfo: self.debuginfo,
             frame_pointers,
+            target_dir: None,
         };
         let built = fastware_cargo::artifact::build_artifact(&project, &opts)?;
         let binary = Binary::open(&built.path)?;

@@ -282,6 +282,8 @@ fn program(
         profile: a.selection.profile(),
         debuginfo: a.debuginfo,
         frame_pointers: false,
+        // the revision's own, whatever target directory the user shares
+        target_dir: Some(rev.project_dir.join("target")),
     };
     // in its own target directory, started from the other side's: the
     // dependencies both share build once

@@ -37,6 +37,11 @@ pub struct ArtifactOptions {
     pub debuginfo: bool,
     /// Build apart with `-Cforce-frame-pointers=yes` (for a profiler).
     pub frame_pointers: bool,
+    /// Build in this target directory instead of the project's: a git
+    /// revision's own (a target directory shared through `CARGO_TARGET_DIR`
+    /// or cargo's config would hold both revisions' builds under the same
+    /// names, and cargo would find the second fresh).
+    pub target_dir: Option<PathBuf>,
 }
 
 /// The file cargo built.
@@ -56,13 +61,18 @@ impl ArtifactOptions {
     /// The target directory the build goes to: the project's, or fastware's
     /// own for a build with other settings.
     pub fn target_dir(&self, project: &Project) -> PathBuf {
-        self.separate_dir(project).unwrap_or_else(|| project.target_dir.clone())
+        self.separate_dir(project).unwrap_or_else(|| self.base_dir(project))
+    }
+
+    fn base_dir(&self, project: &Project) -> PathBuf {
+        self.target_dir.clone().unwrap_or_else(|| project.target_dir.clone())
     }
 
     fn separate_dir(&self, project: &Project) -> Option<PathBuf> {
+        let fastware = self.base_dir(project).join("fastware");
         match (self.frame_pointers, self.debuginfo) {
-            (true, _) => Some(project.fastware_dir().join("profile")),
-            (false, true) => Some(project.fastware_dir().join("debuginfo")),
+            (true, _) => Some(fastware.join("profile")),
+            (false, true) => Some(fastware.join("debuginfo")),
             (false, false) => None,
         }
     }
@@ -105,8 +115,8 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
             cmd.args(["--test", n]);
         }
     }
-    if let Some(dir) = &separate {
-        cmd.arg("--target-dir").arg(dir);
+    if separate.is_some() || opts.target_dir.is_some() {
+        cmd.arg("--target-dir").arg(opts.target_dir(project));
     }
     if opts.debuginfo {
         let name = profile.name().to_string();

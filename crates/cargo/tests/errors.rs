@@ -41,6 +41,7 @@ fn options(project: &Path, which: Which) -> ArtifactOptions {
         profile: None,
         debuginfo: false,
         frame_pointers: false,
+        target_dir: None,
     }
 }
 

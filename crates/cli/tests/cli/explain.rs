@@ -203,6 +203,21 @@ fn explain_names_the_function_no_longer_inlined_and_why() {
     let first_row = md.lines().find(|l| l.starts_with("| `")).expect("a function row");
     assert!(first_row.starts_with("| `raytrace::cast`"), "{md}");
     assert!(md.contains("1. **no-longer-inlined** "), "{md}");
+    // a target directory the user shares between projects (CARGO_TARGET_DIR):
+    // each revision still builds in its own (in one, cargo found the second
+    // revision fresh and both sides ran the base's build)
+    let shared = fastware_testkit::temp_dir("explain-shared-target");
+    let o = command_in(&dir)
+        .env("CARGO_TARGET_DIR", &shared)
+        .args(["explain", &base, &noinline, "--run", "raytrace 64", "--runs", "0", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let apart = json(&o);
+    assert_ne!(apart["base"]["binary"], apart["new"]["binary"], "{apart}");
+    let top = &apart["functions"][0];
+    assert_eq!(top["function"], "raytrace::cast", "{apart}");
+    assert_eq!((&top["base"]["status"], &top["new"]["status"]), (&"inlined".into(), &"out of line".into()), "{top}");
     // cast and main together: base's main (cast inlined) against new's two
     let fig = &f["figures"];
     assert_eq!(fig["instructions"][0].as_u64(), Some(rb.own("raytrace::main", "Ir")));
