@@ -84,6 +84,11 @@ impl Side {
     fn new(label: String, source: Source, target: PathBuf) -> Side {
         Side { label, source, target, runs: Vec::new(), started: Vec::new(), last: None }
     }
+
+    /// A revision's criterion home and its own target directory.
+    fn dirs(&self) -> (PathBuf, PathBuf) {
+        (self.target.join("criterion"), self.target.join("target"))
+    }
 }
 
 /// A side named `saved:NAME`: the bench binaries `bench cargo --save NAME` kept.
@@ -148,11 +153,8 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
     let mut built: Option<PathBuf> = None;
     for s in &sides {
         let Source::Revision { rev, project } = &s.source else { continue };
-        let (home, target_dir) = (s.target.join("criterion"), s.target.join("target"));
-        if let Some(from) = &built {
-            rev.seed_target(from, &target_dir);
-        }
-        built = Some(target_dir.clone());
+        let (home, target_dir) = s.dirs();
+        rev.seed_target(built.as_deref(), &target_dir);
         let apart = Apart { target_dir: &target_dir, criterion_home: &home };
         let b = fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(apart))?;
         if !b.success {
@@ -161,6 +163,7 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
                 rev.name
             )));
         }
+        built = Some(target_dir);
     }
     let began = std::time::Instant::now();
     let per_repeat = sides.len() as u32;
@@ -170,7 +173,7 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
             ctx.run_of(j, runs, began, &format!("{} (repeat {k} of {})", s.label, a.repeat));
             let r = match &s.source {
                 Source::Revision { rev, project } => {
-                    let (home, target_dir) = (s.target.join("criterion"), s.target.join("target"));
+                    let (home, target_dir) = s.dirs();
                     let apart = Apart { target_dir: &target_dir, criterion_home: &home };
                     let args = &a.cargo.cargo_args;
                     fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, args, Some(apart))?
@@ -255,9 +258,7 @@ fn counted(
         // each, the second started from the first's
         let dir = user.fastware_dir().join("ab").join("instructions");
         let target_dir = dir.join(format!("target-{}", &rev.commit[..12]));
-        if let Some(from) = &built {
-            rev.seed_target(from, &target_dir);
-        }
+        rev.seed_target(built.as_deref(), &target_dir);
         built = Some(target_dir.clone());
         let counting = crate::bench_instructions::Counting {
             cargo_args: cargo_args.clone(),

@@ -288,9 +288,7 @@ fn program(
     // in its own target directory, started from the other side's: the
     // dependencies both share build once
     let target_dir = opts.target_dir(&rev_project);
-    if let Some(from) = seed {
-        rev.seed_target(from, &target_dir);
-    }
+    rev.seed_target(seed, &target_dir);
     let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
         .map_err(|e| crate::error::run_failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
     let label = if rev.commit.starts_with(arg) {

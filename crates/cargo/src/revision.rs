@@ -102,7 +102,7 @@ pub fn unpack(project_dir: &Path, rev: &str, store: &Path) -> Result<Revision, E
 
 impl Revision {
     /// Starts this revision's build in `to` from another revision's target
-    /// directory `from`, when `to` does not exist yet: copies it (every file
+    /// directory `from` (if there is one), when `to` does not exist yet: copies it (every file
     /// with its modification time, as `cp -a` does, leaving out fastware's
     /// own directory), then marks this revision's files as changed. cargo
     /// then finds the dependencies both revisions share fresh and builds
@@ -118,39 +118,18 @@ impl Revision {
     /// cargo rewrites those paths when it reads them. Best effort: a copy
     /// that fails is removed and the build starts from nothing. Returns
     /// whether `to` was seeded.
-    pub fn seed_target(&self, from: &Path, to: &Path) -> bool {
-        if to.exists() || !from.is_dir() || from == to {
+    pub fn seed_target(&self, from: Option<&Path>, to: &Path) -> bool {
+        let Some(from) = from.filter(|f| f.is_dir() && *f != to) else { return false };
+        if to.exists() {
             return false;
         }
-        let seeded = copy_keeping_times(from, to, true).and_then(|()| mark_changed(&self.tree, to));
+        let seeded = fastware_core::tree::copy_keeping_times(from, to, &["fastware"])
+            .and_then(|()| mark_changed(&self.tree, to));
         if seeded.is_err() {
             let _ = std::fs::remove_dir_all(to);
         }
         seeded.is_ok()
     }
-}
-
-/// `cp -a from to`, leaving out fastware's directory at the top.
-fn copy_keeping_times(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for e in std::fs::read_dir(from)? {
-        let e = e?;
-        if top && e.file_name() == "fastware" {
-            continue;
-        }
-        let (p, q) = (e.path(), to.join(e.file_name()));
-        let meta = std::fs::symlink_metadata(&p)?;
-        if meta.is_dir() {
-            copy_keeping_times(&p, &q, false)?;
-        } else if meta.file_type().is_symlink() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(std::fs::read_link(&p)?, &q)?;
-        } else {
-            std::fs::copy(&p, &q)?;
-            std::fs::File::options().write(true).open(&q)?.set_modified(meta.modified()?)?;
-        }
-    }
-    Ok(())
 }
 
 /// Sets every file of the unpacked tree to now, so that cargo sees each as
@@ -202,7 +181,7 @@ mod tests {
         let rev = Revision { name: "b".into(), commit: "b".repeat(40), project_dir: tree.clone(), tree: tree.clone() };
 
         let to = tree.join("target");
-        assert!(rev.seed_target(&from, &to));
+        assert!(rev.seed_target(Some(&from), &to));
         let copied = to.join("release/deps/libx-1234.rlib");
         assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
         assert_eq!(mtime(&copied), then, "the copy keeps its time");
@@ -210,9 +189,9 @@ mod tests {
         assert!(!to.join("fastware").exists());
         // a directory that is there is never touched; nothing to copy is nothing done
         std::fs::write(&lib, b"changed").expect("write");
-        assert!(!rev.seed_target(&from, &to));
+        assert!(!rev.seed_target(Some(&from), &to));
         assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
-        assert!(!rev.seed_target(&root.join("none"), &root.join("c")));
+        assert!(!rev.seed_target(Some(&root.join("none")), &root.join("c")));
         assert!(!root.join("c").exists());
         let _ = std::fs::remove_dir_all(&root);
     }

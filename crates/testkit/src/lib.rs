@@ -168,7 +168,7 @@ pub fn copy_project_warm(src: &Path, name: &str) -> Project {
     copy_tree(src, &dest);
     let lock = warm_lock(&template);
     let first = if template.is_dir() {
-        copy_tree_keeping_times(&template, &dest.join("target"));
+        fastware_core::tree::copy_keeping_times(&template, &dest.join("target"), &[]).expect("copy the template");
         drop(lock);
         None
     } else {
@@ -265,26 +265,6 @@ fn move_new_files(from: &Path, to: &Path) {
         }
     }
     walk(from, to, "", false)
-}
-
-/// Copies a directory tree with each file's modification time (and
-/// permissions), as `cp -a` does, so cargo sees the copied outputs as fresh.
-fn copy_tree_keeping_times(src: &Path, dest: &Path) {
-    std::fs::create_dir_all(dest).expect("mkdir");
-    for e in std::fs::read_dir(src).expect("read dir").flatten() {
-        let (p, q) = (e.path(), dest.join(e.file_name()));
-        let meta = std::fs::symlink_metadata(&p).expect("metadata");
-        if meta.is_dir() {
-            copy_tree_keeping_times(&p, &q);
-        } else if meta.file_type().is_symlink() {
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(std::fs::read_link(&p).expect("link"), &q).expect("symlink");
-        } else {
-            std::fs::copy(&p, &q).expect("copy");
-            let f = File::options().write(true).open(&q).expect("open copy");
-            f.set_modified(meta.modified().expect("mtime")).expect("set mtime");
-        }
-    }
 }
 
 fn copy_tree(src: &Path, dest: &Path) {
