@@ -13,7 +13,7 @@ use fastware_bench::instructions::CountComparison;
 use fastware_bench::saved::SavedResults;
 use fastware_bench::{ComparisonReport, Options, Results, Store};
 use fastware_cargo::bench::{Apart, BenchBinary};
-use fastware_cargo::revision::{unpack, Revision};
+use fastware_cargo::revision::{unpack, Revision, Seed};
 
 use crate::bench_cargo::{meta_of, results_of, unix_ms};
 use crate::{Ctx, Done, Error, OutputArgs};
@@ -149,12 +149,14 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
     build_args.push("--no-run".into());
     // each revision in a target directory of its own (cargo would find one
     // revision's build fresh for the other: see `Revision::seed_target`),
-    // the second started from the first's
+    // the first started from the user's own benchmark build, the second
+    // from the first's
+    let own = Seed::Own { target_dir: &user.target_dir, profile_dir: std::path::Path::new("release") };
     let mut built: Option<PathBuf> = None;
     for s in &sides {
         let Source::Revision { rev, project } = &s.source else { continue };
         let (home, target_dir) = s.dirs();
-        rev.seed_target(built.as_deref(), &target_dir);
+        rev.seed_target(Seed::other_or_own(built.as_deref(), own), &target_dir);
         let apart = Apart { target_dir: &target_dir, criterion_home: &home };
         let b = fastware_cargo::bench::run_bench(&cargo, project, &rev.project_dir, None, &build_args, Some(apart))?;
         if !b.success {
@@ -239,6 +241,8 @@ fn counted(
     let store = user.fastware_dir().join("revisions");
     let (cargo_args, filter) = a.cargo.split();
     let mut runs = Vec::new();
+    let counted = crate::bench_cargo::counted_target_dir(user);
+    let own = Seed::Own { target_dir: &counted, profile_dir: std::path::Path::new("release") };
     let mut built: Option<PathBuf> = None;
     for (arg, label) in [(&a.base, "base"), (&a.new, "new")] {
         if arg.starts_with("saved:") {
@@ -255,10 +259,11 @@ fn counted(
         )?;
         ctx.note(&format!("{} is {} (unpacked in {})", rev.name, &rev.commit[..12], rev.project_dir.display()));
         // one directory for both (the criterion copy), a target directory
-        // each, the second started from the first's
+        // each, the first started from the user's own counted build (`bench
+        // cargo --instructions`), the second from the first's
         let dir = user.fastware_dir().join("ab").join("instructions");
         let target_dir = dir.join(format!("target-{}", &rev.commit[..12]));
-        rev.seed_target(built.as_deref(), &target_dir);
+        rev.seed_target(Seed::other_or_own(built.as_deref(), own), &target_dir);
         built = Some(target_dir.clone());
         let counting = crate::bench_instructions::Counting {
             cargo_args: cargo_args.clone(),

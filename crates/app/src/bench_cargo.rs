@@ -263,6 +263,12 @@ fn timed(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<(Results, BenchR
     Ok((results, run))
 }
 
+/// Where `bench cargo --instructions` builds the benchmarks (against the
+/// counting criterion).
+pub(crate) fn counted_target_dir(project: &Project) -> PathBuf {
+    project.fastware_dir().join("instructions").join("target")
+}
+
 /// `bench cargo --instructions`: each benchmark counted by callgrind (and,
 /// with `--repeat N`, timed too); kept, and compared with `--compare NAME`.
 fn counted(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<Done<CargoView>, Error> {
@@ -278,7 +284,7 @@ fn counted(ctx: &Ctx, a: &CargoArgs, project: &Project) -> Result<Done<CargoView
         iterations: a.count.iterations,
         cache_sim: a.count.cache_sim,
         dir: project.fastware_dir().join("instructions"),
-        target_dir: project.fastware_dir().join("instructions").join("target"),
+        target_dir: counted_target_dir(project),
     };
     // the commit and rustc are asked for while valgrind runs (git and
     // rustc take a tenth of a second that would otherwise add up)

@@ -12,6 +12,7 @@ use clap::Args;
 use fastware_bench::{Benchmark, Measure, Results, Source};
 use fastware_cargo::artifact::{ArtifactOptions, Which};
 use fastware_cargo::project::Project;
+use fastware_cargo::revision::Seed;
 use fastware_explain::report::TimeChange;
 use fastware_explain::{Explanation, Side};
 use fastware_runner::VALGRIND;
@@ -134,13 +135,18 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
         }
     };
     let runs = if matches!(workload, Workload::Bench { .. }) { 0 } else { a.runs };
-    let args = &args[..];
+    // criterion looks for its output directory with `cargo metadata` (when
+    // cargo started the process) and reads the JSON: three times the
+    // instructions of a small benchmark, and more or fewer with the state
+    // of the project's files. Told where it is, it asks nothing.
+    let home = dir.join("criterion");
+    let work = Work { args: &args, criterion_home: matches!(workload, Workload::Bench { .. }).then_some(&home) };
     // the workload must run on both sides before anything is measured
     let mut native = Vec::new();
     for p in [&base, &new] {
-        native.push(check_run(ctx, p, args)?);
+        native.push(check_run(ctx, p, &work)?);
     }
-    let time = if runs > 0 { Some(timed(ctx, runs, [&base, &new], args)?) } else { None };
+    let time = if runs > 0 { Some(timed(ctx, runs, [&base, &new], &work)?) } else { None };
     let slowest = native.iter().copied().fold(0.0f64, f64::max);
     ctx.note(&format!(
         "running the workload under callgrind on both sides: about {} each (a native run takes {}; valgrind runs programs 20-100x slower)",
@@ -165,8 +171,8 @@ pub fn run(ctx: &Ctx, a: &ExplainArgs) -> Result<Done<Explanation>, Error> {
         let handles: Vec<_> = sides
             .iter()
             .map(|side| {
-                let valgrind = &valgrind;
-                s.spawn(move || record(valgrind, side, args))
+                let (valgrind, work) = (&valgrind, &work);
+                s.spawn(move || record(valgrind, side, work))
             })
             .collect();
         handles
@@ -285,10 +291,15 @@ fn program(
         // the revision's own, whatever target directory the user shares
         target_dir: Some(rev.project_dir.join("target")),
     };
-    // in its own target directory, started from the other side's: the
-    // dependencies both share build once
+    // in its own target directory, started from the other side's (or the
+    // user's own build with the same settings): the dependencies build once
     let target_dir = opts.target_dir(&rev_project);
-    rev.seed_target(seed, &target_dir);
+    let own_dir = ArtifactOptions { target_dir: None, ..opts.clone() }.target_dir(project);
+    let profile = opts.profile.clone().unwrap_or(fastware_cargo::run::Profile::Release);
+    let profile_dir =
+        opts.selection.target.iter().map(PathBuf::from).chain([PathBuf::from(profile.dir_name())]).collect::<PathBuf>();
+    let own = Seed::Own { target_dir: &own_dir, profile_dir: &profile_dir };
+    rev.seed_target(Seed::other_or_own(seed, own), &target_dir);
     let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
         .map_err(|e| crate::error::run_failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;
     let label = if rev.commit.starts_with(arg) {
@@ -304,19 +315,38 @@ fn has_symbols(p: &Program) -> Result<(), Error> {
     fastware_explain::analysis::has_symbols(&fastware_binary::Binary::open(&p.path)?, &p.path, &p.label)
 }
 
+/// What each side runs: the arguments, and for a benchmark, where its
+/// harness keeps its output (`CRITERION_HOME`).
+struct Work<'a> {
+    args: &'a [String],
+    criterion_home: Option<&'a PathBuf>,
+}
+
+impl Work<'_> {
+    /// `program` with `first`, then the arguments; the harness's directory.
+    fn command(&self, program: &Path, first: &[std::ffi::OsString]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(first).args(self.args).stdin(Stdio::null()).stdout(Stdio::null());
+        if let Some(home) = self.criterion_home {
+            cmd.env("CRITERION_HOME", home);
+        }
+        cmd
+    }
+}
+
 /// The workload on a side, natively, in the user's directory, its output
 /// out of the way.
-fn workload(ctx: &Ctx, p: &Program, args: &[String]) -> Command {
-    let mut cmd = Command::new(&p.path);
-    cmd.args(args).current_dir(&ctx.cwd).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+fn workload(ctx: &Ctx, p: &Program, work: &Work) -> Command {
+    let mut cmd = work.command(&p.path, &[]);
+    cmd.current_dir(&ctx.cwd).stderr(Stdio::null());
     cmd
 }
 
 /// Runs the workload once natively; fails with its status and last words.
 /// Returns its wall time in seconds.
-fn check_run(ctx: &Ctx, p: &Program, args: &[String]) -> Result<f64, Error> {
+fn check_run(ctx: &Ctx, p: &Program, work: &Work) -> Result<f64, Error> {
     let started = Instant::now();
-    let (status, err) = fastware_runner::process::run_capturing_stderr(workload(ctx, p, args), &p.label)?;
+    let (status, err) = fastware_runner::process::run_capturing_stderr(workload(ctx, p, work), &p.label)?;
     let took = started.elapsed().as_secs_f64();
     if !status.success() {
         let last = err.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
@@ -329,7 +359,7 @@ fn check_run(ctx: &Ctx, p: &Program, args: &[String]) -> Result<f64, Error> {
 
 /// The workload run `n` times a side, interleaved (base, new, base …);
 /// the wall times compared between the sides.
-fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<TimeChange, Error> {
+fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], work: &Work) -> Result<TimeChange, Error> {
     let mut times: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let bar = ctx.spinner(&format!("timing the workload, {n} runs a side"));
     for _ in 0..n {
@@ -338,7 +368,7 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
                 return Err(Error::interrupted("interrupted while timing the workload"));
             }
             let started = Instant::now();
-            let status = workload(ctx, p, args)
+            let status = workload(ctx, p, work)
                 .status()
                 .map_err(|e| crate::error::io(format!("cannot run {}: {e}", p.path.display())))?;
             if !status.success() {
@@ -386,14 +416,10 @@ fn timed(ctx: &Ctx, n: u32, sides: [&Program; 2], args: &[String]) -> Result<Tim
 }
 
 /// One callgrind run of the workload on a side.
-fn record(valgrind: &Path, side: &Side, args: &[String]) -> Result<(), Error> {
-    let mut cmd = Command::new(valgrind);
-    cmd.args(["--tool=callgrind", "--dump-instr=yes", "--cache-sim=yes"])
-        .arg(format!("--callgrind-out-file={}", side.recording.display()))
-        .arg(&side.binary)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
+fn record(valgrind: &Path, side: &Side, work: &Work) -> Result<(), Error> {
+    let out = format!("--callgrind-out-file={}", side.recording.display());
+    let first = ["--tool=callgrind", "--dump-instr=yes", "--cache-sim=yes", &out].map(Into::into);
+    let cmd = work.command(valgrind, &[&first[..], &[side.binary.clone().into_os_string()]].concat());
     let (status, err) = fastware_runner::process::run_capturing_stderr(cmd, "valgrind")?;
     if status.success() {
         return Ok(());

@@ -95,7 +95,7 @@ pub fn build_artifact(project: &Project, opts: &ArtifactOptions) -> Result<Built
     if let Some(m) = &opts.manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    crate::run::user_build_with_lock_copy(&mut cmd, project)?;
+    crate::run::user_build(&mut cmd, project)?;
     opts.selection.add_to(&mut cmd, &profile);
     match &opts.which {
         Which::Default => {}

@@ -41,9 +41,9 @@ pub struct Apart<'a> {
     pub criterion_home: &'a Path,
 }
 
-/// Runs `cargo bench ARGS` in `dir`, with cargo's lock file in fastware's
-/// directory (see [`crate::run::user_build_with_lock_copy`]), apart when
-/// asked (else in the project's target directory).
+/// Runs `cargo bench ARGS` in `dir`, the project's lock file left as it is
+/// (see [`crate::run::user_build`]), apart when asked (else in the
+/// project's target directory).
 pub fn run_bench(
     cargo: &str,
     project: &Project,
@@ -61,7 +61,7 @@ pub fn run_bench(
     if let Some(m) = manifest_path {
         cmd.arg("--manifest-path").arg(m);
     }
-    crate::run::user_build_with_lock_copy(&mut cmd, project)?;
+    crate::run::user_build(&mut cmd, project)?;
     cmd.args(args).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::inherit());
     let mut child =
         cmd.spawn().map_err(|e| CargoError::CannotRun { program: cargo.to_string(), why: e.to_string() })?;

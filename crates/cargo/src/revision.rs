@@ -100,14 +100,36 @@ pub fn unpack(project_dir: &Path, rev: &str, store: &Path) -> Result<Revision, E
     Ok(Revision { name: rev.to_string(), commit, project_dir: project, tree: dest })
 }
 
+/// Where a revision's build starts from (see [`Revision::seed_target`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Seed<'a> {
+    /// Another revision's target directory, whole (but fastware's own
+    /// directory).
+    Revision(&'a Path),
+    /// The user's own build with the same settings: only the profile's
+    /// directory (`release`, `x86_64-unknown-linux-gnu/release`) of the
+    /// target directory `target_dir` — not
+    /// their debug builds, documents or criterion's reports.
+    Own { target_dir: &'a Path, profile_dir: &'a Path },
+}
+
+impl Seed<'_> {
+    /// The other side's target directory when there is one, else the
+    /// user's own build.
+    pub fn other_or_own<'a>(other: Option<&'a Path>, own: Seed<'a>) -> Seed<'a> {
+        other.map_or(own, Seed::Revision)
+    }
+}
+
 impl Revision {
-    /// Starts this revision's build in `to` from another revision's target
-    /// directory `from` (if there is one), when `to` does not exist yet: copies it (every file
-    /// with its modification time, as `cp -a` does, leaving out fastware's
-    /// own directory), then marks this revision's files as changed. cargo
-    /// then finds the dependencies both revisions share fresh and builds
-    /// only the repository's own crates, instead of the whole tree a second
-    /// time (criterion alone is half a minute of a release build on 2 cores).
+    /// Starts this revision's build in `to` from another build (`from`,
+    /// if it is there), when nothing was built in `to` yet: copies it (every file
+    /// with its modification time, as `cp -a` does), then marks this
+    /// revision's files as changed. cargo then finds the dependencies
+    /// both builds share fresh and builds only the repository's own
+    /// crates, instead of the whole tree again (criterion alone is half a
+    /// minute of a release build on 2 cores). The first revision starts
+    /// from the user's own build of the working tree, when there is one.
     ///
     /// Revisions never build in one directory: cargo tells a package's
     /// builds apart by its path relative to the workspace, the same in every
@@ -118,14 +140,28 @@ impl Revision {
     /// cargo rewrites those paths when it reads them. Best effort: a copy
     /// that fails is removed and the build starts from nothing. Returns
     /// whether `to` was seeded.
-    pub fn seed_target(&self, from: Option<&Path>, to: &Path) -> bool {
-        let Some(from) = from.filter(|f| f.is_dir() && *f != to) else { return false };
-        if to.exists() {
+    pub fn seed_target(&self, from: Seed<'_>, to: &Path) -> bool {
+        let (from, into, leave_out, from_target): (PathBuf, PathBuf, &[&str], _) = match from {
+            Seed::Revision(dir) => (dir.to_path_buf(), to.to_path_buf(), &["fastware"], None),
+            Seed::Own { target_dir, profile_dir } => {
+                (target_dir.join(profile_dir), to.join(profile_dir), &[], Some(target_dir))
+            }
+        };
+        // cargo marks a target directory it built in with CACHEDIR.TAG; one
+        // without may hold only what a look at the project left (the lock
+        // file's copy, `.rustc_info.json`), and is seeded all the same
+        if !from.is_dir() || from.starts_with(to) || to.join("CACHEDIR.TAG").exists() {
             return false;
         }
-        let seeded = fastware_core::tree::copy_keeping_times(from, to, &["fastware"])
+        let was_there = to.exists();
+        let tag = |dir: &Path| dir.join("CACHEDIR.TAG");
+        let seeded = fastware_core::tree::copy_keeping_times(&from, &into, leave_out)
+            .and_then(|()| match from_target {
+                Some(t) if tag(t).is_file() => std::fs::copy(tag(t), tag(to)).map(drop),
+                _ => Ok(()),
+            })
             .and_then(|()| mark_changed(&self.tree, to));
-        if seeded.is_err() {
+        if seeded.is_err() && !was_there {
             let _ = std::fs::remove_dir_all(to);
         }
         seeded.is_ok()
@@ -170,6 +206,7 @@ mod tests {
         let from = root.join("a/target");
         std::fs::create_dir_all(from.join("release/deps")).expect("mkdir");
         std::fs::create_dir_all(from.join("fastware/debuginfo")).expect("mkdir");
+        std::fs::write(from.join("CACHEDIR.TAG"), b"Signature: 8a477f597d28d172789f06886806bc55\n").expect("write");
         let lib = from.join("release/deps/libx-1234.rlib");
         std::fs::write(&lib, b"rlib").expect("write");
         at(&lib, then);
@@ -180,19 +217,33 @@ mod tests {
         at(&tree.join("src/lib.rs"), then);
         let rev = Revision { name: "b".into(), commit: "b".repeat(40), project_dir: tree.clone(), tree: tree.clone() };
 
+        // what a look at the revision leaves in its target directory (the
+        // lock file's copy) is no build: it is seeded all the same
         let to = tree.join("target");
-        assert!(rev.seed_target(Some(&from), &to));
+        std::fs::create_dir_all(to.join("fastware")).expect("mkdir");
+        std::fs::write(to.join("fastware/Cargo.lock"), b"lock").expect("write");
+        assert!(rev.seed_target(Seed::Revision(&from), &to));
+        assert_eq!(std::fs::read(to.join("fastware/Cargo.lock")).expect("kept"), b"lock");
         let copied = to.join("release/deps/libx-1234.rlib");
         assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
         assert_eq!(mtime(&copied), then, "the copy keeps its time");
         assert!(mtime(&tree.join("src/lib.rs")) > then, "the revision's source is newer than the copied build");
-        assert!(!to.join("fastware").exists());
-        // a directory that is there is never touched; nothing to copy is nothing done
+        assert!(!to.join("fastware/debuginfo").exists(), "fastware's own builds are left out");
+        // a directory built in is never touched; nothing to copy is nothing done
         std::fs::write(&lib, b"changed").expect("write");
-        assert!(!rev.seed_target(Some(&from), &to));
+        assert!(!rev.seed_target(Seed::Revision(&from), &to));
         assert_eq!(std::fs::read(&copied).expect("copied"), b"rlib");
-        assert!(!rev.seed_target(Some(&root.join("none")), &root.join("c")));
+        assert!(!rev.seed_target(Seed::Revision(&root.join("none")), &root.join("c")));
         assert!(!root.join("c").exists());
+        // from the user's own build: its profile's directory alone
+        std::fs::create_dir_all(from.join("debug/deps")).expect("mkdir");
+        let own = root.join("d");
+        assert!(rev.seed_target(Seed::Own { target_dir: &from, profile_dir: Path::new("release") }, &own));
+        assert_eq!(std::fs::read(own.join("release/deps/libx-1234.rlib")).expect("copied"), b"changed");
+        assert!(!own.join("debug").exists() && !own.join("fastware").exists());
+        assert!(own.join("CACHEDIR.TAG").is_file(), "a seeded directory is seeded once");
+        assert!(!rev.seed_target(Seed::Own { target_dir: &from, profile_dir: Path::new("release") }, &own));
+        assert!(!rev.seed_target(Seed::Own { target_dir: &from, profile_dir: Path::new("bench") }, &root.join("e")));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

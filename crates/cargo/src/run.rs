@@ -43,12 +43,14 @@ impl Profile {
         }
     }
 
-    /// The directory cargo writes the profile's artifacts to.
+    /// The directory cargo writes the profile's artifacts to (`bench`
+    /// builds go to `release`, `test` builds to `debug`, as cargo's).
     pub fn dir_name(&self) -> &str {
         match self {
             Profile::Release => "release",
             Profile::Dev => "debug",
-            Profile::Named(n) if n == "dev" => "debug",
+            Profile::Named(n) if n == "dev" || n == "test" => "debug",
+            Profile::Named(n) if n == "bench" => "release",
             Profile::Named(n) => n,
         }
     }
@@ -562,8 +564,9 @@ pub(crate) fn use_lock_copy(cmd: &mut Command, lock: &Path) {
 /// the user's own `RUSTC_BOOTSTRAP` (none: empty, which rustc treats as
 /// unset), through cargo's `[env]` table. rustc then builds exactly what a
 /// plain `cargo build` builds (with `RUSTC_BOOTSTRAP=1` it would act as a
-/// nightly and, for one, mangle symbols differently), and cargo's
-/// fingerprints stay fresh.
+/// nightly and, for one, mangle symbols differently). For builds that
+/// change the resolution (a patched criterion) or run another toolchain;
+/// [`user_build`] for the others.
 pub fn user_build_with_lock_copy(cmd: &mut Command, project: &Project) -> Result<(), Error> {
     let lock = lock_copy(project)?;
     let own = std::env::var("RUSTC_BOOTSTRAP").unwrap_or_default();
@@ -573,7 +576,31 @@ pub fn user_build_with_lock_copy(cmd: &mut Command, project: &Project) -> Result
     Ok(())
 }
 
-/// A TOML basic string.
+/// For a build in the user's own target directory, as their own builds
+/// are: when the project's `Cargo.lock` is up to date (`cargo metadata
+/// --locked --offline` says so), cargo reads it with `--locked`, which
+/// fails rather than write it, and nothing else changes. Else as
+/// [`user_build_with_lock_copy`], whose `RUSTC_BOOTSTRAP` (empty, where
+/// the user's builds have none) cargo counts as a change for every build
+/// script that watches it (proc-macro2's): those crates and all that
+/// depend on them would build again, here and in the user's next build.
+pub fn user_build(cmd: &mut Command, project: &Project) -> Result<(), Error> {
+    let current = project.workspace_root.join("Cargo.lock").is_file()
+        && Command::new(cmd.get_program())
+            .args(["metadata", "--locked", "--offline", "--format-version", "1", "--manifest-path"])
+            .arg(project.workspace_root.join("Cargo.toml"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if current {
+        cmd.arg("--locked");
+        return Ok(());
+    }
+    user_build_with_lock_copy(cmd, project)
+}
+
 /// `s` as a TOML string, for `cargo --config KEY=VALUE`.
 fn toml_string(s: &str) -> String {
     use toml_writer::ToTomlValue;
@@ -632,5 +659,40 @@ fn timings_log(target_dir: &Path) -> Result<(Option<BuildLog>, Option<PathBuf>),
     match std::fs::read_to_string(&page) {
         Ok(html) => Ok((Some(parse_timings_html(&html, &page)?), Some(page))),
         Err(_) => Ok((None, None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Profile;
+
+    /// Where cargo itself puts each profile's build, for a tiny crate.
+    #[test]
+    fn each_profile_s_directory_is_where_cargo_builds_it() {
+        let dir = std::env::temp_dir().join(format!("fastware-profile-dirs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+        std::fs::write(dir.join("Cargo.toml"), "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")
+            .expect("write");
+        std::fs::write(dir.join("src/lib.rs"), "pub fn f() {}\n").expect("write");
+        for name in ["dev", "release", "test", "bench"] {
+            let target = dir.join(format!("target-{name}"));
+            let o = std::process::Command::new(env!("CARGO"))
+                .args(["build", "-q", "--offline", "--profile", name, "--target-dir"])
+                .arg(&target)
+                .current_dir(&dir)
+                .env_remove("CARGO_TARGET_DIR")
+                .output()
+                .expect("cargo");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let built: Vec<_> = std::fs::read_dir(&target)
+                .expect("target")
+                .flatten()
+                .filter(|e| e.path().join(".fingerprint").is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(built, [Profile::Named(name.into()).dir_name()], "--profile {name}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

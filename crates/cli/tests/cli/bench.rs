@@ -294,7 +294,12 @@ fn fail_on_regression_and_bad_inputs() {
 
 #[test]
 fn cargo_bench_reads_libtest_output() {
-    let project = benchy("bench-cargo-libtest");
+    // built with RUSTC_BOOTSTRAP=1: from a template of its own
+    let project = fastware_testkit::copy_project_warm_as(
+        &fastware_testkit::fixture("benchy"),
+        "bench-cargo-libtest",
+        "bootstrap",
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_fastware"))
         .args([
             "bench",
@@ -372,6 +377,26 @@ fn past_runs_set_the_noise_threshold() {
         args.extend(short);
         let o = run_in(&project, &args);
         assert!(o.status.success(), "{}", stderr(&o));
+        if k == 1 {
+            // what fastware built in the project's target directory is what
+            // the user's own `cargo bench` builds: cargo finds it all fresh
+            let o = Command::new(env!("CARGO"))
+                .args(["bench", "--no-run", "--bench", "crit", "--message-format", "json"])
+                .current_dir(&project)
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("RUSTC_BOOTSTRAP")
+                .output()
+                .expect("cargo");
+            assert!(o.status.success(), "{}", stderr(&o));
+            let built: Vec<Value> = stdout(&o)
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .filter(|m| m["reason"] == "compiler-artifact")
+                .collect();
+            assert!(built.len() > 20, "criterion and its dependencies: {}", built.len());
+            let rebuilt: Vec<&Value> = built.iter().filter(|m| m["fresh"] != true).map(|m| &m["package_id"]).collect();
+            assert!(rebuilt.is_empty(), "the user's build rebuilt {rebuilt:?}");
+        }
     }
     // each benchmark's estimates in r1 … r6, from the exported runs (a DOM walk)
     let export = stdout(&run_in(&project, &["runs", "export"]));
