@@ -91,6 +91,24 @@ impl Side {
     }
 }
 
+/// Marks a commit's directory (`prefix` then the commit) as used now and
+/// removes the oldest beside it beyond the last few used, saying so: each
+/// holds a whole build (see [`fastware_cargo::revision::keep_recent`]).
+pub(crate) fn keep_recent(ctx: &Ctx, entry: &std::path::Path, prefix: &str) {
+    let pruned = fastware_cargo::revision::keep_recent(entry, prefix);
+    if pruned.dirs > 0 {
+        let under = entry.parent().unwrap_or(entry);
+        ctx.note(&format!(
+            "removed {} older revision {} under {} ({}): the {} used last are kept",
+            pruned.dirs,
+            if pruned.dirs == 1 { "directory" } else { "directories" },
+            under.display(),
+            fastware_report::units::bytes(pruned.bytes),
+            fastware_cargo::revision::KEEP
+        ));
+    }
+}
+
 /// A side named `saved:NAME`: the bench binaries `bench cargo --save NAME` kept.
 fn saved_side(ctx: &Ctx, user: &fastware_cargo::project::Project, name: &str) -> Result<Side, Error> {
     let store = Store::new(&user.target_dir);
@@ -136,6 +154,7 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
             continue;
         }
         let rev = unpack(&dir, arg, &store)?;
+        keep_recent(ctx, &rev.tree, "");
         let manifest = rev.project_dir.join("Cargo.toml");
         let project = fastware_cargo::project::locate(&cargo, Some(&manifest), &rev.project_dir)?;
         let target = user.fastware_dir().join("ab").join(format!("side-{}", &rev.commit[..12]));
@@ -165,6 +184,7 @@ pub fn run(ctx: &Ctx, a: &AbArgs) -> Result<Done<crate::bench::BenchView>, Error
                 rev.name
             )));
         }
+        keep_recent(ctx, &s.target, "side-");
         built = Some(target_dir);
     }
     let began = std::time::Instant::now();
@@ -252,6 +272,7 @@ fn counted(
                 ));
         }
         let rev = unpack(dir, arg, &store)?;
+        keep_recent(ctx, &rev.tree, "");
         let project = fastware_cargo::project::locate(
             &ctx.tools.cargo(),
             Some(&rev.project_dir.join("Cargo.toml")),
@@ -264,6 +285,7 @@ fn counted(
         let dir = user.fastware_dir().join("ab").join("instructions");
         let target_dir = dir.join(format!("target-{}", &rev.commit[..12]));
         rev.seed_target(Seed::other_or_own(built.as_deref(), own), &target_dir);
+        keep_recent(ctx, &target_dir, "target-");
         built = Some(target_dir.clone());
         let counting = crate::bench_instructions::Counting {
             cargo_args: cargo_args.clone(),

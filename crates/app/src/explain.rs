@@ -250,6 +250,7 @@ fn program(
             e
         }
     })?;
+    crate::bench_ab::keep_recent(ctx, &rev.tree, "");
     let manifest = rev.project_dir.join("Cargo.toml");
     if !manifest.is_file() {
         return Err(crate::error::argument(format!(

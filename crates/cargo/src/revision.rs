@@ -168,6 +168,67 @@ impl Revision {
     }
 }
 
+/// How many commits each of fastware's revision directories keeps (the
+/// unpacked trees with their builds, `bench ab`'s target directories):
+/// each holds a whole release build, and one kept for every commit ever
+/// compared would fill the disk.
+pub const KEEP: usize = 4;
+
+/// What [`keep_recent`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub dirs: usize,
+    pub bytes: u64,
+}
+
+/// Marks `entry` (a commit's directory: `revisions/<commit>`,
+/// `ab/side-<commit>`) as used now, then removes all but the [`KEEP`] most
+/// recently used of the directories beside it named like it: `prefix`
+/// then hex digits (a commit id, whole or cut). Others (an unpack still
+/// under way, `.partial`) are never touched. Best effort: what cannot be
+/// removed stays.
+pub fn keep_recent(entry: &Path, prefix: &str) -> Pruned {
+    let _ = std::fs::File::open(entry).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    let Some(parent) = entry.parent() else { return Pruned::default() };
+    let Ok(list) = std::fs::read_dir(parent) else { return Pruned::default() };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = list
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.strip_prefix(prefix).is_some_and(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut pruned = Pruned::default();
+    for (_, dir) in found.iter().skip(KEEP).filter(|(_, d)| d != entry) {
+        let bytes = tree_bytes(dir);
+        if std::fs::remove_dir_all(dir).is_ok() {
+            pruned.dirs += 1;
+            pruned.bytes += bytes;
+        }
+    }
+    pruned
+}
+
+/// The bytes of the files under `dir`.
+fn tree_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(e.path()),
+                Ok(t) if t.is_file() => total += e.metadata().map_or(0, |m| m.len()),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
 /// Sets every file of the unpacked tree to now, so that cargo sees each as
 /// changed since a copied build; target directories (`CACHEDIR.TAG`) and
 /// `skip` are left alone.
@@ -244,6 +305,50 @@ mod tests {
         assert!(own.join("CACHEDIR.TAG").is_file(), "a seeded directory is seeded once");
         assert!(!rev.seed_target(Seed::Own { target_dir: &from, profile_dir: Path::new("release") }, &own));
         assert!(!rev.seed_target(Seed::Own { target_dir: &from, profile_dir: Path::new("bench") }, &root.join("e")));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn the_most_recently_used_commits_are_kept() {
+        let root = std::env::temp_dir().join(format!("fastware-keep-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let at = |p: &Path, secs: u64| {
+            let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            std::fs::File::open(p).expect("open").set_modified(t).expect("mtime");
+        };
+        // six sides used one after another, the oldest first; an unpack under
+        // way and a directory of another kind beside them
+        let sides: Vec<PathBuf> = (0..6).map(|k| root.join(format!("side-{k:012x}"))).collect();
+        for (k, d) in sides.iter().enumerate() {
+            std::fs::create_dir_all(d.join("target")).expect("mkdir");
+            std::fs::write(d.join("target/lib.rlib"), vec![0u8; 100 + k]).expect("write");
+            at(d, 1_700_000_000 + k as u64);
+        }
+        for other in ["side-000000000000.partial", "instructions"] {
+            std::fs::create_dir_all(root.join(other)).expect("mkdir");
+            at(&root.join(other), 1);
+        }
+        // the oldest is used again: it is kept, with the three used last
+        let pruned = keep_recent(&sides[0], "side-");
+        assert_eq!(pruned, Pruned { dirs: 2, bytes: 101 + 102 });
+        let mut left: Vec<String> = std::fs::read_dir(&root)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "instructions",
+                "side-000000000000",
+                "side-000000000000.partial",
+                "side-000000000003",
+                "side-000000000004",
+                "side-000000000005"
+            ]
+        );
+        assert_eq!(keep_recent(&sides[5], "side-"), Pruned::default());
         let _ = std::fs::remove_dir_all(&root);
     }
 }
