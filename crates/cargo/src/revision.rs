@@ -201,7 +201,7 @@ pub fn keep_recent(entry: &Path, prefix: &str) -> Pruned {
         })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
     let mut pruned = Pruned::default();
     for (_, dir) in found.iter().skip(KEEP).filter(|(_, d)| d != entry) {
         let bytes = tree_bytes(dir);
