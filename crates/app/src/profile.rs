@@ -195,7 +195,8 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             // checked before the program runs, not after
             fastware_report::OutputFile::check(&a.output, &[], a.force)?;
             let (p, failed) = load(ctx, &a.source)?;
-            let p = views::reshape(&*waits_or_cpu(&p, &a.source)?, &a.shape.shape())?;
+            let source = waits_or_cpu(&p, &a.source)?;
+            let p = views::reshape(&source, &a.shape.shape())?;
             let lines: Vec<String> = views::folded(&p)?.into_iter().map(|(s, w)| format!("{s} {w}")).collect();
             let title = format!("{} ({} {})", p.meta.command.as_deref().unwrap_or("profile"), p.total, p.meta.unit);
             let r = fastware_profile::report::flamegraph(&lines, &a.output, &title, &p.meta.unit, a.force)?;
@@ -211,14 +212,15 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             // checked before the program runs, not after
             fastware_report::OutputFile::check(out, &[], a.force)?;
             let (p, failed) = load(ctx, &a.source)?;
-            let p = views::reshape(&*waits_or_cpu(&p, &a.source)?, &a.shape.shape())?;
+            let source = waits_or_cpu(&p, &a.source)?;
+            let p = views::reshape(&source, &a.shape.shape())?;
             let name = p.meta.command.clone().unwrap_or_else(|| p.meta.file.clone());
             let r = fastware_profile::export::write(&p, out, &name, a.force, viewer)?;
             Ok(Done::wrote(V::Exported(r), a.format, out).failing(failed))
         }
         Some(Sub::Folded(a)) => {
             let (p, failed) = load(ctx, &a.source)?;
-            let lines = views::folded(&views::reshape(&*waits_or_cpu(&p, &a.source)?, &a.shape.shape())?)?
+            let lines = views::folded(&*views::reshape(&*waits_or_cpu(&p, &a.source)?, &a.shape.shape())?)?
                 .into_iter()
                 .map(|(stack, weight)| format!("{stack} {weight}"))
                 .collect();

@@ -284,7 +284,7 @@ impl ProfileReport {
             }
             row
         };
-        let rows = grouped(outer.as_ref().unwrap_or(p), by);
+        let rows = grouped(outer.as_deref().unwrap_or(p), by);
         let n = rows.len();
         let by_self: Vec<FunctionRow> = cells::take(&rows, top)
             .iter()
