@@ -160,19 +160,8 @@ pub fn copy_project(src: &Path, name: &str) -> Project {
 /// beside it (in a clean clone, two tests building criterion at once each
 /// took over a minute). A test holds one warm copy of a fixture at a time.
 pub fn copy_project_warm(src: &Path, name: &str) -> Project {
-    copy_project_warm_as(src, name, "")
-}
-
-/// [`copy_project_warm`] from a template of its own, `flavor`, for a test
-/// that builds in another environment: its builds would not be fresh for
-/// the others, nor theirs for it. (`RUSTC_BOOTSTRAP=1`, for one: cargo
-/// rebuilds each build script that watches it, proc-macro2's, and every
-/// crate above; the first test's builds become the template, and a test
-/// with the other setting rebuilt criterion, over a minute.)
-pub fn copy_project_warm_as(src: &Path, name: &str, flavor: &str) -> Project {
     let mut h = DefaultHasher::new();
     hash_tree(src, &mut h);
-    flavor.hash(&mut h);
     let key = src.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let template = scratch_root().join("warm").join(format!("{key}-{:016x}", h.finish()));
     let dest = temp_dir(name);

@@ -294,12 +294,20 @@ fn fail_on_regression_and_bad_inputs() {
 
 #[test]
 fn cargo_bench_reads_libtest_output() {
-    // built with RUSTC_BOOTSTRAP=1: from a template of its own
-    let project = fastware_testkit::copy_project_warm_as(
-        &fastware_testkit::fixture("benchy"),
-        "bench-cargo-libtest",
-        "bootstrap",
-    );
+    // the fixture without criterion: a dev-dependency every bench target
+    // builds, and with RUSTC_BOOTSTRAP=1 (which build scripts watch) its
+    // whole tree built again, over a minute; the libtest benches need none
+    let project = fastware_testkit::copy_project(&fastware_testkit::fixture("benchy"), "bench-cargo-libtest");
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).expect("manifest");
+    let libtest_only = manifest
+        .replace(
+            "criterion = { version = \"0.8\", default-features = false, features = [\"cargo_bench_support\"] }\n",
+            "",
+        )
+        .replace("[[bench]]\nname = \"crit\"\nharness = false\n", "");
+    assert_eq!(manifest.len() - libtest_only.len(), 134, "criterion and its bench target taken out");
+    std::fs::write(project.join("Cargo.toml"), libtest_only).expect("write");
+    std::fs::remove_file(project.join("benches/crit.rs")).expect("remove");
     let o = Command::new(env!("CARGO_BIN_EXE_fastware"))
         .args([
             "bench",
