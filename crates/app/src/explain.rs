@@ -296,10 +296,8 @@ fn program(
     // user's own build with the same settings): the dependencies build once
     let target_dir = opts.target_dir(&rev_project);
     let own_dir = ArtifactOptions { target_dir: None, ..opts.clone() }.target_dir(project);
-    let profile = opts.profile.clone().unwrap_or(fastware_cargo::run::Profile::Release);
-    let profile_dir =
-        opts.selection.target.iter().map(PathBuf::from).chain([PathBuf::from(profile.dir_name())]).collect::<PathBuf>();
-    let own = Seed::Own { target_dir: &own_dir, profile_dir: &profile_dir };
+    let output_dir = opts.output_dir();
+    let own = Seed::Own { target_dir: &own_dir, profile_dir: &output_dir };
     rev.seed_target(Seed::other_or_own(seed, own), &target_dir);
     let built = fastware_cargo::artifact::build_artifact(&rev_project, &opts)
         .map_err(|e| crate::error::run_failed(format!("{arg} ({}) did not build: {}", &rev.commit[..12], e.message)))?;

@@ -77,6 +77,12 @@ impl ArtifactOptions {
         }
     }
 
+    /// Where cargo writes the build, relative to the target directory
+    /// (`release`, `TRIPLE/release`).
+    pub fn output_dir(&self) -> PathBuf {
+        self.selection.output_dir(&self.profile())
+    }
+
     fn profile(&self) -> Profile {
         match (&self.profile, &self.which) {
             (Some(p), _) => p.clone(),

@@ -109,11 +109,7 @@ pub fn timed_build(project: &Project, spec: &CellSpec) -> Result<Timed, Error> {
 /// Marks `files` as changed for the next build in `target_dir` (see
 /// `build --hot`); returns how many units will rebuild.
 pub fn mark_changed(spec: &CellSpec, project: &Project, files: &[PathBuf]) -> Result<usize, Error> {
-    let mut dir = spec.target_dir.clone();
-    if let Some(t) = &spec.selection.target {
-        dir.push(t);
-    }
-    dir.push(spec.profile.as_ref().unwrap_or(&Profile::Release).dir_name());
+    let dir = spec.target_dir.join(spec.selection.output_dir(spec.profile.as_ref().unwrap_or(&Profile::Release)));
     let mut n = 0;
     for f in files {
         n += crate::run::mark_changed(&dir, project, f)?;

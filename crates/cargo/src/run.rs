@@ -68,6 +68,12 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Where cargo writes this selection's `profile` build, relative to the
+    /// target directory: `[TRIPLE/]release`.
+    pub fn output_dir(&self, profile: &Profile) -> PathBuf {
+        self.target.iter().map(PathBuf::from).chain([PathBuf::from(profile.dir_name())]).collect()
+    }
+
     /// The selection and `profile` as cargo arguments.
     pub(crate) fn add_to(&self, cmd: &mut Command, profile: &Profile) {
         match profile {
@@ -266,11 +272,7 @@ pub fn build(
             w.to_string_lossy()
         ));
     }
-    let mut artifact_dir = target_dir.clone();
-    if let Some(t) = &opts.selection.target {
-        artifact_dir.push(t);
-    }
-    artifact_dir.push(opts.profile.dir_name());
+    let artifact_dir = target_dir.join(opts.selection.output_dir(&opts.profile));
 
     let mut analysis = true;
     let (warmup, hot_file) = match &opts.hot {

@@ -93,11 +93,7 @@ pub fn wrapped_build(project: &Project, b: &WrappedBuild) -> Result<WrappedRun, 
     let errors = err_thread.join().unwrap_or_default();
     let interrupted = run::was_interrupted();
     let success = finished.unwrap_or(status) && status && !interrupted;
-    let mut artifact_dir = b.target_dir.clone();
-    if let Some(t) = &b.selection.target {
-        artifact_dir.push(t);
-    }
-    artifact_dir.push(b.profile.dir_name());
+    let artifact_dir = b.target_dir.join(b.selection.output_dir(&b.profile));
     Ok(WrappedRun {
         success,
         interrupted,
