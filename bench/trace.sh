@@ -57,6 +57,7 @@ echo "== inputs: $(ls "$traces"/*.llvm_timings.json | wc -l) real traces ($(dirb
 cat "$big" >/dev/null
 
 B=$(bytes "$big")
+measure "cat big > /dev/null (the read's floor)" "$B" cat "$big"
 measure "fastware trace big --by function" "$B" "$fw" trace "$big" --by function
 measure "fastware trace big --by function -j 1" "$B" "$fw" trace "$big" --by function -j 1
 measure "fastware trace big (summary)" "$B" "$fw" trace "$big"
@@ -77,5 +78,6 @@ ratio() { python3 -c "print(f'{$1/$2:.1f}')"; }
 echo
 echo "ratios (big file, fastware trace --by function):"
 echo "  jq pipeline / fastware:     $(ratio "$t_jq_pipeline_big__sed_jq_rustfilt_awk_" "$t_fastware_trace_big___by_function") x wall time"
+echo "  fastware / cat (the floor):  $(ratio "$t_fastware_trace_big___by_function" "$t_cat_big____dev_null__the_read_s_floor_") x wall time"
 echo "  python json.load / fastware: $(ratio "$t_python_json_load_big" "$t_fastware_trace_big___by_function") x wall time, $(ratio "$m_python_json_load_big" "$m_fastware_trace_big___by_function") x peak RSS"
 echo "  huge / big peak RSS:          $(python3 -c "print(f'{$m_fastware_trace_huge___by_function/$m_fastware_trace_big___by_function:.2f}')") x"

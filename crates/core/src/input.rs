@@ -66,6 +66,22 @@ pub fn map(path: &Path) -> Result<Bytes, Error> {
     read(path).map(Bytes::Read)
 }
 
+/// `path` from byte `offset` to its end, mapped into memory; `None` when it
+/// is not a regular file or cannot be mapped (then read it instead). Pages
+/// are mapped as they are touched, and dropping the map releases them: a
+/// reader of a large file in pieces maps one piece's range at a time.
+pub fn map_from(path: &Path, offset: u64) -> Result<Option<Bytes>, Error> {
+    let file = open(path)?;
+    let meta = file.metadata().map_err(|e| Error::io(&path.display().to_string(), &e))?;
+    if !meta.is_file() || meta.len() <= offset {
+        return Ok(None);
+    }
+    // SAFETY: as in `map`.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::MmapOptions::new().offset(offset).map(&file) };
+    Ok(map.ok().map(Bytes::Mapped))
+}
+
 /// Reads all of `path`, an input of this run.
 pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;

@@ -25,7 +25,7 @@ use crate::reader::{End, EventSink, Outcome, ReadError, Reader};
 use crate::TraceError;
 
 /// Size of the pieces a large file is read in.
-pub const CHUNK: u64 = 48 << 20;
+pub const CHUNK: u64 = 16 << 20;
 
 /// What a consumer of events does with each piece and each file.
 pub trait Analysis: Sync {
@@ -187,9 +187,13 @@ fn plan(inputs: &[TraceInput], chunk: u64) -> Vec<Unit> {
 fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> UnitResult<A::Chunk> {
     let mut chunk = analysis.chunk(input);
     if unit.index == 0 {
-        let result = match input.open() {
-            Ok(src) => Reader::document(src).run(unit.stop, &mut chunk),
-            Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
+        let result = match mapped(input, 0) {
+            Ok(Some(bytes)) => Reader::mapped(&bytes, 0).run(unit.stop, &mut chunk),
+            Ok(None) => match input.open() {
+                Ok(src) => Reader::document(src).run(unit.stop, &mut chunk),
+                Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
+            },
+            Err(e) => Err(e),
         };
         return UnitResult { first: Some(0), result, chunk };
     }
@@ -206,9 +210,26 @@ fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> Unit
 }
 
 fn read_from(input: &TraceInput, at: u64, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
-    match input.open_at(at) {
-        Ok(f) => Reader::chunk(f, at).run(stop, sink),
-        Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
+    match mapped(input, at)? {
+        Some(bytes) => Reader::mapped(&bytes, at).run(stop, sink),
+        None => match input.open_at(at) {
+            Ok(f) => Reader::chunk(f, at).run(stop, sink),
+            Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
+        },
+    }
+}
+
+/// An uncompressed file from `at` to its end, mapped: parsed where the page
+/// cache holds it instead of copied into a read buffer first (the copy was
+/// a sixth of the CPU time of `trace` on a 1.9 GB file). The map lives only
+/// while its piece is read, so the pages it touched stop counting in the
+/// memory in use when the piece is done. `None`: read it instead.
+fn mapped(input: &TraceInput, at: u64) -> Result<Option<fastware_report::input::Bytes>, ReadError> {
+    match &input.path {
+        Some(path) if input.splittable() => {
+            fastware_report::input::map_from(path, at).map_err(|e| ReadError::Io(std::io::Error::other(e.to_string())))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -85,10 +85,17 @@ enum State {
 const BLOCK: usize = 2 << 20;
 const MAX_BUFFER: usize = 1 << 30;
 
+/// Where the bytes being parsed are: a buffer refilled from the source, or
+/// the whole rest of a mapped file (never refilled).
+enum Buf<'m> {
+    Owned(Vec<u8>),
+    Mapped(&'m [u8]),
+}
+
 /// Reads events from `src`, whose first byte is at absolute offset `base`.
-pub struct Reader<R> {
+pub struct Reader<'m, R> {
     src: R,
-    buf: Vec<u8>,
+    buf: Buf<'m>,
     /// Next unparsed byte in `buf`.
     pos: usize,
     /// Bytes of `buf` filled.
@@ -100,7 +107,20 @@ pub struct Reader<R> {
     outcome: Outcome,
 }
 
-impl<R: Read> Reader<R> {
+impl<'m> Reader<'m, std::io::Empty> {
+    /// A reader of bytes already in memory (a mapped file from `base` to its
+    /// end): parsed in place, without copying them into a buffer.
+    pub fn mapped(data: &'m [u8], base: u64) -> Self {
+        let state = if base == 0 { State::Start } else { State::Value };
+        let mut r = Self::new(std::io::empty(), base, state);
+        r.buf = Buf::Mapped(data);
+        r.len = data.len();
+        r.eof = true;
+        r
+    }
+}
+
+impl<R: Read> Reader<'_, R> {
     /// A reader for a whole document.
     pub fn document(src: R) -> Self {
         Self::new(src, 0, State::Start)
@@ -114,7 +134,7 @@ impl<R: Read> Reader<R> {
     fn new(src: R, base: u64, state: State) -> Self {
         Reader {
             src,
-            buf: vec![0; BLOCK],
+            buf: Buf::Owned(vec![0; BLOCK]),
             pos: 0,
             len: 0,
             base,
@@ -128,26 +148,37 @@ impl<R: Read> Reader<R> {
         self.base + i as u64
     }
 
+    /// The bytes read so far and not dropped.
+    fn data(&self) -> &[u8] {
+        match &self.buf {
+            Buf::Owned(v) => &v[..self.len],
+            Buf::Mapped(m) => m,
+        }
+    }
+
     /// Keeps `buf[pos..len]`, reads more after it. False at end of input.
     fn refill(&mut self) -> Result<bool, ReadError> {
         if self.eof {
             return Ok(false);
         }
+        let Buf::Owned(buf) = &mut self.buf else {
+            return Ok(false);
+        };
         if self.pos > 0 {
-            self.buf.copy_within(self.pos..self.len, 0);
+            buf.copy_within(self.pos..self.len, 0);
             self.len -= self.pos;
             self.base += self.pos as u64;
             self.pos = 0;
         }
-        if self.len == self.buf.len() {
-            if self.buf.len() >= MAX_BUFFER {
-                return Err(ReadError::TooLarge(self.offset(0)));
+        if self.len == buf.len() {
+            if buf.len() >= MAX_BUFFER {
+                return Err(ReadError::TooLarge(self.base));
             }
-            let grown = self.buf.len() * 2;
-            self.buf.resize(grown, 0);
+            let grown = buf.len() * 2;
+            buf.resize(grown, 0);
         }
         loop {
-            match self.src.read(&mut self.buf[self.len..]) {
+            match self.src.read(&mut buf[self.len..]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
@@ -165,18 +196,19 @@ impl<R: Read> Reader<R> {
     /// Reads until the document ends or, with `stop`, until an event would
     /// start at or after that offset.
     pub fn run(mut self, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
-        if let Some(s) = stop {
+        if let (Some(s), Buf::Owned(buf)) = (stop, &mut self.buf) {
             // A small piece needs no full-size buffer (events past `stop` are not read).
             let want = usize::try_from(s.saturating_sub(self.base)).unwrap_or(BLOCK).saturating_add(1 << 16);
-            self.buf.truncate(want.clamp(1 << 12, BLOCK));
+            buf.truncate(want.clamp(1 << 12, BLOCK));
         }
         loop {
             match self.step(stop, sink) {
                 Ok(Some(end)) => {
                     self.outcome.end = end;
-                    if stop.is_none() && end == End::Finished {
+                    if end == End::Finished {
                         // read to the end: nothing but whitespace may follow
-                        // the document, and a compressed input's checksum
+                        // the document (also when a piece of a large file
+                        // holds its end), and a compressed input's checksum
                         // (gzip's CRC, zstd's) is checked there
                         self.trailing()?;
                     }
@@ -196,7 +228,7 @@ impl<R: Read> Reader<R> {
     /// Reads what follows the document: whitespace only.
     fn trailing(&mut self) -> Result<(), ReadError> {
         loop {
-            let rest = &self.buf[self.pos..self.len];
+            let rest = &self.data()[self.pos..];
             let ws = json::skip_ws(rest, 0);
             if ws < rest.len() {
                 return Err(ReadError::Syntax("data after the end of the JSON document", self.offset(self.pos + ws)));
@@ -211,13 +243,13 @@ impl<R: Read> Reader<R> {
     fn invalid(&self, i: usize, what: &'static str) -> ReadError {
         let at = self.offset(i);
         match self.state {
-            State::Start => ReadError::NotJson(self.buf.get(i).copied().unwrap_or(0), at),
+            State::Start => ReadError::NotJson(self.data().get(i).copied().unwrap_or(0), at),
             _ => ReadError::Syntax(what, at),
         }
     }
 
     fn at_eof(&self) -> Result<Outcome, ReadError> {
-        let rest = &self.buf[self.pos..self.len];
+        let rest = &self.data()[self.pos..];
         let only_ws = json::skip_ws(rest, 0) == rest.len();
         match self.state {
             State::Start if self.len == 0 && self.base == 0 => Err(ReadError::Empty),
@@ -232,7 +264,10 @@ impl<R: Read> Reader<R> {
 
     /// Parses one item. `Ok(Some(end))` when reading is over.
     fn step(&mut self, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Option<End>, Scan> {
-        let buf = &self.buf[..self.len];
+        let buf: &[u8] = match &self.buf {
+            Buf::Owned(v) => &v[..self.len],
+            Buf::Mapped(m) => m,
+        };
         let i = json::skip_ws(buf, self.pos);
         let Some(&b) = buf.get(i) else {
             self.pos = i;
@@ -429,6 +464,25 @@ mod tests {
         let out = Reader::chunk(&doc[27..], 27).run(None, &mut second).expect("reads");
         assert_eq!(second.0, ["c"]);
         assert_eq!(out.end, End::Finished);
+    }
+
+    #[test]
+    fn mapped_bytes_read_as_a_stream_does() {
+        let doc =
+            br#"{"traceEvents":[{"name":"a"},{"name":"b","args":{"detail":"x"}},{"name":"c"}],"beginningOfTime":12}"#;
+        let mut streamed = Names::default();
+        let mut mapped = Names::default();
+        let a = Reader::document(&doc[..]).run(Some(30), &mut streamed).expect("reads");
+        let b = Reader::mapped(doc, 0).run(Some(30), &mut mapped).expect("reads");
+        assert_eq!((a.end, a.last_event_end, &streamed.0), (b.end, b.last_event_end, &mapped.0));
+        let End::StopAt(at) = b.end else { panic!("{b:?}") };
+        let rest = Reader::mapped(&doc[at as usize..], at).run(None, &mut mapped).expect("reads");
+        assert_eq!((rest.end, rest.beginning_of_time), (End::Finished, Some(12)));
+        assert_eq!(mapped.0, ["a", "b", "c"]);
+        // a piece that holds the document's end sees what follows it
+        let two = [&doc[..], b" [1]"].concat();
+        let e = Reader::mapped(&two[at as usize..], at).run(Some(at + 1), &mut Names::default());
+        assert!(matches!(e, Err(ReadError::Syntax("data after the end of the JSON document", _))), "{e:?}");
     }
 
     #[test]
