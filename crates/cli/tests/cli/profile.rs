@@ -63,6 +63,13 @@ fn perf_report(data: &Path) -> HashMap<String, (f64, f64)> {
     out
 }
 
+/// A cost as the percentage `perf report` prints: `100.0 * period / total`
+/// with printf's `%.2f`, which rounds a tie (3.125) to even, as Rust's
+/// `{:.2}` does (rounding half away from zero disagreed on a tie).
+fn perf_percent(cost: u64, total: f64) -> f64 {
+    format!("{:.2}", 100.0 * cost as f64 / total).parse().expect("a number")
+}
+
 fn rows<'a>(v: &'a Value, list: &str) -> &'a Vec<Value> {
     v[list].as_array().expect("rows")
 }
@@ -110,7 +117,7 @@ fn kernel_frames_are_named_as_perf_report_names_them() {
     let mut checked = 0;
     for (name, pct) in &theirs {
         let r = row(&v, "by_self", name).unwrap_or_else(|| panic!("{name} ({pct}%) not named"));
-        let ours = (r["self"].as_u64().expect("self") as f64 / total * 10_000.0).round() / 100.0;
+        let ours = perf_percent(r["self"].as_u64().expect("self"), total);
         assert_eq!(ours, *pct, "{name}");
         checked += 1;
     }
@@ -209,7 +216,7 @@ fn perf_self_and_total_equal_perf_reports() {
             let name = r["function"].as_str().expect("name");
             let Some(&(self_pct, total_pct)) = theirs.get(name) else { continue };
             // perf prints two decimals
-            let ours = |k: &str| (r[k].as_u64().expect("cost") as f64 / total * 100.0 * 100.0).round() / 100.0;
+            let ours = |k: &str| perf_percent(r[k].as_u64().expect("cost"), total);
             assert_eq!(ours("self"), self_pct, "{graph}: self of {name}");
             if fp {
                 // the same recorded call chains: the same totals
@@ -468,7 +475,7 @@ fn inlined_frames_are_what_llvm_symbolizer_and_addr2line_say() {
         for r in rows(&v, "by_self") {
             let name = r["function"].as_str().expect("name");
             if let Some(&(self_pct, _)) = theirs.get(name) {
-                let ours = (r["self"].as_u64().expect("self") as f64 / total * 10_000.0).round() / 100.0;
+                let ours = perf_percent(r["self"].as_u64().expect("self"), total);
                 assert_eq!(ours, self_pct, "{name}");
             }
         }
