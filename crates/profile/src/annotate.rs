@@ -87,18 +87,43 @@ pub fn symbol_of<'b>(p: &Profile, f: usize, b: &'b Binary, shift: u64) -> Option
     let func = &p.functions[f];
     let empty = Default::default();
     let costs = p.addresses.get(&(f as u32)).unwrap_or(&empty);
+    let rank = |s: &&Sym| {
+        let (from, to) = (s.address + shift, s.address + shift + s.size.max(1));
+        (costs.range(from..to).map(|(_, c)| *c).sum::<u64>(), std::cmp::Reverse(s.address))
+    };
     match &func.raw {
         Some(raw) => b.by_name().get(raw).map(|&i| &b.symbols[i]),
-        None => b
-            .functions
-            .iter()
-            .map(|&i| &b.symbols[i])
+        // first the symbols the costs fall in (a few names demangled); when
+        // none of them has the name, every symbol of the file
+        None => costed_functions(b, costs, shift)
             .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
-            .max_by_key(|s| {
-                let (from, to) = (s.address + shift, s.address + shift + s.size.max(1));
-                (costs.range(from..to).map(|(_, c)| *c).sum::<u64>(), std::cmp::Reverse(s.address))
+            .max_by_key(rank)
+            .or_else(|| {
+                b.functions
+                    .iter()
+                    .map(|&i| &b.symbols[i])
+                    .filter(|s| fastware_symbols::demangle(&s.raw) == func.name)
+                    .max_by_key(rank)
             }),
     }
+}
+
+/// The function symbols of `b` holding a costed address (`shift` bytes from
+/// the file's addresses), each once, with every other symbol at the same
+/// address (an alias).
+fn costed_functions<'b>(
+    b: &'b Binary,
+    costs: &std::collections::BTreeMap<u64, u64>,
+    shift: u64,
+) -> impl Iterator<Item = &'b Sym> {
+    let mut starts: Vec<u64> =
+        costs.keys().filter_map(|&a| b.function_at(a.checked_sub(shift)?)).map(|s| s.address).collect();
+    starts.dedup();
+    starts.into_iter().flat_map(move |at| {
+        let from = b.functions.partition_point(|&f| b.symbols[f].address < at);
+        let to = b.functions.partition_point(|&f| b.symbols[f].address <= at);
+        b.functions[from..to].iter().map(|&i| &b.symbols[i])
+    })
 }
 
 /// The files of a profile's functions, each opened once, with where the
@@ -125,10 +150,81 @@ impl Modules {
     }
 }
 
+const PAGE: u64 = 0x1000;
+
 /// Where valgrind put the file: the page-aligned offset of run addresses
 /// from file addresses that fits the costed functions of `module`.
 pub fn load_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
-    const PAGE: u64 = 0x1000;
+    voted_offset(p, b, module).or_else(|| offset_by_names(p, b, module))
+}
+
+/// The load offset without demangling the whole file (a big library has
+/// hundreds of thousands of symbols: librustc_driver's 92,684 functions
+/// took a quarter of a `profile` run). A function that ran was entered at
+/// its first instruction, so its lowest costed address minus the offset is
+/// where a symbol starts: each of the costliest functions votes for every
+/// page-aligned offset that puts its first address at a symbol's start.
+/// The offset most of them agree on is taken when the functions found there
+/// bear their names; `None` leaves it to
+/// [`offset_by_names`].
+fn voted_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
+    const VOTERS: usize = 64;
+    let mut ranges: Vec<(u64, u64, usize)> = p // (cost, first address, function)
+        .addresses
+        .iter()
+        .filter(|(&f, costs)| p.functions[f as usize].module.as_deref() == Some(module) && !costs.is_empty())
+        .filter_map(|(&f, costs)| Some((costs.values().sum::<u64>(), *costs.keys().next()?, f as usize)))
+        .collect();
+    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
+    ranges.truncate(VOTERS);
+    if ranges.len() < 2 {
+        return None;
+    }
+    // symbol starts by their place in a page
+    let mut by_page_offset: HashMap<u64, Vec<u64>> = HashMap::new();
+    for &i in &b.functions {
+        let a = b.symbols[i].address;
+        by_page_offset.entry(a % PAGE).or_default().push(a);
+    }
+    let mut votes: HashMap<u64, usize> = HashMap::new();
+    for &(_, first, _) in &ranges {
+        let mut offsets: Vec<u64> = by_page_offset
+            .get(&(first % PAGE))
+            .into_iter()
+            .flatten()
+            .filter_map(|&start| first.checked_sub(start))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        for off in offsets {
+            *votes.entry(off).or_default() += 1;
+        }
+    }
+    let (&off, &n) = votes.iter().max_by_key(|(&off, &n)| (n, std::cmp::Reverse(off)))?;
+    if n * 2 <= ranges.len() {
+        return None;
+    }
+    // the functions there are the ones the profile names (valgrind's own
+    // names, as `(below main)`, aside: three in four at least, and two)
+    let (mut landed, mut named) = (0, 0);
+    for &(_, first, f) in &ranges {
+        let Some(at) = first.checked_sub(off) else { return None };
+        // a function not entered at its start (no symbol starts there) cannot say
+        if b.function_at(at).is_none_or(|s| s.address != at) {
+            continue;
+        }
+        landed += 1;
+        let here = b.functions.partition_point(|&i| b.symbols[i].address < at);
+        let mut same_start = b.functions[here..].iter().map(|&i| &b.symbols[i]).take_while(|s| s.address == at);
+        if same_start.any(|s| fastware_symbols::demangle(&s.raw) == p.functions[f].name) {
+            named += 1;
+        }
+    }
+    (named >= 2 && named * 4 >= landed * 3).then_some(off)
+}
+
+/// The load offset from every costed function found by its name in `b`.
+fn offset_by_names(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     // (lowest, highest) offset that keeps each function's costs in its symbol
     let (mut lo, mut hi) = (0u64, u64::MAX);
     let mut any = false;
