@@ -269,3 +269,47 @@ fn offset_by_names(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     let off = hi / PAGE * PAGE;
     (off >= lo).then_some(off)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On a real callgrind recording, the vote finds the offset the names
+    /// give, for the program and each library it loaded (or leaves it to them).
+    #[test]
+    fn the_vote_finds_the_offset_the_names_give() {
+        if std::process::Command::new("valgrind").arg("--version").output().is_err() {
+            eprintln!("SKIPPED the load offset's vote: no valgrind");
+            return;
+        }
+        let bin = fastware_testkit::cargo_build_stable("hotspots", "", &["--release"]).join("release/hotspots");
+        let out = fastware_testkit::temp_dir("load-offset").join("callgrind.out");
+        let st = std::process::Command::new("valgrind")
+            .args(["-q", "--tool=callgrind", "--dump-instr=yes"])
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(&bin)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("valgrind");
+        assert!(st.success());
+        let p = crate::callgrind::read(&out, None).expect("read");
+        let mut modules: Vec<&str> = p.functions.iter().filter_map(|f| f.module.as_deref()).collect();
+        modules.sort_unstable();
+        modules.dedup();
+        let mut voted = 0;
+        for module in modules {
+            let Ok(b) = Binary::open(Path::new(module)) else { continue };
+            let by_names = offset_by_names(&p, &b, module);
+            match voted_offset(&p, &b, module) {
+                // (where the names find none, as in ld.so whose costs spill
+                // past some symbols, the callers take 0)
+                Some(off) => {
+                    assert_eq!(off, by_names.unwrap_or(0), "{module}");
+                    voted += 1;
+                }
+                None => assert!(!module.ends_with("/hotspots"), "no vote for the program"),
+            }
+        }
+        assert!(voted >= 1);
+    }
+}
