@@ -228,14 +228,21 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
         }
         Some(Sub::Diff(a)) => Ok(Done::new(V::Diff(crate::profile_diff::run(ctx, a)?), a.output.format)),
         None => {
-            let (p, failed) = load(ctx, &cmd.source)?;
-            // the workspace's crates are the user's code (when there is a project here)
-            let crates = cmd
-                .source
-                .artifact
-                .project(ctx)
-                .map(|pr| pr.members.iter().flat_map(|m| m.targets.iter().map(|t| t.name.replace('-', "_"))).collect())
-                .unwrap_or_default();
+            // the workspace's crates are the user's code (when there is a
+            // project here): asked of cargo while the profile is read
+            let (loaded, crates) = std::thread::scope(|s| {
+                let crates = s.spawn(|| {
+                    cmd.source
+                        .artifact
+                        .project(ctx)
+                        .map(|pr| {
+                            pr.members.iter().flat_map(|m| m.targets.iter().map(|t| t.name.replace('-', "_"))).collect()
+                        })
+                        .unwrap_or_default()
+                });
+                (load(ctx, &cmd.source), crates.join().unwrap_or_default())
+            });
+            let (p, failed) = loaded?;
             let view = show(&p, &cmd.view, &cmd.output, crates)?;
             crate::free_later(p);
             Ok(Done::new(view, cmd.output.format).failing(failed))

@@ -208,7 +208,7 @@ fn voted_offset(p: &Profile, b: &Binary, module: &str) -> Option<u64> {
     // names, as `(below main)`, aside: three in four at least, and two)
     let (mut landed, mut named) = (0, 0);
     for &(_, first, f) in &ranges {
-        let Some(at) = first.checked_sub(off) else { return None };
+        let at = first.checked_sub(off)?;
         // a function not entered at its start (no symbol starts there) cannot say
         if b.function_at(at).is_none_or(|s| s.address != at) {
             continue;

@@ -215,8 +215,11 @@ fn names(list: &[(String, u64)], n: usize) -> String {
 pub fn find(p: &Profile, user: &User, modules: &mut Modules) -> Findings {
     use thresholds as t;
     let mut out = Findings::default();
-    for (name, re) in FAMILIES.iter() {
-        out.shares.insert((*name).to_string(), share(p, re));
+    {
+        // each family's names matched on its own core (a regex over every
+        // function name, eight times)
+        use rayon::prelude::*;
+        out.shares = FAMILIES.par_iter().map(|(name, re)| ((*name).to_string(), share(p, re))).collect();
     }
     if p.meta.tool == "perf" && p.total < t::MIN_SAMPLES {
         out.note = Some(format!(

@@ -10,7 +10,7 @@ use fastware_trace::{summarize, Error, TraceError, TraceQuery};
 
 fn read(paths: &[&Path]) -> Error {
     let q = TraceQuery { paths: paths.iter().map(|p| p.to_path_buf()).collect(), ..TraceQuery::default() };
-    summarize(&q).err().expect("refused")
+    summarize(&q).expect_err("refused")
 }
 
 fn kind(e: &Error) -> &TraceError {
