@@ -140,8 +140,10 @@ pub fn main(mut args: Vec<OsString>, as_cargo: bool) -> ExitCode {
         off: cli.no_history,
         store: cli.store.clone().or_else(|| std::env::var("FASTWARE_STORE").ok().filter(|s| !s.is_empty())),
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // not locked for the whole command: a worker thread writing an output
+    // to `-` (`trace slim … -o -` merges pieces on every core) would wait
+    // forever for a lock this thread holds
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     let result = Ctx::from_env(history).and_then(|ctx| dispatch(&ctx, cli.command, &mut out));
     let result = result.and_then(|()| out.flush().map_err(Error::from));
     show::exit(result, show::asks_json(&matches))
