@@ -146,8 +146,8 @@ pub struct Binary {
     pub functions: Vec<usize>,
     /// Archive member names, for [`Section::member`].
     pub members: Vec<String>,
-    /// GOT slots of a linked file: slot address → what it holds.
-    pub got: HashMap<u64, Target>,
+    /// GOT slots of a linked file: [`Binary::got`].
+    got: std::sync::OnceLock<HashMap<u64, Target>>,
     /// Relocations of object files, sorted by address.
     pub relocs: Vec<Reloc>,
     /// True when the file has a full symbol table (`.symtab`), not only the
@@ -220,7 +220,7 @@ impl Binary {
             symbols: Vec::new(),
             functions: Vec::new(),
             members: Vec::new(),
-            got: HashMap::new(),
+            got: std::sync::OnceLock::new(),
             relocs: Vec::new(),
             has_symtab: false,
             debug_sections: HashMap::new(),
@@ -377,46 +377,28 @@ impl Binary {
         if !self.has_symtab {
             self.add_separate_debug_symbols(file);
         }
-        // what each GOT slot holds: dynamic relocations first, else the slot's bytes
-        if let Some(relocs) = file.dynamic_relocations() {
-            let dynsym = file.dynamic_symbol_table();
-            for (offset, r) in relocs {
-                let RelocationFlags::Elf { r_type } = r.flags() else { continue };
-                let target = match (r_type, r.target()) {
-                    (elf::R_X86_64_RELATIVE, _) => Target::Address(r.addend() as u64),
-                    (
-                        elf::R_X86_64_GLOB_DAT | elf::R_X86_64_JUMP_SLOT | elf::R_X86_64_64,
-                        RelocationTarget::Symbol(i),
-                    ) => {
-                        let name = dynsym
-                            .as_ref()
-                            .and_then(|t| t.symbol_by_index(i).ok())
-                            .and_then(|s| s.name().ok().map(str::to_string))
-                            .unwrap_or_default();
-                        if name.is_empty() {
-                            continue;
-                        }
-                        Target::Symbol(name, r.addend())
-                    }
-                    _ => continue,
-                };
-                self.got.insert(offset, target);
-            }
-        }
-        for s in self.sections.iter().filter(|s| is_got(&s.name)) {
-            for (i, slot) in s.data.chunks_exact(8).enumerate() {
-                let at = s.address + 8 * i as u64;
-                let value = if self.big_endian {
-                    u64::from_be_bytes(slot.try_into().expect("8 bytes"))
-                } else {
-                    u64::from_le_bytes(slot.try_into().expect("8 bytes"))
-                };
-                if value != 0 {
-                    self.got.entry(at).or_insert(Target::Address(value));
-                }
-            }
+        // a mapped file's GOT is read when asked for (a big library has
+        // hundreds of thousands of dynamic relocations); bytes that are not
+        // kept have it read now
+        if self.file.is_none() {
+            let got = got_of(file, &self.sections, self.big_endian);
+            self.got = std::sync::OnceLock::from(got);
         }
         Ok(())
+    }
+
+    /// GOT slots of a linked file: slot address → what it holds (read on
+    /// first use).
+    pub fn got(&self) -> &HashMap<u64, Target> {
+        self.got.get_or_init(|| {
+            let linked = matches!(self.kind, Kind::Executable | Kind::SharedObject);
+            match (&self.file, linked) {
+                (Some(f), true) => object::File::parse(&***f)
+                    .map(|file| got_of(&file, &self.sections, self.big_endian))
+                    .unwrap_or_default(),
+                _ => HashMap::new(),
+            }
+        })
     }
 
     /// Sections, symbols and relocations of one object file, placed at
@@ -649,6 +631,48 @@ impl Binary {
     pub fn has_line_info(&self) -> bool {
         self.debug_sections.get(".debug_line").is_some_and(|d| !d.is_empty())
     }
+}
+
+/// What each GOT slot of `file` holds: its dynamic relocations first,
+/// else the slot's bytes.
+fn got_of(file: &object::File, sections: &[Section], big_endian: bool) -> HashMap<u64, Target> {
+    let mut got = HashMap::new();
+    if let Some(relocs) = file.dynamic_relocations() {
+        let dynsym = file.dynamic_symbol_table();
+        for (offset, r) in relocs {
+            let RelocationFlags::Elf { r_type } = r.flags() else { continue };
+            let target = match (r_type, r.target()) {
+                (elf::R_X86_64_RELATIVE, _) => Target::Address(r.addend() as u64),
+                (elf::R_X86_64_GLOB_DAT | elf::R_X86_64_JUMP_SLOT | elf::R_X86_64_64, RelocationTarget::Symbol(i)) => {
+                    let name = dynsym
+                        .as_ref()
+                        .and_then(|t| t.symbol_by_index(i).ok())
+                        .and_then(|s| s.name().ok().map(str::to_string))
+                        .unwrap_or_default();
+                    if name.is_empty() {
+                        continue;
+                    }
+                    Target::Symbol(name, r.addend())
+                }
+                _ => continue,
+            };
+            got.insert(offset, target);
+        }
+    }
+    for s in sections.iter().filter(|s| is_got(&s.name)) {
+        for (i, slot) in s.data.chunks_exact(8).enumerate() {
+            let at = s.address + 8 * i as u64;
+            let value = if big_endian {
+                u64::from_be_bytes(slot.try_into().expect("8 bytes"))
+            } else {
+                u64::from_le_bytes(slot.try_into().expect("8 bytes"))
+            };
+            if value != 0 {
+                got.entry(at).or_insert(Target::Address(value));
+            }
+        }
+    }
+    got
 }
 
 fn is_got(name: &str) -> bool {

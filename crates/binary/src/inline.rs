@@ -291,7 +291,7 @@ impl Binary {
             return None;
         }
         let m = i.memory?;
-        match self.got.get(&m)? {
+        match self.got().get(&m)? {
             Target::Address(a) => copies.contains(a).then_some((*a, true)),
             Target::Symbol(name, _) => raws.get(name.as_str()).map(|&a| (a, true)),
         }

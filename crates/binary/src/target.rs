@@ -99,7 +99,7 @@ impl Binary {
             return Some(self.named(b, false, is_code));
         }
         let m = insn.memory?;
-        if let Some(t) = self.got.get(&m) {
+        if let Some(t) = self.got().get(&m) {
             // a load of a GOT slot, or a call / jump through one
             return Some(self.slot_target(t, is_code));
         }
@@ -145,7 +145,7 @@ impl Binary {
                 found = i.memory;
             }
         });
-        let mut r = self.slot_target(self.got.get(&found?)?, true);
+        let mut r = self.slot_target(self.got().get(&found?)?, true);
         r.via_got = false;
         r.via_plt = true;
         Some(r)
