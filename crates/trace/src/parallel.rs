@@ -187,14 +187,7 @@ fn plan(inputs: &[TraceInput], chunk: u64) -> Vec<Unit> {
 fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> UnitResult<A::Chunk> {
     let mut chunk = analysis.chunk(input);
     if unit.index == 0 {
-        let result = match mapped(input, 0) {
-            Ok(Some(bytes)) => Reader::mapped(&bytes, 0).run(unit.stop, &mut chunk),
-            Ok(None) => match input.open() {
-                Ok(src) => Reader::document(src).run(unit.stop, &mut chunk),
-                Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
-            },
-            Err(e) => Err(e),
-        };
+        let result = read_from(input, 0, unit.stop, &mut chunk);
         return UnitResult { first: Some(0), result, chunk };
     }
     let first = match find_boundary(input, unit.start) {
@@ -209,13 +202,17 @@ fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> Unit
     UnitResult { first: Some(first), result, chunk }
 }
 
+/// Reads `input` from `at` (0: the document's start, else an event in its
+/// array) until an event would start at `stop`.
 fn read_from(input: &TraceInput, at: u64, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
-    match mapped(input, at)? {
-        Some(bytes) => Reader::mapped(&bytes, at).run(stop, sink),
-        None => match input.open_at(at) {
-            Ok(f) => Reader::chunk(f, at).run(stop, sink),
-            Err(e) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
-        },
+    let io = |e: Error| ReadError::Io(std::io::Error::other(e.to_string()));
+    if let Some(bytes) = mapped(input, at)? {
+        return Reader::mapped(&bytes, at).run(stop, sink);
+    }
+    if at == 0 {
+        Reader::document(input.open().map_err(io)?).run(stop, sink)
+    } else {
+        Reader::chunk(input.open_at(at).map_err(io)?, at).run(stop, sink)
     }
 }
 
