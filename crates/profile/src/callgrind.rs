@@ -505,8 +505,12 @@ const PIECES_FROM: usize = 4 << 20;
 /// read in one piece, which also gives the exact error.
 fn in_pieces(data: &[u8], event: Option<&str>, shown: &str, pieces: usize) -> Option<Part> {
     use rayon::prelude::*;
+    // one part, whose `events:` and `positions:` lines are in the header
+    // (before the first function), where every piece takes them from
+    let first_fn = memchr::memmem::find(data, b"\nfn=")? + 1;
+    let in_header = |pat: &[u8]| memchr::memmem::find_iter(data, pat).all(|at| at < first_fn);
     let count = |pat: &[u8]| memchr::memmem::find_iter(data, pat).take(2).count();
-    if count(b"\npart:") > 1 || count(b"\nevents:") != 1 || count(b"\npositions:") > 1 {
+    if count(b"\npart:") > 1 || count(b"\nevents:") != 1 || !in_header(b"\nevents:") || !in_header(b"\npositions:") {
         return None;
     }
     let file = std::sync::Arc::new(definitions(data)?);
@@ -525,7 +529,6 @@ fn in_pieces(data: &[u8], event: Option<&str>, shown: &str, pieces: usize) -> Op
     }
     // the header's layout, read from the start to the first piece's edge
     let mut header = Part::default();
-    let first_fn = memchr::memmem::find(data, b"\nfn=")? + 1;
     header.run(data, 0, first_fn, event, shown).ok()?;
     let layout = header.layout.clone();
     let ends: Vec<usize> = starts[1..].iter().copied().chain([data.len()]).collect();
