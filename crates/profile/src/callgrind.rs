@@ -186,6 +186,8 @@ struct Part {
     summary_sum: Option<u64>,
     totals_sum: Option<u64>,
     cut_at: Option<u64>,
+    /// Where the `events:`, `positions:` and `part:` lines were.
+    layout_lines: Vec<usize>,
 }
 
 impl Part {
@@ -318,8 +320,9 @@ impl Part {
                 "creator" | "pid" | "desc" | "event" => self.layout.seen_header = true,
                 "cmd" => self.command = Some(value.to_string()),
                 "thread" => self.threads.push(format!("thread {value}")),
-                "part" => {}
+                "part" => self.layout_lines.push(line_at),
                 "positions" => {
+                    self.layout_lines.push(line_at);
                     self.layout.positions =
                         value.split_ascii_whitespace().map(|p| p == "instr" || p == "addr").collect();
                     if self.layout.positions.is_empty() {
@@ -328,6 +331,7 @@ impl Part {
                     self.last_pos = vec![0; self.layout.positions.len()];
                 }
                 "events" => {
+                    self.layout_lines.push(line_at);
                     self.layout.seen_header = true;
                     let events: Vec<String> = value.split_ascii_whitespace().map(str::to_string).collect();
                     self.layout.column = match event {
@@ -505,14 +509,7 @@ const PIECES_FROM: usize = 4 << 20;
 /// read in one piece, which also gives the exact error.
 fn in_pieces(data: &[u8], event: Option<&str>, shown: &str, pieces: usize) -> Option<Part> {
     use rayon::prelude::*;
-    // one part, whose `events:` and `positions:` lines are in the header
-    // (before the first function), where every piece takes them from
     let first_fn = memchr::memmem::find(data, b"\nfn=")? + 1;
-    let in_header = |pat: &[u8]| memchr::memmem::find_iter(data, pat).all(|at| at < first_fn);
-    let count = |pat: &[u8]| memchr::memmem::find_iter(data, pat).take(2).count();
-    if count(b"\npart:") > 1 || count(b"\nevents:") != 1 || !in_header(b"\nevents:") || !in_header(b"\npositions:") {
-        return None;
-    }
     let file = std::sync::Arc::new(definitions(data)?);
     let mut starts = vec![0usize];
     for k in 1..pieces {
@@ -550,6 +547,11 @@ fn in_pieces(data: &[u8], event: Option<&str>, shown: &str, pieces: usize) -> Op
             Some(part)
         })
         .collect();
+    // one part, whose `events:` and `positions:` lines are in the header
+    // (before the first function), where every piece took them from
+    if parts.iter().flatten().flat_map(|p| &p.layout_lines).any(|&at| at >= first_fn) {
+        return None;
+    }
     let mut parts = parts.into_iter();
     let mut whole = parts.next()??;
     for part in parts {
