@@ -327,6 +327,30 @@ fn args<'a>(buf: &'a [u8], pos: usize, ev: &mut Event<'a>) -> ScanResult<usize> 
 mod tests {
     use super::*;
 
+    /// The fast path's integers against `str::parse`: every length up to
+    /// 19 digits, every byte that may follow, and the buffer's end.
+    #[test]
+    fn the_fast_paths_integers_are_what_std_reads() {
+        let mut numbers: Vec<String> = (1..=19).map(|n| "1234567890123456789"[..n].to_string()).collect();
+        numbers.extend((1..=19).map(|n| "9".repeat(n)));
+        numbers.extend(["0", "00", "01", "0123456789", "10", "100000000", "12345670"].map(String::from));
+        for n in &numbers {
+            for after in [",", "}", "]", " ", ".5", "e3", "E3", "-", "+", "a", "", ",\"pid\":1234567"] {
+                for pad in 0..3 {
+                    let text = format!("{}{n}{after}", "x".repeat(pad));
+                    let mut c = Cursor { buf: text.as_bytes(), i: pad };
+                    let got = c.int().map(|v| (v, c.i));
+                    // JSON's integer: no leading zero, at most 18 digits here, and
+                    // something that ends it (not a fraction or an exponent)
+                    let plain = n.len() <= 18 && (n.len() == 1 || !n.starts_with('0'));
+                    let ends = after.chars().next().is_some_and(|c| !matches!(c, '.' | 'e' | 'E' | '-' | '+'));
+                    let want = (plain && ends).then(|| (n.parse::<i64>().expect("digits"), pad + n.len()));
+                    assert_eq!(got, want, "{text:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn llvm_event() {
         let buf = br#"{"pid":25,"tid":30,"ts":8291351,"ph":"X","dur":6827,"name":"RunPass","args":{"detail":"Expand large div/rem"}},"#;

@@ -147,6 +147,9 @@ pub struct Piece {
     pub(crate) counts: Counts,
     event: Box<[u8]>,
     scratch: Vec<u8>,
+    /// The last detail [`Piece::subject_id`] looked at, and its subject.
+    last_detail: Vec<u8>,
+    last_subject: u32,
 }
 
 impl Piece {
@@ -164,6 +167,9 @@ impl Piece {
             counts: Counts::default(),
             event: cfg.event.as_bytes().into(),
             scratch: Vec::new(),
+            // no detail is empty here: an empty one names nothing
+            last_detail: Vec::new(),
+            last_subject: NONE,
         }
     }
 
@@ -196,14 +202,30 @@ impl Piece {
 
     fn subject_id(&mut self, name: &[u8], detail: Option<&JsonStr<'_>>) -> u32 {
         let Some(d) = detail else { return NONE };
-        let bytes = d.bytes();
-        let Some(sym) = subject(name, &bytes) else {
+        if !detail_may_name_a_function(name) {
             return NONE;
-        };
-        let id = self.subjects.id(sym);
-        if id as usize == self.subject_stats.len() {
-            self.subject_stats.push(SubjectStat::default());
         }
+        let bytes = d.bytes();
+        // LLVM runs a function's passes one after another, so an event's
+        // detail is most often the one before it: comparing with that (just
+        // read, in cache) skips the search for the symbol, its hash and the
+        // probe
+        if *bytes == *self.last_detail {
+            return self.last_subject;
+        }
+        let id = match function_in(&bytes) {
+            None => NONE,
+            Some(sym) => {
+                let id = self.subjects.id(sym);
+                if id as usize == self.subject_stats.len() {
+                    self.subject_stats.push(SubjectStat::default());
+                }
+                id
+            }
+        };
+        self.last_detail.clear();
+        self.last_detail.extend_from_slice(&bytes);
+        self.last_subject = id;
         id
     }
 
@@ -237,12 +259,17 @@ fn is_pass_detail_event(name: &[u8]) -> bool {
 
 /// The function an event is about, from its `args.detail`.
 pub fn subject<'d>(name: &[u8], detail: &'d [u8]) -> Option<&'d [u8]> {
-    if is_pass_detail_event(name)
-        || name == b"OptModule"
-        || name == b"Import"
-        || detail.is_empty()
-        || detail == b"[module]"
-    {
+    detail_may_name_a_function(name).then(|| function_in(detail)).flatten()
+}
+
+/// False for the events whose detail names a pass or a module.
+fn detail_may_name_a_function(name: &[u8]) -> bool {
+    !(is_pass_detail_event(name) || name == b"OptModule" || name == b"Import")
+}
+
+/// The function a detail names ([`subject`] for an event whose detail may).
+fn function_in(detail: &[u8]) -> Option<&[u8]> {
+    if detail.is_empty() || detail == b"[module]" {
         return None;
     }
     if let Some(rest) = detail.strip_prefix(b"loop ") {
