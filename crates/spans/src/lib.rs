@@ -89,12 +89,30 @@ impl<T> Default for ThreadStack<T> {
 
 /// The spans of one piece of a recording.
 pub struct Stacks<T> {
-    threads: Map<ThreadKey, ThreadStack<T>>,
+    /// Per thread, in the order they first closed a span.
+    threads: Vec<(ThreadKey, ThreadStack<T>)>,
+    index: Map<ThreadKey, usize>,
+    /// The thread of the last span closed: most spans follow one of the same
+    /// thread, which then needs no lookup.
+    last: usize,
 }
 
 impl<T> Default for Stacks<T> {
     fn default() -> Self {
-        Stacks { threads: Map::default() }
+        Stacks { threads: Vec::new(), index: Map::default(), last: 0 }
+    }
+}
+
+impl<T> Stacks<T> {
+    fn thread_mut(&mut self, key: ThreadKey) -> &mut ThreadStack<T> {
+        if self.threads.get(self.last).is_none_or(|(k, _)| *k != key) {
+            let threads = &mut self.threads;
+            self.last = *self.index.entry(key).or_insert_with(|| {
+                threads.push((key, ThreadStack::default()));
+                threads.len() - 1
+            });
+        }
+        &mut self.threads[self.last].1
     }
 }
 
@@ -103,7 +121,7 @@ impl<T: Copy> Stacks<T> {
     /// spans it contains on top of the stack, most recent last) and its self
     /// time, and returns the new span's payload. Returns the self time.
     pub fn close(&mut self, thread: ThreadKey, start: i64, end: i64, data: impl FnOnce(&[Span<T>], i64) -> T) -> i64 {
-        let t = self.threads.entry(thread).or_default();
+        let t = self.thread_mut(thread);
         let end = end.max(start);
         let s = &mut t.stats;
         s.spans += 1;
@@ -134,7 +152,8 @@ impl<T: Copy> Stacks<T> {
 
     /// Mutable access to the payload of the most recent span on `thread`'s stack.
     pub fn last_mut(&mut self, thread: ThreadKey) -> Option<&mut T> {
-        self.threads.get_mut(&thread).and_then(|t| t.stack.last_mut()).map(|s| &mut s.data)
+        let i = *self.index.get(&thread)?;
+        self.threads[i].1.stack.last_mut().map(|s| &mut s.data)
     }
 
     /// Threads with spans.
