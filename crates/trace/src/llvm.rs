@@ -147,6 +147,9 @@ pub struct Piece {
     pub(crate) counts: Counts,
     event: Box<[u8]>,
     scratch: Vec<u8>,
+    /// Per label, the label that came after it last; and the last label.
+    next_label: Vec<u32>,
+    last_label: u32,
     /// The last detail [`Piece::subject_id`] looked at, and its subject.
     last_detail: Vec<u8>,
     last_subject: u32,
@@ -167,6 +170,8 @@ impl Piece {
             counts: Counts::default(),
             event: cfg.event.as_bytes().into(),
             scratch: Vec::new(),
+            next_label: Vec::new(),
+            last_label: NONE,
             // no detail is empty here: an empty one names nothing
             last_detail: Vec::new(),
             last_subject: NONE,
@@ -192,11 +197,26 @@ impl Piece {
             self.scratch = key;
             id
         } else {
-            self.labels.id(name)
+            // LLVM runs the same passes over each function, in the same
+            // order: the label that followed the last one before is most
+            // often the one that follows it now, and a comparison with it
+            // skips the hash and the probe
+            let next = self.next_label.get(self.last_label as usize).copied().unwrap_or(NONE);
+            if next != NONE && *self.labels.names[next as usize] == *name {
+                next
+            } else {
+                let id = self.labels.id(name);
+                if let Some(slot) = self.next_label.get_mut(self.last_label as usize) {
+                    *slot = id;
+                }
+                id
+            }
         };
         if id as usize == self.label_stats.len() {
             self.label_stats.push(LabelStat::default());
+            self.next_label.push(NONE);
         }
+        self.last_label = id;
         id
     }
 
