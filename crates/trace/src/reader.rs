@@ -369,7 +369,8 @@ impl<R: Read> Reader<'_, R> {
                     self.pos = i;
                     return Ok(Some(End::StopAt(at)));
                 }
-                let (ev, end) = event::parse(buf, i)?;
+                let mut ev = Event::empty();
+                let end = event::parse_into(buf, i, &mut ev)?;
                 sink.event(&ev, &buf[i..end], at);
                 self.outcome.last_event_end = self.offset(end);
                 self.pos = end;
