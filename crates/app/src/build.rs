@@ -17,11 +17,13 @@ Examples:
   fastware build                               cold release build of the project here, diagnosed
   fastware build --deep                        + rustc self-profile, LLVM time trace of members
   fastware build --hot src/main.rs --deep      the rebuild after a change to src/main.rs
+                                               (run after `fastware build --deep`: no warm-up to wait for)
   fastware build --deep all --html build.html  profile every crate, write a report page
   fastware build -p my-app --profile dev -- --locked
 
 fastware builds in <target-dir>/fastware/build (your build cache is untouched) and never
-writes your files: --hot marks FILE as changed in that directory's records, it does not touch it.
+writes your files. A cold build empties that directory first; --hot builds on what it holds,
+then marks FILE as changed in its records (FILE itself is not touched) and measures the rebuild.
 Unstable cargo and rustc flags are enabled with RUSTC_BOOTSTRAP=1 for that build only.";
 
 #[derive(Args, Debug, Default)]
@@ -29,7 +31,7 @@ Unstable cargo and rustc flags are enabled with RUSTC_BOOTSTRAP=1 for that build
 pub struct BuildCmd {
     #[command(flatten)]
     pub selection: SelectionArgs,
-    /// Build once, then mark FILE as changed and measure the rebuild [default: the package's crate root]
+    /// Bring fastware's build up to date, then mark FILE as changed and measure the rebuild [default: the package's crate root]
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
     pub hot: Option<String>,
     /// Also run rustc's self-profiler and LLVM's time trace on the workspace members, on every crate (all), or on the named crates

@@ -241,8 +241,12 @@ pub fn build(
     let fw = project.fastware_dir();
     let target_dir = fw.join("build");
     let deep_dir = fw.join("deep");
-    // cold: start from nothing — only fastware's own directory is emptied
-    for d in [&target_dir, &deep_dir] {
+    // cold: start from nothing — only fastware's own directory is emptied.
+    // `--hot` keeps fastware's last build: its warm-up then rebuilds only
+    // what differs (nothing, after a `fastware build` of the same settings),
+    // and the rebuild it measures starts from the same place either way
+    let emptied: &[&PathBuf] = if opts.hot.is_some() { &[&deep_dir] } else { &[&target_dir, &deep_dir] };
+    for d in emptied {
         if d.exists() {
             std::fs::remove_dir_all(d).map_err(|e| CargoError::Io {
                 what: "empty".into(),

@@ -2,6 +2,7 @@
 //! projects (the bundled example, tracee, a broken workspace).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -82,8 +83,10 @@ fn check_critical_path(v: &Value) {
     assert!((shown - waited).abs() <= 1.0, "first unit waited {shown} µs, the log says {waited}");
 }
 
+/// The example, cold with `--deep`, then hot on that build (as a user runs
+/// them: the hot run's warm-up has nothing left to build).
 #[test]
-fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
+fn example_cold_deep_then_hot_gives_findings_with_evidence_and_touches_nothing() {
     let _one = serial();
     let project = example_copy("build-example-cold");
     let target = project.join("target");
@@ -154,15 +157,24 @@ fn example_cold_deep_build_gives_findings_with_evidence_and_touches_nothing() {
         let errors: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Uncaught")).collect();
         assert!(errors.is_empty(), "console messages: {errors:?}");
     }
-}
 
-#[test]
-fn example_hot_build_names_the_rebuilt_unit_and_why() {
-    let _one = serial();
-    let project = example_copy("build-example-hot");
-    let target = project.join("target");
-    let before = fastware_testkit::snapshot(&project, &target);
-    let o = command_in(&project).args(["build", "--hot", "--format", "json"]).output().expect("run");
+    // hot, on the build above: the crate root marked changed, one unit rebuilt
+    // (and the libraries the cold build made are used as they are)
+    let libraries = || -> Vec<(PathBuf, std::time::SystemTime)> {
+        let deps = target.join("fastware/build/release/deps");
+        let mut libs: Vec<_> = fastware_testkit::files_with_suffix(&deps, ".rlib")
+            .into_iter()
+            .map(|p| {
+                let modified = std::fs::metadata(&p).and_then(|m| m.modified()).expect("mtime");
+                (p, modified)
+            })
+            .collect();
+        libs.sort();
+        libs
+    };
+    let cold_libraries = libraries();
+    assert_eq!(cold_libraries.len(), 3, "shapes, pipeline, routes: {cold_libraries:?}");
+    let o = command_in(&project).args(["build", "--hot", "--deep", "--format", "json"]).output().expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json_of(&o);
     let rebuilt = v["hot"]["rebuilt"].as_array().expect("rebuilt");
@@ -174,6 +186,7 @@ fn example_hot_build_names_the_rebuilt_unit_and_why() {
     check_evidence(&v);
     check_critical_path(&v);
     assert_eq!(fastware_testkit::snapshot(&project, &target), before, "--hot did not touch main.rs");
+    assert_eq!(libraries(), cold_libraries, "the warm-up had nothing to build");
 }
 
 #[test]
