@@ -268,55 +268,67 @@ impl ProfileReport {
     }
 
     pub fn with(p: &Profile, by: By, top: usize, cx: &Context) -> ProfileReport {
-        // the tables rank real (outer) functions, as perf report does, with
-        // the inlined code their samples fell in beneath each; with
-        // --inlined-rows, inlined functions are rows named with their outer one
-        let any_inlined = by != By::Crate && p.functions.iter().any(|f| f.inlined);
-        let outer = (any_inlined && !cx.inlined_rows)
-            .then(|| crate::views::reshape(p, &crate::views::Shape { no_inline: true, ..Default::default() }).ok())
-            .flatten();
-        let leaves = if outer.is_some() { inlined_leaves(p, by) } else { Default::default() };
-        let into = if any_inlined && outer.is_none() { inlined_into(p, by) } else { Default::default() };
-        let row_of = |r: &Row| {
-            let mut row = FunctionRow::of(r, p.total);
-            if r.inlined {
-                row.inlined_into = into.get(&r.key).cloned();
-            }
-            row
-        };
-        let rows = grouped(outer.as_deref().unwrap_or(p), by);
-        let n = rows.len();
-        let by_self: Vec<FunctionRow> = cells::take(&rows, top)
-            .iter()
-            .map(|r| FunctionRow {
-                inlined_leaves: leaves.get(&r.key).map_or_else(Vec::new, |l| {
-                    l.iter()
-                        .map(|(f, c)| Leaf {
-                            function: f.clone(),
-                            self_cost: *c,
-                            self_share: share(*c as f64, p.total as f64),
-                        })
-                        .collect()
-                }),
-                ..row_of(r)
-            })
-            .collect();
-        let mut totals = by_total(rows);
-        let mut left_out = Vec::new();
-        if !cx.all_frames && by != By::Crate {
-            totals.retain(|r| {
-                let scaffolding = crate::usercode::is_scaffolding(&r.key, r.total_cost as f64 / p.total.max(1) as f64);
-                if scaffolding {
-                    left_out.push(r.key.clone());
+        // the tables, and the user's code with the findings (which open the
+        // program's files: a large library's symbols are read and sorted),
+        // on both cores
+        let tables = || {
+            // the tables rank real (outer) functions, as perf report does, with
+            // the inlined code their samples fell in beneath each; with
+            // --inlined-rows, inlined functions are rows named with their outer one
+            let any_inlined = by != By::Crate && p.functions.iter().any(|f| f.inlined);
+            let outer = (any_inlined && !cx.inlined_rows)
+                .then(|| crate::views::reshape(p, &crate::views::Shape { no_inline: true, ..Default::default() }).ok())
+                .flatten();
+            let leaves = if outer.is_some() { inlined_leaves(p, by) } else { Default::default() };
+            let into = if any_inlined && outer.is_none() { inlined_into(p, by) } else { Default::default() };
+            let row_of = |r: &Row| {
+                let mut row = FunctionRow::of(r, p.total);
+                if r.inlined {
+                    row.inlined_into = into.get(&r.key).cloned();
                 }
-                !scaffolding
-            });
-        }
-        let by_total: Vec<FunctionRow> = cells::take(&totals, top).iter().map(row_of).collect();
-        let user = crate::usercode::User::of(p, &cx.crates);
-        // the files are read once for the hot lines and the findings' machine code
-        let mut modules = crate::annotate::Modules::default();
-        let user_code = crate::usercode::summary(p, &user, &mut modules, 5);
+                row
+            };
+            let rows = grouped(outer.as_deref().unwrap_or(p), by);
+            let n = rows.len();
+            let by_self: Vec<FunctionRow> = cells::take(&rows, top)
+                .iter()
+                .map(|r| FunctionRow {
+                    inlined_leaves: leaves.get(&r.key).map_or_else(Vec::new, |l| {
+                        l.iter()
+                            .map(|(f, c)| Leaf {
+                                function: f.clone(),
+                                self_cost: *c,
+                                self_share: share(*c as f64, p.total as f64),
+                            })
+                            .collect()
+                    }),
+                    ..row_of(r)
+                })
+                .collect();
+            let mut totals = by_total(rows);
+            let mut left_out = Vec::new();
+            if !cx.all_frames && by != By::Crate {
+                totals.retain(|r| {
+                    let scaffolding =
+                        crate::usercode::is_scaffolding(&r.key, r.total_cost as f64 / p.total.max(1) as f64);
+                    if scaffolding {
+                        left_out.push(r.key.clone());
+                    }
+                    !scaffolding
+                });
+            }
+            let by_total: Vec<FunctionRow> = cells::take(&totals, top).iter().map(row_of).collect();
+            (by_self, by_total, n, left_out)
+        };
+        let user_side = || {
+            let user = crate::usercode::User::of(p, &cx.crates);
+            // the files are read once for the hot lines and the findings' machine code
+            let mut modules = crate::annotate::Modules::default();
+            let user_code = crate::usercode::summary(p, &user, &mut modules, 5);
+            let findings = crate::findings::find(p, &user, &mut modules);
+            (user_code, findings)
+        };
+        let ((by_self, by_total, n, left_out), (user_code, findings)) = rayon::join(tables, user_side);
         ProfileReport {
             schema: SCHEMA.into(),
             header: Header::of(p),
@@ -328,7 +340,7 @@ impl ProfileReport {
             by_total,
             rows_total: n,
             left_out,
-            findings: Some(crate::findings::find(p, &user, &mut modules)),
+            findings: Some(findings),
             saved_to: None,
         }
     }
