@@ -132,11 +132,3 @@ macro_rules! one_of {
         }
     };
 }
-
-/// Frees a model of many small allocations on another thread: a profile
-/// of hundreds of thousands of functions and addresses took a tenth of a
-/// `profile` run to free, after its result was ready. The process does not
-/// wait for it at exit. (With no thread to be had, it is freed here.)
-pub fn free_later<T: Send + 'static>(model: T) {
-    let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(model));
-}

@@ -244,7 +244,7 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCmd) -> Result<Done<ProfileView>, Error> {
             });
             let (p, failed) = loaded?;
             let view = show(&p, &cmd.view, &cmd.output, crates)?;
-            crate::free_later(p);
+            fastware_core::free_later(p);
             Ok(Done::new(view, cmd.output.format).failing(failed))
         }
     }

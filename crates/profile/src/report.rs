@@ -326,6 +326,8 @@ impl ProfileReport {
             let mut modules = crate::annotate::Modules::default();
             let user_code = crate::usercode::summary(p, &user, &mut modules, 5);
             let findings = crate::findings::find(p, &user, &mut modules);
+            // the files' symbols are freed while the report is written
+            fastware_report::free_later(modules);
             (user_code, findings)
         };
         let ((by_self, by_total, n, left_out), (user_code, findings)) = rayon::join(tables, user_side);

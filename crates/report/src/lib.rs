@@ -14,7 +14,7 @@ pub mod units;
 
 // what every library shares, re-exported for the ones that render
 pub use fastware_core::{error, input, json, output};
-pub use fastware_core::{Duration, Error, ErrorKind, FineDuration, OutputFile, Result, Typed};
+pub use fastware_core::{free_later, Duration, Error, ErrorKind, FineDuration, OutputFile, Result, Typed};
 pub use kind::{compared, emit_dyn, DiffContext, DynRender, Kind, Metric};
 pub use table::{Align, Column, Table};
 pub use text::Text;
