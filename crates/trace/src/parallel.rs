@@ -206,7 +206,7 @@ fn read_unit<A: Analysis>(input: &TraceInput, unit: &Unit, analysis: &A) -> Unit
 /// array) until an event would start at `stop`.
 fn read_from(input: &TraceInput, at: u64, stop: Option<u64>, sink: &mut impl EventSink) -> Result<Outcome, ReadError> {
     let io = |e: Error| ReadError::Io(std::io::Error::other(e.to_string()));
-    if let Some(bytes) = mapped(input, at)? {
+    if let Some(bytes) = mapped(input, at).map_err(io)? {
         return Reader::mapped(&bytes, at).run(stop, sink);
     }
     if at == 0 {
@@ -221,11 +221,9 @@ fn read_from(input: &TraceInput, at: u64, stop: Option<u64>, sink: &mut impl Eve
 /// a sixth of the CPU time of `trace` on a 1.9 GB file). The map lives only
 /// while its piece is read, so the pages it touched stop counting in the
 /// memory in use when the piece is done. `None`: read it instead.
-fn mapped(input: &TraceInput, at: u64) -> Result<Option<fastware_report::input::Bytes>, ReadError> {
+fn mapped(input: &TraceInput, at: u64) -> Result<Option<fastware_report::input::Bytes>, Error> {
     match &input.path {
-        Some(path) if input.splittable() => {
-            fastware_report::input::map_from(path, at).map_err(|e| ReadError::Io(std::io::Error::other(e.to_string())))
-        }
+        Some(path) if input.splittable() => fastware_report::input::map_from(path, at),
         _ => Ok(None),
     }
 }
