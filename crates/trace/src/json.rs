@@ -112,7 +112,7 @@ pub fn string(buf: &[u8], pos: usize) -> ScanResult<(JsonStr<'_>, usize)> {
 /// is exact (a borrow can only flag a byte above a real match), which is
 /// all the callers read.
 #[inline]
-pub(crate) fn bytes_equal(w: u64, b: u8) -> u64 {
+fn bytes_equal(w: u64, b: u8) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let x = w ^ (LO * u64::from(b));
